@@ -1,0 +1,130 @@
+package io.mws.api;
+
+import io.mws.protocol.Addresses;
+import io.mws.protocol.ApiError;
+import io.mws.protocol.ApiRequest;
+import io.mws.protocol.ApiResponse;
+import io.mws.protocol.Delivery;
+import io.mws.protocol.Names;
+import io.mws.protocol.Principal;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Matches an {@link ApiRequest} to a {@link Route}, authenticates the caller and runs the handler.
+ * Transport-free: the HTTP adapter and the event-bus consumer for WebSocket requests both call it, so
+ * a resource behaves the same either way. Path parameters are percent-decoded and must be valid names.
+ */
+final class ApiRouter {
+  /** A request matched to its route, with decoded path parameters. */
+  record Match(Route route, Map<String, String> params) {}
+
+  private final Vertx vertx;
+  private final List<Route> routes;
+
+  ApiRouter(Vertx vertx, List<Route> routes) {
+    this.vertx = vertx;
+    this.routes = routes;
+  }
+
+  /** Serves the request; never fails: every error is a response with the JSON error body. */
+  Future<ApiResponse> handle(ApiRequest request) {
+    Match match;
+    try {
+      match = resolve(request.method(), request.path());
+      if (match.route().streaming()) {
+        throw ApiError.badRequest("stream_over_http_only",
+            "This resource is a Server-Sent-Events stream; open it with a plain HTTP GET.");
+      }
+    } catch (ApiError e) {
+      return Future.succeededFuture(ApiResponse.error(e));
+    }
+    return authenticate(request)
+        .compose(principal -> match.route().handler().apply(new ApiCall(vertx, request, principal, match.params())))
+        .recover(failure -> Future.succeededFuture(ApiResponse.error(ApiError.from(failure))));
+  }
+
+  /** Finds the route; 400 for a malformed path, 404 for an unknown one, 405 (with Allow) for a wrong method. */
+  Match resolve(String method, String rawPath) {
+    var segments = decode(rawPath);
+    var allowed = new LinkedHashSet<String>();
+    for (var route : routes) {
+      var params = bind(route, segments);
+      if (params == null) continue;
+      if (route.method().equals(method) || (method.equals("HEAD") && route.method().equals("GET"))) {
+        return new Match(route, params);
+      }
+      allowed.add(route.method());
+    }
+    if (allowed.isEmpty()) throw ApiError.notFound("There is no resource at " + rawPath + ".");
+    if (allowed.contains("GET")) allowed.add("HEAD");
+    throw new ApiError(405, "method_not_allowed", "Method " + method + " is not allowed here.")
+        .withHeader("Allow", String.join(", ", allowed));
+  }
+
+  Future<Principal> authenticate(ApiRequest request) {
+    var apikey = request.param("apikey");
+    var authorization = request.header("authorization");
+    if ((authorization == null || authorization.isBlank()) && (apikey == null || apikey.isEmpty())) {
+      return Future.succeededFuture(Principal.ANONYMOUS);
+    }
+    var body = new JsonObject().put("authorization", authorization).put("apikey", apikey);
+    return vertx.eventBus().<JsonObject>request(Addresses.AUTHENTICATE, body, Delivery.options())
+        .map(reply -> Principal.fromJson(reply.body()))
+        .recover(failure -> {
+          var error = ApiError.from(failure);
+          if (error.status() == 401) error = error.withHeader("WWW-Authenticate", Access.WWW_AUTHENTICATE);
+          return Future.failedFuture(error);
+        });
+  }
+
+  private static Map<String, String> bind(Route route, List<String> segments) {
+    if (route.segments().size() != segments.size()) return null;
+    var params = new HashMap<String, String>();
+    for (int i = 0; i < segments.size(); i++) {
+      var actual = segments.get(i);
+      if (route.isParameter(i)) {
+        params.put(route.parameterName(i), actual);
+      } else if (!route.segments().get(i).equals(actual)) {
+        return null;
+      }
+    }
+    for (var entry : params.entrySet()) checkName(entry.getKey(), entry.getValue());
+    return params;
+  }
+
+  private static void checkName(String parameter, String value) {
+    if (parameter.equals("rev")) return; // validated by its handler
+    boolean valid = parameter.equals("vhost") ? Names.isValidVhost(value) : Names.isValid(value);
+    if (!valid) {
+      if (parameter.equals("vhost") && Names.RESERVED_VHOSTS.contains(value)) {
+        throw ApiError.notFound("There is no resource here.");
+      }
+      throw ApiError.badRequest("invalid_name", "The " + parameter + " name in the path " + Names.RULE + ".");
+    }
+  }
+
+  /** Splits and percent-decodes a raw path; "/" is the empty list; a trailing slash is ignored. */
+  static List<String> decode(String rawPath) {
+    if (rawPath == null || !rawPath.startsWith("/")) throw ApiError.badRequest("invalid_path", "The path must start with '/'.");
+    var trimmed = rawPath.length() > 1 && rawPath.endsWith("/") ? rawPath.substring(0, rawPath.length() - 1) : rawPath;
+    var segments = new ArrayList<String>();
+    if (trimmed.equals("/")) return segments;
+    for (var raw : trimmed.substring(1).split("/", -1)) {
+      try {
+        segments.add(URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8));
+      } catch (IllegalArgumentException e) {
+        throw ApiError.badRequest("invalid_path", "The path has a malformed percent-encoding.");
+      }
+    }
+    return segments;
+  }
+}

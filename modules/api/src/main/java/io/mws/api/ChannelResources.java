@@ -1,0 +1,95 @@
+package io.mws.api;
+
+import static io.mws.protocol.Addresses.*;
+
+import io.mws.protocol.ApiError;
+import io.mws.protocol.ApiResponse;
+import io.mws.protocol.Names;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/** {@code /v1/vhosts/{vhost}/channels[/{channel}]}, and WebRocket's {@code /{vhost}/channels/{channel}}. */
+final class ChannelResources {
+  private ChannelResources() {}
+
+  static List<Route> routes() {
+    return List.of(
+        Route.of("GET", "/v1/vhosts/{vhost}/channels", ChannelResources::list),
+        Route.of("POST", "/v1/vhosts/{vhost}/channels", ChannelResources::create),
+        Route.of("GET", "/v1/vhosts/{vhost}/channels/{channel}", ChannelResources::get),
+        Route.of("PUT", "/v1/vhosts/{vhost}/channels/{channel}", ChannelResources::put),
+        Route.of("DELETE", "/v1/vhosts/{vhost}/channels/{channel}", ChannelResources::delete),
+        // WebRocket backend API: open and close answer 202.
+        Route.of("POST", "/{vhost}/channels/{channel}", call -> open(call, call.channel()).map(r -> status(r, 202))),
+        Route.of("DELETE", "/{vhost}/channels/{channel}", call -> delete(call).map(r -> ApiResponse.of(202, null))));
+  }
+
+  static String self(String vhost, String channel) {
+    return VhostResources.self(vhost) + "/channels/" + channel;
+  }
+
+  private static Future<ApiResponse> list(ApiCall call) {
+    Access.requireBackend(call.principal, call.vhost());
+    var paging = Paging.of(call.request);
+    return call.ask(CHANNEL_LIST, new JsonObject().put("vhost", call.vhost())).map(reply -> {
+      var all = reply.getJsonArray("items").stream().map(JsonObject.class::cast).toList();
+      var page = new JsonArray(paging.slice(all).stream().map(ChannelResources::resource).toList());
+      return ApiResponse.of(200, paging.document(VhostResources.self(call.vhost()) + "/channels", page, all.size()));
+    });
+  }
+
+  /** POST to the collection: {"data":{"type":"channels","id":"<name>"}}. */
+  private static Future<ApiResponse> create(ApiCall call) {
+    Access.requireBackend(call.principal, call.vhost());
+    var data = Bodies.resource(call.request, "channels");
+    if (!(data.getValue("id") instanceof String name) || !Names.isValid(name)) {
+      throw ApiError.invalid("invalid_name", "data.id", "The channel name " + Names.RULE + ".");
+    }
+    return open(call, name);
+  }
+
+  private static Future<ApiResponse> put(ApiCall call) {
+    return open(call, call.channel());
+  }
+
+  /** Opens a channel: 201 with Location when new, 200 when it was open already. */
+  private static Future<ApiResponse> open(ApiCall call, String channel) {
+    Access.requireBackend(call.principal, call.vhost());
+    return call.ask(CHANNEL_OPEN, new JsonObject().put("vhost", call.vhost()).put("channel", channel)).map(info -> {
+      boolean created = info.getBoolean("created_now");
+      var response = ApiResponse.of(created ? 201 : 200, JsonApi.document(resource(info)))
+          .header("x-oada-rev", String.valueOf(info.getLong("rev")));
+      return created ? response.header("Location", self(call.vhost(), channel)) : response;
+    });
+  }
+
+  private static Future<ApiResponse> get(ApiCall call) {
+    Access.requireReader(call.principal, call.vhost(), call.channel());
+    return call.ask(CHANNEL_GET, new JsonObject().put("vhost", call.vhost()).put("channel", call.channel()))
+        .map(info -> ApiResponse.of(200, JsonApi.document(resource(info)))
+            .header("x-oada-rev", String.valueOf(info.getLong("rev"))));
+  }
+
+  private static Future<ApiResponse> delete(ApiCall call) {
+    Access.requireBackend(call.principal, call.vhost());
+    return call.ask(CHANNEL_CLOSE, new JsonObject().put("vhost", call.vhost()).put("channel", call.channel()))
+        .map(closed -> ApiResponse.of(204, null));
+  }
+
+  static JsonObject resource(JsonObject info) {
+    var vhost = info.getString("vhost");
+    var name = info.getString("name");
+    var attributes = new JsonObject().put("name", name).put("created", JsonApi.time(info.getLong("created")));
+    if (info.containsKey("rev")) attributes.put("rev", info.getLong("rev"));
+    var self = self(vhost, name);
+    return JsonApi.resource("channels", name, attributes, self).put("relationships", new JsonObject()
+        .put("vhost", JsonApi.belongsTo("vhosts", vhost, VhostResources.self(vhost)))
+        .put("events", JsonApi.related(self + "/events")));
+  }
+
+  private static ApiResponse status(ApiResponse response, int status) {
+    return new ApiResponse(status, response.headers(), response.body());
+  }
+}

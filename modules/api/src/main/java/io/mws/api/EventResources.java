@@ -1,0 +1,117 @@
+package io.mws.api;
+
+import static io.mws.protocol.Addresses.*;
+
+import io.mws.protocol.ApiError;
+import io.mws.protocol.ApiResponse;
+import io.mws.protocol.ChannelEvent;
+import io.mws.protocol.Principal;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/** Firing events, reading channel history, and client triggers. */
+final class EventResources {
+  private final int maxPayloadBytes;
+
+  EventResources(int maxPayloadBytes) {
+    this.maxPayloadBytes = maxPayloadBytes;
+  }
+
+  List<Route> routes() {
+    return List.of(
+        Route.of("POST", "/v1/vhosts/{vhost}/channels/{channel}/events", this::fire),
+        Route.of("GET", "/v1/vhosts/{vhost}/channels/{channel}/events", this::history),
+        Route.of("GET", "/v1/vhosts/{vhost}/channels/{channel}/events/{rev}", this::one),
+        Route.of("POST", "/v1/vhosts/{vhost}/triggers", this::trigger),
+        Route.of("POST", "/{vhost}/channels/{channel}/events", this::fire));
+  }
+
+  private Future<ApiResponse> fire(ApiCall call) {
+    Access.requirePublisher(call.principal, call.vhost(), call.channel());
+    var body = Bodies.event(call.request, "events");
+    checkPayload(body.data());
+    var fromClient = call.principal.role() == Principal.Role.CLIENT;
+    var request = new JsonObject().put("vhost", call.vhost()).put("channel", call.channel())
+        .put("event", body.event()).put("data", body.data()).put("fromClient", fromClient)
+        .put("uid", fromClient ? call.principal.uid() : null);
+    return call.ask(EVENT_PUBLISH, request).map(json -> {
+      var resource = resource(ChannelEvent.fromJson(json));
+      return ApiResponse.of(202, JsonApi.document(resource))
+          .header("Location", resource.getJsonObject("links").getString("self"));
+    });
+  }
+
+  /** History, oldest first: events with rev > {@code since}, at most {@code limit}. */
+  private Future<ApiResponse> history(ApiCall call) {
+    Access.requireReader(call.principal, call.vhost(), call.channel());
+    long since = Params.longParam(call.request, "since", 0, 0, Long.MAX_VALUE);
+    int limit = Params.intParam(call.request, "limit", Paging.DEFAULT_LIMIT, 1, Paging.MAX_LIMIT);
+    return readHistory(call, since, limit).map(page -> {
+      var events = page.getJsonArray("events").stream().map(JsonObject.class::cast).map(ChannelEvent::fromJson).toList();
+      long rev = page.getLong("rev");
+      var base = ChannelResources.self(call.vhost(), call.channel()) + "/events";
+      var links = new JsonObject().put("self", base + "?since=" + since + "&limit=" + limit)
+          .put("first", base + "?since=0&limit=" + limit);
+      long last = events.isEmpty() ? since : events.get(events.size() - 1).rev();
+      if (last < rev) links.put("next", base + "?since=" + last + "&limit=" + limit);
+      var meta = new JsonObject().put("rev", rev).put("oldest_rev", page.getLong("oldest"))
+          .put("total", Math.max(0, rev - page.getLong("oldest") + 1));
+      var data = new JsonArray(events.stream().map(EventResources::resource).toList());
+      return ApiResponse.of(200, JsonApi.collection(data, links, meta)).header("x-oada-rev", String.valueOf(rev));
+    });
+  }
+
+  private Future<ApiResponse> one(ApiCall call) {
+    Access.requireReader(call.principal, call.vhost(), call.channel());
+    long rev;
+    try {
+      rev = Long.parseLong(call.param("rev"));
+    } catch (NumberFormatException e) {
+      throw ApiError.badRequest("invalid_rev", "The rev in the path must be a positive whole number.");
+    }
+    if (rev < 1) throw ApiError.badRequest("invalid_rev", "The rev in the path must be a positive whole number.");
+    return readHistory(call, rev - 1, 1).map(page -> {
+      var events = page.getJsonArray("events");
+      if (events.isEmpty()) throw ApiError.notFound("Channel '" + call.channel() + "' has no event with rev " + rev + ".");
+      return ApiResponse.of(200, JsonApi.document(resource(ChannelEvent.fromJson(events.getJsonObject(0)))));
+    });
+  }
+
+  private Future<JsonObject> readHistory(ApiCall call, long since, int limit) {
+    return call.ask(EVENT_HISTORY, new JsonObject().put("vhost", call.vhost()).put("channel", call.channel())
+        .put("since", since).put("limit", limit));
+  }
+
+  /** A trigger goes to the vhost's backend event streams only, never to channel watchers. */
+  private Future<ApiResponse> trigger(ApiCall call) {
+    Access.requireVisible(call.principal, call.vhost());
+    var p = call.principal;
+    if (!p.isBackendOf(call.vhost()) && !(p.isClientOf(call.vhost()) && p.publish())) {
+      throw ApiError.forbidden("Your token does not allow triggers.");
+    }
+    var body = Bodies.event(call.request, "triggers");
+    checkPayload(body.data());
+    var request = new JsonObject().put("vhost", call.vhost()).put("event", body.event()).put("data", body.data())
+        .put("uid", p.role() == Principal.Role.CLIENT ? p.uid() : null);
+    return call.ask(TRIGGER, request).map(trigger -> ApiResponse.of(202, new JsonObject().put("data",
+        new JsonObject().put("type", "triggers").put("attributes", new JsonObject()
+            .put("event", body.event()).put("data", body.data()).put("uid", trigger.getString("uid"))))));
+  }
+
+  private void checkPayload(Object data) {
+    var size = io.vertx.core.json.Json.encode(data).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    if (size > maxPayloadBytes) {
+      throw new ApiError(413, "payload_too_large",
+          "The event data is " + size + " bytes; the limit is " + maxPayloadBytes + ".");
+    }
+  }
+
+  static JsonObject resource(ChannelEvent event) {
+    var self = ChannelResources.self(event.vhost(), event.channel()) + "/events/" + event.rev();
+    return JsonApi.resource("events", String.valueOf(event.rev()), event.attributes(), self)
+        .put("relationships", new JsonObject().put("channel",
+            JsonApi.belongsTo("channels", event.channel(), ChannelResources.self(event.vhost(), event.channel()))));
+  }
+}

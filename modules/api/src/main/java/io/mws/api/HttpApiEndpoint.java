@@ -1,0 +1,174 @@
+package io.mws.api;
+
+import io.mws.protocol.ApiError;
+import io.mws.protocol.ApiRequest;
+import io.mws.protocol.ApiResponse;
+import io.mws.protocol.ChannelPattern;
+import io.mws.protocol.HttpEndpoint;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The REST API over plain HTTP: turns an HTTP request into an {@link ApiRequest} (bounded body, JSON
+ * only), lets the {@link ApiRouter} answer it, and writes the {@link ApiResponse}. SSE routes are
+ * served here, since they hold the connection open.
+ */
+final class HttpApiEndpoint implements HttpEndpoint {
+  static final String JSON_API = "application/vnd.api+json";
+
+  private final ApiRouter router;
+  private final BackendEventStreams streams;
+  private final int maxBodyBytes;
+
+  HttpApiEndpoint(ApiRouter router, BackendEventStreams streams, int maxBodyBytes) {
+    this.router = router;
+    this.streams = streams;
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  @Override
+  public void handle(HttpServerRequest req) {
+    var declared = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (declared != null && parseLength(declared) > maxBodyBytes) {
+      write(req, ApiResponse.error(tooLarge()));
+      return;
+    }
+    var body = Buffer.buffer();
+    var tooLarge = new boolean[1];
+    req.handler(chunk -> {
+      if (tooLarge[0]) return;
+      if (body.length() + chunk.length() > maxBodyBytes) {
+        tooLarge[0] = true;
+        write(req, ApiResponse.error(tooLarge()));
+        return;
+      }
+      body.appendBuffer(chunk);
+    });
+    req.exceptionHandler(e -> { });
+    req.endHandler(v -> {
+      if (!tooLarge[0]) serve(req, body);
+    });
+  }
+
+  private void serve(HttpServerRequest req, Buffer rawBody) {
+    ApiRequest request;
+    try {
+      request = toApiRequest(req, rawBody);
+      var match = router.resolve(request.method(), request.path());
+      if (match.route().streaming()) {
+        openStream(req, request, match.params().get("vhost"));
+        return;
+      }
+    } catch (ApiError e) {
+      write(req, ApiResponse.error(e));
+      return;
+    }
+    router.handle(request).onComplete(ar -> write(req, ar.succeeded()
+        ? ar.result()
+        : ApiResponse.error(ApiError.from(ar.cause()))));
+  }
+
+  private void openStream(HttpServerRequest req, ApiRequest request, String vhost) {
+    ChannelPattern filter;
+    try {
+      var source = request.param("filter");
+      filter = source == null || source.isEmpty() ? null : ChannelPattern.compile(source);
+    } catch (IllegalArgumentException e) {
+      write(req, ApiResponse.error(ApiError.badRequest("invalid_filter", "Query parameter 'filter': " + e.getMessage() + ".")));
+      return;
+    }
+    router.authenticate(request).onComplete(ar -> {
+      try {
+        if (ar.failed()) throw ApiError.from(ar.cause());
+        Access.requireBackend(ar.result(), vhost);
+        streams.open(vhost, filter, req.response().setStatusCode(200).putHeader("Date", httpDate()));
+      } catch (ApiError e) {
+        write(req, ApiResponse.error(e));
+      }
+    });
+  }
+
+  private static ApiRequest toApiRequest(HttpServerRequest req, Buffer rawBody) {
+    var headers = new TreeMap<String, String>();
+    req.headers().forEach(e -> headers.merge(e.getKey().toLowerCase(Locale.ROOT), e.getValue(), (a, b) -> a + ", " + b));
+    var query = new TreeMap<String, List<String>>();
+    try {
+      req.params().forEach(e -> query.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
+    } catch (IllegalArgumentException e) {
+      throw ApiError.badRequest("invalid_query", "The query string is malformed.");
+    }
+    var method = req.method().name();
+    var override = req.getHeader("X-HTTP-Method-Override");
+    if (override != null && (method.equals("POST") || method.equals("PUT"))) {
+      var wanted = override.strip().toUpperCase(Locale.ROOT);
+      if (!List.of("PATCH", "PUT", "DELETE").contains(wanted)) {
+        throw ApiError.badRequest("invalid_method_override", "X-HTTP-Method-Override may be PATCH, PUT or DELETE.");
+      }
+      method = wanted;
+    }
+    return new ApiRequest(method, req.path(), query, headers, parseBody(req, rawBody));
+  }
+
+  private static Object parseBody(HttpServerRequest req, Buffer raw) {
+    if (raw.length() == 0) return null;
+    var type = req.getHeader(HttpHeaders.CONTENT_TYPE);
+    var mediaType = type == null ? "" : type.split(";")[0].strip().toLowerCase(Locale.ROOT);
+    if (!mediaType.equals("application/json") && !mediaType.equals(JSON_API)) {
+      throw new ApiError(415, "unsupported_media_type",
+          "Send request bodies as application/json or " + JSON_API + ".");
+    }
+    try {
+      return Json.decodeValue(raw);
+    } catch (DecodeException e) {
+      throw ApiError.badRequest("invalid_json", "The request body is not valid JSON.");
+    }
+  }
+
+  static void write(HttpServerRequest req, ApiResponse response) {
+    var res = req.response();
+    if (res.ended() || res.closed()) return;
+    res.setStatusCode(response.status()).putHeader("Date", httpDate());
+    for (Map.Entry<String, String> header : response.headers().entrySet()) res.putHeader(header.getKey(), header.getValue());
+    if (response.body() == null) {
+      res.end();
+      return;
+    }
+    boolean pretty = "true".equals(req.getParam("pretty"));
+    var encoded = pretty ? Json.encodePrettily(response.body()) : Json.encode(response.body());
+    boolean isError = response.body() instanceof JsonObject json && (json.containsKey("error") || json.containsKey("errors"));
+    res.putHeader(HttpHeaders.CONTENT_TYPE, isError ? "application/json" : JSON_API);
+    if (req.method().name().equals("HEAD")) {
+      res.putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(Buffer.buffer(encoded).length())).end();
+    } else {
+      res.end(encoded);
+    }
+  }
+
+  private static ApiError tooLarge() {
+    return new ApiError(413, "payload_too_large", "The request body is larger than this server accepts.");
+  }
+
+  private static long parseLength(String value) {
+    try {
+      return Long.parseLong(value.strip());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  static String httpDate() {
+    return DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC));
+  }
+}

@@ -1,0 +1,48 @@
+package io.mws.api;
+
+import io.mws.protocol.Addresses;
+import io.mws.protocol.ApiRequest;
+import io.mws.protocol.HttpEndpoint;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The REST API: served over HTTP through {@link #endpoint()}, and to WebSocket clients through the
+ * gateway, which forwards their requests to {@link Addresses#API_REQUEST}. Also feeds the backends'
+ * SSE streams from {@link Addresses#BACKEND_FEED}. Config: {@code maxPayloadBytes}.
+ */
+public final class HttpApiVerticle extends VerticleBase {
+  /** Room for the JSON envelope around an event's data. */
+  private static final int ENVELOPE_BYTES = 4096;
+
+  private volatile HttpEndpoint endpoint;
+
+  @Override
+  public Future<?> start() {
+    int maxPayload = config().getInteger("maxPayloadBytes", 65536);
+    var routes = new ArrayList<Route>();
+    routes.addAll(RootResource.routes());
+    routes.addAll(VhostResources.routes());
+    routes.addAll(ChannelResources.routes());
+    routes.addAll(new EventResources(maxPayload).routes());
+    routes.addAll(TokenResources.routes());
+    routes.add(Route.stream("/v1/vhosts/{vhost}/events"));
+    routes.add(Route.stream("/{vhost}/events"));
+    var router = new ApiRouter(vertx, List.copyOf(routes));
+    var streams = new BackendEventStreams(vertx);
+    endpoint = new HttpApiEndpoint(router, streams, maxPayload + ENVELOPE_BYTES);
+
+    var forwarded = vertx.eventBus().<JsonObject>consumer(Addresses.API_REQUEST, message ->
+        router.handle(ApiRequest.fromJson(message.body())).onSuccess(response -> message.reply(response.toJson())));
+    var backendFeed = vertx.eventBus().<JsonObject>consumer(Addresses.BACKEND_FEED, message -> streams.deliver(message.body()));
+    return Future.all(forwarded.completion(), backendFeed.completion());
+  }
+
+  /** Serves this verticle's HTTP requests; available once the verticle has started. */
+  public HttpEndpoint endpoint() {
+    return endpoint;
+  }
+}

@@ -1,0 +1,40 @@
+package io.mws.api;
+
+import io.mws.protocol.ApiError;
+import io.mws.protocol.ApiRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/** {@code ?limit=} (default 20, max 100) and {@code ?offset=} over an in-memory list, with JSON:API links. */
+record Paging(int limit, int offset) {
+  static final int DEFAULT_LIMIT = 20;
+  static final int MAX_LIMIT = 100;
+
+  static Paging of(ApiRequest request) {
+    return new Paging(
+        Params.intParam(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+        Params.intParam(request, "offset", 0, 0, Integer.MAX_VALUE));
+  }
+
+  <T> List<T> slice(List<T> all) {
+    if (offset >= all.size()) return List.of();
+    return all.subList(offset, Math.min(all.size(), offset + limit));
+  }
+
+  JsonObject document(String base, JsonArray page, int total) {
+    var links = new JsonObject().put("self", link(base, offset)).put("first", link(base, 0));
+    if (offset > 0) links.put("prev", link(base, Math.max(0, offset - limit)));
+    if (offset + limit < total) links.put("next", link(base, offset + limit));
+    return JsonApi.collection(page, links, new JsonObject().put("total", total));
+  }
+
+  private String link(String base, int at) {
+    return base + "?limit=" + limit + "&offset=" + at;
+  }
+
+  /** Rejects nothing itself; see {@link Params}. */
+  static ApiError badParam(String name, String message) {
+    return ApiError.badRequest("invalid_parameter", "Query parameter '" + name + "' " + message + ".");
+  }
+}

@@ -1,0 +1,34 @@
+package io.mws.api;
+
+import io.mws.protocol.ApiResponse;
+import io.vertx.core.Future;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * One method on one path template ({@code /v1/vhosts/{vhost}}). A streaming route (SSE) is answered
+ * by the HTTP adapter itself, since it needs the live connection; over the event bus it is refused.
+ */
+record Route(String method, List<String> segments, Function<ApiCall, Future<ApiResponse>> handler, boolean streaming) {
+
+  static Route of(String method, String template, Function<ApiCall, Future<ApiResponse>> handler) {
+    return new Route(method, split(template), handler, false);
+  }
+
+  static Route stream(String template) {
+    return new Route("GET", split(template), null, true);
+  }
+
+  static List<String> split(String template) {
+    return template.equals("/") ? List.of() : List.of(template.substring(1).split("/"));
+  }
+
+  boolean isParameter(int index) {
+    return segments.get(index).startsWith("{");
+  }
+
+  String parameterName(int index) {
+    var s = segments.get(index);
+    return s.substring(1, s.length() - 1);
+  }
+}

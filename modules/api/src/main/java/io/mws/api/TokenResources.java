@@ -1,0 +1,55 @@
+package io.mws.api;
+
+import static io.mws.protocol.Addresses.*;
+
+import io.mws.protocol.ApiError;
+import io.mws.protocol.ApiResponse;
+import io.mws.protocol.ChannelPattern;
+import io.mws.protocol.Names;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/**
+ * {@code GET /v1/vhosts/{vhost}/token?uid=&channels=&ttl=&publish=} (and WebRocket's {@code /{vhost}/token}):
+ * a backend hands a client an access token. {@code uid} is required; {@code channels} is an RE2J
+ * pattern the channel name must fully match (default: every channel).
+ */
+final class TokenResources {
+  private TokenResources() {}
+
+  static final String ALL_CHANNELS = ".*";
+
+  static List<Route> routes() {
+    return List.of(
+        Route.of("GET", "/v1/vhosts/{vhost}/token", TokenResources::issue),
+        Route.of("GET", "/{vhost}/token", TokenResources::issue));
+  }
+
+  private static Future<ApiResponse> issue(ApiCall call) {
+    Access.requireBackend(call.principal, call.vhost());
+    var uid = call.request.param("uid");
+    if (!Names.isValid(uid)) throw ApiError.badRequest("invalid_uid", "Query parameter 'uid' is required and " + Names.RULE + ".");
+    var channels = call.request.param("channels");
+    if (channels == null || channels.isEmpty()) channels = ALL_CHANNELS;
+    try {
+      ChannelPattern.compile(channels);
+    } catch (IllegalArgumentException e) {
+      throw ApiError.badRequest("invalid_pattern", "Query parameter 'channels': " + e.getMessage() + ".");
+    }
+    int ttl = Params.intParam(call.request, "ttl", 0, 1, Integer.MAX_VALUE);
+    boolean publish = Params.boolParam(call.request, "publish", false);
+    var request = new JsonObject().put("vhost", call.vhost()).put("uid", uid).put("channels", channels)
+        .put("publish", publish);
+    if (ttl > 0) request.put("ttl", ttl);
+    var pattern = channels;
+    // The vhost must exist (an admin may name any vhost; a backend's token proves its own exists).
+    return call.ask(VHOST_GET, new JsonObject().put("vhost", call.vhost()))
+        .compose(vhost -> call.ask(ACCESS_TOKEN_ISSUE, request))
+        .map(issued -> ApiResponse.of(200, new JsonObject()
+            .put("token", issued.getString("token"))
+            .put("meta", new JsonObject().put("vhost", call.vhost()).put("uid", uid).put("channels", pattern)
+                .put("publish", publish).put("ttl", issued.getInteger("ttl"))
+                .put("expires", JsonApi.time(issued.getLong("expires") * 1000)))));
+  }
+}

@@ -1,0 +1,84 @@
+package io.mws.api;
+
+import static io.mws.protocol.Addresses.*;
+
+import io.mws.protocol.ApiError;
+import io.mws.protocol.ApiResponse;
+import io.mws.protocol.Names;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/** {@code /v1/vhosts} and {@code /v1/vhosts/{vhost}}: admin creates, lists and deletes; backends read their own. */
+final class VhostResources {
+  private VhostResources() {}
+
+  static List<Route> routes() {
+    return List.of(
+        Route.of("GET", "/v1/vhosts", VhostResources::list),
+        Route.of("POST", "/v1/vhosts", VhostResources::create),
+        Route.of("GET", "/v1/vhosts/{vhost}", VhostResources::get),
+        Route.of("DELETE", "/v1/vhosts/{vhost}", VhostResources::delete));
+  }
+
+  static String self(String vhost) {
+    return "/v1/vhosts/" + vhost;
+  }
+
+  private static Future<ApiResponse> list(ApiCall call) {
+    Access.requireAdmin(call.principal);
+    var paging = Paging.of(call.request);
+    return call.ask(VHOST_LIST, new JsonObject()).map(reply -> {
+      var all = reply.getJsonArray("items").stream().map(JsonObject.class::cast).toList();
+      var page = new JsonArray(paging.slice(all).stream().map(VhostResources::resource).toList());
+      return ApiResponse.of(200, paging.document("/v1/vhosts", page, all.size()));
+    });
+  }
+
+  private static Future<ApiResponse> create(ApiCall call) {
+    Access.requireAdmin(call.principal);
+    var data = Bodies.resource(call.request, "vhosts");
+    var name = data.getValue("id");
+    if (!(name instanceof String vhost) || !Names.isValidVhost(vhost)) {
+      throw ApiError.invalid("invalid_name", "data.id", "The vhost name " + Names.RULE
+          + ", and may not be one of " + Names.RESERVED_VHOSTS + ".");
+    }
+    var attributes = data.getJsonObject("attributes", new JsonObject());
+    if (!attributes.isEmpty()) {
+      var unknown = attributes.fieldNames().iterator().next();
+      throw ApiError.invalid("unknown_attribute", "data.attributes." + unknown,
+          "Vhost setting '" + unknown + "' is not known.");
+    }
+    return call.ask(VHOST_CREATE, new JsonObject().put("vhost", vhost).put("settings", attributes))
+        .compose(record -> call.ask(VHOST_TOKEN_ISSUE, new JsonObject().put("vhost", vhost)).map(token -> {
+          var resource = resource(record);
+          // The token is shown in this response only; the server keeps just its hash.
+          resource.getJsonObject("attributes").put("token", token.getString("token"));
+          return ApiResponse.of(201, JsonApi.document(resource)).header("Location", self(vhost));
+        }));
+  }
+
+  private static Future<ApiResponse> get(ApiCall call) {
+    Access.requireBackend(call.principal, call.vhost());
+    return call.ask(VHOST_GET, new JsonObject().put("vhost", call.vhost()))
+        .map(record -> ApiResponse.of(200, JsonApi.document(resource(record))));
+  }
+
+  private static Future<ApiResponse> delete(ApiCall call) {
+    Access.requireVisible(call.principal, call.vhost());
+    Access.requireAdmin(call.principal);
+    var vhost = new JsonObject().put("vhost", call.vhost());
+    return call.ask(VHOST_DELETE, vhost)
+        .compose(deleted -> call.ask(VHOST_TOKEN_REVOKE, vhost))
+        .map(revoked -> ApiResponse.of(204, null));
+  }
+
+  static JsonObject resource(JsonObject record) {
+    var name = record.getString("name");
+    var attributes = new JsonObject().put("name", name).put("created", JsonApi.time(record.getLong("created")))
+        .mergeIn(record.getJsonObject("settings", new JsonObject()));
+    return JsonApi.resource("vhosts", name, attributes, self(name))
+        .put("relationships", new JsonObject().put("channels", JsonApi.related(self(name) + "/channels")));
+  }
+}

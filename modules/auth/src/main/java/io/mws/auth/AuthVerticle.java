@@ -1,0 +1,137 @@
+package io.mws.auth;
+
+import static io.mws.protocol.Addresses.*;
+
+import io.mws.protocol.ApiError;
+import io.mws.protocol.Principal;
+import io.mws.protocol.Responder;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.AsyncMap;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.logging.Logger;
+
+/**
+ * Verifies credentials and issues tokens. Config (the {@code auth} section of mws.yaml):
+ * {@code adminUser}, {@code adminPassword}, {@code signingKey}, {@code tokenTtlSeconds}, {@code maxTokenTtlSeconds}.
+ */
+public final class AuthVerticle extends VerticleBase {
+  private static final Logger LOG = Logger.getLogger(AuthVerticle.class.getName());
+  private static final String BASIC = "basic ";
+  private static final String BEARER = "bearer ";
+  /** The Basic user name that marks a vhost token, as in WebRocket. */
+  private static final String VHOST_TOKEN_USER = "wr";
+
+  private AdminUsers admins;
+  private VhostTokens vhostTokens;
+  private AccessTokens accessTokens;
+  private int defaultTtl;
+  private int maxTtl;
+
+  @Override
+  public Future<?> start() {
+    var conf = config();
+    defaultTtl = conf.getInteger("tokenTtlSeconds", 3600);
+    maxTtl = conf.getInteger("maxTokenTtlSeconds", 86400);
+    var data = vertx.sharedData();
+    return Future.all(
+            data.<String, String>getAsyncMap("mws.auth.admins"),
+            data.<String, String>getAsyncMap("mws.auth.vhost-by-token"),
+            data.<String, String>getAsyncMap("mws.auth.token-of-vhost"),
+            data.<String, String>getAsyncMap("mws.auth.secrets"))
+        .compose(maps -> {
+          admins = new AdminUsers(vertx, maps.resultAt(0));
+          vhostTokens = new VhostTokens(maps.resultAt(1), maps.resultAt(2));
+          return signingKey(maps.resultAt(3), conf.getString("signingKey"));
+        })
+        .compose(key -> {
+          accessTokens = new AccessTokens(vertx, key);
+          var user = conf.getString("adminUser", "admin");
+          return admins.bootstrap(user, conf.getString("adminPassword")).onSuccess(generated -> {
+            if (generated != null) {
+              // Printed once, on the node that created the admin, so an operator can log in.
+              System.out.println("MWS generated a password for admin user '" + user + "': " + generated
+                  + "  (set MWS_ADMIN_PASSWORD to choose one)");
+            }
+          });
+        })
+        .compose(v -> Future.all(
+            Responder.serve(vertx, AUTHENTICATE, this::authenticate).completion(),
+            Responder.serve(vertx, VHOST_TOKEN_ISSUE, b -> vhostTokens.issue(b.getString("vhost"))
+                .map(token -> new JsonObject().put("token", token))).completion(),
+            Responder.serve(vertx, VHOST_TOKEN_REVOKE, b -> vhostTokens.revoke(b.getString("vhost"))
+                .map(x -> new JsonObject())).completion(),
+            Responder.serve(vertx, ACCESS_TOKEN_ISSUE, this::issueAccessToken).completion()));
+  }
+
+  /** The cluster's JWT signing key: from config, else the one the first node generated and shared. */
+  private Future<String> signingKey(AsyncMap<String, String> secrets, String configured) {
+    if (configured != null && !configured.isEmpty()) {
+      if (configured.length() < 32) throw new IllegalArgumentException("auth.signingKey must be at least 32 characters");
+      return Future.succeededFuture(configured);
+    }
+    var generated = Secrets.randomHex(32);
+    return secrets.putIfAbsent("jwt-hs256", generated).map(existing -> existing == null ? generated : existing);
+  }
+
+  /** Body: {authorization, apikey}. Reply: the Principal; anonymous when there are no credentials. */
+  private Future<JsonObject> authenticate(JsonObject body) {
+    var authorization = body.getString("authorization");
+    var apikey = body.getString("apikey");
+    Future<Principal> principal;
+    if (authorization != null && !authorization.isBlank()) {
+      principal = fromAuthorization(authorization.strip());
+    } else if (apikey != null && !apikey.isEmpty()) {
+      principal = fromVhostToken(apikey);
+    } else {
+      principal = Future.succeededFuture(Principal.ANONYMOUS);
+    }
+    return principal.map(Principal::toJson);
+  }
+
+  private Future<Principal> fromAuthorization(String header) {
+    var lower = header.toLowerCase(java.util.Locale.ROOT);
+    if (lower.startsWith(BASIC)) {
+      String decoded;
+      try {
+        decoded = new String(Base64.getDecoder().decode(header.substring(BASIC.length()).strip()), StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        return Future.failedFuture(ApiError.unauthorized("The Basic credentials are not valid base64."));
+      }
+      int colon = decoded.indexOf(':');
+      if (colon < 0) return Future.failedFuture(ApiError.unauthorized("The Basic credentials have no ':'."));
+      var user = decoded.substring(0, colon);
+      var password = decoded.substring(colon + 1);
+      if (user.equals(VHOST_TOKEN_USER)) return fromVhostToken(password);
+      return admins.verify(user, password).map(ok -> {
+        if (!ok) throw ApiError.unauthorized("Wrong user name or password.");
+        return Principal.admin(user);
+      });
+    }
+    if (lower.startsWith(BEARER)) {
+      var token = header.substring(BEARER.length()).strip();
+      if (Secrets.isVhostTokenShaped(token)) return fromVhostToken(token);
+      return accessTokens.verify(token).recover(e ->
+          Future.failedFuture(ApiError.unauthorized("The access token is invalid or expired.")));
+    }
+    return Future.failedFuture(ApiError.unauthorized("Unsupported authorization scheme; use Basic or Bearer."));
+  }
+
+  private Future<Principal> fromVhostToken(String token) {
+    return vhostTokens.vhostOf(token).map(vhost -> {
+      if (vhost == null) throw ApiError.unauthorized("The vhost token is not valid.");
+      return Principal.backend(vhost);
+    });
+  }
+
+  /** Body: {vhost, uid, channels, publish, ttl}; already validated by the caller. */
+  private Future<JsonObject> issueAccessToken(JsonObject body) {
+    int ttl = Math.min(body.getInteger("ttl", defaultTtl), maxTtl);
+    var token = accessTokens.issue(body.getString("vhost"), body.getString("uid"), body.getString("channels"),
+        body.getBoolean("publish", false), ttl);
+    return Future.succeededFuture(new JsonObject().put("token", token).put("ttl", ttl)
+        .put("expires", System.currentTimeMillis() / 1000 + ttl));
+  }
+}

@@ -1,0 +1,41 @@
+package io.mws.auth;
+
+import io.vertx.core.Future;
+import io.vertx.core.shareddata.AsyncMap;
+
+/**
+ * Vhost (backend) tokens. Only SHA-256 digests are stored: digest → vhost, to find whose token a
+ * request carries, and vhost → digest, to revoke it on rotation or vhost deletion. A lookup by the
+ * digest of the presented token reveals nothing through timing about any stored token.
+ */
+final class VhostTokens {
+  private final AsyncMap<String, String> vhostByDigest;
+  private final AsyncMap<String, String> digestByVhost;
+
+  VhostTokens(AsyncMap<String, String> vhostByDigest, AsyncMap<String, String> digestByVhost) {
+    this.vhostByDigest = vhostByDigest;
+    this.digestByVhost = digestByVhost;
+  }
+
+  /** A new token for the vhost; the previous one stops working at once. */
+  Future<String> issue(String vhost) {
+    var token = Secrets.newVhostToken();
+    var digest = Secrets.sha256(token);
+    return revoke(vhost)
+        .compose(v -> vhostByDigest.put(digest, vhost))
+        .compose(v -> digestByVhost.put(vhost, digest))
+        .map(v -> token);
+  }
+
+  Future<Void> revoke(String vhost) {
+    return digestByVhost.remove(vhost).compose(old -> old == null
+        ? Future.succeededFuture()
+        : vhostByDigest.remove(old).mapEmpty());
+  }
+
+  /** The vhost whose token this is, or null. */
+  Future<String> vhostOf(String token) {
+    if (!Secrets.isVhostTokenShaped(token)) return Future.succeededFuture(null);
+    return vhostByDigest.get(Secrets.sha256(token));
+  }
+}

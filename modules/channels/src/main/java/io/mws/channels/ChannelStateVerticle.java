@@ -1,0 +1,169 @@
+package io.mws.channels;
+
+import static io.mws.protocol.Addresses.*;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.mws.protocol.ApiError;
+import io.mws.protocol.ChannelEvent;
+import io.mws.protocol.Responder;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+
+/**
+ * Owns vhosts, channels, revisions and history, and fans every fired event out to the cluster: one
+ * publish on {@code CHANNEL_FEED} per event, which each gateway node routes to its local watchers.
+ * Client-originated events and triggers also go to {@code BACKEND_FEED} for the backends' SSE streams.
+ */
+public final class ChannelStateVerticle extends VerticleBase {
+  private final HazelcastInstance hazelcast;
+  private ChannelStore store;
+
+  public ChannelStateVerticle(HazelcastInstance hazelcast) {
+    this.hazelcast = hazelcast;
+  }
+
+  @Override
+  public Future<?> start() {
+    store = new HazelcastChannelStore(vertx, hazelcast);
+    var consumers = new ArrayList<Future<Void>>();
+    serve(consumers, VHOST_CREATE, this::createVhost);
+    serve(consumers, VHOST_GET, body -> vhost(body.getString("vhost")));
+    serve(consumers, VHOST_LIST, body -> store.listVhosts().map(list -> new JsonObject().put("items", new JsonArray(list))));
+    serve(consumers, VHOST_DELETE, this::deleteVhost);
+    serve(consumers, CHANNEL_OPEN, this::openChannel);
+    serve(consumers, CHANNEL_GET, body -> channel(body.getString("vhost"), body.getString("channel")).map(ChannelStateVerticle::toJson));
+    serve(consumers, CHANNEL_LIST, this::listChannels);
+    serve(consumers, CHANNEL_CLOSE, this::closeChannel);
+    serve(consumers, EVENT_PUBLISH, this::publish);
+    serve(consumers, EVENT_HISTORY, this::history);
+    serve(consumers, TRIGGER, this::trigger);
+    return Future.all(consumers);
+  }
+
+  private void serve(ArrayList<Future<Void>> consumers, String address,
+                     java.util.function.Function<JsonObject, Future<JsonObject>> handler) {
+    consumers.add(Responder.serve(vertx, address, handler).completion());
+  }
+
+  private Future<JsonObject> createVhost(JsonObject body) {
+    var name = body.getString("vhost");
+    var record = new JsonObject().put("name", name).put("created", System.currentTimeMillis())
+        .put("settings", body.getJsonObject("settings", new JsonObject()));
+    return store.createVhost(name, record).map(created -> {
+      if (!created) throw ApiError.conflict("vhost_exists", "A vhost named '" + name + "' exists already.");
+      return record;
+    });
+  }
+
+  private Future<JsonObject> vhost(String name) {
+    return store.getVhost(name).map(record -> {
+      if (record == null) throw vhostNotFound(name);
+      return record;
+    });
+  }
+
+  private Future<JsonObject> deleteVhost(JsonObject body) {
+    var name = body.getString("vhost");
+    return vhost(name)
+        .compose(record -> store.listChannels(name))
+        .compose(list -> Future.all(list.stream().map(c -> closeChannel(name, c.name())).toList()))
+        .compose(closed -> store.deleteVhost(name))
+        .map(deleted -> new JsonObject().put("name", name));
+  }
+
+  private Future<JsonObject> openChannel(JsonObject body) {
+    var vhost = body.getString("vhost");
+    var channel = body.getString("channel");
+    return vhost(vhost)
+        .compose(v -> store.openChannel(vhost, channel))
+        .map(opened -> toJson(opened.info()).put("created_now", opened.created()));
+  }
+
+  private Future<ChannelStore.ChannelInfo> channel(String vhost, String channel) {
+    return store.getChannel(vhost, channel).map(info -> {
+      if (info == null) throw channelNotFound(vhost, channel);
+      return info;
+    });
+  }
+
+  private Future<JsonObject> listChannels(JsonObject body) {
+    var vhost = body.getString("vhost");
+    return vhost(vhost).compose(v -> store.listChannels(vhost)).map(list ->
+        new JsonObject().put("items", new JsonArray(list.stream().map(ChannelStateVerticle::toJson).toList())));
+  }
+
+  private Future<JsonObject> closeChannel(JsonObject body) {
+    return closeChannel(body.getString("vhost"), body.getString("channel"));
+  }
+
+  private Future<JsonObject> closeChannel(String vhost, String channel) {
+    return store.closeChannel(vhost, channel).map(info -> {
+      if (info == null) throw channelNotFound(vhost, channel);
+      var closed = new ChannelEvent(ChannelEvent.Kind.CLOSED, vhost, channel, info.epoch(), info.rev(), null, null,
+          null, System.currentTimeMillis());
+      vertx.eventBus().publish(CHANNEL_FEED, closed.toJson());
+      return toJson(info);
+    });
+  }
+
+  private Future<JsonObject> publish(JsonObject body) {
+    var vhost = body.getString("vhost");
+    var channel = body.getString("channel");
+    var uid = body.getString("uid");
+    return store.append(vhost, channel, body.getString("event"), body.getValue("data"), uid).map(event -> {
+      if (event == null) throw channelNotFound(vhost, channel);
+      var json = event.toJson();
+      vertx.eventBus().publish(CHANNEL_FEED, json);
+      if (body.getBoolean("fromClient", false)) vertx.eventBus().publish(BACKEND_FEED, json);
+      return json;
+    });
+  }
+
+  private Future<JsonObject> history(JsonObject body) {
+    var vhost = body.getString("vhost");
+    var channel = body.getString("channel");
+    long since = body.getLong("since", 0L);
+    int limit = body.getInteger("limit", 100);
+    return store.history(vhost, channel, since, limit).recover(failure -> {
+      if (failure instanceof ChannelStore.RevExpired expired) {
+        return Future.failedFuture(new ApiError(410, "rev_expired",
+            "Rev " + since + " is older than the retained history; the oldest retained rev is "
+                + expired.oldestRetainedRev + " and the current rev is " + expired.currentRev + ".")
+            .withHeader("x-oada-rev", String.valueOf(expired.currentRev)));
+      }
+      return Future.failedFuture(failure);
+    }).map(page -> {
+      if (page == null) throw channelNotFound(vhost, channel);
+      var events = new JsonArray(page.events().stream().map(ChannelEvent::toJson).toList());
+      return new JsonObject().put("events", events).put("rev", page.rev()).put("oldest", page.oldestRetainedRev());
+    });
+  }
+
+  private Future<JsonObject> trigger(JsonObject body) {
+    var vhost = body.getString("vhost");
+    return vhost(vhost).map(v -> {
+      var trigger = new JsonObject().put("kind", "TRIGGER").put("vhost", vhost).put("event", body.getString("event"))
+          .put("data", body.getValue("data")).put("uid", body.getString("uid")).put("ts", System.currentTimeMillis());
+      vertx.eventBus().publish(BACKEND_FEED, trigger);
+      return trigger;
+    });
+  }
+
+  static JsonObject toJson(ChannelStore.ChannelInfo info) {
+    var json = new JsonObject().put("vhost", info.vhost()).put("name", info.name()).put("epoch", info.epoch())
+        .put("created", info.created());
+    if (info.rev() >= 0) json.put("rev", info.rev());
+    return json;
+  }
+
+  private static ApiError vhostNotFound(String vhost) {
+    return new ApiError(404, "vhost_not_found", "There is no vhost named '" + vhost + "'.");
+  }
+
+  private static ApiError channelNotFound(String vhost, String channel) {
+    return new ApiError(404, "channel_not_found", "There is no open channel '" + channel + "' in vhost '" + vhost + "'.");
+  }
+}

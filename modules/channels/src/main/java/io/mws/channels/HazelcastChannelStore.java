@@ -1,0 +1,201 @@
+package io.mws.channels;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastJsonValue;
+import com.hazelcast.map.IMap;
+import com.hazelcast.query.Predicates;
+import com.hazelcast.ringbuffer.OverflowPolicy;
+import com.hazelcast.ringbuffer.ReadResultSet;
+import com.hazelcast.ringbuffer.Ringbuffer;
+import com.hazelcast.ringbuffer.StaleSequenceException;
+import io.mws.protocol.ChannelEvent;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Channel state on Hazelcast. Vhosts and channels are IMap entries; each channel's history is a
+ * Ringbuffer whose sequence is the rev (rev = sequence + 1), so revs are assigned once, cluster-wide,
+ * by the partition that owns the ringbuffer. The ringbuffer's name carries the channel's epoch, so a
+ * channel closed and opened again never sees the old history or revs. Ringbuffer capacity and backups
+ * come from the {@value #HISTORY_PREFIX}* config the server module installs.
+ *
+ * <p>Hazelcast calls that have no async form (putIfAbsent, queries, tailSequence, destroy) run on a
+ * worker thread, never on an event loop.
+ */
+public final class HazelcastChannelStore implements ChannelStore {
+  public static final String HISTORY_PREFIX = "mws.history.";
+  public static final String VHOSTS_MAP = "mws.vhosts";
+  public static final String CHANNELS_MAP = "mws.channels";
+
+  private static final int MAX_READ = 1000; // Hazelcast's readMany limit per call
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final Vertx vertx;
+  private final HazelcastInstance hz;
+  private final IMap<String, String> vhosts;
+  private final IMap<String, HazelcastJsonValue> channels;
+
+  public HazelcastChannelStore(Vertx vertx, HazelcastInstance hz) {
+    this.vertx = vertx;
+    this.hz = hz;
+    this.vhosts = hz.getMap(VHOSTS_MAP);
+    this.channels = hz.getMap(CHANNELS_MAP);
+  }
+
+  @Override
+  public Future<Boolean> createVhost(String vhost, JsonObject settings) {
+    return vertx.executeBlocking(() -> vhosts.putIfAbsent(vhost, settings.encode()) == null, false);
+  }
+
+  @Override
+  public Future<JsonObject> getVhost(String vhost) {
+    return async(vhosts.getAsync(vhost)).map(json -> json == null ? null : new JsonObject(json));
+  }
+
+  @Override
+  public Future<List<JsonObject>> listVhosts() {
+    return vertx.executeBlocking(() -> vhosts.values().stream().map(JsonObject::new)
+        .sorted(Comparator.comparing(v -> v.getString("name"))).toList(), false);
+  }
+
+  @Override
+  public Future<Boolean> deleteVhost(String vhost) {
+    return async(vhosts.removeAsync(vhost)).map(old -> old != null);
+  }
+
+  @Override
+  public Future<Opened> openChannel(String vhost, String channel) {
+    return vertx.executeBlocking(() -> {
+      var fresh = new JsonObject().put("vhost", vhost).put("name", channel)
+          .put("epoch", newEpoch()).put("created", System.currentTimeMillis());
+      var existing = channels.putIfAbsent(key(vhost, channel), new HazelcastJsonValue(fresh.encode()));
+      var record = existing == null ? fresh : new JsonObject(existing.getValue());
+      var info = toInfo(record, existing == null ? 0 : currentRev(record));
+      return new Opened(info, existing == null);
+    }, false);
+  }
+
+  @Override
+  public Future<ChannelInfo> getChannel(String vhost, String channel) {
+    return record(vhost, channel).compose(record -> record == null
+        ? Future.succeededFuture(null)
+        : vertx.executeBlocking(() -> toInfo(record, currentRev(record)), false));
+  }
+
+  @Override
+  public Future<List<ChannelInfo>> listChannels(String vhost) {
+    return vertx.executeBlocking(() -> {
+      var list = new ArrayList<ChannelInfo>();
+      for (var v : channels.values(Predicates.equal("vhost", vhost))) {
+        list.add(toInfo(new JsonObject(v.getValue()), -1));
+      }
+      list.sort(Comparator.comparing(ChannelInfo::name));
+      return list;
+    }, false);
+  }
+
+  @Override
+  public Future<ChannelInfo> closeChannel(String vhost, String channel) {
+    return vertx.executeBlocking(() -> {
+      var removed = channels.remove(key(vhost, channel));
+      if (removed == null) return null;
+      var record = new JsonObject(removed.getValue());
+      var info = toInfo(record, currentRev(record));
+      history(record).destroy();
+      return info;
+    }, false);
+  }
+
+  @Override
+  public Future<ChannelEvent> append(String vhost, String channel, String event, Object data, String uid) {
+    return record(vhost, channel).compose(record -> {
+      if (record == null) return Future.succeededFuture(null);
+      var timestamp = System.currentTimeMillis();
+      var stored = new JsonObject().put("event", event).put("data", data).put("uid", uid).put("ts", timestamp);
+      return async(history(record).addAsync(stored.encode(), OverflowPolicy.OVERWRITE))
+          .map(seq -> new ChannelEvent(ChannelEvent.Kind.EVENT, vhost, channel, record.getString("epoch"),
+              seq + 1, event, data, uid, timestamp));
+    });
+  }
+
+  @Override
+  public Future<HistoryPage> history(String vhost, String channel, long since, int limit) {
+    return record(vhost, channel).compose(record -> {
+      if (record == null) return Future.succeededFuture(null);
+      return vertx.executeBlocking(() -> readHistory(record, since, limit), false);
+    });
+  }
+
+  private HistoryPage readHistory(JsonObject record, long since, int limit) throws Exception {
+    var ring = history(record);
+    var rev = ring.tailSequence() + 1;
+    var oldest = ring.headSequence() + 1; // rev of the oldest retained event (rev+1 when empty)
+    if (since >= rev) return new HistoryPage(List.of(), rev, oldest);
+    if (since < oldest - 1) throw new RevExpired(rev, oldest);
+    var events = new ArrayList<ChannelEvent>();
+    long next = since; // sequence of rev since+1
+    while (events.size() < limit && next < rev) {
+      int want = (int) Math.min(Math.min(limit - events.size(), MAX_READ), rev - next);
+      ReadResultSet<String> batch;
+      try {
+        batch = ring.readManyAsync(next, 0, want, null).toCompletableFuture().join();
+      } catch (CompletionException e) {
+        if (e.getCause() instanceof StaleSequenceException) throw new RevExpired(rev, ring.headSequence() + 1);
+        throw e;
+      }
+      if (batch.readCount() == 0) break;
+      for (int i = 0; i < batch.size(); i++) {
+        var stored = new JsonObject(batch.get(i));
+        events.add(new ChannelEvent(ChannelEvent.Kind.EVENT, record.getString("vhost"), record.getString("name"),
+            record.getString("epoch"), batch.getSequence(i) + 1, stored.getString("event"),
+            stored.getValue("data"), stored.getString("uid"), stored.getLong("ts", 0L)));
+      }
+      next = batch.getNextSequenceToReadFrom();
+    }
+    return new HistoryPage(events, rev, oldest);
+  }
+
+  private Future<JsonObject> record(String vhost, String channel) {
+    return async(channels.getAsync(key(vhost, channel)))
+        .map(value -> value == null ? null : new JsonObject(value.getValue()));
+  }
+
+  private long currentRev(JsonObject record) {
+    return history(record).tailSequence() + 1;
+  }
+
+  private Ringbuffer<String> history(JsonObject record) {
+    return hz.getRingbuffer(historyName(record.getString("vhost"), record.getString("name"), record.getString("epoch")));
+  }
+
+  /** '@' would make Hazelcast read the rest of the name as a partition key; '%' is not allowed in names. */
+  static String historyName(String vhost, String channel, String epoch) {
+    return HISTORY_PREFIX + (vhost + "/" + channel).replace('@', '%') + "#" + epoch;
+  }
+
+  private static String key(String vhost, String channel) {
+    return ChannelEvent.key(vhost, channel);
+  }
+
+  private static ChannelInfo toInfo(JsonObject record, long rev) {
+    return new ChannelInfo(record.getString("vhost"), record.getString("name"), record.getString("epoch"),
+        record.getLong("created"), rev);
+  }
+
+  private static String newEpoch() {
+    var bytes = new byte[8];
+    RANDOM.nextBytes(bytes);
+    return HexFormat.of().formatHex(bytes);
+  }
+
+  private <T> Future<T> async(java.util.concurrent.CompletionStage<T> stage) {
+    return Future.fromCompletionStage(stage, vertx.getOrCreateContext());
+  }
+}

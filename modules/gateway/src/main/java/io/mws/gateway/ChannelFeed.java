@@ -1,0 +1,156 @@
+package io.mws.gateway;
+
+import io.mws.protocol.Addresses;
+import io.mws.protocol.ApiError;
+import io.mws.protocol.ChannelEvent;
+import io.mws.protocol.ChannelPath;
+import io.mws.protocol.Delivery;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.logging.Logger;
+
+/**
+ * One channel's events on this node, in rev order, for its local watches. Events fired on different
+ * nodes can arrive out of order; a rev that arrives early waits in {@code pending}, and a gap that
+ * stays open for {@link #GAP_WAIT_MS} is filled from the channel's history (an event is in history
+ * before it is broadcast, so the history always has it, unless it has already expired).
+ * Confined to the gateway verticle's context.
+ */
+final class ChannelFeed {
+  private static final Logger LOG = Logger.getLogger(ChannelFeed.class.getName());
+  static final long GAP_WAIT_MS = 50;
+  static final int HISTORY_PAGE = 500;
+
+  final ChannelPath path;
+  private final Vertx vertx;
+  private final Set<Watch> watches = new LinkedHashSet<>();
+  private final TreeMap<Long, ChannelEvent> pending = new TreeMap<>();
+  private final Promise<Void> ready = Promise.promise();
+  private String epoch;
+  private long lastRev = -1;
+  private long repairTimer = -1;
+  private boolean repairing;
+  private boolean closed;
+
+  ChannelFeed(Vertx vertx, ChannelPath path) {
+    this.vertx = vertx;
+    this.path = path;
+  }
+
+  /** Learns the channel's current rev and epoch; events that arrive meanwhile wait in pending. */
+  Future<Void> init() {
+    ask(Addresses.CHANNEL_GET, new JsonObject()).onComplete(ar -> {
+      if (ar.failed()) {
+        ready.fail(ar.cause());
+        return;
+      }
+      epoch = ar.result().getString("epoch");
+      lastRev = ar.result().getLong("rev");
+      pending.values().removeIf(e -> !e.epoch().equals(epoch) || e.rev() <= lastRev);
+      ready.complete();
+      drain();
+    });
+    return ready.future();
+  }
+
+  Future<Void> ready() { return ready.future(); }
+
+  long lastRev() { return lastRev; }
+
+  boolean isClosed() { return closed; }
+
+  void add(Watch watch) { watches.add(watch); }
+
+  void remove(Watch watch) { watches.remove(watch); }
+
+  boolean hasWatches() { return !watches.isEmpty(); }
+
+  /** An event from the cluster feed (or from a history repair). */
+  void accept(ChannelEvent event) {
+    if (closed) return;
+    if (event.kind() == ChannelEvent.Kind.CLOSED) {
+      if (epoch == null || event.epoch().equals(epoch)) close(event);
+      return;
+    }
+    if (epoch != null && !event.epoch().equals(epoch)) return; // another lifetime of the channel
+    if (epoch != null && event.rev() <= lastRev) return;        // seen already
+    pending.put(event.rev(), event);
+    if (epoch != null) drain();
+  }
+
+  /** Reads history with rev > since, up to and including {@code until}, page by page. */
+  Future<List<ChannelEvent>> history(long since, long until) {
+    var collected = new java.util.ArrayList<ChannelEvent>();
+    return readFrom(since, until, collected).map(v -> collected);
+  }
+
+  private Future<Void> readFrom(long since, long until, List<ChannelEvent> into) {
+    if (since >= until) return Future.succeededFuture();
+    int limit = (int) Math.min(HISTORY_PAGE, until - since);
+    return ask(Addresses.EVENT_HISTORY, new JsonObject().put("since", since).put("limit", limit)).compose(page -> {
+      var events = page.getJsonArray("events").stream().map(JsonObject.class::cast).map(ChannelEvent::fromJson).toList();
+      if (events.isEmpty()) return Future.succeededFuture();
+      into.addAll(events);
+      return readFrom(events.get(events.size() - 1).rev(), until, into);
+    });
+  }
+
+  private void drain() {
+    while (!pending.isEmpty() && pending.firstKey() == lastRev + 1) {
+      var event = pending.pollFirstEntry().getValue();
+      lastRev = event.rev();
+      deliver(event);
+    }
+    if (!pending.isEmpty()) scheduleRepair();
+  }
+
+  private void deliver(ChannelEvent event) {
+    var frame = ChangeFrame.of(event);
+    for (var watch : List.copyOf(watches)) watch.offer(event, frame);
+  }
+
+  private void scheduleRepair() {
+    if (repairTimer < 0 && !repairing) repairTimer = vertx.setTimer(GAP_WAIT_MS, id -> repair());
+  }
+
+  private void repair() {
+    repairTimer = -1;
+    if (closed || pending.isEmpty() || pending.firstKey() == lastRev + 1) {
+      drain();
+      return;
+    }
+    repairing = true;
+    long missingUntil = pending.firstKey() - 1;
+    history(lastRev, missingUntil).onComplete(ar -> {
+      repairing = false;
+      if (ar.succeeded()) {
+        ar.result().forEach(this::accept);
+      } else if (ApiError.from(ar.cause()).status() == 410) {
+        LOG.warning("Revs " + (lastRev + 1) + ".." + missingUntil + " of " + path.path()
+            + " expired before this node received them; watchers here skip them.");
+        lastRev = missingUntil;
+      }
+      drain();
+    });
+  }
+
+  private void close(ChannelEvent closedEvent) {
+    drain();
+    closed = true;
+    if (repairTimer >= 0) vertx.cancelTimer(repairTimer);
+    deliver(closedEvent);
+  }
+
+  List<Watch> watches() { return List.copyOf(watches); }
+
+  private Future<JsonObject> ask(String address, JsonObject body) {
+    body.put("vhost", path.vhost()).put("channel", path.channel());
+    return vertx.eventBus().<JsonObject>request(address, body, Delivery.options()).map(m -> m.body());
+  }
+}

@@ -1,0 +1,115 @@
+package io.mws.gateway;
+
+import io.mws.protocol.ApiError;
+import io.mws.protocol.ChannelEvent;
+import io.mws.protocol.ChannelPath;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * This node's channel feeds and the watches on them. A feed exists while the channel has a watcher
+ * here. Every method hops onto the gateway verticle's context, so the state needs no locks.
+ */
+final class ChannelFeeds {
+  private final Vertx vertx;
+  private final Context context;
+  private final Map<String, ChannelFeed> feeds = new HashMap<>();
+  private final Map<ClientSession, Map<String, Watch>> bySession = new HashMap<>();
+
+  ChannelFeeds(Vertx vertx, Context context) {
+    this.vertx = vertx;
+    this.context = context;
+  }
+
+  /** A message from the cluster's channel feed; runs on the gateway context already. */
+  void onClusterEvent(ChannelEvent event) {
+    var feed = feeds.get(event.key());
+    if (feed == null) return;
+    feed.accept(event);
+    if (feed.isClosed()) {
+      feeds.remove(event.key());
+      for (var watch : feed.watches()) sessionWatches(watch.session).remove(watch.requestId);
+    }
+  }
+
+  /**
+   * Registers a watch that buffers live events from now on. With {@code resumeRev}, also reads the
+   * history after it. Completes with the watch and the channel's rev; fails with 404 or 410.
+   */
+  Future<Watch> watch(ClientSession session, String requestId, ChannelPath path, Long resumeRev) {
+    return onContext(() -> {
+      var feed = feeds.computeIfAbsent(ChannelEvent.key(path.vhost(), path.channel()), k -> {
+        var created = new ChannelFeed(vertx, path);
+        created.init().onFailure(e -> feeds.remove(k, created));
+        return created;
+      });
+      return feed.ready().compose(v -> {
+        long current = feed.lastRev();
+        var watch = new Watch(session, requestId, feed, resumeRev == null ? current : resumeRev);
+        var previous = sessionWatches(session).put(requestId, watch);
+        if (previous != null) detach(previous);
+        feed.add(watch);
+        if (resumeRev == null || resumeRev >= current) return Future.succeededFuture(watch);
+        return feed.history(resumeRev, current).map(events -> {
+          watch.setReplay(events);
+          return watch;
+        }).recover(failure -> {
+          unwatch(session, requestId);
+          return Future.failedFuture(ApiError.from(failure));
+        });
+      });
+    });
+  }
+
+  /** Sends the watch's replay and buffered events, then lets it go live. */
+  void start(Watch watch) {
+    context.runOnContext(v -> watch.start());
+  }
+
+  Future<Void> unwatch(ClientSession session, String requestId) {
+    return onContext(() -> {
+      var watch = sessionWatches(session).remove(requestId);
+      if (watch != null) detach(watch);
+      return Future.succeededFuture();
+    });
+  }
+
+  void closeSession(ClientSession session) {
+    context.runOnContext(v -> {
+      var watches = bySession.remove(session);
+      if (watches != null) watches.values().forEach(this::detach);
+    });
+  }
+
+  int watchCount() {
+    return bySession.values().stream().mapToInt(Map::size).sum();
+  }
+
+  private void detach(Watch watch) {
+    var feed = watch.feed;
+    feed.remove(watch);
+    var key = ChannelEvent.key(feed.path.vhost(), feed.path.channel());
+    if (!feed.hasWatches() && feeds.get(key) == feed) feeds.remove(key);
+  }
+
+  private Map<String, Watch> sessionWatches(ClientSession session) {
+    return bySession.computeIfAbsent(session, s -> new HashMap<>());
+  }
+
+  private <T> Future<T> onContext(Supplier<Future<T>> action) {
+    Promise<T> promise = Promise.promise();
+    context.runOnContext(v -> {
+      try {
+        action.get().onComplete(promise);
+      } catch (RuntimeException e) {
+        promise.fail(e);
+      }
+    });
+    return promise.future();
+  }
+}

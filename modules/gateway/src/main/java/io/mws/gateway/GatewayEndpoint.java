@@ -1,0 +1,36 @@
+package io.mws.gateway;
+
+import io.mws.protocol.ApiError;
+import io.mws.protocol.HttpEndpoint;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+
+/** Accepts WebSocket upgrades on {@code /} and {@code /v1/ws}; a token may come as {@code ?token=} or Authorization. */
+final class GatewayEndpoint implements HttpEndpoint {
+  private final Vertx vertx;
+  private final ChannelFeeds feeds;
+
+  GatewayEndpoint(Vertx vertx, ChannelFeeds feeds) {
+    this.vertx = vertx;
+    this.feeds = feeds;
+  }
+
+  @Override
+  public void handle(HttpServerRequest request) {
+    var token = request.getParam("token");
+    var authorization = token != null && !token.isEmpty() ? "Bearer " + token : request.getHeader("Authorization");
+    request.toWebSocket().onSuccess(socket -> new ClientSession(vertx, socket, feeds, authorization).start())
+        .onFailure(e -> {
+          if (!request.response().ended()) {
+            var error = ApiError.badRequest("websocket_upgrade_failed", "The WebSocket handshake failed.");
+            request.response().setStatusCode(400).putHeader("Content-Type", "application/json")
+                .end(error.body().encode());
+          }
+        });
+  }
+
+  static boolean isUpgradePath(String path) {
+    return "/".equals(path) || "/v1/ws".equals(path) || "/v1/ws/".equals(path);
+  }
+
+}

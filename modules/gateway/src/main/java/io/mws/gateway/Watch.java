@@ -1,0 +1,56 @@
+package io.mws.gateway;
+
+import io.mws.protocol.ChannelEvent;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One client's WATCH of one channel. It starts buffering live events the moment it is registered,
+ * while its history replay is read and its 200 reply is sent; {@link #start} then sends the replay,
+ * then the buffered events, skipping any rev already sent: in rev order, none twice, none missing.
+ * Confined to the gateway verticle's context.
+ */
+final class Watch {
+  final ClientSession session;
+  final String requestId;
+  final ChannelFeed feed;
+  private long sentRev;
+  private List<ChannelEvent> replay = List.of();
+  private List<Pending> buffered = new ArrayList<>();
+
+  private record Pending(ChannelEvent event, ChangeFrame frame) {}
+
+  Watch(ClientSession session, String requestId, ChannelFeed feed, long fromRev) {
+    this.session = session;
+    this.requestId = requestId;
+    this.feed = feed;
+    this.sentRev = fromRev;
+  }
+
+  void setReplay(List<ChannelEvent> events) {
+    replay = events;
+  }
+
+  /** Called once the 200 reply is on the wire. */
+  void start() {
+    for (var event : replay) send(event, ChangeFrame.of(event));
+    replay = List.of();
+    var pending = buffered;
+    buffered = null;
+    for (var p : pending) send(p.event(), p.frame());
+  }
+
+  void offer(ChannelEvent event, ChangeFrame frame) {
+    if (buffered != null) {
+      buffered.add(new Pending(event, frame));
+    } else {
+      send(event, frame);
+    }
+  }
+
+  private void send(ChannelEvent event, ChangeFrame frame) {
+    if (event.kind() == ChannelEvent.Kind.EVENT && event.rev() <= sentRev) return;
+    sentRev = Math.max(sentRev, event.rev());
+    session.sendText(frame.forWatch(requestId));
+  }
+}

@@ -1,0 +1,37 @@
+package io.mws.protocol;
+
+/**
+ * Every event-bus address the verticles use. The set is fixed: no address is made per channel or per
+ * connection, because each clustered registration is a write to a Hazelcast MultiMap (see DESIGN.md).
+ */
+public final class Addresses {
+  private Addresses() {}
+
+  // AuthVerticle (request/reply)
+  public static final String AUTHENTICATE = "mws.auth.authenticate";
+  public static final String VHOST_TOKEN_ISSUE = "mws.auth.vhost-token.issue";
+  public static final String VHOST_TOKEN_REVOKE = "mws.auth.vhost-token.revoke";
+  public static final String ACCESS_TOKEN_ISSUE = "mws.auth.access-token.issue";
+
+  // ChannelStateVerticle (request/reply)
+  public static final String VHOST_CREATE = "mws.channels.vhost.create";
+  public static final String VHOST_GET = "mws.channels.vhost.get";
+  public static final String VHOST_LIST = "mws.channels.vhost.list";
+  public static final String VHOST_DELETE = "mws.channels.vhost.delete";
+  public static final String CHANNEL_OPEN = "mws.channels.channel.open";
+  public static final String CHANNEL_GET = "mws.channels.channel.get";
+  public static final String CHANNEL_LIST = "mws.channels.channel.list";
+  public static final String CHANNEL_CLOSE = "mws.channels.channel.close";
+  public static final String EVENT_PUBLISH = "mws.channels.event.publish";
+  public static final String EVENT_HISTORY = "mws.channels.event.history";
+  public static final String TRIGGER = "mws.channels.trigger";
+
+  // HttpApiVerticle (request/reply): an HTTP-style request forwarded from the WebSocket gateway.
+  public static final String API_REQUEST = "mws.api.request";
+
+  // Broadcasts (publish): one consumer per node that cares, routed to channels and sockets locally.
+  /** Channel events and channel closes, consumed by every gateway node. Body: {@link ChannelEvent} JSON. */
+  public static final String CHANNEL_FEED = "mws.feed.channels";
+  /** Client triggers and client-published events, consumed by every API node for SSE streams. */
+  public static final String BACKEND_FEED = "mws.feed.backend";
+}

@@ -1,0 +1,30 @@
+package io.mws.protocol;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+
+/** A channel's resource path, {@code /v1/vhosts/{vhost}/channels/{channel}}: what clients WATCH. */
+public record ChannelPath(String vhost, String channel) {
+
+  public String path() {
+    return "/v1/vhosts/" + vhost + "/channels/" + channel;
+  }
+
+  /** Parses a (percent-encoded) path; null when it is not a channel path or its names are invalid. */
+  public static ChannelPath parse(String rawPath) {
+    if (rawPath == null) return null;
+    var path = rawPath.endsWith("/") ? rawPath.substring(0, rawPath.length() - 1) : rawPath;
+    var parts = path.split("/", -1);
+    if (parts.length != 6 || !parts[0].isEmpty() || !parts[1].equals("v1") || !parts[2].equals("vhosts")
+        || !parts[4].equals("channels")) {
+      return null;
+    }
+    try {
+      var vhost = URLDecoder.decode(parts[3].replace("+", "%2B"), StandardCharsets.UTF_8);
+      var channel = URLDecoder.decode(parts[5].replace("+", "%2B"), StandardCharsets.UTF_8);
+      return Names.isValidVhost(vhost) && Names.isValid(channel) ? new ChannelPath(vhost, channel) : null;
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+}

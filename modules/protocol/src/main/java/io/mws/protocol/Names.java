@@ -1,0 +1,24 @@
+package io.mws.protocol;
+
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** The naming rule of API.md section 1 for vhosts, channels and uids: {@code [A-Za-z0-9_.:@-]{1,128}}. */
+public final class Names {
+  private Names() {}
+
+  // A fixed, linear pattern of our own (not user input), so java.util.regex is safe here.
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:@-]{1,128}");
+  /** Vhost names that would shadow the server's own top-level paths. */
+  public static final Set<String> RESERVED_VHOSTS = Set.of("v1", "healthz", "readyz", "metrics", "console");
+
+  public static boolean isValid(String name) {
+    return name != null && NAME.matcher(name).matches();
+  }
+
+  public static boolean isValidVhost(String name) {
+    return isValid(name) && !RESERVED_VHOSTS.contains(name);
+  }
+
+  public static final String RULE = "must be 1 to 128 characters of A-Z a-z 0-9 _ . : @ -";
+}

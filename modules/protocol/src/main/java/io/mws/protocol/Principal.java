@@ -1,0 +1,57 @@
+package io.mws.protocol;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Who is asking, as the auth verticle established it.
+ *
+ * @param role     ANONYMOUS when no credentials were given
+ * @param vhost    the vhost a backend or client belongs to; null for admins and anonymous callers
+ * @param uid      a client's user id (or a backend's/admin's name, for logs)
+ * @param channels a client's channel pattern (RE2J source, full match); null for other roles
+ * @param publish  whether a client may publish channel events and triggers
+ */
+public record Principal(Role role, String vhost, String uid, String channels, boolean publish) {
+  public enum Role { ANONYMOUS, CLIENT, BACKEND, ADMIN }
+
+  public static final Principal ANONYMOUS = new Principal(Role.ANONYMOUS, null, null, null, false);
+
+  public static Principal admin(String name) { return new Principal(Role.ADMIN, null, name, null, false); }
+  public static Principal backend(String vhost) { return new Principal(Role.BACKEND, vhost, null, null, false); }
+
+  public boolean isAdmin() { return role == Role.ADMIN; }
+
+  /** Admins, and backends of this vhost, may manage it. */
+  public boolean isBackendOf(String vhostName) {
+    return isAdmin() || (role == Role.BACKEND && vhostName.equals(vhost));
+  }
+
+  public boolean isClientOf(String vhostName) {
+    return role == Role.CLIENT && vhostName.equals(vhost);
+  }
+
+  /** May this caller read (GET, WATCH) the channel? */
+  public boolean canRead(String vhostName, String channel) {
+    return isBackendOf(vhostName) || (isClientOf(vhostName) && ChannelPattern.compile(channels).matches(channel));
+  }
+
+  /** May this caller fire an event on the channel? */
+  public boolean canPublish(String vhostName, String channel) {
+    return isBackendOf(vhostName) || (canRead(vhostName, channel) && publish);
+  }
+
+  /** Does the caller know of this vhost at all? Those who don't get 404, not 403 (no existence leak). */
+  public boolean canSee(String vhostName) {
+    return isAdmin() || vhostName.equals(vhost);
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject().put("role", role.name()).put("vhost", vhost).put("uid", uid)
+        .put("channels", channels).put("publish", publish);
+  }
+
+  public static Principal fromJson(JsonObject json) {
+    return new Principal(Role.valueOf(json.getString("role")), json.getString("vhost"), json.getString("uid"),
+        json.getString("channels"), json.getBoolean("publish", false));
+  }
+}

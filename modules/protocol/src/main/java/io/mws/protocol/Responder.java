@@ -1,0 +1,43 @@
+package io.mws.protocol;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Serves one request/reply address: the handler's JSON result is the reply, its failure becomes an
+ * {@link ApiError} reply. An unexpected exception is logged here and answered as a plain 500, so no
+ * stack trace ever crosses the bus to a user.
+ */
+public final class Responder {
+  private static final Logger LOG = Logger.getLogger(Responder.class.getName());
+
+  private Responder() {}
+
+  public static MessageConsumer<JsonObject> serve(Vertx vertx, String address,
+                                                  Function<JsonObject, Future<JsonObject>> handler) {
+    return vertx.eventBus().<JsonObject>consumer(address, message -> {
+      Future<JsonObject> result;
+      try {
+        result = handler.apply(message.body() == null ? new JsonObject() : message.body());
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      result.onComplete(ar -> {
+        if (ar.succeeded()) {
+          message.reply(ar.result(), Delivery.options());
+        } else {
+          var error = ApiError.from(ar.cause());
+          if (error.status() >= 500 && !(ar.cause() instanceof ApiError)) {
+            LOG.log(Level.WARNING, "Failed to serve " + address, ar.cause());
+          }
+          error.replyTo(message);
+        }
+      });
+    });
+  }
+}

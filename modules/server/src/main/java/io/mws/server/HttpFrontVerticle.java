@@ -1,0 +1,81 @@
+package io.mws.server;
+
+import io.mws.gateway.WebSocketGatewayVerticle;
+import io.mws.protocol.HttpEndpoint;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The node's one HTTP listener. REST, SSE and WebSocket share a port, so this verticle hands each
+ * request to the endpoint of the local verticle that owns it (WebSocket upgrades to the gateway,
+ * everything else to the API) and answers {@code /healthz} and {@code /readyz} itself.
+ */
+final class HttpFrontVerticle extends VerticleBase {
+  private final HttpEndpoint api;
+  private final HttpEndpoint gateway;
+  private final BooleanSupplier ready;
+  private HttpServer server;
+
+  HttpFrontVerticle(HttpEndpoint api, HttpEndpoint gateway, BooleanSupplier ready) {
+    this.api = api;
+    this.gateway = gateway;
+    this.ready = ready;
+  }
+
+  @Override
+  public Future<?> start() {
+    var http = config();
+    var options = new HttpServerOptions()
+        .setHost(http.getString("host", "0.0.0.0"))
+        .setPort(http.getInteger("port", 8080))
+        .setMaxWebSocketMessageSize(http.getInteger("maxPayloadBytes", 65536) + 4096)
+        .setRegisterWebSocketWriteHandlers(false);
+    server = vertx.createHttpServer(options).requestHandler(this::route);
+    return server.listen();
+  }
+
+  int port() {
+    return server.actualPort();
+  }
+
+  private void route(HttpServerRequest request) {
+    switch (request.path()) {
+      case "/healthz" -> json(request, 200, new JsonObject().put("status", "up"));
+      case "/readyz" -> {
+        if (ready.getAsBoolean()) {
+          json(request, 200, new JsonObject().put("status", "ready"));
+        } else {
+          request.response().putHeader("Retry-After", "1");
+          json(request, 503, new JsonObject().put("error", new JsonObject()
+              .put("reason", "not_ready").put("message", "This node is starting or draining.")));
+        }
+      }
+      default -> dispatch(request);
+    }
+  }
+
+  private void dispatch(HttpServerRequest request) {
+    if (gateway != null && WebSocketGatewayVerticle.accepts(request)) {
+      gateway.handle(request);
+    } else if (api != null) {
+      api.handle(request);
+    } else {
+      json(request, 404, new JsonObject().put("error", new JsonObject().put("reason", "not_served_here")
+          .put("message", "This node does not run the REST API (MWS_ROLES); send REST requests to an api node.")));
+    }
+  }
+
+  private static void json(HttpServerRequest request, int status, JsonObject body) {
+    request.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+        .putHeader("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC)))
+        .end(body.encode());
+  }
+}

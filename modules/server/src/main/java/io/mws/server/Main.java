@@ -1,0 +1,68 @@
+package io.mws.server;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.LogManager;
+import java.util.logging.Logger;
+
+/** {@code java -jar mws.jar [--conf PATH]}: starts one node and stops it on SIGTERM. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) throws Exception {
+    configureLogging();
+    var log = Logger.getLogger(Main.class.getName());
+    NodeConfig config;
+    try {
+      config = NodeConfig.load(configFile(args), System.getenv());
+    } catch (IOException | IllegalArgumentException e) {
+      System.err.println("mws: cannot load the configuration: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Node node;
+    try {
+      node = Node.start(config).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      var cause = e.getCause() == null ? e : e.getCause();
+      System.err.println("mws: the node failed to start: " + cause);
+      System.exit(1);
+      return;
+    }
+    var stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      log.info("Stopping: leaving the cluster");
+      try {
+        node.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.warning("Stopping took too long: " + e);
+      }
+      stopped.countDown();
+    }, "mws-shutdown"));
+    stopped.await();
+  }
+
+  private static Path configFile(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--conf") && i + 1 < args.length) return Path.of(args[i + 1]);
+      if (args[i].startsWith("--conf=")) return Path.of(args[i].substring("--conf=".length()));
+    }
+    var env = System.getenv("MWS_CONF");
+    if (env != null && !env.isEmpty()) return Path.of(env);
+    var local = Path.of("conf", "mws.yaml");
+    return Files.isRegularFile(local) ? local : null;
+  }
+
+  /** Our one-line format, unless the operator points java.util.logging elsewhere. */
+  static void configureLogging() {
+    if (System.getProperty("java.util.logging.config.file") != null) return;
+    try (var in = Main.class.getResourceAsStream("/mws-logging.properties")) {
+      if (in != null) LogManager.getLogManager().readConfiguration(in);
+    } catch (IOException e) {
+      System.err.println("mws: default logging config unreadable: " + e);
+    }
+  }
+}

@@ -1,0 +1,130 @@
+package io.mws.server;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * A node's configuration: the embedded conf/mws.yaml, then a config file merged over it, then the
+ * MWS_* environment variables of API.md section 0.
+ */
+public record NodeConfig(JsonObject json) {
+  public static final Set<String> ALL_ROLES = Set.of("api", "gateway", "auth", "channels");
+
+  private record EnvOverride(String variable, String section, String key, Kind kind) {}
+
+  private enum Kind { STRING, INT, LIST }
+
+  private static final List<EnvOverride> ENV = List.of(
+      new EnvOverride("MWS_HTTP_HOST", "http", "host", Kind.STRING),
+      new EnvOverride("MWS_HTTP_PORT", "http", "port", Kind.INT),
+      new EnvOverride("MWS_ADMIN_USER", "auth", "adminUser", Kind.STRING),
+      new EnvOverride("MWS_ADMIN_PASSWORD", "auth", "adminPassword", Kind.STRING),
+      new EnvOverride("MWS_SIGNING_KEY", "auth", "signingKey", Kind.STRING),
+      new EnvOverride("MWS_CLUSTER_NAME", "cluster", "name", Kind.STRING),
+      new EnvOverride("MWS_CLUSTER_HOST", "cluster", "host", Kind.STRING),
+      new EnvOverride("MWS_CLUSTER_PORT", "cluster", "port", Kind.INT),
+      new EnvOverride("MWS_EVENTBUS_PORT", "cluster", "eventBusPort", Kind.INT),
+      new EnvOverride("MWS_CLUSTER_MEMBERS", "cluster", "members", Kind.LIST),
+      new EnvOverride("MWS_CLUSTER_DNS", "cluster", "dns", Kind.STRING),
+      new EnvOverride("MWS_ROLES", null, "roles", Kind.LIST),
+      new EnvOverride("MWS_LOG_FORMAT", "log", "format", Kind.STRING));
+
+  /** Loads the defaults, then {@code file} when not null, then the environment. */
+  public static NodeConfig load(Path file, Map<String, String> env) throws IOException {
+    JsonObject json;
+    try (var in = NodeConfig.class.getResourceAsStream("/mws.yaml")) {
+      if (in == null) throw new IOException("mws.yaml is missing from the jar");
+      json = parse(in);
+    }
+    if (file != null) {
+      try (var in = Files.newInputStream(file)) {
+        json.mergeIn(parse(in), true);
+      }
+    }
+    for (var override : ENV) {
+      var value = env.get(override.variable());
+      if (value == null || value.isEmpty()) continue;
+      var target = override.section() == null ? json : section(json, override.section());
+      try {
+        target.put(override.key(), switch (override.kind()) {
+          case STRING -> value;
+          case INT -> Integer.parseInt(value.strip());
+          case LIST -> new JsonArray(Arrays.stream(value.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList());
+        });
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(override.variable() + " must be a whole number, not '" + value + "'");
+      }
+    }
+    var config = new NodeConfig(json);
+    config.validate();
+    return config;
+  }
+
+  public static NodeConfig defaults() {
+    try {
+      return load(null, Map.of());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public JsonObject http() { return section(json, "http"); }
+
+  public JsonObject auth() { return section(json, "auth"); }
+
+  public JsonObject cluster() { return section(json, "cluster"); }
+
+  public JsonObject channels() { return section(json, "channels"); }
+
+  public Set<String> roles() {
+    var roles = new LinkedHashSet<String>();
+    json.getJsonArray("roles", new JsonArray(List.copyOf(ALL_ROLES))).forEach(r -> roles.add(String.valueOf(r)));
+    return roles;
+  }
+
+  /** A copy with one value changed: {@code with("http", "port", 0)}. For tests and tools. */
+  public NodeConfig with(String section, String key, Object value) {
+    var copy = json.copy();
+    if (section == null) copy.put(key, value); else section(copy, section).put(key, value);
+    return new NodeConfig(copy);
+  }
+
+  private void validate() {
+    var unknown = new LinkedHashSet<>(roles());
+    unknown.removeAll(ALL_ROLES);
+    if (!unknown.isEmpty() || roles().isEmpty()) {
+      throw new IllegalArgumentException("roles must be a non-empty subset of " + ALL_ROLES + "; unknown: " + unknown);
+    }
+    int port = http().getInteger("port");
+    if (port < 0 || port > 65535) throw new IllegalArgumentException("http.port must be 0..65535");
+  }
+
+  private static JsonObject section(JsonObject json, String name) {
+    var section = json.getJsonObject(name);
+    if (section == null) {
+      section = new JsonObject();
+      json.put(name, section);
+    }
+    return section;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static JsonObject parse(InputStream in) {
+    Object loaded = new Yaml(new SafeConstructor(new LoaderOptions())).load(in);
+    if (loaded == null) return new JsonObject();
+    if (!(loaded instanceof Map)) throw new IllegalArgumentException("the config file must be a YAML mapping");
+    return new JsonObject((Map<String, Object>) loaded);
+  }
+}
