@@ -1,0 +1,73 @@
+package io.mws.server;
+
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/** A WebSocket client speaking the OADA envelope: sends requests, collects replies and change messages. */
+final class WatchClient implements AutoCloseable {
+  private final WebSocket socket;
+  private final LinkedBlockingQueue<JsonObject> replies = new LinkedBlockingQueue<>();
+  private final LinkedBlockingQueue<JsonObject> changes = new LinkedBlockingQueue<>();
+
+  private WatchClient(WebSocket socket) {
+    this.socket = socket;
+    socket.textMessageHandler(text -> {
+      var message = new JsonObject(text);
+      (message.containsKey("change") ? changes : replies).add(message);
+    });
+  }
+
+  static WatchClient connect(TestCluster cluster, int node, String path) throws Exception {
+    var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(cluster.port(node)).setURI(path);
+    return new WatchClient(TestCluster.await(cluster.ws.connect(options)));
+  }
+
+  void send(JsonObject request) {
+    socket.writeTextMessage(request.encode());
+  }
+
+  JsonObject request(JsonObject request) throws InterruptedException {
+    send(request);
+    return nextReply();
+  }
+
+  JsonObject nextReply() throws InterruptedException {
+    var reply = replies.poll(20, TimeUnit.SECONDS);
+    if (reply == null) throw new AssertionError("no reply within 20 s");
+    return reply;
+  }
+
+  /** Waits for {@code count} change messages. */
+  List<JsonObject> changes(int count) throws InterruptedException {
+    var received = new ArrayList<JsonObject>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (received.size() < count) {
+      var change = changes.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      if (change == null) throw new AssertionError("received " + received.size() + " of " + count + " changes: " + received);
+      received.add(change);
+    }
+    return received;
+  }
+
+  /** Change messages that arrive within the wait, for asserting that nothing more came. */
+  List<JsonObject> changesWithin(long millis) throws InterruptedException {
+    Thread.sleep(millis);
+    var rest = new ArrayList<JsonObject>();
+    changes.drainTo(rest);
+    return rest;
+  }
+
+  static long rev(JsonObject change) {
+    return change.getJsonArray("change").getJsonObject(0).getJsonObject("body").getLong("_rev");
+  }
+
+  @Override
+  public void close() {
+    socket.close();
+  }
+}
