@@ -1,7 +1,9 @@
 package io.mws.api;
 
 import io.mws.protocol.Addresses;
+import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiRequest;
+import io.mws.protocol.ApiResponse;
 import io.mws.protocol.HttpEndpoint;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -35,8 +37,16 @@ public final class HttpApiVerticle extends VerticleBase {
     var streams = new BackendEventStreams(vertx);
     endpoint = new HttpApiEndpoint(router, streams, maxPayload + ENVELOPE_BYTES);
 
-    var forwarded = vertx.eventBus().<JsonObject>consumer(Addresses.API_REQUEST, message ->
-        router.handle(ApiRequest.fromJson(message.body())).onSuccess(response -> message.reply(response.toJson())));
+    var forwarded = vertx.eventBus().<JsonObject>consumer(Addresses.API_REQUEST, message -> {
+      ApiRequest request;
+      try {
+        request = ApiRequest.fromJson(message.body());
+      } catch (RuntimeException e) {
+        message.reply(ApiResponse.error(ApiError.badRequest("invalid_request", "The forwarded request is malformed.")).toJson());
+        return;
+      }
+      router.handle(request).onSuccess(response -> message.reply(response.toJson()));
+    });
     var backendFeed = vertx.eventBus().<JsonObject>consumer(Addresses.BACKEND_FEED, message -> streams.deliver(message.body()));
     return Future.all(forwarded.completion(), backendFeed.completion());
   }

@@ -1,0 +1,68 @@
+package io.mws.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Defaults from the embedded mws.yaml, then a file merged key by key, then MWS_* variables. */
+class NodeConfigTest {
+
+  @Test
+  void embeddedDefaultsMatchApiMd() {
+    var config = NodeConfig.defaults();
+    assertThat(config.http().getString("host")).isEqualTo("0.0.0.0");
+    assertThat(config.http().getInteger("port")).isEqualTo(8080);
+    assertThat(config.cluster().getInteger("port")).isEqualTo(5701);
+    assertThat(config.cluster().getJsonArray("members")).isEmpty();
+    assertThat(config.auth().getString("adminUser")).isEqualTo("admin");
+    assertThat(config.auth().getString("adminPassword")).isNull();
+    assertThat(config.roles()).containsExactlyInAnyOrder("api", "gateway", "auth", "channels");
+  }
+
+  @Test
+  void aFileOverridesSomeKeysAndKeepsTheOthers(@TempDir Path dir) throws Exception {
+    var file = dir.resolve("mws.yaml");
+    Files.writeString(file, "http:\n  port: 9000\nchannels:\n  historySize: 5\n");
+    var config = NodeConfig.load(file, Map.of());
+    assertThat(config.http().getInteger("port")).isEqualTo(9000);
+    assertThat(config.http().getString("host")).isEqualTo("0.0.0.0");
+    assertThat(config.channels().getInteger("historySize")).isEqualTo(5);
+  }
+
+  @Test
+  void environmentVariablesWin() throws Exception {
+    var config = NodeConfig.load(null, Map.of(
+        "MWS_HTTP_PORT", "8081", "MWS_CLUSTER_MEMBERS", "10.0.0.1:5701, 10.0.0.2:5701",
+        "MWS_ROLES", "gateway,channels", "MWS_ADMIN_PASSWORD", "pw", "MWS_CLUSTER_DNS", "mws-hz.default.svc"));
+    assertThat(config.http().getInteger("port")).isEqualTo(8081);
+    assertThat(config.cluster().getJsonArray("members")).containsExactly("10.0.0.1:5701", "10.0.0.2:5701");
+    assertThat(config.roles()).containsExactly("gateway", "channels");
+    assertThat(config.auth().getString("adminPassword")).isEqualTo("pw");
+    assertThat(config.cluster().getString("dns")).isEqualTo("mws-hz.default.svc");
+  }
+
+  @Test
+  void badValuesAreRefusedWithASentence() {
+    assertThatThrownBy(() -> NodeConfig.load(null, Map.of("MWS_HTTP_PORT", "eighty")))
+        .hasMessageContaining("MWS_HTTP_PORT");
+    assertThatThrownBy(() -> NodeConfig.load(null, Map.of("MWS_ROLES", "api,frontend")))
+        .hasMessageContaining("frontend");
+  }
+
+  @Test
+  void hazelcastNeverUsesMulticastAutoDetectionOrPhoneHome() throws Exception {
+    for (var env : new Map[] {Map.of(), Map.of("MWS_CLUSTER_MEMBERS", "127.0.0.1:5701"), Map.of("MWS_CLUSTER_DNS", "x.svc")}) {
+      @SuppressWarnings("unchecked")
+      var hz = ClusterSettings.hazelcast(NodeConfig.load(null, env));
+      var join = hz.getNetworkConfig().getJoin();
+      assertThat(join.getMulticastConfig().isEnabled()).isFalse();
+      assertThat(join.getAutoDetectionConfig().isEnabled()).isFalse();
+      assertThat(hz.getProperty("hazelcast.phone.home.enabled")).isEqualTo("false");
+    }
+  }
+}
