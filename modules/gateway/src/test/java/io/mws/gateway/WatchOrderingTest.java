@@ -8,6 +8,7 @@ import io.mws.protocol.Principal;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -31,6 +32,8 @@ class WatchOrderingTest {
   final List<ChannelEvent> history = new CopyOnWriteArrayList<>();
   final List<Long> historyReads = new CopyOnWriteArrayList<>();
   HttpServer server;
+  /** Held in a field: an unreferenced Vert.x 5 WebSocketClient can be collected mid-connect (vert.x#5839). */
+  WebSocketClient client;
 
   @BeforeEach
   void deployGateway(Vertx vertx, VertxTestContext context) {
@@ -63,7 +66,9 @@ class WatchOrderingTest {
     for (long rev = 1; rev <= 7; rev++) history.add(event(rev));
     var received = new ArrayList<Long>();
     var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.actualPort()).setURI("/");
-    vertx.createWebSocketClient().connect(options).onComplete(context.succeeding((WebSocket ws) -> {
+    client = vertx.createWebSocketClient();
+    client.connect(options).onComplete(context.succeeding((WebSocket ws) -> {
+      ws.exceptionHandler(e -> { }); // teardown closes the socket under us; not what this test is about
       ws.textMessageHandler(text -> {
         var message = new JsonObject(text);
         if (message.containsKey("status")) {
@@ -101,7 +106,9 @@ class WatchOrderingTest {
     for (long rev = 1; rev <= 5; rev++) history.add(event(rev));
     var received = new ArrayList<Long>();
     var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.actualPort()).setURI("/v1/ws");
-    vertx.createWebSocketClient().connect(options).onComplete(context.succeeding((WebSocket ws) -> {
+    client = vertx.createWebSocketClient();
+    client.connect(options).onComplete(context.succeeding((WebSocket ws) -> {
+      ws.exceptionHandler(e -> { }); // teardown closes the socket under us; not what this test is about
       ws.textMessageHandler(text -> {
         var message = new JsonObject(text);
         if (message.containsKey("status")) {
