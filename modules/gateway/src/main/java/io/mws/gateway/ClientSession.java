@@ -49,6 +49,8 @@ final class ClientSession {
         "Send requests as JSON text frames."))));
     socket.exceptionHandler(e -> { });
     socket.closeHandler(v -> feeds.closeSession(this));
+    // The node is draining (SIGTERM): 1012 "service restart" tells the client to reconnect elsewhere.
+    socket.shutdownHandler(v -> socket.close((short) 1012, "service restart"));
   }
 
   void sendText(String text) {

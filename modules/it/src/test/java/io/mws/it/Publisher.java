@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Publisher {
   final Map<Long, Long> acknowledged = new ConcurrentHashMap<>(); // sequence -> rev
   final AtomicInteger failed = new AtomicInteger();
+  /** What the failed requests got: a status and body, or the exception. */
+  final java.util.Queue<String> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
   final AtomicInteger sent = new AtomicInteger();
   private final AtomicInteger inFlight = new AtomicInteger();
 
@@ -42,6 +44,9 @@ final class Publisher {
         acknowledged.put(seq, ar.result().bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getLong("rev"));
       } else {
         failed.incrementAndGet();
+        failures.add("event " + seq + ": " + (ar.succeeded()
+            ? ar.result().statusCode() + " " + ar.result().bodyAsString()
+            : ar.cause().toString()));
       }
       inFlight.decrementAndGet();
     }));

@@ -26,6 +26,8 @@ final class ClusterSettings {
     // Hazelcast's default (60 s) would freeze the channels it owned for a minute after a kill -9.
     config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(cluster.getInteger("failureDetectionSeconds", 10)));
+    // Leaving (SIGTERM) hands this member's partitions to the others first, within the shutdown bound.
+    config.setProperty("hazelcast.graceful.shutdown.max.wait", String.valueOf(node.json().getInteger("shutdownTimeoutSeconds", 30)));
     var host = cluster.getString("host", "127.0.0.1");
     config.setProperty("hazelcast.local.localAddress", host);
     config.setProperty("hazelcast.socket.bind.any", "false");

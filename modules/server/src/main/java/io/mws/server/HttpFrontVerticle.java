@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -44,6 +45,15 @@ final class HttpFrontVerticle extends VerticleBase {
 
   int port() {
     return server.actualPort();
+  }
+
+  /**
+   * Stops accepting connections, lets in-flight requests finish and asks WebSocket clients to go
+   * (each socket's shutdown handler closes it with 1012), for at most {@code timeoutMillis}.
+   */
+  @Override
+  public Future<?> stop() {
+    return server.shutdown(config().getLong("shutdownTimeoutMillis", 30_000L), TimeUnit.MILLISECONDS);
   }
 
   private void route(HttpServerRequest request) {

@@ -10,6 +10,13 @@ import java.util.logging.Logger;
 
 /** {@code java -jar mws.jar [--conf PATH]}: starts one node and stops it on SIGTERM. */
 public final class Main {
+  static {
+    // Before anything touches java.util.logging: keep logging alive while the node drains.
+    if (System.getProperty("java.util.logging.manager") == null) {
+      System.setProperty("java.util.logging.manager", DrainSafeLogManager.class.getName());
+    }
+  }
+
   private Main() {}
 
   public static void main(String[] args) throws Exception {
@@ -33,13 +40,16 @@ public final class Main {
       return;
     }
     var stopped = new CountDownLatch(1);
+    final var settings = config;
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      log.info("Stopping: leaving the cluster");
+      log.info("SIGTERM: draining (readiness 503, WebSockets closed with 1012), then leaving the cluster");
       try {
-        node.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        // The drain is bounded by shutdownTimeout; leave a little on top for leaving the cluster.
+        node.close().toCompletionStage().toCompletableFuture().get(Node.shutdownTimeoutMillis(settings) + 15_000, TimeUnit.MILLISECONDS);
       } catch (Exception e) {
         log.warning("Stopping took too long: " + e);
       }
+      log.info("Stopped");
       stopped.countDown();
     }, "mws-shutdown"));
     stopped.await();

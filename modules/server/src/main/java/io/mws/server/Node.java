@@ -5,8 +5,10 @@ import io.mws.auth.AuthVerticle;
 import io.mws.channels.ChannelStateVerticle;
 import io.mws.gateway.WebSocketGatewayVerticle;
 import io.mws.protocol.HttpEndpoint;
+import com.hazelcast.core.HazelcastInstance;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
@@ -20,14 +22,21 @@ import java.util.logging.Logger;
  */
 public final class Node {
   private static final Logger LOG = Logger.getLogger(Node.class.getName());
+  /** Time for other nodes to see this node's event-bus consumers gone before it leaves. */
+  private static final long UNREGISTER_GRACE_MS = 500;
 
   private final Vertx vertx;
   private final HttpFrontVerticle front;
+  private final HazelcastInstance hazelcast;
   private volatile boolean ready;
+  private String frontDeployment;
+  /** Verticle deployments in the order they stop: the callers first, the state last. */
+  private final java.util.List<String> stopOrder = new java.util.ArrayList<>();
 
-  private Node(Vertx vertx, HttpFrontVerticle front) {
+  private Node(Vertx vertx, HttpFrontVerticle front, HazelcastInstance hazelcast) {
     this.vertx = vertx;
     this.front = front;
+    this.hazelcast = hazelcast;
   }
 
   /** Starts a node; the future completes when it is ready. */
@@ -54,17 +63,25 @@ public final class Node {
     var api = roles.contains("api") ? new HttpApiVerticle() : null;
     var gateway = roles.contains("gateway") ? new WebSocketGatewayVerticle() : null;
     var node = new Node[1];
-    return deploy(vertx, channels, config.channels())
-        .compose(v -> deploy(vertx, auth, config.auth()))
-        .compose(v -> deploy(vertx, api, config.http()))
-        .compose(v -> deploy(vertx, gateway, config.http()))
+    var deployed = new java.util.ArrayList<String>();
+    return deploy(vertx, channels, config.channels(), deployed)
+        .compose(v -> deploy(vertx, auth, config.auth(), deployed))
+        .compose(v -> deploy(vertx, api, config.http(), deployed))
+        .compose(v -> deploy(vertx, gateway, config.http(), deployed))
         .compose(v -> {
           var front = new HttpFrontVerticle(endpoint(api), gateway == null ? null : gateway.endpoint(),
               () -> node[0] != null && node[0].ready);
-          node[0] = new Node(vertx, front);
-          return vertx.deployVerticle(front, new DeploymentOptions().setConfig(config.http()));
+          node[0] = new Node(vertx, front, clusterManager.getHazelcastInstance());
+          node[0].stopOrder.addAll(deployed);
+          java.util.Collections.reverse(node[0].stopOrder);
+          var frontConfig = config.http().copy().put("shutdownTimeoutMillis", shutdownTimeoutMillis(config));
+          return vertx.deployVerticle(front, new DeploymentOptions().setConfig(frontConfig));
         })
-        .map(id -> {
+        .compose(id -> {
+          node[0].frontDeployment = id;
+          return node[0].awaitClusterSafe(config.cluster().getInteger("safeWaitSeconds", 120));
+        })
+        .map(v -> {
           node[0].ready = true;
           return node[0];
         });
@@ -74,9 +91,10 @@ public final class Node {
     return api == null ? null : api.endpoint();
   }
 
-  private static Future<?> deploy(Vertx vertx, io.vertx.core.Deployable verticle, JsonObject config) {
+  private static Future<?> deploy(Vertx vertx, io.vertx.core.Deployable verticle, JsonObject config,
+                                  java.util.List<String> deployed) {
     if (verticle == null) return Future.succeededFuture();
-    return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config));
+    return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)).onSuccess(deployed::add);
   }
 
   public int httpPort() {
@@ -91,9 +109,48 @@ public final class Node {
     return vertx;
   }
 
-  /** Stops the node: not ready, verticles undeployed, then it leaves the cluster. */
+  /**
+   * Waits until every partition has its backups in place, so a node reports ready only when losing
+   * any one member loses nothing (a rolling restart then never stops the next node too early).
+   * Past the bound it becomes ready anyway, with a warning: a cluster that cannot become safe
+   * (fewer members than backups) must still serve.
+   */
+  private Future<Void> awaitClusterSafe(int seconds) {
+    long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+    return vertx.executeBlocking(() -> {
+      var partitions = hazelcast.getPartitionService();
+      while (!partitions.isClusterSafe()) {
+        if (System.nanoTime() > deadline) {
+          LOG.warning("The cluster is not partition-safe after " + seconds + " s; reporting ready anyway");
+          return null;
+        }
+        Thread.sleep(200);
+      }
+      return null;
+    }, false);
+  }
+
+  /**
+   * Drains and stops the node (API.md section 0): readiness goes 503, the HTTP front stops accepting,
+   * lets in-flight requests finish and closes WebSockets with 1012, then the verticles stop and the
+   * node leaves the cluster (Hazelcast hands its partitions over first).
+   */
   public Future<Void> close() {
     ready = false;
-    return vertx.close();
+    Promise<Void> closed = Promise.promise();
+    Future<?> drained = frontDeployment == null ? Future.succeededFuture() : vertx.undeploy(frontDeployment);
+    // Then the verticles, callers before state, while this node is still a healthy member: their
+    // consumers unregister, and after a short grace the other nodes stop routing requests here.
+    // Closing with the consumers still registered left requests in flight to them unanswered (503).
+    for (var deployment : stopOrder) drained = drained.eventually(() -> vertx.undeploy(deployment));
+    drained.eventually(() -> vertx.timer(UNREGISTER_GRACE_MS))
+        // vertx.close() is called from a plain thread: called from a callback on one of its own event
+        // loops, its completion would be dispatched to that loop after close() terminated it.
+        .onComplete(ar -> new Thread(() -> vertx.close().onComplete(closed), "mws-close").start());
+    return closed.future();
+  }
+
+  static long shutdownTimeoutMillis(NodeConfig config) {
+    return config.json().getInteger("shutdownTimeoutSeconds", 30) * 1000L;
   }
 }
