@@ -3,6 +3,7 @@ package io.mws.channels;
 import static io.mws.protocol.Addresses.*;
 
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.Responder;
@@ -45,7 +46,7 @@ public final class ChannelStateVerticle extends VerticleBase {
 
   private void serve(ArrayList<Future<Void>> consumers, String address,
                      java.util.function.Function<JsonObject, Future<JsonObject>> handler) {
-    consumers.add(Responder.serve(vertx, address, handler).completion());
+    consumers.add(Responder.serve(vertx, address, body -> handler.apply(body).recover(ChannelStateVerticle::quorumLost)).completion());
   }
 
   private Future<JsonObject> createVhost(JsonObject body) {
@@ -150,6 +151,18 @@ public final class ChannelStateVerticle extends VerticleBase {
       vertx.eventBus().publish(BACKEND_FEED, trigger);
       return trigger;
     });
+  }
+
+  /** A write refused by split-brain protection: this node is on the minority side of a partition. */
+  private static Future<JsonObject> quorumLost(Throwable failure) {
+    for (var cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof SplitBrainProtectionException) {
+        return Future.failedFuture(new ApiError(503, "no_quorum",
+            "This part of the cluster has fewer members than cluster.minimumClusterSize; it accepts no writes until the cluster is whole again.")
+            .withHeader("Retry-After", "5"));
+      }
+    }
+    return Future.failedFuture(failure);
   }
 
   static JsonObject toJson(ChannelStore.ChannelInfo info) {

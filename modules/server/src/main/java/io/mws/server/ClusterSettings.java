@@ -3,15 +3,22 @@ package io.mws.server;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MergePolicyConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
+import com.hazelcast.spi.merge.PutIfAbsentMergePolicy;
 import com.hazelcast.config.MultiMapConfig;
 import com.hazelcast.config.RingbufferConfig;
 import io.mws.channels.HazelcastChannelStore;
+import java.util.List;
 
 /**
  * The Hazelcast configuration of a node, built in code from the {@code cluster} and {@code channels}
  * sections. Multicast and auto-detection are off and phone-home is disabled in every mode.
  */
 final class ClusterSettings {
+  static final String QUORUM = "mws-majority";
+
   private ClusterSettings() {}
 
   static Config hazelcast(NodeConfig node) {
@@ -60,12 +67,32 @@ final class ClusterSettings {
     config.addMapConfig(new MapConfig("__vertx.nodeInfo").setBackupCount(1));
 
     // MWS state: every structure keeps one synchronous backup, so losing a node loses nothing.
-    config.addMapConfig(new MapConfig("mws.*").setBackupCount(1));
-    config.addMapConfig(new MapConfig("__vertx.*").setBackupCount(1));
-    config.addRingBufferConfig(new RingbufferConfig(HazelcastChannelStore.HISTORY_PREFIX + "*")
+    // After a network partition heals, the smaller side's entries merge into the larger side's only
+    // where the key is absent there (PutIfAbsent): the larger side's vhosts, channels and history win.
+    var merge = new MergePolicyConfig(PutIfAbsentMergePolicy.class.getName(), MergePolicyConfig.DEFAULT_BATCH_SIZE);
+    var state = new MapConfig("mws.*").setBackupCount(1).setMergePolicyConfig(merge);
+    var channelState = List.of(new MapConfig(HazelcastChannelStore.VHOSTS_MAP), new MapConfig(HazelcastChannelStore.CHANNELS_MAP));
+    channelState.forEach(c -> c.setBackupCount(1).setMergePolicyConfig(merge));
+    var history = new RingbufferConfig(HazelcastChannelStore.HISTORY_PREFIX + "*")
         .setCapacity(node.channels().getInteger("historySize", 1000))
         .setBackupCount(1).setAsyncBackupCount(0)
-        .setInMemoryFormat(InMemoryFormat.BINARY));
+        .setInMemoryFormat(InMemoryFormat.BINARY)
+        .setMergePolicyConfig(merge);
+    // With a quorum, a side of a partition smaller than it refuses writes to channel state (503
+    // no_quorum), so two halves never assign the same rev to different events. Auth state is not
+    // guarded: a node must be able to start (and bootstrap its admin) before its peers have joined.
+    // Off (1) by default: a cluster of one works.
+    int quorum = cluster.getInteger("minimumClusterSize", 1);
+    if (quorum > 1) {
+      config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(QUORUM, true, quorum)
+          .setProtectOn(SplitBrainProtectionOn.WRITE));
+      channelState.forEach(c -> c.setSplitBrainProtectionName(QUORUM));
+      history.setSplitBrainProtectionName(QUORUM);
+    }
+    config.addMapConfig(state);
+    channelState.forEach(config::addMapConfig);
+    config.addMapConfig(new MapConfig("__vertx.*").setBackupCount(1));
+    config.addRingBufferConfig(history);
     return config;
   }
 

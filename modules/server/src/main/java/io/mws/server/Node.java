@@ -105,6 +105,10 @@ public final class Node {
     return ready;
   }
 
+  HazelcastInstance hazelcast() {
+    return hazelcast;
+  }
+
   public Vertx vertx() {
     return vertx;
   }

@@ -38,6 +38,7 @@ public record NodeConfig(JsonObject json) {
       new EnvOverride("MWS_EVENTBUS_PORT", "cluster", "eventBusPort", Kind.INT),
       new EnvOverride("MWS_CLUSTER_MEMBERS", "cluster", "members", Kind.LIST),
       new EnvOverride("MWS_CLUSTER_DNS", "cluster", "dns", Kind.STRING),
+      new EnvOverride("MWS_CLUSTER_MIN_SIZE", "cluster", "minimumClusterSize", Kind.INT),
       new EnvOverride("MWS_ROLES", null, "roles", Kind.LIST),
       new EnvOverride("MWS_LOG_FORMAT", "log", "format", Kind.STRING));
 
