@@ -30,6 +30,7 @@ public final class Main {
       System.exit(2);
       return;
     }
+    useLogFormat(config.json().getJsonObject("log", new io.vertx.core.json.JsonObject()).getString("format", "text"));
     Node node;
     try {
       node = Node.start(config).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
@@ -60,15 +61,24 @@ public final class Main {
       if (args[i].equals("--conf") && i + 1 < args.length) return Path.of(args[i + 1]);
       if (args[i].startsWith("--conf=")) return Path.of(args[i].substring("--conf=".length()));
     }
-    var env = System.getenv("MWS_CONF");
+    var env = System.getenv(NodeConfig.CONF_VARIABLE);
     if (env != null && !env.isEmpty()) return Path.of(env);
     var local = Path.of("conf", "mws.yaml");
     return Files.isRegularFile(local) ? local : null;
   }
 
+  /** "json": one JSON object per line on every root handler; "text": the one-line format. */
+  static void useLogFormat(String format) {
+    if (!"json".equals(format)) return;
+    for (var handler : java.util.logging.Logger.getLogger("").getHandlers()) handler.setFormatter(new JsonLogFormatter());
+  }
+
   /** Our one-line format, unless the operator points java.util.logging elsewhere. */
-  static void configureLogging() {
-    if (System.getProperty("java.util.logging.config.file") != null) return;
+  private static boolean loggingConfigured;
+
+  static synchronized void configureLogging() {
+    if (loggingConfigured || System.getProperty("java.util.logging.config.file") != null) return;
+    loggingConfigured = true; // once per JVM: reading it again would drop handlers added since
     try (var in = Main.class.getResourceAsStream("/mws-logging.properties")) {
       if (in != null) LogManager.getLogManager().readConfiguration(in);
     } catch (IOException e) {

@@ -42,6 +42,17 @@ public record NodeConfig(JsonObject json) {
       new EnvOverride("MWS_ROLES", null, "roles", Kind.LIST),
       new EnvOverride("MWS_LOG_FORMAT", "log", "format", Kind.STRING));
 
+  /** The config file's environment variable (read by {@link Main}). */
+  public static final String CONF_VARIABLE = "MWS_CONF";
+
+  /** Every environment variable a node reads. */
+  public static java.util.Set<String> environmentVariables() {
+    var names = new java.util.TreeSet<String>();
+    ENV.forEach(e -> names.add(e.variable()));
+    names.add(CONF_VARIABLE);
+    return names;
+  }
+
   /** Loads the defaults, then {@code file} when not null, then the environment. */
   public static NodeConfig load(Path file, Map<String, String> env) throws IOException {
     JsonObject json;

@@ -1,0 +1,17 @@
+# MWS image: build the jar with Maven, run it on a JRE as a non-root user with a read-only root
+# filesystem (only /tmp is written; mount an emptyDir there, as k8s/base does).
+#   docker build -t mws:0.1.0 .
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY pom.xml .
+COPY conf conf
+COPY modules modules
+RUN mvn -B -q -pl modules/server -am package -DskipTests
+
+FROM eclipse-temurin:17-jre
+RUN groupadd --gid 10001 mws && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin mws
+COPY --from=build /src/modules/server/target/mws.jar /opt/mws/mws.jar
+USER 10001:10001
+EXPOSE 8080 5701 5711
+ENV MWS_LOG_FORMAT=json
+ENTRYPOINT ["java", "-jar", "/opt/mws/mws.jar"]
