@@ -3,11 +3,8 @@ package io.mws.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
-import java.util.Base64;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,21 +15,16 @@ class SplitBrainProtectionTest {
 
   @Test
   void aNodeBelowTheQuorumRefusesToFireEvents() throws Exception {
-    var name = "mws-quorum-" + UUID.randomUUID();
-    int p1 = TestCluster.freePort(), p2 = TestCluster.freePort();
-    var members = new JsonArray().add("127.0.0.1:" + p1).add("127.0.0.1:" + p2);
+    var nodes = new TestNodes(2);
     Node a = null, b = null;
     var client = io.vertx.core.Vertx.vertx();
     try {
-      var base = NodeConfig.defaults().with("http", "host", "127.0.0.1").with("http", "port", 0)
-          .with("auth", "adminPassword", "pw").with("cluster", "name", name).with("cluster", "members", members)
-          .with("cluster", "partitions", 31).with("cluster", "minimumClusterSize", 2);
-      var startA = Node.start(base.with("cluster", "port", p1));
-      var startB = Node.start(base.with("cluster", "port", p2));
+      var startA = Node.start(nodes.config(0).with("cluster", "minimumClusterSize", 2));
+      var startB = Node.start(nodes.config(1).with("cluster", "minimumClusterSize", 2));
       a = TestCluster.await(startA);
       b = TestCluster.await(startB);
       var http = WebClient.create(client);
-      var admin = "Basic " + Base64.getEncoder().encodeToString("admin:pw".getBytes());
+      var admin = TestCluster.basic("admin", TestCluster.ADMIN_PASSWORD);
       var created = TestCluster.await(http.post(a.httpPort(), "127.0.0.1", "/v1/vhosts").putHeader("Authorization", admin)
           .putHeader("Content-Type", "application/json")
           .sendBuffer(Buffer.buffer("{\"data\":{\"type\":\"vhosts\",\"id\":\"q\"}}")));
