@@ -13,22 +13,26 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The node's one HTTP listener. REST, SSE and WebSocket share a port, so this verticle hands each
  * request to the endpoint of the local verticle that owns it (WebSocket upgrades to the gateway,
- * everything else to the API) and answers {@code /healthz} and {@code /readyz} itself.
+ * everything else to the API) and answers {@code /healthz}, {@code /readyz} and {@code /metrics}
+ * (Prometheus text format) itself.
  */
 final class HttpFrontVerticle extends VerticleBase {
   private final HttpEndpoint api;
   private final HttpEndpoint gateway;
   private final BooleanSupplier ready;
+  private final Supplier<String> metrics;
   private HttpServer server;
 
-  HttpFrontVerticle(HttpEndpoint api, HttpEndpoint gateway, BooleanSupplier ready) {
+  HttpFrontVerticle(HttpEndpoint api, HttpEndpoint gateway, BooleanSupplier ready, Supplier<String> metrics) {
     this.api = api;
     this.gateway = gateway;
     this.ready = ready;
+    this.metrics = metrics;
   }
 
   @Override
@@ -68,6 +72,9 @@ final class HttpFrontVerticle extends VerticleBase {
               .put("reason", "not_ready").put("message", "This node is starting or draining.")));
         }
       }
+      case "/metrics" -> request.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+          .putHeader("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC)))
+          .end(metrics.get());
       default -> dispatch(request);
     }
   }

@@ -6,6 +6,8 @@ import io.mws.channels.ChannelStateVerticle;
 import io.mws.gateway.WebSocketGatewayVerticle;
 import io.mws.protocol.HttpEndpoint;
 import com.hazelcast.core.HazelcastInstance;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -13,6 +15,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.logging.Logger;
 
@@ -47,16 +52,22 @@ public final class Node {
     var eventBus = new EventBusOptions()
         .setHost(cluster.getString("host", "127.0.0.1"))
         .setPort(cluster.getInteger("eventBusPort", 0));
-    var options = new VertxOptions().setEventBusOptions(eventBus);
+    // One registry per node (nodes in one JVM, as in tests, keep their own counts).
+    var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    var metrics = new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
+        .setLabels(java.util.EnumSet.of(Label.EB_ADDRESS, Label.EB_FAILURE, Label.HTTP_CODE, Label.HTTP_METHOD));
+    var options = new VertxOptions().setEventBusOptions(eventBus).setMetricsOptions(metrics);
     long started = System.nanoTime();
-    return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered()
-        .compose(vertx -> deploy(vertx, clusterManager, config).recover(failure ->
+    return Vertx.builder().with(options).withClusterManager(clusterManager)
+        .withMetrics(new MicrometerMetricsFactory(registry)).buildClustered()
+        .compose(vertx -> deploy(vertx, clusterManager, config, registry).recover(failure ->
             vertx.close().transform(closed -> Future.failedFuture(failure))))
         .onSuccess(node -> LOG.info("MWS node ready in " + (System.nanoTime() - started) / 1_000_000 + " ms: roles "
             + config.roles() + ", http port " + node.httpPort() + ", cluster '" + cluster.getString("name") + "'"));
   }
 
-  private static Future<Node> deploy(Vertx vertx, HazelcastClusterManager clusterManager, NodeConfig config) {
+  private static Future<Node> deploy(Vertx vertx, HazelcastClusterManager clusterManager, NodeConfig config,
+                                     PrometheusMeterRegistry registry) {
     var roles = config.roles();
     var auth = roles.contains("auth") ? new AuthVerticle() : null;
     var channels = roles.contains("channels") ? new ChannelStateVerticle(clusterManager.getHazelcastInstance()) : null;
@@ -70,7 +81,7 @@ public final class Node {
         .compose(v -> deploy(vertx, gateway, config.http(), deployed))
         .compose(v -> {
           var front = new HttpFrontVerticle(endpoint(api), gateway == null ? null : gateway.endpoint(),
-              () -> node[0] != null && node[0].ready);
+              () -> node[0] != null && node[0].ready, registry::scrape);
           node[0] = new Node(vertx, front, clusterManager.getHazelcastInstance());
           node[0].stopOrder.addAll(deployed);
           java.util.Collections.reverse(node[0].stopOrder);
