@@ -62,7 +62,19 @@ wait_ready() {
   done
 }
 
-alive() { local pid; pid=$(cat "$dir/node-$1.pid" 2>/dev/null) && kill -0 "$pid" 2>/dev/null; }
+# Running and not a zombie: a killed node whose parent is gone may wait unreaped (state Z) for a while.
+alive() {
+  local pid state
+  pid=$(cat "$dir/node-$1.pid" 2>/dev/null) || return 1
+  state=$(ps -o stat= -p "$pid" 2>/dev/null) || return 1
+  [[ -n "$state" && "$state" != Z* ]]
+}
+
+wait_gone() {
+  local i=$1 t
+  for ((t = 0; t < 300; t++)); do alive "$i" || return 0; sleep 0.1; done
+  die "node $i (pid $(cat "$dir/node-$i.pid")) still running 30 s after the signal"
+}
 
 write_nginx_conf() {
   local n i servers=""
@@ -128,18 +140,17 @@ case "$cmd" in
       pid=$(cat "$f"); kill -TERM "$pid" 2>/dev/null && pids+=("$pid") || true
     done
     for ((t = 0; t < 150; t++)); do
-      still=0; for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && still=1; done
+      still=0
+      for pid in "${pids[@]}"; do
+        state=$(ps -o stat= -p "$pid" 2>/dev/null) && [[ -n "$state" && "$state" != Z* ]] && still=1
+      done
       ((still)) || break; sleep 0.2
     done
     for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
     rm -f "$dir"/node-*.pid "$dir/nginx.pid"
     ;;
-  kill) kill -KILL "$(cat "$dir/node-$3.pid")" ;;
-  term)
-    pid=$(cat "$dir/node-$3.pid"); kill -TERM "$pid"
-    for ((t = 0; t < 300; t++)); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.1; done
-    die "node $3 (pid $pid) still running 30 s after SIGTERM"
-    ;;
+  kill) kill -KILL "$(cat "$dir/node-$3.pid")"; wait_gone "$3" ;;
+  term) kill -TERM "$(cat "$dir/node-$3.pid")"; wait_gone "$3" ;;
   restart) alive "$3" && die "node $3 is running"; start_node "$3"; wait_ready "$3" ;;
   add)
     n=$(( $(cat "$dir/nodes") + 1 )); echo "$n" > "$dir/nodes"
