@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -43,6 +44,13 @@ final class HttpFrontVerticle extends VerticleBase {
         .setPort(http.getInteger("port", 8080))
         .setMaxWebSocketMessageSize(http.getInteger("maxPayloadBytes", 65536) + 4096)
         .setRegisterWebSocketWriteHandlers(false);
+    var tls = http.getJsonObject("tls", new JsonObject());
+    var cert = tls.getString("certFile");
+    var key = tls.getString("keyFile");
+    if (cert != null && !cert.isEmpty()) {
+      if (key == null || key.isEmpty()) return Future.failedFuture("http.tls.certFile is set but http.tls.keyFile is not");
+      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(cert).setKeyPath(key));
+    }
     server = vertx.createHttpServer(options).requestHandler(this::route);
     return server.listen();
   }

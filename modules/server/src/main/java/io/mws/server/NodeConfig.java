@@ -29,6 +29,8 @@ public record NodeConfig(JsonObject json) {
   private static final List<EnvOverride> ENV = List.of(
       new EnvOverride("MWS_HTTP_HOST", "http", "host", Kind.STRING),
       new EnvOverride("MWS_HTTP_PORT", "http", "port", Kind.INT),
+      new EnvOverride("MWS_TLS_CERT", "http.tls", "certFile", Kind.STRING),
+      new EnvOverride("MWS_TLS_KEY", "http.tls", "keyFile", Kind.STRING),
       new EnvOverride("MWS_ADMIN_USER", "auth", "adminUser", Kind.STRING),
       new EnvOverride("MWS_ADMIN_PASSWORD", "auth", "adminPassword", Kind.STRING),
       new EnvOverride("MWS_SIGNING_KEY", "auth", "signingKey", Kind.STRING),
@@ -123,7 +125,11 @@ public record NodeConfig(JsonObject json) {
     if (port < 0 || port > 65535) throw new IllegalArgumentException("http.port must be 0..65535");
   }
 
-  private static JsonObject section(JsonObject json, String name) {
+  /** The section at a dotted path ("http.tls"), created when missing. */
+  private static JsonObject section(JsonObject json, String path) {
+    var dot = path.indexOf('.');
+    if (dot > 0) return section(section(json, path.substring(0, dot)), path.substring(dot + 1));
+    var name = path;
     var section = json.getJsonObject(name);
     if (section == null) {
       section = new JsonObject();
