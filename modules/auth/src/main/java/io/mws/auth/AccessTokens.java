@@ -18,28 +18,43 @@ final class AccessTokens {
   static final String ISSUER = "mws";
 
   private final JWTAuth jwt;
+  private final TokenGenerations generations;
 
-  AccessTokens(Vertx vertx, String signingKey) {
+  AccessTokens(Vertx vertx, String signingKey, TokenGenerations generations) {
     this.jwt = JWTAuth.create(vertx, new JWTAuthOptions()
         .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(signingKey))
         .setJWTOptions(new JWTOptions().setIssuer(ISSUER)));
+    this.generations = generations;
   }
 
-  String issue(String vhost, String uid, String channels, boolean publish, int ttlSeconds) {
-    var claims = new JsonObject().put("vhost", vhost).put("channels", channels).put("publish", publish);
-    return jwt.generateToken(claims, new JWTOptions().setAlgorithm("HS256").setIssuer(ISSUER).setSubject(uid)
-        .setExpiresInSeconds(ttlSeconds));
+  /** A token bound to the vhost token's current generation ({@code gen}): rotating that token voids it. */
+  Future<String> issue(String vhost, String uid, String channels, boolean publish, int ttlSeconds) {
+    return generations.current(vhost).map(generation -> {
+      var claims = new JsonObject().put("vhost", vhost).put("channels", channels).put("publish", publish)
+          .put("gen", generation);
+      return jwt.generateToken(claims, new JWTOptions().setAlgorithm("HS256").setIssuer(ISSUER).setSubject(uid)
+          .setExpiresInSeconds(ttlSeconds));
+    });
   }
 
-  /** The client the token was issued to; fails when it is expired, tampered with or not ours. */
+  /**
+   * The client the token was issued to; fails when it is expired, tampered with, not ours, or issued
+   * under a vhost token that has since been rotated.
+   */
   Future<Principal> verify(String token) {
-    return jwt.authenticate(new TokenCredentials(token)).map(user -> {
+    return jwt.authenticate(new TokenCredentials(token)).compose(user -> {
       var claims = user.principal();
-      if (!ISSUER.equals(claims.getString("iss")) || claims.getString("vhost") == null) {
-        throw new IllegalArgumentException("not an MWS access token");
+      var vhost = claims.getString("vhost");
+      if (!ISSUER.equals(claims.getString("iss")) || vhost == null) {
+        return Future.failedFuture("not an MWS access token");
       }
-      return new Principal(Principal.Role.CLIENT, claims.getString("vhost"), claims.getString("sub"),
-          claims.getString("channels"), claims.getBoolean("publish", false));
+      return generations.current(vhost).map(current -> {
+        if (current.isEmpty() || !current.equals(claims.getString("gen"))) {
+          throw new IllegalArgumentException("issued under a vhost token that was rotated");
+        }
+        return new Principal(Principal.Role.CLIENT, vhost, claims.getString("sub"),
+            claims.getString("channels"), claims.getBoolean("publish", false));
+      });
     });
   }
 }

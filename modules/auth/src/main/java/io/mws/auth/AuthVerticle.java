@@ -15,7 +15,8 @@ import java.util.logging.Logger;
 
 /**
  * Verifies credentials and issues tokens. Config (the {@code auth} section of mws.yaml):
- * {@code adminUser}, {@code adminPassword}, {@code signingKey}, {@code tokenTtlSeconds}, {@code maxTokenTtlSeconds}.
+ * {@code adminUser}, {@code adminPassword}, {@code signingKey}, {@code tokenTtlSeconds},
+ * {@code maxTokenTtlSeconds}, {@code oauth2} (an external issuer of admin bearer tokens).
  */
 public final class AuthVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(AuthVerticle.class.getName());
@@ -27,6 +28,8 @@ public final class AuthVerticle extends VerticleBase {
   private AdminUsers admins;
   private VhostTokens vhostTokens;
   private AccessTokens accessTokens;
+  private TokenGenerations generations;
+  private ExternalIssuer externalIssuer;
   private int defaultTtl;
   private int maxTtl;
 
@@ -43,11 +46,17 @@ public final class AuthVerticle extends VerticleBase {
             data.<String, String>getAsyncMap("mws.auth.secrets"))
         .compose(maps -> {
           admins = new AdminUsers(vertx, maps.resultAt(0));
-          vhostTokens = new VhostTokens(maps.resultAt(1), maps.resultAt(2));
+          generations = new TokenGenerations(vertx, maps.resultAt(2));
+          vhostTokens = new VhostTokens(maps.resultAt(1), maps.resultAt(2), generations);
           return signingKey(maps.resultAt(3), conf.getString("signingKey"));
         })
         .compose(key -> {
-          accessTokens = new AccessTokens(vertx, key);
+          accessTokens = new AccessTokens(vertx, key, generations);
+          try {
+            externalIssuer = ExternalIssuer.fromConfig(vertx, conf.getJsonObject("oauth2", new JsonObject()));
+          } catch (java.io.IOException e) {
+            return Future.failedFuture("auth.oauth2: cannot read the issuer's keys: " + e.getMessage());
+          }
           var user = conf.getString("adminUser", "admin");
           return admins.bootstrap(user, conf.getString("adminPassword")).onSuccess(generated -> {
             if (generated != null) {
@@ -58,6 +67,7 @@ public final class AuthVerticle extends VerticleBase {
           });
         })
         .compose(v -> Future.all(
+            generations.listen(),
             Responder.serve(vertx, AUTHENTICATE, this::authenticate).completion(),
             Responder.serve(vertx, VHOST_TOKEN_ISSUE, b -> vhostTokens.issue(b.getString("vhost"))
                 .map(token -> new JsonObject().put("token", token))).completion(),
@@ -113,8 +123,12 @@ public final class AuthVerticle extends VerticleBase {
     if (lower.startsWith(BEARER)) {
       var token = header.substring(BEARER.length()).strip();
       if (Secrets.isVhostTokenShaped(token)) return fromVhostToken(token);
+      if (externalIssuer != null && externalIssuer.claims(token)) {
+        return externalIssuer.verify(token).recover(e ->
+            Future.failedFuture(ApiError.unauthorized("The OAuth2 token is invalid, expired, or not for this audience.")));
+      }
       return accessTokens.verify(token).recover(e ->
-          Future.failedFuture(ApiError.unauthorized("The access token is invalid or expired.")));
+          Future.failedFuture(ApiError.unauthorized("The access token is invalid, expired, or was revoked.")));
     }
     return Future.failedFuture(ApiError.unauthorized("Unsupported authorization scheme; use Basic or Bearer."));
   }
@@ -129,9 +143,9 @@ public final class AuthVerticle extends VerticleBase {
   /** Body: {vhost, uid, channels, publish, ttl}; already validated by the caller. */
   private Future<JsonObject> issueAccessToken(JsonObject body) {
     int ttl = Math.min(body.getInteger("ttl", defaultTtl), maxTtl);
-    var token = accessTokens.issue(body.getString("vhost"), body.getString("uid"), body.getString("channels"),
-        body.getBoolean("publish", false), ttl);
-    return Future.succeededFuture(new JsonObject().put("token", token).put("ttl", ttl)
-        .put("expires", System.currentTimeMillis() / 1000 + ttl));
+    return accessTokens.issue(body.getString("vhost"), body.getString("uid"), body.getString("channels"),
+            body.getBoolean("publish", false), ttl)
+        .map(token -> new JsonObject().put("token", token).put("ttl", ttl)
+            .put("expires", System.currentTimeMillis() / 1000 + ttl));
   }
 }

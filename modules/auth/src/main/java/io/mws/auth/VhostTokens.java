@@ -11,23 +11,34 @@ import io.vertx.core.shareddata.AsyncMap;
 final class VhostTokens {
   private final AsyncMap<String, String> vhostByDigest;
   private final AsyncMap<String, String> digestByVhost;
+  private final TokenGenerations generations;
 
-  VhostTokens(AsyncMap<String, String> vhostByDigest, AsyncMap<String, String> digestByVhost) {
+  VhostTokens(AsyncMap<String, String> vhostByDigest, AsyncMap<String, String> digestByVhost,
+              TokenGenerations generations) {
     this.vhostByDigest = vhostByDigest;
     this.digestByVhost = digestByVhost;
+    this.generations = generations;
   }
 
-  /** A new token for the vhost; the previous one stops working at once. */
+  /**
+   * A new token for the vhost: the previous one stops working at once, and so do the access tokens
+   * issued under it (their generation no longer matches).
+   */
   Future<String> issue(String vhost) {
     var token = Secrets.newVhostToken();
     var digest = Secrets.sha256(token);
-    return revoke(vhost)
+    return remove(vhost)
         .compose(v -> vhostByDigest.put(digest, vhost))
         .compose(v -> digestByVhost.put(vhost, digest))
+        .onComplete(ar -> generations.announceChange(vhost))
         .map(v -> token);
   }
 
   Future<Void> revoke(String vhost) {
+    return remove(vhost).onComplete(ar -> generations.announceChange(vhost));
+  }
+
+  private Future<Void> remove(String vhost) {
     return digestByVhost.remove(vhost).compose(old -> old == null
         ? Future.succeededFuture()
         : vhostByDigest.remove(old).mapEmpty());

@@ -12,6 +12,8 @@ public final class Addresses {
   public static final String VHOST_TOKEN_ISSUE = "mws.auth.vhost-token.issue";
   public static final String VHOST_TOKEN_REVOKE = "mws.auth.vhost-token.revoke";
   public static final String ACCESS_TOKEN_ISSUE = "mws.auth.access-token.issue";
+  /** Broadcast when a vhost's token is rotated or revoked: every auth verticle forgets what it cached. */
+  public static final String VHOST_TOKEN_CHANGED = "mws.auth.vhost-token.changed";
 
   // ChannelStateVerticle (request/reply)
   public static final String VHOST_CREATE = "mws.channels.vhost.create";

@@ -12,7 +12,8 @@ import io.vertx.core.json.JsonObject;
  * @param publish  whether a client may publish channel events and triggers
  */
 public record Principal(Role role, String vhost, String uid, String channels, boolean publish) {
-  public enum Role { ANONYMOUS, CLIENT, BACKEND, ADMIN }
+  /** USER: authenticated (e.g. by an external OAuth2 issuer) but holding no MWS role. */
+  public enum Role { ANONYMOUS, USER, CLIENT, BACKEND, ADMIN }
 
   public static final Principal ANONYMOUS = new Principal(Role.ANONYMOUS, null, null, null, false);
 

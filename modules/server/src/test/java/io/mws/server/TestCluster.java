@@ -35,6 +35,11 @@ final class TestCluster implements AutoCloseable {
 
   /** Starts {@code size} nodes that keep {@code historySize} events per channel. */
   static TestCluster start(int size, int historySize) throws Exception {
+    return start(size, config -> config.with("channels", "historySize", historySize));
+  }
+
+  /** Starts {@code size} nodes whose test config {@code customize} adjusts. */
+  static TestCluster start(int size, java.util.function.UnaryOperator<NodeConfig> customize) throws Exception {
     Main.configureLogging();
     var cluster = new TestCluster();
     var name = "mws-test-" + UUID.randomUUID();
@@ -50,9 +55,8 @@ final class TestCluster implements AutoCloseable {
             .with("auth", "adminPassword", ADMIN_PASSWORD)
             .with("cluster", "name", name).with("cluster", "port", ports[i])
             .with("cluster", "members", size == 1 ? new JsonArray() : members)
-            .with("cluster", "partitions", 31)
-            .with("channels", "historySize", historySize);
-        starting.add(Node.start(config));
+            .with("cluster", "partitions", 31);
+        starting.add(Node.start(customize.apply(config)));
       }
       for (var node : starting) cluster.nodes.add(await(node));
     } catch (Exception e) {

@@ -1,0 +1,51 @@
+package io.mws.auth;
+
+import io.mws.protocol.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.AsyncMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The generation of each vhost's token: the first 12 hex characters of its digest. An access token
+ * carries the generation it was issued under; rotating (or revoking) the vhost token changes it, so
+ * every access token issued before stops verifying. Each node caches generations and drops a vhost's
+ * entry when the cluster broadcasts a change, so verifying costs no round trip in the steady state.
+ */
+final class TokenGenerations {
+  private final Vertx vertx;
+  private final AsyncMap<String, String> digestByVhost;
+  private final ConcurrentHashMap<String, String> cache = new ConcurrentHashMap<>();
+
+  TokenGenerations(Vertx vertx, AsyncMap<String, String> digestByVhost) {
+    this.vertx = vertx;
+    this.digestByVhost = digestByVhost;
+  }
+
+  Future<Void> listen() {
+    return vertx.eventBus().<JsonObject>consumer(Addresses.VHOST_TOKEN_CHANGED,
+        message -> cache.remove(message.body().getString("vhost"))).completion();
+  }
+
+  /** Tells every node that the vhost's token changed. */
+  void announceChange(String vhost) {
+    cache.remove(vhost);
+    vertx.eventBus().publish(Addresses.VHOST_TOKEN_CHANGED, new JsonObject().put("vhost", vhost));
+  }
+
+  /** The vhost's current generation, or "" when it has no token (deleted vhost). */
+  Future<String> current(String vhost) {
+    var cached = cache.get(vhost);
+    if (cached != null) return Future.succeededFuture(cached);
+    return digestByVhost.get(vhost).map(digest -> {
+      var generation = of(digest);
+      cache.put(vhost, generation);
+      return generation;
+    });
+  }
+
+  static String of(String digest) {
+    return digest == null ? "" : digest.substring(0, 12);
+  }
+}
