@@ -139,6 +139,33 @@ class BackendFlowTest {
   }
 
   @Test
+  void aPathologicalFilterCannotStallTheNode() throws Exception {
+    var backend = "Bearer " + token;
+    var client = cluster.clientVertx.createHttpClient();
+    var frames = new LinkedBlockingQueue<String>();
+    var stream = TestCluster.await(client.request(new RequestOptions().setPort(cluster.port(0)).setHost("127.0.0.1")
+            .setURI("/v1/vhosts/moon/events?filter=" + java.net.URLEncoder.encode("(a+)+$", "UTF-8"))
+            .putHeader("Authorization", backend))
+        .compose(req -> req.send()));
+    assertThat(stream.statusCode()).isEqualTo(200);
+    stream.handler(chunk -> frames.add(chunk.toString()));
+    var evil = "a".repeat(120) + "!"; // 2^120 steps for a backtracking engine
+    long started = System.nanoTime();
+    assertThat(cluster.send(0, POST, "/v1/vhosts/moon/triggers", backend, trigger(evil, 1)).statusCode()).isEqualTo(202);
+    assertThat(cluster.send(0, POST, "/v1/vhosts/moon/triggers", backend, trigger("aaaa", 2)).statusCode()).isEqualTo(202);
+    var text = new StringBuilder();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!text.toString().contains("event: aaaa\n") && System.nanoTime() < deadline) {
+      var chunk = frames.poll(100, TimeUnit.MILLISECONDS);
+      if (chunk != null) text.append(chunk);
+    }
+    System.out.println("pathological filter: both triggers answered and filtered in "
+        + (System.nanoTime() - started) / 1_000_000 + " ms");
+    assertThat(text.toString()).contains("event: aaaa\n").doesNotContain(evil);
+    TestCluster.await(client.close());
+  }
+
+  @Test
   void clientTokenIsLimitedToItsChannelPatternAndPublishRight() throws Exception {
     var backend = "Bearer " + token;
     cluster.send(0, PUT, "/v1/vhosts/moon/channels/news", backend, null);
