@@ -18,7 +18,7 @@ final class ChangeFrame {
   }
 
   static ChangeFrame of(ChannelEvent event) {
-    var resourceId = new ChannelPath(event.vhost(), event.channel()).path();
+    var resourceId = new ChannelPath(event.vhost(), event.channel()).resourceId();
     JsonObject change;
     if (event.kind() == ChannelEvent.Kind.CLOSED) {
       change = new JsonObject().put("type", "delete").put("path", "").put("resource_id", resourceId)

@@ -49,8 +49,9 @@ final class ChannelFeeds {
         return created;
       });
       return feed.ready().compose(v -> {
+        if (session.isClosed()) return Future.failedFuture(new ApiError(499, "connection_closed", "The connection closed."));
         long current = feed.lastRev();
-        var watch = new Watch(session, requestId, feed, resumeRev == null ? current : resumeRev);
+        var watch = new Watch(session, requestId, feed, current, resumeRev == null ? current : resumeRev);
         var previous = sessionWatches(session).put(requestId, watch);
         if (previous != null) detach(previous);
         feed.add(watch);
@@ -86,8 +87,15 @@ final class ChannelFeeds {
     });
   }
 
+  /** Watches on this node; call on the gateway context. */
   int watchCount() {
     return bySession.values().stream().mapToInt(Map::size).sum();
+  }
+
+  /** Whether the session watches anything; call on the gateway context. */
+  boolean isWatching(ClientSession session) {
+    var watches = bySession.get(session);
+    return watches != null && !watches.isEmpty();
   }
 
   private void detach(Watch watch) {

@@ -14,18 +14,26 @@ final class Watch {
   final ClientSession session;
   final String requestId;
   final ChannelFeed feed;
+  private final long startRev;
   private long sentRev;
   private List<ChannelEvent> replay = List.of();
   private List<Pending> buffered = new ArrayList<>();
 
   private record Pending(ChannelEvent event, ChangeFrame frame) {}
 
-  Watch(ClientSession session, String requestId, ChannelFeed feed, long fromRev) {
+  /**
+   * @param startRev the channel's rev on this node when the watch began: what its reply reports
+   * @param fromRev  the last rev the client has; the watch sends every rev after it
+   */
+  Watch(ClientSession session, String requestId, ChannelFeed feed, long startRev, long fromRev) {
     this.session = session;
     this.requestId = requestId;
     this.feed = feed;
+    this.startRev = startRev;
     this.sentRev = fromRev;
   }
+
+  long startRev() { return startRev; }
 
   void setReplay(List<ChannelEvent> events) {
     replay = events;

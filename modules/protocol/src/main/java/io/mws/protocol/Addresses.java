@@ -29,6 +29,9 @@ public final class Addresses {
   // HttpApiVerticle (request/reply): an HTTP-style request forwarded from the WebSocket gateway.
   public static final String API_REQUEST = "mws.api.request";
 
+  // WebSocketGatewayVerticle, LOCAL only (localConsumer): this node's {"connections":int,"watches":int}.
+  public static final String GATEWAY_STATS = "mws.gateway.stats";
+
   // Broadcasts (publish): one consumer per node that cares, routed to channels and sockets locally.
   /** Channel events and channel closes, consumed by every gateway node. Body: {@link ChannelEvent} JSON. */
   public static final String CHANNEL_FEED = "mws.feed.channels";

@@ -35,6 +35,11 @@ final class TestCluster implements AutoCloseable {
 
   /** Starts {@code size} nodes that keep {@code historySize} events per channel. */
   static TestCluster start(int size, int historySize) throws Exception {
+    return start(size, historySize, config -> config);
+  }
+
+  /** As {@link #start(int, int)}, with each node's config passed through {@code tweak} (e.g. short heartbeats). */
+  static TestCluster start(int size, int historySize, java.util.function.UnaryOperator<NodeConfig> tweak) throws Exception {
     Main.configureLogging();
     var cluster = new TestCluster();
     var name = "mws-test-" + UUID.randomUUID();
@@ -52,7 +57,7 @@ final class TestCluster implements AutoCloseable {
             .with("cluster", "members", size == 1 ? new JsonArray() : members)
             .with("cluster", "partitions", 31)
             .with("channels", "historySize", historySize);
-        starting.add(Node.start(config));
+        starting.add(Node.start(tweak.apply(config)));
       }
       for (var node : starting) cluster.nodes.add(await(node));
     } catch (Exception e) {
