@@ -4,6 +4,7 @@ import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.ChannelPath;
 import io.mws.protocol.Principal;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -24,6 +25,8 @@ final class ClientSession {
   private static final Set<String> FORWARDED = Set.of("head", "get", "put", "post", "patch", "delete");
   /** Close code for a connection that stopped answering pings or sat idle. */
   static final short GOING_AWAY = 1001;
+  /** Close code for a frame above the size limit (http.maxPayloadBytes + 4096). */
+  static final short TOO_BIG = 1009;
   /** Replays go out after the 200 reply has reached the client (OADA clients listen only after it). */
   static final long REPLAY_DELAY_MS = 10;
 
@@ -56,7 +59,11 @@ final class ClientSession {
     socket.binaryMessageHandler(b -> reply(null, ApiResponse.error(ApiError.badRequest("binary_frame",
         "Send requests as JSON text frames."))));
     socket.pongHandler(b -> missedPongs.set(0));
-    socket.exceptionHandler(e -> { }); // the close handler cleans up; a reset peer is not an error here
+    socket.exceptionHandler(e -> {
+      // A frame above the size limit: say so with 1009 before the connection goes. Anything else (a
+      // reset peer) needs nothing here; the close handler cleans up.
+      if (e instanceof CorruptedWebSocketFrameException) writer.close(TOO_BIG, "frame too large");
+    });
     socket.closeHandler(v -> {
       connections.remove(this);
       feeds.closeSession(this);
