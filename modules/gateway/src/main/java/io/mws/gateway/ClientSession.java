@@ -25,6 +25,8 @@ final class ClientSession {
   private static final Set<String> FORWARDED = Set.of("head", "get", "put", "post", "patch", "delete");
   /** Close code for a connection that stopped answering pings or sat idle. */
   static final short GOING_AWAY = 1001;
+  /** Close code for a connection a backend disconnected (DELETE /v1/vhosts/{v}/connections/{id}). */
+  static final short DISCONNECTED = 4000;
   /** Close code for a frame above the size limit (http.maxPayloadBytes + 4096). */
   static final short TOO_BIG = 1009;
   /** Replays go out after the 200 reply has reached the client (OADA clients listen only after it). */
@@ -41,6 +43,11 @@ final class ClientSession {
   private final BoundedWriter writer;
   private final AtomicInteger missedPongs = new AtomicInteger();
   private volatile long lastRequestAt = System.currentTimeMillis();
+  /** Who watches through this connection (from its last successful watch); null until then. */
+  private volatile String vhost;
+  private volatile String uid;
+  /** The presence updates of this connection, one after the other; touched on the gateway context only. */
+  io.vertx.core.Future<?> presenceUpdates = Future.succeededFuture();
 
   ClientSession(Vertx vertx, ServerWebSocket socket, ChannelFeeds feeds, ApiForwarder forwarder,
                 GatewaySettings settings, String connectionAuthorization) {
@@ -75,6 +82,10 @@ final class ClientSession {
   }
 
   boolean isClosed() { return writer.isClosing(); }
+
+  String vhost() { return vhost; }
+
+  String uid() { return uid; }
 
   long queuedBytes() { return writer.queued(); }
 
@@ -179,7 +190,11 @@ final class ClientSession {
           checkRead(principal, path);
           return principal;
         })
-        .compose(principal -> feeds.watch(this, requestId, path, resumeRev));
+        .compose(principal -> {
+          vhost = path.vhost();
+          uid = principal.uid();
+          return feeds.watch(this, requestId, path, resumeRev, "true".equalsIgnoreCase(headers.get("x-mws-presence")));
+        });
   }
 
   private static boolean isSuccess(ApiResponse response) {

@@ -20,7 +20,8 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     var settings = GatewaySettings.from(config());
-    var feeds = new ChannelFeeds(vertx, context);
+    var presence = new PresenceReporter(vertx, settings);
+    var feeds = new ChannelFeeds(vertx, context, presence);
     var connections = new Connections();
     endpoint = new GatewayEndpoint(vertx, feeds, connections, new ApiForwarder(vertx), settings);
     vertx.setPeriodic(settings.pingIntervalMs(), id ->
@@ -30,7 +31,12 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
     var stats = vertx.eventBus().<JsonObject>localConsumer(Addresses.GATEWAY_STATS, message -> message.reply(
         new JsonObject().put("connections", connections.count()).put("watches", feeds.watchCount())
             .put("queuedBytes", connections.queuedBytes())));
-    return Future.all(consumer.completion(), stats.completion());
+    var disconnect = vertx.eventBus().<JsonObject>consumer(Addresses.CONNECTION_DISCONNECT, message -> {
+      var session = connections.get(message.body().getString("connection"));
+      if (session != null) session.close(ClientSession.DISCONNECTED, "disconnected by the backend");
+    });
+    presence.startLeasing();
+    return Future.all(consumer.completion(), stats.completion(), disconnect.completion());
   }
 
   /** Handles WebSocket upgrade requests; available once the verticle has started. */

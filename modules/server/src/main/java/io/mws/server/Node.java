@@ -57,7 +57,7 @@ public final class Node {
     return deploy(vertx, channels, config.channels())
         .compose(v -> deploy(vertx, auth, config.auth()))
         .compose(v -> deploy(vertx, api, config.http()))
-        .compose(v -> deploy(vertx, gateway, config.gateway()))
+        .compose(v -> deploy(vertx, gateway, config.gateway().copy().put("nodeId", clusterManager.getNodeId())))
         .compose(v -> {
           var front = new HttpFrontVerticle(endpoint(api), gateway == null ? null : gateway.endpoint(),
               () -> node[0] != null && node[0].ready);
