@@ -29,6 +29,11 @@ final class ApiCall {
 
   String channel() { return params.get("channel"); }
 
+  /** Broadcasts to every node's consumer of the address (no reply). */
+  void publish(String address, JsonObject body) {
+    vertx.eventBus().publish(address, body);
+  }
+
   /** Asks another verticle over the event bus; a failed reply arrives as an {@link ApiError}. */
   Future<JsonObject> ask(String address, JsonObject body) {
     return vertx.eventBus().<JsonObject>request(address, body, Delivery.options())

@@ -67,9 +67,12 @@ final class ChannelResources {
 
   private static Future<ApiResponse> get(ApiCall call) {
     Access.requireReader(call.principal, call.vhost(), call.channel());
-    return call.ask(CHANNEL_GET, new JsonObject().put("vhost", call.vhost()).put("channel", call.channel()))
-        .map(info -> ApiResponse.of(200, JsonApi.document(resource(info)))
-            .header("x-oada-rev", String.valueOf(info.getLong("rev"))));
+    var channel = new JsonObject().put("vhost", call.vhost()).put("channel", call.channel());
+    return call.ask(CHANNEL_GET, channel).compose(info -> call.ask(PRESENCE_SUBSCRIBERS, channel).map(presence -> {
+      var resource = resource(info);
+      resource.getJsonObject("attributes").put("subscribers", presence.getJsonArray("items").size());
+      return ApiResponse.of(200, JsonApi.document(resource)).header("x-oada-rev", String.valueOf(info.getLong("rev")));
+    }));
   }
 
   private static Future<ApiResponse> delete(ApiCall call) {

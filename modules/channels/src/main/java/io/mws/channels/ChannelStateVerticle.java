@@ -21,6 +21,7 @@ import java.util.ArrayList;
 public final class ChannelStateVerticle extends VerticleBase {
   private final HazelcastInstance hazelcast;
   private ChannelStore store;
+  private PresenceRegistry presence;
 
   public ChannelStateVerticle(HazelcastInstance hazelcast) {
     this.hazelcast = hazelcast;
@@ -41,7 +42,24 @@ public final class ChannelStateVerticle extends VerticleBase {
     serve(consumers, EVENT_PUBLISH, this::publish);
     serve(consumers, EVENT_HISTORY, this::history);
     serve(consumers, TRIGGER, this::trigger);
+    servePresence(consumers);
     return Future.all(consumers);
+  }
+
+  /** Presence records and leases; a periodic sweep drops the connections of nodes whose lease ran out. */
+  private void servePresence(ArrayList<Future<Void>> consumers) {
+    presence = new PresenceRegistry(vertx, hazelcast, change -> vertx.eventBus().publish(CHANNEL_FEED, change.toJson()));
+    serve(consumers, PRESENCE_UPDATE, body -> presence.update(body).map(v -> new JsonObject()));
+    serve(consumers, PRESENCE_LEASE, body -> presence.lease(body.getString("node"), body.getLong("ttlMs"))
+        .map(v -> new JsonObject()));
+    serve(consumers, PRESENCE_SUBSCRIBERS, body -> presence.subscribers(body.getString("vhost"), body.getString("channel"))
+        .map(items -> new JsonObject().put("items", items)));
+    serve(consumers, PRESENCE_CONNECTIONS, body -> presence.connections(body.getString("vhost")).map(list -> {
+      var wanted = body.getString("connection");
+      return new JsonObject().put("items", new JsonArray(list.stream()
+          .filter(r -> wanted == null || wanted.equals(r.getString("connection"))).toList()));
+    }));
+    vertx.setPeriodic(config().getLong("presenceSweepMs", 5000L), id -> presence.sweep());
   }
 
   private void serve(ArrayList<Future<Void>> consumers, String address,

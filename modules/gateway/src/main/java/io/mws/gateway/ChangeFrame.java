@@ -18,9 +18,12 @@ final class ChangeFrame {
   }
 
   static ChangeFrame of(ChannelEvent event) {
-    var resourceId = new ChannelPath(event.vhost(), event.channel()).path();
+    var resourceId = new ChannelPath(event.vhost(), event.channel()).resourceId();
     JsonObject change;
-    if (event.kind() == ChannelEvent.Kind.CLOSED) {
+    if (event.isPresence()) {
+      change = new JsonObject().put("type", event.kind() == ChannelEvent.Kind.JOIN ? "join" : "leave").put("path", "")
+          .put("resource_id", resourceId).put("body", new JsonObject().put("uid", event.uid()));
+    } else if (event.kind() == ChannelEvent.Kind.CLOSED) {
       change = new JsonObject().put("type", "delete").put("path", "").put("resource_id", resourceId)
           .put("body", new JsonObject().put("_rev", event.rev()));
     } else {

@@ -74,6 +74,10 @@ final class ChannelFeed {
   /** An event from the cluster feed (or from a history repair). */
   void accept(ChannelEvent event) {
     if (closed) return;
+    if (event.isPresence()) {
+      deliver(event); // outside the rev order: a join or leave carries no rev
+      return;
+    }
     if (event.kind() == ChannelEvent.Kind.CLOSED) {
       if (epoch == null || event.epoch().equals(epoch)) close(event);
       return;

@@ -20,10 +20,12 @@ final class ChannelFeeds {
   private final Context context;
   private final Map<String, ChannelFeed> feeds = new HashMap<>();
   private final Map<ClientSession, Map<String, Watch>> bySession = new HashMap<>();
+  private final PresenceReporter presence;
 
-  ChannelFeeds(Vertx vertx, Context context) {
+  ChannelFeeds(Vertx vertx, Context context, PresenceReporter presence) {
     this.vertx = vertx;
     this.context = context;
+    this.presence = presence;
   }
 
   /** A message from the cluster's channel feed; runs on the gateway context already. */
@@ -33,7 +35,10 @@ final class ChannelFeeds {
     feed.accept(event);
     if (feed.isClosed()) {
       feeds.remove(event.key());
-      for (var watch : feed.watches()) sessionWatches(watch.session).remove(watch.requestId);
+      for (var watch : feed.watches()) {
+        sessionWatches(watch.session).remove(watch.requestId);
+        reportPresence(watch.session);
+      }
     }
   }
 
@@ -41,7 +46,7 @@ final class ChannelFeeds {
    * Registers a watch that buffers live events from now on. With {@code resumeRev}, also reads the
    * history after it. Completes with the watch and the channel's rev; fails with 404 or 410.
    */
-  Future<Watch> watch(ClientSession session, String requestId, ChannelPath path, Long resumeRev) {
+  Future<Watch> watch(ClientSession session, String requestId, ChannelPath path, Long resumeRev, boolean withPresence) {
     return onContext(() -> {
       var feed = feeds.computeIfAbsent(ChannelEvent.key(path.vhost(), path.channel()), k -> {
         var created = new ChannelFeed(vertx, path);
@@ -49,11 +54,13 @@ final class ChannelFeeds {
         return created;
       });
       return feed.ready().compose(v -> {
+        if (session.isClosed()) return Future.failedFuture(new ApiError(499, "connection_closed", "The connection closed."));
         long current = feed.lastRev();
-        var watch = new Watch(session, requestId, feed, resumeRev == null ? current : resumeRev);
+        var watch = new Watch(session, requestId, feed, current, resumeRev == null ? current : resumeRev, withPresence);
         var previous = sessionWatches(session).put(requestId, watch);
         if (previous != null) detach(previous);
         feed.add(watch);
+        reportPresence(session);
         if (resumeRev == null || resumeRev >= current) return Future.succeededFuture(watch);
         return feed.history(resumeRev, current).map(events -> {
           watch.setReplay(events);
@@ -74,7 +81,10 @@ final class ChannelFeeds {
   Future<Void> unwatch(ClientSession session, String requestId) {
     return onContext(() -> {
       var watch = sessionWatches(session).remove(requestId);
-      if (watch != null) detach(watch);
+      if (watch != null) {
+        detach(watch);
+        reportPresence(session);
+      }
       return Future.succeededFuture();
     });
   }
@@ -83,11 +93,19 @@ final class ChannelFeeds {
     context.runOnContext(v -> {
       var watches = bySession.remove(session);
       if (watches != null) watches.values().forEach(this::detach);
+      presence.gone(session);
     });
   }
 
+  /** Watches on this node; call on the gateway context. */
   int watchCount() {
     return bySession.values().stream().mapToInt(Map::size).sum();
+  }
+
+  /** Whether the session watches anything; call on the gateway context. */
+  boolean isWatching(ClientSession session) {
+    var watches = bySession.get(session);
+    return watches != null && !watches.isEmpty();
   }
 
   private void detach(Watch watch) {
@@ -95,6 +113,12 @@ final class ChannelFeeds {
     feed.remove(watch);
     var key = ChannelEvent.key(feed.path.vhost(), feed.path.channel());
     if (!feed.hasWatches() && feeds.get(key) == feed) feeds.remove(key);
+  }
+
+  private void reportPresence(ClientSession session) {
+    var watches = bySession.getOrDefault(session, Map.of()).values();
+    presence.report(session, watches.stream().filter(w -> w.feed.path.vhost().equals(session.vhost()))
+        .map(w -> w.feed.path.channel()).toList());
   }
 
   private Map<String, Watch> sessionWatches(ClientSession session) {

@@ -1,127 +1,206 @@
 package io.mws.gateway;
 
-import io.mws.protocol.Addresses;
 import io.mws.protocol.ApiError;
-import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.ChannelPath;
-import io.mws.protocol.Delivery;
 import io.mws.protocol.Principal;
-import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One WebSocket connection speaking the OADA websocket convention: each text frame is a request
  * {requestId, method, path, headers, data}; each answer is {requestId, status, headers, data}.
- * WATCH, UNWATCH and PING are handled here; every other method is forwarded to the REST API over the
- * event bus, so it behaves exactly as over HTTP.
+ * WATCH (and OADA's get-, put-, post-, delete-watch), UNWATCH and PING are handled here; every other
+ * method is forwarded to the REST API over the event bus, so it behaves exactly as over HTTP.
  */
 final class ClientSession {
   private static final Set<String> FORWARDED = Set.of("head", "get", "put", "post", "patch", "delete");
-  private static final Set<String> WATCHES = Set.of("watch", "get-watch");
+  /** Close code for a connection that stopped answering pings or sat idle. */
+  static final short GOING_AWAY = 1001;
+  /** Close code for a connection a backend disconnected (DELETE /v1/vhosts/{v}/connections/{id}). */
+  static final short DISCONNECTED = 4000;
+  /** Close code for a frame above the size limit (http.maxPayloadBytes + 4096). */
+  static final short TOO_BIG = 1009;
   /** Replays go out after the 200 reply has reached the client (OADA clients listen only after it). */
   static final long REPLAY_DELAY_MS = 10;
 
+  final String id = UUID.randomUUID().toString();
+  final long connectedAt = System.currentTimeMillis();
   private final Vertx vertx;
   private final ServerWebSocket socket;
   private final ChannelFeeds feeds;
+  private final ApiForwarder forwarder;
+  private final GatewaySettings settings;
   private final String connectionAuthorization;
+  private final BoundedWriter writer;
+  private final AtomicInteger missedPongs = new AtomicInteger();
+  private volatile long lastRequestAt = System.currentTimeMillis();
+  /** Who watches through this connection (from its last successful watch); null until then. */
+  private volatile String vhost;
+  private volatile String uid;
+  /** The presence updates of this connection, one after the other; touched on the gateway context only. */
+  io.vertx.core.Future<?> presenceUpdates = Future.succeededFuture();
 
-  ClientSession(Vertx vertx, ServerWebSocket socket, ChannelFeeds feeds, String connectionAuthorization) {
+  ClientSession(Vertx vertx, ServerWebSocket socket, ChannelFeeds feeds, ApiForwarder forwarder,
+                GatewaySettings settings, String connectionAuthorization) {
     this.vertx = vertx;
     this.socket = socket;
     this.feeds = feeds;
+    this.forwarder = forwarder;
+    this.settings = settings;
     this.connectionAuthorization = connectionAuthorization;
+    this.writer = new BoundedWriter(socket, settings.writeQueueBytes());
   }
 
-  void start() {
+  void start(Connections connections) {
+    connections.add(this);
     socket.textMessageHandler(this::onText);
     socket.binaryMessageHandler(b -> reply(null, ApiResponse.error(ApiError.badRequest("binary_frame",
         "Send requests as JSON text frames."))));
-    socket.exceptionHandler(e -> { });
-    socket.closeHandler(v -> feeds.closeSession(this));
+    socket.pongHandler(b -> missedPongs.set(0));
+    socket.exceptionHandler(e -> {
+      // A frame above the size limit: say so with 1009 before the connection goes. Anything else (a
+      // reset peer) needs nothing here; the close handler cleans up.
+      if (e instanceof CorruptedWebSocketFrameException) writer.close(TOO_BIG, "frame too large");
+    });
+    socket.closeHandler(v -> {
+      connections.remove(this);
+      feeds.closeSession(this);
+    });
     // The node is draining (SIGTERM): 1012 "service restart" tells the client to reconnect elsewhere.
-    socket.shutdownHandler(v -> socket.close((short) 1012, "service restart"));
+    socket.shutdownHandler(v -> writer.close((short) 1012, "service restart"));
   }
 
   void sendText(String text) {
-    if (!socket.isClosed()) socket.writeTextMessage(text);
+    writer.write(text);
+  }
+
+  boolean isClosed() { return writer.isClosing(); }
+
+  String vhost() { return vhost; }
+
+  String uid() { return uid; }
+
+  long queuedBytes() { return writer.queued(); }
+
+  /** Ends the connection from the server side (DELETE of a connection, shutdown). */
+  void close(short code, String reason) { writer.close(code, reason); }
+
+  /** One heartbeat tick: drop the connection after too many unanswered pings or too long idle, else ping. */
+  void heartbeat(long now, boolean watching) {
+    if (writer.isClosing()) return;
+    if (missedPongs.get() >= settings.maxMissedPongs()) {
+      writer.close(GOING_AWAY, "no pong to " + missedPongs.get() + " pings");
+    } else if (settings.idleTimeoutMs() > 0 && !watching && now - lastRequestAt > settings.idleTimeoutMs()) {
+      writer.close(GOING_AWAY, "idle");
+    } else {
+      missedPongs.incrementAndGet();
+      socket.writePing(Buffer.buffer("mws"));
+    }
   }
 
   private void onText(String text) {
-    JsonObject request;
+    lastRequestAt = System.currentTimeMillis();
+    RequestFrame frame;
     try {
-      request = new JsonObject(text);
-    } catch (DecodeException | ClassCastException e) {
-      reply(null, ApiResponse.error(ApiError.badRequest("invalid_json", "The frame is not a JSON object.")));
+      frame = RequestFrame.parse(text);
+    } catch (RequestFrame.Malformed e) {
+      reply(e.requestId, ApiResponse.error(e.error));
       return;
     }
-    if (!(request.getValue("requestId") instanceof String requestId) || requestId.isEmpty()) {
-      reply(null, ApiResponse.error(ApiError.badRequest("missing_request_id", "Every request needs a string requestId.")));
-      return;
-    }
-    var method = request.getValue("method") instanceof String m ? m.toLowerCase(Locale.ROOT) : "";
-    var headers = headers(request.getValue("headers"));
-    if (headers == null) {
-      reply(requestId, ApiResponse.error(ApiError.badRequest("invalid_headers", "headers must be an object of strings.")));
-      return;
-    }
-    var path = request.getValue("path") instanceof String p ? p : null;
+    var method = frame.method();
     if (method.equals("ping")) {
-      reply(requestId, ApiResponse.of(200, null));
+      reply(frame.requestId(), ApiResponse.of(200, null));
     } else if (method.equals("unwatch")) {
-      feeds.unwatch(this, requestId).onComplete(ar -> reply(requestId, ApiResponse.of(200, null)));
-    } else if (path == null || !path.startsWith("/")) {
-      reply(requestId, ApiResponse.error(ApiError.badRequest("invalid_path", "path must be a string starting with '/'.")));
-    } else if (WATCHES.contains(method)) {
-      watch(requestId, path, headers);
+      feeds.unwatch(this, frame.requestId()).onComplete(ar -> reply(frame.requestId(), ApiResponse.of(200, null)));
+    } else if (frame.path() == null || !frame.path().startsWith("/")) {
+      reply(frame.requestId(), ApiResponse.error(ApiError.badRequest("invalid_path", "path must be a string starting with '/'.")));
+    } else if (method.equals("watch") || method.equals("head-watch")) {
+      watch(frame, null);
+    } else if (method.endsWith("-watch") && FORWARDED.contains(method.substring(0, method.length() - 6))) {
+      watch(frame, method.substring(0, method.length() - 6));
     } else if (FORWARDED.contains(method)) {
-      forward(requestId, method, path, headers, request.getValue("data"));
+      forwarder.forward(method, frame.path(), withAuthorization(frame.headers()), frame.data())
+          .onComplete(ar -> reply(frame.requestId(), ar.result()));
     } else {
-      reply(requestId, ApiResponse.error(ApiError.badRequest("unknown_method",
-          "Unknown method '" + request.getValue("method") + "'.")));
+      reply(frame.requestId(), ApiResponse.error(ApiError.badRequest("unknown_method",
+          "Unknown method '" + method + "'; use head, get, put, post, patch, delete, watch, unwatch or ping.")));
     }
   }
 
-  private void watch(String requestId, String rawPath, Map<String, String> headers) {
-    var path = ChannelPath.parse(rawPath.split("\\?", 2)[0]);
+  /**
+   * A watch, alone or with a request on the same path (OADA's get-watch and friends). PUT and POST run
+   * first (they may open the channel); GET and DELETE run once the watch is in place (a DELETE's
+   * closing change reaches it). The reply is the request's answer as status 200 with x-oada-rev.
+   */
+  private void watch(RequestFrame frame, String alongWith) {
+    var path = ChannelPath.parse(frame.path().split("\\?", 2)[0]);
     if (path == null) {
-      reply(requestId, ApiResponse.error(ApiError.notFound("Only channels can be watched: /v1/vhosts/{vhost}/channels/{channel}.")));
+      reply(frame.requestId(), ApiResponse.error(ApiError.notFound("Only channels can be watched: /v1/vhosts/{vhost}/channels/{channel}.")));
       return;
     }
     Long resumeRev;
     try {
-      var rev = headers.get("x-oada-rev");
+      var rev = frame.header("x-oada-rev");
       resumeRev = rev == null || rev.isEmpty() ? null : Long.parseLong(rev.strip());
       if (resumeRev != null && resumeRev < 0) throw new NumberFormatException();
     } catch (NumberFormatException e) {
-      reply(requestId, ApiResponse.error(ApiError.badRequest("invalid_rev", "x-oada-rev must be a whole number >= 0.")));
+      reply(frame.requestId(), ApiResponse.error(ApiError.badRequest("invalid_rev", "x-oada-rev must be a whole number >= 0.")));
       return;
     }
-    authenticate(headers)
+    var headers = withAuthorization(frame.headers());
+    var watch = new Watch[1];
+    Future<ApiResponse> answer;
+    if (alongWith == null) {
+      answer = startWatch(frame.requestId(), path, resumeRev, headers).map(w -> {
+        watch[0] = w;
+        return ApiResponse.of(200, null);
+      });
+    } else if (alongWith.equals("put") || alongWith.equals("post")) {
+      answer = forwarder.forward(alongWith, frame.path(), headers, frame.data()).compose(response -> isSuccess(response)
+          ? startWatch(frame.requestId(), path, resumeRev, headers).map(w -> { watch[0] = w; return response; })
+          : Future.succeededFuture(response));
+    } else {
+      answer = startWatch(frame.requestId(), path, resumeRev, headers).compose(w -> {
+        watch[0] = w;
+        return forwarder.forward(alongWith, frame.path(), headers, frame.data());
+      });
+    }
+    answer.onComplete(ar -> {
+      var response = ar.succeeded() ? ar.result() : ApiResponse.error(ApiError.from(ar.cause()));
+      if (watch[0] == null) {
+        reply(frame.requestId(), response);
+        return;
+      }
+      var ok = new ApiResponse(200, response.headers(), response.body())
+          .header("x-oada-rev", String.valueOf(watch[0].startRev()));
+      send(frame.requestId(), ok).onComplete(sent -> vertx.setTimer(REPLAY_DELAY_MS, t -> feeds.start(watch[0])));
+    });
+  }
+
+  private Future<Watch> startWatch(String requestId, ChannelPath path, Long resumeRev, Map<String, String> headers) {
+    return forwarder.authenticate(headers.get("authorization"))
         .map(principal -> {
           checkRead(principal, path);
           return principal;
         })
-        .compose(principal -> feeds.watch(this, requestId, path, resumeRev))
-        .onComplete(ar -> {
-          if (ar.failed()) {
-            reply(requestId, ApiResponse.error(ApiError.from(ar.cause())));
-            return;
-          }
-          var watch = ar.result();
-          var response = ApiResponse.of(200, null).header("x-oada-rev", String.valueOf(watch.feed.lastRev()));
-          send(requestId, response).onComplete(sent -> vertx.setTimer(REPLAY_DELAY_MS, t -> feeds.start(watch)));
+        .compose(principal -> {
+          vhost = path.vhost();
+          uid = principal.uid();
+          return feeds.watch(this, requestId, path, resumeRev, "true".equalsIgnoreCase(headers.get("x-mws-presence")));
         });
+  }
+
+  private static boolean isSuccess(ApiResponse response) {
+    return response.status() >= 200 && response.status() < 300;
   }
 
   private static void checkRead(Principal principal, ChannelPath path) {
@@ -134,30 +213,11 @@ final class ClientSession {
     }
   }
 
-  private Future<Principal> authenticate(Map<String, String> headers) {
-    var authorization = headers.getOrDefault("authorization", connectionAuthorization);
-    if (authorization == null) return Future.succeededFuture(Principal.ANONYMOUS);
-    return vertx.eventBus().<JsonObject>request(Addresses.AUTHENTICATE, new JsonObject().put("authorization", authorization),
-        Delivery.options()).map(m -> Principal.fromJson(m.body()));
-  }
-
-  private void forward(String requestId, String method, String rawPath, Map<String, String> headers, Object data) {
-    var decoder = new QueryStringDecoder(rawPath);
-    var query = new TreeMap<String, List<String>>();
-    try {
-      decoder.parameters().forEach(query::put);
-    } catch (IllegalArgumentException e) {
-      reply(requestId, ApiResponse.error(ApiError.badRequest("invalid_query", "The query string is malformed.")));
-      return;
-    }
-    if (!headers.containsKey("authorization") && connectionAuthorization != null) {
-      headers.put("authorization", connectionAuthorization);
-    }
-    var request = new ApiRequest(method.toUpperCase(Locale.ROOT), decoder.rawPath(), query, headers, data);
-    vertx.eventBus().<JsonObject>request(Addresses.API_REQUEST, request.toJson(), Delivery.options())
-        .onComplete(ar -> reply(requestId, ar.succeeded()
-            ? ApiResponse.fromJson(ar.result().body())
-            : ApiResponse.error(ApiError.from(ar.cause()))));
+  /** The request's own authorization, else the one given when the connection opened. */
+  private Map<String, String> withAuthorization(Map<String, String> headers) {
+    var own = headers.get("authorization");
+    if ((own == null || own.isBlank()) && connectionAuthorization != null) headers.put("authorization", connectionAuthorization);
+    return headers;
   }
 
   private void reply(String requestId, ApiResponse response) {
@@ -169,16 +229,6 @@ final class ClientSession {
     response.headers().forEach(headers::put);
     var message = new JsonObject().put("requestId", requestId).put("status", response.status())
         .put("headers", headers).put("data", response.body());
-    if (socket.isClosed()) return Future.succeededFuture();
-    return socket.writeTextMessage(message.encode());
-  }
-
-  /** Lower-cased header names with string values; null when headers is not an object. */
-  private static Map<String, String> headers(Object raw) {
-    var headers = new TreeMap<String, String>();
-    if (raw == null) return headers;
-    if (!(raw instanceof JsonObject json)) return null;
-    json.forEach(e -> headers.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue() == null ? "" : String.valueOf(e.getValue())));
-    return headers;
+    return writer.write(message.encode());
   }
 }

@@ -9,17 +9,25 @@ import io.vertx.core.http.HttpServerRequest;
 final class GatewayEndpoint implements HttpEndpoint {
   private final Vertx vertx;
   private final ChannelFeeds feeds;
+  private final Connections connections;
+  private final ApiForwarder forwarder;
+  private final GatewaySettings settings;
 
-  GatewayEndpoint(Vertx vertx, ChannelFeeds feeds) {
+  GatewayEndpoint(Vertx vertx, ChannelFeeds feeds, Connections connections, ApiForwarder forwarder,
+                  GatewaySettings settings) {
     this.vertx = vertx;
     this.feeds = feeds;
+    this.connections = connections;
+    this.forwarder = forwarder;
+    this.settings = settings;
   }
 
   @Override
   public void handle(HttpServerRequest request) {
     var token = request.getParam("token");
     var authorization = token != null && !token.isEmpty() ? "Bearer " + token : request.getHeader("Authorization");
-    request.toWebSocket().onSuccess(socket -> new ClientSession(vertx, socket, feeds, authorization).start())
+    request.toWebSocket().onSuccess(socket -> new ClientSession(vertx, socket, feeds, forwarder, settings, authorization)
+            .start(connections))
         .onFailure(e -> {
           if (!request.response().ended()) {
             var error = ApiError.badRequest("websocket_upgrade_failed", "The WebSocket handshake failed.");

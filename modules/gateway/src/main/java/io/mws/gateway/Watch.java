@@ -14,18 +14,29 @@ final class Watch {
   final ClientSession session;
   final String requestId;
   final ChannelFeed feed;
+  private final long startRev;
+  private final boolean presence;
   private long sentRev;
   private List<ChannelEvent> replay = List.of();
   private List<Pending> buffered = new ArrayList<>();
 
   private record Pending(ChannelEvent event, ChangeFrame frame) {}
 
-  Watch(ClientSession session, String requestId, ChannelFeed feed, long fromRev) {
+  /**
+   * @param startRev the channel's rev on this node when the watch began: what its reply reports
+   * @param fromRev  the last rev the client has; the watch sends every rev after it
+   * @param presence whether it also receives join and leave changes (x-mws-presence: true)
+   */
+  Watch(ClientSession session, String requestId, ChannelFeed feed, long startRev, long fromRev, boolean presence) {
     this.session = session;
+    this.presence = presence;
     this.requestId = requestId;
     this.feed = feed;
+    this.startRev = startRev;
     this.sentRev = fromRev;
   }
+
+  long startRev() { return startRev; }
 
   void setReplay(List<ChannelEvent> events) {
     replay = events;
@@ -41,6 +52,7 @@ final class Watch {
   }
 
   void offer(ChannelEvent event, ChangeFrame frame) {
+    if (event.isPresence() && !presence) return;
     if (buffered != null) {
       buffered.add(new Pending(event, frame));
     } else {
@@ -50,6 +62,10 @@ final class Watch {
 
   private void send(ChannelEvent event, ChangeFrame frame) {
     if (event.kind() == ChannelEvent.Kind.EVENT && event.rev() <= sentRev) return;
+    if (event.isPresence()) {
+      session.sendText(frame.forWatch(requestId)); // presence has no rev: it never moves sentRev
+      return;
+    }
     sentRev = Math.max(sentRev, event.rev());
     session.sendText(frame.forWatch(requestId));
   }

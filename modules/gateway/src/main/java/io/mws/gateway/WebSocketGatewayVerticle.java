@@ -12,17 +12,31 @@ import io.vertx.core.json.JsonObject;
  * Client connections: WebSocket upgrades (through {@link #endpoint()}), OADA requests and WATCH
  * delivery. One clustered consumer per node receives every channel event once and routes it to the
  * local watchers through {@link ChannelFeeds}; nothing is registered per channel or per connection.
+ * One per-node timer pings every connection. Config: the {@code gateway} section ({@link GatewaySettings}).
  */
 public final class WebSocketGatewayVerticle extends VerticleBase {
   private volatile GatewayEndpoint endpoint;
 
   @Override
   public Future<?> start() {
-    var feeds = new ChannelFeeds(vertx, context);
-    endpoint = new GatewayEndpoint(vertx, feeds);
+    var settings = GatewaySettings.from(config());
+    var presence = new PresenceReporter(vertx, settings);
+    var feeds = new ChannelFeeds(vertx, context, presence);
+    var connections = new Connections();
+    endpoint = new GatewayEndpoint(vertx, feeds, connections, new ApiForwarder(vertx), settings);
+    vertx.setPeriodic(settings.pingIntervalMs(), id ->
+        connections.heartbeat(System.currentTimeMillis(), feeds::isWatching));
     var consumer = vertx.eventBus().<JsonObject>consumer(Addresses.CHANNEL_FEED,
         message -> feeds.onClusterEvent(ChannelEvent.fromJson(message.body())));
-    return consumer.completion();
+    var stats = vertx.eventBus().<JsonObject>localConsumer(Addresses.GATEWAY_STATS, message -> message.reply(
+        new JsonObject().put("connections", connections.count()).put("watches", feeds.watchCount())
+            .put("queuedBytes", connections.queuedBytes())));
+    var disconnect = vertx.eventBus().<JsonObject>consumer(Addresses.CONNECTION_DISCONNECT, message -> {
+      var session = connections.get(message.body().getString("connection"));
+      if (session != null) session.close(ClientSession.DISCONNECTED, "disconnected by the backend");
+    });
+    presence.startLeasing();
+    return Future.all(consumer.completion(), stats.completion(), disconnect.completion());
   }
 
   /** Handles WebSocket upgrade requests; available once the verticle has started. */

@@ -27,13 +27,26 @@ public final class Addresses {
   public static final String EVENT_PUBLISH = "mws.channels.event.publish";
   public static final String EVENT_HISTORY = "mws.channels.event.history";
   public static final String TRIGGER = "mws.channels.trigger";
+  /** A connection's presence: {connection, node, vhost, uid, connected, channels[]}, or {connection, gone: true}. */
+  public static final String PRESENCE_UPDATE = "mws.channels.presence.update";
+  /** A gateway node's lease on its connections' presence: {node, ttlMs}. Renewed by every gateway's heartbeat. */
+  public static final String PRESENCE_LEASE = "mws.channels.presence.lease";
+  /** {vhost, channel} -> {items: [{uid, connections}]}, cluster-wide. */
+  public static final String PRESENCE_SUBSCRIBERS = "mws.channels.presence.subscribers";
+  /** {vhost, connection?} -> {items: [connection records]}, cluster-wide. */
+  public static final String PRESENCE_CONNECTIONS = "mws.channels.presence.connections";
 
   // HttpApiVerticle (request/reply): an HTTP-style request forwarded from the WebSocket gateway.
   public static final String API_REQUEST = "mws.api.request";
 
+  // WebSocketGatewayVerticle, LOCAL only (localConsumer): this node's {"connections":int,"watches":int}.
+  public static final String GATEWAY_STATS = "mws.gateway.stats";
+
   // Broadcasts (publish): one consumer per node that cares, routed to channels and sockets locally.
   /** Channel events and channel closes, consumed by every gateway node. Body: {@link ChannelEvent} JSON. */
   public static final String CHANNEL_FEED = "mws.feed.channels";
+  /** {connection}: the gateway holding that connection closes it (DELETE of a connection). */
+  public static final String CONNECTION_DISCONNECT = "mws.feed.connections.disconnect";
   /** Client triggers and client-published events, consumed by every API node for SSE streams. */
   public static final String BACKEND_FEED = "mws.feed.backend";
 }

@@ -10,6 +10,15 @@ public record ChannelPath(String vhost, String channel) {
     return "/v1/vhosts/" + vhost + "/channels/" + channel;
   }
 
+  /**
+   * The channel's OADA resource id, {@code resources/vhosts/{vhost}/channels/{channel}}: what change
+   * messages carry as {@code resourceId}. OADA clients (@oada/client validates every change message)
+   * drop a change whose resource id does not start with {@code resources/}.
+   */
+  public String resourceId() {
+    return "resources/vhosts/" + vhost + "/channels/" + channel;
+  }
+
   /** Parses a (percent-encoded) path; null when it is not a channel path or its names are invalid. */
   public static ChannelPath parse(String rawPath) {
     if (rawPath == null) return null;

@@ -42,6 +42,8 @@ final class HttpFrontVerticle extends VerticleBase {
     var options = new HttpServerOptions()
         .setHost(http.getString("host", "0.0.0.0"))
         .setPort(http.getInteger("port", 8080))
+        // One limit for a frame and a message: a request carries at most one event's data plus its envelope.
+        .setMaxWebSocketFrameSize(http.getInteger("maxPayloadBytes", 65536) + 4096)
         .setMaxWebSocketMessageSize(http.getInteger("maxPayloadBytes", 65536) + 4096)
         .setRegisterWebSocketWriteHandlers(false);
     var tls = http.getJsonObject("tls", new JsonObject());

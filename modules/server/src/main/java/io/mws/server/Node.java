@@ -78,7 +78,7 @@ public final class Node {
     return deploy(vertx, channels, config.channels(), deployed)
         .compose(v -> deploy(vertx, auth, config.auth(), deployed))
         .compose(v -> deploy(vertx, api, config.http(), deployed))
-        .compose(v -> deploy(vertx, gateway, config.http(), deployed))
+        .compose(v -> deploy(vertx, gateway, config.gateway().copy().put("nodeId", clusterManager.getNodeId()), deployed))
         .compose(v -> {
           var front = new HttpFrontVerticle(endpoint(api), gateway == null ? null : gateway.endpoint(),
               () -> node[0] != null && node[0].ready, registry::scrape);

@@ -105,6 +105,8 @@ public record NodeConfig(JsonObject json) {
 
   public JsonObject channels() { return section(json, "channels"); }
 
+  public JsonObject gateway() { return section(json, "gateway"); }
+
   public Set<String> roles() {
     var roles = new LinkedHashSet<String>();
     json.getJsonArray("roles", new JsonArray(List.copyOf(ALL_ROLES))).forEach(r -> roles.add(String.valueOf(r)));

@@ -38,6 +38,11 @@ final class TestCluster implements AutoCloseable {
     return start(size, config -> config.with("channels", "historySize", historySize));
   }
 
+  /** As {@link #start(int, int)}, with each node's config passed through {@code tweak} (e.g. short heartbeats). */
+  static TestCluster start(int size, int historySize, java.util.function.UnaryOperator<NodeConfig> tweak) throws Exception {
+    return start(size, config -> tweak.apply(config.with("channels", "historySize", historySize)));
+  }
+
   /** Starts {@code size} nodes whose test config {@code customize} adjusts. */
   static TestCluster start(int size, java.util.function.UnaryOperator<NodeConfig> customize) throws Exception {
     Main.configureLogging();

@@ -13,6 +13,7 @@ final class WatchClient implements AutoCloseable {
   private final WebSocket socket;
   private final LinkedBlockingQueue<JsonObject> replies = new LinkedBlockingQueue<>();
   private final LinkedBlockingQueue<JsonObject> changes = new LinkedBlockingQueue<>();
+  private final java.util.concurrent.CompletableFuture<Short> closed = new java.util.concurrent.CompletableFuture<>();
 
   private WatchClient(WebSocket socket) {
     this.socket = socket;
@@ -20,6 +21,7 @@ final class WatchClient implements AutoCloseable {
       var message = new JsonObject(text);
       (message.containsKey("change") ? changes : replies).add(message);
     });
+    socket.closeHandler(v -> closed.complete(socket.closeStatusCode()));
   }
 
   static WatchClient connect(TestCluster cluster, int node, String path) throws Exception {
@@ -60,6 +62,11 @@ final class WatchClient implements AutoCloseable {
     var rest = new ArrayList<JsonObject>();
     changes.drainTo(rest);
     return rest;
+  }
+
+  /** The close code once the server closed the connection. */
+  short awaitClose() throws Exception {
+    return closed.get(20, TimeUnit.SECONDS);
   }
 
   static long rev(JsonObject change) {

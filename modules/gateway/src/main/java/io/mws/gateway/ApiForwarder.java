@@ -1,0 +1,50 @@
+package io.mws.gateway;
+
+import io.mws.protocol.Addresses;
+import io.mws.protocol.ApiError;
+import io.mws.protocol.ApiRequest;
+import io.mws.protocol.ApiResponse;
+import io.mws.protocol.Delivery;
+import io.mws.protocol.Principal;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Sends what the gateway does not serve itself to the cluster: REST requests to the API
+ * ({@link Addresses#API_REQUEST}), credentials to the auth verticle. Never fails: errors become responses.
+ */
+final class ApiForwarder {
+  private final Vertx vertx;
+
+  ApiForwarder(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /** Forwards one request; the answer is the API's, status codes and bodies as over HTTP. */
+  Future<ApiResponse> forward(String method, String rawPath, Map<String, String> headers, Object data) {
+    var decoder = new QueryStringDecoder(rawPath);
+    var query = new TreeMap<String, List<String>>();
+    try {
+      decoder.parameters().forEach(query::put);
+    } catch (IllegalArgumentException e) {
+      return Future.succeededFuture(ApiResponse.error(ApiError.badRequest("invalid_query", "The query string is malformed.")));
+    }
+    var request = new ApiRequest(method.toUpperCase(Locale.ROOT), decoder.rawPath(), query, headers, data);
+    return vertx.eventBus().<JsonObject>request(Addresses.API_REQUEST, request.toJson(), Delivery.options())
+        .map(reply -> ApiResponse.fromJson(reply.body()))
+        .otherwise(failure -> ApiResponse.error(ApiError.from(failure)));
+  }
+
+  /** Who the authorization header names; anonymous without one. */
+  Future<Principal> authenticate(String authorization) {
+    if (authorization == null || authorization.isBlank()) return Future.succeededFuture(Principal.ANONYMOUS);
+    return vertx.eventBus().<JsonObject>request(Addresses.AUTHENTICATE, new JsonObject().put("authorization", authorization),
+        Delivery.options()).map(m -> Principal.fromJson(m.body()));
+  }
+}

@@ -1,0 +1,47 @@
+package io.mws.gateway;
+
+import io.vertx.core.Future;
+import io.vertx.core.http.ServerWebSocket;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Writes text frames to one socket, keeping count of the characters handed to the socket that it has
+ * not yet passed to the operating system. A client that does not read lets that count grow; past the
+ * bound it is closed with 1008 (policy violation) and every later write is dropped, so a slow client
+ * costs at most the bound plus one frame, never unbounded memory. It resumes with its last rev.
+ * Thread-safe: replies are written from the socket's context, changes from the gateway's.
+ */
+final class BoundedWriter {
+  static final short TOO_SLOW = 1008;
+
+  private final ServerWebSocket socket;
+  private final long bound;
+  private final AtomicLong queued = new AtomicLong();
+  private final AtomicBoolean closing = new AtomicBoolean();
+
+  BoundedWriter(ServerWebSocket socket, long bound) {
+    this.socket = socket;
+    this.bound = bound;
+  }
+
+  Future<Void> write(String text) {
+    if (closing.get() || socket.isClosed()) return Future.succeededFuture();
+    long size = text.length();
+    if (queued.addAndGet(size) > bound) {
+      queued.addAndGet(-size);
+      close(TOO_SLOW, "client too slow: write queue over " + bound + " bytes");
+      return Future.succeededFuture();
+    }
+    return socket.writeTextMessage(text).andThen(ar -> queued.addAndGet(-size));
+  }
+
+  /** Closes once with this code; later writes are dropped. */
+  void close(short code, String reason) {
+    if (closing.compareAndSet(false, true) && !socket.isClosed()) socket.close(code, reason);
+  }
+
+  long queued() { return queued.get(); }
+
+  boolean isClosing() { return closing.get() || socket.isClosed(); }
+}

@@ -1,0 +1,31 @@
+package io.mws.gateway;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+
+/**
+ * This node's open WebSocket connections, by connection id. The heartbeat walks them on one
+ * per-node timer (never a timer per connection).
+ */
+final class Connections {
+  private final Map<String, ClientSession> byId = new ConcurrentHashMap<>();
+
+  void add(ClientSession session) { byId.put(session.id, session); }
+
+  void remove(ClientSession session) { byId.remove(session.id, session); }
+
+  ClientSession get(String id) { return byId.get(id); }
+
+  int count() { return byId.size(); }
+
+  /** Characters written to sockets that their clients have not taken yet, over all connections. */
+  long queuedBytes() {
+    return byId.values().stream().mapToLong(ClientSession::queuedBytes).sum();
+  }
+
+  /** One heartbeat round: pings every connection; drops those that missed too many pongs or sat idle. */
+  void heartbeat(long now, Predicate<ClientSession> watching) {
+    for (var session : byId.values()) session.heartbeat(now, watching.test(session));
+  }
+}

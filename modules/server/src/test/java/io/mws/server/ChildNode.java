@@ -1,0 +1,63 @@
+package io.mws.server;
+
+import io.vertx.core.json.JsonArray;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * An MWS node in a JVM of its own (this test's classpath, {@code io.mws.server.Main}), joined to a test
+ * cluster: the one kind of node a test can kill -9 ({@link #kill()}, SIGKILL through its own handle).
+ */
+final class ChildNode implements AutoCloseable {
+  final int httpPort;
+  private final Process process;
+
+  private ChildNode(Process process, int httpPort) {
+    this.process = process;
+    this.httpPort = httpPort;
+  }
+
+  /** Starts a node with {@code like}'s config (cluster name, settings), joining {@code member}; waits until ready. */
+  static ChildNode start(NodeConfig like, String member, Path dir) throws Exception {
+    int httpPort = TestCluster.freePort();
+    var config = like.with("http", "port", httpPort).with("cluster", "port", TestCluster.freePort())
+        .with("cluster", "members", new JsonArray().add(member));
+    var file = dir.resolve("child-mws.yaml"); // JSON is YAML
+    Files.writeString(file, config.json().encodePrettily());
+    var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    var process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "-Dhazelcast.phone.home.enabled=false",
+        "io.mws.server.Main", "--conf", file.toString())
+        .redirectErrorStream(true).redirectOutput(dir.resolve("child-mws.log").toFile()).start();
+    var node = new ChildNode(process, httpPort);
+    var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    long deadline = System.nanoTime() + 90_000_000_000L;
+    while (System.nanoTime() < deadline && process.isAlive()) {
+      try {
+        var ready = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/readyz")).build(),
+            HttpResponse.BodyHandlers.discarding());
+        if (ready.statusCode() == 200) return node;
+      } catch (java.io.IOException notYet) {
+        // not listening yet
+      }
+      Thread.sleep(200);
+    }
+    node.kill();
+    throw new AssertionError("the child node did not get ready; its log: " + Files.readString(dir.resolve("child-mws.log")));
+  }
+
+  /** SIGKILL: no shutdown hook, no goodbye to the cluster. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) kill();
+  }
+}
