@@ -27,6 +27,7 @@ import java.util.TreeMap;
  */
 final class HttpApiEndpoint implements HttpEndpoint {
   static final String JSON_API = "application/vnd.api+json";
+  static final java.util.Set<String> JSON_BODIES = java.util.Set.of("application/json", JSON_API, UserResources.MERGE_PATCH);
 
   private final ApiRouter router;
   private final BackendEventStreams streams;
@@ -125,9 +126,8 @@ final class HttpApiEndpoint implements HttpEndpoint {
     if (raw.length() == 0) return null;
     var type = req.getHeader(HttpHeaders.CONTENT_TYPE);
     var mediaType = type == null ? "" : type.split(";")[0].strip().toLowerCase(Locale.ROOT);
-    if (!mediaType.equals("application/json") && !mediaType.equals(JSON_API)) {
-      throw new ApiError(415, "unsupported_media_type",
-          "Send request bodies as application/json or " + JSON_API + ".");
+    if (!JSON_BODIES.contains(mediaType)) {
+      throw new ApiError(415, "unsupported_media_type", "Send request bodies as one of " + JSON_BODIES + ".");
     }
     try {
       return Json.decodeValue(raw);

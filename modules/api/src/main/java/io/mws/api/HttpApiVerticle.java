@@ -31,6 +31,7 @@ public final class HttpApiVerticle extends VerticleBase {
     routes.addAll(ChannelResources.routes());
     routes.addAll(new EventResources(maxPayload).routes());
     routes.addAll(TokenResources.routes());
+    routes.addAll(UserResources.routes());
     routes.addAll(PresenceResources.routes());
     routes.add(Route.stream("/v1/vhosts/{vhost}/events"));
     routes.add(Route.stream("/{vhost}/events"));

@@ -7,7 +7,9 @@ import io.mws.protocol.Principal;
 import io.mws.protocol.Responder;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import io.vertx.core.shareddata.AsyncMap;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -66,14 +68,20 @@ public final class AuthVerticle extends VerticleBase {
             }
           });
         })
-        .compose(v -> Future.all(
+        .compose(v -> Future.all(List.of(
             generations.listen(),
+            admins.listen(),
+            Responder.serve(vertx, USER_LIST, b -> admins.list().map(users -> new JsonObject().put("items", new JsonArray(users)))).completion(),
+            Responder.serve(vertx, USER_GET, b -> admins.get(b.getString("name"))).completion(),
+            Responder.serve(vertx, USER_CREATE, b -> admins.create(b.getString("name"), b.getString("password"))).completion(),
+            Responder.serve(vertx, USER_UPDATE, b -> admins.setPassword(b.getString("name"), b.getString("password"))).completion(),
+            Responder.serve(vertx, USER_DELETE, b -> admins.delete(b.getString("name"))).completion(),
             Responder.serve(vertx, AUTHENTICATE, this::authenticate).completion(),
             Responder.serve(vertx, VHOST_TOKEN_ISSUE, b -> vhostTokens.issue(b.getString("vhost"))
                 .map(token -> new JsonObject().put("token", token))).completion(),
             Responder.serve(vertx, VHOST_TOKEN_REVOKE, b -> vhostTokens.revoke(b.getString("vhost"))
                 .map(x -> new JsonObject())).completion(),
-            Responder.serve(vertx, ACCESS_TOKEN_ISSUE, this::issueAccessToken).completion()));
+            Responder.serve(vertx, ACCESS_TOKEN_ISSUE, this::issueAccessToken).completion())));
   }
 
   /** The cluster's JWT signing key: from config, else the one the first node generated and shared. */

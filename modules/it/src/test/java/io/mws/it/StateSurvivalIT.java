@@ -9,7 +9,7 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Vhosts, their tokens, channels and channel history survive the loss of any one node: each node in
+ * Vhosts, their tokens, users, channels and channel history survive the loss of any one node: each node in
  * turn is killed (SIGKILL) and, once the cluster has failed over, everything is still there; then
  * the node comes back (ready = partition-safe again) before the next one is killed.
  */
@@ -18,7 +18,7 @@ class StateSurvivalIT {
   static final int EVENTS = 5;
 
   @Test
-  void vhostsTokensChannelsAndHistorySurviveTheLossOfAnyOneNode() throws Exception {
+  void vhostsTokensUsersChannelsAndHistorySurviveTheLossOfAnyOneNode() throws Exception {
     try (var scenario = new ClusterScenario("survival", 3)) {
       var backend = scenario.backend;
       for (int c = 0; c < CHANNELS; c++) {
@@ -29,6 +29,10 @@ class StateSurvivalIT {
           assertThat(fired.statusCode()).isEqualTo(202);
         }
       }
+      var user = new JsonObject().put("data", new JsonObject().put("type", "users").put("id", "carol")
+          .put("attributes", new JsonObject().put("password", "carol-password")));
+      assertThat(backend.await(POST, "/v1/users", Backend.basic("admin", ProcessCluster.ADMIN_PASSWORD), user).statusCode())
+          .isEqualTo(201);
       for (int node = 1; node <= 3; node++) {
         scenario.cluster.kill(node);
         assertEverythingIsThere(backend, "after node " + node + " was killed");
@@ -40,6 +44,8 @@ class StateSurvivalIT {
   private static void assertEverythingIsThere(Backend backend, String when) throws Exception {
     // The first requests may wait for the failure detector (cluster.failureDetectionSeconds).
     var vhost = backend.await(GET, "/v1/vhosts/moon", backend.bearer(), null);
+    assertThat(backend.await(GET, "/v1/vhosts/moon", Backend.basic("carol", "carol-password"), null).statusCode())
+        .as("user carol " + when).isEqualTo(200);
     assertThat(vhost.statusCode()).as("vhost with its token " + when).isEqualTo(200);
     var list = backend.await(GET, "/v1/vhosts/moon/channels?limit=100", backend.bearer(), null);
     assertThat(list.bodyAsJsonObject().getJsonObject("meta").getInteger("total")).as("channels " + when)

@@ -12,6 +12,13 @@ public final class Addresses {
   public static final String VHOST_TOKEN_ISSUE = "mws.auth.vhost-token.issue";
   public static final String VHOST_TOKEN_REVOKE = "mws.auth.vhost-token.revoke";
   public static final String ACCESS_TOKEN_ISSUE = "mws.auth.access-token.issue";
+  public static final String USER_LIST = "mws.auth.user.list";
+  public static final String USER_GET = "mws.auth.user.get";
+  public static final String USER_CREATE = "mws.auth.user.create";
+  public static final String USER_UPDATE = "mws.auth.user.update";
+  public static final String USER_DELETE = "mws.auth.user.delete";
+  /** Broadcast when an admin user's password changes or the user is deleted: caches drop it. */
+  public static final String USER_CHANGED = "mws.auth.user.changed";
   /** Broadcast when a vhost's token is rotated or revoked: every auth verticle forgets what it cached. */
   public static final String VHOST_TOKEN_CHANGED = "mws.auth.vhost-token.changed";
 

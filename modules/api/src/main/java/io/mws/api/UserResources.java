@@ -1,0 +1,99 @@
+package io.mws.api;
+
+import static io.mws.protocol.Addresses.*;
+
+import io.mws.protocol.ApiError;
+import io.mws.protocol.ApiResponse;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/**
+ * {@code /v1/users[/{name}]}: admin users (admin only). Passwords are write-only: set on create and
+ * changed with PATCH ({@code {"data":{"attributes":{"password":"..."}}}}, JSON:API or merge patch);
+ * they are stored as PBKDF2 hashes by the auth verticle and never returned.
+ */
+final class UserResources {
+  private UserResources() {}
+
+  static final String MERGE_PATCH = "application/merge-patch+json";
+
+  static List<Route> routes() {
+    return List.of(
+        Route.of("GET", "/v1/users", UserResources::list),
+        Route.of("POST", "/v1/users", UserResources::create),
+        Route.of("GET", "/v1/users/{user}", UserResources::get),
+        Route.of("PATCH", "/v1/users/{user}", UserResources::patch),
+        Route.of("DELETE", "/v1/users/{user}", UserResources::delete));
+  }
+
+  static String self(String name) {
+    return "/v1/users/" + name;
+  }
+
+  private static Future<ApiResponse> list(ApiCall call) {
+    Access.requireAdmin(call.principal);
+    var paging = Paging.of(call.request);
+    return call.ask(USER_LIST, new JsonObject()).map(reply -> {
+      var all = reply.getJsonArray("items").stream().map(JsonObject.class::cast).toList();
+      var page = new JsonArray(paging.slice(all).stream().map(UserResources::resource).toList());
+      return ApiResponse.of(200, paging.document("/v1/users", page, all.size()));
+    });
+  }
+
+  private static Future<ApiResponse> create(ApiCall call) {
+    Access.requireAdmin(call.principal);
+    var data = Bodies.resource(call.request, "users");
+    if (!(data.getValue("id") instanceof String name)) {
+      throw ApiError.invalid("required", "data.id", "data.id (the user name) must be a string.");
+    }
+    var password = password(data);
+    return call.ask(USER_CREATE, new JsonObject().put("name", name).put("password", password)).map(user ->
+        ApiResponse.of(201, JsonApi.document(resource(user))).header("Location", self(name)));
+  }
+
+  private static Future<ApiResponse> get(ApiCall call) {
+    Access.requireAdmin(call.principal);
+    return call.ask(USER_GET, new JsonObject().put("name", call.param("user")))
+        .map(user -> ApiResponse.of(200, JsonApi.document(resource(user))));
+  }
+
+  private static Future<ApiResponse> patch(ApiCall call) {
+    Access.requireAdmin(call.principal);
+    var body = Bodies.object(call.request);
+    if (!(body.getValue("data") instanceof JsonObject data)) {
+      throw ApiError.invalid("required", "data", "Send {\"data\":{\"attributes\":{\"password\":\"...\"}}}.");
+    }
+    if (data.containsKey("type") && !"users".equals(data.getValue("type"))) {
+      throw ApiError.invalid("wrong_type", "data.type", "data.type must be 'users'.");
+    }
+    return call.ask(USER_UPDATE, new JsonObject().put("name", call.param("user")).put("password", password(data)))
+        .map(user -> ApiResponse.of(200, JsonApi.document(resource(user))));
+  }
+
+  private static Future<ApiResponse> delete(ApiCall call) {
+    Access.requireAdmin(call.principal);
+    return call.ask(USER_DELETE, new JsonObject().put("name", call.param("user"))).map(user -> ApiResponse.of(204, null));
+  }
+
+  private static String password(JsonObject data) {
+    var attributes = data.getValue("attributes") instanceof JsonObject a ? a : new JsonObject();
+    for (var key : attributes.fieldNames()) {
+      if (!key.equals("password")) {
+        throw ApiError.invalid("read_only", "data.attributes." + key, "Only the password of a user can be set.");
+      }
+    }
+    if (!(attributes.getValue("password") instanceof String password)) {
+      throw ApiError.invalid("invalid_password", "data.attributes.password", "data.attributes.password must be a string.");
+    }
+    return password;
+  }
+
+  static JsonObject resource(JsonObject user) {
+    var name = user.getString("name");
+    var attributes = new JsonObject().put("name", name).put("created", JsonApi.time(user.getLong("created")))
+        .put("updated", JsonApi.time(user.getLong("updated")));
+    return JsonApi.resource("users", name, attributes, self(name));
+  }
+}
