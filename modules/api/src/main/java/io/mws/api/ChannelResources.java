@@ -33,11 +33,7 @@ final class ChannelResources {
   private static Future<ApiResponse> list(ApiCall call) {
     Access.requireBackend(call.principal, call.vhost());
     var paging = Paging.of(call.request);
-    return call.ask(CHANNEL_LIST, new JsonObject().put("vhost", call.vhost())).map(reply -> {
-      var all = reply.getJsonArray("items").stream().map(JsonObject.class::cast).toList();
-      var page = new JsonArray(paging.slice(all).stream().map(ChannelResources::resource).toList());
-      return ApiResponse.of(200, paging.document(VhostResources.self(call.vhost()) + "/channels", page, all.size()));
-    });
+    return call.ask(CHANNEL_LIST, new JsonObject().put("vhost", call.vhost())).map(reply -> paging.page(VhostResources.self(call.vhost()) + "/channels", Paging.items(reply), ChannelResources::resource));
   }
 
   /** POST to the collection: {"data":{"type":"channels","id":"<name>"}}. */

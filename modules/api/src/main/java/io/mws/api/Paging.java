@@ -2,6 +2,8 @@ package io.mws.api;
 
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiRequest;
+import io.mws.protocol.ApiResponse;
+import java.util.function.Function;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -15,6 +17,17 @@ record Paging(int limit, int offset) {
     return new Paging(
         Params.intParam(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
         Params.intParam(request, "offset", 0, 0, Integer.MAX_VALUE));
+  }
+
+  /** 200 with this page of {@code all}, each item turned into a resource object, with links and meta.total. */
+  ApiResponse page(String base, List<JsonObject> all, Function<JsonObject, JsonObject> resource) {
+    var page = new JsonArray(slice(all).stream().map(resource).toList());
+    return ApiResponse.of(200, document(base, page, all.size()));
+  }
+
+  /** The items of an event-bus reply {"items": [...]}. */
+  static List<JsonObject> items(JsonObject reply) {
+    return reply.getJsonArray("items").stream().map(JsonObject.class::cast).toList();
   }
 
   <T> List<T> slice(List<T> all) {

@@ -35,11 +35,7 @@ final class UserResources {
   private static Future<ApiResponse> list(ApiCall call) {
     Access.requireAdmin(call.principal);
     var paging = Paging.of(call.request);
-    return call.ask(USER_LIST, new JsonObject()).map(reply -> {
-      var all = reply.getJsonArray("items").stream().map(JsonObject.class::cast).toList();
-      var page = new JsonArray(paging.slice(all).stream().map(UserResources::resource).toList());
-      return ApiResponse.of(200, paging.document("/v1/users", page, all.size()));
-    });
+    return call.ask(USER_LIST, new JsonObject()).map(reply -> paging.page("/v1/users", Paging.items(reply), UserResources::resource));
   }
 
   private static Future<ApiResponse> create(ApiCall call) {

@@ -29,11 +29,7 @@ final class VhostResources {
   private static Future<ApiResponse> list(ApiCall call) {
     Access.requireAdmin(call.principal);
     var paging = Paging.of(call.request);
-    return call.ask(VHOST_LIST, new JsonObject()).map(reply -> {
-      var all = reply.getJsonArray("items").stream().map(JsonObject.class::cast).toList();
-      var page = new JsonArray(paging.slice(all).stream().map(VhostResources::resource).toList());
-      return ApiResponse.of(200, paging.document("/v1/vhosts", page, all.size()));
-    });
+    return call.ask(VHOST_LIST, new JsonObject()).map(reply -> paging.page("/v1/vhosts", Paging.items(reply), VhostResources::resource));
   }
 
   private static Future<ApiResponse> create(ApiCall call) {
