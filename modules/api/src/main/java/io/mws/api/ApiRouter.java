@@ -47,9 +47,50 @@ final class ApiRouter {
     } catch (ApiError e) {
       return Future.succeededFuture(ApiResponse.error(e));
     }
+    var allowed = allowedMethods(request.path());
     return authenticate(request)
-        .compose(principal -> match.route().handler().apply(new ApiCall(vertx, request, principal, match.params())))
-        .recover(failure -> Future.succeededFuture(ApiResponse.error(ApiError.from(failure))));
+        .compose(principal -> preconditions(request, principal)
+            .compose(v -> match.route().handler().apply(new ApiCall(vertx, request, principal, match.params()))))
+        .recover(failure -> Future.succeededFuture(ApiResponse.error(ApiError.from(failure))))
+        .map(response -> HttpConventions.apply(request, allowed, response));
+  }
+
+  /** For a conditional write, reads the resource as the caller sees it and checks If-Match / If-Unmodified-Since. */
+  private Future<Void> preconditions(ApiRequest request, Principal principal) {
+    if (!HttpConventions.hasPreconditions(request)) return Future.succeededFuture();
+    Match read;
+    try {
+      read = resolve("GET", request.path());
+    } catch (ApiError e) {
+      return Future.succeededFuture(); // a resource without a representation to compare
+    }
+    var get = new ApiRequest("GET", request.path(), java.util.Map.of(), request.headers(), null);
+    return read.route().handler().apply(new ApiCall(vertx, get, principal, read.params()))
+        .recover(failure -> Future.succeededFuture(ApiResponse.error(ApiError.from(failure))))
+        .map(current -> {
+          HttpConventions.checkPreconditions(request, current);
+          return null;
+        });
+  }
+
+  /** The methods the resource at this path answers (HEAD wherever GET is). */
+  java.util.Set<String> allowedMethods(String rawPath) {
+    var segments = decode(rawPath);
+    var allowed = new java.util.TreeSet<String>();
+    for (var route : routes) {
+      if (!route.streaming() && route.segments().size() == segments.size() && bindsLiterally(route, segments)) {
+        allowed.add(route.method());
+      }
+    }
+    if (allowed.contains("GET")) allowed.add("HEAD");
+    return allowed;
+  }
+
+  private static boolean bindsLiterally(Route route, List<String> segments) {
+    for (int i = 0; i < segments.size(); i++) {
+      if (!route.isParameter(i) && !route.segments().get(i).equals(segments.get(i))) return false;
+    }
+    return true;
   }
 
   /** Finds the route; 400 for a malformed path, 404 for an unknown one, 405 (with Allow) for a wrong method. */

@@ -68,6 +68,7 @@ final class HttpApiEndpoint implements HttpEndpoint {
     try {
       request = toApiRequest(req, rawBody);
       var match = router.resolve(request.method(), request.path());
+      checkAcceptable(req.getHeader(HttpHeaders.ACCEPT), match.route().streaming());
       if (match.route().streaming()) {
         openStream(req, request, match.params().get("vhost"));
         return;
@@ -99,6 +100,25 @@ final class HttpApiEndpoint implements HttpEndpoint {
         write(req, ApiResponse.error(e));
       }
     });
+  }
+
+  /** 406 unless the Accept header admits JSON (or, for a stream, text/event-stream). Errors stay JSON. */
+  static void checkAcceptable(String accept, boolean streaming) {
+    if (accept == null || accept.isBlank()) return;
+    for (var range : accept.split(",")) {
+      var parts = range.split(";");
+      var type = parts[0].strip().toLowerCase(Locale.ROOT);
+      boolean refused = false;
+      for (int i = 1; i < parts.length; i++) {
+        var param = parts[i].strip().replace(" ", "");
+        if (param.equals("q=0") || param.matches("q=0\\.0*")) refused = true;
+      }
+      if (refused) continue;
+      if (type.equals("*/*") || type.equals("application/*") || type.equals("application/json") || type.equals(JSON_API)) return;
+      if (streaming && (type.equals("text/event-stream") || type.equals("text/*"))) return;
+    }
+    throw new ApiError(406, "not_acceptable", "This resource answers in application/json or " + JSON_API
+        + (streaming ? " (or text/event-stream)" : "") + "; the Accept header admits neither.");
   }
 
   private static ApiRequest toApiRequest(HttpServerRequest req, Buffer rawBody) {

@@ -73,6 +73,7 @@ final class VhostResources {
   static JsonObject resource(JsonObject record) {
     var name = record.getString("name");
     var attributes = new JsonObject().put("name", name).put("created", JsonApi.time(record.getLong("created")))
+        .put("updated", JsonApi.time(record.getLong("updated", record.getLong("created"))))
         .mergeIn(record.getJsonObject("settings", new JsonObject()));
     return JsonApi.resource("vhosts", name, attributes, self(name))
         .put("relationships", new JsonObject().put("channels", JsonApi.related(self(name) + "/channels")));

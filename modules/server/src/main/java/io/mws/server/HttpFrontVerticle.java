@@ -7,6 +7,8 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import java.time.ZoneOffset;
@@ -53,7 +55,7 @@ final class HttpFrontVerticle extends VerticleBase {
       if (key == null || key.isEmpty()) return Future.failedFuture("http.tls.certFile is set but http.tls.keyFile is not");
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(cert).setKeyPath(key));
     }
-    server = vertx.createHttpServer(options).requestHandler(this::route);
+    server = vertx.createHttpServer(options).requestHandler(this::route).invalidRequestHandler(this::invalid);
     return server.listen();
   }
 
@@ -87,6 +89,17 @@ final class HttpFrontVerticle extends VerticleBase {
           .end(metrics.get());
       default -> dispatch(request);
     }
+  }
+
+  /** A request Netty could not decode: 414 for a too-long request line, 431 for too-large headers, else 400; JSON, then close. */
+  private void invalid(HttpServerRequest request) {
+    var cause = request.decoderResult().cause();
+    int status = cause instanceof TooLongHttpLineException ? 414 : cause instanceof TooLongHttpHeaderException ? 431 : 400;
+    var reason = status == 414 ? "uri_too_long" : status == 431 ? "headers_too_large" : "bad_request";
+    var message = status == 414 ? "The request line is longer than this server accepts."
+        : status == 431 ? "The request headers are larger than this server accepts." : "The request is not valid HTTP.";
+    request.response().putHeader("Connection", "close");
+    json(request, status, new JsonObject().put("error", new JsonObject().put("reason", reason).put("message", message)));
   }
 
   private void dispatch(HttpServerRequest request) {

@@ -1,0 +1,130 @@
+package io.mws.api;
+
+import io.mws.protocol.ApiError;
+import io.mws.protocol.ApiRequest;
+import io.mws.protocol.ApiResponse;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Set;
+import java.util.StringJoiner;
+
+/**
+ * The headers API.md section 1 asks of every resource response, applied in one place: Allow,
+ * Accept-Patch, Link (RFC 8288) on collections, ETag and Last-Modified on reads, and conditional
+ * requests: If-None-Match / If-Modified-Since give 304 on GET and HEAD; If-Match /
+ * If-Unmodified-Since give 412 on PUT, PATCH and DELETE when the current representation differs.
+ * Last-Modified is given only where the resource has a time that changes with it ({@code updated},
+ * or an event's own timestamp): a channel's rev changes without such a time, so it has an ETag only.
+ */
+final class HttpConventions {
+  static final String ACCEPT_PATCH = UserResources.MERGE_PATCH;
+  private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
+
+  private HttpConventions() {}
+
+  /** Adds the headers every response of a resource carries, and answers 304 where the client is current. */
+  static ApiResponse apply(ApiRequest request, Set<String> allowed, ApiResponse response) {
+    response.header("Allow", String.join(", ", allowed));
+    if (allowed.contains("PATCH")) response.header("Accept-Patch", ACCEPT_PATCH);
+    if (!(response.body() instanceof JsonObject body) || response.status() != 200) return response;
+    var links = link(body);
+    if (links != null) response.header("Link", links);
+    if (!request.method().equals("GET") && !request.method().equals("HEAD")) return response;
+    var etag = etag(body);
+    response.header("ETag", etag);
+    var modified = lastModified(body);
+    if (modified != null) response.header("Last-Modified", HTTP_DATE.format(modified.atZone(ZoneOffset.UTC)));
+    if (notModified(request, etag, modified)) return new ApiResponse(304, response.headers(), null);
+    return response;
+  }
+
+  /** Whether the request carries preconditions that need the current representation. */
+  static boolean hasPreconditions(ApiRequest request) {
+    return Set.of("PUT", "PATCH", "DELETE", "POST").contains(request.method())
+        && (request.header("if-match") != null || request.header("if-unmodified-since") != null);
+  }
+
+  /** 412 unless the current representation (the resource's GET answer) meets If-Match and If-Unmodified-Since. */
+  static void checkPreconditions(ApiRequest request, ApiResponse current) {
+    boolean exists = current.status() == 200 && current.body() instanceof JsonObject;
+    var ifMatch = request.header("if-match");
+    if (ifMatch != null) {
+      var etag = exists ? etag((JsonObject) current.body()) : null;
+      boolean matches = exists && (ifMatch.strip().equals("*") || tags(ifMatch).contains(etag));
+      if (!matches) throw failed("If-Match", exists ? "the resource has changed (its ETag is now " + etag + ")" : "the resource does not exist");
+    }
+    var ifUnmodified = request.header("if-unmodified-since");
+    if (ifUnmodified != null && exists) {
+      var modified = lastModified((JsonObject) current.body());
+      var since = parseDate(ifUnmodified);
+      if (modified != null && since != null && modified.getEpochSecond() > since.getEpochSecond()) {
+        throw failed("If-Unmodified-Since", "the resource was modified at " + HTTP_DATE.format(modified.atZone(ZoneOffset.UTC)));
+      }
+    }
+  }
+
+  private static boolean notModified(ApiRequest request, String etag, Instant modified) {
+    var ifNoneMatch = request.header("if-none-match");
+    if (ifNoneMatch != null) return ifNoneMatch.strip().equals("*") || tags(ifNoneMatch).contains(etag);
+    var since = parseDate(request.header("if-modified-since"));
+    return since != null && modified != null && modified.getEpochSecond() <= since.getEpochSecond();
+  }
+
+  static String etag(JsonObject body) {
+    try {
+      var digest = MessageDigest.getInstance("SHA-256").digest(Json.encode(body).getBytes(StandardCharsets.UTF_8));
+      return "\"" + HexFormat.of().formatHex(digest, 0, 12) + "\"";
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Set<String> tags(String header) {
+    return Set.copyOf(Arrays.stream(header.split(",")).map(String::strip).map(t -> t.startsWith("W/") ? t.substring(2) : t).toList());
+  }
+
+  private static Instant lastModified(JsonObject body) {
+    if (!(body.getValue("data") instanceof JsonObject data)) return null;
+    var attributes = data.getJsonObject("attributes", new JsonObject());
+    var time = attributes.getValue("updated") instanceof String updated ? updated
+        : "events".equals(data.getString("type")) ? attributes.getString("timestamp") : null;
+    try {
+      return time == null ? null : Instant.parse(time);
+    } catch (DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  private static Instant parseDate(String value) {
+    if (value == null) return null;
+    try {
+      return ZonedDateTime.parse(value.strip(), HTTP_DATE).toInstant();
+    } catch (DateTimeParseException e) {
+      return null; // an unparsable date is ignored, as RFC 9110 asks
+    }
+  }
+
+  private static String link(JsonObject body) {
+    if (!(body.getValue("data") instanceof JsonArray) || !(body.getValue("links") instanceof JsonObject links)) return null;
+    var joiner = new StringJoiner(", ");
+    for (var rel : new String[] {"self", "first", "prev", "next", "last"}) {
+      if (links.getValue(rel) instanceof String href) joiner.add("<" + href + ">; rel=\"" + rel + "\"");
+    }
+    return joiner.length() == 0 ? null : joiner.toString();
+  }
+
+  private static ApiError failed(String header, String why) {
+    return new ApiError(412, "precondition_failed", header + " does not hold: " + why + ".");
+  }
+}
