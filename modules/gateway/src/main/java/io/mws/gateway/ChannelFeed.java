@@ -37,6 +37,8 @@ final class ChannelFeed {
   private long repairTimer = -1;
   private boolean repairing;
   private boolean closed;
+  /** A close that arrived before init said which epoch this feed follows; applied once it does. */
+  private ChannelEvent closeBeforeInit;
 
   ChannelFeed(Vertx vertx, ChannelPath path) {
     this.vertx = vertx;
@@ -55,6 +57,7 @@ final class ChannelFeed {
       pending.values().removeIf(e -> !e.epoch().equals(epoch) || e.rev() <= lastRev);
       ready.complete();
       drain();
+      if (closeBeforeInit != null && closeBeforeInit.epoch().equals(epoch)) close(closeBeforeInit);
     });
     return ready.future();
   }
@@ -79,7 +82,11 @@ final class ChannelFeed {
       return;
     }
     if (event.kind() == ChannelEvent.Kind.CLOSED) {
-      if (epoch == null || event.epoch().equals(epoch)) close(event);
+      if (epoch == null) {
+        closeBeforeInit = event; // it may close an earlier lifetime of the channel: init will tell
+      } else if (event.epoch().equals(epoch)) {
+        close(event);
+      }
       return;
     }
     if (epoch != null && !event.epoch().equals(epoch)) return; // another lifetime of the channel

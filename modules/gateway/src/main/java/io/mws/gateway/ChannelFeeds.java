@@ -55,6 +55,10 @@ final class ChannelFeeds {
       });
       return feed.ready().compose(v -> {
         if (session.isClosed()) return Future.failedFuture(new ApiError(499, "connection_closed", "The connection closed."));
+        if (feed.isClosed()) { // closed while it learned its rev: the next watch starts a fresh feed
+          feeds.remove(ChannelEvent.key(path.vhost(), path.channel()), feed);
+          return Future.failedFuture(new ApiError(404, "channel_not_found", "Channel '" + path.channel() + "' was closed."));
+        }
         long current = feed.lastRev();
         var watch = new Watch(session, requestId, feed, current, resumeRev == null ? current : resumeRev, withPresence);
         var previous = sessionWatches(session).put(requestId, watch);
