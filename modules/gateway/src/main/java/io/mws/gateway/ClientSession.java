@@ -127,7 +127,7 @@ final class ClientSession {
       watch(frame, method.substring(0, method.length() - 6));
     } else if (FORWARDED.contains(method)) {
       forwarder.forward(method, frame.path(), withAuthorization(frame.headers()), frame.data())
-          .onComplete(ar -> reply(frame.requestId(), ar.result()));
+          .onComplete(ar -> reply(frame.requestId(), method.equals("head") ? withoutBody(ar.result()) : ar.result()));
     } else {
       reply(frame.requestId(), ApiResponse.error(ApiError.badRequest("unknown_method",
           "Unknown method '" + method + "'; use head, get, put, post, patch, delete, watch, unwatch or ping.")));
@@ -195,6 +195,11 @@ final class ClientSession {
           uid = principal.uid();
           return feeds.watch(this, requestId, path, resumeRev, "true".equalsIgnoreCase(headers.get("x-mws-presence")));
         });
+  }
+
+  /** HEAD answers as GET does, without the body (as over HTTP). */
+  private static ApiResponse withoutBody(ApiResponse response) {
+    return new ApiResponse(response.status(), response.headers(), null);
   }
 
   private static boolean isSuccess(ApiResponse response) {
