@@ -40,9 +40,13 @@ final class ChannelFeed {
   /** A close that arrived before init said which epoch this feed follows; applied once it does. */
   private ChannelEvent closeBeforeInit;
 
-  ChannelFeed(Vertx vertx, ChannelPath path) {
+  private final java.util.concurrent.atomic.LongAdder repairs;
+
+  /** @param repairs counts the history reads this feed makes to fill gaps (the node's gateway stats) */
+  ChannelFeed(Vertx vertx, ChannelPath path, java.util.concurrent.atomic.LongAdder repairs) {
     this.vertx = vertx;
     this.path = path;
+    this.repairs = repairs;
   }
 
   /** Learns the channel's current rev and epoch; events that arrive meanwhile wait in pending. */
@@ -137,6 +141,7 @@ final class ChannelFeed {
       return;
     }
     repairing = true;
+    repairs.increment();
     long missingUntil = pending.firstKey() - 1;
     history(lastRev, missingUntil).onComplete(ar -> {
       repairing = false;

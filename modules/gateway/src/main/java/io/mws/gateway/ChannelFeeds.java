@@ -21,6 +21,7 @@ final class ChannelFeeds {
   private final Map<String, ChannelFeed> feeds = new HashMap<>();
   private final Map<ClientSession, Map<String, Watch>> bySession = new HashMap<>();
   private final PresenceReporter presence;
+  private final java.util.concurrent.atomic.LongAdder gapRepairs = new java.util.concurrent.atomic.LongAdder();
 
   ChannelFeeds(Vertx vertx, Context context, PresenceReporter presence) {
     this.vertx = vertx;
@@ -49,7 +50,7 @@ final class ChannelFeeds {
   Future<Watch> watch(ClientSession session, String requestId, ChannelPath path, Long resumeRev, boolean withPresence) {
     return onContext(() -> {
       var feed = feeds.computeIfAbsent(ChannelEvent.key(path.vhost(), path.channel()), k -> {
-        var created = new ChannelFeed(vertx, path);
+        var created = new ChannelFeed(vertx, path, gapRepairs);
         created.init().onFailure(e -> feeds.remove(k, created));
         return created;
       });
@@ -105,6 +106,12 @@ final class ChannelFeeds {
   int watchCount() {
     return bySession.values().stream().mapToInt(Map::size).sum();
   }
+
+  /** History reads made to fill gaps in the revs this node received, since it started. */
+  long gapRepairs() { return gapRepairs.sum(); }
+
+  /** Channel feeds open on this node; call on the gateway context. */
+  int feedCount() { return feeds.size(); }
 
   /** Whether the session watches anything; call on the gateway context. */
   boolean isWatching(ClientSession session) {

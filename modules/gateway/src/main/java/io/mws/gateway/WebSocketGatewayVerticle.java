@@ -30,7 +30,8 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
         message -> feeds.onClusterEvent(ChannelEvent.fromJson(message.body())));
     var stats = vertx.eventBus().<JsonObject>localConsumer(Addresses.GATEWAY_STATS, message -> message.reply(
         new JsonObject().put("connections", connections.count()).put("watches", feeds.watchCount())
-            .put("queuedBytes", connections.queuedBytes())));
+            .put("queuedBytes", connections.queuedBytes()).put("feeds", feeds.feedCount())
+            .put("gapRepairs", feeds.gapRepairs())));
     var disconnect = vertx.eventBus().<JsonObject>consumer(Addresses.CONNECTION_DISCONNECT, message -> {
       var session = connections.get(message.body().getString("connection"));
       if (session != null) session.close(ClientSession.DISCONNECTED, "disconnected by the backend");
