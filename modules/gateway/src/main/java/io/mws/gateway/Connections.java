@@ -24,6 +24,10 @@ final class Connections {
     return byId.values().stream().mapToLong(ClientSession::queuedBytes).sum();
   }
 
+  void closeAll(short code, String reason) {
+    for (var session : byId.values()) session.close(code, reason);
+  }
+
   /** One heartbeat round: pings every connection; drops those that missed too many pongs or sat idle. */
   void heartbeat(long now, Predicate<ClientSession> watching) {
     for (var session : byId.values()) session.heartbeat(now, watching.test(session));

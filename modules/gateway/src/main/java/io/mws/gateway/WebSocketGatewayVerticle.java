@@ -15,14 +15,18 @@ import io.vertx.core.json.JsonObject;
  * One per-node timer pings every connection. Config: the {@code gateway} section ({@link GatewaySettings}).
  */
 public final class WebSocketGatewayVerticle extends VerticleBase {
+  /** Close code for every connection when the node stops: reconnect elsewhere (API.md section 0). */
+  static final short SERVICE_RESTART = 1012;
+
   private volatile GatewayEndpoint endpoint;
+  private Connections connections;
 
   @Override
   public Future<?> start() {
     var settings = GatewaySettings.from(config());
     var presence = new PresenceReporter(vertx, settings);
     var feeds = new ChannelFeeds(vertx, context, presence);
-    var connections = new Connections();
+    connections = new Connections();
     endpoint = new GatewayEndpoint(vertx, feeds, connections, new ApiForwarder(vertx), settings);
     vertx.setPeriodic(settings.pingIntervalMs(), id ->
         connections.heartbeat(System.currentTimeMillis(), feeds::isWatching));
@@ -38,6 +42,13 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
     });
     presence.startLeasing();
     return Future.all(consumer.completion(), stats.completion(), disconnect.completion());
+  }
+
+  /** The node is stopping: every client is told to reconnect elsewhere (1012) and resumes with its last rev. */
+  @Override
+  public Future<?> stop() {
+    connections.closeAll(SERVICE_RESTART, "node stopping");
+    return Future.succeededFuture();
   }
 
   /** Handles WebSocket upgrade requests; available once the verticle has started. */
