@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Logger;
 
 /**
@@ -40,10 +41,10 @@ final class ChannelFeed {
   /** A close that arrived before init said which epoch this feed follows; applied once it does. */
   private ChannelEvent closeBeforeInit;
 
-  private final java.util.concurrent.atomic.LongAdder repairs;
+  private final LongAdder repairs;
 
   /** @param repairs counts the history reads this feed makes to fill gaps (the node's gateway stats) */
-  ChannelFeed(Vertx vertx, ChannelPath path, java.util.concurrent.atomic.LongAdder repairs) {
+  ChannelFeed(Vertx vertx, ChannelPath path, LongAdder repairs) {
     this.vertx = vertx;
     this.path = path;
     this.repairs = repairs;

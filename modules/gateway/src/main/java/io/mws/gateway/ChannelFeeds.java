@@ -9,6 +9,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
@@ -21,7 +22,7 @@ final class ChannelFeeds {
   private final Map<String, ChannelFeed> feeds = new HashMap<>();
   private final Map<ClientSession, Map<String, Watch>> bySession = new HashMap<>();
   private final PresenceReporter presence;
-  private final java.util.concurrent.atomic.LongAdder gapRepairs = new java.util.concurrent.atomic.LongAdder();
+  private final LongAdder gapRepairs = new LongAdder();
 
   ChannelFeeds(Vertx vertx, Context context, PresenceReporter presence) {
     this.vertx = vertx;

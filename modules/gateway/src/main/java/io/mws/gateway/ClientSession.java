@@ -47,7 +47,7 @@ final class ClientSession {
   private volatile String vhost;
   private volatile String uid;
   /** The presence updates of this connection, one after the other; touched on the gateway context only. */
-  io.vertx.core.Future<?> presenceUpdates = Future.succeededFuture();
+  Future<?> presenceUpdates = Future.succeededFuture();
 
   ClientSession(Vertx vertx, ServerWebSocket socket, ChannelFeeds feeds, ApiForwarder forwarder,
                 GatewaySettings settings, String connectionAuthorization) {
