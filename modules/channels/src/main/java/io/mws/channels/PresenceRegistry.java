@@ -73,12 +73,16 @@ final class PresenceRegistry {
     return vertx.executeBlocking(() -> live(vhost), false);
   }
 
-  /** A channel's subscribers: each uid with its number of connections watching the channel. */
+  /**
+   * A channel's subscribers: each uid with its number of connections watching the channel. Connections
+   * without a uid (a backend's or an admin's token) are listed as connections but are nobody's presence.
+   */
   Future<JsonArray> subscribers(String vhost, String channel) {
     return connections(vhost).map(records -> {
       var counts = new TreeMap<String, Integer>();
       for (var record : records) {
-        if (record.getJsonArray("channels").contains(channel)) counts.merge(uidKey(record), 1, Integer::sum);
+        var uid = record.getString("uid");
+        if (uid != null && record.getJsonArray("channels").contains(channel)) counts.merge(uid, 1, Integer::sum);
       }
       var items = new JsonArray();
       counts.forEach((uid, count) -> items.add(new JsonObject().put("uid", uid).put("connections", count)));
@@ -120,11 +124,12 @@ final class PresenceRegistry {
     if (any == null) return;
     var vhost = any.getString("vhost");
     var uid = any.getString("uid");
+    if (uid == null) return;
     var was = channels(before);
     var is = channels(after);
     var others = new HashSet<String>(); // channels the same uid watches through its other connections
     for (var record : live(vhost)) {
-      if (!record.getString("connection").equals(any.getString("connection")) && uidKey(record).equals(uidKey(any))) {
+      if (!record.getString("connection").equals(any.getString("connection")) && uid.equals(record.getString("uid"))) {
         others.addAll(channels(record));
       }
     }
@@ -140,11 +145,5 @@ final class PresenceRegistry {
     var set = new HashSet<String>();
     if (record != null) record.getJsonArray("channels", new JsonArray()).forEach(c -> set.add(String.valueOf(c)));
     return set;
-  }
-
-  /** Connections without a uid (backend or admin tokens) are grouped under the empty uid. */
-  private static String uidKey(JsonObject record) {
-    var uid = record.getString("uid");
-    return uid == null ? "" : uid;
   }
 }
