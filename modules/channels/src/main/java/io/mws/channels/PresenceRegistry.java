@@ -30,16 +30,20 @@ import java.util.function.Consumer;
 final class PresenceRegistry {
   static final String CONNECTIONS_MAP = "mws.presence.connections";
   static final String LEASES_MAP = "mws.presence.leases";
+  /** Only its key locks are used (IMap.lock: released by Hazelcast when the holding member dies). */
+  static final String LOCKS_MAP = "mws.presence.locks";
 
   private final Vertx vertx;
   private final IMap<String, HazelcastJsonValue> connections;
   private final IMap<String, Long> leases;
+  private final IMap<String, Boolean> locks;
   private final Consumer<ChannelEvent> announce;
 
   PresenceRegistry(Vertx vertx, HazelcastInstance hz, Consumer<ChannelEvent> announce) {
     this.vertx = vertx;
     this.connections = hz.getMap(CONNECTIONS_MAP);
     this.leases = hz.getMap(LEASES_MAP);
+    this.locks = hz.getMap(LOCKS_MAP);
     this.announce = announce;
   }
 
@@ -50,20 +54,33 @@ final class PresenceRegistry {
     }, false);
   }
 
-  /** Stores (or, with gone=true, removes) a connection's record and announces the joins and leaves it causes. */
+  /**
+   * Stores (or, with gone=true, removes) a connection's record and announces the joins and leaves it
+   * causes. Updates of one uid are serialized cluster-wide by a lock on (vhost, uid): two of its
+   * connections leaving at once on different nodes would otherwise each still see the other and
+   * neither announce the leave.
+   */
   Future<Void> update(JsonObject record) {
     var id = record.getString("connection");
     return vertx.executeBlocking(() -> {
-      HazelcastJsonValue previous;
-      JsonObject now = null;
-      if (record.getBoolean("gone", false) || record.getJsonArray("channels", new JsonArray()).isEmpty()) {
-        previous = connections.remove(id);
-      } else {
-        now = record.copy();
-        now.remove("gone");
-        previous = connections.put(id, new HazelcastJsonValue(now.encode()));
+      var stored = connections.get(id);
+      var owner = stored != null ? new JsonObject(stored.getValue()) : record;
+      var lock = owner.getString("vhost") + "/" + owner.getString("uid");
+      locks.lock(lock);
+      try {
+        HazelcastJsonValue previous;
+        JsonObject now = null;
+        if (record.getBoolean("gone", false) || record.getJsonArray("channels", new JsonArray()).isEmpty()) {
+          previous = connections.remove(id);
+        } else {
+          now = record.copy();
+          now.remove("gone");
+          previous = connections.put(id, new HazelcastJsonValue(now.encode()));
+        }
+        announceChanges(previous == null ? null : new JsonObject(previous.getValue()), now);
+      } finally {
+        locks.unlock(lock);
       }
-      announceChanges(previous == null ? null : new JsonObject(previous.getValue()), now);
       return null;
     }, false);
   }
@@ -98,9 +115,15 @@ final class PresenceRegistry {
       for (var entry : connections.entrySet()) {
         var record = new JsonObject(entry.getValue().getValue());
         if (alive.contains(record.getString("node"))) continue;
-        if (connections.remove(entry.getKey(), entry.getValue())) {
-          removed++;
-          announceChanges(record, null);
+        var lock = record.getString("vhost") + "/" + record.getString("uid");
+        locks.lock(lock);
+        try {
+          if (connections.remove(entry.getKey(), entry.getValue())) {
+            removed++;
+            announceChanges(record, null);
+          }
+        } finally {
+          locks.unlock(lock);
         }
       }
       return removed;
