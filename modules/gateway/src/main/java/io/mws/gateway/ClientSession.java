@@ -90,7 +90,7 @@ final class ClientSession {
   long queuedBytes() { return writer.queued(); }
 
   /** Ends the connection from the server side (DELETE of a connection, shutdown). */
-  void close(short code, String reason) { writer.close(code, reason); }
+  Future<Void> close(short code, String reason) { return writer.close(code, reason); }
 
   /** One heartbeat tick: drop the connection after too many unanswered pings or too long idle, else ping. */
   void heartbeat(long now, boolean watching) {

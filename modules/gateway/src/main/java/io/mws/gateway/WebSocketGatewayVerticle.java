@@ -4,6 +4,7 @@ import io.mws.protocol.Addresses;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.HttpEndpoint;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
@@ -44,11 +45,21 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
     return Future.all(consumer.completion(), stats.completion(), disconnect.completion());
   }
 
-  /** The node is stopping: every client is told to reconnect elsewhere (1012) and resumes with its last rev. */
+  /**
+   * The node is stopping: every client is told to reconnect elsewhere (1012) and resumes with its last
+   * rev. Completes when the clients have answered, or after {@code timeoutMs}. The node calls it before
+   * it closes its HTTP listener, which would otherwise close the sockets with a plain 1000.
+   */
+  public Future<Void> drain(long timeoutMs) {
+    var closed = connections.closeAll(SERVICE_RESTART, "node stopping").<Void>mapEmpty();
+    var timeout = Promise.<Void>promise();
+    vertx.setTimer(timeoutMs, t -> timeout.tryComplete());
+    return Future.any(closed, timeout.future()).mapEmpty();
+  }
+
   @Override
   public Future<?> stop() {
-    connections.closeAll(SERVICE_RESTART, "node stopping");
-    return Future.succeededFuture();
+    return connections.closeAll(SERVICE_RESTART, "node stopping").otherwiseEmpty();
   }
 
   /** Handles WebSocket upgrade requests; available once the verticle has started. */

@@ -21,13 +21,18 @@ import java.util.logging.Logger;
 public final class Node {
   private static final Logger LOG = Logger.getLogger(Node.class.getName());
 
+  /** How long a stopping node waits for its WebSocket clients to acknowledge the 1012 close. */
+  private static final long DRAIN_MS = 2000;
+
   private final Vertx vertx;
   private final HttpFrontVerticle front;
+  private final WebSocketGatewayVerticle gateway;
   private volatile boolean ready;
 
-  private Node(Vertx vertx, HttpFrontVerticle front) {
+  private Node(Vertx vertx, HttpFrontVerticle front, WebSocketGatewayVerticle gateway) {
     this.vertx = vertx;
     this.front = front;
+    this.gateway = gateway;
   }
 
   /** Starts a node; the future completes when it is ready. */
@@ -61,7 +66,7 @@ public final class Node {
         .compose(v -> {
           var front = new HttpFrontVerticle(endpoint(api), gateway == null ? null : gateway.endpoint(),
               () -> node[0] != null && node[0].ready);
-          node[0] = new Node(vertx, front);
+          node[0] = new Node(vertx, front, gateway);
           return vertx.deployVerticle(front, new DeploymentOptions().setConfig(config.http()));
         })
         .map(id -> {
@@ -91,9 +96,10 @@ public final class Node {
     return vertx;
   }
 
-  /** Stops the node: not ready, verticles undeployed, then it leaves the cluster. */
+  /** Stops the node: not ready, WebSocket clients closed with 1012, verticles undeployed, then it leaves the cluster. */
   public Future<Void> close() {
     ready = false;
-    return vertx.close();
+    var drained = gateway == null ? Future.<Void>succeededFuture() : gateway.drain(DRAIN_MS);
+    return drained.eventually(vertx::close);
   }
 }
