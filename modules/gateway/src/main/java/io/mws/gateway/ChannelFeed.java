@@ -60,9 +60,9 @@ final class ChannelFeed {
       epoch = ar.result().getString("epoch");
       lastRev = ar.result().getLong("rev");
       pending.values().removeIf(e -> !e.epoch().equals(epoch) || e.rev() <= lastRev);
-      ready.complete();
       drain();
       if (closeBeforeInit != null && closeBeforeInit.epoch().equals(epoch)) close(closeBeforeInit);
+      ready.complete(); // after a close, so no watch attaches to a feed that is already over
     });
     return ready.future();
   }
