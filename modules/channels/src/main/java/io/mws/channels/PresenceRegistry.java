@@ -30,16 +30,20 @@ import java.util.function.Consumer;
 final class PresenceRegistry {
   static final String CONNECTIONS_MAP = "mws.presence.connections";
   static final String LEASES_MAP = "mws.presence.leases";
+  /** Only its key locks are used (IMap.lock: released by Hazelcast when the holding member dies). */
+  static final String LOCKS_MAP = "mws.presence.locks";
 
   private final Vertx vertx;
   private final IMap<String, HazelcastJsonValue> connections;
   private final IMap<String, Long> leases;
+  private final IMap<String, Boolean> locks;
   private final Consumer<ChannelEvent> announce;
 
   PresenceRegistry(Vertx vertx, HazelcastInstance hz, Consumer<ChannelEvent> announce) {
     this.vertx = vertx;
     this.connections = hz.getMap(CONNECTIONS_MAP);
     this.leases = hz.getMap(LEASES_MAP);
+    this.locks = hz.getMap(LOCKS_MAP);
     this.announce = announce;
   }
 
@@ -50,20 +54,33 @@ final class PresenceRegistry {
     }, false);
   }
 
-  /** Stores (or, with gone=true, removes) a connection's record and announces the joins and leaves it causes. */
+  /**
+   * Stores (or, with gone=true, removes) a connection's record and announces the joins and leaves it
+   * causes. Updates of one uid are serialized cluster-wide by a lock on (vhost, uid): two of its
+   * connections leaving at once on different nodes would otherwise each still see the other and
+   * neither announce the leave.
+   */
   Future<Void> update(JsonObject record) {
     var id = record.getString("connection");
     return vertx.executeBlocking(() -> {
-      HazelcastJsonValue previous;
-      JsonObject now = null;
-      if (record.getBoolean("gone", false) || record.getJsonArray("channels", new JsonArray()).isEmpty()) {
-        previous = connections.remove(id);
-      } else {
-        now = record.copy();
-        now.remove("gone");
-        previous = connections.put(id, new HazelcastJsonValue(now.encode()));
+      var stored = connections.get(id);
+      var owner = stored != null ? new JsonObject(stored.getValue()) : record;
+      var lock = owner.getString("vhost") + "/" + owner.getString("uid");
+      locks.lock(lock);
+      try {
+        HazelcastJsonValue previous;
+        JsonObject now = null;
+        if (record.getBoolean("gone", false) || record.getJsonArray("channels", new JsonArray()).isEmpty()) {
+          previous = connections.remove(id);
+        } else {
+          now = record.copy();
+          now.remove("gone");
+          previous = connections.put(id, new HazelcastJsonValue(now.encode()));
+        }
+        announceChanges(previous == null ? null : new JsonObject(previous.getValue()), now);
+      } finally {
+        locks.unlock(lock);
       }
-      announceChanges(previous == null ? null : new JsonObject(previous.getValue()), now);
       return null;
     }, false);
   }
@@ -73,12 +90,16 @@ final class PresenceRegistry {
     return vertx.executeBlocking(() -> live(vhost), false);
   }
 
-  /** A channel's subscribers: each uid with its number of connections watching the channel. */
+  /**
+   * A channel's subscribers: each uid with its number of connections watching the channel. Connections
+   * without a uid (a backend's or an admin's token) are listed as connections but are nobody's presence.
+   */
   Future<JsonArray> subscribers(String vhost, String channel) {
     return connections(vhost).map(records -> {
       var counts = new TreeMap<String, Integer>();
       for (var record : records) {
-        if (record.getJsonArray("channels").contains(channel)) counts.merge(uidKey(record), 1, Integer::sum);
+        var uid = record.getString("uid");
+        if (uid != null && record.getJsonArray("channels").contains(channel)) counts.merge(uid, 1, Integer::sum);
       }
       var items = new JsonArray();
       counts.forEach((uid, count) -> items.add(new JsonObject().put("uid", uid).put("connections", count)));
@@ -94,9 +115,15 @@ final class PresenceRegistry {
       for (var entry : connections.entrySet()) {
         var record = new JsonObject(entry.getValue().getValue());
         if (alive.contains(record.getString("node"))) continue;
-        if (connections.remove(entry.getKey(), entry.getValue())) {
-          removed++;
-          announceChanges(record, null);
+        var lock = record.getString("vhost") + "/" + record.getString("uid");
+        locks.lock(lock);
+        try {
+          if (connections.remove(entry.getKey(), entry.getValue())) {
+            removed++;
+            announceChanges(record, null);
+          }
+        } finally {
+          locks.unlock(lock);
         }
       }
       return removed;
@@ -120,11 +147,12 @@ final class PresenceRegistry {
     if (any == null) return;
     var vhost = any.getString("vhost");
     var uid = any.getString("uid");
+    if (uid == null) return;
     var was = channels(before);
     var is = channels(after);
     var others = new HashSet<String>(); // channels the same uid watches through its other connections
     for (var record : live(vhost)) {
-      if (!record.getString("connection").equals(any.getString("connection")) && uidKey(record).equals(uidKey(any))) {
+      if (!record.getString("connection").equals(any.getString("connection")) && uid.equals(record.getString("uid"))) {
         others.addAll(channels(record));
       }
     }
@@ -140,11 +168,5 @@ final class PresenceRegistry {
     var set = new HashSet<String>();
     if (record != null) record.getJsonArray("channels", new JsonArray()).forEach(c -> set.add(String.valueOf(c)));
     return set;
-  }
-
-  /** Connections without a uid (backend or admin tokens) are grouped under the empty uid. */
-  private static String uidKey(JsonObject record) {
-    var uid = record.getString("uid");
-    return uid == null ? "" : uid;
   }
 }

@@ -36,9 +36,10 @@ final class BoundedWriter {
     return socket.writeTextMessage(text).andThen(ar -> queued.addAndGet(-size));
   }
 
-  /** Closes once with this code; later writes are dropped. */
-  void close(short code, String reason) {
-    if (closing.compareAndSet(false, true) && !socket.isClosed()) socket.close(code, reason);
+  /** Closes once with this code; later writes are dropped. Completes when the close handshake is done. */
+  Future<Void> close(short code, String reason) {
+    if (closing.compareAndSet(false, true) && !socket.isClosed()) return socket.close(code, reason);
+    return Future.succeededFuture();
   }
 
   long queued() { return queued.get(); }

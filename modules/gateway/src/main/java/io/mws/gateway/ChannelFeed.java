@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Logger;
 
 /**
@@ -37,10 +38,16 @@ final class ChannelFeed {
   private long repairTimer = -1;
   private boolean repairing;
   private boolean closed;
+  /** A close that arrived before init said which epoch this feed follows; applied once it does. */
+  private ChannelEvent closeBeforeInit;
 
-  ChannelFeed(Vertx vertx, ChannelPath path) {
+  private final LongAdder repairs;
+
+  /** @param repairs counts the history reads this feed makes to fill gaps (the node's gateway stats) */
+  ChannelFeed(Vertx vertx, ChannelPath path, LongAdder repairs) {
     this.vertx = vertx;
     this.path = path;
+    this.repairs = repairs;
   }
 
   /** Learns the channel's current rev and epoch; events that arrive meanwhile wait in pending. */
@@ -53,8 +60,9 @@ final class ChannelFeed {
       epoch = ar.result().getString("epoch");
       lastRev = ar.result().getLong("rev");
       pending.values().removeIf(e -> !e.epoch().equals(epoch) || e.rev() <= lastRev);
-      ready.complete();
       drain();
+      if (closeBeforeInit != null && closeBeforeInit.epoch().equals(epoch)) close(closeBeforeInit);
+      ready.complete(); // after a close, so no watch attaches to a feed that is already over
     });
     return ready.future();
   }
@@ -79,7 +87,11 @@ final class ChannelFeed {
       return;
     }
     if (event.kind() == ChannelEvent.Kind.CLOSED) {
-      if (epoch == null || event.epoch().equals(epoch)) close(event);
+      if (epoch == null) {
+        closeBeforeInit = event; // it may close an earlier lifetime of the channel: init will tell
+      } else if (event.epoch().equals(epoch)) {
+        close(event);
+      }
       return;
     }
     if (epoch != null && !event.epoch().equals(epoch)) return; // another lifetime of the channel
@@ -130,6 +142,7 @@ final class ChannelFeed {
       return;
     }
     repairing = true;
+    repairs.increment();
     long missingUntil = pending.firstKey() - 1;
     history(lastRev, missingUntil).onComplete(ar -> {
       repairing = false;

@@ -9,6 +9,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
@@ -21,6 +22,7 @@ final class ChannelFeeds {
   private final Map<String, ChannelFeed> feeds = new HashMap<>();
   private final Map<ClientSession, Map<String, Watch>> bySession = new HashMap<>();
   private final PresenceReporter presence;
+  private final LongAdder gapRepairs = new LongAdder();
 
   ChannelFeeds(Vertx vertx, Context context, PresenceReporter presence) {
     this.vertx = vertx;
@@ -49,12 +51,16 @@ final class ChannelFeeds {
   Future<Watch> watch(ClientSession session, String requestId, ChannelPath path, Long resumeRev, boolean withPresence) {
     return onContext(() -> {
       var feed = feeds.computeIfAbsent(ChannelEvent.key(path.vhost(), path.channel()), k -> {
-        var created = new ChannelFeed(vertx, path);
+        var created = new ChannelFeed(vertx, path, gapRepairs);
         created.init().onFailure(e -> feeds.remove(k, created));
         return created;
       });
       return feed.ready().compose(v -> {
         if (session.isClosed()) return Future.failedFuture(new ApiError(499, "connection_closed", "The connection closed."));
+        if (feed.isClosed()) { // closed while it learned its rev: the next watch starts a fresh feed
+          feeds.remove(ChannelEvent.key(path.vhost(), path.channel()), feed);
+          return Future.failedFuture(new ApiError(404, "channel_not_found", "Channel '" + path.channel() + "' was closed."));
+        }
         long current = feed.lastRev();
         var watch = new Watch(session, requestId, feed, current, resumeRev == null ? current : resumeRev, withPresence);
         var previous = sessionWatches(session).put(requestId, watch);
@@ -101,6 +107,12 @@ final class ChannelFeeds {
   int watchCount() {
     return bySession.values().stream().mapToInt(Map::size).sum();
   }
+
+  /** History reads made to fill gaps in the revs this node received, since it started. */
+  long gapRepairs() { return gapRepairs.sum(); }
+
+  /** Channel feeds open on this node; call on the gateway context. */
+  int feedCount() { return feeds.size(); }
 
   /** Whether the session watches anything; call on the gateway context. */
   boolean isWatching(ClientSession session) {

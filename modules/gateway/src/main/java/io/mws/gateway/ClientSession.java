@@ -47,7 +47,7 @@ final class ClientSession {
   private volatile String vhost;
   private volatile String uid;
   /** The presence updates of this connection, one after the other; touched on the gateway context only. */
-  io.vertx.core.Future<?> presenceUpdates = Future.succeededFuture();
+  Future<?> presenceUpdates = Future.succeededFuture();
 
   ClientSession(Vertx vertx, ServerWebSocket socket, ChannelFeeds feeds, ApiForwarder forwarder,
                 GatewaySettings settings, String connectionAuthorization) {
@@ -92,7 +92,7 @@ final class ClientSession {
   long queuedBytes() { return writer.queued(); }
 
   /** Ends the connection from the server side (DELETE of a connection, shutdown). */
-  void close(short code, String reason) { writer.close(code, reason); }
+  Future<Void> close(short code, String reason) { return writer.close(code, reason); }
 
   /** One heartbeat tick: drop the connection after too many unanswered pings or too long idle, else ping. */
   void heartbeat(long now, boolean watching) {
@@ -129,7 +129,7 @@ final class ClientSession {
       watch(frame, method.substring(0, method.length() - 6));
     } else if (FORWARDED.contains(method)) {
       forwarder.forward(method, frame.path(), withAuthorization(frame.headers()), frame.data())
-          .onComplete(ar -> reply(frame.requestId(), ar.result()));
+          .onComplete(ar -> reply(frame.requestId(), method.equals("head") ? withoutBody(ar.result()) : ar.result()));
     } else {
       reply(frame.requestId(), ApiResponse.error(ApiError.badRequest("unknown_method",
           "Unknown method '" + method + "'; use head, get, put, post, patch, delete, watch, unwatch or ping.")));
@@ -197,6 +197,11 @@ final class ClientSession {
           uid = principal.uid();
           return feeds.watch(this, requestId, path, resumeRev, "true".equalsIgnoreCase(headers.get("x-mws-presence")));
         });
+  }
+
+  /** HEAD answers as GET does, without the body (as over HTTP). */
+  private static ApiResponse withoutBody(ApiResponse response) {
+    return new ApiResponse(response.status(), response.headers(), null);
   }
 
   private static boolean isSuccess(ApiResponse response) {

@@ -1,5 +1,6 @@
 package io.mws.gateway;
 
+import io.vertx.core.Future;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
@@ -22,6 +23,11 @@ final class Connections {
   /** Characters written to sockets that their clients have not taken yet, over all connections. */
   long queuedBytes() {
     return byId.values().stream().mapToLong(ClientSession::queuedBytes).sum();
+  }
+
+  /** Closes every connection; completes when all close handshakes are done. */
+  Future<?> closeAll(short code, String reason) {
+    return Future.join(byId.values().stream().map(session -> session.close(code, reason)).toList());
   }
 
   /** One heartbeat round: pings every connection; drops those that missed too many pongs or sat idle. */

@@ -4,6 +4,7 @@ import io.mws.protocol.Addresses;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.HttpEndpoint;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
@@ -15,14 +16,18 @@ import io.vertx.core.json.JsonObject;
  * One per-node timer pings every connection. Config: the {@code gateway} section ({@link GatewaySettings}).
  */
 public final class WebSocketGatewayVerticle extends VerticleBase {
+  /** Close code for every connection when the node stops: reconnect elsewhere (API.md section 0). */
+  static final short SERVICE_RESTART = 1012;
+
   private volatile GatewayEndpoint endpoint;
+  private Connections connections;
 
   @Override
   public Future<?> start() {
     var settings = GatewaySettings.from(config());
     var presence = new PresenceReporter(vertx, settings);
     var feeds = new ChannelFeeds(vertx, context, presence);
-    var connections = new Connections();
+    connections = new Connections();
     endpoint = new GatewayEndpoint(vertx, feeds, connections, new ApiForwarder(vertx), settings);
     vertx.setPeriodic(settings.pingIntervalMs(), id ->
         connections.heartbeat(System.currentTimeMillis(), feeds::isWatching));
@@ -30,13 +35,31 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
         message -> feeds.onClusterEvent(ChannelEvent.fromJson(message.body())));
     var stats = vertx.eventBus().<JsonObject>localConsumer(Addresses.GATEWAY_STATS, message -> message.reply(
         new JsonObject().put("connections", connections.count()).put("watches", feeds.watchCount())
-            .put("queuedBytes", connections.queuedBytes())));
+            .put("queuedBytes", connections.queuedBytes()).put("feeds", feeds.feedCount())
+            .put("gapRepairs", feeds.gapRepairs())));
     var disconnect = vertx.eventBus().<JsonObject>consumer(Addresses.CONNECTION_DISCONNECT, message -> {
       var session = connections.get(message.body().getString("connection"));
       if (session != null) session.close(ClientSession.DISCONNECTED, "disconnected by the backend");
     });
     presence.startLeasing();
     return Future.all(consumer.completion(), stats.completion(), disconnect.completion());
+  }
+
+  /**
+   * The node is stopping: every client is told to reconnect elsewhere (1012) and resumes with its last
+   * rev. Completes when the clients have answered, or after {@code timeoutMs}. The node calls it before
+   * it closes its HTTP listener, which would otherwise close the sockets with a plain 1000.
+   */
+  public Future<Void> drain(long timeoutMs) {
+    var closed = connections.closeAll(SERVICE_RESTART, "node stopping").<Void>mapEmpty();
+    var timeout = Promise.<Void>promise();
+    vertx.setTimer(timeoutMs, t -> timeout.tryComplete());
+    return Future.any(closed, timeout.future()).mapEmpty();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return connections.closeAll(SERVICE_RESTART, "node stopping").otherwiseEmpty();
   }
 
   /** Handles WebSocket upgrade requests; available once the verticle has started. */

@@ -31,6 +31,10 @@ class WatchOrderingTest {
   static final String EPOCH = "e1";
   final List<ChannelEvent> history = new CopyOnWriteArrayList<>();
   final List<Long> historyReads = new CopyOnWriteArrayList<>();
+  final List<Object> channelGets = new CopyOnWriteArrayList<>();
+  /** What the fake channel state answers for the channel's rev, and how long it takes to answer. */
+  volatile long channelRev = 0;
+  volatile long channelGetDelayMs = 0;
   HttpServer server;
   /** Held in a field: an unreferenced Vert.x 5 WebSocketClient can be collected mid-connect (vert.x#5839). */
   WebSocketClient client;
@@ -38,8 +42,11 @@ class WatchOrderingTest {
   @BeforeEach
   void deployGateway(Vertx vertx, VertxTestContext context) {
     vertx.eventBus().<JsonObject>consumer(Addresses.AUTHENTICATE, m -> m.reply(Principal.admin("test").toJson()));
-    vertx.eventBus().<JsonObject>consumer(Addresses.CHANNEL_GET, m -> m.reply(new JsonObject()
-        .put("vhost", "v").put("name", "c").put("epoch", EPOCH).put("rev", 0L).put("created", 0L)));
+    vertx.eventBus().<JsonObject>consumer(Addresses.CHANNEL_GET, m -> {
+      var info = new JsonObject().put("vhost", "v").put("name", "c").put("epoch", EPOCH).put("rev", channelRev).put("created", 0L);
+      channelGets.add(m);
+      if (channelGetDelayMs == 0) m.reply(info); else vertx.setTimer(channelGetDelayMs, t -> m.reply(info));
+    });
     vertx.eventBus().<JsonObject>consumer(Addresses.EVENT_HISTORY, m -> {
       long since = m.body().getLong("since");
       int limit = m.body().getInteger("limit");
@@ -57,7 +64,55 @@ class WatchOrderingTest {
   }
 
   static ChannelEvent event(long rev) {
-    return new ChannelEvent(ChannelEvent.Kind.EVENT, "v", "c", EPOCH, rev, "e", rev, null, 0);
+    return event(EPOCH, rev);
+  }
+
+  static ChannelEvent event(String epoch, long rev) {
+    return new ChannelEvent(ChannelEvent.Kind.EVENT, "v", "c", epoch, rev, "e", rev, null, 0);
+  }
+
+  @Test
+  void eventsAndAStaleCloseRacingTheFeedsFirstReadAreSortedOutByItsRevAndEpoch(Vertx vertx, VertxTestContext context)
+      throws Throwable {
+    for (long rev = 1; rev <= 3; rev++) history.add(event(rev));
+    channelRev = 3;
+    channelGetDelayMs = 300;
+    var received = new ArrayList<Long>();
+    var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.actualPort()).setURI("/");
+    client = vertx.createWebSocketClient();
+    client.connect(options).onComplete(context.succeeding((WebSocket ws) -> {
+      ws.exceptionHandler(e -> { });
+      ws.textMessageHandler(text -> {
+        var message = new JsonObject(text);
+        if (message.containsKey("status")) {
+          context.verify(() -> {
+            assertThat(message.getInteger("status")).isEqualTo(200);
+            assertThat(message.getJsonObject("headers").getString("x-oada-rev")).isEqualTo("3");
+          });
+          history.add(event(4));
+          vertx.eventBus().publish(Addresses.CHANNEL_FEED, event(4).toJson());
+          return;
+        }
+        received.add(message.getJsonArray("change").getJsonObject(0).getJsonObject("body").getLong("_rev"));
+        vertx.setTimer(300, t -> context.verify(() -> {
+          assertThat(received).containsExactly(4L);
+          ws.close().onComplete(closed -> context.completeNow());
+        }));
+      });
+      ws.writeTextMessage(new JsonObject().put("requestId", "w").put("method", "watch")
+          .put("path", "/v1/vhosts/v/channels/c").put("headers", new JsonObject().put("authorization", "Bearer any")).encode());
+      // While the feed waits for the channel's rev: a close of an earlier lifetime of the channel, an
+      // event of that lifetime, and revs the channel had already when it answered.
+      vertx.setTimer(100, t -> {
+        context.verify(() -> assertThat(channelGets).hasSize(1));
+        var staleClose = new ChannelEvent(ChannelEvent.Kind.CLOSED, "v", "c", "e0", 9, null, null, null, 0);
+        vertx.eventBus().publish(Addresses.CHANNEL_FEED, staleClose.toJson());
+        vertx.eventBus().publish(Addresses.CHANNEL_FEED, event("e0", 4).toJson());
+        for (long rev = 1; rev <= 3; rev++) vertx.eventBus().publish(Addresses.CHANNEL_FEED, event(rev).toJson());
+      });
+    }));
+    assertThat(context.awaitCompletion(10, TimeUnit.SECONDS)).isTrue();
+    if (context.failed()) throw context.causeOfFailure();
   }
 
   @Test

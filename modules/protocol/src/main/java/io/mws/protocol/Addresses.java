@@ -46,7 +46,8 @@ public final class Addresses {
   // HttpApiVerticle (request/reply): an HTTP-style request forwarded from the WebSocket gateway.
   public static final String API_REQUEST = "mws.api.request";
 
-  // WebSocketGatewayVerticle, LOCAL only (localConsumer): this node's {"connections":int,"watches":int}.
+  // WebSocketGatewayVerticle, LOCAL only (localConsumer): this node's {"connections":int,"watches":int}
+  // (also "feeds", "queuedBytes" and "gapRepairs", for tests and diagnostics).
   public static final String GATEWAY_STATS = "mws.gateway.stats";
 
   // Broadcasts (publish): one consumer per node that cares, routed to channels and sockets locally.

@@ -30,18 +30,23 @@ public final class Node {
   /** Time for other nodes to see this node's event-bus consumers gone before it leaves. */
   private static final long UNREGISTER_GRACE_MS = 500;
 
+  /** How long a stopping node waits for its WebSocket clients to acknowledge the 1012 close. */
+  private static final long DRAIN_MS = 2000;
+
   private final Vertx vertx;
   private final HttpFrontVerticle front;
   private final HazelcastInstance hazelcast;
+  private final WebSocketGatewayVerticle gateway;
   private volatile boolean ready;
   private String frontDeployment;
   /** Verticle deployments in the order they stop: the callers first, the state last. */
   private final java.util.List<String> stopOrder = new java.util.ArrayList<>();
 
-  private Node(Vertx vertx, HttpFrontVerticle front, HazelcastInstance hazelcast) {
+  private Node(Vertx vertx, HttpFrontVerticle front, HazelcastInstance hazelcast, WebSocketGatewayVerticle gateway) {
     this.vertx = vertx;
     this.front = front;
     this.hazelcast = hazelcast;
+    this.gateway = gateway;
   }
 
   /** Starts a node; the future completes when it is ready. */
@@ -82,7 +87,7 @@ public final class Node {
         .compose(v -> {
           var front = new HttpFrontVerticle(endpoint(api), gateway == null ? null : gateway.endpoint(),
               () -> node[0] != null && node[0].ready, registry::scrape);
-          node[0] = new Node(vertx, front, clusterManager.getHazelcastInstance());
+          node[0] = new Node(vertx, front, clusterManager.getHazelcastInstance(), gateway);
           node[0].stopOrder.addAll(deployed);
           java.util.Collections.reverse(node[0].stopOrder);
           var frontConfig = config.http().copy().put("shutdownTimeoutMillis", shutdownTimeoutMillis(config));
@@ -146,14 +151,16 @@ public final class Node {
   }
 
   /**
-   * Drains and stops the node (API.md section 0): readiness goes 503, the HTTP front stops accepting,
-   * lets in-flight requests finish and closes WebSockets with 1012, then the verticles stop and the
-   * node leaves the cluster (Hazelcast hands its partitions over first).
+   * Drains and stops the node (API.md section 0): readiness goes 503, WebSocket clients are closed
+   * with 1012 (and given {@value #DRAIN_MS} ms to acknowledge), the HTTP front stops accepting and
+   * lets in-flight requests finish, then the verticles stop and the node leaves the cluster
+   * (Hazelcast hands its partitions over first).
    */
   public Future<Void> close() {
     ready = false;
     Promise<Void> closed = Promise.promise();
-    Future<?> drained = frontDeployment == null ? Future.succeededFuture() : vertx.undeploy(frontDeployment);
+    Future<?> drained = gateway == null ? Future.succeededFuture() : gateway.drain(DRAIN_MS);
+    if (frontDeployment != null) drained = drained.eventually(() -> vertx.undeploy(frontDeployment));
     // Then the verticles, callers before state, while this node is still a healthy member: their
     // consumers unregister, and after a short grace the other nodes stop routing requests here.
     // Closing with the consumers still registered left requests in flight to them unanswered (503).

@@ -65,10 +65,27 @@ class ReconnectingWatchersTest {
     long millis = (System.nanoTime() - started) / 1_000_000;
 
     int reconnects = watchers.stream().mapToInt(ResumingWatcher::reconnects).sum();
-    System.out.printf("%d events fired on 3 nodes, %d watchers, %d reconnects in all, all delivered in %d ms%n",
-        EVENTS, watchers.size(), reconnects, millis);
+    long repairs = 0;
+    for (var node : cluster.nodes) repairs += GatewayStats.of(node).getLong("gapRepairs");
+    System.out.printf("%d events fired on 3 nodes, %d watchers, %d reconnects in all, all delivered in %d ms;"
+        + " %d gaps repaired from history%n", EVENTS, watchers.size(), reconnects, millis, repairs);
     var problems = watchers.stream().map(w -> w.problem(EVENTS)).filter(Objects::nonNull).toList();
     assertThat(problems).as("clients whose revs were not exactly 1..%d", EVENTS).isEmpty();
     assertThat(reconnects).isGreaterThan(50);
+
+    // Every dropped connection let go of its watch, and the last watcher out closed the node's feed.
+    watchers.forEach(ResumingWatcher::close);
+    long settle = System.nanoTime() + 10_000_000_000L;
+    var left = new ArrayList<JsonObject>();
+    do {
+      Thread.sleep(100);
+      left.clear();
+      for (var node : cluster.nodes) left.add(GatewayStats.of(node));
+    } while (System.nanoTime() < settle && left.stream().anyMatch(s -> s.getInteger("watches") + s.getInteger("feeds") > 0));
+    assertThat(left).allSatisfy(s -> {
+      assertThat(s.getInteger("watches")).isZero();
+      assertThat(s.getInteger("feeds")).isZero();
+      assertThat(s.getInteger("connections")).isZero();
+    });
   }
 }

@@ -76,6 +76,13 @@ final class ResumingWatcher {
     }
   }
 
+  void close() {
+    cluster.clientVertx.runOnContext(v -> {
+      if (socket != null) socket.close();
+      socket = null;
+    });
+  }
+
   synchronized int received() { return revs.size(); }
 
   synchronized List<Long> revs() { return List.copyOf(revs); }
