@@ -165,7 +165,7 @@ final class HttpApiEndpoint implements HttpEndpoint {
       res.end();
       return;
     }
-    boolean pretty = "true".equals(req.getParam("pretty"));
+    boolean pretty = prettyRequested(req);
     var encoded = pretty ? Json.encodePrettily(response.body()) : Json.encode(response.body());
     boolean isError = response.body() instanceof JsonObject json && (json.containsKey("error") || json.containsKey("errors"));
     res.putHeader(HttpHeaders.CONTENT_TYPE, isError ? "application/json" : JSON_API);
@@ -174,6 +174,12 @@ final class HttpApiEndpoint implements HttpEndpoint {
     } else {
       res.end(encoded);
     }
+  }
+
+  /** ?pretty=true, read without decoding the whole query: a malformed query must still get its 400 written. */
+  private static boolean prettyRequested(HttpServerRequest req) {
+    var query = req.query();
+    return query != null && java.util.Arrays.asList(query.split("&")).contains("pretty=true");
   }
 
   private static ApiError tooLarge() {

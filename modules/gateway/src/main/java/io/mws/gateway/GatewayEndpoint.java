@@ -24,17 +24,23 @@ final class GatewayEndpoint implements HttpEndpoint {
 
   @Override
   public void handle(HttpServerRequest request) {
-    var token = request.getParam("token");
+    String token;
+    try {
+      token = request.getParam("token");
+    } catch (IllegalArgumentException e) { // a malformed query string
+      refuse(request, ApiError.badRequest("invalid_query", "The query string is malformed."));
+      return;
+    }
     var authorization = token != null && !token.isEmpty() ? "Bearer " + token : request.getHeader("Authorization");
     request.toWebSocket().onSuccess(socket -> new ClientSession(vertx, socket, feeds, forwarder, settings, authorization)
             .start(connections))
-        .onFailure(e -> {
-          if (!request.response().ended()) {
-            var error = ApiError.badRequest("websocket_upgrade_failed", "The WebSocket handshake failed.");
-            request.response().setStatusCode(400).putHeader("Content-Type", "application/json")
-                .end(error.body().encode());
-          }
-        });
+        .onFailure(e -> refuse(request, ApiError.badRequest("websocket_upgrade_failed", "The WebSocket handshake failed.")));
+  }
+
+  private static void refuse(HttpServerRequest request, ApiError error) {
+    if (!request.response().ended()) {
+      request.response().setStatusCode(error.status()).putHeader("Content-Type", "application/json").end(error.body().encode());
+    }
   }
 
   static boolean isUpgradePath(String path) {
