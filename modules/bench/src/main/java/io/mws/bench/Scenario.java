@@ -141,7 +141,8 @@ public final class Scenario {
     while (recorder.count() < expected && System.nanoTime() < until) Thread.sleep(10);
   }
 
-  private static double round(double v) { return Double.isNaN(v) ? v : Math.round(v * 1000) / 1000.0; }
+  /** Three decimals; NaN (not measured) becomes JSON null. */
+  private static Double round(double v) { return Double.isNaN(v) || Double.isInfinite(v) ? null : Math.round(v * 1000) / 1000.0; }
 
   private static JsonObject base(Target target, Recorder.Stats s, double deliveredPerS, long lost, double rssMb) {
     return new JsonObject().put("server", target.name()).put("delivered_per_s", round(deliveredPerS))
@@ -205,10 +206,10 @@ public final class Scenario {
     double seconds = Math.max(1e-3, ((recorder.lastNanos() == 0 ? System.nanoTime() : recorder.lastNanos()) - t0) / 1e9);
     int n = opened.subs().size();
     var result = base(target, stats, stats.count() / seconds, expected - stats.count(), after)
-        .put("connections", n).put("subscribe_failed", opened.failed())
+        .put("connections", n).put("received", stats.count()).put("expected", expected).put("subscribe_failed", opened.failed())
         .put("connect_per_s", round(n / (opened.nanos() / 1e9)))
         .put("rss_mb_before", round(before))
-        .put("rss_kb_per_conn", n == 0 ? Double.NaN : round((after - before) * 1024 / n));
+        .put("rss_kb_per_conn", n == 0 ? null : round((after - before) * 1024 / n));
     closeAll(opened.subs());
     return result;
   }
