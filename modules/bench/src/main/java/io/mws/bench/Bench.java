@@ -71,6 +71,15 @@ public final class Bench {
     int rounds = i(a, "rounds", 2);
     var results = new JsonArray();
     String tag = Long.toString(System.currentTimeMillis() % 1_000_000, 36);
+    // Warm-up (JIT on both sides, pools): a short fan-out per target, not recorded.
+    if (i(a, "warmup", 0) > 0) {
+      var w = new Scenario(vertx, new Scenario.Params(Math.min(p.subscribers(), 200), p.channels(), p.rate(), i(a, "warmup", 0),
+          p.payload(), p.connectConcurrency(), p.maxInFlight(), 0, p.drainSeconds()));
+      for (var t : targets) {
+        try { System.err.println("[bench] warm-up " + t.name() + ": " + w.fanout(t, "b" + tag + "w", null, false).encode()); }
+        catch (Exception e) { System.err.println("[bench] warm-up " + t.name() + " failed: " + e); }
+      }
+    }
     for (int r = 1; r <= rounds; r++) {
       for (var t : targets) {
         var pidFile = a.get(t.name() + ".pidfile");
@@ -96,7 +105,7 @@ public final class Bench {
       }
     }
     for (var t : targets) Scenario.await(t.close(), 30);
-    var params = p.json().put("rounds", rounds).put("targets", new JsonArray(names));
+    var params = p.json().put("rounds", rounds).put("warmup_seconds", i(a, "warmup", 0)).put("targets", new JsonArray(names));
     for (var e : a.entrySet()) if (e.getKey().startsWith("note.")) params.put(e.getKey().substring(5), e.getValue());
     return new JsonObject().put("scenario", scenarioName).put("params", params).put("results", results);
   }
@@ -135,7 +144,7 @@ public final class Bench {
 
   static String fmt(Double v) {
     if (v == null || v.isNaN()) return "-";
-    return Math.abs(v) >= 100 ? String.format("%.0f", v) : String.format("%.2f", v);
+    return Math.abs(v) >= 100 || v == Math.rint(v) ? String.format("%.0f", v) : String.format("%.2f", v);
   }
 
   public static String markdown(JsonObject doc) {
