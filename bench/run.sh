@@ -27,6 +27,10 @@ case "$scenario" in
   *) echo "run.sh: unknown scenario $scenario" >&2; exit 2 ;;
 esac
 targets=${TARGETS:-$def_targets}
+# Where the generator writes (an out=... argument overrides bench/results/<scenario>.json); the chart goes beside it.
+out=$results/$scenario.json
+for a in "$@"; do case "$a" in out=*) out=${a#out=} ;; esac; done
+plot=${out%.json}
 
 started=()
 cleanup() {
@@ -63,20 +67,20 @@ java -Xmx2g -jar "$root/modules/bench/target/bench.jar" "${gen[@]}" "${args[@]}"
 if ! command -v gnuplot >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gnuplot-nox >/dev/null 2>&1 || true
 fi
-if command -v gnuplot >/dev/null && [ -s "$results/$scenario.dat" ]; then
+if command -v gnuplot >/dev/null && [ -s "$plot.dat" ]; then
   gnuplot <<PLOT || true
 set terminal png size 900,420
-set output "$results/$scenario.png"
+set output "$plot.png"
 set multiplot layout 1,2 title "$scenario (mean over rounds)"
 set style data histograms
 set style fill solid 0.8
 set boxwidth 0.8
 set yrange [0:*]
 set title "delivered messages/s"
-plot "$results/$scenario.dat" using 2:xtic(1) notitle lc rgb "#4477aa"
+plot "$plot.dat" using 2:xtic(1) notitle lc rgb "#4477aa"
 set title "latency p50 / p99 (ms)"
-plot "$results/$scenario.dat" using 3:xtic(1) title "p50" lc rgb "#66ccee", "" using 4 title "p99" lc rgb "#ee6677"
+plot "$plot.dat" using 3:xtic(1) title "p50" lc rgb "#66ccee", "" using 4 title "p99" lc rgb "#ee6677"
 unset multiplot
 PLOT
 fi
-echo "run.sh: wrote $results/$scenario.json, .md$( [ -f "$results/$scenario.png" ] && echo ', .png')" >&2
+echo "run.sh: wrote $out, $plot.md$( [ -f "$plot.png" ] && echo ", $plot.png")" >&2

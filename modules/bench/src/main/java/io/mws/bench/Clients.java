@@ -15,8 +15,10 @@ import io.vertx.ext.web.client.WebClientOptions;
 final class Clients {
   final WebSocketClient ws;
   final WebClient http;
+  final Vertx vertx;
 
   Clients(Vertx vertx, int httpPool) {
+    this.vertx = vertx;
     this.ws = vertx.createWebSocketClient(new WebSocketClientOptions()
         .setMaxConnections(100_000).setConnectTimeout(30_000).setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 22));
     this.http = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true).setConnectTimeout(10_000),

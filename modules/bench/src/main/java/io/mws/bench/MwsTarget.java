@@ -61,10 +61,25 @@ public final class MwsTarget implements Target {
     return vhostReady.compose(v -> {
       Future<Void> all = Future.succeededFuture();
       for (var c : channels) {
-        all = all.compose(x -> call(HttpMethod.PUT, "/v1/vhosts/" + vhost + "/channels/" + c, vhostToken, null)
-            .compose(r -> expect2xx(r, "open channel " + c)).mapEmpty());
+        all = all.compose(x -> openChannel(c, 3));
       }
       return all;
+    });
+  }
+
+  /**
+   * Opens a channel; a 503 (MWS's worker pool still busy, e.g. with the presence leaves of a previous run's
+   * mass disconnect) is retried after 5 s, up to {@code attempts} times. Each retry is logged: it is a finding.
+   */
+  private Future<Void> openChannel(String c, int attempts) {
+    return call(HttpMethod.PUT, "/v1/vhosts/" + vhost + "/channels/" + c, vhostToken, null).compose(r -> {
+      if (r.statusCode() == 503 && attempts > 1) {
+        System.err.println("[bench] mws: open channel " + c + " answered 503; retrying in 5 s");
+        io.vertx.core.Promise<Void> later = io.vertx.core.Promise.promise();
+        clients.vertx.setTimer(5000, id -> openChannel(c, attempts - 1).onComplete(later));
+        return later.future();
+      }
+      return expect2xx(r, "open channel " + c).mapEmpty();
     });
   }
 
