@@ -1,0 +1,98 @@
+package io.mws.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.mws.server.Node;
+import io.mws.server.NodeConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The harness cannot rot: a tiny fan-out, churn and idle run against an in-process MWS node and the baseline,
+ * in seconds. The real benchmark (bench/run.sh) never runs in {@code mvn verify}.
+ */
+class BenchSmokeTest {
+  static final String PASSWORD = "bench-smoke-password";
+  static Node node;
+  static Vertx clientVertx;
+  static BaselineServer baseline;
+
+  @BeforeAll
+  static void start() throws Exception {
+    int clusterPort;
+    try (var s = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) { clusterPort = s.getLocalPort(); }
+    var config = NodeConfig.defaults()
+        .with("http", "host", "127.0.0.1").with("http", "port", 0)
+        .with("auth", "adminPassword", PASSWORD)
+        .with("cluster", "name", "mws-bench-" + UUID.randomUUID()).with("cluster", "port", clusterPort)
+        .with("cluster", "members", new JsonArray()).with("cluster", "partitions", 31);
+    node = Scenario.await(Node.start(config), 120);
+    clientVertx = Vertx.vertx();
+    baseline = Scenario.await(BaselineServer.start(clientVertx, "127.0.0.1", 0, 1), 30);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (clientVertx != null) Scenario.await(clientVertx.close(), 30);
+    if (node != null) Scenario.await(node.close(), 60);
+  }
+
+  private JsonObject run(String scenario) throws Exception {
+    return Bench.run(clientVertx, Map.ofEntries(
+        Map.entry("scenario", scenario), Map.entry("targets", "mws,baseline"), Map.entry("rounds", "1"),
+        Map.entry("subscribers", "20"), Map.entry("channels", "4"), Map.entry("rate", "100"), Map.entry("seconds", "1"),
+        Map.entry("churn", "20"), Map.entry("drain", "10"), Map.entry("pause_ms", "0"),
+        Map.entry("mws.port", String.valueOf(node.httpPort())), Map.entry("mws.password", PASSWORD),
+        Map.entry("baseline.port", String.valueOf(baseline.port()))));
+  }
+
+  @Test
+  void fanoutDeliversEveryEventAndWritesTheIssuesShape(@TempDir Path dir) throws Exception {
+    var doc = run("fanout");
+    assertThat(doc.getString("scenario")).isEqualTo("fanout");
+    assertThat(doc.getJsonObject("params").getInteger("subscribers")).isEqualTo(20);
+    var results = doc.getJsonArray("results");
+    assertThat(results).hasSize(2);
+    for (int i = 0; i < results.size(); i++) {
+      var r = results.getJsonObject(i);
+      assertThat(r.containsKey("error")).as(r.encode()).isFalse();
+      assertThat(r.getString("server")).isIn("mws", "baseline");
+      for (var k : Bench.METRICS) assertThat(r.containsKey(k)).as(k).isTrue();
+      // 100 publishes over 4 channels of 5 subscribers each: 500 deliveries.
+      assertThat(r.getLong("published")).as(r.encode()).isEqualTo(100);
+      assertThat(r.getLong("received")).as(r.encode()).isEqualTo(500);
+      assertThat(r.getLong("lost")).isZero();
+      assertThat(r.getDouble("p99_ms")).isPositive();
+    }
+    Bench.write(doc, dir.resolve("fanout.json"));
+    var written = new JsonObject(Files.readString(dir.resolve("fanout.json")));
+    assertThat(written.fieldNames()).containsExactlyInAnyOrder("scenario", "params", "results");
+    assertThat(Files.readString(dir.resolve("fanout.md"))).contains("| delivered_per_s |").contains("mws").contains("baseline");
+  }
+
+  @Test
+  void churnAndIdleRun() throws Exception {
+    var churn = run("churn");
+    for (int i = 0; i < 2; i++) {
+      var r = churn.getJsonArray("results").getJsonObject(i);
+      assertThat(r.getLong("lost")).as(r.encode()).isZero();
+      assertThat(r.getLong("churn_cycles")).as(r.encode()).isPositive();
+    }
+    var idle = run("idle");
+    for (int i = 0; i < 2; i++) {
+      var r = idle.getJsonArray("results").getJsonObject(i);
+      assertThat(r.getInteger("connections")).as(r.encode()).isEqualTo(20);
+      assertThat(r.getLong("received")).as(r.encode()).isEqualTo(20);
+    }
+  }
+}
