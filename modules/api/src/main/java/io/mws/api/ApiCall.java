@@ -36,7 +36,7 @@ final class ApiCall {
 
   /** Asks another verticle over the event bus; a failed reply arrives as an {@link ApiError}. */
   Future<JsonObject> ask(String address, JsonObject body) {
-    return vertx.eventBus().<JsonObject>request(address, body, Delivery.options())
+    return Delivery.<JsonObject>request(vertx, address, body)
         .map(reply -> reply.body())
         .recover(failure -> Future.failedFuture(ApiError.from(failure)));
   }

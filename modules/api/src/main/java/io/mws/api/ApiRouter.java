@@ -118,7 +118,7 @@ final class ApiRouter {
       return Future.succeededFuture(Principal.ANONYMOUS);
     }
     var body = new JsonObject().put("authorization", authorization).put("apikey", apikey);
-    return vertx.eventBus().<JsonObject>request(Addresses.AUTHENTICATE, body, Delivery.options())
+    return Delivery.<JsonObject>request(vertx, Addresses.AUTHENTICATE, body)
         .map(reply -> Principal.fromJson(reply.body()))
         .recover(failure -> {
           var error = ApiError.from(failure);

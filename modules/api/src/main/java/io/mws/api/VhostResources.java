@@ -5,6 +5,7 @@ import static io.mws.protocol.Addresses.*;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.Names;
+import io.mws.protocol.VhostSettings;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -21,6 +22,9 @@ final class VhostResources {
         Route.of("GET", "/v1/vhosts/{vhost}", VhostResources::get),
         Route.of("DELETE", "/v1/vhosts/{vhost}", VhostResources::delete));
   }
+
+  /** Attributes the server writes; a client may send them back (as read) and they are ignored. */
+  static final java.util.Set<String> READ_ONLY = java.util.Set.of("name", "created", "updated", "token");
 
   static String self(String vhost) {
     return "/v1/vhosts/" + vhost;
@@ -40,12 +44,7 @@ final class VhostResources {
       throw ApiError.invalid("invalid_name", "data.id", "The vhost name " + Names.RULE
           + ", and may not be one of " + Names.RESERVED_VHOSTS + ".");
     }
-    var attributes = data.getJsonObject("attributes", new JsonObject());
-    if (!attributes.isEmpty()) {
-      var unknown = attributes.fieldNames().iterator().next();
-      throw ApiError.invalid("unknown_attribute", "data.attributes." + unknown,
-          "Vhost setting '" + unknown + "' is not known.");
-    }
+    var attributes = VhostSettings.validate(data.getJsonObject("attributes", new JsonObject()), READ_ONLY);
     return call.ask(VHOST_CREATE, new JsonObject().put("vhost", vhost).put("settings", attributes))
         .compose(record -> call.ask(VHOST_TOKEN_ISSUE, new JsonObject().put("vhost", vhost)).map(token -> {
           var resource = resource(record);

@@ -36,7 +36,7 @@ final class ApiForwarder {
       return Future.succeededFuture(ApiResponse.error(ApiError.badRequest("invalid_query", "The query string is malformed.")));
     }
     var request = new ApiRequest(method.toUpperCase(Locale.ROOT), decoder.rawPath(), query, headers, data);
-    return vertx.eventBus().<JsonObject>request(Addresses.API_REQUEST, request.toJson(), Delivery.options())
+    return Delivery.<JsonObject>request(vertx, Addresses.API_REQUEST, request.toJson())
         .map(reply -> ApiResponse.fromJson(reply.body()))
         .otherwise(failure -> ApiResponse.error(ApiError.from(failure)));
   }
@@ -44,7 +44,6 @@ final class ApiForwarder {
   /** Who the authorization header names; anonymous without one. */
   Future<Principal> authenticate(String authorization) {
     if (authorization == null || authorization.isBlank()) return Future.succeededFuture(Principal.ANONYMOUS);
-    return vertx.eventBus().<JsonObject>request(Addresses.AUTHENTICATE, new JsonObject().put("authorization", authorization),
-        Delivery.options()).map(m -> Principal.fromJson(m.body()));
+    return Delivery.<JsonObject>request(vertx, Addresses.AUTHENTICATE, new JsonObject().put("authorization", authorization)).map(m -> Principal.fromJson(m.body()));
   }
 }

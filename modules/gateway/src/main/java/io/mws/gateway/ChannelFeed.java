@@ -168,6 +168,6 @@ final class ChannelFeed {
 
   private Future<JsonObject> ask(String address, JsonObject body) {
     body.put("vhost", path.vhost()).put("channel", path.channel());
-    return vertx.eventBus().<JsonObject>request(address, body, Delivery.options()).map(m -> m.body());
+    return Delivery.<JsonObject>request(vertx, address, body).map(m -> m.body());
   }
 }

@@ -55,7 +55,7 @@ final class PresenceReporter {
   }
 
   private Future<?> send(String address, JsonObject body) {
-    return vertx.eventBus().request(address, body, Delivery.options()).onFailure(e ->
+    return Delivery.request(vertx, address, body).onFailure(e ->
         LOG.fine(() -> "Presence update not stored (" + address + ", " + Instant.now() + "): " + e.getMessage()));
   }
 }

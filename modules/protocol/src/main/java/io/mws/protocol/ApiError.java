@@ -97,7 +97,19 @@ public final class ApiError extends RuntimeException {
       var parsed = parseWire(re.failureCode(), re.getMessage());
       if (parsed != null) return parsed;
     }
+    if (fromHazelcast(failure)) {
+      // A member leaving or failing over (HazelcastInstanceNotActiveException, a migration, a target
+      // that left): the operation can be retried on the cluster as it is now.
+      return unavailable("The cluster is changing membership; try again shortly.");
+    }
     return new ApiError(500, "internal_error", "The server failed to handle this request.");
+  }
+
+  private static boolean fromHazelcast(Throwable failure) {
+    for (var t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t.getClass().getName().startsWith("com.hazelcast.")) return true;
+    }
+    return false;
   }
 
   private static ApiError parseWire(int status, String wire) {

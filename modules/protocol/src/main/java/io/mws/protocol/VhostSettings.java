@@ -1,0 +1,120 @@
+package io.mws.protocol;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A vhost's settings (API.md section 3, {@code /v1/vhosts/{v}}): the attributes an admin sets on
+ * create, PUT or PATCH, stored in the vhost record as "settings". Every field is optional; an absent
+ * one means "the node default" (conf/mws.yaml), so stored settings stay small and a changed default
+ * reaches every vhost that did not override it.
+ *
+ * <pre>
+ * historySize         int 1..100000     events kept per channel (the resume window)
+ * historyTtlSeconds   int 0..31536000   events older than this leave the history (0: kept until pushed out)
+ * clientPublish       boolean           clients whose token has the publish right may fire events
+ * allowedOrigins      [string]          Origins allowed for browser WebSocket upgrades and CORS; "*" = any
+ * limits              object            per-vhost limits, each an int >= 0 (0 = the node default):
+ *   connections          WebSocket connections of this vhost per node
+ *   watchesPerConnection watches one connection may hold
+ *   messagesPerSecond    requests one connection may send per second
+ *   publishesPerSecond   events fired in this vhost per second, per node
+ * </pre>
+ */
+public final class VhostSettings {
+  private VhostSettings() {}
+
+  public static final Set<String> FIELDS = Set.of("historySize", "historyTtlSeconds", "clientPublish", "allowedOrigins", "limits");
+  public static final Set<String> LIMITS = Set.of("connections", "watchesPerConnection", "messagesPerSecond", "publishesPerSecond");
+  static final int MAX_ORIGINS = 100;
+
+  /**
+   * Validates settings attributes: unknown fields and wrong types are 422 with one error per
+   * property ({@code data.attributes.<field>}). Returns the settings as given (validated).
+   * {@code readOnly} names attributes the server writes (name, created, updated, token...): they are
+   * accepted and ignored so a client can PUT back what it read.
+   */
+  public static JsonObject validate(JsonObject attributes, Set<String> readOnly) {
+    var errors = new ArrayList<ApiError.FieldError>();
+    var settings = new JsonObject();
+    for (var field : attributes.fieldNames()) {
+      var value = attributes.getValue(field);
+      var property = "data.attributes." + field;
+      if (readOnly.contains(field)) continue;
+      if (!FIELDS.contains(field)) {
+        errors.add(new ApiError.FieldError("unknown_attribute", property, "Vhost setting '" + field + "' is not known; known: " + FIELDS + "."));
+        continue;
+      }
+      if (value == null) continue; // null resets to the node default
+      switch (field) {
+        case "historySize" -> integer(errors, property, value, 1, 100_000);
+        case "historyTtlSeconds" -> integer(errors, property, value, 0, 31_536_000);
+        case "clientPublish" -> {
+          if (!(value instanceof Boolean)) errors.add(new ApiError.FieldError("invalid_type", property, "Must be true or false."));
+        }
+        case "allowedOrigins" -> origins(errors, property, value);
+        case "limits" -> limits(errors, property, value);
+        default -> throw new IllegalStateException(field);
+      }
+      settings.put(field, value);
+    }
+    if (!errors.isEmpty()) throw ApiError.invalid(errors);
+    return settings;
+  }
+
+  private static void integer(List<ApiError.FieldError> errors, String property, Object value, long min, long max) {
+    if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() < min || ((Number) value).longValue() > max) {
+      errors.add(new ApiError.FieldError("invalid_value", property, "Must be an integer from " + min + " to " + max + "."));
+    }
+  }
+
+  private static void origins(List<ApiError.FieldError> errors, String property, Object value) {
+    if (!(value instanceof JsonArray list) || list.size() > MAX_ORIGINS) {
+      errors.add(new ApiError.FieldError("invalid_type", property, "Must be an array of at most " + MAX_ORIGINS + " origins."));
+      return;
+    }
+    for (int i = 0; i < list.size(); i++) {
+      if (!(list.getValue(i) instanceof String origin) || !isOrigin(origin)) {
+        errors.add(new ApiError.FieldError("invalid_value", property + "[" + i + "]",
+            "Must be \"*\" or an origin such as \"https://app.example.com\" (scheme://host[:port], no path)."));
+      }
+    }
+  }
+
+  private static void limits(List<ApiError.FieldError> errors, String property, Object value) {
+    if (!(value instanceof JsonObject limits)) {
+      errors.add(new ApiError.FieldError("invalid_type", property, "Must be an object with " + LIMITS + "."));
+      return;
+    }
+    for (var name : limits.fieldNames()) {
+      if (!LIMITS.contains(name)) {
+        errors.add(new ApiError.FieldError("unknown_attribute", property + "." + name, "Limit '" + name + "' is not known; known: " + LIMITS + "."));
+      } else if (limits.getValue(name) != null) {
+        integer(errors, property + "." + name, limits.getValue(name), 0, 1_000_000_000);
+      }
+    }
+  }
+
+  /** "*" or scheme://host[:port] with an http(s) scheme, as browsers send it in the Origin header. */
+  static boolean isOrigin(String origin) {
+    return origin.equals("*") || origin.length() <= 253 && origin.matches("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?");
+  }
+
+  /** Whether a browser Origin header value may use this vhost (no Origin header: not a browser, allowed). */
+  public static boolean allowsOrigin(JsonObject settings, String origin) {
+    if (origin == null) return true;
+    var allowed = settings == null ? null : settings.getJsonArray("allowedOrigins");
+    if (allowed == null) return true; // default: any origin (tokens, not cookies, authenticate)
+    return allowed.contains("*") || allowed.contains(origin);
+  }
+
+  /** A limit of this vhost, or {@code nodeDefault} when the vhost does not set it (or sets 0). */
+  public static int limit(JsonObject settings, String name, int nodeDefault) {
+    var limits = settings == null ? null : settings.getJsonObject("limits");
+    var value = limits == null ? null : limits.getInteger(name);
+    return value == null || value == 0 ? nodeDefault : value;
+  }
+}
