@@ -168,26 +168,9 @@ public final class Node {
     drained.eventually(() -> vertx.timer(UNREGISTER_GRACE_MS))
         // vertx.close() is called from a plain thread: called from a callback on one of its own event
         // loops, its completion would be dispatched to that loop after close() terminated it.
-        .onComplete(ar -> new Thread(() -> {
-          leaveCluster();
-          vertx.close().onComplete(closed);
-        }, "mws-close").start());
+        // Vert.x leaves Hazelcast gracefully (LifecycleService.shutdown: partitions handed over first).
+        .onComplete(ar -> new Thread(() -> vertx.close().onComplete(closed), "mws-close").start());
     return closed.future();
-  }
-
-  /**
-   * Leaves Hazelcast gracefully (blocking): this member's partitions are handed to the others and
-   * they drop it from the member list at once, instead of suspecting it dead after the failure-
-   * detection window, which stalls every operation on its partitions for that long.
-   */
-  private void leaveCluster() {
-    long started = System.nanoTime();
-    try {
-      if (hazelcast.getLifecycleService().isRunning()) hazelcast.getLifecycleService().shutdown();
-      LOG.info("Left the cluster in " + (System.nanoTime() - started) / 1_000_000 + " ms");
-    } catch (RuntimeException e) {
-      LOG.warning("Leaving the cluster failed: " + e);
-    }
   }
 
   static long shutdownTimeoutMillis(NodeConfig config) {
