@@ -15,6 +15,12 @@ public final class Main {
     if (System.getProperty("java.util.logging.manager") == null) {
       System.setProperty("java.util.logging.manager", DrainSafeLogManager.class.getName());
     }
+    // Hazelcast and vertx-hazelcast complete futures on the common ForkJoinPool; with 2 CPUs its
+    // parallelism is 1 and Hazelcast then starts a thread per callback (BENCHMARKS.md, finding 2).
+    if (System.getProperty("java.util.concurrent.ForkJoinPool.common.parallelism") == null) {
+      System.setProperty("java.util.concurrent.ForkJoinPool.common.parallelism",
+          String.valueOf(Math.max(4, Runtime.getRuntime().availableProcessors())));
+    }
   }
 
   private Main() {}
