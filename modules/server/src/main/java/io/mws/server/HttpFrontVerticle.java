@@ -6,6 +6,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -73,7 +74,15 @@ final class HttpFrontVerticle extends VerticleBase {
   }
 
   private void route(HttpServerRequest request) {
-    switch (request.path()) {
+    var path = request.path();
+    boolean probe = path.equals("/healthz") || path.equals("/readyz") || path.equals("/metrics");
+    if (probe && request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
+      request.response().putHeader("Allow", "GET, HEAD");
+      json(request, 405, new JsonObject().put("error", new JsonObject().put("reason", "method_not_allowed")
+          .put("message", path + " answers GET and HEAD only.")));
+      return;
+    }
+    switch (path) {
       case "/healthz" -> json(request, 200, new JsonObject().put("status", "up"));
       case "/readyz" -> {
         if (ready.getAsBoolean()) {

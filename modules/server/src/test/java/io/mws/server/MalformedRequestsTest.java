@@ -26,7 +26,7 @@ class MalformedRequestsTest {
       "/v1/vhosts/moon/channels/c/events", "/v1/vhosts/moon/channels/c/events/1", "/v1/vhosts/moon/token",
       "/v1/vhosts/moon/triggers", "/v1/users", "/v1/users/admin", "/moon/channels/c", "/moon/channels/c/events",
       "/moon/token", "/v1", "/", "/v1/vhosts/moon/channels/c/subscribers", "/v1/vhosts/moon/connections"};
-  static final String[] BAD_SEGMENTS = {"%", "%zz", "%c3%28", "..", "a b", "%00", "x".repeat(300), "%2F", "é", "{", "moon%20",
+  static final String[] BAD_SEGMENTS = {"%", "%zz", "%c3%28", "..", "a%20b", "%00", "x".repeat(300), "%2F", "é", "{", "moon%20",
       "%E2%82", "v1", "metrics", "-1", "99999999999999999999999"};
   static final String[] METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"};
   static final String[] TYPES = {"application/json", "application/vnd.api+json", "application/merge-patch+json",
@@ -54,7 +54,7 @@ class MalformedRequestsTest {
           var type = TYPES[random.nextInt(TYPES.length)];
           var auth = auths[random.nextInt(auths.length)];
           var description = method + " " + path + " [" + type + "] " + (body.length() > 80 ? body.substring(0, 80) + "..." : body);
-          var request = cluster.http.request(HttpMethod.valueOf(method), cluster.port(0), "127.0.0.1", path).timeout(15_000);
+          var request = cluster.http.request(HttpMethod.valueOf(method), cluster.port(0), "127.0.0.1", path).timeout(5_000);
           if (auth != null) request.putHeader("Authorization", auth);
           if (!type.isEmpty()) request.putHeader("Content-Type", type);
           if (random.nextInt(10) == 0) request.putHeader("X-HTTP-Method-Override", METHODS[random.nextInt(METHODS.length)]);
