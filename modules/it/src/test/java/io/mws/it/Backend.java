@@ -21,7 +21,10 @@ final class Backend {
   String vhostToken;
 
   Backend(Vertx vertx, int port) {
-    this.http = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(64));
+    // One connection per request: taking a node out of rotation reloads nginx, whose old workers close
+    // their idle keep-alive connections; a request racing that close fails on the client side
+    // ("Connection was closed"), a property of nginx reloads, not of MWS, that would hide what we measure.
+    this.http = WebClient.create(vertx, new WebClientOptions().setKeepAlive(false), new PoolOptions().setHttp1MaxSize(64));
     this.port = port;
   }
 

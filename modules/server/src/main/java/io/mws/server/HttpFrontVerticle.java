@@ -31,6 +31,7 @@ final class HttpFrontVerticle extends VerticleBase {
   private final BooleanSupplier ready;
   private final Supplier<String> metrics;
   private HttpServer server;
+  private volatile boolean draining;
 
   HttpFrontVerticle(HttpEndpoint api, HttpEndpoint gateway, BooleanSupplier ready, Supplier<String> metrics) {
     this.api = api;
@@ -60,6 +61,16 @@ final class HttpFrontVerticle extends VerticleBase {
     return server.listen();
   }
 
+  /**
+   * From now on WebSocket upgrades are refused with 503 {@code draining} ({@code Connection: close}),
+   * which a load balancer retries on another node (nginx: {@code proxy_next_upstream http_503}), so
+   * clients closed with 1012 do not reconnect to this node. REST requests are still served: the node
+   * works until its listener closes, and a POST refused here would reach the caller as an error.
+   */
+  void startDraining() {
+    draining = true;
+  }
+
   int port() {
     return server.actualPort();
   }
@@ -80,6 +91,12 @@ final class HttpFrontVerticle extends VerticleBase {
       request.response().putHeader("Allow", "GET, HEAD");
       json(request, 405, new JsonObject().put("error", new JsonObject().put("reason", "method_not_allowed")
           .put("message", path + " answers GET and HEAD only.")));
+      return;
+    }
+    if (draining && gateway != null && WebSocketGatewayVerticle.accepts(request)) {
+      request.response().putHeader("Retry-After", "1").putHeader("Connection", "close");
+      json(request, 503, new JsonObject().put("error", new JsonObject().put("reason", "draining")
+          .put("message", "This node is shutting down; send the request to another node.")));
       return;
     }
     switch (path) {

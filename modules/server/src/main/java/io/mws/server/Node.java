@@ -39,6 +39,7 @@ public final class Node {
   private final WebSocketGatewayVerticle gateway;
   private volatile boolean ready;
   private String frontDeployment;
+  private long drainQuietMs;
   /** Verticle deployments in the order they stop: the callers first, the state last. */
   private final java.util.List<String> stopOrder = new java.util.ArrayList<>();
 
@@ -89,6 +90,7 @@ public final class Node {
               () -> node[0] != null && node[0].ready, registry::scrape);
           node[0] = new Node(vertx, front, clusterManager.getHazelcastInstance(), gateway);
           node[0].stopOrder.addAll(deployed);
+          node[0].drainQuietMs = config.http().getLong("drainQuietMillis", 1500L);
           java.util.Collections.reverse(node[0].stopOrder);
           var frontConfig = config.http().copy().put("shutdownTimeoutMillis", shutdownTimeoutMillis(config));
           return vertx.deployVerticle(front, new DeploymentOptions().setConfig(frontConfig));
@@ -151,15 +153,20 @@ public final class Node {
   }
 
   /**
-   * Drains and stops the node (API.md section 0): readiness goes 503, WebSocket clients are closed
+   * Drains and stops the node (API.md section 0): readiness goes 503, other requests are answered 503
+   * {@code draining} (retried elsewhere by the load balancer) for {@code http.drainQuietMillis}, WebSocket clients are closed
    * with 1012 (and given {@value #DRAIN_MS} ms to acknowledge), the HTTP front stops accepting and
    * lets in-flight requests finish, then the verticles stop and the node leaves the cluster
    * (Hazelcast hands its partitions over first).
    */
   public Future<Void> close() {
     ready = false;
+    front.startDraining();
     Promise<Void> closed = Promise.promise();
-    Future<?> drained = gateway == null ? Future.succeededFuture() : gateway.drain(DRAIN_MS);
+    Future<?> clientsGone = gateway == null ? Future.succeededFuture() : gateway.drain(DRAIN_MS);
+    // The listener stays open (answering 503 draining) for at least http.drainQuietMillis, so the
+    // load balancer has stopped sending here by the time it closes.
+    Future<?> drained = Future.join(clientsGone, vertx.timer(Math.max(1, drainQuietMs)));
     if (frontDeployment != null) drained = drained.eventually(() -> vertx.undeploy(frontDeployment));
     // Then the verticles, callers before state, while this node is still a healthy member: their
     // consumers unregister, and after a short grace the other nodes stop routing requests here.
