@@ -175,8 +175,10 @@ case "$cmd" in
     kill -TERM "$(cat "$dir/node-$3.pid")"; wait_gone "$3"
     ;;
   restart)
-    alive "$3" && die "node $3 is running"; start_node "$3"; wait_ready "$3"
-    out_of_rotation "$3" && set_rotation "$3" in
+    if alive "$3"; then die "node $3 is running"; fi
+    start_node "$3"; wait_ready "$3"
+    # An if, not `a && b`: as the last command, a false test would become the script's exit status.
+    if out_of_rotation "$3"; then set_rotation "$3" in; fi
     ;;
   add)
     n=$(( $(cat "$dir/nodes") + 1 )); echo "$n" > "$dir/nodes"
