@@ -102,6 +102,7 @@ class PresenceTest {
     assertThat(cluster.send(0, DELETE, "/v1/vhosts/moon/connections/" + target.getString("id"), "Bearer " + backend, null)
         .statusCode()).isEqualTo(204);
     assertThat(alice1.awaitClose()).isEqualTo((short) 4000);
+    assertThat(observer.changesWithin(500)).as("no leave while alice's other connection still watches").isEmpty();
 
     alice0.close();
     presenceChange(observer, "leave", "alice");
