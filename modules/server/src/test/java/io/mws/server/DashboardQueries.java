@@ -10,19 +10,29 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 
-/** The PromQL queries of the Grafana dashboard in k8s/grafana, and the metric names they read. */
+/** The PromQL queries of the Grafana dashboard in k8s/grafana (panels and variables), and the metric names they read. */
 final class DashboardQueries {
   static final Path FILE = Path.of(System.getProperty("mws.root", "../.."), "k8s/grafana/mws-dashboard.json");
   private static final Pattern IDENTIFIER = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)\\s*(\\()?");
+  private static final Pattern LABEL_VALUES = Pattern.compile("label_values\\(\\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\\s*,");
   private static final Set<String> KEYWORDS = Set.of("and", "or", "unless", "on", "ignoring", "group_left", "group_right",
       "bool", "offset");
 
   final JsonObject dashboard;
+  /** The panels' PromQL. */
   final List<String> queries = new ArrayList<>();
+  /** The metrics the variables list their values from (label_values(metric, label)). */
+  final Set<String> variableMetrics = new TreeSet<>();
 
   DashboardQueries() throws java.io.IOException {
     dashboard = new JsonObject(Files.readString(FILE));
     collect(dashboard.getJsonArray("panels"));
+    for (var variable : dashboard.getJsonObject("templating").getJsonArray("list").stream().map(JsonObject.class::cast).toList()) {
+      if (!"query".equals(variable.getString("type"))) continue;
+      var matcher = LABEL_VALUES.matcher(variable.getJsonObject("query").getString("query"));
+      if (!matcher.find()) throw new AssertionError("variable " + variable.getString("name") + " is not label_values(metric, label)");
+      variableMetrics.add(matcher.group(1));
+    }
   }
 
   private void collect(JsonArray panels) {
@@ -56,6 +66,7 @@ final class DashboardQueries {
   Set<String> metricNames() {
     var names = new TreeSet<String>();
     queries.forEach(q -> names.addAll(metricNames(q)));
+    names.addAll(variableMetrics);
     return names;
   }
 }

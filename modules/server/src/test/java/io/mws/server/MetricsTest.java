@@ -106,6 +106,8 @@ class MetricsTest {
     assertThat(dashboard.dashboard.getString("uid")).isNotBlank();
     assertThat(dashboard.dashboard.getJsonObject("templating").getJsonArray("list").stream().map(JsonObject.class::cast))
         .anyMatch(v -> v.getString("type").equals("datasource") && v.getString("query").equals("prometheus"));
+    assertThat(dashboard.dashboard.getJsonObject("templating").getJsonArray("list").stream().map(JsonObject.class::cast))
+        .as("'All' pods means the MWS pods listed, not every JVM Prometheus scrapes").noneMatch(v -> ".*".equals(v.getString("allValue")));
     var wanted = dashboard.metricNames();
     assertThat(wanted).contains("mws_connections", "mws_watches", "mws_events_fired_total", "mws_events_delivered_total",
         "mws_events_fire_to_deliver_seconds_bucket", "mws_slow_client_closes_total", "mws_auth_failures_total",
