@@ -14,4 +14,5 @@ COPY --from=build /src/modules/server/target/mws.jar /opt/mws/mws.jar
 USER 10001:10001
 EXPOSE 8080 5701 5711
 ENV MWS_LOG_FORMAT=json
-ENTRYPOINT ["java", "-jar", "/opt/mws/mws.jar"]
+# Hazelcast never phones home, whatever JAVA_TOOL_OPTIONS a deployment sets.
+ENTRYPOINT ["java", "-Dhazelcast.phone.home.enabled=false", "-jar", "/opt/mws/mws.jar"]

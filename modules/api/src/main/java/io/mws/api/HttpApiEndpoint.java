@@ -5,6 +5,7 @@ import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.ChannelPattern;
 import io.mws.protocol.HttpEndpoint;
+import io.mws.protocol.RefusalMetrics;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -32,11 +33,13 @@ final class HttpApiEndpoint implements HttpEndpoint {
   private final ApiRouter router;
   private final BackendEventStreams streams;
   private final int maxBodyBytes;
+  private final RefusalMetrics refusals;
 
-  HttpApiEndpoint(ApiRouter router, BackendEventStreams streams, int maxBodyBytes) {
+  HttpApiEndpoint(ApiRouter router, BackendEventStreams streams, int maxBodyBytes, RefusalMetrics refusals) {
     this.router = router;
     this.streams = streams;
     this.maxBodyBytes = maxBodyBytes;
+    this.refusals = refusals;
   }
 
   @Override
@@ -156,9 +159,10 @@ final class HttpApiEndpoint implements HttpEndpoint {
     }
   }
 
-  static void write(HttpServerRequest req, ApiResponse response) {
+  private void write(HttpServerRequest req, ApiResponse response) {
     var res = req.response();
     if (res.ended() || res.closed()) return;
+    refusals.written(response.status());
     res.setStatusCode(response.status()).putHeader("Date", httpDate());
     for (Map.Entry<String, String> header : response.headers().entrySet()) res.putHeader(header.getKey(), header.getValue());
     if (response.body() == null) {

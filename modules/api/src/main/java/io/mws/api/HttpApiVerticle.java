@@ -5,6 +5,9 @@ import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.HttpEndpoint;
+import io.mws.protocol.RefusalMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
@@ -20,7 +23,18 @@ public final class HttpApiVerticle extends VerticleBase {
   /** Room for the JSON envelope around an event's data. */
   private static final int ENVELOPE_BYTES = 4096;
 
+  private final MeterRegistry registry;
   private volatile HttpEndpoint endpoint;
+
+  /** With meters of its own (deployed by class name, or alone in a test). */
+  public HttpApiVerticle() {
+    this(new SimpleMeterRegistry());
+  }
+
+  /** @param registry where it records its meters (the node's Prometheus registry) */
+  public HttpApiVerticle(MeterRegistry registry) {
+    this.registry = registry;
+  }
 
   @Override
   public Future<?> start() {
@@ -37,7 +51,7 @@ public final class HttpApiVerticle extends VerticleBase {
     routes.add(Route.stream("/{vhost}/events"));
     var router = new ApiRouter(vertx, List.copyOf(routes));
     var streams = new BackendEventStreams(vertx);
-    endpoint = new HttpApiEndpoint(router, streams, maxPayload + ENVELOPE_BYTES);
+    endpoint = new HttpApiEndpoint(router, streams, maxPayload + ENVELOPE_BYTES, new RefusalMetrics(registry, "http"));
 
     var forwarded = vertx.eventBus().<JsonObject>consumer(Addresses.API_REQUEST, message -> {
       ApiRequest request;

@@ -4,6 +4,7 @@ import static io.mws.protocol.Addresses.*;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.Responder;
@@ -20,11 +21,14 @@ import java.util.ArrayList;
  */
 public final class ChannelStateVerticle extends VerticleBase {
   private final HazelcastInstance hazelcast;
+  private final ChannelMetrics metrics;
   private ChannelStore store;
   private PresenceRegistry presence;
 
-  public ChannelStateVerticle(HazelcastInstance hazelcast) {
+  /** @param registry where it records its meters (the node's Prometheus registry) */
+  public ChannelStateVerticle(HazelcastInstance hazelcast, MeterRegistry registry) {
     this.hazelcast = hazelcast;
+    this.metrics = new ChannelMetrics(registry);
   }
 
   @Override
@@ -134,6 +138,7 @@ public final class ChannelStateVerticle extends VerticleBase {
     var uid = body.getString("uid");
     return store.append(vhost, channel, body.getString("event"), body.getValue("data"), uid).map(event -> {
       if (event == null) throw channelNotFound(vhost, channel);
+      metrics.eventsFired.increment();
       var json = event.toJson();
       vertx.eventBus().publish(CHANNEL_FEED, json);
       if (body.getBoolean("fromClient", false)) vertx.eventBus().publish(BACKEND_FEED, json);

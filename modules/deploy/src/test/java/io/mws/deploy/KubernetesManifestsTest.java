@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
@@ -25,27 +26,30 @@ import org.yaml.snakeyaml.Yaml;
  * Every overlay renders and parses as typed Kubernetes objects, and holds the invariants MWS needs:
  * probes on /readyz and /healthz, a drain that fits the grace period, Hazelcast DNS discovery through
  * a headless Service that publishes not-ready pods, env names the server reads, ports that match
- * conf, a non-root read-only container, and config keys that exist in conf/mws.yaml.
+ * conf, a non-root read-only container, config keys that exist in conf/mws.yaml, Hazelcast phone-home
+ * off, Prometheus scraping /metrics, and the Grafana dashboard shipped as it is in k8s/grafana.
  */
 class KubernetesManifestsTest {
   static final NodeConfig DEFAULTS = NodeConfig.defaults();
   static final Set<String> JVM_VARIABLES = Set.of("JAVA_TOOL_OPTIONS");
+  static final String NO_PHONE_HOME = "-Dhazelcast.phone.home.enabled=false";
 
   @ParameterizedTest
   @ValueSource(strings = {"dev", "prod", "split"})
   void everyMwsPodIsAProperlyProbedDrainedAndLockedDownClusterMember(String overlay) throws Exception {
     var rendered = RenderedOverlay.render(overlay);
-    var config = podConfig(rendered);
     var deployments = rendered.all(Deployment.class);
     assertThat(deployments).isNotEmpty();
     for (var deployment : deployments) {
       var name = overlay + "/" + deployment.getMetadata().getName();
+      var config = podConfig(rendered, deployment);
       var pod = deployment.getSpec().getTemplate().getSpec();
       var container = pod.getContainers().get(0);
       var env = env(container);
 
       assertThat(env.keySet()).as(name + " env names the server reads")
           .allMatch(v -> NodeConfig.environmentVariables().contains(v) || JVM_VARIABLES.contains(v));
+      assertThat(env.get("JAVA_TOOL_OPTIONS").getValue()).as(name + " Hazelcast never phones home").contains(NO_PHONE_HOME);
       int httpPort = config.getJsonObject("http").getInteger("port");
       assertThat(port(container, "http")).as(name + " http port = conf http.port").isEqualTo(httpPort);
       assertThat(port(container, "hazelcast")).as(name + " hazelcast port = conf cluster.port")
@@ -57,6 +61,13 @@ class KubernetesManifestsTest {
       assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
       assertThat(container.getStartupProbe().getHttpGet().getPath()).isEqualTo("/healthz");
       assertThat(container.getReadinessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
+      assertThat(container.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
+      assertThat(container.getStartupProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
+
+      var annotations = deployment.getSpec().getTemplate().getMetadata().getAnnotations();
+      assertThat(annotations).as(name + " Prometheus scrapes /metrics on the http port")
+          .containsEntry("prometheus.io/scrape", "true").containsEntry("prometheus.io/path", "/metrics")
+          .containsEntry("prometheus.io/port", String.valueOf(httpPort));
 
       var preStop = container.getLifecycle().getPreStop().getExec().getCommand();
       assertThat(preStop).as(name + " preStop").startsWith("sleep");
@@ -75,6 +86,8 @@ class KubernetesManifestsTest {
       assertThat(env.get("MWS_CLUSTER_HOST").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.podIP");
       assertThat(env.get("MWS_ADMIN_PASSWORD").getValueFrom().getSecretKeyRef().getName()).isEqualTo("mws");
       assertThat(env.get("MWS_SIGNING_KEY").getValueFrom().getSecretKeyRef().getName()).isEqualTo("mws");
+      assertThat(pod.getVolumes()).as(name + " mounts the rendered config")
+          .anyMatch(v -> v.getConfigMap() != null && v.getConfigMap().getName().equals(configMap(rendered).getMetadata().getName()));
 
       var security = container.getSecurityContext();
       assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
@@ -92,16 +105,58 @@ class KubernetesManifestsTest {
   void clientTrafficReachesMwsPodsThroughServiceAndIngress(String overlay) throws Exception {
     var rendered = RenderedOverlay.render(overlay);
     var ingress = rendered.all(Ingress.class).get(0);
-    assertThat(ingress.getMetadata().getAnnotations()).containsKeys(
-        "nginx.ingress.kubernetes.io/proxy-read-timeout", "nginx.ingress.kubernetes.io/proxy-send-timeout");
-    assertThat(Integer.parseInt(ingress.getMetadata().getAnnotations().get("nginx.ingress.kubernetes.io/proxy-read-timeout")))
-        .as("WebSocket-friendly timeout").isGreaterThanOrEqualTo(60);
+    // An idle WebSocket carries a ping every gateway.pingIntervalMs: the proxy must not time it out first.
+    var config = podConfig(rendered, rendered.one(Deployment.class, "mws"));
+    long pingSeconds = config.getJsonObject("gateway").getLong("pingIntervalMs") / 1000;
+    for (var timeout : Set.of("proxy-read-timeout", "proxy-send-timeout")) {
+      var value = ingress.getMetadata().getAnnotations().get("nginx.ingress.kubernetes.io/" + timeout);
+      assertThat(value).as(overlay + " Ingress " + timeout).isNotNull();
+      assertThat(Long.parseLong(value)).as(overlay + " " + timeout + " outlasts the ping interval").isGreaterThan(2 * pingSeconds);
+    }
     for (var path : ingress.getSpec().getRules().get(0).getHttp().getPaths()) {
       var service = rendered.one(Service.class, path.getBackend().getService().getName());
+      assertThat(service.getSpec().getClusterIP()).as("a client Service load-balances").isNotEqualTo("None");
       var selected = rendered.all(Deployment.class).stream().filter(d -> d.getSpec().getTemplate().getMetadata().getLabels()
           .entrySet().containsAll(service.getSpec().getSelector().entrySet())).toList();
       assertThat(selected).as(overlay + ": pods behind Service " + service.getMetadata().getName()).isNotEmpty();
+      int httpPort = config.getJsonObject("http").getInteger("port");
+      for (var deployment : selected) {
+        var container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(service.getSpec().getPorts()).as(service.getMetadata().getName() + " targets the pods' http port")
+            .allMatch(p -> port(container, p.getTargetPort().getStrVal()) == httpPort);
+      }
     }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"dev", "prod", "split"})
+  void theSecretHoldsEveryKeyThePodsReadAndTheReadmeCreatesThem(String overlay) throws Exception {
+    var rendered = RenderedOverlay.render(overlay);
+    var readme = Files.readString(RenderedOverlay.ROOT.resolve("README.md"));
+    var secret = rendered.all(Secret.class).stream().filter(s -> s.getMetadata().getName().equals("mws")).findFirst();
+    assertThat(secret.isPresent()).as(overlay + " generates the Secret (dev) or leaves it to the operator (prod)")
+        .isEqualTo(overlay.equals("dev"));
+    for (var deployment : rendered.all(Deployment.class)) {
+      for (var variable : env(deployment.getSpec().getTemplate().getSpec().getContainers().get(0)).values()) {
+        var ref = variable.getValueFrom() == null ? null : variable.getValueFrom().getSecretKeyRef();
+        if (ref == null) continue;
+        assertThat(ref.getName()).isEqualTo("mws");
+        secret.ifPresent(s -> assertThat(s.getData().keySet().isEmpty() ? s.getStringData().keySet() : s.getData().keySet())
+            .as(overlay + " Secret key " + ref.getKey()).contains(ref.getKey()));
+        assertThat(readme).as("README creates the Secret key " + ref.getKey()).contains("--from-literal=" + ref.getKey() + "=");
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"dev", "prod", "split"})
+  void theGrafanaDashboardShipsAsAConfigMapForTheSidecar(String overlay) throws Exception {
+    var rendered = RenderedOverlay.render(overlay);
+    var map = rendered.one(ConfigMap.class, "mws-grafana-dashboard");
+    assertThat(map.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
+    var shipped = new JsonObject(map.getData().get("mws-dashboard.json"));
+    assertThat(shipped).isEqualTo(new JsonObject(Files.readString(RenderedOverlay.ROOT.resolve("k8s/grafana/mws-dashboard.json"))));
+    assertThat(shipped.getString("uid")).isNotBlank();
   }
 
   @org.junit.jupiter.api.Test
@@ -110,7 +165,7 @@ class KubernetesManifestsTest {
     assertThat(dev.one(Deployment.class, "mws").getSpec().getReplicas()).isEqualTo(1);
     assertThat(dev.all(HorizontalPodAutoscaler.class)).isEmpty();
     assertThat(dev.all(PodDisruptionBudget.class)).isEmpty();
-    assertThat(podConfig(dev).getJsonObject("cluster").getInteger("minimumClusterSize")).isEqualTo(1);
+    assertThat(podConfig(dev, dev.one(Deployment.class, "mws")).getJsonObject("cluster").getInteger("minimumClusterSize")).isEqualTo(1);
 
     var prod = RenderedOverlay.render("prod");
     var deployment = prod.one(Deployment.class, "mws");
@@ -122,8 +177,24 @@ class KubernetesManifestsTest {
     var budget = prod.one(PodDisruptionBudget.class, "mws");
     assertThat(budget.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
     assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(budget.getSpec().getSelector().getMatchLabels());
-    int quorum = podConfig(prod).getJsonObject("cluster").getInteger("minimumClusterSize");
-    assertThat(quorum).as("quorum is a majority of the minimum replicas").isEqualTo(hpa.getSpec().getMinReplicas() / 2 + 1);
+    assertQuorumIsAMajorityOfTheMinimumMembers(prod);
+  }
+
+  /** Every Deployment has an autoscaler; cluster.minimumClusterSize is a majority of all members at their minimum. */
+  static void assertQuorumIsAMajorityOfTheMinimumMembers(RenderedOverlay rendered) throws Exception {
+    int members = 0;
+    var quorums = new HashSet<Integer>();
+    for (var deployment : rendered.all(Deployment.class)) {
+      quorums.add(podConfig(rendered, deployment).getJsonObject("cluster").getInteger("minimumClusterSize"));
+      var name = deployment.getMetadata().getName();
+      var hpa = rendered.all(HorizontalPodAutoscaler.class).stream()
+          .filter(h -> h.getSpec().getScaleTargetRef().getName().equals(name)).findFirst()
+          .orElseThrow(() -> new AssertionError(rendered.name() + ": no autoscaler for " + name));
+      assertThat(deployment.getSpec().getReplicas()).as(name + " starts at its autoscaler's minimum").isEqualTo(hpa.getSpec().getMinReplicas());
+      members += hpa.getSpec().getMinReplicas();
+    }
+    assertThat(quorums).as(rendered.name() + ": quorum is a majority of the minimum members, on every member")
+        .containsExactly(members / 2 + 1);
   }
 
   @org.junit.jupiter.api.Test
@@ -137,19 +208,38 @@ class KubernetesManifestsTest {
       assertThat(config.roles()).as(deployment.getMetadata().getName()).contains("auth");
     }
     assertThat(roles).containsExactlyInAnyOrderElementsOf(NodeConfig.ALL_ROLES);
-    assertThat(split.one(Ingress.class, "mws").getSpec().getRules().get(0).getHttp().getPaths().get(0).getPath()).isEqualTo("/v1/ws");
+    var wsPath = split.one(Ingress.class, "mws").getSpec().getRules().get(0).getHttp().getPaths().get(0);
+    assertThat(wsPath.getPath()).isEqualTo("/v1/ws");
+    var gatewayRoles = env(split.one(Deployment.class, "mws-gateway").getSpec().getTemplate().getSpec().getContainers().get(0))
+        .get("MWS_ROLES").getValue();
+    assertThat(gatewayRoles).as("the gateway pods serve WebSockets only").contains("gateway").doesNotContain("api");
+    assertThat(wsPath.getBackend().getService().getName()).isEqualTo("mws-gateway");
+    assertQuorumIsAMajorityOfTheMinimumMembers(split);
   }
 
-  /** The ConfigMap's mws.yaml merged over the defaults, as a pod reads it; unknown keys fail. */
-  static JsonObject podConfig(RenderedOverlay rendered) throws Exception {
-    var map = rendered.all(ConfigMap.class).get(0);
+  /**
+   * A pod's config as the server loads it: the ConfigMap's mws.yaml over the defaults, then the
+   * container's literal env values (MWS_*). Unknown keys in mws.yaml fail.
+   */
+  static JsonObject podConfig(RenderedOverlay rendered, Deployment deployment) throws Exception {
+    var map = configMap(rendered);
     var text = map.getData().get("mws.yaml");
     assertThat(text).as(rendered.name() + " ConfigMap has mws.yaml").isNotNull();
     var file = Files.createTempFile("mws", ".yaml");
     Files.writeString(file, text);
     var overrides = new JsonObject((Map<String, Object>) new Yaml().load(text));
     assertKnownKeys(overrides, DEFAULTS.json(), rendered.name() + ": mws.yaml");
-    return NodeConfig.load(file, Map.of()).json();
+    var literals = new java.util.HashMap<String, String>();
+    env(deployment.getSpec().getTemplate().getSpec().getContainers().get(0)).forEach((name, variable) -> {
+      if (variable.getValue() != null) literals.put(name, variable.getValue());
+    });
+    return NodeConfig.load(file, literals).json();
+  }
+
+  /** The generated mws-config ConfigMap (its name carries a content hash). */
+  static ConfigMap configMap(RenderedOverlay rendered) {
+    return rendered.all(ConfigMap.class).stream().filter(m -> m.getMetadata().getName().startsWith("mws-config-")).findFirst()
+        .orElseThrow(() -> new AssertionError(rendered.name() + " has no mws-config ConfigMap"));
   }
 
   static void assertKnownKeys(JsonObject overrides, JsonObject defaults, String where) {

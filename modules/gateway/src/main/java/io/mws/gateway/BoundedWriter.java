@@ -1,5 +1,6 @@
 package io.mws.gateway;
 
+import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.http.ServerWebSocket;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -17,12 +18,15 @@ final class BoundedWriter {
 
   private final ServerWebSocket socket;
   private final long bound;
+  private final Counter slowCloses;
   private final AtomicLong queued = new AtomicLong();
   private final AtomicBoolean closing = new AtomicBoolean();
 
-  BoundedWriter(ServerWebSocket socket, long bound) {
+  /** @param slowCloses counts the closes with {@link #TOO_SLOW} */
+  BoundedWriter(ServerWebSocket socket, long bound, Counter slowCloses) {
     this.socket = socket;
     this.bound = bound;
+    this.slowCloses = slowCloses;
   }
 
   Future<Void> write(String text) {
@@ -38,7 +42,10 @@ final class BoundedWriter {
 
   /** Closes once with this code; later writes are dropped. Completes when the close handshake is done. */
   Future<Void> close(short code, String reason) {
-    if (closing.compareAndSet(false, true) && !socket.isClosed()) return socket.close(code, reason);
+    if (closing.compareAndSet(false, true) && !socket.isClosed()) {
+      if (code == TOO_SLOW) slowCloses.increment();
+      return socket.close(code, reason);
+    }
     return Future.succeededFuture();
   }
 

@@ -42,12 +42,14 @@ final class ChannelFeed {
   private ChannelEvent closeBeforeInit;
 
   private final LongAdder repairs;
+  final GatewayMetrics metrics;
 
   /** @param repairs counts the history reads this feed makes to fill gaps (the node's gateway stats) */
-  ChannelFeed(Vertx vertx, ChannelPath path, LongAdder repairs) {
+  ChannelFeed(Vertx vertx, ChannelPath path, LongAdder repairs, GatewayMetrics metrics) {
     this.vertx = vertx;
     this.path = path;
     this.repairs = repairs;
+    this.metrics = metrics;
   }
 
   /** Learns the channel's current rev and epoch; events that arrive meanwhile wait in pending. */
@@ -127,6 +129,7 @@ final class ChannelFeed {
   }
 
   private void deliver(ChannelEvent event) {
+    if (event.kind() == ChannelEvent.Kind.EVENT) metrics.delivering(event);
     var frame = ChangeFrame.of(event);
     for (var watch : List.copyOf(watches)) watch.offer(event, frame);
   }

@@ -9,6 +9,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
@@ -23,11 +24,15 @@ final class ChannelFeeds {
   private final Map<ClientSession, Map<String, Watch>> bySession = new HashMap<>();
   private final PresenceReporter presence;
   private final LongAdder gapRepairs = new LongAdder();
+  /** The watches in bySession, counted as they come and go: readable from any thread (the metrics scrape). */
+  private final AtomicInteger watchCount = new AtomicInteger();
+  private final GatewayMetrics metrics;
 
-  ChannelFeeds(Vertx vertx, Context context, PresenceReporter presence) {
+  ChannelFeeds(Vertx vertx, Context context, PresenceReporter presence, GatewayMetrics metrics) {
     this.vertx = vertx;
     this.context = context;
     this.presence = presence;
+    this.metrics = metrics;
   }
 
   /** A message from the cluster's channel feed; runs on the gateway context already. */
@@ -38,7 +43,7 @@ final class ChannelFeeds {
     if (feed.isClosed()) {
       feeds.remove(event.key());
       for (var watch : feed.watches()) {
-        sessionWatches(watch.session).remove(watch.requestId);
+        if (sessionWatches(watch.session).remove(watch.requestId) != null) watchCount.decrementAndGet();
         reportPresence(watch.session);
       }
     }
@@ -51,7 +56,7 @@ final class ChannelFeeds {
   Future<Watch> watch(ClientSession session, String requestId, ChannelPath path, Long resumeRev, boolean withPresence) {
     return onContext(() -> {
       var feed = feeds.computeIfAbsent(ChannelEvent.key(path.vhost(), path.channel()), k -> {
-        var created = new ChannelFeed(vertx, path, gapRepairs);
+        var created = new ChannelFeed(vertx, path, gapRepairs, metrics);
         created.init().onFailure(e -> feeds.remove(k, created));
         return created;
       });
@@ -64,7 +69,7 @@ final class ChannelFeeds {
         long current = feed.lastRev();
         var watch = new Watch(session, requestId, feed, current, resumeRev == null ? current : resumeRev, withPresence);
         var previous = sessionWatches(session).put(requestId, watch);
-        if (previous != null) detach(previous);
+        if (previous != null) detach(previous); else watchCount.incrementAndGet();
         feed.add(watch);
         reportPresence(session);
         if (resumeRev == null || resumeRev >= current) return Future.succeededFuture(watch);
@@ -88,6 +93,7 @@ final class ChannelFeeds {
     return onContext(() -> {
       var watch = sessionWatches(session).remove(requestId);
       if (watch != null) {
+        watchCount.decrementAndGet();
         detach(watch);
         reportPresence(session);
       }
@@ -98,15 +104,16 @@ final class ChannelFeeds {
   void closeSession(ClientSession session) {
     context.runOnContext(v -> {
       var watches = bySession.remove(session);
-      if (watches != null) watches.values().forEach(this::detach);
+      if (watches != null) {
+        watchCount.addAndGet(-watches.size());
+        watches.values().forEach(this::detach);
+      }
       presence.gone(session);
     });
   }
 
-  /** Watches on this node; call on the gateway context. */
-  int watchCount() {
-    return bySession.values().stream().mapToInt(Map::size).sum();
-  }
+  /** Watches on this node; any thread. */
+  int watchCount() { return watchCount.get(); }
 
   /** History reads made to fill gaps in the revs this node received, since it started. */
   long gapRepairs() { return gapRepairs.sum(); }

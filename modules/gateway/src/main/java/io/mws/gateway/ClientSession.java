@@ -41,6 +41,7 @@ final class ClientSession {
   private final GatewaySettings settings;
   private final String connectionAuthorization;
   private final BoundedWriter writer;
+  private final GatewayMetrics metrics;
   private final AtomicInteger missedPongs = new AtomicInteger();
   private volatile long lastRequestAt = System.currentTimeMillis();
   /** Who watches through this connection (from its last successful watch); null until then. */
@@ -50,14 +51,15 @@ final class ClientSession {
   Future<?> presenceUpdates = Future.succeededFuture();
 
   ClientSession(Vertx vertx, ServerWebSocket socket, ChannelFeeds feeds, ApiForwarder forwarder,
-                GatewaySettings settings, String connectionAuthorization) {
+                GatewaySettings settings, String connectionAuthorization, GatewayMetrics metrics) {
     this.vertx = vertx;
     this.socket = socket;
     this.feeds = feeds;
     this.forwarder = forwarder;
     this.settings = settings;
     this.connectionAuthorization = connectionAuthorization;
-    this.writer = new BoundedWriter(socket, settings.writeQueueBytes());
+    this.metrics = metrics;
+    this.writer = new BoundedWriter(socket, settings.writeQueueBytes(), metrics.slowClientCloses);
   }
 
   void start(Connections connections) {
@@ -230,6 +232,7 @@ final class ClientSession {
   }
 
   private Future<Void> send(String requestId, ApiResponse response) {
+    metrics.websocketRefusals.written(response.status());
     var headers = new JsonObject();
     response.headers().forEach(headers::put);
     var message = new JsonObject().put("requestId", requestId).put("status", response.status())

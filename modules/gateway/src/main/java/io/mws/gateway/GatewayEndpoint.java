@@ -12,14 +12,16 @@ final class GatewayEndpoint implements HttpEndpoint {
   private final Connections connections;
   private final ApiForwarder forwarder;
   private final GatewaySettings settings;
+  private final GatewayMetrics metrics;
 
   GatewayEndpoint(Vertx vertx, ChannelFeeds feeds, Connections connections, ApiForwarder forwarder,
-                  GatewaySettings settings) {
+                  GatewaySettings settings, GatewayMetrics metrics) {
     this.vertx = vertx;
     this.feeds = feeds;
     this.connections = connections;
     this.forwarder = forwarder;
     this.settings = settings;
+    this.metrics = metrics;
   }
 
   @Override
@@ -32,13 +34,14 @@ final class GatewayEndpoint implements HttpEndpoint {
       return;
     }
     var authorization = token != null && !token.isEmpty() ? "Bearer " + token : request.getHeader("Authorization");
-    request.toWebSocket().onSuccess(socket -> new ClientSession(vertx, socket, feeds, forwarder, settings, authorization)
+    request.toWebSocket().onSuccess(socket -> new ClientSession(vertx, socket, feeds, forwarder, settings, authorization, metrics)
             .start(connections))
         .onFailure(e -> refuse(request, ApiError.badRequest("websocket_upgrade_failed", "The WebSocket handshake failed.")));
   }
 
-  private static void refuse(HttpServerRequest request, ApiError error) {
+  private void refuse(HttpServerRequest request, ApiError error) {
     if (!request.response().ended()) {
+      metrics.upgradeRefusals.written(error.status());
       request.response().setStatusCode(error.status()).putHeader("Content-Type", "application/json").end(error.body().encode());
     }
   }

@@ -67,6 +67,7 @@ final class Watch {
       return;
     }
     sentRev = Math.max(sentRev, event.rev());
+    if (event.kind() == ChannelEvent.Kind.EVENT) feed.metrics.eventsDelivered.increment();
     session.sendText(frame.forWatch(requestId));
   }
 }

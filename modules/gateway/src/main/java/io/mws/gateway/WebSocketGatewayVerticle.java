@@ -3,6 +3,8 @@ package io.mws.gateway;
 import io.mws.protocol.Addresses;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.HttpEndpoint;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -19,16 +21,29 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
   /** Close code for every connection when the node stops: reconnect elsewhere (API.md section 0). */
   static final short SERVICE_RESTART = 1012;
 
+  private final MeterRegistry registry;
   private volatile GatewayEndpoint endpoint;
   private Connections connections;
+
+  /** With meters of its own (deployed by class name, or alone in a test). */
+  public WebSocketGatewayVerticle() {
+    this(new SimpleMeterRegistry());
+  }
+
+  /** @param registry where it records its meters (the node's Prometheus registry) */
+  public WebSocketGatewayVerticle(MeterRegistry registry) {
+    this.registry = registry;
+  }
 
   @Override
   public Future<?> start() {
     var settings = GatewaySettings.from(config());
     var presence = new PresenceReporter(vertx, settings);
-    var feeds = new ChannelFeeds(vertx, context, presence);
     connections = new Connections();
-    endpoint = new GatewayEndpoint(vertx, feeds, connections, new ApiForwarder(vertx), settings);
+    var metrics = new GatewayMetrics(registry);
+    var feeds = new ChannelFeeds(vertx, context, presence, metrics);
+    metrics.gaugeOpen(connections::count, feeds::watchCount);
+    endpoint = new GatewayEndpoint(vertx, feeds, connections, new ApiForwarder(vertx), settings, metrics);
     vertx.setPeriodic(settings.pingIntervalMs(), id ->
         connections.heartbeat(System.currentTimeMillis(), feeds::isWatching));
     var consumer = vertx.eventBus().<JsonObject>consumer(Addresses.CHANNEL_FEED,

@@ -2,6 +2,7 @@ package io.mws.server;
 
 import io.mws.gateway.WebSocketGatewayVerticle;
 import io.mws.protocol.HttpEndpoint;
+import io.mws.protocol.RefusalMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -30,14 +31,17 @@ final class HttpFrontVerticle extends VerticleBase {
   private final HttpEndpoint gateway;
   private final BooleanSupplier ready;
   private final Supplier<String> metrics;
+  private final RefusalMetrics refusals;
   private HttpServer server;
   private volatile boolean draining;
 
-  HttpFrontVerticle(HttpEndpoint api, HttpEndpoint gateway, BooleanSupplier ready, Supplier<String> metrics) {
+  HttpFrontVerticle(HttpEndpoint api, HttpEndpoint gateway, BooleanSupplier ready, Supplier<String> metrics,
+                    RefusalMetrics refusals) {
     this.api = api;
     this.gateway = gateway;
     this.ready = ready;
     this.metrics = metrics;
+    this.refusals = refusals;
   }
 
   @Override
@@ -139,7 +143,8 @@ final class HttpFrontVerticle extends VerticleBase {
     }
   }
 
-  private static void json(HttpServerRequest request, int status, JsonObject body) {
+  private void json(HttpServerRequest request, int status, JsonObject body) {
+    refusals.written(status);
     request.response().setStatusCode(status).putHeader("Content-Type", "application/json")
         .putHeader("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC)))
         .end(body.encode());

@@ -5,6 +5,7 @@ import io.mws.auth.AuthVerticle;
 import io.mws.channels.ChannelStateVerticle;
 import io.mws.gateway.WebSocketGatewayVerticle;
 import io.mws.protocol.HttpEndpoint;
+import io.mws.protocol.RefusalMetrics;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -76,9 +77,9 @@ public final class Node {
                                      PrometheusMeterRegistry registry) {
     var roles = config.roles();
     var auth = roles.contains("auth") ? new AuthVerticle() : null;
-    var channels = roles.contains("channels") ? new ChannelStateVerticle(clusterManager.getHazelcastInstance()) : null;
-    var api = roles.contains("api") ? new HttpApiVerticle() : null;
-    var gateway = roles.contains("gateway") ? new WebSocketGatewayVerticle() : null;
+    var channels = roles.contains("channels") ? new ChannelStateVerticle(clusterManager.getHazelcastInstance(), registry) : null;
+    var api = roles.contains("api") ? new HttpApiVerticle(registry) : null;
+    var gateway = roles.contains("gateway") ? new WebSocketGatewayVerticle(registry) : null;
     var node = new Node[1];
     var deployed = new java.util.ArrayList<String>();
     return deploy(vertx, channels, config.channels(), deployed)
@@ -87,7 +88,7 @@ public final class Node {
         .compose(v -> deploy(vertx, gateway, config.gateway().copy().put("nodeId", clusterManager.getNodeId()), deployed))
         .compose(v -> {
           var front = new HttpFrontVerticle(endpoint(api), gateway == null ? null : gateway.endpoint(),
-              () -> node[0] != null && node[0].ready, registry::scrape);
+              () -> node[0] != null && node[0].ready, registry::scrape, new RefusalMetrics(registry, "http"));
           node[0] = new Node(vertx, front, clusterManager.getHazelcastInstance(), gateway);
           node[0].stopOrder.addAll(deployed);
           node[0].drainQuietMs = config.http().getLong("drainQuietMillis", 1500L);

@@ -50,6 +50,17 @@ final class ChildNode implements AutoCloseable {
     throw new AssertionError("the child node did not get ready; its log: " + Files.readString(dir.resolve("child-mws.log")));
   }
 
+  /** SIGTERM, as Kubernetes sends it: the node drains (its shutdown hook) and exits. Does not wait. */
+  void terminate() {
+    process.destroy();
+  }
+
+  /** Waits for the process to end; its exit code. */
+  int awaitExit(long seconds) throws InterruptedException {
+    if (!process.waitFor(seconds, java.util.concurrent.TimeUnit.SECONDS)) throw new AssertionError("still running after " + seconds + " s");
+    return process.exitValue();
+  }
+
   /** SIGKILL: no shutdown hook, no goodbye to the cluster. */
   void kill() throws InterruptedException {
     process.destroyForcibly();

@@ -76,7 +76,9 @@ class PresenceTest {
     assertThat(alice1.request(watch("a1", "lobby", aliceToken, false)).getInteger("status")).isEqualTo(200);
 
     presenceChange(observer, "join", "alice");
-    assertThat(observer.changesWithin(300)).as("alice's second connection is no second join").isEmpty();
+    // The observer's own join may come after alice's (its presence update is not awaited before its reply).
+    assertThat(observer.changesWithin(300)).as("alice's second connection is no second join")
+        .noneMatch(c -> "alice".equals(c.getJsonArray("change").getJsonObject(0).getJsonObject("body").getString("uid")));
 
     var subscribers = subscribers("lobby");
     assertThat(subscribers.stream().map(JsonObject.class::cast).map(s -> s.getJsonObject("attributes")).toList())

@@ -93,6 +93,17 @@ final class TestCluster implements AutoCloseable {
     return await(request.sendBuffer(Buffer.buffer(encoded)));
   }
 
+  /** Sends {@code count} copies of one request body at once (POST to node 0) and waits for every answer. */
+  void postAll(String path, String authorization, JsonObject body, int count) throws Exception {
+    var encoded = Buffer.buffer(body.encode());
+    var posts = new ArrayList<Future<?>>();
+    for (int i = 0; i < count; i++) {
+      posts.add(http.post(port(0), "127.0.0.1", path).putHeader("Authorization", authorization)
+          .putHeader("Content-Type", "application/json").sendBuffer(encoded));
+    }
+    await(Future.all(posts));
+  }
+
   /** Creates a vhost as admin and returns its (one-time) token. */
   String createVhost(String name) throws Exception {
     var body = new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("id", name));
