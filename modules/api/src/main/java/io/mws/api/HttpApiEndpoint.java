@@ -70,9 +70,10 @@ final class HttpApiEndpoint implements HttpEndpoint {
     ApiRequest request;
     try {
       request = toApiRequest(req, rawBody);
-      var match = router.resolve(request.method(), request.path());
-      checkAcceptable(req.getHeader(HttpHeaders.ACCEPT), match.route().streaming());
-      if (match.route().streaming()) {
+      // OPTIONS (CORS preflights) is answered by the router for every path it serves.
+      var match = request.method().equals("OPTIONS") ? null : router.resolve(request.method(), request.path());
+      checkAcceptable(req.getHeader(HttpHeaders.ACCEPT), match != null && match.route().streaming());
+      if (match != null && match.route().streaming()) {
         openStream(req, request, match.params().get("vhost"));
         return;
       }
@@ -94,14 +95,14 @@ final class HttpApiEndpoint implements HttpEndpoint {
       write(req, ApiResponse.error(ApiError.badRequest("invalid_filter", "Query parameter 'filter': " + e.getMessage() + ".")));
       return;
     }
-    router.authenticate(request).onComplete(ar -> {
-      try {
-        if (ar.failed()) throw ApiError.from(ar.cause());
-        Access.requireBackend(ar.result(), vhost);
-        streams.open(vhost, filter, req.response().setStatusCode(200).putHeader("Date", httpDate()));
-      } catch (ApiError e) {
-        write(req, ApiResponse.error(e));
+    router.streamCaller(request, vhost).onComplete(ar -> {
+      if (ar.failed()) {
+        write(req, Cors.expose(request, ApiResponse.error(ApiError.from(ar.cause()))));
+        return;
       }
+      var response = req.response().setStatusCode(200).putHeader("Date", httpDate());
+      Cors.expose(request, ApiResponse.of(200, null)).headers().forEach(response::putHeader);
+      streams.open(vhost, filter, response);
     });
   }
 

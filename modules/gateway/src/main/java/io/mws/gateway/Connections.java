@@ -11,10 +11,18 @@ import java.util.function.Predicate;
  */
 final class Connections {
   private final Map<String, ClientSession> byId = new ConcurrentHashMap<>();
+  private final ConnectionLimits limits;
+
+  Connections(ConnectionLimits limits) {
+    this.limits = limits;
+  }
 
   void add(ClientSession session) { byId.put(session.id, session); }
 
-  void remove(ClientSession session) { byId.remove(session.id, session); }
+  /** The connection closed: it leaves the map and gives back its place under the limits. */
+  void remove(ClientSession session) {
+    if (byId.remove(session.id, session)) limits.release(session.grant.vhost());
+  }
 
   ClientSession get(String id) { return byId.get(id); }
 
@@ -23,6 +31,13 @@ final class Connections {
   /** Characters written to sockets that their clients have not taken yet, over all connections. */
   long queuedBytes() {
     return byId.values().stream().mapToLong(ClientSession::queuedBytes).sum();
+  }
+
+  /** Closes the connections admitted for the vhost or watching its channels. */
+  void closeVhost(String vhost, short code, String reason) {
+    for (var session : byId.values()) {
+      if (vhost.equals(session.grant.vhost()) || vhost.equals(session.vhost())) session.close(code, reason);
+    }
   }
 
   /** Closes every connection; completes when all close handshakes are done. */

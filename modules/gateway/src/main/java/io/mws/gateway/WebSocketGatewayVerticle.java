@@ -5,6 +5,8 @@ import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.HttpEndpoint;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.mws.protocol.NodeLimits;
+import io.mws.protocol.VhostSettingsCache;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -15,7 +17,8 @@ import io.vertx.core.json.JsonObject;
  * Client connections: WebSocket upgrades (through {@link #endpoint()}), OADA requests and WATCH
  * delivery. One clustered consumer per node receives every channel event once and routes it to the
  * local watchers through {@link ChannelFeeds}; nothing is registered per channel or per connection.
- * One per-node timer pings every connection. Config: the {@code gateway} section ({@link GatewaySettings}).
+ * One per-node timer pings every connection. Config: the {@code gateway} section ({@link GatewaySettings})
+ * and {@code limits} ({@link ConnectionLimits}).
  */
 public final class WebSocketGatewayVerticle extends VerticleBase {
   /** Close code for every connection when the node stops: reconnect elsewhere (API.md section 0). */
@@ -39,11 +42,12 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
   public Future<?> start() {
     var settings = GatewaySettings.from(config());
     var presence = new PresenceReporter(vertx, settings);
-    connections = new Connections();
     var metrics = new GatewayMetrics(registry);
     var feeds = new ChannelFeeds(vertx, context, presence, metrics);
+    var limits = new ConnectionLimits(NodeLimits.from(config().getJsonObject("limits")), new VhostSettingsCache(vertx));
+    connections = new Connections(limits);
     metrics.gaugeOpen(connections::count, feeds::watchCount);
-    endpoint = new GatewayEndpoint(vertx, feeds, connections, new ApiForwarder(vertx), settings, metrics);
+    endpoint = new GatewayEndpoint(vertx, feeds, connections, new ApiForwarder(vertx), settings, limits, metrics);
     vertx.setPeriodic(settings.pingIntervalMs(), id ->
         connections.heartbeat(System.currentTimeMillis(), feeds::isWatching));
     var consumer = vertx.eventBus().<JsonObject>consumer(Addresses.CHANNEL_FEED,
@@ -56,8 +60,12 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
       var session = connections.get(message.body().getString("connection"));
       if (session != null) session.close(ClientSession.DISCONNECTED, "disconnected by the backend");
     });
+    // A rotated (or revoked) vhost token voids the access tokens issued under it: the connections that
+    // hold or watch that vhost's channels are closed, and reconnect with fresh tokens (resuming by rev).
+    var revoked = vertx.eventBus().<JsonObject>consumer(Addresses.VHOST_TOKEN_CHANGED, message ->
+        connections.closeVhost(message.body().getString("vhost"), ClientSession.CREDENTIALS_REVOKED, "vhost token rotated"));
     presence.startLeasing();
-    return Future.all(consumer.completion(), stats.completion(), disconnect.completion());
+    return Future.all(consumer.completion(), stats.completion(), disconnect.completion(), revoked.completion());
   }
 
   /**
