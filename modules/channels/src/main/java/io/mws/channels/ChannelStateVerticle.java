@@ -44,6 +44,9 @@ public final class ChannelStateVerticle extends VerticleBase {
     serve(consumers, EVENT_HISTORY, this::history);
     serve(consumers, TRIGGER, this::trigger);
     servePresence(consumers);
+    var nodes = new NodeRegistry(vertx, hazelcast);
+    serve(consumers, NODE_REPORT, body -> nodes.report(body).map(v -> new JsonObject()));
+    serve(consumers, NODE_LIST, body -> nodes.list(body.getString("node")).map(list -> new JsonObject().put("items", new JsonArray(list))));
     return Future.all(consumers);
   }
 

@@ -66,4 +66,10 @@ public final class Addresses {
    * deletion (record absent): whatever caches vhost settings drops or replaces its copy.
    */
   public static final String VHOST_CHANGED = "mws.feed.vhosts.changed";
+
+  // Cluster nodes (ChannelStateVerticle): every node reports itself; the API lists them (/v1/nodes).
+  /** {node, member, roles[], started, version, httpPort, connections, watches, ttlMs}: a node's periodic report. */
+  public static final String NODE_REPORT = "mws.channels.node.report";
+  /** {node?} -> {items: [reports of current cluster members, each with "address" and "reported"]}. */
+  public static final String NODE_LIST = "mws.channels.node.list";
 }
