@@ -85,24 +85,47 @@ final class HttpApiEndpoint implements HttpEndpoint {
         : ApiResponse.error(ApiError.from(ar.cause()))));
   }
 
+  /** ?filter=, ?group=, and Last-Event-ID (header, or ?lastEventId=); see {@link BackendEventStreams}. */
   private void openStream(HttpServerRequest req, ApiRequest request, String vhost) {
     ChannelPattern filter;
+    var rawGroup = request.param("group");
+    String group = rawGroup == null || rawGroup.isEmpty() ? null : rawGroup;
+    Long lastEventId;
     try {
       var source = request.param("filter");
       filter = source == null || source.isEmpty() ? null : ChannelPattern.compile(source);
+      if (group != null && !io.mws.protocol.Names.isValid(group)) {
+        throw ApiError.badRequest("invalid_group", "Query parameter 'group' " + io.mws.protocol.Names.RULE + ".");
+      }
+      lastEventId = lastEventId(request);
     } catch (IllegalArgumentException e) {
       write(req, ApiResponse.error(ApiError.badRequest("invalid_filter", "Query parameter 'filter': " + e.getMessage() + ".")));
+      return;
+    } catch (ApiError e) {
+      write(req, ApiResponse.error(e));
       return;
     }
     router.authenticate(request).onComplete(ar -> {
       try {
         if (ar.failed()) throw ApiError.from(ar.cause());
         Access.requireBackend(ar.result(), vhost);
-        streams.open(vhost, filter, req.response().setStatusCode(200).putHeader("Date", httpDate()));
+        streams.open(vhost, filter, group, lastEventId, req.response().setStatusCode(200).putHeader("Date", httpDate()));
       } catch (ApiError e) {
         write(req, ApiResponse.error(e));
       }
     });
+  }
+
+  private static Long lastEventId(ApiRequest request) {
+    var raw = request.header("last-event-id") != null ? request.header("last-event-id") : request.param("lastEventId");
+    if (raw == null || raw.isBlank()) return null;
+    try {
+      long id = Long.parseLong(raw.strip());
+      if (id >= 0) return id;
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw ApiError.badRequest("invalid_last_event_id", "Last-Event-ID must be an id this stream sent (a whole number >= 0).");
   }
 
   private static ApiRequest toApiRequest(HttpServerRequest req, Buffer rawBody) {
