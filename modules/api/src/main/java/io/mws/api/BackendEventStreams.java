@@ -1,6 +1,9 @@
 package io.mws.api;
 
 import io.mws.protocol.Addresses;
+import io.mws.protocol.ApiError;
+import io.mws.protocol.ApiRequest;
+import io.mws.protocol.Names;
 import io.mws.protocol.ChannelPattern;
 import io.mws.protocol.Delivery;
 import io.vertx.core.Future;
@@ -28,6 +31,38 @@ final class BackendEventStreams {
   static final int BATCH = 100;
   /** Small claims, so a group's streams share a burst rather than one taking it all. */
   static final int GROUP_BATCH = 10;
+
+  /** A stream's query: ?filter= (RE2J), ?group=, and Last-Event-ID (header, or ?lastEventId=). */
+  record Options(ChannelPattern filter, String group, Long lastEventId) {
+    /** 400 for a bad filter, group name or id. */
+    static Options of(ApiRequest request) {
+      ChannelPattern filter;
+      try {
+        var source = request.param("filter");
+        filter = source == null || source.isEmpty() ? null : ChannelPattern.compile(source);
+      } catch (IllegalArgumentException e) {
+        throw ApiError.badRequest("invalid_filter", "Query parameter 'filter': " + e.getMessage() + ".");
+      }
+      var group = request.param("group");
+      if (group != null && !group.isEmpty() && !Names.isValid(group)) {
+        throw ApiError.badRequest("invalid_group", "Query parameter 'group' " + Names.RULE + ".");
+      }
+      return new Options(filter, group == null || group.isEmpty() ? null : group, lastEventId(request));
+    }
+
+    private static Long lastEventId(ApiRequest request) {
+      var header = request.header("last-event-id");
+      var raw = header != null ? header : request.param("lastEventId");
+      if (raw == null || raw.isBlank()) return null;
+      try {
+        long id = Long.parseLong(raw.strip());
+        if (id >= 0) return id;
+      } catch (NumberFormatException e) {
+        // answered below
+      }
+      throw ApiError.badRequest("invalid_last_event_id", "Last-Event-ID must be an id this stream sent (a whole number >= 0).");
+    }
+  }
 
   private final class Stream {
     final String vhost;
@@ -61,10 +96,12 @@ final class BackendEventStreams {
    * Opens a stream. {@code lastEventId}: resume after it (null: start at the present). A grouped
    * stream goes on from its group's cursor; it ignores {@code lastEventId}.
    */
-  void open(String vhost, ChannelPattern filter, String group, Long lastEventId, HttpServerResponse response) {
+  void open(String vhost, Options options, HttpServerResponse response) {
+    var group = options.group();
+    var lastEventId = options.lastEventId();
     response.setChunked(true).putHeader("Content-Type", "text/event-stream; charset=utf-8")
         .putHeader("Cache-Control", "no-cache").putHeader("X-Accel-Buffering", "no");
-    var stream = new Stream(vhost, filter, group, response);
+    var stream = new Stream(vhost, options.filter(), group, response);
     byVhost.computeIfAbsent(vhost, v -> new CopyOnWriteArraySet<>()).add(stream);
     response.closeHandler(v -> byVhost.getOrDefault(vhost, Set.of()).remove(stream));
     response.write(": stream open\n\n");

@@ -3,7 +3,6 @@ package io.mws.api;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
-import io.mws.protocol.ChannelPattern;
 import io.mws.protocol.HttpEndpoint;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -23,8 +22,7 @@ import java.util.TreeMap;
 /**
  * The REST API over plain HTTP: turns an HTTP request into an {@link ApiRequest} (bounded body, JSON
  * or XML), lets the {@link ApiRouter} answer it, and writes the {@link ApiResponse} in the negotiated
- * {@link Representation}. SSE routes are
- * served here, since they hold the connection open.
+ * {@link Representation}. SSE routes are served here, since they hold the connection open.
  */
 final class HttpApiEndpoint implements HttpEndpoint {
   static final String JSON_API = "application/vnd.api+json";
@@ -85,22 +83,10 @@ final class HttpApiEndpoint implements HttpEndpoint {
         : ApiResponse.error(ApiError.from(ar.cause()))));
   }
 
-  /** ?filter=, ?group=, and Last-Event-ID (header, or ?lastEventId=); see {@link BackendEventStreams}. */
   private void openStream(HttpServerRequest req, ApiRequest request, String vhost) {
-    ChannelPattern filter;
-    var rawGroup = request.param("group");
-    String group = rawGroup == null || rawGroup.isEmpty() ? null : rawGroup;
-    Long lastEventId;
+    BackendEventStreams.Options options;
     try {
-      var source = request.param("filter");
-      filter = source == null || source.isEmpty() ? null : ChannelPattern.compile(source);
-      if (group != null && !io.mws.protocol.Names.isValid(group)) {
-        throw ApiError.badRequest("invalid_group", "Query parameter 'group' " + io.mws.protocol.Names.RULE + ".");
-      }
-      lastEventId = lastEventId(request);
-    } catch (IllegalArgumentException e) {
-      write(req, ApiResponse.error(ApiError.badRequest("invalid_filter", "Query parameter 'filter': " + e.getMessage() + ".")));
-      return;
+      options = BackendEventStreams.Options.of(request);
     } catch (ApiError e) {
       write(req, ApiResponse.error(e));
       return;
@@ -109,23 +95,11 @@ final class HttpApiEndpoint implements HttpEndpoint {
       try {
         if (ar.failed()) throw ApiError.from(ar.cause());
         Access.requireBackend(ar.result(), vhost);
-        streams.open(vhost, filter, group, lastEventId, req.response().setStatusCode(200).putHeader("Date", httpDate()));
+        streams.open(vhost, options, req.response().setStatusCode(200).putHeader("Date", httpDate()));
       } catch (ApiError e) {
         write(req, ApiResponse.error(e));
       }
     });
-  }
-
-  private static Long lastEventId(ApiRequest request) {
-    var raw = request.header("last-event-id") != null ? request.header("last-event-id") : request.param("lastEventId");
-    if (raw == null || raw.isBlank()) return null;
-    try {
-      long id = Long.parseLong(raw.strip());
-      if (id >= 0) return id;
-    } catch (NumberFormatException e) {
-      // answered below
-    }
-    throw ApiError.badRequest("invalid_last_event_id", "Last-Event-ID must be an id this stream sent (a whole number >= 0).");
   }
 
   private static ApiRequest toApiRequest(HttpServerRequest req, Buffer rawBody) {

@@ -74,6 +74,16 @@ class BackendStreamsTest {
   }
 
   @Test
+  void aBadGroupOrLastEventIdIs400() throws Exception {
+    var backend = "Bearer " + cluster.createVhost("refused");
+    for (var query : new String[] {"?group=a%20b", "?lastEventId=-1", "?lastEventId=x"}) {
+      var response = cluster.send(0, GET, "/v1/vhosts/refused/events" + query, backend, null);
+      assertThat(response.statusCode()).as(query).isEqualTo(400);
+      assertThat(response.bodyAsJsonObject().getJsonObject("error").getString("reason")).startsWith("invalid_");
+    }
+  }
+
+  @Test
   void streamsOfAGroupOnTwoNodesShareEachEventExactlyOnceWhileAnUngroupedStreamGetsAll() throws Exception {
     var backend = "Bearer " + cluster.createVhost("grouped");
     try (var a = SseStream.open(cluster, 0, "/v1/vhosts/grouped/events?group=workers", backend, null);
