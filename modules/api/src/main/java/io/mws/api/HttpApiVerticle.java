@@ -59,7 +59,7 @@ public final class HttpApiVerticle extends VerticleBase {
       }
       router.handle(request).onSuccess(response -> message.reply(response.toJson()));
     });
-    var backendFeed = vertx.eventBus().<JsonObject>consumer(Addresses.BACKEND_FEED, message -> streams.deliver(message.body()));
+    var backendFeed = vertx.eventBus().<JsonObject>consumer(Addresses.BACKEND_FEED, message -> streams.wake(message.body()));
     return Future.all(forwarded.completion(), backendFeed.completion());
   }
 
@@ -72,6 +72,7 @@ public final class HttpApiVerticle extends VerticleBase {
     routes.addAll(TokenResources.routes());
     routes.addAll(UserResources.routes());
     routes.addAll(PresenceResources.routes());
+    routes.addAll(NodeResources.routes());
     routes.add(Route.stream("/v1/vhosts/{vhost}/events"));
     routes.add(Route.stream("/{vhost}/events"));
     return List.copyOf(routes);

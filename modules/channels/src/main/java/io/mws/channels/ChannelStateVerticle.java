@@ -17,13 +17,15 @@ import java.util.ArrayList;
 /**
  * Owns vhosts, channels, revisions and history, and fans every fired event out to the cluster: one
  * publish on {@code CHANNEL_FEED} per event, which each gateway node routes to its local watchers.
- * Client-originated events and triggers also go to {@code BACKEND_FEED} for the backends' SSE streams.
+ * Client-originated events and triggers also go to the vhost's {@link BackendBacklog}, which the
+ * backends' SSE streams read; {@code BACKEND_FEED} tells the API nodes there is something new.
  */
 public final class ChannelStateVerticle extends VerticleBase {
   private final HazelcastInstance hazelcast;
   private final ChannelMetrics metrics;
   private ChannelStore store;
   private PresenceRegistry presence;
+  private BackendBacklog backlog;
 
   /** @param registry where it records its meters (the node's Prometheus registry) */
   public ChannelStateVerticle(HazelcastInstance hazelcast, MeterRegistry registry) {
@@ -34,11 +36,13 @@ public final class ChannelStateVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     store = new HazelcastChannelStore(vertx, hazelcast);
+    backlog = new BackendBacklog(vertx, hazelcast);
     var consumers = new ArrayList<Future<Void>>();
     serve(consumers, VHOST_CREATE, this::createVhost);
     serve(consumers, VHOST_GET, body -> vhost(body.getString("vhost")));
     serve(consumers, VHOST_LIST, body -> store.listVhosts().map(list -> new JsonObject().put("items", new JsonArray(list))));
     serve(consumers, VHOST_DELETE, this::deleteVhost);
+    serve(consumers, VHOST_UPDATE, this::updateVhost);
     serve(consumers, CHANNEL_OPEN, this::openChannel);
     serve(consumers, CHANNEL_GET, body -> channel(body.getString("vhost"), body.getString("channel")).map(ChannelStateVerticle::toJson));
     serve(consumers, CHANNEL_LIST, this::listChannels);
@@ -46,7 +50,12 @@ public final class ChannelStateVerticle extends VerticleBase {
     serve(consumers, EVENT_PUBLISH, this::publish);
     serve(consumers, EVENT_HISTORY, this::history);
     serve(consumers, TRIGGER, this::trigger);
+    serve(consumers, BACKEND_READ, body -> backlog.read(body.getString("vhost"), body.getLong("after", -1L), body.getInteger("limit", 100)));
+    serve(consumers, BACKEND_CLAIM, body -> backlog.claim(body.getString("vhost"), body.getString("group"), body.getInteger("limit", 10)));
     servePresence(consumers);
+    var nodes = new NodeRegistry(vertx, hazelcast);
+    serve(consumers, NODE_REPORT, body -> nodes.report(body).map(v -> new JsonObject()));
+    serve(consumers, NODE_LIST, body -> nodes.list(body.getString("node")).map(list -> new JsonObject().put("items", new JsonArray(list))));
     return Future.all(consumers);
   }
 
@@ -94,7 +103,20 @@ public final class ChannelStateVerticle extends VerticleBase {
         .compose(record -> store.listChannels(name))
         .compose(list -> Future.all(list.stream().map(c -> closeChannel(name, c.name())).toList()))
         .compose(closed -> store.deleteVhost(name))
-        .map(deleted -> new JsonObject().put("name", name));
+        .compose(deleted -> backlog.destroy(name))
+        .map(deleted -> {
+          vertx.eventBus().publish(VHOST_CHANGED, new JsonObject().put("vhost", name));
+          return new JsonObject().put("name", name);
+        });
+  }
+
+  private Future<JsonObject> updateVhost(JsonObject body) {
+    var name = body.getString("vhost");
+    return store.updateVhost(name, body.getJsonObject("settings", new JsonObject())).map(record -> {
+      if (record == null) throw vhostNotFound(name);
+      vertx.eventBus().publish(VHOST_CHANGED, new JsonObject().put("vhost", name).put("record", record));
+      return record;
+    });
   }
 
   private Future<JsonObject> openChannel(JsonObject body) {
@@ -136,13 +158,12 @@ public final class ChannelStateVerticle extends VerticleBase {
     var vhost = body.getString("vhost");
     var channel = body.getString("channel");
     var uid = body.getString("uid");
-    return store.append(vhost, channel, body.getString("event"), body.getValue("data"), uid).map(event -> {
+    return store.append(vhost, channel, body.getString("event"), body.getValue("data"), uid).compose(event -> {
       if (event == null) throw channelNotFound(vhost, channel);
       metrics.eventsFired.increment();
       var json = event.toJson();
       vertx.eventBus().publish(CHANNEL_FEED, json);
-      if (body.getBoolean("fromClient", false)) vertx.eventBus().publish(BACKEND_FEED, json);
-      return json;
+      return body.getBoolean("fromClient", false) ? toBackends(json).map(json) : Future.succeededFuture(json);
     });
   }
 
@@ -168,12 +189,15 @@ public final class ChannelStateVerticle extends VerticleBase {
 
   private Future<JsonObject> trigger(JsonObject body) {
     var vhost = body.getString("vhost");
-    return vhost(vhost).map(v -> {
-      var trigger = new JsonObject().put("kind", "TRIGGER").put("vhost", vhost).put("event", body.getString("event"))
-          .put("data", body.getValue("data")).put("uid", body.getString("uid")).put("ts", System.currentTimeMillis());
-      vertx.eventBus().publish(BACKEND_FEED, trigger);
-      return trigger;
-    });
+    return vhost(vhost).compose(v -> toBackends(new JsonObject().put("kind", "TRIGGER").put("vhost", vhost)
+        .put("event", body.getString("event")).put("data", body.getValue("data")).put("uid", body.getString("uid"))
+        .put("ts", System.currentTimeMillis())));
+  }
+
+  /** Into the vhost's backend backlog (which gives it its SSE id), then a wake-up for every API node's streams. */
+  private Future<JsonObject> toBackends(JsonObject message) {
+    return backlog.append(message.getString("vhost"), message).onSuccess(stored ->
+        vertx.eventBus().publish(BACKEND_FEED, new JsonObject().put("vhost", stored.getString("vhost")).put("id", stored.getLong("id"))));
   }
 
   /** A write refused by split-brain protection: this node is on the minority side of a partition. */

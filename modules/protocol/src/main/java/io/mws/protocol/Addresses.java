@@ -55,6 +55,30 @@ public final class Addresses {
   public static final String CHANNEL_FEED = "mws.feed.channels";
   /** {connection}: the gateway holding that connection closes it (DELETE of a connection). */
   public static final String CONNECTION_DISCONNECT = "mws.feed.connections.disconnect";
-  /** Client triggers and client-published events, consumed by every API node for SSE streams. */
+  /**
+   * {vhost, id}: a client trigger or client-published event entered the vhost's backend backlog with
+   * that SSE id; every API node's streams of the vhost read it (BACKEND_READ / BACKEND_CLAIM).
+   */
   public static final String BACKEND_FEED = "mws.feed.backend";
+
+  // Vhost settings (ChannelStateVerticle).
+  /** {vhost, settings} -> the vhost record with its settings replaced and a new "updated" time; 404 if unknown. */
+  public static final String VHOST_UPDATE = "mws.channels.vhost.update";
+  /**
+   * Broadcast {vhost, record} after a vhost's settings change (record: the new vhost record) or its
+   * deletion (record absent): whatever caches vhost settings drops or replaces its copy.
+   */
+  public static final String VHOST_CHANGED = "mws.feed.vhosts.changed";
+
+  // Cluster nodes (ChannelStateVerticle): every node reports itself; the API lists them (/v1/nodes).
+  /** {node, member, roles[], started, version, httpPort, connections, watches, ttlMs}: a node's periodic report. */
+  public static final String NODE_REPORT = "mws.channels.node.report";
+  /** {node?} -> {items: [reports of current cluster members, each with "address" and "reported"]}. */
+  public static final String NODE_LIST = "mws.channels.node.list";
+
+  // Backend SSE backlog (ChannelStateVerticle): per vhost, ids increasing by 1.
+  /** {vhost, after, limit} -> {items: [messages with "id" > after], last, oldest, reset?}; after < 0: just last and oldest. */
+  public static final String BACKEND_READ = "mws.channels.backend.read";
+  /** {vhost, group, limit} -> as BACKEND_READ, the next messages of the group's shared cursor, claimed for the caller alone. */
+  public static final String BACKEND_CLAIM = "mws.channels.backend.claim";
 }

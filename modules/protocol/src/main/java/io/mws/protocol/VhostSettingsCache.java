@@ -8,7 +8,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Vhosts' settings as this node last read them from the channel state verticle ({@link Addresses#VHOST_GET}),
  * kept for {@link #TTL_MS}: limits and allowed origins are checked per connection and per request
- * without a cluster round trip each time, and a changed setting reaches every node within the TTL.
+ * without a cluster round trip each time. A change ({@link Addresses#VHOST_CHANGED}) replaces the copy at
+ * once; the TTL bounds a copy's age when that broadcast was missed.
  * A vhost that does not exist reads as empty settings (the node defaults); a failed read is not kept.
  */
 public final class VhostSettingsCache {
@@ -23,6 +24,20 @@ public final class VhostSettingsCache {
 
   public VhostSettingsCache(Vertx vertx) {
     this.vertx = vertx;
+    // An update or deletion anywhere in the cluster replaces or drops this node's copy at once; the
+    // TTL only bounds how stale a copy gets when that broadcast is missed.
+    vertx.eventBus().<JsonObject>consumer(Addresses.VHOST_CHANGED, message -> changed(message.body()));
+  }
+
+  private void changed(JsonObject change) {
+    var vhost = change.getString("vhost");
+    var record = change.getJsonObject("record");
+    if (record == null) {
+      entries.remove(vhost);
+    } else {
+      var settings = record.getJsonObject("settings", new JsonObject());
+      entries.put(vhost, new Entry(Future.succeededFuture(settings), System.currentTimeMillis()));
+    }
   }
 
   /** The vhost's settings; completes at once when they were read within the TTL. Never fails. */

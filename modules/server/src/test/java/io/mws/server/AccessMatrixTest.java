@@ -50,6 +50,7 @@ class AccessMatrixTest {
   static final Map<Role, String> credentials = new LinkedHashMap<>();
   static String backendToken;
   static String connection;
+  static String nodeId;
   static final List<WatchClient> watchers = new ArrayList<>();
   static final AtomicInteger fresh = new AtomicInteger();
 
@@ -71,6 +72,18 @@ class AccessMatrixTest {
     credentials.put(Role.BACKEND, "Bearer " + backendToken);
     credentials.put(Role.ADMIN, cluster.adminAuth());
     connection = watchingConnection();
+    nodeId = reportedNode();
+  }
+
+  /** The id of the node as /v1/nodes lists it, once it has reported itself. */
+  static String reportedNode() throws Exception {
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (System.currentTimeMillis() < deadline) {
+      var nodes = cluster.send(0, HttpMethod.GET, "/v1/nodes", cluster.adminAuth(), null).bodyAsJsonObject().getJsonArray("data");
+      if (!nodes.isEmpty()) return nodes.getJsonObject(0).getString("id");
+      Thread.sleep(50);
+    }
+    throw new AssertionError("the node did not appear in /v1/nodes");
   }
 
   @AfterAll
@@ -88,6 +101,11 @@ class AccessMatrixTest {
     rows.add(new Row("POST", "/v1/vhosts", "401 401 403 403 403 403 201", r -> "/v1/vhosts",
         r -> new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("id", "v" + fresh.incrementAndGet())), false));
     row(rows, "GET", "/v1/vhosts/{vhost}", "401 401 404 403 404 200 200");
+    // Settings as they are (the defaults): the writes succeed without changing what later rows see.
+    rows.add(new Row("PUT", "/v1/vhosts/{vhost}", "401 401 404 403 404 403 200", r -> "/v1/vhosts/moon",
+        r -> new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("id", VHOST).put("attributes", new JsonObject())), false));
+    rows.add(new Row("PATCH", "/v1/vhosts/{vhost}", "401 401 404 403 404 403 200", r -> "/v1/vhosts/moon",
+        r -> new JsonObject().put("data", new JsonObject().put("attributes", new JsonObject().put("historySize", null))), false));
     rows.add(new Row("DELETE", "/v1/vhosts/{vhost}", "401 401 404 403 404 403 204", AccessMatrixTest::vhostForAdmin, r -> null, false));
     row(rows, "GET", "/v1/vhosts/{vhost}/token", "401 401 404 403 404 200 200", "?uid=u");
     row(rows, "GET", "/{vhost}/token", "401 401 404 403 404 200 200", "?uid=u");
@@ -112,6 +130,10 @@ class AccessMatrixTest {
     rows.add(new Row("POST", "/v1/vhosts/{vhost}/triggers", "401 401 404 202 404 202 202",
         r -> "/v1/vhosts/moon/triggers", r -> trigger(), false));
     row(rows, "GET", "/v1/vhosts/{vhost}/channels/{channel}/subscribers", "401 401 404 403 404 200 200");
+    rows.add(new Row("GET", "/v1/vhosts/{vhost}/channels/{channel}/subscribers/{uid}", "401 401 404 403 404 200 200",
+        r -> "/v1/vhosts/moon/channels/c/subscribers/u", r -> null, false)); // u: the watching connection's uid
+    rows.add(new Row("GET", "/v1/nodes", "401 401 403 403 403 403 200", r -> "/v1/nodes", r -> null, false));
+    rows.add(new Row("GET", "/v1/nodes/{node}", "401 401 403 403 403 403 200", r -> "/v1/nodes/" + nodeId, r -> null, false));
     row(rows, "GET", "/v1/vhosts/{vhost}/connections", "401 401 404 403 404 200 200");
     row(rows, "GET", "/v1/vhosts/{vhost}/connections/{connection}", "401 401 404 403 404 200 200");
     rows.add(new Row("DELETE", "/v1/vhosts/{vhost}/connections/{connection}", "401 401 404 403 404 204 204",

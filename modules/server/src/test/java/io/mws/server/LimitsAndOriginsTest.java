@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.mws.protocol.VhostSettingsCache;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -182,6 +183,28 @@ class LimitsAndOriginsTest {
         .putHeader("Origin", EVIL).putHeader("Authorization", cluster.adminAuth()).send());
     assertThat(admin.statusCode()).isEqualTo(200);
     assertThat(admin.getHeader("Access-Control-Allow-Origin")).isEqualTo(EVIL);
+  }
+
+  @Test
+  void aChangedAllowedOriginsAppliesAtOnceNotAfterTheSettingsCacheExpires() throws Exception {
+    var token = cluster.createVhost("tide", new JsonObject().put("allowedOrigins", new JsonArray().add(GOOD)));
+    assertThat(getWithOrigin("/v1/vhosts/tide", token, EVIL)).as("before the change (and now cached)").isEqualTo(403);
+    var patch = new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("id", "tide")
+        .put("attributes", new JsonObject().put("allowedOrigins", new JsonArray().add(GOOD).add(EVIL))));
+    var patched = TestCluster.await(cluster.http.patch(cluster.port(0), "127.0.0.1", "/v1/vhosts/tide")
+        .putHeader("Authorization", cluster.adminAuth()).putHeader("Content-Type", "application/merge-patch+json")
+        .sendBuffer(patch.toBuffer()));
+    assertThat(patched.statusCode()).isEqualTo(200);
+    // The settings cache keeps a copy for VhostSettingsCache.TTL_MS (5 s); the change broadcast replaces it.
+    long deadline = System.currentTimeMillis() + VhostSettingsCache.TTL_MS / 2;
+    int status;
+    while ((status = getWithOrigin("/v1/vhosts/tide", token, EVIL)) != 200 && System.currentTimeMillis() < deadline) Thread.sleep(50);
+    assertThat(status).as("the new origin, well before the cached copy would expire").isEqualTo(200);
+  }
+
+  private static int getWithOrigin(String path, String token, String origin) throws Exception {
+    return TestCluster.await(cluster.http.get(cluster.port(0), "127.0.0.1", path)
+        .putHeader("Origin", origin).putHeader("Authorization", "Bearer " + token).send()).statusCode();
   }
 
   @Test
