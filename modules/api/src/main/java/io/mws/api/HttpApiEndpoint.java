@@ -27,7 +27,8 @@ import java.util.TreeMap;
  */
 final class HttpApiEndpoint implements HttpEndpoint {
   static final String JSON_API = "application/vnd.api+json";
-  static final java.util.Set<String> JSON_BODIES = java.util.Set.of("application/json", JSON_API, UserResources.MERGE_PATCH);
+  static final java.util.Set<String> JSON_BODIES = java.util.Set.of("application/json", JSON_API,
+      ResourcePatch.MERGE_PATCH, ResourcePatch.JSON_PATCH);
 
   private final ApiRouter router;
   private final BackendEventStreams streams;

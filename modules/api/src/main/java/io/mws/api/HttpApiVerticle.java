@@ -33,6 +33,7 @@ public final class HttpApiVerticle extends VerticleBase {
     routes.addAll(TokenResources.routes());
     routes.addAll(UserResources.routes());
     routes.addAll(PresenceResources.routes());
+    routes.addAll(NodeResources.routes());
     routes.add(Route.stream("/v1/vhosts/{vhost}/events"));
     routes.add(Route.stream("/{vhost}/events"));
     var router = new ApiRouter(vertx, List.copyOf(routes));

@@ -28,7 +28,7 @@ import java.util.StringJoiner;
  * or an event's own timestamp): a channel's rev changes without such a time, so it has an ETag only.
  */
 final class HttpConventions {
-  static final String ACCEPT_PATCH = UserResources.MERGE_PATCH;
+  static final String ACCEPT_PATCH = ResourcePatch.ACCEPTED;
   private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
 
   private HttpConventions() {}

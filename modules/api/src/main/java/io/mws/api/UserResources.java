@@ -11,13 +11,15 @@ import java.util.List;
 
 /**
  * {@code /v1/users[/{name}]}: admin users (admin only). Passwords are write-only: set on create and
- * changed with PATCH ({@code {"data":{"attributes":{"password":"..."}}}}, JSON:API or merge patch);
+ * changed with PATCH (merge patch {@code {"data":{"attributes":{"password":"..."}}}} or JSON Patch
+ * {@code [{"op":"add","path":"/data/attributes/password","value":"..."}]}, see {@link ResourcePatch});
  * they are stored as PBKDF2 hashes by the auth verticle and never returned.
  */
 final class UserResources {
   private UserResources() {}
 
-  static final String MERGE_PATCH = "application/merge-patch+json";
+  /** Attributes the server writes; sent back as read (a patched document keeps them), they are ignored. */
+  private static final java.util.Set<String> READ_ONLY = java.util.Set.of("name", "created", "updated");
 
   static List<Route> routes() {
     return List.of(
@@ -55,17 +57,14 @@ final class UserResources {
         .map(user -> ApiResponse.of(200, JsonApi.document(resource(user))));
   }
 
+  /** A merge patch or JSON Patch of the user as read; only the (write-only) password can change. */
   private static Future<ApiResponse> patch(ApiCall call) {
     Access.requireAdmin(call.principal);
-    var body = Bodies.object(call.request);
-    if (!(body.getValue("data") instanceof JsonObject data)) {
-      throw ApiError.invalid("required", "data", "Send {\"data\":{\"attributes\":{\"password\":\"...\"}}}.");
-    }
-    if (data.containsKey("type") && !"users".equals(data.getValue("type"))) {
-      throw ApiError.invalid("wrong_type", "data.type", "data.type must be 'users'.");
-    }
-    return call.ask(USER_UPDATE, new JsonObject().put("name", call.param("user")).put("password", password(data)))
-        .map(user -> ApiResponse.of(200, JsonApi.document(resource(user))));
+    var name = call.param("user");
+    return call.ask(USER_GET, new JsonObject().put("name", name)).compose(current -> {
+      var data = ResourcePatch.apply(call.request, JsonApi.document(resource(current)));
+      return call.ask(USER_UPDATE, new JsonObject().put("name", name).put("password", password(data)));
+    }).map(user -> ApiResponse.of(200, JsonApi.document(resource(user))));
   }
 
   private static Future<ApiResponse> delete(ApiCall call) {
@@ -76,7 +75,7 @@ final class UserResources {
   private static String password(JsonObject data) {
     var attributes = data.getValue("attributes") instanceof JsonObject a ? a : new JsonObject();
     for (var key : attributes.fieldNames()) {
-      if (!key.equals("password")) {
+      if (!key.equals("password") && !READ_ONLY.contains(key)) {
         throw ApiError.invalid("read_only", "data.attributes." + key, "Only the password of a user can be set.");
       }
     }

@@ -11,7 +11,12 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 
-/** {@code /v1/vhosts} and {@code /v1/vhosts/{vhost}}: admin creates, lists and deletes; backends read their own. */
+/**
+ * {@code /v1/vhosts} and {@code /v1/vhosts/{vhost}}: an admin creates, lists, replaces (PUT), patches
+ * and deletes; backends read their own. PUT replaces every setting (an absent one returns to the node
+ * default); PATCH changes the settings as read (see {@link ResourcePatch}). Either way the result is
+ * validated as a whole (422 per property) before it is stored.
+ */
 final class VhostResources {
   private VhostResources() {}
 
@@ -20,6 +25,8 @@ final class VhostResources {
         Route.of("GET", "/v1/vhosts", VhostResources::list),
         Route.of("POST", "/v1/vhosts", VhostResources::create),
         Route.of("GET", "/v1/vhosts/{vhost}", VhostResources::get),
+        Route.of("PUT", "/v1/vhosts/{vhost}", VhostResources::put),
+        Route.of("PATCH", "/v1/vhosts/{vhost}", VhostResources::patch),
         Route.of("DELETE", "/v1/vhosts/{vhost}", VhostResources::delete));
   }
 
@@ -60,9 +67,38 @@ final class VhostResources {
         .map(record -> ApiResponse.of(200, JsonApi.document(resource(record))));
   }
 
-  private static Future<ApiResponse> delete(ApiCall call) {
+  /** PUT: {"data":{"type":"vhosts","id":"<name, optional>","attributes":{...settings}}}. */
+  private static Future<ApiResponse> put(ApiCall call) {
+    requireAdmin(call);
+    var data = Bodies.resource(call.request, "vhosts");
+    if (data.containsKey("id") && !call.vhost().equals(data.getValue("id"))) {
+      throw ApiError.invalid("read_only", "data.id", "data.id must be the vhost's name, '" + call.vhost() + "'.");
+    }
+    return update(call, data.getJsonObject("attributes", new JsonObject()));
+  }
+
+  private static Future<ApiResponse> patch(ApiCall call) {
+    requireAdmin(call);
+    return call.ask(VHOST_GET, new JsonObject().put("vhost", call.vhost())).compose(current -> {
+      var data = ResourcePatch.apply(call.request, JsonApi.document(resource(current)));
+      return update(call, data.getJsonObject("attributes", new JsonObject()));
+    });
+  }
+
+  private static Future<ApiResponse> update(ApiCall call, JsonObject attributes) {
+    var settings = VhostSettings.validate(attributes, READ_ONLY);
+    return call.ask(VHOST_UPDATE, new JsonObject().put("vhost", call.vhost()).put("settings", settings))
+        .map(record -> ApiResponse.of(200, JsonApi.document(resource(record))));
+  }
+
+  /** An admin; anyone else who cannot see the vhost gets 404, its own backend 403. */
+  private static void requireAdmin(ApiCall call) {
     Access.requireVisible(call.principal, call.vhost());
     Access.requireAdmin(call.principal);
+  }
+
+  private static Future<ApiResponse> delete(ApiCall call) {
+    requireAdmin(call);
     var vhost = new JsonObject().put("vhost", call.vhost());
     return call.ask(VHOST_DELETE, vhost)
         .compose(deleted -> call.ask(VHOST_TOKEN_REVOKE, vhost))

@@ -35,6 +35,7 @@ public final class ChannelStateVerticle extends VerticleBase {
     serve(consumers, VHOST_GET, body -> vhost(body.getString("vhost")));
     serve(consumers, VHOST_LIST, body -> store.listVhosts().map(list -> new JsonObject().put("items", new JsonArray(list))));
     serve(consumers, VHOST_DELETE, this::deleteVhost);
+    serve(consumers, VHOST_UPDATE, this::updateVhost);
     serve(consumers, CHANNEL_OPEN, this::openChannel);
     serve(consumers, CHANNEL_GET, body -> channel(body.getString("vhost"), body.getString("channel")).map(ChannelStateVerticle::toJson));
     serve(consumers, CHANNEL_LIST, this::listChannels);
@@ -43,6 +44,9 @@ public final class ChannelStateVerticle extends VerticleBase {
     serve(consumers, EVENT_HISTORY, this::history);
     serve(consumers, TRIGGER, this::trigger);
     servePresence(consumers);
+    var nodes = new NodeRegistry(vertx, hazelcast);
+    serve(consumers, NODE_REPORT, body -> nodes.report(body).map(v -> new JsonObject()));
+    serve(consumers, NODE_LIST, body -> nodes.list(body.getString("node")).map(list -> new JsonObject().put("items", new JsonArray(list))));
     return Future.all(consumers);
   }
 
@@ -90,7 +94,19 @@ public final class ChannelStateVerticle extends VerticleBase {
         .compose(record -> store.listChannels(name))
         .compose(list -> Future.all(list.stream().map(c -> closeChannel(name, c.name())).toList()))
         .compose(closed -> store.deleteVhost(name))
-        .map(deleted -> new JsonObject().put("name", name));
+        .map(deleted -> {
+          vertx.eventBus().publish(VHOST_CHANGED, new JsonObject().put("vhost", name));
+          return new JsonObject().put("name", name);
+        });
+  }
+
+  private Future<JsonObject> updateVhost(JsonObject body) {
+    var name = body.getString("vhost");
+    return store.updateVhost(name, body.getJsonObject("settings", new JsonObject())).map(record -> {
+      if (record == null) throw vhostNotFound(name);
+      vertx.eventBus().publish(VHOST_CHANGED, new JsonObject().put("vhost", name).put("record", record));
+      return record;
+    });
   }
 
   private Future<JsonObject> openChannel(JsonObject body) {

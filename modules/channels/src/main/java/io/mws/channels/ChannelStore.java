@@ -34,6 +34,9 @@ public interface ChannelStore {
 
   Future<List<JsonObject>> listVhosts();
 
+  /** Replaces the vhost's settings and sets its "updated" time; the new record, or null when there is no such vhost. */
+  Future<JsonObject> updateVhost(String vhost, JsonObject settings);
+
   /** Removes the vhost record; true if it existed. Channels are closed by the caller first. */
   Future<Boolean> deleteVhost(String vhost);
 

@@ -65,6 +65,22 @@ public final class HazelcastChannelStore implements ChannelStore {
         .sorted(Comparator.comparing(v -> v.getString("name"))).toList(), false);
   }
 
+  /** Compare-and-set, so two concurrent updates never lose one silently: the later one is applied on top. */
+  @Override
+  public Future<JsonObject> updateVhost(String vhost, JsonObject settings) {
+    return vertx.executeBlocking(() -> {
+      while (true) {
+        var stored = vhosts.get(vhost);
+        if (stored == null) return null;
+        var previous = new JsonObject(stored);
+        // Strictly later than the last change, so Last-Modified and the ETag move even within one millisecond.
+        long updated = Math.max(System.currentTimeMillis(), previous.getLong("updated", 0L) + 1);
+        var record = previous.copy().put("settings", settings).put("updated", updated);
+        if (vhosts.replace(vhost, stored, record.encode())) return record;
+      }
+    }, false);
+  }
+
   @Override
   public Future<Boolean> deleteVhost(String vhost) {
     return async(vhosts.removeAsync(vhost)).map(old -> old != null);

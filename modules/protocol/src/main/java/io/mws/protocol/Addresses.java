@@ -57,4 +57,19 @@ public final class Addresses {
   public static final String CONNECTION_DISCONNECT = "mws.feed.connections.disconnect";
   /** Client triggers and client-published events, consumed by every API node for SSE streams. */
   public static final String BACKEND_FEED = "mws.feed.backend";
+
+  // Vhost settings (ChannelStateVerticle).
+  /** {vhost, settings} -> the vhost record with its settings replaced and a new "updated" time; 404 if unknown. */
+  public static final String VHOST_UPDATE = "mws.channels.vhost.update";
+  /**
+   * Broadcast {vhost, record} after a vhost's settings change (record: the new vhost record) or its
+   * deletion (record absent): whatever caches vhost settings drops or replaces its copy.
+   */
+  public static final String VHOST_CHANGED = "mws.feed.vhosts.changed";
+
+  // Cluster nodes (ChannelStateVerticle): every node reports itself; the API lists them (/v1/nodes).
+  /** {node, member, roles[], started, version, httpPort, connections, watches, ttlMs}: a node's periodic report. */
+  public static final String NODE_REPORT = "mws.channels.node.report";
+  /** {node?} -> {items: [reports of current cluster members, each with "address" and "reported"]}. */
+  public static final String NODE_LIST = "mws.channels.node.list";
 }

@@ -97,6 +97,12 @@ public final class Node {
         })
         .compose(id -> {
           node[0].frontDeployment = id;
+          var reporter = new NodeReporter(clusterManager.getNodeId(),
+              clusterManager.getHazelcastInstance().getCluster().getLocalMember().getUuid().toString(), roles, node[0]::httpPort);
+          return vertx.deployVerticle(reporter, new DeploymentOptions().setConfig(config.cluster()));
+        })
+        .compose(reporterId -> {
+          node[0].stopOrder.add(0, reporterId); // the first to stop: a stopping node reports no more
           return node[0].awaitClusterSafe(config.cluster().getInteger("safeWaitSeconds", 120));
         })
         .map(v -> {

@@ -46,12 +46,12 @@ class HttpConventionsTest {
   void everyResourceNamesItsMethodsAndDatesItsAnswers() throws Exception {
     var admin = cluster.adminAuth();
     assertThat(request(GET, "/v1/vhosts", admin).getHeader("Allow")).isEqualTo("GET, HEAD, POST");
-    assertThat(request(GET, "/v1/vhosts/moon", admin).getHeader("Allow")).isEqualTo("DELETE, GET, HEAD");
+    assertThat(request(GET, "/v1/vhosts/moon", admin).getHeader("Allow")).isEqualTo("DELETE, GET, HEAD, PATCH, PUT");
     assertThat(request(GET, "/v1/vhosts/moon/channels/c", admin).getHeader("Allow")).isEqualTo("DELETE, GET, HEAD, PUT");
     var user = request(GET, "/v1/users/admin", admin);
     assertThat(user.getHeader("Allow")).isEqualTo("DELETE, GET, HEAD, PATCH");
     assertThat(user.getHeader("Accept-Patch")).contains("application/merge-patch+json");
-    assertThat(request(GET, "/v1/vhosts/nope", admin).getHeader("Allow")).as("errors too").isEqualTo("DELETE, GET, HEAD");
+    assertThat(request(GET, "/v1/vhosts/nope", admin).getHeader("Allow")).as("errors too").isEqualTo("DELETE, GET, HEAD, PATCH, PUT");
     assertThat(user.getHeader("Date")).isNotBlank();
   }
 
