@@ -11,7 +11,7 @@ import io.mws.protocol.Principal;
 final class Access {
   private Access() {}
 
-  static final String WWW_AUTHENTICATE = "Basic realm=\"mws\", Bearer realm=\"mws\"";
+  static final String WWW_AUTHENTICATE = ApiError.WWW_AUTHENTICATE;
 
   static ApiError unauthenticated() {
     return ApiError.unauthorized("This resource needs credentials: Basic (admin, or wr:<vhost token>) or a Bearer token.")

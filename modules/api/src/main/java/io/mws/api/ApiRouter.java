@@ -29,14 +29,17 @@ final class ApiRouter {
 
   private final Vertx vertx;
   private final List<Route> routes;
+  private final Cors cors;
 
-  ApiRouter(Vertx vertx, List<Route> routes) {
+  ApiRouter(Vertx vertx, List<Route> routes, Cors cors) {
     this.vertx = vertx;
     this.routes = routes;
+    this.cors = cors;
   }
 
   /** Serves the request; never fails: every error is a response with the JSON error body. */
   Future<ApiResponse> handle(ApiRequest request) {
+    if (request.method().equals("OPTIONS")) return preflight(request);
     Match match;
     try {
       match = resolve(request.method(), request.path());
@@ -47,12 +50,40 @@ final class ApiRouter {
     } catch (ApiError e) {
       return Future.succeededFuture(ApiResponse.error(e));
     }
-    var allowed = allowedMethods(request.path());
+    var allowed = allowedMethods(request.path(), false);
+    var vhost = match.params().get("vhost");
     return authenticate(request)
-        .compose(principal -> preconditions(request, principal)
+        .compose(principal -> checkOrigin(principal, vhost, request)
+            .compose(v -> preconditions(request, principal))
             .compose(v -> match.route().handler().apply(new ApiCall(vertx, request, principal, match.params()))))
         .recover(failure -> Future.succeededFuture(ApiResponse.error(ApiError.from(failure))))
+        .compose(response -> cors.expose(vhost, request, response))
         .map(response -> HttpConventions.apply(request, allowed, response));
+  }
+
+  /** OPTIONS: the methods of the resource, and the CORS preflight answer when an Origin asks. */
+  private Future<ApiResponse> preflight(ApiRequest request) {
+    try {
+      var methods = allowedMethods(request.path(), true);
+      if (methods.isEmpty()) throw ApiError.notFound("There is no resource at " + request.path() + ".");
+      methods.add("OPTIONS");
+      var vhost = resolve(methods.first(), request.path()).params().get("vhost");
+      return cors.preflight(request, vhost, methods);
+    } catch (ApiError e) {
+      return Future.succeededFuture(ApiResponse.error(e));
+    }
+  }
+
+  /**
+   * A browser's request (it has an Origin) to a vhost the caller may see must come from an origin the
+   * vhost admits. Callers who may not see the vhost are left to the handler (401 or 404), so the
+   * vhost's settings never tell them it exists.
+   */
+  private Future<Void> checkOrigin(Principal principal, String vhost, ApiRequest request) {
+    if (vhost == null || principal.role() == Principal.Role.ANONYMOUS || !principal.canSee(vhost)) {
+      return Future.succeededFuture();
+    }
+    return cors.check(vhost, request);
   }
 
   /** For a conditional write, reads the resource as the caller sees it and checks If-Match / If-Unmodified-Since. */
@@ -73,12 +104,12 @@ final class ApiRouter {
         });
   }
 
-  /** The methods the resource at this path answers (HEAD wherever GET is). */
-  java.util.Set<String> allowedMethods(String rawPath) {
+  /** The methods the resource at this path answers (HEAD wherever GET is); SSE streams only if asked. */
+  java.util.TreeSet<String> allowedMethods(String rawPath, boolean withStreams) {
     var segments = decode(rawPath);
     var allowed = new java.util.TreeSet<String>();
     for (var route : routes) {
-      if (!route.streaming() && route.segments().size() == segments.size() && bindsLiterally(route, segments)) {
+      if ((withStreams || !route.streaming()) && route.segments().size() == segments.size() && bindsLiterally(route, segments)) {
         allowed.add(route.method());
       }
     }

@@ -14,9 +14,11 @@ import java.util.List;
 /** Firing events, reading channel history, and client triggers. */
 final class EventResources {
   private final int maxPayloadBytes;
+  private final PublishLimits publishLimits;
 
-  EventResources(int maxPayloadBytes) {
+  EventResources(int maxPayloadBytes, PublishLimits publishLimits) {
     this.maxPayloadBytes = maxPayloadBytes;
+    this.publishLimits = publishLimits;
   }
 
   List<Route> routes() {
@@ -36,7 +38,7 @@ final class EventResources {
     var request = new JsonObject().put("vhost", call.vhost()).put("channel", call.channel())
         .put("event", body.event()).put("data", body.data()).put("fromClient", fromClient)
         .put("uid", fromClient ? call.principal.uid() : null);
-    return call.ask(EVENT_PUBLISH, request).map(json -> {
+    return publishLimits.take(call.vhost()).compose(v -> call.ask(EVENT_PUBLISH, request)).map(json -> {
       var resource = resource(ChannelEvent.fromJson(json));
       return ApiResponse.of(202, JsonApi.document(resource))
           .header("Location", resource.getJsonObject("links").getString("self"));
@@ -95,7 +97,7 @@ final class EventResources {
     checkPayload(body.data());
     var request = new JsonObject().put("vhost", call.vhost()).put("event", body.event()).put("data", body.data())
         .put("uid", p.role() == Principal.Role.CLIENT ? p.uid() : null);
-    return call.ask(TRIGGER, request).map(trigger -> ApiResponse.of(202, new JsonObject().put("data",
+    return publishLimits.take(call.vhost()).compose(v -> call.ask(TRIGGER, request)).map(trigger -> ApiResponse.of(202, new JsonObject().put("data",
         new JsonObject().put("type", "triggers").put("attributes", new JsonObject()
             .put("event", body.event()).put("data", body.data()).put("uid", trigger.getString("uid"))))));
   }

@@ -68,9 +68,10 @@ final class HttpApiEndpoint implements HttpEndpoint {
     ApiRequest request;
     try {
       request = toApiRequest(req, rawBody);
-      var match = router.resolve(request.method(), request.path());
-      checkAcceptable(req.getHeader(HttpHeaders.ACCEPT), match.route().streaming());
-      if (match.route().streaming()) {
+      // OPTIONS (CORS preflights) is answered by the router for every path it serves.
+      var match = request.method().equals("OPTIONS") ? null : router.resolve(request.method(), request.path());
+      checkAcceptable(req.getHeader(HttpHeaders.ACCEPT), match != null && match.route().streaming());
+      if (match != null && match.route().streaming()) {
         openStream(req, request, match.params().get("vhost"));
         return;
       }

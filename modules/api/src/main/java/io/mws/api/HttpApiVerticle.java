@@ -5,6 +5,8 @@ import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.HttpEndpoint;
+import io.mws.protocol.NodeLimits;
+import io.mws.protocol.VhostSettingsCache;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
@@ -14,7 +16,8 @@ import java.util.List;
 /**
  * The REST API: served over HTTP through {@link #endpoint()}, and to WebSocket clients through the
  * gateway, which forwards their requests to {@link Addresses#API_REQUEST}. Also feeds the backends'
- * SSE streams from {@link Addresses#BACKEND_FEED}. Config: {@code maxPayloadBytes}.
+ * SSE streams from {@link Addresses#BACKEND_FEED}. Config: {@code maxPayloadBytes}, {@code limits}
+ * ({@link NodeLimits}: the publish rate is enforced here, where publishes are accepted).
  */
 public final class HttpApiVerticle extends VerticleBase {
   /** Room for the JSON envelope around an event's data. */
@@ -25,18 +28,10 @@ public final class HttpApiVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     int maxPayload = config().getInteger("maxPayloadBytes", 65536);
-    var routes = new ArrayList<Route>();
-    routes.addAll(RootResource.routes());
-    routes.addAll(VhostResources.routes());
-    routes.addAll(ChannelResources.routes());
-    routes.addAll(new EventResources(maxPayload).routes());
-    routes.addAll(TokenResources.routes());
-    routes.addAll(UserResources.routes());
-    routes.addAll(PresenceResources.routes());
-    routes.addAll(NodeResources.routes());
-    routes.add(Route.stream("/v1/vhosts/{vhost}/events"));
-    routes.add(Route.stream("/{vhost}/events"));
-    var router = new ApiRouter(vertx, List.copyOf(routes));
+    var limits = NodeLimits.from(config().getJsonObject("limits"));
+    var settings = new VhostSettingsCache(vertx);
+    var routes = routes(maxPayload, new PublishLimits(settings, limits.publishesPerSecond()));
+    var router = new ApiRouter(vertx, routes, new Cors(settings));
     var streams = new BackendEventStreams(vertx);
     endpoint = new HttpApiEndpoint(router, streams, maxPayload + ENVELOPE_BYTES);
 
@@ -52,6 +47,29 @@ public final class HttpApiVerticle extends VerticleBase {
     });
     var backendFeed = vertx.eventBus().<JsonObject>consumer(Addresses.BACKEND_FEED, message -> streams.deliver(message.body()));
     return Future.all(forwarded.completion(), backendFeed.completion());
+  }
+
+  private static List<Route> routes(int maxPayload, PublishLimits publishLimits) {
+    var routes = new ArrayList<Route>();
+    routes.addAll(RootResource.routes());
+    routes.addAll(VhostResources.routes());
+    routes.addAll(ChannelResources.routes());
+    routes.addAll(new EventResources(maxPayload, publishLimits).routes());
+    routes.addAll(TokenResources.routes());
+    routes.addAll(UserResources.routes());
+    routes.addAll(PresenceResources.routes());
+    routes.addAll(NodeResources.routes());
+    routes.add(Route.stream("/v1/vhosts/{vhost}/events"));
+    routes.add(Route.stream("/{vhost}/events"));
+    return List.copyOf(routes);
+  }
+
+  /**
+   * Every route the API serves, as "METHOD /template" ("GET /v1/vhosts/{vhost}"), SSE streams included:
+   * the access-matrix test checks that it has a row for each, so no route goes untested.
+   */
+  public static List<String> routeSignatures() {
+    return routes(0, null).stream().map(r -> r.method() + " /" + String.join("/", r.segments())).toList();
   }
 
   /** Serves this verticle's HTTP requests; available once the verticle has started. */

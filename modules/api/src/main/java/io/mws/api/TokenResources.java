@@ -14,6 +14,7 @@ import java.util.List;
  * {@code GET /v1/vhosts/{vhost}/token?uid=&channels=&ttl=&publish=} (and WebRocket's {@code /{vhost}/token}):
  * a backend hands a client an access token. {@code uid} is required; {@code channels} is an RE2J
  * pattern the channel name must fully match (default: every channel).
+ * {@code POST /v1/vhosts/{vhost}/token/rotate}: an admin replaces the vhost token.
  */
 final class TokenResources {
   private TokenResources() {}
@@ -23,7 +24,25 @@ final class TokenResources {
   static List<Route> routes() {
     return List.of(
         Route.of("GET", "/v1/vhosts/{vhost}/token", TokenResources::issue),
-        Route.of("GET", "/{vhost}/token", TokenResources::issue));
+        Route.of("GET", "/{vhost}/token", TokenResources::issue),
+        Route.of("POST", "/v1/vhosts/{vhost}/token/rotate", TokenResources::rotate));
+  }
+
+  /**
+   * A new vhost token, shown in this response only (200 with {@code data.attributes.token}). The old token stops working at once on every node, and so does every access token
+   * issued under it: the auth verticle broadcasts the change, and access tokens carry the generation
+   * of the vhost token they were issued under.
+   */
+  private static Future<ApiResponse> rotate(ApiCall call) {
+    Access.requireVisible(call.principal, call.vhost());
+    Access.requireAdmin(call.principal);
+    var vhost = new JsonObject().put("vhost", call.vhost());
+    return call.ask(VHOST_GET, vhost)
+        .compose(record -> call.ask(VHOST_TOKEN_ISSUE, vhost))
+        .map(issued -> ApiResponse.of(200, new JsonObject().put("data", new JsonObject()
+            .put("type", "tokens").put("id", call.vhost())
+            .put("attributes", new JsonObject().put("token", issued.getString("token")))
+            .put("links", new JsonObject().put("vhost", VhostResources.self(call.vhost()))))));
   }
 
   private static Future<ApiResponse> issue(ApiCall call) {

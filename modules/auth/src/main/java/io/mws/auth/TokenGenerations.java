@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The generation of each vhost's token: the first 12 hex characters of its digest. An access token
@@ -17,6 +18,8 @@ final class TokenGenerations {
   private final Vertx vertx;
   private final AsyncMap<String, String> digestByVhost;
   private final ConcurrentHashMap<String, String> cache = new ConcurrentHashMap<>();
+  /** Counts change broadcasts, so a read that raced one is not cached (it may hold the old generation). */
+  private final AtomicLong changes = new AtomicLong();
 
   TokenGenerations(Vertx vertx, AsyncMap<String, String> digestByVhost) {
     this.vertx = vertx;
@@ -25,12 +28,12 @@ final class TokenGenerations {
 
   Future<Void> listen() {
     return vertx.eventBus().<JsonObject>consumer(Addresses.VHOST_TOKEN_CHANGED,
-        message -> cache.remove(message.body().getString("vhost"))).completion();
+        message -> forget(message.body().getString("vhost"))).completion();
   }
 
   /** Tells every node that the vhost's token changed. */
   void announceChange(String vhost) {
-    cache.remove(vhost);
+    forget(vhost);
     vertx.eventBus().publish(Addresses.VHOST_TOKEN_CHANGED, new JsonObject().put("vhost", vhost));
   }
 
@@ -38,11 +41,17 @@ final class TokenGenerations {
   Future<String> current(String vhost) {
     var cached = cache.get(vhost);
     if (cached != null) return Future.succeededFuture(cached);
+    long before = changes.get();
     return digestByVhost.get(vhost).map(digest -> {
       var generation = of(digest);
-      cache.put(vhost, generation);
+      if (changes.get() == before) cache.put(vhost, generation);
       return generation;
     });
+  }
+
+  private void forget(String vhost) {
+    changes.incrementAndGet();
+    cache.remove(vhost);
   }
 
   static String of(String digest) {

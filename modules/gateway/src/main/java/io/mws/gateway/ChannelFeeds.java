@@ -46,10 +46,17 @@ final class ChannelFeeds {
 
   /**
    * Registers a watch that buffers live events from now on. With {@code resumeRev}, also reads the
-   * history after it. Completes with the watch and the channel's rev; fails with 404 or 410.
+   * history after it. Completes with the watch and the channel's rev; fails with 404 or 410, or 429 when
+   * the session holds {@code maxWatches} already (0: no limit).
    */
-  Future<Watch> watch(ClientSession session, String requestId, ChannelPath path, Long resumeRev, boolean withPresence) {
+  Future<Watch> watch(ClientSession session, String requestId, ChannelPath path, Long resumeRev, boolean withPresence,
+                      int maxWatches) {
     return onContext(() -> {
+      var held = sessionWatches(session);
+      if (maxWatches > 0 && held.size() >= maxWatches && !held.containsKey(requestId)) {
+        return Future.failedFuture(ApiError.rateLimited("This connection holds its maximum of " + maxWatches
+            + " watches; unwatch one first.", 1));
+      }
       var feed = feeds.computeIfAbsent(ChannelEvent.key(path.vhost(), path.channel()), k -> {
         var created = new ChannelFeed(vertx, path, gapRepairs);
         created.init().onFailure(e -> feeds.remove(k, created));

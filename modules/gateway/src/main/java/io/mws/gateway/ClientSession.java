@@ -29,6 +29,8 @@ final class ClientSession {
   static final short DISCONNECTED = 4000;
   /** Close code for a frame above the size limit (http.maxPayloadBytes + 4096). */
   static final short TOO_BIG = 1009;
+  /** Close code for a connection that keeps sending over its limits (limits.overLimitRepliesToClose). */
+  static final short POLICY_VIOLATION = 1008;
   /** Replays go out after the 200 reply has reached the client (OADA clients listen only after it). */
   static final long REPLAY_DELAY_MS = 10;
 
@@ -40,6 +42,9 @@ final class ClientSession {
   private final ApiForwarder forwarder;
   private final GatewaySettings settings;
   private final String connectionAuthorization;
+  /** The vhost, Origin and limits this connection was admitted with. */
+  final ConnectionGrant grant;
+  private final ConnectionLimits limits;
   private final BoundedWriter writer;
   private final AtomicInteger missedPongs = new AtomicInteger();
   private volatile long lastRequestAt = System.currentTimeMillis();
@@ -50,13 +55,15 @@ final class ClientSession {
   Future<?> presenceUpdates = Future.succeededFuture();
 
   ClientSession(Vertx vertx, ServerWebSocket socket, ChannelFeeds feeds, ApiForwarder forwarder,
-                GatewaySettings settings, String connectionAuthorization) {
+                GatewaySettings settings, String connectionAuthorization, ConnectionGrant grant, ConnectionLimits limits) {
     this.vertx = vertx;
     this.socket = socket;
     this.feeds = feeds;
     this.forwarder = forwarder;
     this.settings = settings;
     this.connectionAuthorization = connectionAuthorization;
+    this.grant = grant;
+    this.limits = limits;
     this.writer = new BoundedWriter(socket, settings.writeQueueBytes());
   }
 
@@ -114,6 +121,11 @@ final class ClientSession {
       frame = RequestFrame.parse(text);
     } catch (RequestFrame.Malformed e) {
       reply(e.requestId, ApiResponse.error(e.error));
+      return;
+    }
+    var limited = grant.takeMessage();
+    if (limited != null) {
+      reply(frame.requestId(), ApiResponse.error(limited));
       return;
     }
     var method = frame.method();
@@ -192,11 +204,14 @@ final class ClientSession {
           checkRead(principal, path);
           return principal;
         })
-        .compose(principal -> {
-          vhost = path.vhost();
-          uid = principal.uid();
-          return feeds.watch(this, requestId, path, resumeRev, "true".equalsIgnoreCase(headers.get("x-mws-presence")));
-        });
+        .compose(principal -> limits.checkOrigin(path.vhost(), grant.origin())
+            .compose(v -> limits.watchesPerConnection(path.vhost()))
+            .compose(maxWatches -> {
+              vhost = path.vhost();
+              uid = principal.uid();
+              return feeds.watch(this, requestId, path, resumeRev, "true".equalsIgnoreCase(headers.get("x-mws-presence")),
+                  maxWatches);
+            }));
   }
 
   /** HEAD answers as GET does, without the body (as over HTTP). */
@@ -218,10 +233,14 @@ final class ClientSession {
     }
   }
 
-  /** The request's own authorization, else the one given when the connection opened. */
+  /**
+   * The request's own authorization, else the one given when the connection opened; and the Origin of
+   * the upgrade (never one a frame claims), so the API applies the vhost's allowedOrigins as over HTTP.
+   */
   private Map<String, String> withAuthorization(Map<String, String> headers) {
     var own = headers.get("authorization");
     if ((own == null || own.isBlank()) && connectionAuthorization != null) headers.put("authorization", connectionAuthorization);
+    if (grant.origin() != null) headers.put("origin", grant.origin()); else headers.remove("origin");
     return headers;
   }
 
@@ -230,10 +249,16 @@ final class ClientSession {
   }
 
   private Future<Void> send(String requestId, ApiResponse response) {
+    if (response.status() == 401 && !response.headers().containsKey("WWW-Authenticate")) {
+      response.header("WWW-Authenticate", ApiError.WWW_AUTHENTICATE); // a watch's own check, as the API's
+    }
     var headers = new JsonObject();
     response.headers().forEach(headers::put);
     var message = new JsonObject().put("requestId", requestId).put("status", response.status())
         .put("headers", headers).put("data", response.body());
-    return writer.write(message.encode());
+    var written = writer.write(message.encode());
+    // A client that keeps going over its limits is cut off (it was told: each 429 says when to retry).
+    if (response.status() == 429 && grant.exhausted()) writer.close(POLICY_VIOLATION, "too many requests over the limit");
+    return written;
   }
 }

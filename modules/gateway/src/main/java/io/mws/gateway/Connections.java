@@ -11,10 +11,18 @@ import java.util.function.Predicate;
  */
 final class Connections {
   private final Map<String, ClientSession> byId = new ConcurrentHashMap<>();
+  private final ConnectionLimits limits;
+
+  Connections(ConnectionLimits limits) {
+    this.limits = limits;
+  }
 
   void add(ClientSession session) { byId.put(session.id, session); }
 
-  void remove(ClientSession session) { byId.remove(session.id, session); }
+  /** The connection closed: it leaves the map and gives back its place under the limits. */
+  void remove(ClientSession session) {
+    if (byId.remove(session.id, session)) limits.release(session.grant.vhost());
+  }
 
   ClientSession get(String id) { return byId.get(id); }
 

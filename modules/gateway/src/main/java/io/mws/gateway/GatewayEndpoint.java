@@ -2,24 +2,32 @@ package io.mws.gateway;
 
 import io.mws.protocol.ApiError;
 import io.mws.protocol.HttpEndpoint;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 
-/** Accepts WebSocket upgrades on {@code /} and {@code /v1/ws}; a token may come as {@code ?token=} or Authorization. */
+/**
+ * Accepts WebSocket upgrades on {@code /} and {@code /v1/ws}; a token may come as {@code ?token=} or
+ * Authorization. Before the upgrade: the node's connect rate and connection limit, and, when the
+ * upgrade carries credentials, their check (401), the vhost's allowed Origins (403) and its connection
+ * limit (429). Refusals are JSON, as every error of the API.
+ */
 final class GatewayEndpoint implements HttpEndpoint {
   private final Vertx vertx;
   private final ChannelFeeds feeds;
   private final Connections connections;
   private final ApiForwarder forwarder;
   private final GatewaySettings settings;
+  private final ConnectionLimits limits;
 
   GatewayEndpoint(Vertx vertx, ChannelFeeds feeds, Connections connections, ApiForwarder forwarder,
-                  GatewaySettings settings) {
+                  GatewaySettings settings, ConnectionLimits limits) {
     this.vertx = vertx;
     this.feeds = feeds;
     this.connections = connections;
     this.forwarder = forwarder;
     this.settings = settings;
+    this.limits = limits;
   }
 
   @Override
@@ -31,20 +39,39 @@ final class GatewayEndpoint implements HttpEndpoint {
       refuse(request, ApiError.badRequest("invalid_query", "The query string is malformed."));
       return;
     }
+    var refusal = limits.admitToNode();
+    if (refusal != null) {
+      refuse(request, refusal);
+      return;
+    }
     var authorization = token != null && !token.isEmpty() ? "Bearer " + token : request.getHeader("Authorization");
-    request.toWebSocket().onSuccess(socket -> new ClientSession(vertx, socket, feeds, forwarder, settings, authorization)
-            .start(connections))
-        .onFailure(e -> refuse(request, ApiError.badRequest("websocket_upgrade_failed", "The WebSocket handshake failed.")));
+    var origin = request.getHeader("Origin");
+    request.pause(); // the upgrade waits for the credentials check
+    forwarder.authenticate(authorization)
+        .recover(failure -> Future.failedFuture(ApiError.from(failure)))
+        .compose(principal -> limits.admit(principal.vhost(), origin))
+        .onFailure(failure -> {
+          limits.release(null);
+          var error = ApiError.from(failure);
+          refuse(request, error.status() == 401 ? error.withHeader("WWW-Authenticate", ApiError.WWW_AUTHENTICATE) : error);
+        })
+        .onSuccess(grant -> request.toWebSocket()
+            .onSuccess(socket -> new ClientSession(vertx, socket, feeds, forwarder, settings, authorization, grant, limits)
+                .start(connections))
+            .onFailure(e -> {
+              limits.release(grant.vhost());
+              refuse(request, ApiError.badRequest("websocket_upgrade_failed", "The WebSocket handshake failed."));
+            }));
   }
 
   private static void refuse(HttpServerRequest request, ApiError error) {
-    if (!request.response().ended()) {
-      request.response().setStatusCode(error.status()).putHeader("Content-Type", "application/json").end(error.body().encode());
-    }
+    var response = request.response();
+    if (response.ended()) return;
+    error.headers().forEach(response::putHeader);
+    response.setStatusCode(error.status()).putHeader("Content-Type", "application/json").end(error.body().encode());
   }
 
   static boolean isUpgradePath(String path) {
     return "/".equals(path) || "/v1/ws".equals(path) || "/v1/ws/".equals(path);
   }
-
 }

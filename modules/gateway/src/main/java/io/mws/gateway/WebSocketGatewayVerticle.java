@@ -3,6 +3,8 @@ package io.mws.gateway;
 import io.mws.protocol.Addresses;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.HttpEndpoint;
+import io.mws.protocol.NodeLimits;
+import io.mws.protocol.VhostSettingsCache;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -13,7 +15,8 @@ import io.vertx.core.json.JsonObject;
  * Client connections: WebSocket upgrades (through {@link #endpoint()}), OADA requests and WATCH
  * delivery. One clustered consumer per node receives every channel event once and routes it to the
  * local watchers through {@link ChannelFeeds}; nothing is registered per channel or per connection.
- * One per-node timer pings every connection. Config: the {@code gateway} section ({@link GatewaySettings}).
+ * One per-node timer pings every connection. Config: the {@code gateway} section ({@link GatewaySettings})
+ * and {@code limits} ({@link ConnectionLimits}).
  */
 public final class WebSocketGatewayVerticle extends VerticleBase {
   /** Close code for every connection when the node stops: reconnect elsewhere (API.md section 0). */
@@ -27,8 +30,9 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
     var settings = GatewaySettings.from(config());
     var presence = new PresenceReporter(vertx, settings);
     var feeds = new ChannelFeeds(vertx, context, presence);
-    connections = new Connections();
-    endpoint = new GatewayEndpoint(vertx, feeds, connections, new ApiForwarder(vertx), settings);
+    var limits = new ConnectionLimits(NodeLimits.from(config().getJsonObject("limits")), new VhostSettingsCache(vertx));
+    connections = new Connections(limits);
+    endpoint = new GatewayEndpoint(vertx, feeds, connections, new ApiForwarder(vertx), settings, limits);
     vertx.setPeriodic(settings.pingIntervalMs(), id ->
         connections.heartbeat(System.currentTimeMillis(), feeds::isWatching));
     var consumer = vertx.eventBus().<JsonObject>consumer(Addresses.CHANNEL_FEED,

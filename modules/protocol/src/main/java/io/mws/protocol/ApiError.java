@@ -16,6 +16,9 @@ import java.util.Map;
 public final class ApiError extends RuntimeException {
   public record FieldError(String reason, String property, String message) {}
 
+  /** The schemes a 401 names (API.md section 2). */
+  public static final String WWW_AUTHENTICATE = "Basic realm=\"mws\", Bearer realm=\"mws\"";
+
   private final int status;
   private final String reason;
   private final List<FieldError> fieldErrors;
@@ -41,6 +44,11 @@ public final class ApiError extends RuntimeException {
   public static ApiError conflict(String reason, String message) { return new ApiError(409, reason, message); }
   public static ApiError unavailable(String message) {
     return new ApiError(503, "unavailable", message, List.of(), Map.of("Retry-After", "1"));
+  }
+
+  /** 429: a limit of the node or the vhost was hit; try again after {@code retryAfterSeconds}. */
+  public static ApiError rateLimited(String message, long retryAfterSeconds) {
+    return new ApiError(429, "rate_limited", message, List.of(), Map.of("Retry-After", String.valueOf(retryAfterSeconds)));
   }
 
   /** 422 with one error per invalid property. */

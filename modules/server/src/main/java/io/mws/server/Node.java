@@ -83,8 +83,9 @@ public final class Node {
     var deployed = new java.util.ArrayList<String>();
     return deploy(vertx, channels, config.channels(), deployed)
         .compose(v -> deploy(vertx, auth, config.auth(), deployed))
-        .compose(v -> deploy(vertx, api, config.http(), deployed))
-        .compose(v -> deploy(vertx, gateway, config.gateway().copy().put("nodeId", clusterManager.getNodeId()), deployed))
+        .compose(v -> deploy(vertx, api, config.http().copy().put("limits", config.limits()), deployed))
+        .compose(v -> deploy(vertx, gateway, config.gateway().copy().put("nodeId", clusterManager.getNodeId())
+            .put("limits", config.limits()), deployed))
         .compose(v -> {
           var front = new HttpFrontVerticle(endpoint(api), gateway == null ? null : gateway.endpoint(),
               () -> node[0] != null && node[0].ready, registry::scrape);

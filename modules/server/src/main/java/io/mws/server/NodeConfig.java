@@ -44,6 +44,10 @@ public record NodeConfig(JsonObject json) {
       new EnvOverride("MWS_CLUSTER_MEMBERS", "cluster", "members", Kind.LIST),
       new EnvOverride("MWS_CLUSTER_DNS", "cluster", "dns", Kind.STRING),
       new EnvOverride("MWS_CLUSTER_MIN_SIZE", "cluster", "minimumClusterSize", Kind.INT),
+      new EnvOverride("MWS_LIMIT_CONNECTIONS", "limits", "connectionsPerNode", Kind.INT),
+      new EnvOverride("MWS_LIMIT_CONNECTIONS_PER_VHOST", "limits", "connectionsPerVhost", Kind.INT),
+      new EnvOverride("MWS_LIMIT_CONNECTS_PER_SECOND", "limits", "connectsPerSecond", Kind.INT),
+      new EnvOverride("MWS_LIMIT_PUBLISHES_PER_SECOND", "limits", "publishesPerSecond", Kind.INT),
       new EnvOverride("MWS_ROLES", null, "roles", Kind.LIST),
       new EnvOverride("MWS_LOG_FORMAT", "log", "format", Kind.STRING));
 
@@ -106,6 +110,8 @@ public record NodeConfig(JsonObject json) {
   public JsonObject channels() { return section(json, "channels"); }
 
   public JsonObject gateway() { return section(json, "gateway"); }
+
+  public JsonObject limits() { return section(json, "limits"); }
 
   public Set<String> roles() {
     var roles = new LinkedHashSet<String>();

@@ -3,7 +3,6 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.GET;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mws.protocol.Addresses;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -114,14 +113,22 @@ class TokenVerificationTest {
     cluster.send(0, io.vertx.core.http.HttpMethod.PUT, "/v1/vhosts/rot/channels/c", "Bearer " + old, null);
     var access = cluster.clientToken(0, "rot", old, "u", ".*");
     assertThat(status(1, "/v1/vhosts/rot/channels/c", access)).isEqualTo(200); // cached on node 1 now
-    var fresh = TestCluster.await(cluster.nodes.get(0).vertx().eventBus()
-        .<JsonObject>request(Addresses.VHOST_TOKEN_ISSUE, new JsonObject().put("vhost", "rot"))).body().getString("token");
+    var rotated = cluster.send(1, io.vertx.core.http.HttpMethod.POST, "/v1/vhosts/rot/token/rotate", cluster.adminAuth(), null);
+    assertThat(rotated.statusCode()).isEqualTo(200);
+    var fresh = rotated.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getString("token");
+    assertThat(fresh).matches("[0-9a-f]{40}");
     for (int node = 0; node < 2; node++) {
       assertThat(status(node, "/v1/vhosts/rot", old)).as("old vhost token on node " + node).isEqualTo(401);
       assertThat(status(node, "/v1/vhosts/rot", fresh)).as("new vhost token on node " + node).isEqualTo(200);
       assertThat(status(node, "/v1/vhosts/rot/channels/c", access)).as("old access token on node " + node).isEqualTo(401);
     }
     assertThat(status(1, "/v1/vhosts/rot/channels/c", cluster.clientToken(1, "rot", fresh, "u", ".*"))).isEqualTo(200);
+    assertThat(cluster.send(0, io.vertx.core.http.HttpMethod.POST, "/v1/vhosts/rot/token/rotate", "Bearer " + fresh, null)
+        .statusCode()).as("a backend may not rotate").isEqualTo(403);
+    assertThat(cluster.send(0, io.vertx.core.http.HttpMethod.POST, "/v1/vhosts/nope/token/rotate", cluster.adminAuth(), null)
+        .statusCode()).as("unknown vhost").isEqualTo(404);
+    var readBack = cluster.send(0, GET, "/v1/vhosts/rot", cluster.adminAuth(), null).bodyAsString();
+    assertThat(readBack).doesNotContain(fresh);
   }
 
   /** Flips one character of the signature. */

@@ -26,7 +26,11 @@ final class WatchClient implements AutoCloseable {
 
   static WatchClient connect(TestCluster cluster, int node, String path) throws Exception {
     var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(cluster.port(node)).setURI(path);
-    return new WatchClient(TestCluster.await(cluster.ws.connect(options)));
+    return of(TestCluster.await(cluster.ws.connect(options)));
+  }
+
+  static WatchClient of(WebSocket socket) {
+    return new WatchClient(socket);
   }
 
   void send(JsonObject request) {
@@ -42,6 +46,11 @@ final class WatchClient implements AutoCloseable {
     var reply = replies.poll(20, TimeUnit.SECONDS);
     if (reply == null) throw new AssertionError("no reply within 20 s");
     return reply;
+  }
+
+  /** The next reply, or null when none comes within 2 s (the server closed, or had nothing more to say). */
+  JsonObject nextReplyOrNull() throws InterruptedException {
+    return replies.poll(2, TimeUnit.SECONDS);
   }
 
   /** Waits for {@code count} change messages. */

@@ -1,0 +1,43 @@
+package io.mws.protocol;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Vhosts' settings as this node last read them from the channel state verticle ({@link Addresses#VHOST_GET}),
+ * kept for {@link #TTL_MS}: limits and allowed origins are checked per connection and per request
+ * without a cluster round trip each time, and a changed setting reaches every node within the TTL.
+ * A vhost that does not exist reads as empty settings (the node defaults); a failed read is not kept.
+ */
+public final class VhostSettingsCache {
+  public static final long TTL_MS = 5_000;
+  /** Bounds the memory unauthenticated callers can make us spend by naming vhosts (CORS preflights). */
+  private static final int MAX_ENTRIES = 10_000;
+
+  private record Entry(Future<JsonObject> settings, long readAt) {}
+
+  private final Vertx vertx;
+  private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+
+  public VhostSettingsCache(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /** The vhost's settings; completes at once when they were read within the TTL. Never fails. */
+  public Future<JsonObject> get(String vhost) {
+    long now = System.currentTimeMillis();
+    var entry = entries.get(vhost);
+    if (entry != null && now - entry.readAt() < TTL_MS) return entry.settings();
+    if (entries.size() >= MAX_ENTRIES) entries.clear();
+    var read = Delivery.<JsonObject>request(vertx, Addresses.VHOST_GET, new JsonObject().put("vhost", vhost))
+        .map(reply -> reply.body().getJsonObject("settings", new JsonObject()))
+        .recover(failure -> {
+          if (ApiError.from(failure).status() != 404) entries.remove(vhost);
+          return Future.succeededFuture(new JsonObject());
+        });
+    entries.put(vhost, new Entry(read, now));
+    return read;
+  }
+}
