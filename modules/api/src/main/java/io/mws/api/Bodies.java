@@ -56,6 +56,12 @@ final class Bodies {
     return data;
   }
 
+  /** Whether the body came as XML, where every value is text (see {@link XmlDocuments}). */
+  static boolean isXml(ApiRequest request) {
+    var type = request.header("content-type");
+    return type != null && HttpApiEndpoint.XML_BODIES.contains(type.split(";")[0].strip().toLowerCase(java.util.Locale.ROOT));
+  }
+
   static JsonObject object(ApiRequest request) {
     if (request.body() == null) throw ApiError.invalid("required", "data", "This request needs a JSON body.");
     if (!(request.body() instanceof JsonObject json)) {

@@ -22,13 +22,15 @@ import java.util.TreeMap;
 
 /**
  * The REST API over plain HTTP: turns an HTTP request into an {@link ApiRequest} (bounded body, JSON
- * only), lets the {@link ApiRouter} answer it, and writes the {@link ApiResponse}. SSE routes are
+ * or XML), lets the {@link ApiRouter} answer it, and writes the {@link ApiResponse} in the negotiated
+ * {@link Representation}. SSE routes are
  * served here, since they hold the connection open.
  */
 final class HttpApiEndpoint implements HttpEndpoint {
   static final String JSON_API = "application/vnd.api+json";
   static final java.util.Set<String> JSON_BODIES = java.util.Set.of("application/json", JSON_API,
       ResourcePatch.MERGE_PATCH, ResourcePatch.JSON_PATCH);
+  static final java.util.Set<String> XML_BODIES = java.util.Set.of("application/xml", "text/xml");
 
   private final ApiRouter router;
   private final BackendEventStreams streams;
@@ -70,7 +72,7 @@ final class HttpApiEndpoint implements HttpEndpoint {
       request = toApiRequest(req, rawBody);
       // OPTIONS (CORS preflights) is answered by the router for every path it serves.
       var match = request.method().equals("OPTIONS") ? null : router.resolve(request.method(), request.path());
-      checkAcceptable(req.getHeader(HttpHeaders.ACCEPT), match != null && match.route().streaming());
+      Representation.negotiate(req, match != null && match.route().streaming());
       if (match != null && match.route().streaming()) {
         openStream(req, request, match.params().get("vhost"));
         return;
@@ -104,25 +106,6 @@ final class HttpApiEndpoint implements HttpEndpoint {
     });
   }
 
-  /** 406 unless the Accept header admits JSON (or, for a stream, text/event-stream). Errors stay JSON. */
-  static void checkAcceptable(String accept, boolean streaming) {
-    if (accept == null || accept.isBlank()) return;
-    for (var range : accept.split(",")) {
-      var parts = range.split(";");
-      var type = parts[0].strip().toLowerCase(Locale.ROOT);
-      boolean refused = false;
-      for (int i = 1; i < parts.length; i++) {
-        var param = parts[i].strip().replace(" ", "");
-        if (param.equals("q=0") || param.matches("q=0\\.0*")) refused = true;
-      }
-      if (refused) continue;
-      if (type.equals("*/*") || type.equals("application/*") || type.equals("application/json") || type.equals(JSON_API)) return;
-      if (streaming && (type.equals("text/event-stream") || type.equals("text/*"))) return;
-    }
-    throw new ApiError(406, "not_acceptable", "This resource answers in application/json or " + JSON_API
-        + (streaming ? " (or text/event-stream)" : "") + "; the Accept header admits neither.");
-  }
-
   private static ApiRequest toApiRequest(HttpServerRequest req, Buffer rawBody) {
     var headers = new TreeMap<String, String>();
     req.headers().forEach(e -> headers.merge(e.getKey().toLowerCase(Locale.ROOT), e.getValue(), (a, b) -> a + ", " + b));
@@ -148,8 +131,9 @@ final class HttpApiEndpoint implements HttpEndpoint {
     if (raw.length() == 0) return null;
     var type = req.getHeader(HttpHeaders.CONTENT_TYPE);
     var mediaType = type == null ? "" : type.split(";")[0].strip().toLowerCase(Locale.ROOT);
+    if (XML_BODIES.contains(mediaType)) return XmlDocuments.read(raw);
     if (!JSON_BODIES.contains(mediaType)) {
-      throw new ApiError(415, "unsupported_media_type", "Send request bodies as one of " + JSON_BODIES + ".");
+      throw new ApiError(415, "unsupported_media_type", "Send request bodies as one of " + JSON_BODIES + " or " + XML_BODIES + ".");
     }
     try {
       return Json.decodeValue(raw);
@@ -168,9 +152,12 @@ final class HttpApiEndpoint implements HttpEndpoint {
       return;
     }
     boolean pretty = prettyRequested(req);
-    var encoded = pretty ? Json.encodePrettily(response.body()) : Json.encode(response.body());
+    boolean xml = Representation.of(req) == Representation.XML;
+    var encoded = xml ? XmlDocuments.write(response.body(), pretty)
+        : pretty ? Json.encodePrettily(response.body()) : Json.encode(response.body());
     boolean isError = response.body() instanceof JsonObject json && (json.containsKey("error") || json.containsKey("errors"));
-    res.putHeader(HttpHeaders.CONTENT_TYPE, isError ? "application/json" : JSON_API);
+    res.putHeader(HttpHeaders.CONTENT_TYPE, xml ? "application/xml" : isError ? "application/json" : JSON_API)
+        .putHeader(HttpHeaders.VARY, "Accept");
     if (req.method().name().equals("HEAD")) {
       res.putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(Buffer.buffer(encoded).length())).end();
     } else {

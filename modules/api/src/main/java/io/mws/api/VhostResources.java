@@ -51,7 +51,8 @@ final class VhostResources {
       throw ApiError.invalid("invalid_name", "data.id", "The vhost name " + Names.RULE
           + ", and may not be one of " + Names.RESERVED_VHOSTS + ".");
     }
-    var attributes = VhostSettings.validate(data.getJsonObject("attributes", new JsonObject()), READ_ONLY);
+    var given = data.getJsonObject("attributes", new JsonObject());
+    var attributes = VhostSettings.validate(Bodies.isXml(call.request) ? VhostSettings.fromText(given) : given, READ_ONLY);
     return call.ask(VHOST_CREATE, new JsonObject().put("vhost", vhost).put("settings", attributes))
         .compose(record -> call.ask(VHOST_TOKEN_ISSUE, new JsonObject().put("vhost", vhost)).map(token -> {
           var resource = resource(record);
@@ -86,7 +87,7 @@ final class VhostResources {
   }
 
   private static Future<ApiResponse> update(ApiCall call, JsonObject attributes) {
-    var settings = VhostSettings.validate(attributes, READ_ONLY);
+    var settings = VhostSettings.validate(Bodies.isXml(call.request) ? VhostSettings.fromText(attributes) : attributes, READ_ONLY);
     return call.ask(VHOST_UPDATE, new JsonObject().put("vhost", call.vhost()).put("settings", settings))
         .map(record -> ApiResponse.of(200, JsonApi.document(resource(record))));
   }

@@ -65,6 +65,38 @@ public final class VhostSettings {
     return settings;
   }
 
+  /**
+   * Settings read from XML, where every value is text ("" for an empty element): the text of typed
+   * fields becomes its type (integers, booleans, one origin as a list of one, an empty element as no
+   * origins or no limits). Text that does not convert stays text, so {@link #validate} answers 422.
+   */
+  public static JsonObject fromText(JsonObject attributes) {
+    var typed = attributes.copy();
+    for (var field : List.of("historySize", "historyTtlSeconds")) {
+      if (typed.containsKey(field)) typed.put(field, number(typed.getValue(field)));
+    }
+    if (typed.getValue("clientPublish") instanceof String flag && (flag.equals("true") || flag.equals("false"))) {
+      typed.put("clientPublish", Boolean.parseBoolean(flag));
+    }
+    if (typed.getValue("allowedOrigins") instanceof String origin) {
+      typed.put("allowedOrigins", origin.isEmpty() ? new JsonArray() : new JsonArray().add(origin));
+    }
+    if ("".equals(typed.getValue("limits"))) typed.put("limits", new JsonObject());
+    if (typed.getValue("limits") instanceof JsonObject limits) {
+      limits.fieldNames().forEach(name -> limits.put(name, number(limits.getValue(name))));
+    }
+    return typed;
+  }
+
+  private static Object number(Object value) {
+    if (!(value instanceof String text)) return value;
+    try {
+      return Long.parseLong(text.strip());
+    } catch (NumberFormatException e) {
+      return text;
+    }
+  }
+
   private static void integer(List<ApiError.FieldError> errors, String property, Object value, long min, long max) {
     if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() < min || ((Number) value).longValue() > max) {
       errors.add(new ApiError.FieldError("invalid_value", property, "Must be an integer from " + min + " to " + max + "."));

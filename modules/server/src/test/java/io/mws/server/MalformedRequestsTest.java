@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Thousands of generated malformed requests (seeded, so a failure reproduces): bad JSON, wrong types,
  * huge numbers, unknown fields, bad percent-encoding, odd methods and content types, broken
- * credentials. None may get a 5xx, and every answer with a body is a JSON error document.
+ * credentials, malformed XML, XML and odd Accept headers. None may get a 5xx, and every answer with a
+ * body is a JSON or (when it says so) XML document, an error document for every 4xx.
  */
 class MalformedRequestsTest {
   static final int REQUESTS = 3000;
@@ -30,10 +31,14 @@ class MalformedRequestsTest {
       "%E2%82", "v1", "metrics", "-1", "99999999999999999999999"};
   static final String[] METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"};
   static final String[] TYPES = {"application/json", "application/vnd.api+json", "application/merge-patch+json",
-      "text/plain", "application/xml", "multipart/form-data; boundary=x", "application/json; charset=latin1", "", "*/*"};
+      "text/plain", "application/xml", "multipart/form-data; boundary=x", "application/json; charset=latin1", "", "*/*",
+      "application/json-patch+json", "text/xml", "application/xml; charset=utf-8"};
   static final String[] QUERIES = {"", "?limit=-1", "?limit=1e9", "?offset=abc", "?since=99999999999999999999",
       "?uid=%zz", "?uid=joe&channels=(((", "?channels=" + "a".repeat(400), "?pretty=maybe", "?filter=[", "?apikey=",
-      "?limit=&offset=", "?a=%", "?uid=joe&ttl=0", "?uid=joe&publish=yes"};
+      "?limit=&offset=", "?a=%", "?uid=joe&ttl=0", "?uid=joe&publish=yes", "?format=xml", "?format=xml&pretty=true",
+      "?format=", "?format=%zz"};
+  static final String[] ACCEPTS = {"application/xml", "text/xml;q=0.5, application/json;q=0.4", "application/xml;q=abc",
+      "*/*;q=0", "application/*", "text/html", ",,;;", "application/xml;q=2, text/event-stream"};
 
   @Test
   void noMalformedRequestGetsA5xxOrANonJsonBody() throws Exception {
@@ -59,6 +64,7 @@ class MalformedRequestsTest {
           if (!type.isEmpty()) request.putHeader("Content-Type", type);
           if (random.nextInt(10) == 0) request.putHeader("X-HTTP-Method-Override", METHODS[random.nextInt(METHODS.length)]);
           if (random.nextInt(10) == 0) request.putHeader("If-Match", random.nextBoolean() ? "*" : "\"x");
+          if (random.nextInt(3) == 0) request.putHeader("Accept", ACCEPTS[random.nextInt(ACCEPTS.length)]);
           batch.add(request.sendBuffer(Buffer.buffer(body)).onComplete(ar -> {
             if (ar.failed()) {
               problems.add(description + " -> " + ar.cause());
@@ -67,7 +73,10 @@ class MalformedRequestsTest {
             var response = ar.result();
             if (response.statusCode() >= 500) problems.add(description + " -> " + response.statusCode() + " " + response.bodyAsString());
             var text = response.bodyAsString();
-            if (text != null && !text.isEmpty() && !method.equals("HEAD")) {
+            var contentType = String.valueOf(response.getHeader("Content-Type"));
+            if (text != null && !text.isEmpty() && !method.equals("HEAD") && contentType.startsWith("application/xml")) {
+              checkXml(text, response.statusCode(), description, problems);
+            } else if (text != null && !text.isEmpty() && !method.equals("HEAD") && !isPrometheusText(path, response.statusCode())) {
               try {
                 var json = new JsonObject(text);
                 if (response.statusCode() >= 400 && !json.containsKey("error") && !json.containsKey("errors")) {
@@ -85,6 +94,24 @@ class MalformedRequestsTest {
     assertThat(List.copyOf(problems)).as("requests answered with a 5xx or a non-JSON body").isEmpty();
   }
 
+  /** GET /metrics (a bad segment can turn "/v1" into it) answers Prometheus text, as it should. */
+  static boolean isPrometheusText(String path, int status) {
+    return status == 200 && path.startsWith("/metrics");
+  }
+
+  /** A well-formed XML document, whose root holds error or errors when the status is 4xx. */
+  static void checkXml(String text, int status, String description, java.util.Queue<String> problems) {
+    try {
+      var factory = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+      var root = factory.newDocumentBuilder().parse(new java.io.ByteArrayInputStream(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+          .getDocumentElement();
+      boolean error = root.getElementsByTagName("error").getLength() + root.getElementsByTagName("errors").getLength() > 0;
+      if (status >= 400 && !error) problems.add(description + " -> " + status + " XML without an error element: " + text);
+    } catch (Exception e) {
+      problems.add(description + " -> " + status + " malformed XML body: " + text);
+    }
+  }
+
   static String path(Random random) {
     var path = PATHS[random.nextInt(PATHS.length)];
     if (random.nextInt(3) == 0) {
@@ -99,7 +126,7 @@ class MalformedRequestsTest {
   }
 
   static String body(Random random) {
-    return switch (random.nextInt(14)) {
+    return switch (random.nextInt(20)) {
       case 0 -> "";
       case 1 -> "{";
       case 2 -> "{\"data\":{\"type\":\"vhosts\",\"id\":" + "9".repeat(400) + "}}";
@@ -113,6 +140,13 @@ class MalformedRequestsTest {
       case 10 -> new String(new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1, 2}, java.nio.charset.StandardCharsets.ISO_8859_1);
       case 11 -> "{\"unknown\":true,\"data\":{\"type\":\"channels\",\"id\":\"c" + random.nextInt(50) + "\",\"extra\":{}}}";
       case 12 -> "{\"data\":{\"attributes\":{\"password\":\"" + "p".repeat(2000) + "\"}}}";
+      case 14 -> "<document><data><type>vhosts</type><id>x" + random.nextInt(50) + "</id><attributes><historySize>"
+          + (random.nextBoolean() ? "9".repeat(30) : "-1") + "</historySize><limits>7</limits></attributes></data></document>";
+      case 15 -> "<document><data><type>vhosts</type>";
+      case 16 -> "<!DOCTYPE d [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;\">]><d>&b;</d>";
+      case 17 -> "<trigger><trigger><event/><data><item/><item>1</item></data></trigger></trigger>";
+      case 18 -> "<d>" + "<x>".repeat(200) + "</x>".repeat(200) + "</d>";
+      case 19 -> "[{\"op\":\"replace\",\"path\":\"/data/attributes/historySize\",\"value\":" + random.nextInt() + "},{\"op\":7}]";
       default -> "{\"trigger\":{\"event\":\"ok\",\"data\":{\"n\":" + random.nextLong() + "}}}";
     };
   }
