@@ -57,18 +57,16 @@ final class ApiRouter {
             .compose(v -> preconditions(request, principal))
             .compose(v -> match.route().handler().apply(new ApiCall(vertx, request, principal, match.params()))))
         .recover(failure -> Future.succeededFuture(ApiResponse.error(ApiError.from(failure))))
-        .compose(response -> cors.expose(vhost, request, response))
-        .map(response -> HttpConventions.apply(request, allowed, response));
+        .map(response -> HttpConventions.apply(request, allowed, Cors.expose(request, response)));
   }
 
-  /** OPTIONS: the methods of the resource, and the CORS preflight answer when an Origin asks. */
+  /** OPTIONS: the methods of the resource, and the CORS preflight answer when an Origin asks (see {@link Cors}). */
   private Future<ApiResponse> preflight(ApiRequest request) {
     try {
       var methods = allowedMethods(request.path(), true);
       if (methods.isEmpty()) throw ApiError.notFound("There is no resource at " + request.path() + ".");
       methods.add("OPTIONS");
-      var vhost = resolve(methods.first(), request.path()).params().get("vhost");
-      return cors.preflight(request, vhost, methods);
+      return Future.succeededFuture(Cors.preflight(request, methods));
     } catch (ApiError e) {
       return Future.succeededFuture(ApiResponse.error(e));
     }

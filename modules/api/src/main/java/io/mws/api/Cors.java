@@ -15,10 +15,14 @@ import java.util.Set;
  * any origin, since tokens sent in headers, not cookies, authenticate (a page cannot borrow a user's
  * credentials). The admin-only paths ({@code /v1/vhosts}, {@code /v1/users}, {@code /}) admit any
  * origin for the same reason: {@code Access-Control-Allow-Credentials} is never sent, so a browser
- * attaches no stored credentials to a cross-origin request. An admitted origin gets
- * {@code Access-Control-Allow-Origin} on preflights and responses; a request from an origin the vhost
- * does not admit is refused with 403 {@code origin_not_allowed} (a server-side check as well, since a
- * browser sends a simple POST before it looks at the answer).
+ * attaches no stored credentials to a cross-origin request.
+ *
+ * <p>A preflight carries no credentials, so answering it by the vhost's settings would tell anyone
+ * which vhost names exist (API.md: existence never leaks). Preflights are therefore answered alike for
+ * every origin, and the vhost's origins are enforced on the request itself, once the caller is known to
+ * see the vhost: an Origin the vhost does not admit gets 403 {@code origin_not_allowed} (a server-side
+ * refusal, which also stops simple requests a browser sends without a preflight) and no
+ * {@code Access-Control-Allow-Origin}, so the page cannot read the answer either.
  */
 final class Cors {
   static final String ALLOW_HEADERS = "Authorization, Content-Type, Accept, If-Match, If-None-Match, If-Modified-Since, "
@@ -26,6 +30,7 @@ final class Cors {
   static final String EXPOSE_HEADERS = "ETag, Location, Link, Retry-After, Allow, Last-Modified, Accept-Patch, "
       + "WWW-Authenticate, x-oada-rev";
   static final String MAX_AGE_SECONDS = "600";
+  private static final String REFUSED = "origin_not_allowed";
 
   private final VhostSettingsCache settings;
 
@@ -33,49 +38,45 @@ final class Cors {
     this.settings = settings;
   }
 
-  /** Whether a browser on {@code origin} may use the vhost's paths (no vhost or no Origin: yes). */
-  Future<Boolean> admits(String vhost, String origin) {
-    if (origin == null || vhost == null) return Future.succeededFuture(true);
-    return settings.get(vhost).map(s -> VhostSettings.allowsOrigin(s, origin));
-  }
-
-  /** Fails with 403 when the request's Origin is not admitted by the vhost. */
+  /** Fails with 403 when the request's Origin is not admitted by the vhost (no Origin: not a browser). */
   Future<Void> check(String vhost, ApiRequest request) {
     var origin = request.header("origin");
-    return admits(vhost, origin).map(admitted -> {
-      if (!admitted) throw refused(origin);
+    if (origin == null) return Future.succeededFuture();
+    return settings.get(vhost).map(vhostSettings -> {
+      if (!VhostSettings.allowsOrigin(vhostSettings, origin)) throw refused(origin);
       return null;
     });
   }
 
   /** The answer to {@code OPTIONS}: a CORS preflight when the request has an Origin, else the Allow list. */
-  Future<ApiResponse> preflight(ApiRequest request, String vhost, Set<String> methods) {
+  static ApiResponse preflight(ApiRequest request, Set<String> methods) {
     var origin = request.header("origin");
     var allow = String.join(", ", methods);
-    return admits(vhost, origin).map(admitted -> {
-      if (!admitted) return ApiResponse.error(refused(origin)).header("Vary", "Origin");
-      var response = ApiResponse.of(204, null).header("Allow", allow);
-      if (origin == null) return response;
-      return response.header("Access-Control-Allow-Origin", origin).header("Vary", "Origin")
-          .header("Access-Control-Allow-Methods", allow).header("Access-Control-Allow-Headers", ALLOW_HEADERS)
-          .header("Access-Control-Max-Age", MAX_AGE_SECONDS);
-    });
+    var response = ApiResponse.of(204, null).header("Allow", allow);
+    if (origin == null) return response;
+    return response.header("Access-Control-Allow-Origin", origin).header("Vary", "Origin")
+        .header("Access-Control-Allow-Methods", allow).header("Access-Control-Allow-Headers", ALLOW_HEADERS)
+        .header("Access-Control-Max-Age", MAX_AGE_SECONDS);
   }
 
-  /** Adds the CORS headers to a response for an admitted Origin. */
-  Future<ApiResponse> expose(String vhost, ApiRequest request, ApiResponse response) {
+  /**
+   * Lets the page read the response, unless it is the refusal of its Origin: every other answer went
+   * to an admitted Origin, or to a caller who may not see the vhost (401, 404), which tells nothing.
+   */
+  static ApiResponse expose(ApiRequest request, ApiResponse response) {
     var origin = request.header("origin");
-    if (origin == null) return Future.succeededFuture(response);
-    return admits(vhost, origin).map(admitted -> {
-      response.header("Vary", "Origin");
-      if (admitted) {
-        response.header("Access-Control-Allow-Origin", origin).header("Access-Control-Expose-Headers", EXPOSE_HEADERS);
-      }
-      return response;
-    });
+    if (origin == null) return response;
+    response.header("Vary", "Origin");
+    if (isRefusal(response)) return response;
+    return response.header("Access-Control-Allow-Origin", origin).header("Access-Control-Expose-Headers", EXPOSE_HEADERS);
+  }
+
+  private static boolean isRefusal(ApiResponse response) {
+    return response.status() == 403 && response.body() instanceof JsonObject body
+        && body.getValue("error") instanceof JsonObject error && REFUSED.equals(error.getString("reason"));
   }
 
   static ApiError refused(String origin) {
-    return new ApiError(403, "origin_not_allowed", "Origin " + origin + " is not among this vhost's allowedOrigins.");
+    return new ApiError(403, REFUSED, "Origin " + origin + " is not among this vhost's allowedOrigins.");
   }
 }

@@ -37,7 +37,7 @@ class NoisyVhostIsolationTest {
   @BeforeAll
   static void start() throws Exception {
     cluster = TestCluster.start(1, config -> config.with("limits", "publishesPerSecond", 50));
-    quiet = createVhost("quiet", 10_000);
+    quiet = cluster.createVhost("quiet", new JsonObject().put("limits", new JsonObject().put("publishesPerSecond", 10_000)));
     noisy = cluster.createVhost("noisy"); // the node default: 50 publishes a second
     assertThat(cluster.send(0, HttpMethod.PUT, "/v1/vhosts/quiet/channels/q", "Bearer " + quiet, null).statusCode()).isEqualTo(201);
     assertThat(cluster.send(0, HttpMethod.PUT, "/v1/vhosts/noisy/channels/n", "Bearer " + noisy, null).statusCode()).isEqualTo(201);
@@ -46,14 +46,6 @@ class NoisyVhostIsolationTest {
   @AfterAll
   static void stop() throws Exception {
     if (cluster != null) cluster.close();
-  }
-
-  static String createVhost(String name, int publishesPerSecond) throws Exception {
-    var attributes = new JsonObject().put("limits", new JsonObject().put("publishesPerSecond", publishesPerSecond));
-    var created = cluster.send(0, HttpMethod.POST, "/v1/vhosts", cluster.adminAuth(),
-        new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("id", name).put("attributes", attributes)));
-    assertThat(created.statusCode()).isEqualTo(201);
-    return created.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getString("token");
   }
 
   /** Receives the quiet channel's changes, noting when each arrived. */

@@ -95,7 +95,12 @@ final class TestCluster implements AutoCloseable {
 
   /** Creates a vhost as admin and returns its (one-time) token. */
   String createVhost(String name) throws Exception {
-    var body = new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("id", name));
+    return createVhost(name, new JsonObject());
+  }
+
+  /** Creates a vhost with these settings (limits, allowedOrigins...) and returns its token. */
+  String createVhost(String name, JsonObject attributes) throws Exception {
+    var body = new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("id", name).put("attributes", attributes));
     var response = send(0, HttpMethod.POST, "/v1/vhosts", adminAuth(), body);
     if (response.statusCode() != 201) throw new AssertionError("vhost create: " + response.bodyAsString());
     return response.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getString("token");
