@@ -85,7 +85,8 @@ final class ChannelResources {
     var self = self(vhost, name);
     return JsonApi.resource("channels", name, attributes, self).put("relationships", new JsonObject()
         .put("vhost", JsonApi.belongsTo("vhosts", vhost, VhostResources.self(vhost)))
-        .put("events", JsonApi.related(self + "/events")));
+        .put("events", JsonApi.related(self + "/events"))
+        .put("subscribers", JsonApi.related(self + "/subscribers")));
   }
 
   private static ApiResponse status(ApiResponse response, int status) {

@@ -98,7 +98,7 @@ final class EventResources {
     var request = new JsonObject().put("vhost", call.vhost()).put("event", body.event()).put("data", body.data())
         .put("uid", p.role() == Principal.Role.CLIENT ? p.uid() : null);
     return publishLimits.take(call.vhost()).compose(v -> call.ask(TRIGGER, request)).map(trigger -> ApiResponse.of(202, new JsonObject().put("data",
-        new JsonObject().put("type", "triggers").put("attributes", new JsonObject()
+        new JsonObject().put("type", "triggers").put("id", String.valueOf(trigger.getLong("id"))).put("attributes", new JsonObject()
             .put("event", body.event()).put("data", body.data()).put("uid", trigger.getString("uid"))))));
   }
 

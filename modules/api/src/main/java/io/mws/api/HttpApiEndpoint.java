@@ -3,7 +3,6 @@ package io.mws.api;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
-import io.mws.protocol.ChannelPattern;
 import io.mws.protocol.HttpEndpoint;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -23,8 +22,7 @@ import java.util.TreeMap;
 /**
  * The REST API over plain HTTP: turns an HTTP request into an {@link ApiRequest} (bounded body, JSON
  * or XML), lets the {@link ApiRouter} answer it, and writes the {@link ApiResponse} in the negotiated
- * {@link Representation}. SSE routes are
- * served here, since they hold the connection open.
+ * {@link Representation}. SSE routes are served here, since they hold the connection open.
  */
 final class HttpApiEndpoint implements HttpEndpoint {
   static final String JSON_API = "application/vnd.api+json";
@@ -87,19 +85,18 @@ final class HttpApiEndpoint implements HttpEndpoint {
   }
 
   private void openStream(HttpServerRequest req, ApiRequest request, String vhost) {
-    ChannelPattern filter;
+    BackendEventStreams.Options options;
     try {
-      var source = request.param("filter");
-      filter = source == null || source.isEmpty() ? null : ChannelPattern.compile(source);
-    } catch (IllegalArgumentException e) {
-      write(req, ApiResponse.error(ApiError.badRequest("invalid_filter", "Query parameter 'filter': " + e.getMessage() + ".")));
+      options = BackendEventStreams.Options.of(request);
+    } catch (ApiError e) {
+      write(req, ApiResponse.error(e));
       return;
     }
     router.authenticate(request).onComplete(ar -> {
       try {
         if (ar.failed()) throw ApiError.from(ar.cause());
         Access.requireBackend(ar.result(), vhost);
-        streams.open(vhost, filter, req.response().setStatusCode(200).putHeader("Date", httpDate()));
+        streams.open(vhost, options, req.response().setStatusCode(200).putHeader("Date", httpDate()));
       } catch (ApiError e) {
         write(req, ApiResponse.error(e));
       }

@@ -45,7 +45,7 @@ public final class HttpApiVerticle extends VerticleBase {
       }
       router.handle(request).onSuccess(response -> message.reply(response.toJson()));
     });
-    var backendFeed = vertx.eventBus().<JsonObject>consumer(Addresses.BACKEND_FEED, message -> streams.deliver(message.body()));
+    var backendFeed = vertx.eventBus().<JsonObject>consumer(Addresses.BACKEND_FEED, message -> streams.wake(message.body()));
     return Future.all(forwarded.completion(), backendFeed.completion());
   }
 

@@ -20,6 +20,7 @@ final class PresenceResources {
   static List<Route> routes() {
     return List.of(
         Route.of("GET", "/v1/vhosts/{vhost}/channels/{channel}/subscribers", PresenceResources::subscribers),
+        Route.of("GET", "/v1/vhosts/{vhost}/channels/{channel}/subscribers/{uid}", PresenceResources::subscriber),
         Route.of("GET", "/v1/vhosts/{vhost}/connections", PresenceResources::connections),
         Route.of("GET", "/v1/vhosts/{vhost}/connections/{connection}", PresenceResources::connection),
         Route.of("DELETE", "/v1/vhosts/{vhost}/connections/{connection}", PresenceResources::disconnect));
@@ -28,16 +29,34 @@ final class PresenceResources {
   private static Future<ApiResponse> subscribers(ApiCall call) {
     Access.requireBackend(call.principal, call.vhost());
     var paging = Paging.of(call.request);
-    var base = ChannelResources.self(call.vhost(), call.channel()) + "/subscribers";
-    return call.ask(CHANNEL_GET, new JsonObject().put("vhost", call.vhost()).put("channel", call.channel()))
-        .compose(channel -> call.ask(PRESENCE_SUBSCRIBERS, new JsonObject().put("vhost", call.vhost()).put("channel", call.channel())))
-        .map(reply -> {
-          var all = reply.getJsonArray("items").stream().map(JsonObject.class::cast).toList();
-          var page = new JsonArray(paging.slice(all).stream().map(s -> JsonApi.resource("subscribers", s.getString("uid"),
-              new JsonObject().put("uid", s.getString("uid")).put("connections", s.getInteger("connections")),
-              base + "/" + s.getString("uid"))).toList());
-          return ApiResponse.of(200, paging.document(base, page, all.size()));
-        });
+    return subscribersOf(call).map(all -> paging.page(subscribersBase(call), all, s -> subscriber(call, s)));
+  }
+
+  private static Future<ApiResponse> subscriber(ApiCall call) {
+    Access.requireBackend(call.principal, call.vhost());
+    var uid = call.param("uid");
+    return subscribersOf(call).map(all -> {
+      var found = all.stream().filter(s -> uid.equals(s.getString("uid"))).findFirst().orElseThrow(() ->
+          ApiError.notFound("Nobody with uid '" + uid + "' watches channel '" + call.channel() + "'."));
+      return ApiResponse.of(200, JsonApi.document(subscriber(call, found)));
+    });
+  }
+
+  private static Future<List<JsonObject>> subscribersOf(ApiCall call) {
+    var channel = new JsonObject().put("vhost", call.vhost()).put("channel", call.channel());
+    return call.ask(CHANNEL_GET, channel).compose(info -> call.ask(PRESENCE_SUBSCRIBERS, channel)).map(Paging::items);
+  }
+
+  private static String subscribersBase(ApiCall call) {
+    return ChannelResources.self(call.vhost(), call.channel()) + "/subscribers";
+  }
+
+  private static JsonObject subscriber(ApiCall call, JsonObject record) {
+    var uid = record.getString("uid");
+    var channel = ChannelResources.self(call.vhost(), call.channel());
+    return JsonApi.resource("subscribers", uid, new JsonObject().put("uid", uid).put("connections", record.getInteger("connections")),
+        subscribersBase(call) + "/" + uid).put("relationships", new JsonObject()
+            .put("channel", JsonApi.belongsTo("channels", call.channel(), channel)));
   }
 
   private static Future<ApiResponse> connections(ApiCall call) {
@@ -84,6 +103,8 @@ final class PresenceResources {
     var id = record.getString("connection");
     var attributes = new JsonObject().put("uid", record.getString("uid")).put("node", record.getString("node"))
         .put("channels", record.getJsonArray("channels")).put("connected", JsonApi.time(record.getLong("connected")));
-    return JsonApi.resource("connections", id, attributes, base(vhost) + "/" + id);
+    var relationships = new JsonObject().put("vhost", JsonApi.belongsTo("vhosts", vhost, VhostResources.self(vhost)))
+        .put("node", JsonApi.belongsTo("nodes", record.getString("node"), NodeResources.self(record.getString("node"))));
+    return JsonApi.resource("connections", id, attributes, base(vhost) + "/" + id).put("relationships", relationships);
   }
 }

@@ -16,12 +16,14 @@ import java.util.ArrayList;
 /**
  * Owns vhosts, channels, revisions and history, and fans every fired event out to the cluster: one
  * publish on {@code CHANNEL_FEED} per event, which each gateway node routes to its local watchers.
- * Client-originated events and triggers also go to {@code BACKEND_FEED} for the backends' SSE streams.
+ * Client-originated events and triggers also go to the vhost's {@link BackendBacklog}, which the
+ * backends' SSE streams read; {@code BACKEND_FEED} tells the API nodes there is something new.
  */
 public final class ChannelStateVerticle extends VerticleBase {
   private final HazelcastInstance hazelcast;
   private ChannelStore store;
   private PresenceRegistry presence;
+  private BackendBacklog backlog;
 
   public ChannelStateVerticle(HazelcastInstance hazelcast) {
     this.hazelcast = hazelcast;
@@ -30,6 +32,7 @@ public final class ChannelStateVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     store = new HazelcastChannelStore(vertx, hazelcast);
+    backlog = new BackendBacklog(vertx, hazelcast);
     var consumers = new ArrayList<Future<Void>>();
     serve(consumers, VHOST_CREATE, this::createVhost);
     serve(consumers, VHOST_GET, body -> vhost(body.getString("vhost")));
@@ -43,6 +46,8 @@ public final class ChannelStateVerticle extends VerticleBase {
     serve(consumers, EVENT_PUBLISH, this::publish);
     serve(consumers, EVENT_HISTORY, this::history);
     serve(consumers, TRIGGER, this::trigger);
+    serve(consumers, BACKEND_READ, body -> backlog.read(body.getString("vhost"), body.getLong("after", -1L), body.getInteger("limit", 100)));
+    serve(consumers, BACKEND_CLAIM, body -> backlog.claim(body.getString("vhost"), body.getString("group"), body.getInteger("limit", 10)));
     servePresence(consumers);
     var nodes = new NodeRegistry(vertx, hazelcast);
     serve(consumers, NODE_REPORT, body -> nodes.report(body).map(v -> new JsonObject()));
@@ -94,6 +99,7 @@ public final class ChannelStateVerticle extends VerticleBase {
         .compose(record -> store.listChannels(name))
         .compose(list -> Future.all(list.stream().map(c -> closeChannel(name, c.name())).toList()))
         .compose(closed -> store.deleteVhost(name))
+        .compose(deleted -> backlog.destroy(name))
         .map(deleted -> {
           vertx.eventBus().publish(VHOST_CHANGED, new JsonObject().put("vhost", name));
           return new JsonObject().put("name", name);
@@ -148,12 +154,11 @@ public final class ChannelStateVerticle extends VerticleBase {
     var vhost = body.getString("vhost");
     var channel = body.getString("channel");
     var uid = body.getString("uid");
-    return store.append(vhost, channel, body.getString("event"), body.getValue("data"), uid).map(event -> {
+    return store.append(vhost, channel, body.getString("event"), body.getValue("data"), uid).compose(event -> {
       if (event == null) throw channelNotFound(vhost, channel);
       var json = event.toJson();
       vertx.eventBus().publish(CHANNEL_FEED, json);
-      if (body.getBoolean("fromClient", false)) vertx.eventBus().publish(BACKEND_FEED, json);
-      return json;
+      return body.getBoolean("fromClient", false) ? toBackends(json).map(json) : Future.succeededFuture(json);
     });
   }
 
@@ -179,12 +184,15 @@ public final class ChannelStateVerticle extends VerticleBase {
 
   private Future<JsonObject> trigger(JsonObject body) {
     var vhost = body.getString("vhost");
-    return vhost(vhost).map(v -> {
-      var trigger = new JsonObject().put("kind", "TRIGGER").put("vhost", vhost).put("event", body.getString("event"))
-          .put("data", body.getValue("data")).put("uid", body.getString("uid")).put("ts", System.currentTimeMillis());
-      vertx.eventBus().publish(BACKEND_FEED, trigger);
-      return trigger;
-    });
+    return vhost(vhost).compose(v -> toBackends(new JsonObject().put("kind", "TRIGGER").put("vhost", vhost)
+        .put("event", body.getString("event")).put("data", body.getValue("data")).put("uid", body.getString("uid"))
+        .put("ts", System.currentTimeMillis())));
+  }
+
+  /** Into the vhost's backend backlog (which gives it its SSE id), then a wake-up for every API node's streams. */
+  private Future<JsonObject> toBackends(JsonObject message) {
+    return backlog.append(message.getString("vhost"), message).onSuccess(stored ->
+        vertx.eventBus().publish(BACKEND_FEED, new JsonObject().put("vhost", stored.getString("vhost")).put("id", stored.getLong("id"))));
   }
 
   /** A write refused by split-brain protection: this node is on the minority side of a partition. */

@@ -55,7 +55,10 @@ public final class Addresses {
   public static final String CHANNEL_FEED = "mws.feed.channels";
   /** {connection}: the gateway holding that connection closes it (DELETE of a connection). */
   public static final String CONNECTION_DISCONNECT = "mws.feed.connections.disconnect";
-  /** Client triggers and client-published events, consumed by every API node for SSE streams. */
+  /**
+   * {vhost, id}: a client trigger or client-published event entered the vhost's backend backlog with
+   * that SSE id; every API node's streams of the vhost read it (BACKEND_READ / BACKEND_CLAIM).
+   */
   public static final String BACKEND_FEED = "mws.feed.backend";
 
   // Vhost settings (ChannelStateVerticle).
@@ -72,4 +75,10 @@ public final class Addresses {
   public static final String NODE_REPORT = "mws.channels.node.report";
   /** {node?} -> {items: [reports of current cluster members, each with "address" and "reported"]}. */
   public static final String NODE_LIST = "mws.channels.node.list";
+
+  // Backend SSE backlog (ChannelStateVerticle): per vhost, ids increasing by 1.
+  /** {vhost, after, limit} -> {items: [messages with "id" > after], last, oldest, reset?}; after < 0: just last and oldest. */
+  public static final String BACKEND_READ = "mws.channels.backend.read";
+  /** {vhost, group, limit} -> as BACKEND_READ, the next messages of the group's shared cursor, claimed for the caller alone. */
+  public static final String BACKEND_CLAIM = "mws.channels.backend.claim";
 }

@@ -9,6 +9,7 @@ import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
 import com.hazelcast.spi.merge.PutIfAbsentMergePolicy;
 import com.hazelcast.config.MultiMapConfig;
 import com.hazelcast.config.RingbufferConfig;
+import io.mws.channels.BackendBacklog;
 import io.mws.channels.HazelcastChannelStore;
 import java.util.List;
 
@@ -93,6 +94,10 @@ final class ClusterSettings {
     channelState.forEach(config::addMapConfig);
     config.addMapConfig(new MapConfig("__vertx.*").setBackupCount(1));
     config.addRingBufferConfig(history);
+    // The backends' SSE backlog per vhost: the Last-Event-ID resume window.
+    config.addRingBufferConfig(new RingbufferConfig(BackendBacklog.PREFIX + "*")
+        .setCapacity(node.channels().getInteger("backendBacklogSize", 1000))
+        .setBackupCount(1).setAsyncBackupCount(0).setInMemoryFormat(InMemoryFormat.BINARY).setMergePolicyConfig(merge));
     return config;
   }
 

@@ -117,6 +117,17 @@ class XmlRepresentationTest {
   }
 
   @Test
+  void overWebSocketAnswersStayJson() throws Exception {
+    try (var client = WatchClient.connect(cluster, 0, "/v1/ws")) {
+      var reply = client.request(new io.vertx.core.json.JsonObject().put("requestId", "x").put("method", "get")
+          .put("path", "/v1/vhosts/moon?format=xml").put("headers", new io.vertx.core.json.JsonObject()
+              .put("authorization", "Bearer " + token).put("accept", "application/xml")));
+      assertThat(reply.getInteger("status")).isEqualTo(200);
+      assertThat(reply.getJsonObject("data").getJsonObject("data").getString("id")).isEqualTo("moon");
+    }
+  }
+
+  @Test
   void malformedOrHostileXmlIs400() throws Exception {
     var broken = send(POST, "/v1/vhosts", null, "application/xml", "<document><data>");
     assertThat(broken.statusCode()).isEqualTo(400);

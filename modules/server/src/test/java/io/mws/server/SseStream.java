@@ -1,0 +1,84 @@
+package io.mws.server;
+
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/** A backend's SSE stream in a test: the messages it received, parsed (id, event, data), comments dropped. */
+final class SseStream implements AutoCloseable {
+  record Message(Long id, String event, String data) {}
+
+  private final HttpClient client;
+  final HttpClientResponse response;
+  private final LinkedBlockingQueue<Message> messages = new LinkedBlockingQueue<>();
+  private final StringBuilder pending = new StringBuilder();
+
+  private SseStream(HttpClient client, HttpClientResponse response) {
+    this.client = client;
+    this.response = response;
+    response.handler(chunk -> parse(chunk.toString()));
+  }
+
+  static SseStream open(TestCluster cluster, int node, String uri, String authorization, String lastEventId) throws Exception {
+    var client = cluster.clientVertx.createHttpClient();
+    var options = new RequestOptions().setHost("127.0.0.1").setPort(cluster.port(node)).setURI(uri)
+        .putHeader("Authorization", authorization);
+    if (lastEventId != null) options.putHeader("Last-Event-ID", lastEventId);
+    return new SseStream(client, TestCluster.await(client.request(options).compose(req -> req.send())));
+  }
+
+  private synchronized void parse(String text) {
+    pending.append(text);
+    int end;
+    while ((end = pending.indexOf("\n\n")) >= 0) {
+      var block = pending.substring(0, end);
+      pending.delete(0, end + 2);
+      Long id = null;
+      String event = null;
+      String data = null;
+      for (var line : block.split("\n")) {
+        if (line.startsWith("id: ")) id = Long.parseLong(line.substring(4));
+        else if (line.startsWith("event: ")) event = line.substring(7);
+        else if (line.startsWith("data: ")) data = line.substring(6);
+      }
+      if (event != null) messages.add(new Message(id, event, data));
+    }
+  }
+
+  /** The next message, waiting up to 20 s; null when none came. */
+  Message next() throws InterruptedException {
+    return messages.poll(20, TimeUnit.SECONDS);
+  }
+
+  /** The next {@code count} messages (fails when they do not come). */
+  List<Message> next(int count) throws InterruptedException {
+    var list = new ArrayList<Message>();
+    for (int i = 0; i < count; i++) {
+      var message = next();
+      if (message == null) throw new AssertionError("only " + list.size() + " of " + count + " messages came: " + list);
+      list.add(message);
+    }
+    return list;
+  }
+
+  /** Messages received so far and not yet taken. */
+  List<Message> drain() {
+    var list = new ArrayList<Message>();
+    messages.drainTo(list);
+    return list;
+  }
+
+  static JsonObject data(Message message) {
+    return new JsonObject(message.data());
+  }
+
+  @Override
+  public void close() throws Exception {
+    TestCluster.await(client.close());
+  }
+}
