@@ -140,7 +140,15 @@ final class ApiRouter {
         .withHeader("Allow", String.join(", ", allowed));
   }
 
-  Future<Principal> authenticate(ApiRequest request) {
+  /** Who opens the vhost's SSE stream: its backend or an admin, from an Origin the vhost admits. */
+  Future<Principal> streamCaller(ApiRequest request, String vhost) {
+    return authenticate(request).compose(principal -> {
+      Access.requireBackend(principal, vhost);
+      return cors.check(vhost, request).map(principal);
+    });
+  }
+
+  private Future<Principal> authenticate(ApiRequest request) {
     var apikey = request.param("apikey");
     var authorization = request.header("authorization");
     if ((authorization == null || authorization.isBlank()) && (apikey == null || apikey.isEmpty())) {

@@ -92,14 +92,14 @@ final class HttpApiEndpoint implements HttpEndpoint {
       write(req, ApiResponse.error(e));
       return;
     }
-    router.authenticate(request).onComplete(ar -> {
-      try {
-        if (ar.failed()) throw ApiError.from(ar.cause());
-        Access.requireBackend(ar.result(), vhost);
-        streams.open(vhost, options, req.response().setStatusCode(200).putHeader("Date", httpDate()));
-      } catch (ApiError e) {
-        write(req, ApiResponse.error(e));
+    router.streamCaller(request, vhost).onComplete(ar -> {
+      if (ar.failed()) {
+        write(req, Cors.expose(request, ApiResponse.error(ApiError.from(ar.cause()))));
+        return;
       }
+      var response = req.response().setStatusCode(200).putHeader("Date", httpDate());
+      Cors.expose(request, ApiResponse.of(200, null)).headers().forEach(response::putHeader);
+      streams.open(vhost, options, response);
     });
   }
 

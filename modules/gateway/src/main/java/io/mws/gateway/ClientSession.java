@@ -29,6 +29,8 @@ final class ClientSession {
   static final short DISCONNECTED = 4000;
   /** Close code for a frame above the size limit (http.maxPayloadBytes + 4096). */
   static final short TOO_BIG = 1009;
+  /** Close code for the connections of a vhost whose token was rotated: their access tokens no longer verify. */
+  static final short CREDENTIALS_REVOKED = 4001;
   /** Close code for a connection that keeps sending over its limits (limits.overLimitRepliesToClose). */
   static final short POLICY_VIOLATION = 1008;
   /** Replays go out after the 200 reply has reached the client (OADA clients listen only after it). */

@@ -10,6 +10,7 @@ import io.mws.protocol.RateLimiter;
  *
  * @param messages  requests per second (null: no limit)
  * @param overLimit over-limit replies, a burst of {@code limits.overLimitRepliesToClose} refilled at one a second
+ *                  (null: never closed for them)
  */
 record ConnectionGrant(String vhost, String origin, RateLimiter messages, RateLimiter overLimit) {
 
@@ -22,6 +23,6 @@ record ConnectionGrant(String vhost, String origin, RateLimiter messages, RateLi
 
   /** Counts one over-limit reply; true when the connection has had too many and must be closed. */
   boolean exhausted() {
-    return overLimit.tryAcquire() > 0;
+    return overLimit != null && overLimit.tryAcquire() > 0;
   }
 }

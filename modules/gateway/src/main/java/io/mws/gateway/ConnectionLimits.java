@@ -90,7 +90,7 @@ final class ConnectionLimits {
   private ConnectionGrant grant(String vhost, String origin, io.vertx.core.json.JsonObject vhostSettings) {
     int rate = VhostSettings.limit(vhostSettings, "messagesPerSecond", node.messagesPerSecond());
     return new ConnectionGrant(vhost, origin, rate > 0 ? RateLimiter.perSecond(rate) : null,
-        new RateLimiter(1, Math.max(1, node.overLimitRepliesToClose())));
+        node.overLimitRepliesToClose() > 0 ? new RateLimiter(1, node.overLimitRepliesToClose()) : null);
   }
 
   static ApiError originRefused(String origin) {

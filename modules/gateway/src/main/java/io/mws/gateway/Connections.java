@@ -33,6 +33,13 @@ final class Connections {
     return byId.values().stream().mapToLong(ClientSession::queuedBytes).sum();
   }
 
+  /** Closes the connections admitted for the vhost or watching its channels. */
+  void closeVhost(String vhost, short code, String reason) {
+    for (var session : byId.values()) {
+      if (vhost.equals(session.grant.vhost()) || vhost.equals(session.vhost())) session.close(code, reason);
+    }
+  }
+
   /** Closes every connection; completes when all close handshakes are done. */
   Future<?> closeAll(short code, String reason) {
     return Future.join(byId.values().stream().map(session -> session.close(code, reason)).toList());

@@ -45,8 +45,12 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
       var session = connections.get(message.body().getString("connection"));
       if (session != null) session.close(ClientSession.DISCONNECTED, "disconnected by the backend");
     });
+    // A rotated (or revoked) vhost token voids the access tokens issued under it: the connections that
+    // hold or watch that vhost's channels are closed, and reconnect with fresh tokens (resuming by rev).
+    var revoked = vertx.eventBus().<JsonObject>consumer(Addresses.VHOST_TOKEN_CHANGED, message ->
+        connections.closeVhost(message.body().getString("vhost"), ClientSession.CREDENTIALS_REVOKED, "vhost token rotated"));
     presence.startLeasing();
-    return Future.all(consumer.completion(), stats.completion(), disconnect.completion());
+    return Future.all(consumer.completion(), stats.completion(), disconnect.completion(), revoked.completion());
   }
 
   /**

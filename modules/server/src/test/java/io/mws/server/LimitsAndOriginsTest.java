@@ -185,6 +185,28 @@ class LimitsAndOriginsTest {
   }
 
   @Test
+  void theBackendEventStreamAdmitsTheVhostsOriginsOnly() throws Exception {
+    var client = cluster.clientVertx.createHttpClient();
+    try {
+      for (var origin : new String[] {GOOD, EVIL}) {
+        var options = new io.vertx.core.http.RequestOptions().setHost("127.0.0.1").setPort(cluster.port(0))
+            .setURI("/v1/vhosts/sun/events?apikey=" + backend).putHeader("Origin", origin);
+        var response = TestCluster.await(client.request(options).compose(req -> req.send()));
+        if (origin.equals(GOOD)) {
+          assertThat(response.statusCode()).isEqualTo(200);
+          assertThat(response.getHeader("Access-Control-Allow-Origin")).isEqualTo(GOOD);
+          TestCluster.await(response.request().connection().close());
+        } else {
+          assertThat(response.statusCode()).isEqualTo(403);
+          assertThat(response.getHeader("Access-Control-Allow-Origin")).isNull();
+        }
+      }
+    } finally {
+      TestCluster.await(client.close());
+    }
+  }
+
+  @Test
   void aPathologicalChannelPatternIsAnsweredAtOnce() throws Exception {
     var token = cluster.send(0, HttpMethod.GET, "/v1/vhosts/sun/token?uid=u&channels=" + java.net.URLEncoder.encode("(a+)+$", "UTF-8"),
         "Bearer " + backend, null).bodyAsJsonObject().getString("token");

@@ -113,10 +113,14 @@ class TokenVerificationTest {
     cluster.send(0, io.vertx.core.http.HttpMethod.PUT, "/v1/vhosts/rot/channels/c", "Bearer " + old, null);
     var access = cluster.clientToken(0, "rot", old, "u", ".*");
     assertThat(status(1, "/v1/vhosts/rot/channels/c", access)).isEqualTo(200); // cached on node 1 now
+    var watcher = WatchClient.connect(cluster, 1, "/v1/ws?token=" + access);
+    var watch = new JsonObject().put("requestId", "w").put("method", "watch").put("path", "/v1/vhosts/rot/channels/c");
+    assertThat(watcher.request(watch).getInteger("status")).isEqualTo(200);
     var rotated = cluster.send(1, io.vertx.core.http.HttpMethod.POST, "/v1/vhosts/rot/token/rotate", cluster.adminAuth(), null);
     assertThat(rotated.statusCode()).isEqualTo(200);
     var fresh = rotated.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getString("token");
     assertThat(fresh).matches("[0-9a-f]{40}");
+    assertThat(watcher.awaitClose()).as("a watch on a voided access token ends").isEqualTo((short) 4001);
     for (int node = 0; node < 2; node++) {
       assertThat(status(node, "/v1/vhosts/rot", old)).as("old vhost token on node " + node).isEqualTo(401);
       assertThat(status(node, "/v1/vhosts/rot", fresh)).as("new vhost token on node " + node).isEqualTo(200);
