@@ -121,6 +121,8 @@ class AccessMatrixTest {
     rows.add(new Row("POST", "/v1/vhosts/{vhost}/triggers", "401 401 404 202 404 202 202",
         r -> "/v1/vhosts/moon/triggers", r -> trigger(), false));
     row(rows, "GET", "/v1/vhosts/{vhost}/channels/{channel}/subscribers", "401 401 404 403 404 200 200");
+    // "u" is the uid of the connection that watches channel "c" (watchingConnection).
+    row(rows, "GET", "/v1/vhosts/{vhost}/channels/{channel}/subscribers/{uid}", "401 401 404 403 404 200 200");
     row(rows, "GET", "/v1/vhosts/{vhost}/connections", "401 401 404 403 404 200 200");
     row(rows, "GET", "/v1/vhosts/{vhost}/connections/{connection}", "401 401 404 403 404 200 200");
     rows.add(new Row("DELETE", "/v1/vhosts/{vhost}/connections/{connection}", "401 401 404 403 404 204 204",
@@ -139,7 +141,7 @@ class AccessMatrixTest {
   /** A read-only row: the template with the test's vhost, channel "c", rev 1 and the watching connection. */
   static void row(List<Row> rows, String method, String template, String expected, String... query) {
     var path = template.replace("{vhost}", VHOST).replace("{channel}", "c").replace("{rev}", "1")
-        .replace("{connection}", "CONNECTION") + String.join("", query);
+        .replace("{connection}", "CONNECTION").replace("{uid}", "u") + String.join("", query);
     rows.add(new Row(method, template, expected, r -> path.replace("CONNECTION", connection), r -> null, false));
   }
 

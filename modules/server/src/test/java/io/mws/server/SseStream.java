@@ -29,7 +29,9 @@ final class SseStream implements AutoCloseable {
     var options = new RequestOptions().setHost("127.0.0.1").setPort(cluster.port(node)).setURI(uri)
         .putHeader("Authorization", authorization);
     if (lastEventId != null) options.putHeader("Last-Event-ID", lastEventId);
-    return new SseStream(client, TestCluster.await(client.request(options).compose(req -> req.send())));
+    var stream = new SseStream(client, TestCluster.await(client.request(options).compose(req -> req.send())));
+    TestCluster.await(OpenApiConformance.get().check(stream.response, null)); // its head, against openapi.json
+    return stream;
   }
 
   private synchronized void parse(String text) {
