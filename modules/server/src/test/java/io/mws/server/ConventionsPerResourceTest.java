@@ -32,7 +32,7 @@ class ConventionsPerResourceTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = TestCluster.start(1, config -> config.with("cluster", "nodeReportMillis", 200));
+    cluster = TestCluster.start(1);
     var backend = "Bearer " + cluster.createVhost("moon");
     var admin = cluster.adminAuth();
     cluster.send(0, PUT, "/v1/vhosts/moon/channels/c", backend, null);

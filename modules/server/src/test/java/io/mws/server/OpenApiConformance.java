@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.impl.ClientPhase;
@@ -119,9 +120,18 @@ final class OpenApiConformance {
     var effective = effectiveMethod(method, requestHeaders);
     var operation = contract.findOperation(path, HttpMethod.valueOf(effective.equals("HEAD") ? "GET" : effective));
     var operationId = operation == null ? UNMATCHED : operation.getOperationId();
-    var what = method + " " + uri + " -> " + status + " (operation " + operationId + "): ";
+    return check(operationId, method + " " + uri, method.equals("HEAD"), status, headers, body);
+  }
+
+  /** A refused WebSocket upgrade (on / or /v1/ws), checked against the upgrade's operation. */
+  Future<Void> check(String uri, UpgradeRejectedException refusal) {
+    return check("openWebSocket", "GET " + uri + " (WebSocket upgrade)", false, refusal.getStatus(), refusal.getHeaders(),
+        refusal.getBody() == null ? Buffer.buffer() : refusal.getBody());
+  }
+
+  private Future<Void> check(String operationId, String request, boolean head, int status, MultiMap headers, Buffer body) {
+    var what = request + " -> " + status + " (operation " + operationId + "): ";
     var type = essence(headers.get("Content-Type"));
-    boolean head = method.equals("HEAD");
     boolean unread = body == null;
     boolean hasBody = !unread && !head && body.length() > 0;
     var declared = declaredMediaTypes(operationId, status);
