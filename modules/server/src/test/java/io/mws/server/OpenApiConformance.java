@@ -12,7 +12,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.impl.ClientPhase;
 import io.vertx.ext.web.client.impl.WebClientInternal;
-import io.vertx.openapi.contract.MediaType;
 import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.validation.ResponseValidator;
 import io.vertx.openapi.validation.SchemaValidationException;
@@ -79,7 +78,10 @@ final class OpenApiConformance {
     return instance;
   }
 
-  /** {@code client}, whose every response is checked before the caller sees it. */
+  /**
+   * {@code client}, whose every response is checked before the caller sees it. The web client's
+   * interceptors (what its WebClientSession is built on) are only reachable through WebClientInternal.
+   */
   static WebClient validating(WebClient client) {
     var conformance = get();
     ((WebClientInternal) client).addInterceptor(ctx -> {
@@ -222,7 +224,7 @@ final class OpenApiConformance {
   /**
    * The document as vertx-openapi can load it: no request bodies (only responses are validated), response
    * header names in lower case (it looks headers up by their lower-cased names), and response content
-   * reduced to the media types it validates ({@code withBodies}) or removed.
+   * reduced to the JSON media types ({@code withBodies}) or removed.
    */
   private static JsonObject view(JsonObject document, boolean withBodies) {
     var copy = document.copy();
@@ -249,7 +251,7 @@ final class OpenApiConformance {
     if (content == null) return;
     var kept = new JsonObject();
     if (withBodies) content.forEach(m -> {
-      if (MediaType.isMediaTypeSupported(m.getKey()) && JSON_TYPES.contains(m.getKey())) kept.put(m.getKey(), m.getValue());
+      if (JSON_TYPES.contains(m.getKey())) kept.put(m.getKey(), m.getValue());
     });
     if (kept.isEmpty()) response.remove("content");
     else response.put("content", kept);
