@@ -44,6 +44,7 @@ import java.util.stream.Collectors;
 final class OpenApiConformance {
   static final String UNMATCHED = "unmatchedRequest";
   private static final String UNMATCHED_PATH = "/__no-such-resource__";
+  private static final Set<String> HTTP_METHODS = Set.of("GET", "HEAD", "PUT", "POST", "PATCH", "DELETE");
   private static final Set<String> JSON_TYPES = Set.of("application/json", "application/vnd.api+json");
   private static final List<String> UNMATCHED_STATUSES = List.of("400", "404", "405", "406", "413", "414", "415", "431", "503");
   private static OpenApiConformance instance;
@@ -123,6 +124,35 @@ final class OpenApiConformance {
     var operation = contract.findOperation(path, HttpMethod.valueOf(effective.equals("HEAD") ? "GET" : effective));
     var operationId = operation == null ? UNMATCHED : operation.getOperationId();
     return check(operationId, method + " " + uri, method.equals("HEAD"), status, headers, body);
+  }
+
+  /**
+   * A reply to an HTTP-style request sent over WebSocket ({@code {requestId, method, path, headers, data}}):
+   * API.md section 4 promises the statuses, headers and bodies of HTTP, so it is checked as the HTTP
+   * response would be (its body as JSON: the error type for error bodies, else JSON:API). Watches,
+   * pings and other non-HTTP methods, and a reply to another request, are not checked.
+   */
+  void assertWebSocketReply(JsonObject request, JsonObject reply) {
+    var method = String.valueOf(request.getValue("method")).toUpperCase(Locale.ROOT);
+    if (!HTTP_METHODS.contains(method) || !(request.getValue("path") instanceof String uri)
+        || !(reply.getValue("status") instanceof Integer status) || !reply.getValue("requestId", "").equals(request.getValue("requestId"))) {
+      return;
+    }
+    var headers = MultiMap.caseInsensitiveMultiMap();
+    reply.getJsonObject("headers", new JsonObject()).forEach(h -> headers.add(h.getKey(), String.valueOf(h.getValue())));
+    var data = reply.getValue("data");
+    if (data != null && !headers.contains("Content-Type")) {
+      boolean error = data instanceof JsonObject json && (json.containsKey("error") || json.containsKey("errors"));
+      headers.add("Content-Type", error ? "application/json" : "application/vnd.api+json");
+    }
+    var body = data == null ? Buffer.buffer() : io.vertx.core.json.Json.encodeToBuffer(data);
+    try {
+      await(check(method, uri, null, status, headers, body));
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new AssertionError("Over WebSocket: " + e.getCause().getMessage(), e.getCause());
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
   }
 
   /** A refused WebSocket upgrade (on / or /v1/ws), checked against the upgrade's operation. */

@@ -125,6 +125,20 @@ class OpenApiDocumentTest {
         .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(AssertionError.class);
   }
 
+  @Test
+  void aWebSocketReplyThatDeviatesFromTheDocumentIsReported() {
+    var conformance = OpenApiConformance.get();
+    var request = new JsonObject().put("requestId", "r1").put("method", "get").put("path", "/v1/vhosts/moon");
+    var notFound = new JsonObject().put("requestId", "r1").put("status", 404).put("headers", new JsonObject())
+        .put("data", new JsonObject().put("error", new JsonObject().put("reason", "vhost_not_found").put("message", "No.")));
+    conformance.assertWebSocketReply(request, notFound);
+    var teapot = notFound.copy().put("status", 418);
+    assertThatThrownBy(() -> conformance.assertWebSocketReply(request, teapot))
+        .isInstanceOf(AssertionError.class).hasMessageContaining("Over WebSocket").hasMessageContaining("GET /v1/vhosts/moon -> 418");
+    var shapeless = notFound.copy().put("data", new JsonObject().put("oops", true));
+    assertThatThrownBy(() -> conformance.assertWebSocketReply(request, shapeless)).isInstanceOf(AssertionError.class);
+  }
+
   /** The violation reported for this response, or null when it matches the document. */
   static String check(OpenApiConformance conformance, String method, String uri, int status, MultiMap headers, JsonObject body) {
     try {
