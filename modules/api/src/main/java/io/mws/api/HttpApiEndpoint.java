@@ -157,15 +157,21 @@ final class HttpApiEndpoint implements HttpEndpoint {
     var encoded = xml ? XmlDocuments.write(response.body(), pretty)
         : pretty ? Json.encodePrettily(response.body()) : Json.encode(response.body());
     boolean isError = response.body() instanceof JsonObject json && (json.containsKey("error") || json.containsKey("errors"));
-    // Added to, not replaced: CORS answers already vary on Origin.
-    var vary = res.headers().get(HttpHeaders.VARY);
-    res.putHeader(HttpHeaders.CONTENT_TYPE, xml ? "application/xml" : isError ? "application/json" : JSON_API)
-        .putHeader(HttpHeaders.VARY, vary == null ? "Accept" : vary + ", Accept");
+    // A resource may name its JSON type (the OpenAPI document is plain JSON, not JSON:API).
+    var jsonType = isError ? "application/json" : response.headers().getOrDefault("Content-Type", JSON_API);
+    res.putHeader(HttpHeaders.CONTENT_TYPE, xml ? "application/xml" : jsonType)
+        .putHeader(HttpHeaders.VARY, varyAlso(response, "Accept"));
     if (req.method().name().equals("HEAD")) {
       res.putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(Buffer.buffer(encoded).length())).end();
     } else {
       res.end(encoded);
     }
+  }
+
+  /** The response's Vary (CORS adds Origin) with {@code header} added. */
+  private static String varyAlso(ApiResponse response, String header) {
+    var vary = response.headers().get("Vary");
+    return vary == null || vary.isBlank() ? header : vary + ", " + header;
   }
 
   /** ?pretty=true, read without decoding the whole query: a malformed query must still get its 400 written. */

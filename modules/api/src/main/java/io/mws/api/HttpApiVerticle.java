@@ -66,6 +66,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private static List<Route> routes(int maxPayload, PublishLimits publishLimits) {
     var routes = new ArrayList<Route>();
     routes.addAll(RootResource.routes());
+    routes.addAll(OpenApiResource.routes());
     routes.addAll(VhostResources.routes());
     routes.addAll(ChannelResources.routes());
     routes.addAll(new EventResources(maxPayload, publishLimits).routes());

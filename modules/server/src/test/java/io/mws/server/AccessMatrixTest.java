@@ -97,15 +97,18 @@ class AccessMatrixTest {
     //            method  template                                          none wrong oCli cli oBck bck admin
     row(rows, "GET", "/", "200 401 200 200 200 200 200");
     row(rows, "GET", "/v1", "200 401 200 200 200 200 200");
+    // The OpenAPI document (100 KB) is more than a default WebSocket client takes in one frame (64 KiB): HTTP only.
+    rows.add(new Row("GET", "/v1/openapi.json", "200 401 200 200 200 200 200", r -> "/v1/openapi.json", r -> null, true));
+    rows.add(new Row("GET", "/v1/nodes", "401 401 403 403 403 403 200", r -> "/v1/nodes", r -> null, false));
+    rows.add(new Row("GET", "/v1/nodes/{node}", "401 401 403 403 403 403 200", r -> "/v1/nodes/" + nodeId, r -> null, false));
     rows.add(new Row("GET", "/v1/vhosts", "401 401 403 403 403 403 200", r -> "/v1/vhosts", r -> null, false));
     rows.add(new Row("POST", "/v1/vhosts", "401 401 403 403 403 403 201", r -> "/v1/vhosts",
         r -> new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("id", "v" + fresh.incrementAndGet())), false));
     row(rows, "GET", "/v1/vhosts/{vhost}", "401 401 404 403 404 200 200");
-    // Settings as they are (the defaults): the writes succeed without changing what later rows see.
     rows.add(new Row("PUT", "/v1/vhosts/{vhost}", "401 401 404 403 404 403 200", r -> "/v1/vhosts/moon",
-        r -> new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("id", VHOST).put("attributes", new JsonObject())), false));
+        r -> new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("attributes", new JsonObject())), false));
     rows.add(new Row("PATCH", "/v1/vhosts/{vhost}", "401 401 404 403 404 403 200", r -> "/v1/vhosts/moon",
-        r -> new JsonObject().put("data", new JsonObject().put("attributes", new JsonObject().put("historySize", null))), false));
+        r -> new JsonObject().put("data", new JsonObject().put("attributes", new JsonObject())), false));
     rows.add(new Row("DELETE", "/v1/vhosts/{vhost}", "401 401 404 403 404 403 204", AccessMatrixTest::vhostForAdmin, r -> null, false));
     row(rows, "GET", "/v1/vhosts/{vhost}/token", "401 401 404 403 404 200 200", "?uid=u");
     row(rows, "GET", "/{vhost}/token", "401 401 404 403 404 200 200", "?uid=u");
@@ -130,10 +133,8 @@ class AccessMatrixTest {
     rows.add(new Row("POST", "/v1/vhosts/{vhost}/triggers", "401 401 404 202 404 202 202",
         r -> "/v1/vhosts/moon/triggers", r -> trigger(), false));
     row(rows, "GET", "/v1/vhosts/{vhost}/channels/{channel}/subscribers", "401 401 404 403 404 200 200");
-    rows.add(new Row("GET", "/v1/vhosts/{vhost}/channels/{channel}/subscribers/{uid}", "401 401 404 403 404 200 200",
-        r -> "/v1/vhosts/moon/channels/c/subscribers/u", r -> null, false)); // u: the watching connection's uid
-    rows.add(new Row("GET", "/v1/nodes", "401 401 403 403 403 403 200", r -> "/v1/nodes", r -> null, false));
-    rows.add(new Row("GET", "/v1/nodes/{node}", "401 401 403 403 403 403 200", r -> "/v1/nodes/" + nodeId, r -> null, false));
+    // "u" is the uid of the connection that watches channel "c" (watchingConnection).
+    row(rows, "GET", "/v1/vhosts/{vhost}/channels/{channel}/subscribers/{uid}", "401 401 404 403 404 200 200");
     row(rows, "GET", "/v1/vhosts/{vhost}/connections", "401 401 404 403 404 200 200");
     row(rows, "GET", "/v1/vhosts/{vhost}/connections/{connection}", "401 401 404 403 404 200 200");
     rows.add(new Row("DELETE", "/v1/vhosts/{vhost}/connections/{connection}", "401 401 404 403 404 204 204",
@@ -152,7 +153,7 @@ class AccessMatrixTest {
   /** A read-only row: the template with the test's vhost, channel "c", rev 1 and the watching connection. */
   static void row(List<Row> rows, String method, String template, String expected, String... query) {
     var path = template.replace("{vhost}", VHOST).replace("{channel}", "c").replace("{rev}", "1")
-        .replace("{connection}", "CONNECTION") + String.join("", query);
+        .replace("{connection}", "CONNECTION").replace("{uid}", "u") + String.join("", query);
     rows.add(new Row(method, template, expected, r -> path.replace("CONNECTION", connection), r -> null, false));
   }
 
@@ -229,9 +230,9 @@ class AccessMatrixTest {
         .compose(response -> {
           var answer = new Answer(response.statusCode(), response.getHeader("WWW-Authenticate"));
           if (String.valueOf(response.getHeader("Content-Type")).startsWith("text/event-stream")) {
-            return response.request().connection().close().map(answer);
+            return OpenApiConformance.get().check(response, null).compose(v -> response.request().connection().close()).map(answer);
           }
-          return response.body().map(answer);
+          return response.body().compose(received -> OpenApiConformance.get().check(response, received)).map(answer);
         });
   }
 

@@ -110,6 +110,7 @@ class BackendFlowTest {
     assertThat(stream.statusCode()).isEqualTo(200);
     assertThat(stream.getHeader("Content-Type")).startsWith("text/event-stream");
     stream.handler(chunk -> frames.add(chunk.toString()));
+    TestCluster.await(OpenApiConformance.get().check(stream, null));
 
     var clientToken = cluster.send(0, GET, "/v1/vhosts/moon/token?uid=ann&channels=chat&publish=true", backend, null)
         .bodyAsJsonObject().getString("token");
@@ -149,6 +150,7 @@ class BackendFlowTest {
         .compose(req -> req.send()));
     assertThat(stream.statusCode()).isEqualTo(200);
     stream.handler(chunk -> frames.add(chunk.toString()));
+    TestCluster.await(OpenApiConformance.get().check(stream, null));
     var evil = "a".repeat(120) + "!"; // 2^120 steps for a backtracking engine
     long started = System.nanoTime();
     assertThat(cluster.send(0, POST, "/v1/vhosts/moon/triggers", backend, trigger(evil, 1)).statusCode()).isEqualTo(202);

@@ -69,13 +69,15 @@ class LimitsAndOriginsTest {
   }
 
   /** The status an upgrade is refused with. */
-  int refusedUpgrade(String uri, String origin) {
+  int refusedUpgrade(String uri, String origin) throws Exception {
     var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(cluster.port(0)).setURI(uri)
         .setAllowOriginHeader(origin != null); // else Vert.x sends an Origin of its own
     if (origin != null) options.addHeader("Origin", origin);
     var failure = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () -> TestCluster.await(cluster.ws.connect(options)));
     assertThat(failure.getCause()).isInstanceOf(UpgradeRejectedException.class);
-    return ((UpgradeRejectedException) failure.getCause()).getStatus();
+    var refusal = (UpgradeRejectedException) failure.getCause();
+    TestCluster.await(OpenApiConformance.get().check(uri, refusal));
+    return refusal.getStatus();
   }
 
   @Test

@@ -35,7 +35,10 @@ class NodeConnectionLimitsTest {
     try {
       return TestCluster.await(cluster.ws.connect(options));
     } catch (ExecutionException e) {
-      if (e.getCause() instanceof UpgradeRejectedException rejected) return rejected.getStatus();
+      if (e.getCause() instanceof UpgradeRejectedException rejected) {
+        TestCluster.await(OpenApiConformance.get().check("/v1/ws", rejected));
+        return rejected.getStatus();
+      }
       throw e;
     }
   }

@@ -31,7 +31,7 @@ class NodesTest {
           .with(null, "roles", new JsonArray().add("auth").add("channels"));
       var starting = List.of(Node.start(full), Node.start(stateOnly));
       for (var node : starting) started.add(TestCluster.await(node));
-      var http = WebClient.create(client);
+      var http = OpenApiConformance.validating(WebClient.create(client));
       int port = started.get(0).httpPort();
 
       var list = awaitList(http, port, items -> items.size() == 2);

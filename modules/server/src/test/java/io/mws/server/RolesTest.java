@@ -35,7 +35,7 @@ class RolesTest {
       for (var node : starting) started.add(TestCluster.await(node));
       var api = started.get(0).httpPort();
       var gateway = started.get(1).httpPort();
-      var http = WebClient.create(client);
+      var http = OpenApiConformance.validating(WebClient.create(client));
 
       var created = TestCluster.await(http.post(api, "127.0.0.1", "/v1/vhosts")
           .putHeader("Authorization", TestCluster.basic("admin", TestCluster.ADMIN_PASSWORD))

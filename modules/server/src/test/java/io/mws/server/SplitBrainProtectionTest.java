@@ -23,7 +23,7 @@ class SplitBrainProtectionTest {
       var startB = Node.start(nodes.config(1).with("cluster", "minimumClusterSize", 2));
       a = TestCluster.await(startA);
       b = TestCluster.await(startB);
-      var http = WebClient.create(client);
+      var http = OpenApiConformance.validating(WebClient.create(client));
       var admin = TestCluster.basic("admin", TestCluster.ADMIN_PASSWORD);
       var created = TestCluster.await(http.post(a.httpPort(), "127.0.0.1", "/v1/vhosts").putHeader("Authorization", admin)
           .putHeader("Content-Type", "application/json")

@@ -32,6 +32,7 @@ final class SseStream implements AutoCloseable {
     HttpClientResponse response = TestCluster.await(client.request(options).compose(req -> req.send())
         .onSuccess(r -> r.handler(chunk -> stream.parse(chunk.toString()))));
     if (response.statusCode() != 200) throw new AssertionError("stream: " + response.statusCode());
+    TestCluster.await(OpenApiConformance.get().check(response, null)); // its head, against openapi.json
     return stream;
   }
 

@@ -26,7 +26,8 @@ final class TestCluster implements AutoCloseable {
 
   final List<Node> nodes = new ArrayList<>();
   final Vertx clientVertx = Vertx.vertx();
-  final WebClient http = WebClient.create(clientVertx);
+  /** Every response it receives is checked against the OpenAPI document (see OpenApiConformance). */
+  final WebClient http = OpenApiConformance.validating(WebClient.create(clientVertx));
   final WebSocketClient ws = clientVertx.createWebSocketClient();
 
   static TestCluster start(int size) throws Exception {

@@ -28,13 +28,13 @@ class TlsTest {
       node = TestCluster.await(Node.start(new NodeConfig(config)));
       int port = node.httpPort();
 
-      var https = WebClient.create(client, new WebClientOptions().setSsl(true).setTrustOptions(certificate.trustOptions()));
+      var https = OpenApiConformance.validating(WebClient.create(client, new WebClientOptions().setSsl(true).setTrustOptions(certificate.trustOptions())));
       var ready = TestCluster.await(https.get(port, "localhost", "/readyz").send());
       assertThat(ready.statusCode()).isEqualTo(200);
       var root = TestCluster.await(https.get(port, "localhost", "/v1").send());
       assertThat(root.bodyAsJsonObject().getJsonObject("meta").getString("name")).isEqualTo("MWS");
 
-      var plain = WebClient.create(client);
+      var plain = OpenApiConformance.validating(WebClient.create(client));
       assertThat(plain.get(port, "localhost", "/readyz").send().toCompletionStage().toCompletableFuture()
           .handle((r, e) -> e != null || r.statusCode() != 200).get(20, TimeUnit.SECONDS)).as("plain HTTP refused").isTrue();
 

@@ -37,9 +37,12 @@ final class WatchClient implements AutoCloseable {
     socket.writeTextMessage(request.encode());
   }
 
+  /** Sends a request and returns its reply, which must match openapi.json as the HTTP answer would. */
   JsonObject request(JsonObject request) throws InterruptedException {
     send(request);
-    return nextReply();
+    var reply = nextReply();
+    OpenApiConformance.get().assertWebSocketReply(request, reply);
+    return reply;
   }
 
   JsonObject nextReply() throws InterruptedException {

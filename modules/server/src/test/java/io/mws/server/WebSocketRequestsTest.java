@@ -94,6 +94,7 @@ class WebSocketRequestsTest {
             .setHost("127.0.0.1").setURI("/v1/vhosts/moon/events").putHeader("Authorization", "Bearer " + backend))
         .compose(req -> req.send()));
     stream.handler(chunk -> frames.add(chunk.toString()));
+    TestCluster.await(OpenApiConformance.get().check(stream, null));
     var watcher = WatchClient.connect(cluster, 1, "/?token=" + cluster.clientToken(1, "moon", backend, "lurker", "chat"));
     assertThat(watcher.request(request("w", "watch", "/v1/vhosts/moon/channels/chat", null)).getInteger("status")).isEqualTo(200);
 
