@@ -1,6 +1,8 @@
 package io.mws.it;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,8 +29,7 @@ final class ProcessCluster implements AutoCloseable {
   static ProcessCluster start(String name, int nodes) throws Exception {
     var dir = Path.of("target", "clusters", name + "-" + System.currentTimeMillis()).toAbsolutePath();
     Files.createDirectories(dir);
-    // Port blocks of 200 between 22000 and 42000: node i listens on base+i and base+100+i.
-    var cluster = new ProcessCluster(dir, 22_000 + 200 * ThreadLocalRandom.current().nextInt(100));
+    var cluster = new ProcessCluster(dir, freeBlock());
     try {
       cluster.run("start", dir.toString(), String.valueOf(nodes), String.valueOf(cluster.base));
     } catch (Exception e) {
@@ -36,6 +37,31 @@ final class ProcessCluster implements AutoCloseable {
       throw e;
     }
     return cluster;
+  }
+
+  /**
+   * A block of 200 ports whose first 20 of each half are free: nginx on base, node i on base+i (HTTP)
+   * and base+100+i (Hazelcast, which would move to another port if its own were taken). Blocks lie
+   * between 22000 and 32200, below Linux's ephemeral range (32768-60999), where the OS hands out
+   * ports to outgoing connections and to listeners on port 0 at any moment.
+   */
+  static int freeBlock() throws IOException {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int base = 22_000 + 200 * ThreadLocalRandom.current().nextInt(51);
+      if (free(base, 20) && free(base + 100, 20)) return base;
+    }
+    throw new IOException("no free block of loopback ports between 22000 and 32200");
+  }
+
+  private static boolean free(int from, int count) {
+    for (int port = from; port < from + count; port++) {
+      try (var socket = new ServerSocket()) {
+        socket.bind(new InetSocketAddress("127.0.0.1", port));
+      } catch (IOException e) {
+        return false;
+      }
+    }
+    return true;
   }
 
   int lbPort() { return base; }
