@@ -132,7 +132,7 @@ class KubernetesManifestsTest {
   @ValueSource(strings = {"dev", "prod", "split"})
   void theSecretHoldsEveryKeyThePodsReadAndTheReadmeCreatesThem(String overlay) throws Exception {
     var rendered = RenderedOverlay.render(overlay);
-    var readme = Files.readString(RenderedOverlay.ROOT.resolve("README.md"));
+    var readme = Files.readString(RenderedOverlay.ROOT.resolve("docs/kubernetes.md"));
     var secret = rendered.all(Secret.class).stream().filter(s -> s.getMetadata().getName().equals("mws")).findFirst();
     assertThat(secret.isPresent()).as(overlay + " generates the Secret (dev) or leaves it to the operator (prod)")
         .isEqualTo(overlay.equals("dev"));
@@ -143,7 +143,7 @@ class KubernetesManifestsTest {
         assertThat(ref.getName()).isEqualTo("mws");
         secret.ifPresent(s -> assertThat(s.getData().keySet().isEmpty() ? s.getStringData().keySet() : s.getData().keySet())
             .as(overlay + " Secret key " + ref.getKey()).contains(ref.getKey()));
-        assertThat(readme).as("README creates the Secret key " + ref.getKey()).contains("--from-literal=" + ref.getKey() + "=");
+        assertThat(readme).as("docs/kubernetes.md creates the Secret key " + ref.getKey()).contains("--from-literal=" + ref.getKey() + "=");
       }
     }
   }
