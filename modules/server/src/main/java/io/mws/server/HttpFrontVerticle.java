@@ -14,7 +14,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.impl.ConnectionBase;
@@ -42,14 +41,16 @@ final class HttpFrontVerticle extends VerticleBase {
   private final BooleanSupplier ready;
   private final Supplier<String> metrics;
   private final RefusalMetrics refusals;
+  private final ClientAddress clients;
   private ClientConnectionCap cap;
   private HttpServer server;
   private HttpServer management;
   private volatile boolean draining;
 
   HttpFrontVerticle(HttpEndpoint api, HttpEndpoint gateway, BooleanSupplier ready, Supplier<String> metrics,
-                    RefusalMetrics refusals) {
+                    RefusalMetrics refusals, ClientAddress clients) {
     this.api = api;
+    this.clients = clients;
     this.gateway = gateway;
     this.ready = ready;
     this.metrics = metrics;
@@ -74,12 +75,6 @@ final class HttpFrontVerticle extends VerticleBase {
     if (cert != null && !cert.isEmpty()) {
       if (key == null || key.isEmpty()) return Future.failedFuture("http.tls.certFile is set but http.tls.keyFile is not");
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(cert).setKeyPath(key));
-    }
-    ClientAddress clients;
-    try {
-      clients = ClientAddress.trusting(http.getJsonArray("trustedProxies", new JsonArray()).stream().map(String::valueOf).toList());
-    } catch (IllegalArgumentException e) {
-      return Future.failedFuture("http.trustedProxies: " + e.getMessage());
     }
     cap = new ClientConnectionCap(http.getJsonObject("limits", new JsonObject()).getInteger("connectionsPerClientIp", 0), clients);
     long headMillis = http.getInteger("requestHeadTimeoutSeconds", 10) * 1000L;

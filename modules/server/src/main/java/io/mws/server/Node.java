@@ -89,7 +89,8 @@ public final class Node {
             .put("limits", config.limits()), deployed))
         .compose(v -> {
           var front = new HttpFrontVerticle(endpoint(api), gateway == null ? null : gateway.endpoint(),
-              () -> node[0] != null && node[0].ready, registry::scrape, new RefusalMetrics(registry, "http"));
+              () -> node[0] != null && node[0].ready, registry::scrape, new RefusalMetrics(registry, "http"),
+              config.trustedProxies());
           node[0] = new Node(vertx, front, clusterManager.getHazelcastInstance(), gateway);
           node[0].stopOrder.addAll(deployed);
           node[0].drainQuietMs = config.http().getLong("drainQuietMillis", 1500L);

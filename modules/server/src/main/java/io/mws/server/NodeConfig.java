@@ -1,5 +1,6 @@
 package io.mws.server;
 
+import io.mws.protocol.ClientAddress;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -116,6 +117,11 @@ public record NodeConfig(JsonObject json) {
 
   public JsonObject limits() { return section(json, "limits"); }
 
+  /** Whose X-Forwarded-For names the client (http.trustedProxies). */
+  public ClientAddress trustedProxies() {
+    return ClientAddress.trusting(http().getJsonArray("trustedProxies", new JsonArray()).stream().map(String::valueOf).toList());
+  }
+
   public Set<String> roles() {
     var roles = new LinkedHashSet<String>();
     json.getJsonArray("roles", new JsonArray(List.copyOf(ALL_ROLES))).forEach(r -> roles.add(String.valueOf(r)));
@@ -141,6 +147,11 @@ public record NodeConfig(JsonObject json) {
     if (managementPort < 0 || managementPort > 65535) throw new IllegalArgumentException("http.managementPort must be 0..65535");
     if (managementPort != 0 && managementPort == port) {
       throw new IllegalArgumentException("http.managementPort must differ from http.port (/metrics stays off the public port)");
+    }
+    try {
+      trustedProxies();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("http.trustedProxies: " + e.getMessage());
     }
   }
 
