@@ -50,11 +50,11 @@ final class HttpFrontVerticle extends VerticleBase {
   HttpFrontVerticle(HttpEndpoint api, HttpEndpoint gateway, BooleanSupplier ready, Supplier<String> metrics,
                     RefusalMetrics refusals, ClientAddress clients) {
     this.api = api;
-    this.clients = clients;
     this.gateway = gateway;
     this.ready = ready;
     this.metrics = metrics;
     this.refusals = refusals;
+    this.clients = clients;
   }
 
   @Override
