@@ -81,6 +81,7 @@ class KubernetesManifestsTest {
         assertThat(c.getTopologyKey()).isEqualTo("kubernetes.io/hostname");
         assertThat(c.getMaxSkew()).isEqualTo(1);
         assertThat(c.getWhenUnsatisfiable()).isEqualTo("DoNotSchedule");
+        assertThat(c.getNodeTaintsPolicy()).as("tainted nodes are no empty domains that block scheduling").isEqualTo("Honor");
         assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels()).as("the constraint counts these pods")
             .containsAllEntriesOf(c.getLabelSelector().getMatchLabels());
         assertThat(c.getLabelSelector().getMatchLabels()).as("every Hazelcast member counts, whatever its Deployment")
