@@ -57,7 +57,7 @@ final class TestCluster implements AutoCloseable {
       var starting = new ArrayList<Future<Node>>();
       for (int i = 0; i < size; i++) {
         var config = NodeConfig.defaults()
-            .with("http", "host", "127.0.0.1").with("http", "port", 0).with("http", "drainQuietMillis", 100)
+            .with("http", "host", "127.0.0.1").with("http", "port", 0).with("http", "managementPort", 0).with("http", "drainQuietMillis", 100)
             .with("auth", "adminPassword", ADMIN_PASSWORD)
             .with("cluster", "name", name).with("cluster", "port", ports[i])
             .with("cluster", "members", size == 1 ? new JsonArray() : members)
