@@ -32,10 +32,7 @@ class VhostUpdatesTest {
   }
 
   HttpResponse<Buffer> send(int node, HttpMethod method, String path, String type, String body, String... headers) throws Exception {
-    var request = cluster.http.request(method, cluster.port(node), "127.0.0.1", path).putHeader("Authorization", cluster.adminAuth());
-    for (int i = 0; i < headers.length; i += 2) request.putHeader(headers[i], headers[i + 1]);
-    if (body == null) return TestCluster.await(request.send());
-    return TestCluster.await(request.putHeader("Content-Type", type).sendBuffer(Buffer.buffer(body)));
+    return cluster.send(node, method, path, cluster.adminAuth(), type, body, headers);
   }
 
   static JsonObject attributes(HttpResponse<Buffer> response) {
