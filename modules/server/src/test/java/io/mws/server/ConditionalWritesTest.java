@@ -48,12 +48,6 @@ class ConditionalWritesTest {
     return response.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes");
   }
 
-  static String reason(HttpResponse<Buffer> response) {
-    var body = response.bodyAsJsonObject();
-    return body.containsKey("errors") ? body.getJsonArray("errors").getJsonObject(0).getString("reason")
-        : body.getJsonObject("error").getString("reason");
-  }
-
   static String historySize(int value) {
     return new JsonObject().put("data", new JsonObject().put("type", "vhosts")
         .put("attributes", new JsonObject().put("historySize", value))).encode();
@@ -92,7 +86,7 @@ class ConditionalWritesTest {
           return attempt;
         }
         assertThat(write.statusCode()).as(write.bodyAsString()).isEqualTo(412);
-        assertThat(reason(write)).isEqualTo("precondition_failed");
+        assertThat(TestCluster.reason(write)).isEqualTo("precondition_failed");
         refused.incrementAndGet();
       }
       throw new AssertionError("writer " + writer + " never won");
@@ -116,7 +110,7 @@ class ConditionalWritesTest {
             .add(new JsonObject().put("op", "test").put("path", "/data/attributes/historySize").put("value", old))
             .add(new JsonObject().put("op", "replace").put("path", "/data/attributes/historySize").put("value", old + 1 + writer));
         var response = send(writer % 2, PATCH, "/v1/vhosts/tested", JSON_PATCH, patch.encode());
-        if (response.statusCode() == 409) assertThat(reason(response)).isEqualTo("patch_test_failed");
+        if (response.statusCode() == 409) assertThat(TestCluster.reason(response)).isEqualTo("patch_test_failed");
         return response.statusCode();
       });
       assertThat(statuses).as("round " + round).containsOnly(200, 409);

@@ -103,6 +103,13 @@ final class TestCluster implements AutoCloseable {
     return await(request.putHeader("Content-Type", type).sendBuffer(Buffer.buffer(body)));
   }
 
+  /** The reason of an error answer: {"error":{"reason"}}, or the first of a 422's {"errors":[...]}. */
+  static String reason(HttpResponse<Buffer> response) {
+    var body = response.bodyAsJsonObject();
+    return body.containsKey("errors") ? body.getJsonArray("errors").getJsonObject(0).getString("reason")
+        : body.getJsonObject("error").getString("reason");
+  }
+
   /** Sends {@code count} copies of one request body at once (POST to node 0) and waits for every answer. */
   void postAll(String path, String authorization, JsonObject body, int count) throws Exception {
     var encoded = Buffer.buffer(body.encode());

@@ -43,12 +43,6 @@ class VhostUpdatesTest {
     return new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("attributes", attributes));
   }
 
-  static String reason(HttpResponse<Buffer> response) {
-    var body = response.bodyAsJsonObject();
-    return body.containsKey("errors") ? body.getJsonArray("errors").getJsonObject(0).getString("reason")
-        : body.getJsonObject("error").getString("reason");
-  }
-
   @Test
   void putReplacesTheSettingsAndEveryNodeSeesTheNewVersion() throws Exception {
     var before = send(1, GET, "/v1/vhosts/mars", null, null);
@@ -115,9 +109,9 @@ class VhostUpdatesTest {
     var testFailed = send(0, PATCH, "/v1/vhosts/moon", JSON_PATCH, "[{\"op\":\"test\",\"path\":\"/data/attributes/historySize\",\"value\":99},"
         + "{\"op\":\"replace\",\"path\":\"/data/attributes/historySize\",\"value\":40}]");
     assertThat(testFailed.statusCode()).isEqualTo(409);
-    assertThat(reason(testFailed)).isEqualTo("patch_test_failed");
+    assertThat(TestCluster.reason(testFailed)).isEqualTo("patch_test_failed");
     assertThat(send(0, PATCH, "/v1/vhosts/moon", JSON_PATCH, "{\"op\":\"add\"}").statusCode()).as("not an array").isEqualTo(400);
-    assertThat(reason(send(0, PATCH, "/v1/vhosts/moon", JSON_PATCH, "[{\"op\":\"jump\",\"path\":\"/\"}]"))).isEqualTo("invalid_patch");
+    assertThat(TestCluster.reason(send(0, PATCH, "/v1/vhosts/moon", JSON_PATCH, "[{\"op\":\"jump\",\"path\":\"/\"}]"))).isEqualTo("invalid_patch");
     var missing = send(0, PATCH, "/v1/vhosts/moon", JSON_PATCH, "[{\"op\":\"remove\",\"path\":\"/data/attributes/nothing/here\"}]");
     assertThat(missing.statusCode()).isEqualTo(422);
     assertThat(missing.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("property")).isEqualTo("/0");
@@ -125,7 +119,7 @@ class VhostUpdatesTest {
     assertThat(invalid.statusCode()).isEqualTo(422);
     assertThat(invalid.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("property")).isEqualTo("data.attributes.historySize");
     var renamed = send(0, PATCH, "/v1/vhosts/moon", JSON_PATCH, "[{\"op\":\"replace\",\"path\":\"/data/id\",\"value\":\"venus\"}]");
-    assertThat(reason(renamed)).isEqualTo("read_only");
+    assertThat(TestCluster.reason(renamed)).isEqualTo("read_only");
     assertThat(attributes(send(1, GET, "/v1/vhosts/moon", null, null)).getInteger("historySize")).isEqualTo(10);
   }
 
