@@ -105,6 +105,13 @@ class IdempotentPublishTest {
   }
 
   @Test
+  void aBrowserMaySendTheKey() throws Exception {
+    var preflight = cluster.send(0, OPTIONS, "/v1/vhosts/pub/channels/c/events", backend, null, null,
+        "Origin", "https://app.example.com", "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "idempotency-key");
+    assertThat(preflight.getHeader("Access-Control-Allow-Headers")).contains("Idempotency-Key");
+  }
+
+  @Test
   void triggersAreIdempotentPerVhost() throws Exception {
     var body = new JsonObject().put("trigger", new JsonObject().put("event", "ping").put("data", 1));
     var first = postNow(0, "/v1/vhosts/pub/triggers", backend, body, "trigger-1");
