@@ -99,7 +99,10 @@ final class IdempotentPublishes {
       return vertx.executeBlocking(() -> {
         entries.set(key, recorded.encode(), ttlSeconds, TimeUnit.SECONDS);
         return ar.result();
-      }, false);
+      }, false).recover(failure -> vertx.executeBlocking(() -> entries.remove(key, pending), false)
+          // The event is published: it is answered even when its key could not be recorded (the key is
+          // given back rather than left pending, where every retry would wait for a result in vain).
+          .transform(removed -> Future.succeededFuture(ar.result())));
     });
   }
 
