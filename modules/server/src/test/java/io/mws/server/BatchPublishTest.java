@@ -92,6 +92,8 @@ class BatchPublishTest {
     var tooLarge = post("many", backend, batch(item("a", "x", big), item("a", "x", big), item("b", "x", big)));
     assertThat(tooLarge.statusCode()).as("3 x 3000 bytes of data > maxPayloadBytes 8192").isEqualTo(413);
     assertThat(post("many", backend, batch(item("a", "x", 1)), "Idempotency-Key", "").statusCode()).isEqualTo(400);
+    assertThat(statuses(post("many", backend, batch(item("a", "x", 1)), "If-Match", "\"x\"")))
+        .as("If-Match on a batch (whose path's GET is a stream) compares nothing").containsExactly(202);
   }
 
   @Test
