@@ -54,7 +54,7 @@ final class ApiRouter {
     var vhost = match.params().get("vhost");
     return authenticate(request)
         .compose(principal -> checkOrigin(principal, vhost, request)
-            .compose(v -> preconditions(request, principal))
+            .compose(v -> match.route().conditional() ? Future.<Void>succeededFuture() : preconditions(request, principal))
             .compose(v -> match.route().handler().apply(new ApiCall(vertx, request, principal, match.params()))))
         .recover(failure -> Future.succeededFuture(ApiResponse.error(ApiError.from(failure))))
         .map(response -> HttpConventions.apply(request, allowed, Cors.expose(request, response)));
@@ -84,7 +84,10 @@ final class ApiRouter {
     return cors.check(vhost, request);
   }
 
-  /** For a conditional write, reads the resource as the caller sees it and checks If-Match / If-Unmodified-Since. */
+  /**
+   * For a conditional write to a resource without versions, reads it as the caller sees it and checks
+   * If-Match / If-Unmodified-Since (versioned records decide them atomically: {@link ConditionalWrite}).
+   */
   private Future<Void> preconditions(ApiRequest request, Principal principal) {
     if (!HttpConventions.hasPreconditions(request)) return Future.succeededFuture();
     Match read;
@@ -93,6 +96,7 @@ final class ApiRouter {
     } catch (ApiError e) {
       return Future.succeededFuture(); // a resource without a representation to compare
     }
+    if (read.route().streaming()) return Future.succeededFuture(); // a stream (the batch's path) has none either
     var get = new ApiRequest("GET", request.path(), java.util.Map.of(), request.headers(), null);
     return read.route().handler().apply(new ApiCall(vertx, get, principal, read.params()))
         .recover(failure -> Future.succeededFuture(ApiResponse.error(ApiError.from(failure))))

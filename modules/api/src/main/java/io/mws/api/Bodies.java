@@ -33,6 +33,11 @@ final class Bodies {
       throw ApiError.invalid("required", "trigger",
           "The body must be {\"trigger\":{\"event\":...,\"data\":...}} or a JSON:API document of type '" + type + "'.");
     }
+    return event(fields, prefix);
+  }
+
+  /** The event name and data of {@code fields} (found at {@code prefix} in the body). */
+  static EventBody event(JsonObject fields, String prefix) {
     if (!(fields.getValue("event") instanceof String name) || name.isEmpty() || name.length() > MAX_EVENT_NAME
         || name.chars().anyMatch(Character::isISOControl)) {
       throw ApiError.invalid("invalid_event", prefix + ".event",

@@ -5,6 +5,7 @@ import static io.mws.protocol.Addresses.*;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.Principal;
 import io.mws.protocol.Responder;
+import io.mws.protocol.Versions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
@@ -74,8 +75,8 @@ public final class AuthVerticle extends VerticleBase {
             Responder.serve(vertx, USER_LIST, b -> admins.list().map(users -> new JsonObject().put("items", new JsonArray(users)))).completion(),
             Responder.serve(vertx, USER_GET, b -> admins.get(b.getString("name"))).completion(),
             Responder.serve(vertx, USER_CREATE, b -> admins.create(b.getString("name"), b.getString("password"))).completion(),
-            Responder.serve(vertx, USER_UPDATE, b -> admins.setPassword(b.getString("name"), b.getString("password"))).completion(),
-            Responder.serve(vertx, USER_DELETE, b -> admins.delete(b.getString("name"))).completion(),
+            Responder.serve(vertx, USER_UPDATE, b -> admins.setPassword(b.getString("name"), b.getString("password"), Versions.expected(b))).completion(),
+            Responder.serve(vertx, USER_DELETE, b -> admins.delete(b.getString("name"), Versions.expected(b))).completion(),
             Responder.serve(vertx, AUTHENTICATE, this::authenticate).completion(),
             Responder.serve(vertx, VHOST_TOKEN_ISSUE, b -> vhostTokens.issue(b.getString("vhost"))
                 .map(token -> new JsonObject().put("token", token))).completion(),
