@@ -1,5 +1,6 @@
 package io.mws.server;
 
+import io.mws.gateway.InboundMessageLimits;
 import io.mws.gateway.WebSocketGatewayVerticle;
 import io.mws.protocol.HttpEndpoint;
 import io.mws.protocol.RefusalMetrics;
@@ -50,10 +51,10 @@ final class HttpFrontVerticle extends VerticleBase {
     var options = new HttpServerOptions()
         .setHost(http.getString("host", "0.0.0.0"))
         .setPort(http.getInteger("port", 8080))
-        // One limit for a frame and a message: a request carries at most one event's data plus its envelope.
-        .setMaxWebSocketFrameSize(http.getInteger("maxPayloadBytes", 65536) + 4096)
-        .setMaxWebSocketMessageSize(http.getInteger("maxPayloadBytes", 65536) + 4096)
         .setRegisterWebSocketWriteHandlers(false);
+    // One limit for a frame and a message, compressed or not: a request carries at most one event's data
+    // plus its envelope. Each connection gets the capped inflater and UTF-8 check (InboundMessageLimits).
+    InboundMessageLimits.configure(options, http.getInteger("maxPayloadBytes", 65536) + 4096);
     var tls = http.getJsonObject("tls", new JsonObject());
     var cert = tls.getString("certFile");
     var key = tls.getString("keyFile");
@@ -61,7 +62,8 @@ final class HttpFrontVerticle extends VerticleBase {
       if (key == null || key.isEmpty()) return Future.failedFuture("http.tls.certFile is set but http.tls.keyFile is not");
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(cert).setKeyPath(key));
     }
-    server = vertx.createHttpServer(options).requestHandler(this::route).invalidRequestHandler(this::invalid);
+    server = vertx.createHttpServer(options).requestHandler(this::route).invalidRequestHandler(this::invalid)
+        .connectionHandler(connection -> InboundMessageLimits.install(connection, options));
     return server.listen();
   }
 
