@@ -70,7 +70,7 @@ final class ExternalIssuer {
       var name = claims.getString("sub", "oauth2-user");
       var principal = roles(claims).contains(adminRole) ? Principal.admin(name)
           : new Principal(Principal.Role.USER, null, name, null, false);
-      var expiresAt = Jwts.expiresAt(claims);
+      var expiresAt = Jwts.expiresAt(user);
       return expiresAt == null ? principal : principal.expiringAt(expiresAt);
     });
   }
