@@ -21,8 +21,8 @@ final class AttackSocket implements AutoCloseable {
   static final int CLOSE = 0x8;
   private static final byte[] MASK = {0x37, 0x11, 0x5a, 0x2c};
 
-  /** A frame from the server; a close frame's code is its first two bytes. */
-  record Frame(int opcode, byte[] payload) {
+  /** A frame from the server ({@code compressed}: RSV1, permessage-deflate); a close frame's code is its first two bytes. */
+  record Frame(int opcode, boolean compressed, byte[] payload) {
     String text() { return new String(payload, StandardCharsets.UTF_8); }
 
     int closeCode() { return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005; }
@@ -46,6 +46,7 @@ final class AttackSocket implements AutoCloseable {
   /** Sends the upgrade with {@code headers}; the socket stays open whatever the answer (read {@link #handshake}). */
   static AttackSocket open(int port, String path, Map<String, String> headers) throws IOException {
     var socket = new Socket();
+    socket.setTcpNoDelay(true);
     socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
     socket.setSoTimeout(30_000);
     var request = new StringBuilder("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
@@ -74,20 +75,18 @@ final class AttackSocket implements AutoCloseable {
 
   /** One masked frame; {@code compressed} sets RSV1 (permessage-deflate's mark on a message's first frame). */
   synchronized void send(int opcode, boolean compressed, boolean fin, byte[] payload) throws IOException {
-    var header = ByteBuffer.allocate(14);
-    header.put((byte) ((fin ? 0x80 : 0) | (compressed ? 0x40 : 0) | opcode));
+    var frame = ByteBuffer.allocate(14 + payload.length); // one write: no Nagle delay between header and payload
+    frame.put((byte) ((fin ? 0x80 : 0) | (compressed ? 0x40 : 0) | opcode));
     if (payload.length < 126) {
-      header.put((byte) (0x80 | payload.length));
+      frame.put((byte) (0x80 | payload.length));
     } else if (payload.length < 65536) {
-      header.put((byte) (0x80 | 126)).putShort((short) payload.length);
+      frame.put((byte) (0x80 | 126)).putShort((short) payload.length);
     } else {
-      header.put((byte) (0x80 | 127)).putLong(payload.length);
+      frame.put((byte) (0x80 | 127)).putLong(payload.length);
     }
-    header.put(MASK);
-    var masked = new byte[payload.length];
-    for (int i = 0; i < payload.length; i++) masked[i] = (byte) (payload[i] ^ MASK[i % 4]);
-    out.write(header.array(), 0, header.position());
-    out.write(masked);
+    frame.put(MASK);
+    for (int i = 0; i < payload.length; i++) frame.put((byte) (payload[i] ^ MASK[i % 4]));
+    out.write(frame.array(), 0, frame.position());
     out.flush();
   }
 
@@ -99,7 +98,7 @@ final class AttackSocket implements AutoCloseable {
     else if (length == 127) length = in.readLong();
     var payload = new byte[(int) length];
     in.readFully(payload);
-    return new Frame(first & 0x0f, payload);
+    return new Frame(first & 0x0f, (first & 0x40) != 0, payload);
   }
 
   /** Frames until a close frame, or until a text frame {@code stop} accepts; returns that frame. */

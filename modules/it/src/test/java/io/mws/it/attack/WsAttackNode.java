@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class WsAttackNode implements AutoCloseable {
   static final String ADMIN_PASSWORD = "attack-admin";
+  /** The one browser Origin the node's config (http.adminAllowedOrigins) trusts with admin credentials. */
+  static final String TRUSTED_ORIGIN = "https://ops.example";
 
   final int port;
   private final Process process;
@@ -41,6 +43,7 @@ final class WsAttackNode implements AutoCloseable {
     int port = freePort();
     int hazelcast = freePort();
     var log = dir.resolve("node.log");
+    var conf = Files.writeString(dir.resolve("mws.yaml"), "http:\n  adminAllowedOrigins: [\"" + TRUSTED_ORIGIN + "\"]\n");
     var builder = new ProcessBuilder("java", "-Xmx256m", "-jar", jar.toAbsolutePath().toString())
         .redirectErrorStream(true).redirectOutput(log.toFile()).directory(dir.toFile());
     var env = builder.environment();
@@ -50,6 +53,7 @@ final class WsAttackNode implements AutoCloseable {
     env.put("MWS_CLUSTER_PORT", String.valueOf(hazelcast));
     env.put("MWS_CLUSTER_NAME", "attack-" + name + "-" + ThreadLocalRandom.current().nextInt(1_000_000));
     env.put("MWS_ADMIN_PASSWORD", ADMIN_PASSWORD);
+    env.put("MWS_CONF", conf.toString());
     var node = new WsAttackNode(port, builder.start(), log);
     try {
       node.awaitReady();
