@@ -142,6 +142,14 @@ class WebSocketHardeningTest {
   }
 
   @Test
+  void anUncompressedMessageOverTheLimitInSeveralFramesClosesWith1009(Vertx vertx) throws Exception {
+    var ws = connect(client, options(null, null)).await(5, TimeUnit.SECONDS); // sends frames of 64 KB at most
+    var closed = closeCode(ws);
+    ws.writeTextMessage("{\"requestId\":\"big\",\"method\":\"ping\",\"data\":\"" + "x".repeat(MAX_MESSAGE) + "\"}");
+    assertThat(closed.await(5, TimeUnit.SECONDS)).isEqualTo((short) 1009);
+  }
+
+  @Test
   void aTextFrameThatIsNotUtf8ClosesWith1007(Vertx vertx) throws Exception {
     var ws = connect(client, options(null, null)).await(5, TimeUnit.SECONDS);
     var closed = closeCode(ws);
