@@ -1,5 +1,6 @@
 package io.mws.server;
 
+import io.mws.gateway.InboundMessageLimits;
 import io.mws.gateway.WebSocketGatewayVerticle;
 import io.mws.protocol.ClientAddress;
 import io.mws.protocol.HttpEndpoint;
@@ -63,12 +64,12 @@ final class HttpFrontVerticle extends VerticleBase {
     var options = new HttpServerOptions()
         .setHost(http.getString("host", "0.0.0.0"))
         .setPort(http.getInteger("port", 8080))
-        // One limit for a frame and a message: a request carries at most one event's data plus its envelope.
-        .setMaxWebSocketFrameSize(http.getInteger("maxPayloadBytes", 65536) + 4096)
-        .setMaxWebSocketMessageSize(http.getInteger("maxPayloadBytes", 65536) + 4096)
         .setRegisterWebSocketWriteHandlers(false)
         // Vert.x accepts h2c (Upgrade: h2c and the prior-knowledge preface) unless told not to.
         .setHttp2ClearTextEnabled(http.getBoolean("h2c", false));
+    // One limit for a frame and a message, compressed or not: a request carries at most one event's data
+    // plus its envelope. Each connection gets the capped inflater and UTF-8 check (InboundMessageLimits).
+    InboundMessageLimits.configure(options, http.getInteger("maxPayloadBytes", 65536) + 4096);
     var tls = http.getJsonObject("tls", new JsonObject());
     var cert = tls.getString("certFile");
     var key = tls.getString("keyFile");
@@ -105,6 +106,7 @@ final class HttpFrontVerticle extends VerticleBase {
     }
     // With h2c on, Vert.x calls this only once it has read the first request (it must first tell an
     // HTTP/1.x request from the HTTP/2 preface): too late to swap the decoder or start the head deadline.
+    InboundMessageLimits.install(connection, options);
     if (decoder == null || options.isHttp2ClearTextEnabled()) return;
     pipeline.replace("httpDecoder", "httpDecoder", new SmugglingSafeRequestDecoder(options));
     ConnectionDeadlines.install(pipeline, headMillis, idleMillis);
