@@ -5,10 +5,10 @@ import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.HttpEndpoint;
 import io.mws.protocol.RefusalMetrics;
+import io.mws.protocol.RequestJson;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.time.ZoneOffset;
@@ -82,7 +82,7 @@ final class HttpApiEndpoint implements HttpEndpoint {
       write(req, ApiResponse.error(e));
       return;
     }
-    router.handle(request).onComplete(ar -> write(req, ar.succeeded()
+    router.handle(request, clientAddress(req)).onComplete(ar -> write(req, ar.succeeded()
         ? ar.result()
         : ApiResponse.error(ApiError.from(ar.cause()))));
   }
@@ -95,7 +95,7 @@ final class HttpApiEndpoint implements HttpEndpoint {
       write(req, ApiResponse.error(e));
       return;
     }
-    router.streamCaller(request, vhost).onComplete(ar -> {
+    router.streamCaller(request, vhost, clientAddress(req)).onComplete(ar -> {
       if (ar.failed()) {
         write(req, Cors.expose(request, ApiResponse.error(ApiError.from(ar.cause()))));
         return;
@@ -104,6 +104,15 @@ final class HttpApiEndpoint implements HttpEndpoint {
       Cors.expose(request, ApiResponse.of(200, null)).headers().forEach(response::putHeader);
       streams.open(vhost, options, response);
     });
+  }
+
+  /**
+   * The caller's address, which failed logins are throttled by: the peer of the connection for now.
+   * (The one place to switch to the address behind trusted proxies, X-Forwarded-For.)
+   */
+  private static String clientAddress(HttpServerRequest req) {
+    var remote = req.remoteAddress();
+    return remote == null ? null : remote.hostAddress();
   }
 
   private static ApiRequest toApiRequest(HttpServerRequest req, Buffer rawBody) {
@@ -135,11 +144,9 @@ final class HttpApiEndpoint implements HttpEndpoint {
     if (!JSON_BODIES.contains(mediaType)) {
       throw new ApiError(415, "unsupported_media_type", "Send request bodies as one of " + JSON_BODIES + " or " + XML_BODIES + ".");
     }
-    try {
-      return Json.decodeValue(raw);
-    } catch (DecodeException e) {
-      throw ApiError.badRequest("invalid_json", "The request body is not valid JSON.");
-    }
+    var json = RequestJson.parse(raw);
+    RequestJson.requireFinite(json);
+    return json;
   }
 
   private void write(HttpServerRequest req, ApiResponse response) {

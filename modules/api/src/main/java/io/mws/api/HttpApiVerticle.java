@@ -57,7 +57,9 @@ public final class HttpApiVerticle extends VerticleBase {
         message.reply(ApiResponse.error(ApiError.badRequest("invalid_request", "The forwarded request is malformed.")).toJson());
         return;
       }
-      router.handle(request).onSuccess(response -> message.reply(response.toJson()));
+      // "client": the caller's address, when the forwarding gateway passes it (for failed-login budgets).
+      var client = message.body().getValue("client") instanceof String address ? address : null;
+      router.handle(request, client).onSuccess(response -> message.reply(response.toJson()));
     });
     var backendFeed = vertx.eventBus().<JsonObject>consumer(Addresses.BACKEND_FEED, message -> streams.wake(message.body()));
     return Future.all(forwarded.completion(), backendFeed.completion());

@@ -26,10 +26,13 @@ final class AdminUsers {
   private final Vertx vertx;
   private final AsyncMap<String, String> records;
   private final ConcurrentHashMap<String, Verified> verified = new ConcurrentHashMap<>();
+  /** The hash an unknown user's password is checked against, so that the check costs what a known user's does. */
+  private final Future<String> unknownUserHash;
 
   AdminUsers(Vertx vertx, AsyncMap<String, String> records) {
     this.vertx = vertx;
     this.records = records;
+    this.unknownUserHash = vertx.executeBlocking(() -> PasswordHasher.hash(Secrets.randomHex(16)), false);
   }
 
   Future<Void> listen() {
@@ -61,9 +64,10 @@ final class AdminUsers {
       return Future.succeededFuture(true);
     }
     return records.get(user).compose(stored -> {
-      if (stored == null) return Future.succeededFuture(false);
-      var hash = new JsonObject(stored).getString("hash");
-      return vertx.executeBlocking(() -> PasswordHasher.verify(password, hash), false);
+      // An unknown user name costs the same hash as a known one, so the time of the answer does not tell
+      // an attacker which names exist.
+      var hash = stored == null ? unknownUserHash : Future.succeededFuture(new JsonObject(stored).getString("hash"));
+      return hash.compose(h -> vertx.executeBlocking(() -> PasswordHasher.verify(password, h) && stored != null, false));
     }).onSuccess(ok -> {
       if (ok) verified.put(user, new Verified(credentials, System.currentTimeMillis() + CACHE_MS));
     });

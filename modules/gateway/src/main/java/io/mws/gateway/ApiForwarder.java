@@ -41,9 +41,15 @@ final class ApiForwarder {
         .otherwise(failure -> ApiResponse.error(ApiError.from(failure)));
   }
 
-  /** Who the authorization header names; anonymous without one. */
+  /** Who the authorization header of a frame names; anonymous without one. The caller's address is not passed (yet). */
   Future<Principal> authenticate(String authorization) {
+    return authenticate(authorization, null);
+  }
+
+  /** Who the authorization header names; {@code client}: the caller's address, for the failed-login budgets. */
+  Future<Principal> authenticate(String authorization, String client) {
     if (authorization == null || authorization.isBlank()) return Future.succeededFuture(Principal.ANONYMOUS);
-    return Delivery.<JsonObject>request(vertx, Addresses.AUTHENTICATE, new JsonObject().put("authorization", authorization)).map(m -> Principal.fromJson(m.body()));
+    var body = new JsonObject().put("authorization", authorization).put("client", client);
+    return Delivery.<JsonObject>request(vertx, Addresses.AUTHENTICATE, body).map(m -> Principal.fromJson(m.body()));
   }
 }

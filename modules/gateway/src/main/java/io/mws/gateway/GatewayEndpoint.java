@@ -49,7 +49,7 @@ final class GatewayEndpoint implements HttpEndpoint {
     var authorization = token != null && !token.isEmpty() ? "Bearer " + token : request.getHeader("Authorization");
     var origin = request.getHeader("Origin");
     request.pause(); // the upgrade waits for the credentials check
-    forwarder.authenticate(authorization)
+    forwarder.authenticate(authorization, clientAddress(request))
         .recover(failure -> Future.failedFuture(ApiError.from(failure)))
         .compose(principal -> limits.admit(principal.vhost(), origin))
         .onFailure(failure -> {
@@ -64,6 +64,15 @@ final class GatewayEndpoint implements HttpEndpoint {
               limits.release(grant.vhost());
               refuse(request, ApiError.badRequest("websocket_upgrade_failed", "The WebSocket handshake failed."));
             }));
+  }
+
+  /**
+   * The caller's address, which failed logins are throttled by: the peer of the connection for now.
+   * (The one place to switch to the address behind trusted proxies, X-Forwarded-For.)
+   */
+  private static String clientAddress(HttpServerRequest request) {
+    var remote = request.remoteAddress();
+    return remote == null ? null : remote.hostAddress();
   }
 
   private void refuse(HttpServerRequest request, ApiError error) {
