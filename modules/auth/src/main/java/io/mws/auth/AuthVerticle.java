@@ -110,7 +110,7 @@ public final class AuthVerticle extends VerticleBase {
   private Future<JsonObject> authenticate(JsonObject body) {
     var authorization = body.getString("authorization");
     var apikey = body.getString("apikey");
-    var client = body.getString("client", UNKNOWN_CLIENT);
+    var client = body.getValue("client") instanceof String address ? address : UNKNOWN_CLIENT;
     Future<Principal> principal;
     if (authorization != null && !authorization.isBlank()) {
       principal = fromAuthorization(authorization.strip(), client);
