@@ -119,16 +119,15 @@ final class XmlDocuments {
 
   /**
    * Any document type declaration is refused, even one without entities: with DTD support off the
-   * parser would skip it silently, and a body is either plain data or an attack. It can only stand in
-   * the prolog, so reading up to the root element (the parser handles the BOM and the encoding) finds it.
+   * parser would skip it silently, and a body is either plain data or an attack. The whole document is
+   * read (the parser handles the BOM and the encoding), not just the prolog: the tree reader stops at
+   * the end of the root element and would not see what follows it.
    */
   private static void refuseDoctype(byte[] bytes) throws XMLStreamException {
     var reader = INPUT.createXMLStreamReader(new ByteArrayInputStream(bytes));
     try {
       while (reader.hasNext()) {
-        int event = reader.next();
-        if (event == XMLStreamConstants.DTD) throw new XMLStreamException("a DOCTYPE");
-        if (event == XMLStreamConstants.START_ELEMENT) return;
+        if (reader.next() == XMLStreamConstants.DTD) throw new XMLStreamException("a DOCTYPE");
       }
     } finally {
       reader.close();
