@@ -2,6 +2,7 @@ package io.mws.api;
 
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiRequest;
+import io.mws.protocol.RequestJson;
 import io.vertx.core.json.JsonObject;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
@@ -82,6 +83,7 @@ final class ResourcePatch {
     if (!(body instanceof io.vertx.core.json.JsonArray)) {
       throw invalidPatch("A JSON Patch document is an array of operations.");
     }
+    RequestJson.requireFinite(body);
     if (((io.vertx.core.json.JsonArray) body).size() > MAX_OPERATIONS) {
       throw ApiError.invalid("too_many_operations", "(body)",
           "A JSON Patch may have at most " + MAX_OPERATIONS + " operations.");
