@@ -151,13 +151,24 @@ public final class AuthVerticle extends VerticleBase {
     return Future.failedFuture(ApiError.unauthorized("Unsupported authorization scheme; use Basic or Bearer."));
   }
 
-  /** A password check, throttled before the slow hash (see {@link LoginThrottle}). */
+  /**
+   * A password check, throttled before the slow hash (see {@link LoginThrottle}). A client whose budget
+   * is spent is refused first, even for credentials that would cost nothing to check (else it could
+   * test guesses against the remembered ones at no cost); only an attempt that needs a hash spends budget.
+   */
   private Future<Principal> adminLogin(String user, String password, String client) {
-    var refusal = throttle.admit(client, user);
+    var refusal = throttle.refusal(client, user);
     if (refusal != null) return Future.failedFuture(refusal);
-    return admins.verify(user, password).map(ok -> {
+    var check = admins.knownOutcome(user, password);
+    boolean spent = check == null;
+    if (spent) {
+      refusal = throttle.admit(client, user);
+      if (refusal != null) return Future.failedFuture(refusal);
+      check = admins.verify(user, password);
+    }
+    return check.map(ok -> {
       if (!ok) throw ApiError.unauthorized("Wrong user name or password.");
-      throttle.succeeded(client, user);
+      throttle.succeeded(client, user, spent);
       return Principal.admin(user);
     });
   }

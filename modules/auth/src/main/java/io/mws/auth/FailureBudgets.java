@@ -27,6 +27,12 @@ final class FailureBudgets {
     this.maxKeys = maxKeys;
   }
 
+  /** Nanoseconds until the key has a failure to spend; 0 when it has one now. Spends nothing. */
+  long waitNanos(String key) {
+    var whole = wholeAt.get(tracked(key));
+    return whole == null ? 0 : Math.max(0, whole + intervalNanos - System.nanoTime() - burstNanos);
+  }
+
   /**
    * Spends one failure of the key's budget before the attempt, so that attempts in flight at once
    * cannot overdraw it: 0 when it was spent, else the nanoseconds until there is one (nothing spent).

@@ -36,6 +36,14 @@ final class LoginThrottle {
     perUser = new FailureBudgets(perUserPerMinute, MAX_KEYS);
   }
 
+  /** The 429 when either budget is spent already, else null. Spends nothing. */
+  ApiError refusal(String client, String user) {
+    long clientWait = perClient.waitNanos(client);
+    if (clientWait > 0) return tooMany("from this client", clientWait);
+    long userWait = isTrusted(client, user) ? 0 : perUser.waitNanos(user);
+    return userWait > 0 ? tooMany("for this user name", userWait) : null;
+  }
+
   /** Spends the attempt's share of both budgets; the 429 when either is spent already, else null. */
   ApiError admit(String client, String user) {
     long clientWait = perClient.tryTake(client);
@@ -49,10 +57,13 @@ final class LoginThrottle {
     return null;
   }
 
-  /** The attempt was right: the client's budget is whole again, and it is trusted with this user. */
-  void succeeded(String client, String user) {
+  /**
+   * The attempt was right: the client's budget is whole again, and it is trusted with this user.
+   * {@code spent}: whether the attempt went through {@link #admit} (its share of the user's budget is given back).
+   */
+  void succeeded(String client, String user, boolean spent) {
     perClient.reset(client);
-    if (!isTrusted(client, user)) perUser.refund(user);
+    if (spent && !isTrusted(client, user)) perUser.refund(user);
     long now = System.currentTimeMillis();
     if (trustedUntil.size() >= MAX_KEYS) trustedUntil.values().removeIf(until -> until < now);
     if (trustedUntil.size() < MAX_KEYS) trustedUntil.put(pair(client, user), now + TRUST_MS);
