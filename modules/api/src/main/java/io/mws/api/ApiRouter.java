@@ -37,8 +37,12 @@ final class ApiRouter {
     this.cors = cors;
   }
 
-  /** Serves the request; never fails: every error is a response with the JSON error body. */
-  Future<ApiResponse> handle(ApiRequest request) {
+  /**
+   * Serves the request; never fails: every error is a response with the JSON error body.
+   * {@code client} is the caller's address as its transport knows it (null: unknown), which the auth
+   * verticle keys its failed-login budget by.
+   */
+  Future<ApiResponse> handle(ApiRequest request, String client) {
     if (request.method().equals("OPTIONS")) return preflight(request);
     Match match;
     try {
@@ -52,7 +56,7 @@ final class ApiRouter {
     }
     var allowed = allowedMethods(request.path(), false);
     var vhost = match.params().get("vhost");
-    return authenticate(request)
+    return authenticate(request, client)
         .compose(principal -> checkOrigin(principal, vhost, request)
             .compose(v -> match.route().conditional() ? Future.<Void>succeededFuture() : preconditions(request, principal))
             .compose(v -> match.route().handler().apply(new ApiCall(vertx, request, principal, match.params()))))
@@ -145,20 +149,20 @@ final class ApiRouter {
   }
 
   /** Who opens the vhost's SSE stream: its backend or an admin, from an Origin the vhost admits. */
-  Future<Principal> streamCaller(ApiRequest request, String vhost) {
-    return authenticate(request).compose(principal -> {
+  Future<Principal> streamCaller(ApiRequest request, String vhost, String client) {
+    return authenticate(request, client).compose(principal -> {
       Access.requireBackend(principal, vhost);
       return cors.check(vhost, request).map(principal);
     });
   }
 
-  private Future<Principal> authenticate(ApiRequest request) {
+  private Future<Principal> authenticate(ApiRequest request, String client) {
     var apikey = request.param("apikey");
     var authorization = request.header("authorization");
     if ((authorization == null || authorization.isBlank()) && (apikey == null || apikey.isEmpty())) {
       return Future.succeededFuture(Principal.ANONYMOUS);
     }
-    var body = new JsonObject().put("authorization", authorization).put("apikey", apikey);
+    var body = new JsonObject().put("authorization", authorization).put("apikey", apikey).put("client", client);
     return Delivery.<JsonObject>request(vertx, Addresses.AUTHENTICATE, body)
         .map(reply -> Principal.fromJson(reply.body()))
         .recover(failure -> {
@@ -187,7 +191,7 @@ final class ApiRouter {
     if (parameter.equals("rev")) return; // validated by its handler
     boolean valid = parameter.equals("vhost") ? Names.isValidVhost(value) : Names.isValid(value);
     if (!valid) {
-      if (parameter.equals("vhost") && Names.RESERVED_VHOSTS.contains(value)) {
+      if (parameter.equals("vhost") && Names.isReservedVhost(value)) {
         throw ApiError.notFound("There is no resource here.");
       }
       throw ApiError.badRequest("invalid_name", "The " + parameter + " name in the path " + Names.RULE + ".");

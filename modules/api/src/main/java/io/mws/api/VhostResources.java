@@ -52,7 +52,7 @@ final class VhostResources {
     var name = data.getValue("id");
     if (!(name instanceof String vhost) || !Names.isValidVhost(vhost)) {
       throw ApiError.invalid("invalid_name", "data.id", "The vhost name " + Names.RULE
-          + ", and may not be one of " + Names.RESERVED_VHOSTS + ".");
+          + ", and may not be one of " + Names.RESERVED_VHOSTS + " in any letter case.");
     }
     var given = data.getJsonObject("attributes", new JsonObject());
     var attributes = VhostSettings.validate(Bodies.isXml(call.request) ? VhostSettings.fromText(given) : given, READ_ONLY);

@@ -27,10 +27,15 @@ final class AdminUsers {
   private final Vertx vertx;
   private final AsyncMap<String, String> records;
   private final ConcurrentHashMap<String, Verified> verified = new ConcurrentHashMap<>();
+  /** Password checks under way, by credentials digest. */
+  private final ConcurrentHashMap<String, Future<Boolean>> checking = new ConcurrentHashMap<>();
+  /** The hash an unknown user's password is checked against, so that the check costs what a known user's does. */
+  private final Future<String> unknownUserHash;
 
   AdminUsers(Vertx vertx, AsyncMap<String, String> records) {
     this.vertx = vertx;
     this.records = records;
+    this.unknownUserHash = vertx.executeBlocking(() -> PasswordHasher.hash(Secrets.randomHex(16)), false);
   }
 
   Future<Void> listen() {
@@ -55,19 +60,39 @@ final class AdminUsers {
         .map(previous -> previous == null ? generated : null);
   }
 
-  Future<Boolean> verify(String user, String password) {
-    var credentials = Secrets.sha256(user + "\u0000" + password);
+  /**
+   * The outcome of these credentials when it costs no hash: true when they were verified in the last
+   * minutes, the check under way when the same credentials are being checked right now (a burst of
+   * requests after a restart shares one hash); else null, and {@link #verify} must hash.
+   */
+  Future<Boolean> knownOutcome(String user, String password) {
+    var credentials = credentials(user, password);
     var cached = verified.get(user);
     if (cached != null && cached.credentials().equals(credentials) && cached.until() > System.currentTimeMillis()) {
       return Future.succeededFuture(true);
     }
-    return records.get(user).compose(stored -> {
-      if (stored == null) return Future.succeededFuture(false);
-      var hash = new JsonObject(stored).getString("hash");
-      return vertx.executeBlocking(() -> PasswordHasher.verify(password, hash), false);
+    return checking.get(credentials);
+  }
+
+  /** Checks the password against the stored hash (the slow part; see {@link #knownOutcome} for the free answers). */
+  Future<Boolean> verify(String user, String password) {
+    var credentials = credentials(user, password);
+    Future<Boolean> check = records.get(user).compose(stored -> {
+      // An unknown user name costs the same hash as a known one, so the time of the answer does not tell
+      // an attacker which names exist.
+      var hash = stored == null ? unknownUserHash : Future.succeededFuture(new JsonObject(stored).getString("hash"));
+      return hash.compose(h -> vertx.executeBlocking(() -> PasswordHasher.verify(password, h) && stored != null, false));
     }).onSuccess(ok -> {
       if (ok) verified.put(user, new Verified(credentials, System.currentTimeMillis() + CACHE_MS));
     });
+    checking.put(credentials, check);
+    check.onComplete(done -> checking.remove(credentials, check));
+    return check;
+  }
+
+  /** What the caches are keyed by: a digest of the credentials, never the password. */
+  private static String credentials(String user, String password) {
+    return Secrets.sha256(user + "\u0000" + password);
   }
 
   Future<List<JsonObject>> list() {

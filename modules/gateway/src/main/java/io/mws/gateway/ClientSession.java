@@ -51,6 +51,8 @@ final class ClientSession {
   private final ApiForwarder forwarder;
   private final GatewaySettings settings;
   private final String connectionAuthorization;
+  /** The caller's address (as the upgrade saw it), passed with credentials sent in frames for the failed-login budgets. */
+  private final String client;
   /** Who the upgrade's credentials name (anonymous without any). */
   private final Principal connectionPrincipal;
   private final Expiries expiries;
@@ -76,7 +78,8 @@ final class ClientSession {
   Future<?> presenceUpdates = Future.succeededFuture();
 
   ClientSession(Vertx vertx, ServerWebSocket socket, ChannelFeeds feeds, ApiForwarder forwarder,
-                GatewaySettings settings, String connectionAuthorization, Principal connectionPrincipal, ConnectionGrant grant,
+                GatewaySettings settings, String connectionAuthorization, String client, Principal connectionPrincipal,
+                ConnectionGrant grant,
                 ConnectionLimits limits, GatewayMetrics metrics, Expiries expiries) {
     this.vertx = vertx;
     this.socket = socket;
@@ -84,6 +87,7 @@ final class ClientSession {
     this.forwarder = forwarder;
     this.settings = settings;
     this.connectionAuthorization = connectionAuthorization;
+    this.client = client;
     this.connectionPrincipal = connectionPrincipal;
     this.expiries = expiries;
     this.authenticated = connectionPrincipal.role() != Principal.Role.ANONYMOUS;
@@ -185,7 +189,7 @@ final class ClientSession {
       var own = frame.header("authorization");
       if (own != null && !own.isBlank() && !adminOrigin) {
         // A browser page of another site may make the browser send its cached admin credentials.
-        forwarder.authenticate(own).onComplete(ar -> {
+        forwarder.authenticate(own, client).onComplete(ar -> {
           if (ar.succeeded() && ar.result().isAdmin()) {
             reply(frame.requestId(), ApiResponse.error(GatewayEndpoint.adminOriginRefused(grant.origin())));
           } else {
@@ -212,7 +216,7 @@ final class ClientSession {
       watch(frame, watchedWith(method), ownToken);
     } else {
       boolean credentials = ownToken || connectionAuthorization != null;
-      forwarder.forward(method, frame.path(), withAuthorization(frame.headers()), frame.data()).onComplete(ar -> {
+      forwarder.forward(method, frame.path(), withAuthorization(frame.headers()), frame.data(), client).onComplete(ar -> {
         if (credentials && ar.result().status() != 401) authenticated();
         reply(frame.requestId(), method.equals("head") ? withoutBody(ar.result()) : ar.result());
       });
@@ -256,11 +260,11 @@ final class ClientSession {
     if (alongWith == null) {
       answer = start.get().map(s -> ApiResponse.of(200, null));
     } else if (alongWith.equals("put") || alongWith.equals("post")) {
-      answer = forwarder.forward(alongWith, frame.path(), headers, frame.data()).compose(response -> isSuccess(response)
+      answer = forwarder.forward(alongWith, frame.path(), headers, frame.data(), client).compose(response -> isSuccess(response)
           ? start.get().map(s -> response)
           : Future.succeededFuture(response));
     } else {
-      answer = start.get().compose(s -> forwarder.forward(alongWith, frame.path(), headers, frame.data()))
+      answer = start.get().compose(s -> forwarder.forward(alongWith, frame.path(), headers, frame.data(), client))
           .compose(response -> isSuccess(response) ? Future.succeededFuture(response)
               : feeds.unwatch(this, frame.requestId()).map(ended -> {
                 started[0] = null; // the request failed: no watch outlives its refusal
@@ -305,7 +309,7 @@ final class ClientSession {
   }
 
   private Future<Started> startWatch(String requestId, ChannelPath path, Long resumeRev, Map<String, String> headers) {
-    return forwarder.authenticate(headers.get("authorization"))
+    return forwarder.authenticate(headers.get("authorization"), client)
         .map(principal -> {
           checkRead(principal, path);
           return principal;

@@ -53,7 +53,8 @@ final class GatewayEndpoint implements HttpEndpoint {
     var authorization = token != null && !token.isEmpty() ? "Bearer " + token : request.getHeader("Authorization");
     var origin = request.getHeader("Origin");
     request.pause(); // the upgrade waits for the credentials check
-    forwarder.authenticate(authorization)
+    var client = settings.clients().of(request);
+    forwarder.authenticate(authorization, client)
         .recover(failure -> Future.failedFuture(ApiError.from(failure)))
         .compose(principal -> principal.isAdmin() && !settings.adminOriginAllowed(origin, request.getHeader("Host"))
             ? Future.<Admission>failedFuture(adminOriginRefused(origin))
@@ -64,7 +65,7 @@ final class GatewayEndpoint implements HttpEndpoint {
           refuse(request, error.status() == 401 ? error.withHeader("WWW-Authenticate", ApiError.WWW_AUTHENTICATE) : error);
         })
         .onSuccess(admission -> request.toWebSocket()
-            .onSuccess(socket -> new ClientSession(vertx, socket, feeds, forwarder, settings, authorization,
+            .onSuccess(socket -> new ClientSession(vertx, socket, feeds, forwarder, settings, authorization, client,
                 admission.principal(), admission.grant(), limits, metrics, expiries).start(connections))
             .onFailure(e -> {
               limits.release(admission.grant().vhost());

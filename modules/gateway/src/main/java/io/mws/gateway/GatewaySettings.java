@@ -1,5 +1,6 @@
 package io.mws.gateway;
 
+import io.mws.protocol.ClientAddress;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -19,10 +20,12 @@ import java.util.List;
  *                         within which a dead node's connections leave presence
  * @param adminAllowedOrigins the browser Origins from which admin credentials may be used over a
  *                         WebSocket (the server module copies {@code http.adminAllowedOrigins} here)
+ * @param clients          who the client of an upgrade is ({@code http.trustedProxies}, copied here too):
+ *                         failed logins are throttled by it
  */
 record GatewaySettings(long pingIntervalMs, int maxMissedPongs, long writeQueueBytes, long idleTimeoutMs,
                        long unauthenticatedTimeoutMs, String nodeId, long presenceLeaseMs,
-                       List<String> adminAllowedOrigins) {
+                       List<String> adminAllowedOrigins, ClientAddress clients) {
 
   static GatewaySettings from(JsonObject config) {
     return new GatewaySettings(
@@ -33,7 +36,8 @@ record GatewaySettings(long pingIntervalMs, int maxMissedPongs, long writeQueueB
         Math.round(config.getDouble("unauthenticatedTimeoutSeconds", 30.0) * 1000),
         config.getString("nodeId", java.util.UUID.randomUUID().toString()),
         config.getLong("presenceLeaseMs", 15_000L),
-        origins(config.getValue("adminAllowedOrigins")));
+        origins(config.getValue("adminAllowedOrigins")),
+        ClientAddress.fromConfig(config.getValue("trustedProxies")));
   }
 
   private static List<String> origins(Object configured) {

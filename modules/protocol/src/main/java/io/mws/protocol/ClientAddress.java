@@ -37,6 +37,18 @@ public final class ClientAddress {
     return new ClientAddress(List.copyOf(ranges));
   }
 
+  /** The proxies of the {@code http.trustedProxies} setting (a list; absent: none). */
+  public static ClientAddress fromConfig(Object trustedProxies) {
+    return trustedProxies instanceof io.vertx.core.json.JsonArray list
+        ? trusting(list.stream().map(String::valueOf).toList()) : DIRECT;
+  }
+
+  /** The client of an HTTP request (a WebSocket upgrade included): its peer, or the client its trusted proxies name. */
+  public String of(io.vertx.core.http.HttpServerRequest request) {
+    var remote = request.remoteAddress();
+    return remote == null ? null : of(remote.hostAddress(), request.getHeader("X-Forwarded-For"));
+  }
+
   /** The client behind a connection from {@code remoteHost} whose request carried {@code xForwardedFor} (may be null). */
   public static String of(String remoteHost, String xForwardedFor, List<String> trustedProxies) {
     return trusting(trustedProxies).of(remoteHost, xForwardedFor);

@@ -86,7 +86,8 @@ public final class Node {
         .compose(v -> deploy(vertx, auth, config.auth(), deployed))
         .compose(v -> deploy(vertx, api, config.http().copy().put("limits", config.limits()), deployed))
         .compose(v -> deploy(vertx, gateway, config.gateway().copy().put("nodeId", clusterManager.getNodeId())
-            .put("limits", config.limits()).put("adminAllowedOrigins", config.http().getValue("adminAllowedOrigins")), deployed))
+            .put("limits", config.limits()).put("adminAllowedOrigins", config.http().getValue("adminAllowedOrigins"))
+            .put("trustedProxies", config.http().getValue("trustedProxies")), deployed))
         .compose(v -> {
           var front = new HttpFrontVerticle(endpoint(api), gateway == null ? null : gateway.endpoint(),
               () -> node[0] != null && node[0].ready, registry::scrape, new RefusalMetrics(registry, "http"),

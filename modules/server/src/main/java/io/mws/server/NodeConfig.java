@@ -119,7 +119,7 @@ public record NodeConfig(JsonObject json) {
 
   /** Whose X-Forwarded-For names the client (http.trustedProxies). */
   public ClientAddress trustedProxies() {
-    return ClientAddress.trusting(http().getJsonArray("trustedProxies", new JsonArray()).stream().map(String::valueOf).toList());
+    return ClientAddress.fromConfig(http().getValue("trustedProxies"));
   }
 
   public Set<String> roles() {
