@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.Responder;
+import io.mws.protocol.VhostSettingsCache;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
@@ -19,13 +20,21 @@ import java.util.ArrayList;
  * publish on {@code CHANNEL_FEED} per event, which each gateway node routes to its local watchers.
  * Client-originated events and triggers also go to the vhost's {@link BackendBacklog}, which the
  * backends' SSE streams read; {@code BACKEND_FEED} tells the API nodes there is something new.
+ * Writes are charged to the vhost's memory quotas ({@link VhostQuotas}) and refused while this node's
+ * heap is in danger ({@link HeapGuard}). Config: the {@code channels} section, with {@code limits}.
  */
 public final class ChannelStateVerticle extends VerticleBase {
+  /** The map of the vhosts' quota usage, which the server configures (OBJECT format). */
+  public static final String QUOTA_MAP = VhostQuotas.MAP;
+
   private final HazelcastInstance hazelcast;
   private final ChannelMetrics metrics;
   private ChannelStore store;
   private PresenceRegistry presence;
   private BackendBacklog backlog;
+  private VhostQuotas quotas;
+  private HeapGuard heap;
+  private int backlogCapacity;
 
   /** @param registry where it records its meters (the node's Prometheus registry) */
   public ChannelStateVerticle(HazelcastInstance hazelcast, MeterRegistry registry) {
@@ -35,7 +44,11 @@ public final class ChannelStateVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    store = new HazelcastChannelStore(vertx, hazelcast);
+    var limits = config().getJsonObject("limits", new JsonObject());
+    quotas = new VhostQuotas(vertx, hazelcast, new VhostSettingsCache(vertx), VhostQuotas.Defaults.from(limits));
+    heap = new HeapGuard(limits.getInteger("heapRefusePercent", 90));
+    backlogCapacity = config().getInteger("backendBacklogSize", 1000);
+    store = new HazelcastChannelStore(vertx, hazelcast, quotas, new HistoryRings(hazelcast, config().getInteger("historySize", 1000)));
     backlog = new BackendBacklog(vertx, hazelcast);
     var consumers = new ArrayList<Future<Void>>();
     serve(consumers, VHOST_CREATE, this::createVhost);
@@ -61,7 +74,7 @@ public final class ChannelStateVerticle extends VerticleBase {
 
   /** Presence records and leases; a periodic sweep drops the connections of nodes whose lease ran out. */
   private void servePresence(ArrayList<Future<Void>> consumers) {
-    presence = new PresenceRegistry(vertx, hazelcast, change -> vertx.eventBus().publish(CHANNEL_FEED, change.toJson()));
+    presence = new PresenceRegistry(vertx, hazelcast, quotas, change -> vertx.eventBus().publish(CHANNEL_FEED, change.toJson()));
     serve(consumers, PRESENCE_UPDATE, body -> presence.update(body).map(v -> new JsonObject()));
     serve(consumers, PRESENCE_LEASE, body -> presence.lease(body.getString("node"), body.getLong("ttlMs"))
         .map(v -> new JsonObject()));
@@ -104,6 +117,7 @@ public final class ChannelStateVerticle extends VerticleBase {
         .compose(list -> Future.all(list.stream().map(c -> closeChannel(name, c.name())).toList()))
         .compose(closed -> store.deleteVhost(name))
         .compose(deleted -> backlog.destroy(name))
+        .compose(destroyed -> quotas.drop(name))
         .map(deleted -> {
           vertx.eventBus().publish(VHOST_CHANGED, new JsonObject().put("vhost", name));
           return new JsonObject().put("name", name);
@@ -122,6 +136,7 @@ public final class ChannelStateVerticle extends VerticleBase {
   private Future<JsonObject> openChannel(JsonObject body) {
     var vhost = body.getString("vhost");
     var channel = body.getString("channel");
+    heap.check();
     return vhost(vhost)
         .compose(v -> store.openChannel(vhost, channel))
         .map(opened -> toJson(opened.info()).put("created_now", opened.created()));
@@ -158,12 +173,18 @@ public final class ChannelStateVerticle extends VerticleBase {
     var vhost = body.getString("vhost");
     var channel = body.getString("channel");
     var uid = body.getString("uid");
-    return store.append(vhost, channel, body.getString("event"), body.getValue("data"), uid).compose(event -> {
+    heap.check();
+    boolean fromClient = body.getBoolean("fromClient", false);
+    // A client's event also goes to the backends: its backlog room is taken before the event is fired,
+    // so an event is never fired and then refused. (The charge is an estimate of the stored message: the
+    // event before it has its rev and channel fields, a few dozen bytes.)
+    var backlogRoom = fromClient ? quotas.chargeBacklog(vhost, body.encode(), backlogCapacity) : Future.<Void>succeededFuture();
+    return backlogRoom.compose(room -> store.append(vhost, channel, body.getString("event"), body.getValue("data"), uid)).compose(event -> {
       if (event == null) throw channelNotFound(vhost, channel);
       metrics.eventsFired.increment();
       var json = event.toJson();
       vertx.eventBus().publish(CHANNEL_FEED, json);
-      return body.getBoolean("fromClient", false) ? toBackends(json).map(json) : Future.succeededFuture(json);
+      return fromClient ? toBackends(json).map(json) : Future.succeededFuture(json);
     });
   }
 
@@ -189,9 +210,15 @@ public final class ChannelStateVerticle extends VerticleBase {
 
   private Future<JsonObject> trigger(JsonObject body) {
     var vhost = body.getString("vhost");
-    return vhost(vhost).compose(v -> toBackends(new JsonObject().put("kind", "TRIGGER").put("vhost", vhost)
+    heap.check();
+    return vhost(vhost).compose(v -> chargedToBackends(new JsonObject().put("kind", "TRIGGER").put("vhost", vhost)
         .put("event", body.getString("event")).put("data", body.getValue("data")).put("uid", body.getString("uid"))
         .put("ts", System.currentTimeMillis())));
+  }
+
+  /** {@link #toBackends} once the message's room in the vhost's backlog quota is taken. */
+  private Future<JsonObject> chargedToBackends(JsonObject message) {
+    return quotas.chargeBacklog(message.getString("vhost"), message.encode(), backlogCapacity).compose(room -> toBackends(message));
   }
 
   /** Into the vhost's backend backlog (which gives it its SSE id), then a wake-up for every API node's streams. */

@@ -10,6 +10,7 @@ import com.hazelcast.spi.merge.PutIfAbsentMergePolicy;
 import com.hazelcast.config.MultiMapConfig;
 import com.hazelcast.config.RingbufferConfig;
 import io.mws.channels.BackendBacklog;
+import io.mws.channels.ChannelStateVerticle;
 import io.mws.channels.HazelcastChannelStore;
 import java.util.List;
 
@@ -91,6 +92,10 @@ final class ClusterSettings {
       history.setSplitBrainProtectionName(QUORUM);
     }
     config.addMapConfig(state);
+    // The vhosts' quota usage: OBJECT format, so its entry processors change a vhost's record in place
+    // (primary and backup) instead of deserializing and serializing it on every publish.
+    config.addMapConfig(new MapConfig(ChannelStateVerticle.QUOTA_MAP).setBackupCount(1).setMergePolicyConfig(merge)
+        .setInMemoryFormat(InMemoryFormat.OBJECT));
     channelState.forEach(config::addMapConfig);
     config.addMapConfig(new MapConfig("__vertx.*").setBackupCount(1));
     config.addRingBufferConfig(history);
