@@ -46,7 +46,7 @@ public final class ChannelStateVerticle extends VerticleBase {
   public Future<?> start() {
     var limits = config().getJsonObject("limits", new JsonObject());
     quotas = new VhostQuotas(vertx, hazelcast, new VhostSettingsCache(vertx), VhostQuotas.Defaults.from(limits));
-    heap = new HeapGuard(limits.getInteger("heapRefusePercent", 90));
+    heap = new HeapGuard(limits.getDouble("heapRefusePercent", 90.0));
     backlogCapacity = config().getInteger("backendBacklogSize", 1000);
     store = new HazelcastChannelStore(vertx, hazelcast, quotas, new HistoryRings(hazelcast, config().getInteger("historySize", 1000)));
     backlog = new BackendBacklog(vertx, hazelcast);

@@ -16,13 +16,13 @@ final class HeapGuard {
   private static final long CHECK_MS = 200;
   private static final String RETRY_AFTER_SECONDS = "5";
 
-  private final int refusePercent;
+  private final double refusePercent;
   private final long maxHeap = Runtime.getRuntime().maxMemory();
   private volatile long checkedAt;
-  private volatile int percent;
+  private volatile double percent;
 
-  /** @param refusePercent 1..100; 0 turns the guard off */
-  HeapGuard(int refusePercent) {
+  /** @param refusePercent (0, 100]; 0 turns the guard off */
+  HeapGuard(double refusePercent) {
     this.refusePercent = refusePercent;
   }
 
@@ -35,14 +35,14 @@ final class HeapGuard {
       checkedAt = now;
     }
     if (percent >= refusePercent) {
-      throw new ApiError(503, "memory_pressure", "This node's heap is " + percent + " % full after garbage collection (limit "
+      throw new ApiError(503, "memory_pressure", "This node's heap is " + Math.round(percent) + " % full after garbage collection (limit "
           + refusePercent + " %); it refuses writes until memory is freed. Try again shortly.")
           .withHeader("Retry-After", RETRY_AFTER_SECONDS);
     }
   }
 
   /** Heap in use right after the most recent collection, as a percentage of the maximum heap. */
-  private int afterLastCollectionPercent() {
+  private double afterLastCollectionPercent() {
     com.sun.management.GcInfo latest = null;
     for (var bean : ManagementFactory.getGarbageCollectorMXBeans()) {
       if (bean instanceof GarbageCollectorMXBean gc && gc.getLastGcInfo() != null
@@ -56,6 +56,6 @@ final class HeapGuard {
       var after = latest.getMemoryUsageAfterGc().get(pool.getName());
       if (pool.getType() == MemoryType.HEAP && after != null) used += after.getUsed();
     }
-    return (int) (used * 100 / maxHeap);
+    return used * 100.0 / maxHeap;
   }
 }

@@ -36,7 +36,7 @@ final class HistoryRings {
   /** Adds the cluster-wide config for rings of this shape (blocking: call it on a worker). */
   void configure(Shape shape) {
     if (configured.contains(shape)) return;
-    var base = hz.getConfig().findRingbufferConfig(HazelcastChannelStore.HISTORY_PREFIX + "x");
+    var base = hz.getConfig().findRingbufferConfig(HazelcastChannelStore.HISTORY_TEMPLATE);
     hz.getConfig().addRingBufferConfig(new RingbufferConfig(base).setName(pattern(shape) + "*")
         .setCapacity(shape.capacity()).setTimeToLiveSeconds(shape.ttlSeconds()));
     configured.add(shape);
@@ -52,7 +52,10 @@ final class HistoryRings {
     return record.getInteger("historySize", nodeHistorySize);
   }
 
-  /** The ring's name for a channel record ('@' would make Hazelcast read the rest as a partition key). */
+  /**
+   * The ring's name for a channel record ('@' would make Hazelcast read the rest as a partition key).
+   * A record from before shapes keeps its old name (and, its static config gone, Hazelcast's defaults).
+   */
   static String name(JsonObject record) {
     var channel = (record.getString("vhost") + "/" + record.getString("name")).replace('@', '%') + "#" + record.getString("epoch");
     if (!record.containsKey("historySize")) return HazelcastChannelStore.HISTORY_PREFIX + channel;
