@@ -162,14 +162,17 @@ public final class HazelcastChannelStore implements ChannelStore {
   public Future<HistoryPage> history(String vhost, String channel, long since, int limit) {
     return record(vhost, channel).compose(record -> {
       if (record == null) return Future.succeededFuture(null);
-      return vertx.executeBlocking(() -> readHistory(record, since, limit), false);
+      return quotas.settings(vhost).compose(settings ->
+          vertx.executeBlocking(() -> readHistory(record, since, limit, rings.window(record, settings)), false));
     });
   }
 
-  private HistoryPage readHistory(JsonObject record, long since, int limit) throws Exception {
+  /** Reads history; only the newest {@code window} events count as retained (the vhost's historySize now). */
+  private HistoryPage readHistory(JsonObject record, long since, int limit, int window) throws Exception {
     var ring = history(record);
     var rev = ring.tailSequence() + 1;
-    var oldest = ring.headSequence() + 1; // rev of the oldest retained event (rev+1 when empty)
+    // rev of the oldest retained event (rev+1 when empty)
+    var oldest = Math.max(ring.headSequence() + 1, rev - window + 1);
     if (since >= rev) return new HistoryPage(List.of(), rev, oldest);
     if (since < oldest - 1) throw new RevExpired(rev, oldest);
     var events = new ArrayList<ChannelEvent>();

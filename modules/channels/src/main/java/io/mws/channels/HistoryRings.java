@@ -42,6 +42,15 @@ final class HistoryRings {
     configured.add(shape);
   }
 
+  /**
+   * How many of a channel's newest events its history shows: its ring's capacity, or the vhost's
+   * historySize now when that is smaller (lowered after the channel opened: the ring keeps its size,
+   * which the vhost's historyBytes quota bounds, but a read or resume from before the window is 410).
+   */
+  int window(JsonObject record, JsonObject vhostSettings) {
+    return Math.min(capacity(record), shape(vhostSettings).capacity());
+  }
+
   /** Records the shape in a new channel's record. */
   static JsonObject withShape(JsonObject record, Shape shape) {
     return record.put("historySize", shape.capacity()).put("historyTtlSeconds", shape.ttlSeconds());

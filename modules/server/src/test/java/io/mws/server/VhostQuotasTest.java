@@ -77,6 +77,26 @@ class VhostQuotasTest {
     assertThat(expired.bodyAsJsonObject().getJsonObject("error").getString("reason")).isEqualTo("rev_expired");
     var kept = history("three", token, "c", 2).bodyAsJsonObject().getJsonArray("data");
     assertThat(kept.stream().map(e -> ((JsonObject) e).getString("id")).toList()).containsExactly("3", "4", "5");
+    // A WebSocket resume from before the window is 410 too.
+    try (var ws = WatchClient.connect(cluster, 0, "/v1/ws?token=" + token)) {
+      var reply = ws.request(new JsonObject().put("requestId", "r").put("method", "watch").put("path", "/v1/vhosts/three/channels/c")
+          .put("headers", new JsonObject().put("x-oada-rev", "1")));
+      assertThat(reply.getInteger("status")).isEqualTo(410);
+      assertThat(reply.getJsonObject("data").getJsonObject("error").getString("reason")).isEqualTo("rev_expired");
+    }
+  }
+
+  @Test
+  void aLoweredHistorySizeAppliesAtOnceToTheChannelsOpenBefore() throws Exception {
+    var token = cluster.createVhost("shrinking");
+    assertThat(open("shrinking", token, "c").statusCode()).isEqualTo(201);
+    for (int i = 1; i <= 5; i++) assertThat(fire("shrinking", token, "c", i).statusCode()).isEqualTo(202);
+    assertThat(history("shrinking", token, "c", 0).bodyAsJsonObject().getJsonArray("data")).hasSize(5);
+    var put = cluster.send(0, PUT, "/v1/vhosts/shrinking", cluster.adminAuth(),
+        new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("attributes", settings("historySize", 2))));
+    assertThat(put.statusCode()).as(put.bodyAsString()).isEqualTo(200);
+    assertThat(history("shrinking", token, "c", 2).statusCode()).isEqualTo(410);
+    assertThat(history("shrinking", token, "c", 3).bodyAsJsonObject().getJsonArray("data")).hasSize(2);
   }
 
   @Test
