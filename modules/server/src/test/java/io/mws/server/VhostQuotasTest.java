@@ -206,6 +206,15 @@ class VhostQuotasTest {
     assertThat(history("backlog", backend, "chat", 0).bodyAsJsonObject().getJsonArray("data"))
         .as("a refused client event was not fired").isEmpty();
     assertThat(fire("backlog", backend, "chat", kilobyte).statusCode()).as("a backend's event goes to no backlog").isEqualTo(202);
+    // The node default (backlogBytesPerVhost: 20,000) for a vhost that sets nothing.
+    var plain = cluster.createVhost("plainbacklog");
+    var plainClient = cluster.send(0, GET, "/v1/vhosts/plainbacklog/token?uid=ann&publish=true", "Bearer " + plain, null)
+        .bodyAsJsonObject().getString("token");
+    int plainAccepted = 0;
+    while (plainAccepted < 40 && cluster.send(0, POST, "/v1/vhosts/plainbacklog/triggers", "Bearer " + plainClient, trigger).statusCode() == 202) {
+      plainAccepted++;
+    }
+    assertThat(plainAccepted).isBetween(15, 18);
   }
 
   @Test
