@@ -24,14 +24,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The attack of the "Tenant isolation" issue, against one real node with a 384 MB heap and the default
- * quotas: a tenant's backend floods events of just under 64 KiB into hundreds of channels, as fast as
- * the node takes them, for a bounded time. It must get only 202s and 4xx quota/rate answers (never a
+ * quotas: a tenant opens more channels than its quota, then floods events of just under 64 KiB into
+ * hundreds of channels (its backend) and triggers of the same size (a client of it), as fast as the
+ * node takes them, for a bounded time. It must get only 201/202s and 429 quota/rate answers (never a
  * 5xx, never an OutOfMemoryError); a second tenant publishing steadily meanwhile must have every
  * publish accepted; /readyz stays 200 throughout. Printed: accepted/refused counts, the node's heap
  * high-water mark (its own jvm_memory_used_bytes), the quiet tenant's latency p50/p99/max.
  */
 class TenantFloodIT {
   static final int CHANNELS = 300;
+  static final int CHANNEL_QUOTA = 1000; // limits.channelsPerVhost, the default
   static final int FLOOD_SECONDS = 25;
   static final int IN_FLIGHT = 16;
   static final int EVENT_DATA_CHARS = 65_536 - 100; // the encoded JSON string just under http.maxPayloadBytes
@@ -45,7 +47,15 @@ class TenantFloodIT {
       var admin = "Basic " + Base64.getEncoder().encodeToString(("admin:" + FloodNode.ADMIN_PASSWORD).getBytes());
       var flooder = createVhost(base, admin, "flooder");
       var quiet = createVhost(base, admin, "quiet");
-      for (int c = 0; c < CHANNELS; c++) assertEquals(201, send(base, "PUT", "/v1/vhosts/flooder/channels/c" + c, flooder, null).statusCode());
+      var client = clientToken(base, flooder);
+      var openAnswers = new java.util.TreeMap<String, Integer>();
+      for (int c = 0; c < CHANNEL_QUOTA + 50; c++) {
+        var response = send(base, "PUT", "/v1/vhosts/flooder/channels/c" + c, flooder, null);
+        openAnswers.merge(response.statusCode() + " " + reason(response.body()) + " "
+            + response.headers().firstValue("x-mws-quota").orElse(""), 1, Integer::sum);
+      }
+      System.out.printf("channel opens: %s%n", openAnswers);
+      assertEquals(java.util.Map.of("201  ", CHANNEL_QUOTA, "429 quota_exceeded channels", 50), openAnswers);
       assertEquals(201, send(base, "PUT", "/v1/vhosts/quiet/channels/q", quiet, null).statusCode());
 
       var stop = new AtomicBoolean();
@@ -63,6 +73,7 @@ class TenantFloodIT {
       var statuses = new ConcurrentHashMap<String, AtomicInteger>();
       var failures = new AtomicInteger();
       var big = "{\"data\":{\"type\":\"events\",\"attributes\":{\"event\":\"flood\",\"data\":\"" + "x".repeat(EVENT_DATA_CHARS) + "\"}}}";
+      var bigTrigger = "{\"trigger\":{\"event\":\"flood\",\"data\":\"" + "x".repeat(EVENT_DATA_CHARS) + "\"}}";
       var inFlight = new Semaphore(IN_FLIGHT);
       var flood = new Thread(() -> {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(FLOOD_SECONDS);
@@ -73,11 +84,16 @@ class TenantFloodIT {
           } catch (InterruptedException e) {
             return;
           }
-          var request = post(base, "/v1/vhosts/flooder/channels/c" + (n++ % CHANNELS) + "/events", flooder, big);
+          // Every fourth request a client trigger (the backend backlog), the others backend events (history).
+          var kind = n % 4 == 3 ? "trigger " : "event ";
+          var request = n % 4 == 3 ? post(base, "/v1/vhosts/flooder/triggers", client, bigTrigger)
+              : post(base, "/v1/vhosts/flooder/channels/c" + (n % CHANNELS) + "/events", flooder, big);
+          n++;
           http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, failure) -> {
             inFlight.release();
             if (failure != null) failures.incrementAndGet();
-            else statuses.computeIfAbsent(response.statusCode() + " " + reason(response.body()), k -> new AtomicInteger()).incrementAndGet();
+            else statuses.computeIfAbsent(kind + response.statusCode() + " " + reason(response.body()) + " "
+                + response.headers().firstValue("x-mws-quota").orElse(""), k -> new AtomicInteger()).incrementAndGet();
           });
         }
         inFlight.acquireUninterruptibly(IN_FLIGHT);
@@ -100,8 +116,8 @@ class TenantFloodIT {
       stop.set(true);
       watcher.join();
 
-      int accepted = statuses.entrySet().stream().filter(e -> e.getKey().startsWith("202")).mapToInt(e -> e.getValue().get()).sum();
-      int refused = statuses.entrySet().stream().filter(e -> e.getKey().startsWith("4")).mapToInt(e -> e.getValue().get()).sum();
+      int accepted = statuses.entrySet().stream().filter(e -> e.getKey().contains(" 202 ")).mapToInt(e -> e.getValue().get()).sum();
+      int refused = statuses.entrySet().stream().filter(e -> e.getKey().contains(" 4")).mapToInt(e -> e.getValue().get()).sum();
       var sorted = new ArrayList<>(latencies);
       Collections.sort(sorted);
       System.out.printf("flood: %d s, %d channels, %d-char events: answers %s, transport failures %d%n",
@@ -111,9 +127,10 @@ class TenantFloodIT {
       System.out.printf("quiet tenant: %d publishes, refused %d; latency p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
           quietSent, quietRefused.size(), pct(sorted, 50), pct(sorted, 99), sorted.get(sorted.size() - 1) / 1000.0);
 
-      assertTrue(statuses.keySet().stream().allMatch(s -> s.startsWith("202") || s.startsWith("429 quota_exceeded")
-          || s.startsWith("429 rate_limited")), "only 202 and 429 quota/rate answers: " + statuses);
-      assertTrue(statuses.containsKey("429 quota_exceeded"), "the flood reached its history quota: " + statuses);
+      assertTrue(statuses.keySet().stream().allMatch(s -> s.contains(" 202 ") || s.contains(" 429 quota_exceeded ")
+          || s.contains(" 429 rate_limited ")), "only 202 and 429 quota/rate answers: " + statuses);
+      assertTrue(statuses.containsKey("event 429 quota_exceeded historyBytes"), "the flood reached its history quota: " + statuses);
+      assertTrue(statuses.containsKey("trigger 429 quota_exceeded backlogBytes"), "the flood reached its backlog quota: " + statuses);
       assertEquals(0, failures.get(), "no request failed at the transport");
       assertEquals(List.of(), quietRefused, "every publish of the quiet tenant was accepted");
       assertEquals(0, notReady.get(), "/readyz answered 200 throughout");
@@ -130,6 +147,13 @@ class TenantFloodIT {
     assertEquals(201, response.statusCode(), response.body());
     var at = response.body().indexOf("\"token\":\"") + 9;
     return "Bearer " + response.body().substring(at, response.body().indexOf('"', at));
+  }
+
+  /** A client token of the vhost with the publish right. */
+  private String clientToken(String base, String backend) throws Exception {
+    var body = send(base, "GET", "/v1/vhosts/flooder/token?uid=attacker&publish=true", backend, null).body();
+    var at = body.indexOf("\"token\":\"") + 9;
+    return "Bearer " + body.substring(at, body.indexOf('"', at));
   }
 
   private HttpResponse<String> send(String base, String method, String path, String auth, String body) throws Exception {
