@@ -100,7 +100,7 @@ public final class HazelcastChannelStore implements ChannelStore {
     return quotas.settings(vhost).compose(settings -> {
       var shape = rings.shape(settings);
       return quotas.admitChannel(settings, vhost, channel, epoch, shape.ttlSeconds())
-          .compose(admitted -> vertx.executeBlocking(() -> {
+          .compose(counted -> vertx.executeBlocking(() -> {
             rings.configure(shape);
             var fresh = HistoryRings.withShape(new JsonObject().put("vhost", vhost).put("name", channel)
                 .put("epoch", epoch).put("created", System.currentTimeMillis()), shape);
@@ -108,9 +108,9 @@ public final class HazelcastChannelStore implements ChannelStore {
             var record = existing == null ? fresh : new JsonObject(existing.getValue());
             var info = toInfo(record, existing == null ? 0 : currentRev(record));
             return new Opened(info, existing == null);
-          }, false));
-    }).compose(opened -> opened.created() ? Future.succeededFuture(opened)
-        : quotas.channelOpened(vhost, channel, opened.info().epoch()).map(opened));
+          }, false).compose(opened -> opened.info().epoch().equals(counted) ? Future.succeededFuture(opened)
+              : quotas.channelOpened(vhost, channel, opened.info().epoch(), shape.ttlSeconds()).map(opened)));
+    });
   }
 
   @Override

@@ -55,20 +55,23 @@ final class VhostQuotas {
     return settings.get(vhost);
   }
 
-  /** Counts a channel about to open (with {@code epoch}) in; 429 when the vhost has its quota of channels. */
-  Future<Void> admitChannel(JsonObject vhostSettings, String vhost, String channel, String epoch, int ttlSeconds) {
+  /**
+   * Counts a channel about to open (with {@code epoch}) in; 429 when the vhost has its quota of channels.
+   * Answers the epoch it is counted with: another one when it was counted already.
+   */
+  Future<String> admitChannel(JsonObject vhostSettings, String vhost, String channel, String epoch, int ttlSeconds) {
     int max = limit(vhostSettings, "channels", defaults.channels());
-    return submit(vhost, new VhostUsage.AdmitChannel(channel, epoch, max, ttlSeconds)).map(admitted -> {
-      if (!admitted) {
+    return submit(vhost, new VhostUsage.AdmitChannel(channel, epoch, max, ttlSeconds)).map(counted -> {
+      if (counted == null) {
         throw exceeded("channels", "Vhost '" + vhost + "' has " + max + " open channels, its quota; close one first.");
       }
-      return null;
+      return counted;
     });
   }
 
-  /** The channel opened with this epoch after all (a concurrent open won the race). */
-  Future<Void> channelOpened(String vhost, String channel, String epoch) {
-    return submit(vhost, new VhostUsage.SetEpoch(channel, epoch)).mapEmpty();
+  /** The channel is open with another epoch than {@link #admitChannel} counted it with. */
+  Future<Void> channelOpened(String vhost, String channel, String epoch, int ttlSeconds) {
+    return submit(vhost, new VhostUsage.SetEpoch(channel, epoch, ttlSeconds)).mapEmpty();
   }
 
   Future<Void> channelClosed(String vhost, String channel, String epoch) {

@@ -45,8 +45,11 @@ final class VhostUsage implements Serializable {
     abstract R apply(VhostUsage usage);
   }
 
-  /** Counts a channel in (true) unless the vhost holds {@code max} already (false); true when it is counted already. */
-  static final class AdmitChannel extends Processor<Boolean> {
+  /**
+   * Counts a channel in unless the vhost holds {@code max} already (null); answers the epoch it is
+   * counted with (this one, or the one it was counted with already).
+   */
+  static final class AdmitChannel extends Processor<String> {
     private static final long serialVersionUID = 1L;
     private final String name;
     private final String epoch;
@@ -61,29 +64,37 @@ final class VhostUsage implements Serializable {
     }
 
     @Override
-    Boolean apply(VhostUsage usage) {
-      if (usage.channels.containsKey(name)) return true;
-      if (usage.channels.size() >= max) return false;
+    String apply(VhostUsage usage) {
+      var counted = usage.channels.get(name);
+      if (counted != null) return counted;
+      if (usage.channels.size() >= max) return null;
       usage.channels.put(name, epoch);
       usage.histories.put(name, new SizeLog(ttlSeconds));
-      return true;
+      return epoch;
     }
   }
 
-  /** Takes a channel that opened with a different epoch than admitted (a concurrent open won) as that epoch. */
+  /**
+   * The channel is open with another epoch than it is counted with (a concurrent open won, or an open
+   * failed after it was counted): counts it with that one, a new history (the old ring is not this one).
+   */
   static final class SetEpoch extends Processor<Void> {
     private static final long serialVersionUID = 1L;
     private final String name;
     private final String epoch;
+    private final int ttlSeconds;
 
-    SetEpoch(String name, String epoch) {
+    SetEpoch(String name, String epoch, int ttlSeconds) {
       this.name = name;
       this.epoch = epoch;
+      this.ttlSeconds = ttlSeconds;
     }
 
     @Override
     Void apply(VhostUsage usage) {
-      if (usage.channels.containsKey(name)) usage.channels.put(name, epoch);
+      if (epoch.equals(usage.channels.put(name, epoch))) return null;
+      var old = usage.histories.put(name, new SizeLog(ttlSeconds));
+      if (old != null) usage.historyBytes -= old.bytes();
       return null;
     }
   }
