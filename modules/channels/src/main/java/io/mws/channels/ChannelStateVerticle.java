@@ -90,7 +90,14 @@ public final class ChannelStateVerticle extends VerticleBase {
 
   private void serve(ArrayList<Future<Void>> consumers, String address,
                      java.util.function.Function<JsonObject, Future<JsonObject>> handler) {
-    consumers.add(Responder.serve(vertx, address, body -> handler.apply(body).recover(ChannelStateVerticle::quorumLost)).completion());
+    consumers.add(Responder.serve(vertx, address, body -> {
+      try {
+        return handler.apply(body).onFailure(metrics::refused).recover(ChannelStateVerticle::quorumLost);
+      } catch (RuntimeException e) {
+        metrics.refused(e);
+        throw e;
+      }
+    }).completion());
   }
 
   private Future<JsonObject> createVhost(JsonObject body) {

@@ -26,6 +26,7 @@ class HeapGuardTest {
           new JsonObject().put("trigger", new JsonObject().put("event", "t").put("data", 1)));
       assertThat(trigger.statusCode()).isEqualTo(503);
       assertThat(cluster.send(0, GET, "/v1/vhosts/full", "Bearer " + token, null).statusCode()).isEqualTo(200);
+      assertThat(MetricsScrape.of(cluster, 0).value("mws_memory_pressure_refusals_total")).isEqualTo(2.0);
     }
   }
 }

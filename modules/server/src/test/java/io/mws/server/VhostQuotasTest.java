@@ -150,6 +150,7 @@ class VhostQuotasTest {
     var plain = cluster.createVhost("plainchannels");
     for (var c : new String[] {"a", "b", "c"}) assertThat(open("plainchannels", plain, c).statusCode()).isEqualTo(201);
     assertQuota(open("plainchannels", plain, "d"), "channels");
+    assertThat(MetricsScrape.of(cluster, 0).value("mws_quota_refusals_total{quota=\"channels\"}")).isGreaterThanOrEqualTo(2.0);
   }
 
   @Test
