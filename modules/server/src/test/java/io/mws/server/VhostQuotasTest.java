@@ -143,6 +143,7 @@ class VhostQuotasTest {
     assertThat(open("few", token, "a").statusCode()).isEqualTo(201);
     assertThat(open("few", token, "b").statusCode()).isEqualTo(201);
     assertQuota(open("few", token, "c"), "channels");
+    assertQuota(cluster.send(0, POST, "/few/channels/c", "Bearer " + token, null), "channels"); // the WebRocket-style route
     assertThat(open("few", token, "a").statusCode()).as("an open channel still opens").isEqualTo(200);
     assertThat(cluster.send(0, DELETE, "/v1/vhosts/few/channels/a", "Bearer " + token, null).statusCode()).isEqualTo(204);
     assertThat(open("few", token, "c").statusCode()).isEqualTo(201);
