@@ -80,11 +80,16 @@ final class FloodNode implements AutoCloseable {
 
   /** Heap in use now, from the node's own JVM metrics (jvm_memory_used_bytes, area="heap"); -1 when unreadable. */
   long heapUsedBytes(HttpClient http) {
+    return (long) metricSum(http, "jvm_memory_used_bytes", "area=\"heap\"");
+  }
+
+  /** The sum of a metric's samples whose labels contain {@code labels} (from /metrics); -1 when unreadable. */
+  double metricSum(HttpClient http, String name, String labels) {
     try {
       var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics")).timeout(Duration.ofSeconds(5)).build();
       var body = http.send(request, HttpResponse.BodyHandlers.ofString()).body();
-      return body.lines().filter(l -> l.startsWith("jvm_memory_used_bytes{") && l.contains("area=\"heap\""))
-          .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+      return body.lines().filter(l -> l.startsWith(name + "{") || l.startsWith(name + " ")).filter(l -> l.contains(labels))
+          .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     } catch (IOException | RuntimeException e) {
       return -1;
     } catch (InterruptedException e) {

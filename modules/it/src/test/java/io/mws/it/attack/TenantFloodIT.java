@@ -135,6 +135,7 @@ class TenantFloodIT {
       assertEquals(List.of(), quietRefused, "every publish of the quiet tenant was accepted");
       assertEquals(0, notReady.get(), "/readyz answered 200 throughout");
       assertEquals(200, node.readyz(http));
+      assertEquals(0.0, node.metricSum(http, "mws_memory_pressure_refusals_total", ""), "the heap guard never fired: the quotas held first");
       assertTrue(Files.readString(node.log).lines().noneMatch(l -> l.contains("OutOfMemoryError")), "no OutOfMemoryError in the node's log");
     }
   }
