@@ -24,7 +24,7 @@ import java.util.concurrent.CompletionException;
  * Ringbuffer whose sequence is the rev (rev = sequence + 1), so revs are assigned once, cluster-wide,
  * by the partition that owns the ringbuffer. The ringbuffer's name carries the channel's epoch, so a
  * channel closed and opened again never sees the old history or revs. Ringbuffer backups come from
- * the {@value #HISTORY_TEMPLATE} config the server module installs; each channel's capacity and TTL
+ * the {@value #HISTORY_PREFIX}* config the server module installs; each channel's capacity and TTL
  * from its vhost's settings when it opened ({@link HistoryRings}). Opening a channel and appending to
  * it are charged to the vhost's quotas first ({@link VhostQuotas}).
  *
@@ -33,8 +33,6 @@ import java.util.concurrent.CompletionException;
  */
 public final class HazelcastChannelStore implements ChannelStore {
   public static final String HISTORY_PREFIX = "mws.history.";
-  /** The config each channel's history ring copies (backups, merge policy, quorum); it names no ring. */
-  public static final String HISTORY_TEMPLATE = "mws.history-template";
   public static final String VHOSTS_MAP = "mws.vhosts";
   public static final String CHANNELS_MAP = "mws.channels";
 

@@ -10,13 +10,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * The shape of each channel's history ring: a capacity (the vhost's {@code historySize}, else
  * {@code channels.historySize}) and a time to live (the vhost's {@code historyTtlSeconds}, else 0),
  * fixed when the channel opens and kept in its record. A Ringbuffer's capacity and TTL come from its
- * config, matched by name, so a channel's ring is named {@code mws.history.~<capacity>~<ttl>~<channel>}
- * and one dynamic config per (capacity, ttl) pair, {@code mws.history.~<capacity>~<ttl>~*}, is added
- * to the cluster the first time a channel needs it ('~' never occurs in a vhost or channel name). The
- * pairs are as many as the distinct settings admins choose; a dynamic config cannot be removed.
+ * config, matched by name, so a channel's ring is named {@code mws.history~<capacity>~<ttl>~<channel>}
+ * and one dynamic config per (capacity, ttl) pair, {@code mws.history~<capacity>~<ttl>~*}, a copy of
+ * the static {@code mws.history.*} config (backups, merge policy, quorum), is added to the cluster the
+ * first time a channel needs it ('~' never occurs in a vhost or channel name). The static pattern
+ * must not match these names: Hazelcast looks a name up in the static configs first. The pairs are as
+ * many as the distinct settings admins choose; a dynamic config cannot be removed.
  */
 final class HistoryRings {
   record Shape(int capacity, int ttlSeconds) {}
+
+  /** Not matched by the static {@code mws.history.*} pattern, which would win over the dynamic configs. */
+  private static final String SHAPED_PREFIX = "mws.history~";
 
   private final HazelcastInstance hz;
   private final int nodeHistorySize;
@@ -36,7 +41,7 @@ final class HistoryRings {
   /** Adds the cluster-wide config for rings of this shape (blocking: call it on a worker). */
   void configure(Shape shape) {
     if (configured.contains(shape)) return;
-    var base = hz.getConfig().findRingbufferConfig(HazelcastChannelStore.HISTORY_TEMPLATE);
+    var base = hz.getConfig().findRingbufferConfig(HazelcastChannelStore.HISTORY_PREFIX + "template");
     hz.getConfig().addRingBufferConfig(new RingbufferConfig(base).setName(pattern(shape) + "*")
         .setCapacity(shape.capacity()).setTimeToLiveSeconds(shape.ttlSeconds()));
     configured.add(shape);
@@ -63,7 +68,7 @@ final class HistoryRings {
 
   /**
    * The ring's name for a channel record ('@' would make Hazelcast read the rest as a partition key).
-   * A record from before shapes keeps its old name (and, its static config gone, Hazelcast's defaults).
+   * A record from before shapes keeps its old name, under the static config ({@code channels.historySize}).
    */
   static String name(JsonObject record) {
     var channel = (record.getString("vhost") + "/" + record.getString("name")).replace('@', '%') + "#" + record.getString("epoch");
@@ -72,6 +77,6 @@ final class HistoryRings {
   }
 
   private static String pattern(Shape shape) {
-    return HazelcastChannelStore.HISTORY_PREFIX + "~" + shape.capacity() + "~" + shape.ttlSeconds() + "~";
+    return SHAPED_PREFIX + shape.capacity() + "~" + shape.ttlSeconds() + "~";
   }
 }

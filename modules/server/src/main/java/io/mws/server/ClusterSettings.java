@@ -75,9 +75,9 @@ final class ClusterSettings {
     var state = new MapConfig("mws.*").setBackupCount(1).setMergePolicyConfig(merge);
     var channelState = List.of(new MapConfig(HazelcastChannelStore.VHOSTS_MAP), new MapConfig(HazelcastChannelStore.CHANNELS_MAP));
     channelState.forEach(c -> c.setBackupCount(1).setMergePolicyConfig(merge));
-    // The template of the channels' history rings: each channel's ring gets a copy with its vhost's
-    // capacity and TTL (HistoryRings). No wildcard here: a static pattern would win over those copies.
-    var history = new RingbufferConfig(HazelcastChannelStore.HISTORY_TEMPLATE)
+    // Channel history rings; each channel opened now gets a copy with its vhost's capacity and TTL
+    // (HistoryRings), under a name this pattern does not match.
+    var history = new RingbufferConfig(HazelcastChannelStore.HISTORY_PREFIX + "*")
         .setCapacity(node.channels().getInteger("historySize", 1000))
         .setBackupCount(1).setAsyncBackupCount(0)
         .setInMemoryFormat(InMemoryFormat.BINARY)
