@@ -97,7 +97,7 @@ public final class HazelcastChannelStore implements ChannelStore {
     var epoch = newEpoch();
     return quotas.settings(vhost).compose(settings -> {
       var shape = rings.shape(settings);
-      return quotas.admitChannel(settings, vhost, channel, epoch, shape.ttlSeconds())
+      return quotas.admitChannel(settings, vhost, channel, epoch, shape)
           .compose(counted -> vertx.executeBlocking(() -> {
             rings.configure(shape);
             var fresh = HistoryRings.withShape(new JsonObject().put("vhost", vhost).put("name", channel)
@@ -107,7 +107,7 @@ public final class HazelcastChannelStore implements ChannelStore {
             var info = toInfo(record, existing == null ? 0 : currentRev(record));
             return new Opened(info, existing == null);
           }, false).compose(opened -> opened.info().epoch().equals(counted) ? Future.succeededFuture(opened)
-              : quotas.channelOpened(vhost, channel, opened.info().epoch(), shape.ttlSeconds()).map(opened)));
+              : quotas.channelOpened(vhost, channel, opened.info().epoch(), shape).map(opened)));
     });
   }
 

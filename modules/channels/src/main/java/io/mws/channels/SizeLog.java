@@ -17,11 +17,16 @@ final class SizeLog implements Serializable {
   private int count;
   private long bytes;
 
-  /** @param ttlSeconds the ring's time to live (0: items stay until pushed out) */
-  SizeLog(int ttlSeconds) {
+  /**
+   * @param ttlSeconds the ring's time to live (0: items stay until pushed out)
+   * @param fixedBytes what the ring costs however few items it holds (its slot arrays), counted in {@link #bytes}
+   */
+  SizeLog(int ttlSeconds, long fixedBytes) {
     this.ttlSeconds = ttlSeconds;
+    this.bytes = fixedBytes;
   }
 
+  /** The ring's fixed bytes plus its items'. */
   long bytes() {
     return bytes;
   }

@@ -56,22 +56,37 @@ final class VhostQuotas {
   }
 
   /**
-   * Counts a channel about to open (with {@code epoch}) in; 429 when the vhost has its quota of channels.
-   * Answers the epoch it is counted with: another one when it was counted already.
+   * Counts a channel about to open (with {@code epoch}, a ring of this shape) in, its ring's slot
+   * arrays charged to the history quota; 429 when the vhost has its quota of channels or the bytes do
+   * not fit. Answers the epoch it is counted with: another one when it was counted already.
    */
-  Future<String> admitChannel(JsonObject vhostSettings, String vhost, String channel, String epoch, int ttlSeconds) {
+  Future<String> admitChannel(JsonObject vhostSettings, String vhost, String channel, String epoch, HistoryRings.Shape shape) {
     int max = limit(vhostSettings, "channels", defaults.channels());
-    return submit(vhost, new VhostUsage.AdmitChannel(channel, epoch, max, ttlSeconds)).map(counted -> {
-      if (counted == null) {
+    long quota = limit(vhostSettings, "historyBytes", defaults.historyBytes());
+    var admit = new VhostUsage.AdmitChannel(channel, epoch, max, shape.ttlSeconds(), ringBytes(shape), quota);
+    return submit(vhost, admit).map(admission -> {
+      if ("channels".equals(admission.refusedBy())) {
         throw exceeded("channels", "Vhost '" + vhost + "' has " + max + " open channels, its quota; close one first.");
       }
-      return counted;
+      if (admission.refusedBy() != null) {
+        throw exceeded("historyBytes", "A new channel's history ring takes " + ringBytes(shape) + " bytes; vhost '" + vhost
+            + "' has no room for them in its quota of " + quota + " bytes. Close a channel or wait for history to expire.");
+      }
+      return admission.epoch();
     });
   }
 
   /** The channel is open with another epoch than {@link #admitChannel} counted it with. */
-  Future<Void> channelOpened(String vhost, String channel, String epoch, int ttlSeconds) {
-    return submit(vhost, new VhostUsage.SetEpoch(channel, epoch, ttlSeconds)).mapEmpty();
+  Future<Void> channelOpened(String vhost, String channel, String epoch, HistoryRings.Shape shape) {
+    return submit(vhost, new VhostUsage.SetEpoch(channel, epoch, shape.ttlSeconds(), ringBytes(shape))).mapEmpty();
+  }
+
+  /**
+   * What a ring costs before any event: a reference per slot (4 bytes, compressed oops) and, with a
+   * TTL, an expiry time per slot (8 bytes), on each replica; allocated when the ring is first used.
+   */
+  static long ringBytes(HistoryRings.Shape shape) {
+    return (long) shape.capacity() * (shape.ttlSeconds() > 0 ? 12 : 4);
   }
 
   Future<Void> channelClosed(String vhost, String channel, String epoch) {

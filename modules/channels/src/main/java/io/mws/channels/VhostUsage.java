@@ -19,7 +19,7 @@ final class VhostUsage implements Serializable {
   final Map<String, String> channels = new HashMap<>();
   /** The sizes each open channel's history holds. */
   final Map<String, SizeLog> histories = new HashMap<>();
-  final SizeLog backlog = new SizeLog(0);
+  final SizeLog backlog = new SizeLog(0, 0);
   long historyBytes;
   int presence;
   private int sweptAt;
@@ -45,32 +45,42 @@ final class VhostUsage implements Serializable {
     abstract R apply(VhostUsage usage);
   }
 
+  /** What {@link AdmitChannel} answers: the epoch the channel is counted with, or the quota that refused it. */
+  record Admission(String epoch, String refusedBy) implements Serializable {}
+
   /**
-   * Counts a channel in unless the vhost holds {@code max} already (null); answers the epoch it is
-   * counted with (this one, or the one it was counted with already).
+   * Counts a channel in, its ring's fixed bytes charged to the history quota, unless the vhost holds
+   * {@code max} channels already or the bytes would take it over {@code quota}; when the channel is
+   * counted already, answers the epoch it is counted with.
    */
-  static final class AdmitChannel extends Processor<String> {
+  static final class AdmitChannel extends Processor<Admission> {
     private static final long serialVersionUID = 1L;
     private final String name;
     private final String epoch;
     private final int max;
     private final int ttlSeconds;
+    private final long ringBytes;
+    private final long quota;
 
-    AdmitChannel(String name, String epoch, int max, int ttlSeconds) {
+    AdmitChannel(String name, String epoch, int max, int ttlSeconds, long ringBytes, long quota) {
       this.name = name;
       this.epoch = epoch;
       this.max = max;
       this.ttlSeconds = ttlSeconds;
+      this.ringBytes = ringBytes;
+      this.quota = quota;
     }
 
     @Override
-    String apply(VhostUsage usage) {
+    Admission apply(VhostUsage usage) {
       var counted = usage.channels.get(name);
-      if (counted != null) return counted;
-      if (usage.channels.size() >= max) return null;
+      if (counted != null) return new Admission(counted, null);
+      if (usage.channels.size() >= max) return new Admission(null, "channels");
+      if (usage.historyBytes + ringBytes > quota) return new Admission(null, "historyBytes");
       usage.channels.put(name, epoch);
-      usage.histories.put(name, new SizeLog(ttlSeconds));
-      return epoch;
+      usage.histories.put(name, new SizeLog(ttlSeconds, ringBytes));
+      usage.historyBytes += ringBytes;
+      return new Admission(epoch, null);
     }
   }
 
@@ -83,18 +93,21 @@ final class VhostUsage implements Serializable {
     private final String name;
     private final String epoch;
     private final int ttlSeconds;
+    private final long ringBytes;
 
-    SetEpoch(String name, String epoch, int ttlSeconds) {
+    SetEpoch(String name, String epoch, int ttlSeconds, long ringBytes) {
       this.name = name;
       this.epoch = epoch;
       this.ttlSeconds = ttlSeconds;
+      this.ringBytes = ringBytes;
     }
 
     @Override
     Void apply(VhostUsage usage) {
       if (epoch.equals(usage.channels.put(name, epoch))) return null;
-      var old = usage.histories.put(name, new SizeLog(ttlSeconds));
+      var old = usage.histories.put(name, new SizeLog(ttlSeconds, ringBytes));
       if (old != null) usage.historyBytes -= old.bytes();
+      usage.historyBytes += ringBytes;
       return null;
     }
   }
