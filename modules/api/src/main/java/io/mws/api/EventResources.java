@@ -6,19 +6,26 @@ import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.Principal;
+import io.mws.protocol.VhostSettings;
+import io.mws.protocol.VhostSettingsCache;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 
-/** Firing events, reading channel history, and client triggers. */
+/**
+ * Firing events, reading channel history, and client triggers. A client may fire and trigger only
+ * in a vhost whose {@code clientPublish} setting is not false (403 {@code client_publish_disabled}).
+ */
 final class EventResources {
   private final int maxPayloadBytes;
   private final PublishLimits publishLimits;
+  private final VhostSettingsCache settings;
 
-  EventResources(int maxPayloadBytes, PublishLimits publishLimits) {
+  EventResources(int maxPayloadBytes, PublishLimits publishLimits, VhostSettingsCache settings) {
     this.maxPayloadBytes = maxPayloadBytes;
     this.publishLimits = publishLimits;
+    this.settings = settings;
   }
 
   List<Route> routes() {
@@ -49,7 +56,8 @@ final class EventResources {
         .put("event", body.event()).put("data", body.data()).put("fromClient", fromClient)
         .put("uid", fromClient ? call.principal.uid() : null)
         .put("idempotency", IdempotencyKey.scoped(key, call.principal, call.vhost(), channel, body.event(), body.data()));
-    return publishLimits.take(call.vhost()).compose(v -> call.ask(EVENT_PUBLISH, request)).map(json -> {
+    return clientMayPublish(call).compose(allowed -> publishLimits.take(call.vhost()))
+        .compose(v -> call.ask(EVENT_PUBLISH, request)).map(json -> {
       var resource = resource(ChannelEvent.fromJson(json));
       return ApiResponse.of(202, JsonApi.document(resource))
           .header("Location", resource.getJsonObject("links").getString("self"));
@@ -110,9 +118,22 @@ final class EventResources {
     var request = new JsonObject().put("vhost", call.vhost()).put("event", body.event()).put("data", body.data())
         .put("uid", p.role() == Principal.Role.CLIENT ? p.uid() : null)
         .put("idempotency", IdempotencyKey.scoped(key, p, call.vhost(), null, body.event(), body.data()));
-    return publishLimits.take(call.vhost()).compose(v -> call.ask(TRIGGER, request)).map(trigger -> ApiResponse.of(202, new JsonObject().put("data",
+    return clientMayPublish(call).compose(allowed -> publishLimits.take(call.vhost()))
+        .compose(v -> call.ask(TRIGGER, request)).map(trigger -> ApiResponse.of(202, new JsonObject().put("data",
         new JsonObject().put("type", "triggers").put("id", String.valueOf(trigger.getLong("id"))).put("attributes", new JsonObject()
             .put("event", body.event()).put("data", body.data()).put("uid", trigger.getString("uid"))))));
+  }
+
+  /** Fails with 403 when the caller is a client and the vhost turned client publishing off. */
+  private Future<Void> clientMayPublish(ApiCall call) {
+    if (call.principal.role() != Principal.Role.CLIENT) return Future.succeededFuture();
+    return settings.get(call.vhost()).map(vhostSettings -> {
+      if (!VhostSettings.clientPublish(vhostSettings)) {
+        throw new ApiError(403, "client_publish_disabled",
+            "Vhost '" + call.vhost() + "' does not let clients fire events or triggers (its clientPublish setting is false).");
+      }
+      return null;
+    });
   }
 
   private void checkPayload(Object data) {

@@ -9,6 +9,7 @@ import io.mws.protocol.ApiError;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.Responder;
 import io.mws.protocol.Versions;
+import io.mws.protocol.VhostSettingsCache;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
@@ -20,14 +21,22 @@ import java.util.ArrayList;
  * publish on {@code CHANNEL_FEED} per event, which each gateway node routes to its local watchers.
  * Client-originated events and triggers also go to the vhost's {@link BackendBacklog}, which the
  * backends' SSE streams read; {@code BACKEND_FEED} tells the API nodes there is something new.
+ * Writes are charged to the vhost's memory quotas ({@link VhostQuotas}) and refused while this node's
+ * heap is in danger ({@link HeapGuard}). Config: the {@code channels} section, with {@code limits}.
  */
 public final class ChannelStateVerticle extends VerticleBase {
+  /** The map of the vhosts' quota usage, which the server configures (OBJECT format). */
+  public static final String QUOTA_MAP = VhostQuotas.MAP;
+
   private final HazelcastInstance hazelcast;
   private final ChannelMetrics metrics;
   private ChannelStore store;
   private PresenceRegistry presence;
   private BackendBacklog backlog;
   private IdempotentPublishes idempotent;
+  private VhostQuotas quotas;
+  private HeapGuard heap;
+  private int backlogCapacity;
 
   /** @param registry where it records its meters (the node's Prometheus registry) */
   public ChannelStateVerticle(HazelcastInstance hazelcast, MeterRegistry registry) {
@@ -37,7 +46,11 @@ public final class ChannelStateVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    store = new HazelcastChannelStore(vertx, hazelcast);
+    var limits = config().getJsonObject("limits", new JsonObject());
+    quotas = new VhostQuotas(vertx, hazelcast, new VhostSettingsCache(vertx), VhostQuotas.Defaults.from(limits));
+    heap = new HeapGuard(limits.getDouble("heapRefusePercent", 90.0));
+    backlogCapacity = config().getInteger("backendBacklogSize", 1000);
+    store = new HazelcastChannelStore(vertx, hazelcast, quotas, new HistoryRings(hazelcast, config().getInteger("historySize", 1000)));
     backlog = new BackendBacklog(vertx, hazelcast);
     idempotent = new IdempotentPublishes(vertx, hazelcast, config().getLong("idempotencyKeySeconds", 86_400L));
     var consumers = new ArrayList<Future<Void>>();
@@ -64,7 +77,7 @@ public final class ChannelStateVerticle extends VerticleBase {
 
   /** Presence records and leases; a periodic sweep drops the connections of nodes whose lease ran out. */
   private void servePresence(ArrayList<Future<Void>> consumers) {
-    presence = new PresenceRegistry(vertx, hazelcast, change -> vertx.eventBus().publish(CHANNEL_FEED, change.toJson()));
+    presence = new PresenceRegistry(vertx, hazelcast, quotas, change -> vertx.eventBus().publish(CHANNEL_FEED, change.toJson()));
     serve(consumers, PRESENCE_UPDATE, body -> presence.update(body).map(v -> new JsonObject()));
     serve(consumers, PRESENCE_LEASE, body -> presence.lease(body.getString("node"), body.getLong("ttlMs"))
         .map(v -> new JsonObject()));
@@ -80,7 +93,14 @@ public final class ChannelStateVerticle extends VerticleBase {
 
   private void serve(ArrayList<Future<Void>> consumers, String address,
                      java.util.function.Function<JsonObject, Future<JsonObject>> handler) {
-    consumers.add(Responder.serve(vertx, address, body -> handler.apply(body).recover(ChannelStateVerticle::quorumLost)).completion());
+    consumers.add(Responder.serve(vertx, address, body -> {
+      try {
+        return handler.apply(body).onFailure(metrics::refused).recover(ChannelStateVerticle::quorumLost);
+      } catch (RuntimeException e) {
+        metrics.refused(e);
+        throw e;
+      }
+    }).completion());
   }
 
   private Future<JsonObject> createVhost(JsonObject body) {
@@ -112,6 +132,7 @@ public final class ChannelStateVerticle extends VerticleBase {
         })
         .compose(list -> Future.all(list.stream().map(c -> closeChannel(name, c.name())).toList()))
         .compose(deleted -> backlog.destroy(name))
+        .compose(destroyed -> quotas.drop(name))
         .map(deleted -> {
           vertx.eventBus().publish(VHOST_CHANGED, new JsonObject().put("vhost", name));
           return new JsonObject().put("name", name);
@@ -131,6 +152,7 @@ public final class ChannelStateVerticle extends VerticleBase {
   private Future<JsonObject> openChannel(JsonObject body) {
     var vhost = body.getString("vhost");
     var channel = body.getString("channel");
+    heap.check();
     return vhost(vhost)
         .compose(v -> store.openChannel(vhost, channel))
         .map(opened -> toJson(opened.info()).put("created_now", opened.created()));
@@ -167,16 +189,22 @@ public final class ChannelStateVerticle extends VerticleBase {
     var vhost = body.getString("vhost");
     var channel = body.getString("channel");
     var uid = body.getString("uid");
+    heap.check();
     return idempotent.once(body.getJsonObject("idempotency"), body.getValue("data"), () -> append(body, vhost, channel, uid));
   }
 
   private Future<JsonObject> append(JsonObject body, String vhost, String channel, String uid) {
-    return store.append(vhost, channel, body.getString("event"), body.getValue("data"), uid).compose(event -> {
+    boolean fromClient = body.getBoolean("fromClient", false);
+    // A client's event also goes to the backends: its backlog room is taken before the event is fired,
+    // so an event is never fired and then refused. (The charge is an estimate of the stored message: the
+    // event before it has its rev and channel fields, a few dozen bytes.)
+    var backlogRoom = fromClient ? quotas.chargeBacklog(vhost, body.encode(), backlogCapacity) : Future.<Void>succeededFuture();
+    return backlogRoom.compose(room -> store.append(vhost, channel, body.getString("event"), body.getValue("data"), uid)).compose(event -> {
       if (event == null) throw channelNotFound(vhost, channel);
       metrics.eventsFired.increment();
       var json = event.toJson();
       vertx.eventBus().publish(CHANNEL_FEED, json);
-      return body.getBoolean("fromClient", false) ? toBackends(json).map(json) : Future.succeededFuture(json);
+      return fromClient ? toBackends(json).map(json) : Future.succeededFuture(json);
     });
   }
 
@@ -202,9 +230,15 @@ public final class ChannelStateVerticle extends VerticleBase {
 
   private Future<JsonObject> trigger(JsonObject body) {
     var vhost = body.getString("vhost");
-    return idempotent.once(body.getJsonObject("idempotency"), body.getValue("data"), () -> vhost(vhost).compose(v -> toBackends(new JsonObject().put("kind", "TRIGGER").put("vhost", vhost)
+    heap.check();
+    return idempotent.once(body.getJsonObject("idempotency"), body.getValue("data"), () -> vhost(vhost).compose(v -> chargedToBackends(new JsonObject().put("kind", "TRIGGER").put("vhost", vhost)
         .put("event", body.getString("event")).put("data", body.getValue("data")).put("uid", body.getString("uid"))
         .put("ts", System.currentTimeMillis()))));
+  }
+
+  /** {@link #toBackends} once the message's room in the vhost's backlog quota is taken. */
+  private Future<JsonObject> chargedToBackends(JsonObject message) {
+    return quotas.chargeBacklog(message.getString("vhost"), message.encode(), backlogCapacity).compose(room -> toBackends(message));
   }
 
   /** Into the vhost's backend backlog (which gives it its SSE id), then a wake-up for every API node's streams. */

@@ -24,8 +24,10 @@ import java.util.concurrent.CompletionException;
  * Channel state on Hazelcast. Vhosts and channels are IMap entries; each channel's history is a
  * Ringbuffer whose sequence is the rev (rev = sequence + 1), so revs are assigned once, cluster-wide,
  * by the partition that owns the ringbuffer. The ringbuffer's name carries the channel's epoch, so a
- * channel closed and opened again never sees the old history or revs. Ringbuffer capacity and backups
- * come from the {@value #HISTORY_PREFIX}* config the server module installs.
+ * channel closed and opened again never sees the old history or revs. Ringbuffer backups come from
+ * the {@value #HISTORY_PREFIX}* config the server module installs; each channel's capacity and TTL
+ * from its vhost's settings when it opened ({@link HistoryRings}). Opening a channel and appending to
+ * it are charged to the vhost's quotas first ({@link VhostQuotas}).
  *
  * <p>Hazelcast calls that have no async form (putIfAbsent, queries, tailSequence, destroy) run on a
  * worker thread, never on an event loop.
@@ -42,10 +44,14 @@ public final class HazelcastChannelStore implements ChannelStore {
   private final HazelcastInstance hz;
   private final IMap<String, String> vhosts;
   private final IMap<String, HazelcastJsonValue> channels;
+  private final VhostQuotas quotas;
+  private final HistoryRings rings;
 
-  public HazelcastChannelStore(Vertx vertx, HazelcastInstance hz) {
+  HazelcastChannelStore(Vertx vertx, HazelcastInstance hz, VhostQuotas quotas, HistoryRings rings) {
     this.vertx = vertx;
     this.hz = hz;
+    this.quotas = quotas;
+    this.rings = rings;
     this.vhosts = hz.getMap(VHOSTS_MAP);
     this.channels = hz.getMap(CHANNELS_MAP);
   }
@@ -108,14 +114,21 @@ public final class HazelcastChannelStore implements ChannelStore {
 
   @Override
   public Future<Opened> openChannel(String vhost, String channel) {
-    return vertx.executeBlocking(() -> {
-      var fresh = new JsonObject().put("vhost", vhost).put("name", channel)
-          .put("epoch", newEpoch()).put("created", System.currentTimeMillis());
-      var existing = channels.putIfAbsent(key(vhost, channel), new HazelcastJsonValue(fresh.encode()));
-      var record = existing == null ? fresh : new JsonObject(existing.getValue());
-      var info = toInfo(record, existing == null ? 0 : currentRev(record));
-      return new Opened(info, existing == null);
-    }, false);
+    var epoch = newEpoch();
+    return quotas.settings(vhost).compose(settings -> {
+      var shape = rings.shape(settings);
+      return quotas.admitChannel(settings, vhost, channel, epoch, shape)
+          .compose(counted -> vertx.executeBlocking(() -> {
+            rings.configure(shape);
+            var fresh = HistoryRings.withShape(new JsonObject().put("vhost", vhost).put("name", channel)
+                .put("epoch", epoch).put("created", System.currentTimeMillis()), shape);
+            var existing = channels.putIfAbsent(key(vhost, channel), new HazelcastJsonValue(fresh.encode()));
+            var record = existing == null ? fresh : new JsonObject(existing.getValue());
+            var info = toInfo(record, existing == null ? 0 : currentRev(record));
+            return new Opened(info, existing == null);
+          }, false).compose(opened -> opened.info().epoch().equals(counted) ? Future.succeededFuture(opened)
+              : quotas.channelOpened(vhost, channel, opened.info().epoch(), shape).map(opened)));
+    });
   }
 
   @Override
@@ -146,7 +159,8 @@ public final class HazelcastChannelStore implements ChannelStore {
       var info = toInfo(record, currentRev(record));
       history(record).destroy();
       return info;
-    }, false);
+    }, false).compose(info -> info == null ? Future.succeededFuture(null)
+        : quotas.channelClosed(vhost, channel, info.epoch()).map(info));
   }
 
   @Override
@@ -154,8 +168,9 @@ public final class HazelcastChannelStore implements ChannelStore {
     return record(vhost, channel).compose(record -> {
       if (record == null) return Future.succeededFuture(null);
       var timestamp = System.currentTimeMillis();
-      var stored = new JsonObject().put("event", event).put("data", data).put("uid", uid).put("ts", timestamp);
-      return async(history(record).addAsync(stored.encode(), OverflowPolicy.OVERWRITE))
+      var encoded = new JsonObject().put("event", event).put("data", data).put("uid", uid).put("ts", timestamp).encode();
+      return quotas.chargeHistory(vhost, channel, record.getString("epoch"), encoded, rings.capacity(record))
+          .compose(charged -> async(history(record).addAsync(encoded, OverflowPolicy.OVERWRITE)))
           .compose(seq -> stillOpen(record).map(open -> open ? new ChannelEvent(ChannelEvent.Kind.EVENT, vhost, channel,
               record.getString("epoch"), seq + 1, event, data, uid, timestamp) : null));
     });
@@ -164,16 +179,17 @@ public final class HazelcastChannelStore implements ChannelStore {
   /**
    * Whether the channel is still open in the epoch an append read, once the event is in its ring. A
    * close that removed the record in between has destroyed the ring, and the append recreated it: the
-   * event would be acknowledged and lost. Then the orphan ring is destroyed again and the append is
-   * refused (404). Otherwise the event was in the history before the close's change.
+   * event would be acknowledged and lost. Then the orphan ring is destroyed again (and its bytes given
+   * back) and the append is refused (404). Otherwise the event was in the history before the close's change.
    */
   private Future<Boolean> stillOpen(JsonObject appendedTo) {
     return record(appendedTo.getString("vhost"), appendedTo.getString("name")).compose(now -> {
       if (now != null && now.getString("epoch").equals(appendedTo.getString("epoch"))) return Future.succeededFuture(true);
       return vertx.executeBlocking(() -> {
         history(appendedTo).destroy();
-        return false;
-      }, false);
+        return null;
+      }, false).compose(destroyed -> quotas.channelClosed(appendedTo.getString("vhost"), appendedTo.getString("name"),
+          appendedTo.getString("epoch"))).map(false);
     });
   }
 
@@ -181,14 +197,17 @@ public final class HazelcastChannelStore implements ChannelStore {
   public Future<HistoryPage> history(String vhost, String channel, long since, int limit) {
     return record(vhost, channel).compose(record -> {
       if (record == null) return Future.succeededFuture(null);
-      return vertx.executeBlocking(() -> readHistory(record, since, limit), false);
+      return quotas.settings(vhost).compose(settings ->
+          vertx.executeBlocking(() -> readHistory(record, since, limit, rings.window(record, settings)), false));
     });
   }
 
-  private HistoryPage readHistory(JsonObject record, long since, int limit) throws Exception {
+  /** Reads history; only the newest {@code window} events count as retained (the vhost's historySize now). */
+  private HistoryPage readHistory(JsonObject record, long since, int limit, int window) throws Exception {
     var ring = history(record);
     var rev = ring.tailSequence() + 1;
-    var oldest = ring.headSequence() + 1; // rev of the oldest retained event (rev+1 when empty)
+    // rev of the oldest retained event (rev+1 when empty)
+    var oldest = Math.max(ring.headSequence() + 1, rev - window + 1);
     if (since >= rev) return new HistoryPage(List.of(), rev, oldest);
     if (since < oldest - 1) throw new RevExpired(rev, oldest);
     var events = new ArrayList<ChannelEvent>();
@@ -224,12 +243,7 @@ public final class HazelcastChannelStore implements ChannelStore {
   }
 
   private Ringbuffer<String> history(JsonObject record) {
-    return hz.getRingbuffer(historyName(record.getString("vhost"), record.getString("name"), record.getString("epoch")));
-  }
-
-  /** '@' would make Hazelcast read the rest of the name as a partition key; '%' is not allowed in names. */
-  static String historyName(String vhost, String channel, String epoch) {
-    return HISTORY_PREFIX + (vhost + "/" + channel).replace('@', '%') + "#" + epoch;
+    return hz.getRingbuffer(HistoryRings.name(record));
   }
 
   private static String key(String vhost, String channel) {
@@ -247,19 +261,7 @@ public final class HazelcastChannelStore implements ChannelStore {
     return HexFormat.of().formatHex(bytes);
   }
 
-  /**
-   * A Hazelcast future as a Vert.x one, its callback run straight on this verticle's context. A plain
-   * {@code whenComplete} would run it on Hazelcast's default async executor: the common ForkJoinPool,
-   * which with 2 CPUs has parallelism 1, and then Hazelcast starts a new thread per callback (seen in
-   * the benchmark's profile under load).
-   */
   private <T> Future<T> async(java.util.concurrent.CompletionStage<T> stage) {
-    var context = vertx.getOrCreateContext();
-    var promise = io.vertx.core.Promise.<T>promise();
-    stage.whenCompleteAsync((value, failure) -> {
-      if (failure != null) promise.fail(failure);
-      else promise.complete(value);
-    }, task -> context.runOnContext(v -> task.run()));
-    return promise.future();
+    return HazelcastFutures.async(vertx, stage);
   }
 }

@@ -30,7 +30,9 @@ import java.util.function.Consumer;
  * of a count, so a connection change costs O(channels it changes), however many connections its uid
  * has (the benchmark's 1,000 connections of one uid made a lookup of the uid's records O(N) per
  * change: 63 % of the profile under churn). Every map keeps a backup, so losing a node loses no record.
- * Blocking Hazelcast calls run on worker threads.
+ * Blocking Hazelcast calls run on worker threads. The records of one vhost count against its
+ * {@code presenceRecords} quota ({@link VhostQuotas}): a connection over it is served but not tracked
+ * (it is in no listing and causes no join), so what one vhost makes the cluster hold stays bounded.
  */
 final class PresenceRegistry {
   static final String CONNECTIONS_MAP = "mws.presence.connections";
@@ -45,9 +47,11 @@ final class PresenceRegistry {
   private final IMap<String, Integer> watching;
   private final IMap<String, Boolean> locks;
   private final Consumer<ChannelEvent> announce;
+  private final VhostQuotas quotas;
 
-  PresenceRegistry(Vertx vertx, HazelcastInstance hz, Consumer<ChannelEvent> announce) {
+  PresenceRegistry(Vertx vertx, HazelcastInstance hz, VhostQuotas quotas, Consumer<ChannelEvent> announce) {
     this.vertx = vertx;
+    this.quotas = quotas;
     this.connections = hz.getMap(CONNECTIONS_MAP);
     this.leases = hz.getMap(LEASES_MAP);
     this.watching = hz.getMap(WATCHING_MAP);
@@ -75,13 +79,16 @@ final class PresenceRegistry {
     return vertx.executeBlocking(() -> {
       var stored = connections.get(id);
       var owner = stored != null ? new JsonObject(stored.getValue()) : record;
+      var removing = record.getBoolean("gone", false) || record.getJsonArray("channels", new JsonArray()).isEmpty();
+      if (stored == null && (removing || !quotas.presenceAdded(record.getString("vhost")))) return null;
       var lock = owner.getString("vhost") + "/" + owner.getString("uid");
       locks.lock(lock);
       try {
         HazelcastJsonValue previous;
         JsonObject now = null;
-        if (record.getBoolean("gone", false) || record.getJsonArray("channels", new JsonArray()).isEmpty()) {
+        if (removing) {
           previous = connections.remove(id);
+          if (previous != null) quotas.presenceRemoved(owner.getString("vhost"));
         } else {
           now = record.copy();
           now.remove("gone");
@@ -129,6 +136,7 @@ final class PresenceRegistry {
         locks.lock(lock);
         try {
           if (connections.remove(entry.getKey(), entry.getValue())) {
+            quotas.presenceRemoved(record.getString("vhost"));
             removed++;
             announceChanges(record, null);
           }

@@ -22,13 +22,18 @@ import java.util.Set;
  *   watchesPerConnection watches one connection may hold
  *   messagesPerSecond    requests one connection may send per second
  *   publishesPerSecond   events fired in this vhost per second, per node
+ *   channels             open channels of this vhost (cluster-wide)
+ *   historyBytes         bytes of event history this vhost may retain (cluster-wide, per replica)
+ *   backlogBytes         bytes of the backend event backlog this vhost may retain (cluster-wide, per replica)
+ *   presenceRecords      connections of this vhost tracked in presence (cluster-wide)
  * </pre>
  */
 public final class VhostSettings {
   private VhostSettings() {}
 
   public static final Set<String> FIELDS = Set.of("historySize", "historyTtlSeconds", "clientPublish", "allowedOrigins", "limits");
-  public static final Set<String> LIMITS = Set.of("connections", "watchesPerConnection", "messagesPerSecond", "publishesPerSecond");
+  public static final Set<String> LIMITS = Set.of("connections", "watchesPerConnection", "messagesPerSecond", "publishesPerSecond",
+      "channels", "historyBytes", "backlogBytes", "presenceRecords");
   static final int MAX_ORIGINS = 100;
 
   /**
@@ -145,8 +150,18 @@ public final class VhostSettings {
 
   /** A limit of this vhost, or {@code nodeDefault} when the vhost does not set it (or sets 0). */
   public static int limit(JsonObject settings, String name, int nodeDefault) {
+    return (int) limit(settings, name, (long) nodeDefault);
+  }
+
+  /** As {@link #limit(JsonObject, String, int)}, for the byte quotas. */
+  public static long limit(JsonObject settings, String name, long nodeDefault) {
     var limits = settings == null ? null : settings.getJsonObject("limits");
-    var value = limits == null ? null : limits.getInteger(name);
+    var value = limits == null ? null : limits.getLong(name);
     return value == null || value == 0 ? nodeDefault : value;
+  }
+
+  /** Whether clients with the publish right may fire events and triggers in this vhost (absent: yes). */
+  public static boolean clientPublish(JsonObject settings) {
+    return settings == null || settings.getBoolean("clientPublish", true);
   }
 }

@@ -52,6 +52,11 @@ public record NodeConfig(JsonObject json) {
       new EnvOverride("MWS_LIMIT_CONNECTIONS_PER_CLIENT_IP", "limits", "connectionsPerClientIp", Kind.INT),
       new EnvOverride("MWS_LIMIT_CONNECTS_PER_SECOND", "limits", "connectsPerSecond", Kind.INT),
       new EnvOverride("MWS_LIMIT_PUBLISHES_PER_SECOND", "limits", "publishesPerSecond", Kind.INT),
+      new EnvOverride("MWS_LIMIT_CHANNELS_PER_VHOST", "limits", "channelsPerVhost", Kind.INT),
+      new EnvOverride("MWS_LIMIT_HISTORY_BYTES_PER_VHOST", "limits", "historyBytesPerVhost", Kind.INT),
+      new EnvOverride("MWS_LIMIT_BACKLOG_BYTES_PER_VHOST", "limits", "backlogBytesPerVhost", Kind.INT),
+      new EnvOverride("MWS_LIMIT_PRESENCE_RECORDS_PER_VHOST", "limits", "presenceRecordsPerVhost", Kind.INT),
+      new EnvOverride("MWS_LIMIT_HEAP_REFUSE_PERCENT", "limits", "heapRefusePercent", Kind.INT),
       new EnvOverride("MWS_ROLES", null, "roles", Kind.LIST),
       new EnvOverride("MWS_LOG_FORMAT", "log", "format", Kind.STRING));
 
