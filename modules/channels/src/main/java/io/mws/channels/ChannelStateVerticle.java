@@ -175,7 +175,9 @@ public final class ChannelStateVerticle extends VerticleBase {
       if (event == null) throw channelNotFound(vhost, channel);
       metrics.eventsFired.increment();
       var json = event.toJson();
-      vertx.eventBus().publish(CHANNEL_FEED, json);
+      // A Pusher socket_id to leave out (Pusher's HTTP face, docs/pusher.md): on the live feed only, not in history.
+      var exclude = body.getString("exclude");
+      vertx.eventBus().publish(CHANNEL_FEED, exclude == null ? json : json.copy().put("exclude", exclude));
       return body.getBoolean("fromClient", false) ? toBackends(json).map(json) : Future.succeededFuture(json);
     });
   }
