@@ -9,6 +9,7 @@ import io.mws.protocol.ApiError;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.Responder;
 import io.mws.protocol.Versions;
+import io.mws.protocol.VhostSettingsCache;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
@@ -28,6 +29,7 @@ public final class ChannelStateVerticle extends VerticleBase {
   private PresenceRegistry presence;
   private BackendBacklog backlog;
   private IdempotentPublishes idempotent;
+  private WebhookDispatcher webhooks;
 
   /** @param registry where it records its meters (the node's Prometheus registry) */
   public ChannelStateVerticle(HazelcastInstance hazelcast, MeterRegistry registry) {
@@ -40,6 +42,9 @@ public final class ChannelStateVerticle extends VerticleBase {
     store = new HazelcastChannelStore(vertx, hazelcast);
     backlog = new BackendBacklog(vertx, hazelcast);
     idempotent = new IdempotentPublishes(vertx, hazelcast, config().getLong("idempotencyKeySeconds", 86_400L));
+    webhooks = new WebhookDispatcher(vertx, hazelcast, new VhostSettingsCache(vertx),
+        WebhookDispatcher.Options.from(config().getJsonObject("webhooks")));
+    webhooks.start();
     var consumers = new ArrayList<Future<Void>>();
     serve(consumers, VHOST_CREATE, this::createVhost);
     serve(consumers, VHOST_GET, body -> vhost(body.getString("vhost")));
@@ -62,9 +67,19 @@ public final class ChannelStateVerticle extends VerticleBase {
     return Future.all(consumers);
   }
 
+  /** Lets this node's webhook POSTs finish and hands its webhook leases to the other nodes. */
+  @Override
+  public Future<?> stop() {
+    return webhooks.stop();
+  }
+
   /** Presence records and leases; a periodic sweep drops the connections of nodes whose lease ran out. */
   private void servePresence(ArrayList<Future<Void>> consumers) {
-    presence = new PresenceRegistry(vertx, hazelcast, change -> vertx.eventBus().publish(CHANNEL_FEED, change.toJson()));
+    presence = new PresenceRegistry(vertx, hazelcast, change -> {
+      vertx.eventBus().publish(CHANNEL_FEED, change.toJson());
+      webhooks.record(change.vhost(), WebhookDispatcher.event(change.kind() == ChannelEvent.Kind.JOIN ? "member_added" : "member_removed",
+          change.channel()).put("user_id", change.uid()));
+    }, (vhost, channel, occupied) -> webhooks.record(vhost, WebhookDispatcher.event(occupied ? "channel_occupied" : "channel_vacated", channel)));
     serve(consumers, PRESENCE_UPDATE, body -> presence.update(body).map(v -> new JsonObject()));
     serve(consumers, PRESENCE_LEASE, body -> presence.lease(body.getString("node"), body.getLong("ttlMs"))
         .map(v -> new JsonObject()));
@@ -178,7 +193,10 @@ public final class ChannelStateVerticle extends VerticleBase {
       // A Pusher socket_id to leave out (Pusher's HTTP face, docs/pusher.md): on the live feed only, not in history.
       var exclude = body.getString("exclude");
       vertx.eventBus().publish(CHANNEL_FEED, exclude == null ? json : json.copy().put("exclude", exclude));
-      return body.getBoolean("fromClient", false) ? toBackends(json).map(json) : Future.succeededFuture(json);
+      if (!body.getBoolean("fromClient", false)) return Future.succeededFuture(json);
+      var hook = WebhookDispatcher.event("client_event", channel).put("event", event.event()).put("data", event.data()).put("user_id", uid);
+      if (exclude != null) hook.put("socket_id", exclude);
+      return toBackends(json).compose(stored -> webhooks.record(vhost, hook)).map(json);
     });
   }
 
@@ -204,9 +222,11 @@ public final class ChannelStateVerticle extends VerticleBase {
 
   private Future<JsonObject> trigger(JsonObject body) {
     var vhost = body.getString("vhost");
+    var hook = WebhookDispatcher.event("mws_trigger", null).put("event", body.getString("event")).put("data", body.getValue("data"))
+        .put("user_id", body.getString("uid"));
     return idempotent.once(body.getJsonObject("idempotency"), body.getValue("data"), () -> vhost(vhost).compose(v -> toBackends(new JsonObject().put("kind", "TRIGGER").put("vhost", vhost)
         .put("event", body.getString("event")).put("data", body.getValue("data")).put("uid", body.getString("uid"))
-        .put("ts", System.currentTimeMillis()))));
+        .put("ts", System.currentTimeMillis()))).compose(stored -> webhooks.record(vhost, hook).map(stored)));
   }
 
   /** Into the vhost's backend backlog (which gives it its SSE id), then a wake-up for every API node's streams. */
