@@ -59,7 +59,11 @@ public final class Addresses {
   public static final String GATEWAY_STATS = "mws.gateway.stats";
 
   // Broadcasts (publish): one consumer per node that cares, routed to channels and sockets locally.
-  /** Channel events and channel closes, consumed by every gateway node. Body: {@link ChannelEvent} JSON. */
+  /**
+   * Channel events and channel closes, consumed by every gateway node. Body: {@link ChannelEvent} JSON,
+   * plus {@code "exclude": "<socket id>"} on an event triggered through Pusher's HTTP API with a
+   * socket_id: the gateway leaves that Pusher socket out (docs/pusher.md). Not part of history.
+   */
   public static final String CHANNEL_FEED = "mws.feed.channels";
   /** {connection}: the gateway holding that connection closes it (DELETE of a connection). */
   public static final String CONNECTION_DISCONNECT = "mws.feed.connections.disconnect";
