@@ -156,6 +156,18 @@ class PusherHttpApiTest {
   }
 
   @Test
+  void rotatingTheVhostTokenRotatesTheAppSecret() throws Exception {
+    var old = cluster.createVhost("rotating");
+    assertThat(sdk("rotating", secret(old), 0, trigger("c", "x", "1")).getJsonObject(0).getInteger("status")).isEqualTo(200);
+    var rotated = cluster.send(1, POST, "/v1/vhosts/rotating/token/rotate", cluster.adminAuth(), null);
+    var fresh = rotated.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getString("token");
+    var results = sdk("rotating", secret(old), 0, trigger("c", "x", "1"));
+    assertThat(results.getJsonObject(0).getInteger("status")).as("the old secret").isEqualTo(401);
+    results = sdk("rotating", secret(fresh), 0, trigger("c", "x", "1"));
+    assertThat(results.getJsonObject(0).getInteger("status")).as("the new secret").isEqualTo(200);
+  }
+
+  @Test
   void implicitChannelsNoneRefusesAndAllOpensForMwsToo() throws Exception {
     var none = cluster.createVhost("strict", new JsonObject().put("implicitChannels", "none"));
     var results = sdk("strict", secret(none), 0, trigger("unopened", "x", "1"));

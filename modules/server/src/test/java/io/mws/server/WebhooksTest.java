@@ -39,10 +39,10 @@ class WebhooksTest {
   void eachEventArrivesOnceSignedInPushersFormatWhenTheSendingNodeStopsMidWay() throws Exception {
     int port = TestCluster.freePort();
     var hook = new JsonObject().put("url", "http://127.0.0.1:" + port + "/pusher/webhooks").put("events", new JsonArray()
-        .add("mws_trigger").add("member_added").add("member_removed").add("channel_occupied").add("channel_vacated"));
+        .add("mws_trigger").add("client_event").add("member_added").add("member_removed").add("channel_occupied").add("channel_vacated"));
     var backend = cluster.createVhost("hooks", new JsonObject().put("webhooks", new JsonArray().add(hook)));
     int triggers = 20;
-    int expected = triggers + 4;
+    int expected = triggers + 5;
     // The receiver answers its first valid POST 503: the dispatcher must retry it.
     var receiver = CompletableFuture.supplyAsync(() -> {
       try {
@@ -64,9 +64,15 @@ class WebhooksTest {
     TestCluster.await(stopping);
 
     assertThat(cluster.send(survivor, PUT, "/v1/vhosts/hooks/channels/room", "Bearer " + backend, null).statusCode()).isEqualTo(201);
-    var token = cluster.clientToken(survivor, "hooks", backend, "carol", "room");
+    var token = cluster.send(survivor, GET, "/v1/vhosts/hooks/token?uid=carol&channels=room&publish=true", "Bearer " + backend, null)
+        .bodyAsJsonObject().getString("token");
     var carol = WatchClient.connect(cluster, survivor, "/");
     assertThat(carol.request(PusherHttpApiTest.watch("hooks", "c", "room", token, false)).getInteger("status")).isEqualTo(200);
+    var said = new JsonObject().put("trigger", new JsonObject().put("event", "client-hello").put("data", "hi"));
+    assertThat(cluster.send(survivor, POST, "/v1/vhosts/hooks/channels/room/events", "Bearer " + token, said).statusCode()).isEqualTo(202);
+    var backendSaid = new JsonObject().put("trigger", new JsonObject().put("event", "from-backend").put("data", "no hook"));
+    assertThat(cluster.send(survivor, POST, "/v1/vhosts/hooks/channels/room/events", "Bearer " + backend, backendSaid).statusCode())
+        .isEqualTo(202);
     Thread.sleep(300);
     carol.close();
 
@@ -85,7 +91,9 @@ class WebhooksTest {
         new JsonObject().put("name", "channel_occupied").put("channel", "room"),
         new JsonObject().put("name", "member_added").put("channel", "room").put("user_id", "carol"),
         new JsonObject().put("name", "channel_vacated").put("channel", "room"),
-        new JsonObject().put("name", "member_removed").put("channel", "room").put("user_id", "carol"));
+        new JsonObject().put("name", "member_removed").put("channel", "room").put("user_id", "carol"),
+        new JsonObject().put("name", "client_event").put("channel", "room").put("event", "client-hello").put("data", "hi")
+            .put("user_id", "carol"));
   }
 
   private static void trigger(int node, String backend, int i) throws Exception {
