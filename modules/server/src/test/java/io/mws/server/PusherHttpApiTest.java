@@ -74,10 +74,14 @@ class PusherHttpApiTest {
   void sdkTriggersAndBatchTriggersReachAnMwsWatcherOnTheOtherNode() throws Exception {
     assertThat(cluster.send(0, PUT, "/v1/vhosts/shop/channels/orders", "Bearer " + backend, null).statusCode()).isIn(200, 201);
     var token = cluster.clientToken(1, "shop", backend, "clerk", "orders");
+    // What the gateways receive: a socket_id travels as "exclude" on the live feed, for the Pusher gateway to honour.
+    var feed = new java.util.concurrent.LinkedBlockingQueue<JsonObject>();
+    var consumer = cluster.nodes.get(1).vertx().eventBus().<JsonObject>consumer("mws.feed.channels", m -> feed.add(m.body()));
+    TestCluster.await(consumer.completion());
     try (var watcher = WatchClient.connect(cluster, 1, "/")) {
       assertThat(watcher.request(watch("shop", "w", "orders", token, false)).getInteger("status")).isEqualTo(200);
       var results = sdk("shop", secret(backend), 0,
-          trigger("orders", "placed", new JsonObject().put("id", 1)),
+          trigger("orders", "placed", new JsonObject().put("id", 1)).put("params", new JsonObject().put("socket_id", "123.456")),
           trigger(new JsonArray().add("orders").add("fresh-one"), "both", "plain text"),
           new JsonObject().put("op", "batch").put("batch", new JsonArray()
               .add(new JsonObject().put("channel", "orders").put("name", "b1").put("data", "x"))
@@ -93,6 +97,11 @@ class PusherHttpApiTest {
           new JsonObject().put("event", "both").put("data", "plain text"),
           new JsonObject().put("event", "b1").put("data", "x"),
           new JsonObject().put("event", "b3").put("data", "z"));
+      var placed = feed.stream().filter(m -> "placed".equals(m.getString("event"))).findFirst().orElseThrow();
+      assertThat(placed.getString("exclude")).isEqualTo("123.456");
+      assertThat(feed.stream().filter(m -> "both".equals(m.getString("event")))).allMatch(m -> !m.containsKey("exclude"));
+    } finally {
+      consumer.unregister();
     }
     // implicitChannels defaults to "pusher": the Pusher face opened the channels it published to.
     var fresh = cluster.send(1, GET, "/v1/vhosts/shop/channels/fresh-two/events", "Bearer " + backend, null);
