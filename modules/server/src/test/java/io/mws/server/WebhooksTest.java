@@ -96,9 +96,65 @@ class WebhooksTest {
             .put("user_id", "carol"));
   }
 
+  /**
+   * At least once across the loss of the sender: a node in a process of its own (polling often, so it
+   * takes the lease) is killed with SIGKILL mid-way; once its lease runs out the in-JVM node (polling
+   * rarely) goes on from the cursor, and every trigger arrives (a batch may come twice; counted, printed).
+   */
+  @Test
+  void aKilledSendersEventsAreSentByAnotherNode(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    var first = new java.util.concurrent.atomic.AtomicReference<NodeConfig>();
+    var slow = new JsonObject().put("pollMs", 1000).put("retryMinMs", 200).put("leaseMs", 2000).put("timeoutMs", 2000);
+    try (var pair = TestCluster.start(1, config -> {
+      first.set(config);
+      return config.with("channels", "webhooks", slow);
+    })) {
+      var member = "127.0.0.1:" + first.get().cluster().getInteger("port");
+      try (var child = ChildNode.start(first.get().with("channels", "webhooks", slow.copy().put("pollMs", 50)), member, dir)) {
+        int port = TestCluster.freePort();
+        var hook = new JsonObject().put("url", "http://127.0.0.1:" + port + "/hook").put("events", new JsonArray().add("mws_trigger"));
+        var body = new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("id", "killed")
+            .put("attributes", new JsonObject().put("webhooks", new JsonArray().add(hook))));
+        var created = pair.send(0, POST, "/v1/vhosts", pair.adminAuth(), body);
+        var backend = created.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getString("token");
+        int triggers = 20;
+        var receiver = CompletableFuture.supplyAsync(() -> {
+          try {
+            return NodeScripts.run(NodeScripts.clientDir("pusher-server"), 120, List.of("node", "receiver.mjs",
+                String.valueOf(port), "killed", PusherHttpApiTest.secret(backend), String.valueOf(triggers), "0"));
+          } catch (Exception e) {
+            throw new RuntimeException(e);
+          }
+        });
+        awaitListening(port);
+        for (int i = 0; i < triggers / 2; i++) trigger(pair, 0, "killed", backend, i);
+        Thread.sleep(300);
+        var holder = pair.nodes.get(0).hazelcast().getMap("mws.webhook-leases").get("killed");
+        var self = pair.nodes.get(0).hazelcast().getCluster().getLocalMember().getUuid().toString();
+        assertThat(holder).as("the child process holds the lease").isNotNull().isNotEqualTo(self);
+        child.kill();
+        for (int i = triggers / 2; i < triggers; i++) trigger(pair, 0, "killed", backend, i);
+
+        var output = receiver.get(120, TimeUnit.SECONDS);
+        var lines = output.strip().split("\n");
+        var seen = new JsonObject(lines[lines.length - 1]);
+        var data = seen.getJsonArray("events").stream().map(e -> ((JsonObject) e).getInteger("data")).toList();
+        System.out.println("webhooks after kill -9: " + data.size() + " events for " + triggers + " triggers, "
+            + (data.size() - new java.util.HashSet<>(data).size()) + " sent twice, in " + seen.getInteger("requests") + " POSTs");
+        assertThat(seen.getInteger("invalid")).isZero();
+        assertThat(new java.util.TreeSet<>(data)).as("every trigger at least once")
+            .containsExactlyElementsOf(IntStream.range(0, triggers).boxed().toList());
+      }
+    }
+  }
+
   private static void trigger(int node, String backend, int i) throws Exception {
+    trigger(cluster, node, "hooks", backend, i);
+  }
+
+  private static void trigger(TestCluster on, int node, String vhost, String backend, int i) throws Exception {
     var body = new JsonObject().put("trigger", new JsonObject().put("event", "t").put("data", i));
-    assertThat(cluster.send(node, POST, "/v1/vhosts/hooks/triggers", "Bearer " + backend, body).statusCode()).isEqualTo(202);
+    assertThat(on.send(node, POST, "/v1/vhosts/" + vhost + "/triggers", "Bearer " + backend, body).statusCode()).isEqualTo(202);
   }
 
   /** Which node's dispatcher holds the vhost's webhook lease. */
