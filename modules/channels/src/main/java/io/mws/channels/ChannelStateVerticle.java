@@ -127,6 +127,7 @@ public final class ChannelStateVerticle extends VerticleBase {
         })
         .compose(list -> Future.all(list.stream().map(c -> closeChannel(name, c.name())).toList()))
         .compose(deleted -> backlog.destroy(name))
+        .compose(deleted -> webhooks.forget(name))
         .map(deleted -> {
           vertx.eventBus().publish(VHOST_CHANGED, new JsonObject().put("vhost", name));
           return new JsonObject().put("name", name);

@@ -90,6 +90,18 @@ final class WebhookDispatcher {
     });
   }
 
+  /** Drops a deleted vhost's webhook queue, cursors and lease. */
+  Future<Void> forget(String vhost) {
+    return queue.destroy(vhost).compose(v -> vertx.executeBlocking(() -> {
+      active.delete(vhost);
+      leases.delete(vhost);
+      for (var key : cursors.keySet()) {
+        if (key.startsWith(vhost + " ")) cursors.delete(key);
+      }
+      return null;
+    }, false));
+  }
+
   void start() {
     timer = vertx.setPeriodic(options.pollMs(), id -> tick());
   }
