@@ -36,6 +36,7 @@ public final class AuthVerticle extends VerticleBase {
 
   private AdminUsers admins;
   private VhostTokens vhostTokens;
+  private PusherSignatures pusher;
   private AccessTokens accessTokens;
   private TokenGenerations generations;
   private ExternalIssuer externalIssuer;
@@ -60,6 +61,7 @@ public final class AuthVerticle extends VerticleBase {
           admins = new AdminUsers(vertx, maps.resultAt(0));
           generations = new TokenGenerations(vertx, maps.resultAt(2));
           vhostTokens = new VhostTokens(maps.resultAt(1), maps.resultAt(2), generations);
+          pusher = new PusherSignatures(vhostTokens);
           return signingKey(maps.resultAt(3), conf.getString("signingKey"));
         })
         .compose(key -> {
@@ -91,7 +93,9 @@ public final class AuthVerticle extends VerticleBase {
                 .map(token -> new JsonObject().put("token", token))).completion(),
             Responder.serve(vertx, VHOST_TOKEN_REVOKE, b -> vhostTokens.revoke(b.getString("vhost"))
                 .map(x -> new JsonObject())).completion(),
-            Responder.serve(vertx, ACCESS_TOKEN_ISSUE, this::issueAccessToken).completion())));
+            Responder.serve(vertx, ACCESS_TOKEN_ISSUE, this::issueAccessToken).completion(),
+            Responder.serve(vertx, PUSHER_VERIFY, pusher::verify).completion(),
+            Responder.serve(vertx, PUSHER_SIGN, pusher::sign).completion())));
   }
 
   /** The cluster's JWT signing key: from config, else the one the first node generated and shared. */

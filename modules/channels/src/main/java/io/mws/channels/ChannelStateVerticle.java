@@ -37,6 +37,7 @@ public final class ChannelStateVerticle extends VerticleBase {
   private VhostQuotas quotas;
   private HeapGuard heap;
   private int backlogCapacity;
+  private WebhookDispatcher webhooks;
 
   /** @param registry where it records its meters (the node's Prometheus registry) */
   public ChannelStateVerticle(HazelcastInstance hazelcast, MeterRegistry registry) {
@@ -53,6 +54,9 @@ public final class ChannelStateVerticle extends VerticleBase {
     store = new HazelcastChannelStore(vertx, hazelcast, quotas, new HistoryRings(hazelcast, config().getInteger("historySize", 1000)));
     backlog = new BackendBacklog(vertx, hazelcast);
     idempotent = new IdempotentPublishes(vertx, hazelcast, config().getLong("idempotencyKeySeconds", 86_400L));
+    webhooks = new WebhookDispatcher(vertx, hazelcast, new VhostSettingsCache(vertx),
+        WebhookDispatcher.Options.from(config().getJsonObject("webhooks")));
+    webhooks.start();
     var consumers = new ArrayList<Future<Void>>();
     serve(consumers, VHOST_CREATE, this::createVhost);
     serve(consumers, VHOST_GET, body -> vhost(body.getString("vhost")));
@@ -75,9 +79,19 @@ public final class ChannelStateVerticle extends VerticleBase {
     return Future.all(consumers);
   }
 
+  /** Lets this node's webhook POSTs finish and hands its webhook leases to the other nodes. */
+  @Override
+  public Future<?> stop() {
+    return webhooks.stop();
+  }
+
   /** Presence records and leases; a periodic sweep drops the connections of nodes whose lease ran out. */
   private void servePresence(ArrayList<Future<Void>> consumers) {
-    presence = new PresenceRegistry(vertx, hazelcast, quotas, change -> vertx.eventBus().publish(CHANNEL_FEED, change.toJson()));
+    presence = new PresenceRegistry(vertx, hazelcast, quotas, change -> {
+      vertx.eventBus().publish(CHANNEL_FEED, change.toJson());
+      webhooks.record(change.vhost(), WebhookDispatcher.event(change.kind() == ChannelEvent.Kind.JOIN ? "member_added" : "member_removed",
+          change.channel()).put("user_id", change.uid()));
+    }, (vhost, channel, occupied) -> webhooks.record(vhost, WebhookDispatcher.event(occupied ? "channel_occupied" : "channel_vacated", channel)));
     serve(consumers, PRESENCE_UPDATE, body -> presence.update(body).map(v -> new JsonObject()));
     serve(consumers, PRESENCE_LEASE, body -> presence.lease(body.getString("node"), body.getLong("ttlMs"))
         .map(v -> new JsonObject()));
@@ -133,6 +147,7 @@ public final class ChannelStateVerticle extends VerticleBase {
         .compose(list -> Future.all(list.stream().map(c -> closeChannel(name, c.name())).toList()))
         .compose(deleted -> backlog.destroy(name))
         .compose(destroyed -> quotas.drop(name))
+        .compose(dropped -> webhooks.forget(name))
         .map(deleted -> {
           vertx.eventBus().publish(VHOST_CHANGED, new JsonObject().put("vhost", name));
           return new JsonObject().put("name", name);
@@ -203,8 +218,13 @@ public final class ChannelStateVerticle extends VerticleBase {
       if (event == null) throw channelNotFound(vhost, channel);
       metrics.eventsFired.increment();
       var json = event.toJson();
-      vertx.eventBus().publish(CHANNEL_FEED, json);
-      return fromClient ? toBackends(json).map(json) : Future.succeededFuture(json);
+      // A Pusher socket_id to leave out (Pusher's HTTP face, docs/pusher.md): on the live feed only, not in history.
+      var exclude = body.getString("exclude");
+      vertx.eventBus().publish(CHANNEL_FEED, exclude == null ? json : json.copy().put("exclude", exclude));
+      if (!fromClient) return Future.succeededFuture(json);
+      var hook = WebhookDispatcher.event("client_event", channel).put("event", event.event()).put("data", event.data()).put("user_id", uid);
+      if (exclude != null) hook.put("socket_id", exclude);
+      return toBackends(json).compose(stored -> webhooks.record(vhost, hook)).map(json);
     });
   }
 
@@ -231,9 +251,11 @@ public final class ChannelStateVerticle extends VerticleBase {
   private Future<JsonObject> trigger(JsonObject body) {
     var vhost = body.getString("vhost");
     heap.check();
+    var hook = WebhookDispatcher.event("mws_trigger", null).put("event", body.getString("event")).put("data", body.getValue("data"))
+        .put("user_id", body.getString("uid"));
     return idempotent.once(body.getJsonObject("idempotency"), body.getValue("data"), () -> vhost(vhost).compose(v -> chargedToBackends(new JsonObject().put("kind", "TRIGGER").put("vhost", vhost)
         .put("event", body.getString("event")).put("data", body.getValue("data")).put("uid", body.getString("uid"))
-        .put("ts", System.currentTimeMillis()))));
+        .put("ts", System.currentTimeMillis()))).compose(stored -> webhooks.record(vhost, hook).map(stored)));
   }
 
   /** {@link #toBackends} once the message's room in the vhost's backlog quota is taken. */

@@ -40,6 +40,13 @@ final class PresenceRegistry {
   static final String WATCHING_MAP = "mws.presence.watching";
   /** Only its key locks are used (IMap.lock: released by Hazelcast when the holding member dies). */
   static final String LOCKS_MAP = "mws.presence.locks";
+  /** "vhost/channel" -> connections watching it (any uid or none): its 0 -> 1 and 1 -> 0 steps are occupied and vacated. */
+  static final String OCCUPANCY_MAP = "mws.presence.occupancy";
+
+  /** Hears a channel becoming occupied (its first watching connection) or vacated (its last one left). */
+  interface OccupancyListener {
+    void changed(String vhost, String channel, boolean occupied);
+  }
 
   private final Vertx vertx;
   private final IMap<String, HazelcastJsonValue> connections;
@@ -48,8 +55,13 @@ final class PresenceRegistry {
   private final IMap<String, Boolean> locks;
   private final Consumer<ChannelEvent> announce;
   private final VhostQuotas quotas;
+  private final IMap<String, Integer> occupancy;
+  private final OccupancyListener occupancyListener;
 
-  PresenceRegistry(Vertx vertx, HazelcastInstance hz, VhostQuotas quotas, Consumer<ChannelEvent> announce) {
+  PresenceRegistry(Vertx vertx, HazelcastInstance hz, VhostQuotas quotas, Consumer<ChannelEvent> announce,
+                   OccupancyListener occupancyListener) {
+    this.occupancy = hz.getMap(OCCUPANCY_MAP);
+    this.occupancyListener = occupancyListener;
     this.vertx = vertx;
     this.quotas = quotas;
     this.connections = hz.getMap(CONNECTIONS_MAP);
@@ -169,9 +181,10 @@ final class PresenceRegistry {
     if (any == null) return;
     var vhost = any.getString("vhost");
     var uid = any.getString("uid");
-    if (uid == null) return;
     var was = channels(before);
     var is = channels(after);
+    countOccupancy(vhost, was, is);
+    if (uid == null) return;
     for (var channel : is) {
       if (!was.contains(channel) && count(vhost, channel, uid, +1) == 1) {
         announce.accept(ChannelEvent.presence(ChannelEvent.Kind.JOIN, vhost, channel, uid));
@@ -180,6 +193,23 @@ final class PresenceRegistry {
     for (var channel : was) {
       if (!is.contains(channel) && count(vhost, channel, uid, -1) == 0) {
         announce.accept(ChannelEvent.presence(ChannelEvent.Kind.LEAVE, vhost, channel, uid));
+      }
+    }
+  }
+
+  /**
+   * Counts the connection in and out of the channels' occupancy (atomic per channel: IMap merge and
+   * computeIfPresent, since connections of different uids hold different locks).
+   */
+  private void countOccupancy(String vhost, Set<String> was, Set<String> is) {
+    for (var channel : is) {
+      if (!was.contains(channel) && occupancy.merge(vhost + "/" + channel, 1, Integer::sum) == 1) {
+        occupancyListener.changed(vhost, channel, true);
+      }
+    }
+    for (var channel : was) {
+      if (!is.contains(channel) && occupancy.computeIfPresent(vhost + "/" + channel, (k, n) -> n <= 1 ? null : n - 1) == null) {
+        occupancyListener.changed(vhost, channel, false);
       }
     }
   }
