@@ -44,6 +44,11 @@ final class VhostTokens {
         : vhostByDigest.remove(old).mapEmpty());
   }
 
+  /** The SHA-256 digest (lowercase hex) of the vhost's current token, or null when it has none. */
+  Future<String> digestOf(String vhost) {
+    return digestByVhost.get(vhost);
+  }
+
   /** The vhost whose token this is, or null. */
   Future<String> vhostOf(String token) {
     if (!Secrets.isVhostTokenShaped(token)) return Future.succeededFuture(null);

@@ -1,0 +1,79 @@
+package io.mws.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The real pusher-js 8.4.0 (clients/pusher, installed by {@code npm ci} on first run) against a 2-node
+ * cluster: subscribers on node B, events fired through MWS's REST API on node A; public, private and
+ * presence channels (members across nodes, one member per user_id), client events between nodes (not
+ * back to the sender, in the channel's history with the sender's uid), a forged signature and a bad key.
+ * The script signs subscriptions with the app secret rule of docs/pusher.md: sha256(vhost token), hex.
+ */
+class PusherClientTest {
+  static TestCluster cluster;
+  static String token;
+
+  @BeforeAll
+  static void startNodes() throws Exception {
+    cluster = TestCluster.start(2);
+    token = cluster.createVhost("chat");
+  }
+
+  @AfterAll
+  static void stopNodes() throws Exception {
+    cluster.close();
+  }
+
+  @Test
+  void pusherJsSubscribesOnNodeBToEventsFiredOnNodeA() throws Exception {
+    var dir = NodeScripts.clientDir("pusher");
+    NodeScripts.ensureInstalled(dir, "pusher-js");
+    var output = NodeScripts.run(dir, 120, List.of("node", "check.mjs",
+        String.valueOf(cluster.port(0)), String.valueOf(cluster.port(1)), "chat", token));
+    var lines = output.strip().split("\n");
+    var seen = new JsonObject(lines[lines.length - 1]);
+    System.out.println("pusher-js saw: " + seen.encodePrettily());
+
+    assertThat(seen.getString("failure")).as(output).isNull();
+    assertThat(seen.getString("socketId")).matches("\\d+\\.\\d+");
+    assertThat(seen.getJsonArray("publicFired")).isEqualTo(new JsonArray(List.of(202, 202)));
+    assertThat(seen.getJsonArray("public")).as("a string as is, an object as its JSON (parsed back by pusher-js)")
+        .isEqualTo(new JsonArray().add("plain text").add(new JsonObject().put("n", 2).put("tags", new JsonArray().add("a"))));
+    assertThat(seen.getJsonArray("private")).isEqualTo(new JsonArray().add(new JsonObject().put("id", 7)));
+
+    var alice = new JsonObject().put("name", "Alice");
+    var bob = new JsonObject().put("name", "Bob");
+    assertThat(seen.getJsonObject("aliceFirst")).isEqualTo(new JsonObject().put("count", 1)
+        .put("me", new JsonObject().put("id", "alice").put("info", alice)));
+    assertThat(seen.getJsonObject("bobMembers")).as("members across nodes, with user_info").isEqualTo(new JsonObject()
+        .put("count", 2).put("members", new JsonObject().put("alice", alice).put("bob", bob))
+        .put("me", new JsonObject().put("id", "bob").put("info", bob)));
+    assertThat(seen.getJsonArray("added")).as("bob joined once, though with two sockets on two nodes")
+        .isEqualTo(new JsonArray().add(new JsonObject().put("id", "bob").put("info", bob)));
+    assertThat(seen.getInteger("aliceCountWithBobTwice")).isEqualTo(2);
+
+    assertThat(seen.getBoolean("clientTriggered")).isTrue();
+    assertThat(seen.getJsonArray("clientToBob")).isEqualTo(new JsonArray().add(new JsonObject()
+        .put("data", new JsonObject().put("text", "hi bob")).put("user_id", "alice")));
+    assertThat(seen.getJsonArray("clientBackToAlice")).as("not back to the sender").isEmpty();
+    assertThat(seen.getJsonObject("privateClientEvent")).isEqualTo(new JsonObject()
+        .put("toOther", new JsonArray().add("a plain string")).put("backToSender", new JsonArray()));
+    assertThat(seen.getJsonArray("restHistory")).as("MWS sees client events, with the uid").contains(new JsonObject()
+        .put("event", "client-typing").put("data", new JsonObject().put("text", "hi bob")).put("uid", "alice"));
+
+    assertThat(seen.getJsonArray("removed")).isEqualTo(new JsonArray().add("bob"));
+    assertThat(seen.getInteger("aliceCountAfter")).isEqualTo(1);
+
+    assertThat(seen.getJsonObject("badSignature").getInteger("status")).isEqualTo(401);
+    assertThat(seen.getJsonObject("badSignatureError").getString("message")).startsWith("Invalid signature");
+    assertThat(seen.getJsonObject("badKey").getJsonObject("error").getInteger("code")).isEqualTo(4001);
+    assertThat(seen.getJsonObject("badKey").getString("state")).isIn("failed", "disconnected", "unavailable");
+  }
+}
