@@ -4,7 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketConnectOptions;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,5 +86,78 @@ class PusherClientTest {
     assertThat(seen.getJsonObject("badSignatureError").getString("message")).startsWith("Invalid signature");
     assertThat(seen.getJsonObject("badKey").getJsonObject("error").getInteger("code")).isEqualTo(4001);
     assertThat(seen.getJsonObject("badKey").getString("state")).isIn("failed", "disconnected", "unavailable");
+  }
+
+  /**
+   * The app secret follows the token: after a rotation the open Pusher connections are told to
+   * reconnect (4200), a signature made with the old secret is refused and one made with the new one
+   * (sha256 of the new token) is accepted, on the other node too.
+   */
+  @Test
+  void rotatingTheVhostTokenRotatesTheAppSecret() throws Exception {
+    var old = cluster.createVhost("rot");
+    var before = PusherSocket.open(cluster, 1, "rot");
+    assertThat(before.subscribe("private-a", sha256(old)).getString("event")).isEqualTo("pusher_internal:subscription_succeeded");
+
+    var rotated = cluster.send(0, HttpMethod.POST, "/v1/vhosts/rot/token/rotate", cluster.adminAuth(), null);
+    assertThat(rotated.statusCode()).isEqualTo(200);
+    var fresh = rotated.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getString("token");
+    assertThat(before.next().getJsonObject("data").getInteger("code")).isEqualTo(4200);
+    assertThat(before.closed.get(5, TimeUnit.SECONDS)).isEqualTo((short) 4200);
+
+    var after = PusherSocket.open(cluster, 1, "rot");
+    var refused = after.subscribe("private-a", sha256(old));
+    assertThat(refused.getString("event")).isEqualTo("pusher:subscription_error");
+    assertThat(refused.getJsonObject("data").getInteger("status")).isEqualTo(401);
+    after.next(); // its pusher:error
+    assertThat(after.subscribe("private-a", sha256(fresh)).getString("event")).isEqualTo("pusher_internal:subscription_succeeded");
+    after.ws.close();
+  }
+
+  static String sha256(String text) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** A bare Pusher connection over the test cluster's WebSocket client. */
+  static final class PusherSocket {
+    final WebSocket ws;
+    final String app;
+    final LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+    final CompletableFuture<Short> closed = new CompletableFuture<>();
+    String socketId;
+
+    private PusherSocket(WebSocket ws, String app) {
+      this.ws = ws;
+      this.app = app;
+      ws.textMessageHandler(text -> frames.add(new JsonObject(text)));
+      ws.closeHandler(v -> closed.complete(ws.closeStatusCode()));
+      ws.exceptionHandler(e -> { });
+    }
+
+    static PusherSocket open(TestCluster cluster, int node, String app) throws Exception {
+      var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(cluster.port(node))
+          .setURI("/app/" + app + "?protocol=7&client=js&version=8.4.0");
+      var socket = new PusherSocket(TestCluster.await(cluster.ws.connect(options)), app);
+      var established = socket.next();
+      assertThat(established.getString("event")).isEqualTo("pusher:connection_established");
+      socket.socketId = new JsonObject(established.getString("data")).getString("socket_id");
+      return socket;
+    }
+
+    JsonObject next() throws Exception {
+      var frame = frames.poll(10, TimeUnit.SECONDS);
+      assertThat(frame).as("a frame within 10 s").isNotNull();
+      return frame;
+    }
+
+    /** Subscribes with a signature made with {@code secret}; the answer. */
+    JsonObject subscribe(String channel, String secret) throws Exception {
+      var mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+      var signature = HexFormat.of().formatHex(mac.doFinal((socketId + ":" + channel).getBytes(StandardCharsets.UTF_8)));
+      ws.writeTextMessage(new JsonObject().put("event", "pusher:subscribe")
+          .put("data", new JsonObject().put("channel", channel).put("auth", app + ":" + signature)).encode());
+      return next();
+    }
   }
 }
