@@ -107,10 +107,14 @@ class PusherProtocolTest {
 
     Conn(String uri) throws Exception {
       var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.actualPort()).setURI(uri);
-      ws = client.connect(options).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      ws.exceptionHandler(e -> { });
-      ws.textMessageHandler(text -> frames.add(new JsonObject(text)));
-      ws.closeHandler(v -> closed.complete(ws.closeStatusCode()));
+      // Handlers set as the connect completes, on its event loop: no frame can come before them.
+      ws = client.connect(options).andThen(ar -> {
+        if (ar.failed()) return;
+        var socket = ar.result();
+        socket.exceptionHandler(e -> { });
+        socket.textMessageHandler(text -> frames.add(new JsonObject(text)));
+        socket.closeHandler(v -> closed.complete(socket.closeStatusCode()));
+      }).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     JsonObject next() throws InterruptedException {
@@ -253,4 +257,22 @@ class PusherProtocolTest {
     assertThat(conn.closed.get(5, TimeUnit.SECONDS)).isEqualTo((short) 4200);
   }
 
+
+  @Test
+  void aFloodOfClientEventsIsCutAtTheVhostsMessageRateWith4301ThenClosed() throws Exception {
+    vhostSettings = new JsonObject().put("limits", new JsonObject().put("messagesPerSecond", 5));
+    var sender = connect();
+    sender.subscribe("private-flood");
+    sender.next("pusher_internal:subscription_succeeded");
+    for (int i = 0; i < 50; i++) sender.send("client-burst", i, "private-flood");
+    int limited = 0;
+    for (JsonObject frame; (frame = sender.frames.poll(1500, TimeUnit.MILLISECONDS)) != null; ) {
+      if ("pusher:error".equals(frame.getString("event")) && Integer.valueOf(4301).equals(frame.getJsonObject("data").getInteger("code"))) limited++;
+    }
+    System.out.println("flood of 50 client events at messagesPerSecond=5: " + apiRequests.size() + " published, "
+        + limited + " refused with 4301, then closed");
+    assertThat(apiRequests.size()).as("the burst of the rate, not the flood").isBetween(3, 10);
+    assertThat(limited).as("refusals until limits.overLimitRepliesToClose (10) ran out").isBetween(10, 11);
+    assertThat(sender.closed.get(5, TimeUnit.SECONDS)).isEqualTo(ClientSession.POLICY_VIOLATION);
+  }
 }

@@ -122,22 +122,30 @@ class PusherClientTest {
   static final class PusherSocket {
     final WebSocket ws;
     final String app;
-    final LinkedBlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
-    final CompletableFuture<Short> closed = new CompletableFuture<>();
+    final LinkedBlockingQueue<JsonObject> frames;
+    final CompletableFuture<Short> closed;
     String socketId;
 
-    private PusherSocket(WebSocket ws, String app) {
+    private PusherSocket(WebSocket ws, String app, LinkedBlockingQueue<JsonObject> frames, CompletableFuture<Short> closed) {
       this.ws = ws;
       this.app = app;
-      ws.textMessageHandler(text -> frames.add(new JsonObject(text)));
-      ws.closeHandler(v -> closed.complete(ws.closeStatusCode()));
-      ws.exceptionHandler(e -> { });
+      this.frames = frames;
+      this.closed = closed;
     }
 
     static PusherSocket open(TestCluster cluster, int node, String app) throws Exception {
       var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(cluster.port(node))
           .setURI("/app/" + app + "?protocol=7&client=js&version=8.4.0");
-      var socket = new PusherSocket(TestCluster.await(cluster.ws.connect(options)), app);
+      var frames = new LinkedBlockingQueue<JsonObject>();
+      var closed = new CompletableFuture<Short>();
+      // Handlers set as the connect completes, on its event loop: no frame can come before them.
+      var ws = TestCluster.await(cluster.ws.connect(options).andThen(ar -> {
+        if (ar.failed()) return;
+        ar.result().textMessageHandler(text -> frames.add(new JsonObject(text)));
+        ar.result().closeHandler(v -> closed.complete(ar.result().closeStatusCode()));
+        ar.result().exceptionHandler(e -> { });
+      }));
+      var socket = new PusherSocket(ws, app, frames, closed);
       var established = socket.next();
       assertThat(established.getString("event")).isEqualTo("pusher:connection_established");
       socket.socketId = new JsonObject(established.getString("data")).getString("socket_id");
