@@ -127,7 +127,7 @@ try {
   privB.channel.trigger('client-note', 'a plain string');
   await until(() => deskGot.length >= 1);
   await sleep(300);
-  result.privateClientEvent = { toOther: deskGot, backToSender: bobDeskGot };
+  result.privateClientEvent = { toOther: [...deskGot], backToSender: [...bobDeskGot] };
   const history = await rest(portA, 'GET', `/v1/vhosts/${APP_KEY}/channels/presence-room/events`);
   result.restHistory = history.body.data.map((e) => ({ event: e.attributes.event, data: e.attributes.data, uid: e.attributes.uid }));
 
@@ -137,6 +137,26 @@ try {
   await sleep(300);
   result.removed = removed;
   result.aliceCountAfter = aliceRoom.channel.members.count;
+
+  // User sign-in: the connection becomes user carol (her client events carry her uid).
+  const carol = new Pusher(APP_KEY, {
+    cluster: 'mws', wsHost: '127.0.0.1', wsPort: portB, forceTLS: false, enabledTransports: ['ws'], disableStats: true,
+    userAuthentication: { customHandler: ({ socketId }, callback) => {
+      const userData = JSON.stringify({ id: 'carol', user_info: { name: 'Carol' } });
+      callback(null, { auth: `${APP_KEY}:${sign(`${socketId}::user::${userData}`)}`, user_data: userData });
+    } },
+    channelAuthorization: { customHandler: ({ socketId, channelName }, callback) =>
+      callback(null, { auth: `${APP_KEY}:${sign(`${socketId}:${channelName}`)}` }) },
+  });
+  clients.push(carol);
+  carol.signin();
+  await until(() => carol.user.user_data != null);
+  result.signin = carol.user.user_data;
+  const carolDesk = await subscribed(carol, 'private-desk');
+  carolDesk.channel.trigger('client-note', { from: 'carol' });
+  await until(() => deskGot.length >= 2);
+  const deskHistory = await rest(portA, 'GET', `/v1/vhosts/${APP_KEY}/channels/private-desk/events`);
+  result.signedInSender = deskHistory.body.data.map((e) => e.attributes.uid).at(-1);
 
   // A signature made with another secret: the subscription is refused.
   const forger = new Pusher(APP_KEY, {

@@ -39,12 +39,12 @@ final class PusherFrames {
   }
 
   static String connectionEstablished(String socketId, int activityTimeoutSeconds) {
-    return frame("pusher:connection_established",
+    return event("pusher:connection_established",
         new JsonObject().put("socket_id", socketId).put("activity_timeout", activityTimeoutSeconds));
   }
 
   static String pong() {
-    return frame("pusher:pong", new JsonObject());
+    return event("pusher:pong", new JsonObject());
   }
 
   /** {@code pusher:error}; code null for an error that leaves the connection open. */
@@ -63,7 +63,8 @@ final class PusherFrames {
     return new JsonObject().put("event", event).put("channel", channel).put("data", data.encode()).encode();
   }
 
-  private static String frame(String event, JsonObject data) {
+  /** A connection-level event (no channel) with its data encoded as a string. */
+  static String event(String event, JsonObject data) {
     return new JsonObject().put("event", event).put("data", data.encode()).encode();
   }
 }

@@ -182,7 +182,8 @@ final class PusherSession extends GatewaySession {
       case "pusher:ping" -> sendText(PusherFrames.pong());
       case "pusher:pong" -> { } // the answer to a ping: any message counts as one
       case "pusher:subscribe" -> subscribe(objectData(message));
-      case "pusher:unsubscribe" -> unsubscribe(objectData(message).getString("channel"));
+      case "pusher:unsubscribe" -> unsubscribe(objectData(message).getValue("channel") instanceof String c ? c : null);
+      case "pusher:signin" -> signin(objectData(message));
       default -> {
         if (isClientEvent(event)) {
           clientEvent(message.getValue("channel") instanceof String channel ? channel : null, event, message.getValue("data"));
@@ -209,6 +210,11 @@ final class PusherSession extends GatewaySession {
 
   private void subscribe(JsonObject data) {
     var channel = data.getValue("channel") instanceof String name ? name : null;
+    if (channel != null && channel.startsWith("#server-to-user-")) {
+      refuse(channel, "UnsupportedChannel", "Events to signed-in users (#server-to-user- channels) are not supported; "
+          + "sign-in still identifies the user.", 400);
+      return;
+    }
     if (!Names.isValid(channel)) {
       refuse(channel, "InvalidChannel", "Invalid channel name '" + channel + "': channel names " + Names.RULE + ".", 400);
       return;
@@ -243,6 +249,33 @@ final class PusherSession extends GatewaySession {
           var error = ApiError.from(failure);
           refuse(channel, error.status() == 404 ? "ChannelNotFound" : "SubscriptionError", error.getMessage(), error.status());
         });
+  }
+
+  /**
+   * User sign-in: {@code auth} = key:HMAC(secret, socket_id::user::user_data), user_data a JSON object
+   * with the user's {@code id}. The connection becomes that user (its uid in MWS, its client events'
+   * sender); a bad signature closes it with 4009, as Pusher does.
+   */
+  private void signin(JsonObject data) {
+    var userData = data.getValue("user_data") instanceof String text ? text : null;
+    var auth = data.getValue("auth") instanceof String text ? text : null;
+    if (userData == null || !PusherSignatures.verify(app, secret, id + "::user::" + userData, auth)) {
+      close(UNAUTHORIZED, "Invalid signin: expected HMAC SHA256 hex digest of 'socket_id::user::user_data'");
+      return;
+    }
+    Object rawId;
+    try {
+      rawId = new JsonObject(userData).getValue("id");
+    } catch (DecodeException | ClassCastException e) {
+      rawId = null;
+    }
+    var user = rawId instanceof String || rawId instanceof Number ? String.valueOf(rawId) : null;
+    if (!Names.isValid(user) || (userId != null && !userId.equals(user))) {
+      close(UNAUTHORIZED, "Invalid signin: user_data.id must follow the name rule and not change");
+      return;
+    }
+    userId = user;
+    sendText(PusherFrames.event("pusher:signin_success", new JsonObject().put("user_data", userData)));
   }
 
   /** The user_id of a presence subscription's channel_data (its user_info kept), or null after refusing it. */

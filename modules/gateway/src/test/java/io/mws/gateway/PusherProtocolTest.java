@@ -275,4 +275,22 @@ class PusherProtocolTest {
     assertThat(limited).as("refusals until limits.overLimitRepliesToClose (10) ran out").isBetween(10, 11);
     assertThat(sender.closed.get(5, TimeUnit.SECONDS)).isEqualTo(ClientSession.POLICY_VIOLATION);
   }
+
+  @Test
+  void signinWithTheAppSecretNamesTheUserAndAForgedOneClosesWith4009() throws Exception {
+    var conn = connect();
+    var userData = new JsonObject().put("id", "dora").encode();
+    conn.send("pusher:signin", new JsonObject().put("user_data", userData)
+        .put("auth", APP + ":" + PusherSignatures.sign(SECRET, conn.socketId + "::user::" + userData)), null);
+    assertThat(new JsonObject(conn.next("pusher:signin_success").getString("data")).getString("user_data")).isEqualTo(userData);
+    conn.send("pusher:subscribe", new JsonObject().put("channel", "#server-to-user-dora"), null);
+    assertThat(conn.next("pusher:subscription_error").getJsonObject("data").getString("type")).isEqualTo("UnsupportedChannel");
+    conn.next("pusher:error");
+
+    var forger = connect();
+    forger.send("pusher:signin", new JsonObject().put("user_data", userData)
+        .put("auth", APP + ":" + PusherSignatures.sign("another secret", forger.socketId + "::user::" + userData)), null);
+    assertThat(forger.next("pusher:error").getJsonObject("data").getInteger("code")).isEqualTo(4009);
+    assertThat(forger.closed.get(5, TimeUnit.SECONDS)).isEqualTo((short) 4009);
+  }
 }

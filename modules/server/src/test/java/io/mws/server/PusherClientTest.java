@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * The real pusher-js 8.4.0 (clients/pusher, installed by {@code npm ci} on first run) against a 2-node
  * cluster: subscribers on node B, events fired through MWS's REST API on node A; public, private and
  * presence channels (members across nodes, one member per user_id), client events between nodes (not
- * back to the sender, in the channel's history with the sender's uid), a forged signature and a bad key.
+ * back to the sender, in the channel's history with the sender's uid), user sign-in, a forged signature
+ * and a bad key.
  * The script signs subscriptions with the app secret rule of docs/pusher.md: sha256(vhost token), hex.
  */
 class PusherClientTest {
@@ -79,6 +80,9 @@ class PusherClientTest {
     assertThat(seen.getJsonArray("restHistory")).as("MWS sees client events, with the uid").contains(new JsonObject()
         .put("event", "client-typing").put("data", new JsonObject().put("text", "hi bob")).put("uid", "alice"));
 
+    assertThat(seen.getJsonObject("signin")).isEqualTo(new JsonObject().put("id", "carol")
+        .put("user_info", new JsonObject().put("name", "Carol")));
+    assertThat(seen.getString("signedInSender")).as("a signed-in user's client events carry her id").isEqualTo("carol");
     assertThat(seen.getJsonArray("removed")).isEqualTo(new JsonArray().add("bob"));
     assertThat(seen.getInteger("aliceCountAfter")).isEqualTo(1);
 
