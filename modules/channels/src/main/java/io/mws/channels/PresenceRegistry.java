@@ -75,7 +75,10 @@ final class PresenceRegistry {
     var id = record.getString("connection");
     return vertx.executeBlocking(() -> {
       var stored = connections.get(id);
-      var owner = stored != null ? new JsonObject(stored.getValue()) : record;
+      // A connection without a uid may gain one (a Pusher connection that signs in or joins a presence
+      // channel): it then counts under its new uid, so it takes that uid's lock.
+      var owner = stored != null && (new JsonObject(stored.getValue()).getString("uid") != null || record.getBoolean("gone", false))
+          ? new JsonObject(stored.getValue()) : record;
       var lock = owner.getString("vhost") + "/" + owner.getString("uid");
       locks.lock(lock);
       try {
@@ -174,6 +177,12 @@ final class PresenceRegistry {
   private void announceChanges(JsonObject before, JsonObject after) {
     var any = after != null ? after : before;
     if (any == null) return;
+    if (before != null && after != null && !java.util.Objects.equals(before.getString("uid"), after.getString("uid"))) {
+      // The connection changed who it is: the old uid leaves its channels, the new one joins them all.
+      announceChanges(before, null);
+      announceChanges(null, after);
+      return;
+    }
     var vhost = any.getString("vhost");
     var uid = any.getString("uid");
     if (uid == null) return;

@@ -118,6 +118,33 @@ class PusherClientTest {
     after.ws.close();
   }
 
+  /**
+   * A Pusher connection on a public channel has no uid until it joins a presence channel: then it is
+   * that user on its public channel too (an MWS presence watcher sees her join there, and her leave).
+   */
+  @Test
+  void aConnectionThatBecomesAUserJoinsItsEarlierChannelsAsThatUser() throws Exception {
+    cluster.send(0, HttpMethod.PUT, "/v1/vhosts/chat/channels/lobby", "Bearer " + token, null);
+    var observerToken = cluster.clientToken(0, "chat", token, "observer", "lobby");
+    var observer = WatchClient.connect(cluster, 0, "/");
+    var watch = new JsonObject().put("requestId", "o").put("method", "watch").put("path", "/v1/vhosts/chat/channels/lobby")
+        .put("headers", new JsonObject().put("authorization", "Bearer " + observerToken).put("x-mws-presence", "true"));
+    assertThat(observer.request(watch).getInteger("status")).isEqualTo(200);
+    observer.changesWithin(300); // the observer's own join
+
+    var erin = PusherSocket.open(cluster, 1, "chat");
+    assertThat(erin.subscribe("lobby", sha256(token)).getString("event")).isEqualTo("pusher_internal:subscription_succeeded");
+    assertThat(observer.changesWithin(500)).as("no uid yet: nobody's presence").isEmpty();
+    var channelData = new JsonObject().put("user_id", "erin").encode();
+    assertThat(erin.subscribe("presence-hall", sha256(token), channelData).getString("event"))
+        .isEqualTo("pusher_internal:subscription_succeeded");
+    erin.ws.close();
+    var seen = observer.changes(2).stream().map(c -> c.getJsonArray("change").getJsonObject(0))
+        .map(c -> c.getString("type") + " " + c.getJsonObject("body").getString("uid")).toList();
+    assertThat(seen).containsExactly("join erin", "leave erin");
+    observer.close();
+  }
+
   static String sha256(String text) throws Exception {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
   }
@@ -164,11 +191,18 @@ class PusherClientTest {
 
     /** Subscribes with a signature made with {@code secret}; the answer. */
     JsonObject subscribe(String channel, String secret) throws Exception {
+      return subscribe(channel, secret, null);
+    }
+
+    /** As {@link #subscribe(String, String)}, with a presence channel's channel_data (null: none). */
+    JsonObject subscribe(String channel, String secret, String channelData) throws Exception {
       var mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-      var signature = HexFormat.of().formatHex(mac.doFinal((socketId + ":" + channel).getBytes(StandardCharsets.UTF_8)));
-      ws.writeTextMessage(new JsonObject().put("event", "pusher:subscribe")
-          .put("data", new JsonObject().put("channel", channel).put("auth", app + ":" + signature)).encode());
+      var signed = socketId + ":" + channel + (channelData == null ? "" : ":" + channelData);
+      var signature = HexFormat.of().formatHex(mac.doFinal(signed.getBytes(StandardCharsets.UTF_8)));
+      var data = new JsonObject().put("channel", channel).put("auth", app + ":" + signature);
+      if (channelData != null) data.put("channel_data", channelData);
+      ws.writeTextMessage(new JsonObject().put("event", "pusher:subscribe").put("data", data).encode());
       return next();
     }
   }
