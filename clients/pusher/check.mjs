@@ -1,9 +1,10 @@
-// Drives the real pusher-js 8.4.0 against two MWS nodes and prints one JSON line with what it saw;
+// Drives the real pusher-js 8.4.0 (and Laravel Echo 2.5.0 over it) against two MWS nodes and prints one JSON line with what it saw;
 // PusherClientTest asserts on it. Events are fired through MWS's REST API on node A; subscribers sit
 // on node B (and A, for presence and client events). Usage:
 //   node check.mjs <node A port> <node B port> <vhost (the app key)> <vhost token>
 import crypto from 'node:crypto';
 import Pusher from 'pusher-js';
+import Echo from 'laravel-echo';
 
 const [portA, portB, APP_KEY, VHOST_TOKEN] = process.argv.slice(2);
 const result = {};
@@ -157,6 +158,22 @@ try {
   await until(() => deskGot.length >= 2);
   const deskHistory = await rest(portA, 'GET', `/v1/vhosts/${APP_KEY}/channels/private-desk/events`);
   result.signedInSender = deskHistory.body.data.map((e) => e.attributes.uid).at(-1);
+
+  // Laravel Echo over pusher-js, on node B: a private channel's event fired on node A, a presence
+  // channel's members (with frank on node A), and a whisper from frank reaching the Echo client.
+  const echo = new Echo({ broadcaster: 'pusher', client: open(portB, { id: 'gina', info: { name: 'Gina' } }) });
+  const invoices = [];
+  echo.private('invoices').listen('.paid', (data) => invoices.push(data));
+  const frank = open(portA, { id: 'frank', info: { name: 'Frank' } });
+  const frankTeam = await subscribed(frank, 'presence-team');
+  let here = null;
+  const whispers = [];
+  echo.join('team').here((users) => { here = users; }).listenForWhisper('wave', (data) => whispers.push(data));
+  await until(() => here !== null && echo.connector.pusher.channel('private-invoices')?.subscribed);
+  await fire('private-invoices', 'paid', { invoice: 42 });
+  frankTeam.channel.trigger('client-wave', { from: 'frank' });
+  await until(() => invoices.length >= 1 && whispers.length >= 1);
+  result.echo = { invoices, here: here.map((u) => u.name).sort(), whispers };
 
   // A signature made with another secret: the subscription is refused.
   const forger = new Pusher(APP_KEY, {

@@ -329,8 +329,10 @@ final class PusherSession extends GatewaySession {
     });
   }
 
+  /** Also when the subscription is still under way (its watch, registered, goes again). */
   private void unsubscribe(String channel) {
-    if (channel == null || subscribed.remove(channel) == null) return;
+    if (channel == null) return;
+    subscribed.remove(channel);
     userInfo.remove(channel);
     feeds.unwatch(this, channel);
   }

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The real pusher-js 8.4.0 (clients/pusher, installed by {@code npm ci} on first run) against a 2-node
+ * The real pusher-js 8.4.0 and Laravel Echo 2.5.0 (clients/pusher, installed by {@code npm ci} on first run) against a 2-node
  * cluster: subscribers on node B, events fired through MWS's REST API on node A; public, private and
  * presence channels (members across nodes, one member per user_id), client events between nodes (not
  * back to the sender, in the channel's history with the sender's uid), user sign-in, a forged signature
@@ -46,7 +46,7 @@ class PusherClientTest {
   @Test
   void pusherJsSubscribesOnNodeBToEventsFiredOnNodeA() throws Exception {
     var dir = NodeScripts.clientDir("pusher");
-    NodeScripts.ensureInstalled(dir, "pusher-js");
+    NodeScripts.ensureInstalled(dir, "laravel-echo"); // the last dependency added: an older install lacks it
     var output = NodeScripts.run(dir, 120, List.of("node", "check.mjs",
         String.valueOf(cluster.port(0)), String.valueOf(cluster.port(1)), "chat", token));
     var lines = output.strip().split("\n");
@@ -80,6 +80,10 @@ class PusherClientTest {
     assertThat(seen.getJsonArray("restHistory")).as("MWS sees client events, with the uid").contains(new JsonObject()
         .put("event", "client-typing").put("data", new JsonObject().put("text", "hi bob")).put("uid", "alice"));
 
+    assertThat(seen.getJsonObject("echo")).as("Laravel Echo over pusher-js").isEqualTo(new JsonObject()
+        .put("invoices", new JsonArray().add(new JsonObject().put("invoice", 42)))
+        .put("here", new JsonArray().add("Frank").add("Gina"))
+        .put("whispers", new JsonArray().add(new JsonObject().put("from", "frank"))));
     assertThat(seen.getJsonObject("signin")).isEqualTo(new JsonObject().put("id", "carol")
         .put("user_info", new JsonObject().put("name", "Carol")));
     assertThat(seen.getString("signedInSender")).as("a signed-in user's client events carry her id").isEqualTo("carol");
