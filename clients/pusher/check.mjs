@@ -71,10 +71,24 @@ try {
   result.socketId = reader.connection.socket_id;
   const headlines = [];
   news.channel.bind('headline', (data) => headlines.push(data));
+  const ticks = [];
+  news.channel.bind('tick', (data) => ticks.push(data));
   result.publicFired = [(await fire('news', 'headline', 'plain text')).status,
     (await fire('news', 'headline', { n: 2, tags: ['a'] })).status];
   await until(() => headlines.length >= 2);
   result.public = headlines;
+
+  // Latency, printed (not asserted): REST POST on node A until pusher-js on node B has the event.
+  const latencies = [];
+  for (let i = 0; i < 20; i++) {
+    const before = headlines.length;
+    const started = performance.now();
+    await fire('news', 'tick', i);
+    await until(() => headlines.length > before || ticks.length > i);
+    latencies.push(performance.now() - started);
+  }
+  latencies.sort((a, b) => a - b);
+  result.latencyMs = { p50: Math.round(latencies[10]), max: Math.round(latencies[19]), n: 20 };
 
   // Private channel with a signed subscription.
   const orders = await subscribed(reader, 'private-orders');

@@ -52,6 +52,7 @@ class PusherClientTest {
     var lines = output.strip().split("\n");
     var seen = new JsonObject(lines[lines.length - 1]);
     System.out.println("pusher-js saw: " + seen.encodePrettily());
+    System.out.println("REST POST on node A -> pusher-js on node B, ms: " + seen.getJsonObject("latencyMs"));
 
     assertThat(seen.getString("failure")).as(output).isNull();
     assertThat(seen.getString("socketId")).matches("\\d+\\.\\d+");
