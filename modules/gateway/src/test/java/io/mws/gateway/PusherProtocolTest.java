@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
@@ -106,7 +107,11 @@ class PusherProtocolTest {
     String socketId;
 
     Conn(String uri) throws Exception {
-      var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.actualPort()).setURI(uri);
+      this(new WebSocketConnectOptions().setURI(uri));
+    }
+
+    Conn(WebSocketConnectOptions options) throws Exception {
+      options.setHost("127.0.0.1").setPort(server.actualPort());
       // Handlers set as the connect completes, on its event loop: no frame can come before them.
       ws = client.connect(options).andThen(ar -> {
         if (ar.failed()) return;
@@ -292,5 +297,23 @@ class PusherProtocolTest {
         .put("auth", APP + ":" + PusherSignatures.sign("another secret", forger.socketId + "::user::" + userData)), null);
     assertThat(forger.next("pusher:error").getJsonObject("data").getInteger("code")).isEqualTo(4009);
     assertThat(forger.closed.get(5, TimeUnit.SECONDS)).isEqualTo((short) 4009);
+  }
+
+  @Test
+  void theVhostsConnectionQuotaAndAllowedOriginsRefuseWith4004And4009() throws Exception {
+    vhostSettings = new JsonObject().put("limits", new JsonObject().put("connections", 1))
+        .put("allowedOrigins", new JsonArray().add("https://ok.example"));
+    var uri = "/app/" + APP + "?protocol=7";
+    var stranger = new Conn(new WebSocketConnectOptions().setURI(uri).addHeader("Origin", "https://evil.example"));
+    assertThat(stranger.next("pusher:error").getJsonObject("data").getInteger("code")).isEqualTo(4009);
+    assertThat(stranger.closed.get(5, TimeUnit.SECONDS)).isEqualTo((short) 4009);
+
+    var first = new Conn(new WebSocketConnectOptions().setURI(uri).addHeader("Origin", "https://ok.example")).established();
+    var second = new Conn(new WebSocketConnectOptions().setURI(uri).setAllowOriginHeader(false)); // not a browser
+    assertThat(second.next("pusher:error").getJsonObject("data").getInteger("code")).isEqualTo(4004);
+    assertThat(second.closed.get(5, TimeUnit.SECONDS)).isEqualTo((short) 4004);
+    first.ws.close();
+    Thread.sleep(200);
+    new Conn(new WebSocketConnectOptions().setURI(uri).setAllowOriginHeader(false)).established(); // its place is free again
   }
 }
