@@ -111,7 +111,9 @@ class PusherProtocolTest {
     }
 
     Conn(WebSocketConnectOptions options) throws Exception {
-      options.setHost("127.0.0.1").setPort(server.actualPort());
+      options.setHost("127.0.0.1");
+      // No port given (null, or the default 80): the gateway every test deploys.
+      if (options.getPort() == null || options.getPort() == 80) options.setPort(server.actualPort());
       // Handlers set as the connect completes, on its event loop: no frame can come before them.
       ws = client.connect(options).andThen(ar -> {
         if (ar.failed()) return;
@@ -315,5 +317,22 @@ class PusherProtocolTest {
     first.ws.close();
     Thread.sleep(200);
     new Conn(new WebSocketConnectOptions().setURI(uri).setAllowOriginHeader(false)).established(); // its place is free again
+  }
+
+  @Test
+  void aFullNodeRefusesWith4100SoPusherJsBacksOffAndRetries() throws Exception {
+    var full = new WebSocketGatewayVerticle();
+    var config = new JsonObject().put("limits", new JsonObject().put("connectionsPerNode", 1));
+    vertx.deployVerticle(full, new io.vertx.core.DeploymentOptions().setConfig(config)).toCompletionStage().toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
+    var fullServer = vertx.createHttpServer().requestHandler(full.endpoint()::handle).listen(0, "127.0.0.1")
+        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    var uri = "/app/" + APP + "?protocol=7";
+    var first = new Conn(new WebSocketConnectOptions().setURI(uri).setPort(fullServer.actualPort())).established();
+    var second = new Conn(new WebSocketConnectOptions().setURI(uri).setPort(fullServer.actualPort()));
+    assertThat(second.next("pusher:error").getJsonObject("data").getInteger("code")).isEqualTo(4100);
+    assertThat(second.closed.get(5, TimeUnit.SECONDS)).isEqualTo((short) 4100);
+    first.ws.close();
+    fullServer.close();
   }
 }
