@@ -18,7 +18,10 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The real pusher-js 8.4.0 and Laravel Echo 2.5.0 (clients/pusher, installed by {@code npm ci} on first run) against a 2-node
@@ -28,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * and a bad key.
  * The script signs subscriptions with the app secret rule of docs/pusher.md: sha256(vhost token), hex.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PusherClientTest {
   static TestCluster cluster;
   static String token;
@@ -148,6 +152,17 @@ class PusherClientTest {
         .map(c -> c.getString("type") + " " + c.getJsonObject("body").getString("uid")).toList();
     assertThat(seen).containsExactly("join erin", "leave erin");
     observer.close();
+  }
+
+  /** Last (it stops node 1): a stopping node asks its Pusher clients to reconnect at once elsewhere (4200). */
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void aStoppingNodeAsksItsPusherClientsToReconnect() throws Exception {
+    var socket = PusherSocket.open(cluster, 1, "chat");
+    assertThat(socket.subscribe("lobby", sha256(token)).getString("event")).isEqualTo("pusher_internal:subscription_succeeded");
+    TestCluster.await(cluster.nodes.get(1).close());
+    assertThat(socket.next().getJsonObject("data").getInteger("code")).isEqualTo(4200);
+    assertThat(socket.closed.get(10, TimeUnit.SECONDS)).isEqualTo((short) 4200);
   }
 
   static String sha256(String text) throws Exception {
