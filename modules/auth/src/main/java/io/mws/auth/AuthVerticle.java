@@ -95,7 +95,20 @@ public final class AuthVerticle extends VerticleBase {
                 .map(x -> new JsonObject())).completion(),
             Responder.serve(vertx, ACCESS_TOKEN_ISSUE, this::issueAccessToken).completion(),
             Responder.serve(vertx, PUSHER_VERIFY, pusher::verify).completion(),
-            Responder.serve(vertx, PUSHER_SIGN, pusher::sign).completion())));
+            Responder.serve(vertx, PUSHER_SIGN, pusher::sign).completion(),
+            Responder.serve(vertx, PUSHER_SECRET, this::pusherSecret).completion())));
+  }
+
+  /**
+   * Body: {vhost}. Reply: {secret}, the vhost's Pusher app secret: the digest of its token, which is all
+   * the server keeps of it (docs/pusher.md). Only the gateway asks, to check subscription signatures.
+   */
+  private Future<JsonObject> pusherSecret(JsonObject body) {
+    var vhost = body.getString("vhost");
+    return vhostTokens.pusherSecret(vhost).map(digest -> {
+      if (digest == null) throw new ApiError(404, "vhost_not_found", "There is no vhost named '" + vhost + "'.");
+      return new JsonObject().put("secret", digest);
+    });
   }
 
   /** The cluster's JWT signing key: from config, else the one the first node generated and shared. */

@@ -95,7 +95,8 @@ public final class ChannelStateVerticle extends VerticleBase {
     serve(consumers, PRESENCE_UPDATE, body -> presence.update(body).map(v -> new JsonObject()));
     serve(consumers, PRESENCE_LEASE, body -> presence.lease(body.getString("node"), body.getLong("ttlMs"))
         .map(v -> new JsonObject()));
-    serve(consumers, PRESENCE_SUBSCRIBERS, body -> presence.subscribers(body.getString("vhost"), body.getString("channel"))
+    serve(consumers, PRESENCE_SUBSCRIBERS, body -> presence.subscribers(body.getString("vhost"), body.getString("channel"),
+            body.getBoolean("withInfo", false))
         .map(items -> new JsonObject().put("items", items)));
     serve(consumers, PRESENCE_CONNECTIONS, body -> presence.connections(body.getString("vhost")).map(list -> {
       var wanted = body.getString("connection");

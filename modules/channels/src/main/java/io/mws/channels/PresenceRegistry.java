@@ -21,7 +21,8 @@ import java.util.function.Consumer;
 
 /**
  * Cluster-wide presence in Hazelcast: one record per WebSocket connection that watches something
- * ({@value #CONNECTIONS_MAP}: connection id -> {connection, node, vhost, uid, connected, channels}),
+ * ({@value #CONNECTIONS_MAP}: connection id -> {connection, node, vhost, uid, connected, channels, info?},
+ * info: channel -> the user info the connection gave there, a Pusher presence member's user_info),
  * and one lease per gateway node ({@value #LEASES_MAP}: node id, with a Hazelcast TTL) that the
  * node's heartbeat renews. A record counts only while its node holds a lease, so the connections of a
  * node that died (even kill -9) leave presence once its lease runs out; {@link #sweep} then removes
@@ -90,7 +91,10 @@ final class PresenceRegistry {
     var id = record.getString("connection");
     return vertx.executeBlocking(() -> {
       var stored = connections.get(id);
-      var owner = stored != null ? new JsonObject(stored.getValue()) : record;
+      // A connection without a uid may gain one (a Pusher connection that signs in or joins a presence
+      // channel): it then counts under its new uid, so it takes that uid's lock.
+      var owner = stored != null && (new JsonObject(stored.getValue()).getString("uid") != null || record.getBoolean("gone", false))
+          ? new JsonObject(stored.getValue()) : record;
       var removing = record.getBoolean("gone", false) || record.getJsonArray("channels", new JsonArray()).isEmpty();
       if (stored == null && (removing || !quotas.presenceAdded(record.getString("vhost")))) return null;
       var lock = owner.getString("vhost") + "/" + owner.getString("uid");
@@ -120,20 +124,34 @@ final class PresenceRegistry {
   }
 
   /**
-   * A channel's subscribers: each uid with its number of connections watching the channel. Connections
-   * without a uid (a backend's or an admin's token) are listed as connections but are nobody's presence.
+   * A channel's subscribers: each uid with its number of connections watching the channel, and with
+   * {@code withInfo} the user info one of them gave for the channel (when any did). Connections without
+   * a uid (a backend's or an admin's token) are listed as connections but are nobody's presence.
    */
-  Future<JsonArray> subscribers(String vhost, String channel) {
+  Future<JsonArray> subscribers(String vhost, String channel, boolean withInfo) {
     return connections(vhost).map(records -> {
       var counts = new TreeMap<String, Integer>();
+      var infos = new java.util.HashMap<String, Object>();
       for (var record : records) {
         var uid = record.getString("uid");
-        if (uid != null && record.getJsonArray("channels").contains(channel)) counts.merge(uid, 1, Integer::sum);
+        if (uid == null || !record.getJsonArray("channels").contains(channel)) continue;
+        counts.merge(uid, 1, Integer::sum);
+        var info = infoOf(record, channel);
+        if (withInfo && info != null) infos.putIfAbsent(uid, info);
       }
       var items = new JsonArray();
-      counts.forEach((uid, count) -> items.add(new JsonObject().put("uid", uid).put("connections", count)));
+      counts.forEach((uid, count) -> {
+        var item = new JsonObject().put("uid", uid).put("connections", count);
+        if (infos.containsKey(uid)) item.put("info", infos.get(uid));
+        items.add(item);
+      });
       return items;
     });
+  }
+
+  private static Object infoOf(JsonObject record, String channel) {
+    var info = record.getJsonObject("info");
+    return info == null ? null : info.getValue(channel);
   }
 
   /** Removes the records of nodes without a lease and announces their leaves. Safe to run on every node at once. */
@@ -179,6 +197,12 @@ final class PresenceRegistry {
   private void announceChanges(JsonObject before, JsonObject after) {
     var any = after != null ? after : before;
     if (any == null) return;
+    if (before != null && after != null && !java.util.Objects.equals(before.getString("uid"), after.getString("uid"))) {
+      // The connection changed who it is: the old uid leaves its channels, the new one joins them all.
+      announceChanges(before, null);
+      announceChanges(null, after);
+      return;
+    }
     var vhost = any.getString("vhost");
     var uid = any.getString("uid");
     var was = channels(before);
@@ -187,7 +211,7 @@ final class PresenceRegistry {
     if (uid == null) return;
     for (var channel : is) {
       if (!was.contains(channel) && count(vhost, channel, uid, +1) == 1) {
-        announce.accept(ChannelEvent.presence(ChannelEvent.Kind.JOIN, vhost, channel, uid));
+        announce.accept(ChannelEvent.presence(ChannelEvent.Kind.JOIN, vhost, channel, uid, infoOf(after, channel)));
       }
     }
     for (var channel : was) {

@@ -8,12 +8,17 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * An OADA change message for one channel event, serialized once per node: only the leading
- * {@code requestId} differs between watchers, so it is prepended to the shared tail per watch.
+ * {@code requestId} differs between watchers, so it is prepended to the shared tail per watch. Its Pusher
+ * frame is encoded on first use and then shared by every Pusher subscriber of the channel on this node.
+ * Used on the gateway context only.
  */
 final class ChangeFrame {
+  private final ChannelEvent event;
   private final String tail;
+  private String pusher;
 
-  private ChangeFrame(String tail) {
+  private ChangeFrame(ChannelEvent event, String tail) {
+    this.event = event;
     this.tail = tail;
   }
 
@@ -33,7 +38,13 @@ final class ChangeFrame {
     }
     var rest = new JsonObject().put("resourceId", resourceId).put("path_leftover", "")
         .put("change", new JsonArray().add(change)).encode();
-    return new ChangeFrame(rest.substring(1)); // drop the '{'; the per-watch head supplies it
+    return new ChangeFrame(event, rest.substring(1)); // drop the '{'; the per-watch head supplies it
+  }
+
+  /** The event as a Pusher frame (see {@link PusherFrames#of}); null for a channel close. */
+  String forPusher() {
+    if (pusher == null) pusher = PusherFrames.of(event);
+    return pusher;
   }
 
   String forWatch(String requestId) {

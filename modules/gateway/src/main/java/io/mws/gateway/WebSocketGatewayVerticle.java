@@ -15,7 +15,7 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Client connections: WebSocket upgrades (through {@link #endpoint()}), OADA requests and WATCH
- * delivery. One clustered consumer per node receives every channel event once and routes it to the
+ * delivery, and the Pusher protocol on {@code /app/{key}} ({@link PusherEndpoint}, docs/pusher.md). One clustered consumer per node receives every channel event once and routes it to the
  * local watchers through {@link ChannelFeeds}; nothing is registered per channel or per connection.
  * One per-node timer pings every connection. Config: the {@code gateway} section ({@link GatewaySettings})
  * and {@code limits} ({@link ConnectionLimits}).
@@ -25,7 +25,7 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
   static final short SERVICE_RESTART = 1012;
 
   private final MeterRegistry registry;
-  private volatile GatewayEndpoint endpoint;
+  private volatile HttpEndpoint endpoint;
   private Connections connections;
 
   /** With meters of its own (deployed by class name, or alone in a test). */
@@ -44,11 +44,14 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
     var presence = new PresenceReporter(vertx, settings);
     var metrics = new GatewayMetrics(registry);
     var feeds = new ChannelFeeds(vertx, context, presence, metrics);
-    var limits = new ConnectionLimits(NodeLimits.from(config().getJsonObject("limits")), new VhostSettingsCache(vertx));
+    var vhostSettings = new VhostSettingsCache(vertx);
+    var limits = new ConnectionLimits(NodeLimits.from(config().getJsonObject("limits")), vhostSettings);
     connections = new Connections(limits);
     metrics.gaugeOpen(connections::count, feeds::watchCount);
-    endpoint = new GatewayEndpoint(vertx, feeds, connections, new ApiForwarder(vertx), settings, limits, metrics,
-        new Expiries(vertx));
+    var forwarder = new ApiForwarder(vertx);
+    var mws = new GatewayEndpoint(vertx, feeds, connections, forwarder, settings, limits, metrics, new Expiries(vertx));
+    var pusher = new PusherEndpoint(vertx, context, feeds, connections, forwarder, settings, limits, vhostSettings, metrics);
+    endpoint = request -> (PusherEndpoint.isUpgradePath(request.path()) ? pusher : mws).handle(request);
     vertx.setPeriodic(settings.pingIntervalMs(), id ->
         connections.heartbeat(System.currentTimeMillis(), feeds::isWatching));
     var consumer = vertx.eventBus().<JsonObject>consumer(Addresses.CHANNEL_FEED,
@@ -93,6 +96,7 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
 
   /** Whether a request is a WebSocket upgrade this gateway accepts. */
   public static boolean accepts(HttpServerRequest request) {
-    return request.canUpgradeToWebSocket() && GatewayEndpoint.isUpgradePath(request.path());
+    return request.canUpgradeToWebSocket()
+        && (GatewayEndpoint.isUpgradePath(request.path()) || PusherEndpoint.isUpgradePath(request.path()));
   }
 }

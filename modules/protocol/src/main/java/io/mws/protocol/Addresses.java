@@ -29,6 +29,12 @@ public final class Addresses {
   public static final String PUSHER_SIGN = "mws.auth.pusher.sign";
   /** Broadcast when a vhost's token is rotated or revoked: every auth verticle forgets what it cached. */
   public static final String VHOST_TOKEN_CHANGED = "mws.auth.vhost-token.changed";
+  /**
+   * {vhost} -> {secret}: the vhost's Pusher app secret, the lowercase hex SHA-256 of its current token
+   * (the digest the auth verticle stores; docs/pusher.md). 404 vhost_not_found when the vhost has no
+   * token. Asked by the gateway to check Pusher subscription signatures; it changes with the token.
+   */
+  public static final String PUSHER_SECRET = "mws.auth.pusher.secret";
 
   // ChannelStateVerticle (request/reply)
   public static final String VHOST_CREATE = "mws.channels.vhost.create";
@@ -46,7 +52,10 @@ public final class Addresses {
   public static final String PRESENCE_UPDATE = "mws.channels.presence.update";
   /** A gateway node's lease on its connections' presence: {node, ttlMs}. Renewed by every gateway's heartbeat. */
   public static final String PRESENCE_LEASE = "mws.channels.presence.lease";
-  /** {vhost, channel} -> {items: [{uid, connections}]}, cluster-wide. */
+  /**
+   * {vhost, channel, withInfo?} -> {items: [{uid, connections}]}, cluster-wide; with withInfo=true each
+   * item also has "info" when a connection gave user info for the channel (Pusher presence user_info).
+   */
   public static final String PRESENCE_SUBSCRIBERS = "mws.channels.presence.subscribers";
   /** {vhost, connection?} -> {items: [connection records]}, cluster-wide. */
   public static final String PRESENCE_CONNECTIONS = "mws.channels.presence.connections";

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class OpenApiDocumentTest {
   /** Paths the node's HTTP front and WebSocket gateway answer, not the API's router. */
-  static final Set<String> FRONT_PATHS = Set.of("/healthz", "/readyz", "/metrics", "/v1/ws");
+  static final Set<String> FRONT_PATHS = Set.of("/healthz", "/readyz", "/metrics", "/v1/ws", "/app/{key}");
   static TestCluster cluster;
 
   @BeforeAll
