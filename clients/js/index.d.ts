@@ -25,6 +25,8 @@ export interface ConnectOptions {
   backoff?: BackoffOptions;
   /** A request without an answer this long (ms) rejects with code 'request_timeout'. Default 30000. */
   requestTimeoutMs?: number;
+  /** A ping request this often (ms); a socket that leaves one unanswered this long is replaced. 0: off. Default 25000. */
+  heartbeatMs?: number;
   /** A WebSocket constructor to use instead of the global one (or, in Node, the "ws" package). */
   WebSocket?: unknown;
 }

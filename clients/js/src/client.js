@@ -4,7 +4,7 @@ import { isExpired, refreshDelay } from './token.js';
 
 const OPEN = 1;
 /** Requests that are safe to send again when the connection went before their answer came. */
-const REPEATABLE = new Set(['get', 'head', 'ping']);
+const REPEATABLE = new Set(['get', 'head']);
 
 /** An error the client hands to the app: `code` is a close code or a reason such as `request_timeout`. */
 export class MwsError extends Error {
@@ -29,6 +29,7 @@ export class MwsClient {
   #refreshToken;
   #backoff;
   #requestTimeoutMs;
+  #heartbeatMs;
   #socket = null;
   #closed = false;
   #attempt = 0;
@@ -57,6 +58,9 @@ export class MwsClient {
     this.#refreshToken = options.refreshToken;
     this.#backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.#heartbeatMs = options.heartbeatMs ?? 25_000;
+    // Start on a random URL, so that the clients of one app spread over the nodes.
+    this.#urlIndex = Math.floor(Math.random() * this.#urls.length);
     this.#closedPromise = new Promise((resolve) => { this.#resolveClosed = resolve; });
     this.#scheduleRefresh();
     this.#open();
@@ -77,9 +81,9 @@ export class MwsClient {
 
   /** One OADA request (get, head, put, post, patch, delete, ping): a Promise of {status, headers, data}. */
   request(method, path, data, headers = {}) {
-    const frame = { requestId: this.#newId(), method: method.toLowerCase(), path, headers: { ...headers } };
+    const frame = { requestId: this.#newId(), method: method.toLowerCase(), path };
     if (data !== undefined) frame.data = data;
-    return this.#call(frame);
+    return this.#call(frame, headers);
   }
 
   /**
@@ -133,6 +137,7 @@ export class MwsClient {
       if (socket !== this.#socket) return;
       opened = true;
       this.#attempt = 0;
+      this.#heartbeat(socket);
       const info = { url: this.url };
       this.#emit('open', info);
       if (this.#opens++ > 0) this.#emit('reconnect', info);
@@ -148,6 +153,29 @@ export class MwsClient {
     };
   }
 
+  /**
+   * Every heartbeatMs a ping request: a socket that leaves it unanswered for heartbeatMs is taken for
+   * dead (a half-open TCP connection, a frozen node, a network that dropped it silently) and replaced.
+   * Browsers cannot see the server's WebSocket pings, so the client asks itself.
+   */
+  #heartbeat(socket) {
+    if (!this.#heartbeatMs) return;
+    const timer = setInterval(() => {
+      if (socket !== this.#socket) {
+        clearInterval(timer);
+        return;
+      }
+      this.#call({ requestId: this.#newId(), method: 'ping', path: '/' }, {}, this.#heartbeatMs).catch((e) => {
+        if (e.code !== 'request_timeout' || socket !== this.#socket) return;
+        clearInterval(timer);
+        this.#socket = null;
+        if (typeof socket.terminate === 'function') socket.terminate();
+        else socket.close();
+        this.#afterClose(1006, `no answer to a ping within ${this.#heartbeatMs} ms`, true);
+      });
+    }, this.#heartbeatMs);
+  }
+
   async #afterClose(code, reason, opened) {
     // Sent requests may or may not have run: repeat the safe ones, fail the others.
     for (const entry of this.#pending.values()) {
@@ -160,8 +188,11 @@ export class MwsClient {
       this.#finish();
       return;
     }
-    // After a stopping node or a failed attempt, try the next URL.
-    if (code === 1012 || !opened) this.#urlIndex = (this.#urlIndex + 1) % this.#urls.length;
+    // After a stopping node or a failed attempt, try another URL: a random one, so that the clients of
+    // a stopped node spread over the others instead of all landing on the next one.
+    if ((code === 1012 || !opened) && this.#urls.length > 1) {
+      this.#urlIndex = (this.#urlIndex + 1 + Math.floor(Math.random() * (this.#urls.length - 1))) % this.#urls.length;
+    }
     const refused = this.token;
     let reconnect = policy.reconnect;
     if (policy.refresh || isExpired(this.token)) {
@@ -176,9 +207,7 @@ export class MwsClient {
       this.close();
       return;
     }
-    const delay = code === 1012 && this.#attempt === 0 ? 0 : backoffDelay(this.#attempt, this.#backoff);
-    this.#attempt++;
-    this.#reconnectTimer = setTimeout(() => this.#open(), delay);
+    this.#reconnectTimer = setTimeout(() => this.#open(), backoffDelay(this.#attempt++, this.#backoff));
   }
 
   #finish() {
@@ -228,22 +257,24 @@ export class MwsClient {
     return `c${this.#nextId++}`;
   }
 
-  #call(frame) {
+  /** Sends a request frame (now, or when the next connection opens); `headers` are the caller's own. */
+  #call(frame, headers = {}, timeoutMs = this.#requestTimeoutMs) {
     if (this.#closed) return Promise.reject(new MwsError('the client is closed', 'closed'));
     return new Promise((resolve, reject) => {
-      const entry = { frame, resolve, reject, sent: false, retried: false };
+      const entry = { frame, headers, resolve, reject, sent: false, retried: false };
       entry.timer = setTimeout(() => {
         this.#pending.delete(frame.requestId);
-        reject(new MwsError(`no answer to ${frame.method} ${frame.path ?? ''} within ${this.#requestTimeoutMs} ms`, 'request_timeout'));
-      }, this.#requestTimeoutMs);
+        reject(new MwsError(`no answer to ${frame.method} ${frame.path ?? ''} within ${timeoutMs} ms`, 'request_timeout'));
+      }, timeoutMs);
       this.#pending.set(frame.requestId, entry);
       if (this.#socket?.readyState === OPEN) this.#send(entry);
     });
   }
 
   #send(entry) {
-    // The token is read at send time: a request queued across a refresh carries the new one.
-    entry.frame.headers = { ...entry.frame.headers, ...this.#authorization() };
+    // The token is read at send time: a request queued across a refresh carries the new one. An
+    // authorization header of the caller's own wins.
+    entry.frame.headers = { ...this.#authorization(), ...entry.headers };
     entry.sent = true;
     this.#socket.send(JSON.stringify(entry.frame));
   }
@@ -353,12 +384,16 @@ export class MwsClient {
     this.#forget(watch);
   }
 
+  _report(error) {
+    this.#emit('error', error);
+  }
+
   #unwatch(watch) {
     if (!this.#watches.has(watch)) return Promise.resolve({ status: 200, headers: {}, data: undefined });
     this.#forget(watch);
     watch._end(null);
     if (this.#socket?.readyState !== OPEN) return Promise.resolve({ status: 200, headers: {}, data: undefined });
-    return this.#call({ requestId: watch.requestId, method: 'unwatch', path: watch.path, headers: {} });
+    return this.#call({ requestId: watch.requestId, method: 'unwatch', path: watch.path });
   }
 
   #emit(event, value) {
@@ -409,7 +444,11 @@ class Watch {
   }
 
   _resync(info) {
-    this.#onResync?.(info);
+    try {
+      this.#onResync?.(info);
+    } catch (e) {
+      this.#client._report(e);
+    }
   }
 
   _end(error) {
@@ -417,23 +456,33 @@ class Watch {
     else this.#resolveReady({ rev: this.lastRev });
   }
 
+  /** An app callback that throws gets an 'error' event; the change counts as delivered (no redelivery loop). */
+  #deliver(change) {
+    try {
+      this.#onChange(change);
+    } catch (e) {
+      this.#client._report(e);
+    }
+  }
+
   _changes(changes) {
     for (const change of changes) {
       const body = change.body ?? {};
       if (change.type === 'join' || change.type === 'leave') {
-        this.#onChange({ type: change.type, uid: body.uid });
+        this.#deliver({ type: change.type, uid: body.uid });
         continue;
       }
       const rev = Number(body._rev);
-      if (this.lastRev !== null && rev <= this.lastRev) continue; // delivered before a reconnect
-      this.lastRev = rev;
       if (change.type === 'delete') {
+        // The channel was deleted; its _rev is the channel's last rev (not a new one).
         this.#client._ended(this);
-        this.#onChange({ type: 'delete', rev });
+        this.#deliver({ type: 'delete', rev });
         this._end(null);
         return;
       }
-      this.#onChange({ type: 'event', rev, event: body.event, data: body.data, uid: body.uid });
+      if (this.lastRev !== null && rev <= this.lastRev) continue; // delivered before a reconnect
+      this.lastRev = rev;
+      this.#deliver({ type: 'event', rev, event: body.event, data: body.data, uid: body.uid });
     }
   }
 }

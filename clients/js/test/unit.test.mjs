@@ -172,17 +172,52 @@ test('4001: fatal without a new token, resumed with one', async () => {
   assert.equal(renewed.token, 'rotated');
 });
 
-test('1012: the next URL of the list, at once', async () => {
-  const a = await scriptedServer();
-  const b = await scriptedServer();
-  const c = client([a.url, b.url], { backoff: { initialMs: 5000 } });
+test('1012: another URL of the list, within the first backoff window, resuming', async () => {
+  const servers = [await scriptedServer(), await scriptedServer()];
+  const c = client(servers.map((s) => s.url), { backoff: { initialMs: 100 } });
   const reconnects = [];
   c.on('reconnect', (info) => reconnects.push(info));
   await c.watch('/v1/vhosts/v/channels/c', { since: 7 }, () => {}).ready;
+  const [first, other] = servers[0].connections.length === 1 ? servers : [servers[1], servers[0]];
+  assert.equal(c.url, first.url);
   const started = Date.now();
-  a.connections[0].close(1012);
-  await until(() => reconnects.length === 1 && watchFrames(b.connections[0] ?? { frames: [] }).length === 1, 2000);
-  console.log(`1012 -> watching on the next URL in ${Date.now() - started} ms`);
-  assert.equal(c.url, b.url);
-  assert.equal(watchFrames(b.connections[0])[0].headers['x-oada-rev'], '7');
+  first.connections[0].close(1012);
+  await until(() => reconnects.length === 1 && other.connections.length === 1 && watchFrames(other.connections[0]).length === 1, 2000);
+  console.log(`1012 -> watching on another URL in ${Date.now() - started} ms`);
+  assert.equal(c.url, other.url);
+  assert.equal(watchFrames(other.connections[0])[0].headers['x-oada-rev'], '7');
+});
+
+test('a failed attempt: another URL next (5 clients, 2 dead URLs of 3, all end up on the live one)', async () => {
+  const live = await scriptedServer();
+  const urls = ['ws://127.0.0.1:9/v1/ws', live.url, 'ws://127.0.0.1:7/v1/ws'];
+  for (let i = 0; i < 5; i++) client(urls, { backoff: { initialMs: 20, maxMs: 50 } });
+  await until(() => live.connections.length === 5, 5000, 'all 5 on the live URL');
+});
+
+test('heartbeatMs: a connection that leaves a ping unanswered is replaced; 0 turns it off', async () => {
+  const silent = await scriptedServer(); // answers nothing but watches
+  client(silent.url, { heartbeatMs: 100, backoff: { initialMs: 10 } });
+  await until(() => silent.connections.length >= 3, 3000, 'two replacements');
+  assert.ok(silent.connections[0].frames.some((f) => f.method === 'ping'));
+  const quiet = await scriptedServer();
+  client(quiet.url, { heartbeatMs: 0 });
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  assert.equal(quiet.connections.length, 1);
+  assert.equal(quiet.connections[0].frames.length, 0, 'no ping sent');
+});
+
+test('an app callback that throws: an error event, and the watch goes on', async () => {
+  const server = await scriptedServer();
+  const c = client(server.url, {});
+  const errors = [];
+  c.on('error', (e) => errors.push(e));
+  const seen = [];
+  await c.watch('/v1/vhosts/v/channels/c', {}, (ch) => { seen.push(ch.rev); if (ch.rev === 1) throw new Error('app bug'); }).ready;
+  const id = watchFrames(server.connections[0])[0].requestId;
+  server.connections[0].send(change(id, 1));
+  server.connections[0].send(change(id, 2));
+  await until(() => seen.length === 2);
+  assert.deepEqual(seen, [1, 2]);
+  assert.equal(errors[0].message, 'app bug');
 });
