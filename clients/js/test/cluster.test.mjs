@@ -7,6 +7,9 @@ import {
   accessToken, api, channelPath, dropSocket, fire, history, openChannel, revs, skip, sleep, stopNode, until, vhost, wsUrls,
 } from './env.mjs';
 
+/** Every test: skipped without a cluster; failed, not hung, after a minute. */
+const options = { skip, timeout: 60_000 };
+
 /** Collects what a watch delivers. */
 function recorder() {
   const seen = [];
@@ -16,7 +19,7 @@ function recorder() {
   return onChange;
 }
 
-test('request and response: get, post, a 404 and a 403 with their reasons', { skip }, async () => {
+test('request and response: get, post, a 404 and a 403 with their reasons', options, async () => {
   await openChannel('rr');
   const c = client(wsUrls[0], { token: await accessToken('ann') });
   const got = await c.request('get', channelPath('rr'));
@@ -33,7 +36,7 @@ test('request and response: get, post, a 404 and a 403 with their reasons', { sk
   assert.equal(typeof refused.data.error.reason, 'string');
 });
 
-test('watch: replay since a rev, then live events in rev order', { skip }, async () => {
+test('watch: replay since a rev, then live events in rev order', options, async () => {
   await openChannel('live');
   await fire('live', 'old', 1);
   await fire('live', 'old', 2);
@@ -53,7 +56,7 @@ test('watch: replay since a rev, then live events in rev order', { skip }, async
   assert.equal(onChange.revs().length, 5, 'nothing after unwatch');
 });
 
-test('a killed socket: the client reconnects and resumes, no gap, no duplicate', { skip }, async () => {
+test('a killed socket: the client reconnects and resumes, no gap, no duplicate', options, async () => {
   await openChannel('drop');
   const c = client(wsUrls[0], { token: await accessToken('ann'), backoff: { initialMs: 100 } });
   const reconnects = [];
@@ -76,7 +79,7 @@ test('a killed socket: the client reconnects and resumes, no gap, no duplicate',
   assert.deepEqual(onChange.seen.map((ch) => ch.data), revs(1, fired));
 });
 
-test('a rev out of the history: resync signal with the current rev, then live from it', { skip }, async () => {
+test('a rev out of the history: resync signal with the current rev, then live from it', options, async () => {
   await openChannel('old');
   let current = 0;
   for (let i = 0; i < history + 5; i++) current = await fire('old', 'e', i);
@@ -96,7 +99,7 @@ test('a rev out of the history: resync signal with the current rev, then live fr
   assert.equal(next, current + 1);
 });
 
-test('token refresh: 2 s tokens renewed ahead of expiry; requests, watches and reconnects keep working', { skip }, async () => {
+test('token refresh: 2 s tokens renewed ahead of expiry; requests, watches and reconnects keep working', options, async () => {
   const startedAt = Date.now();
   await openChannel('short');
   let refreshes = 0;
@@ -127,7 +130,7 @@ test('token refresh: 2 s tokens renewed ahead of expiry; requests, watches and r
   console.log(`refreshToken() calls in ${((Date.now() - startedAt) / 1000).toFixed(1)} s of 2 s tokens: ${refreshes}`);
 });
 
-test('a deleted channel: a delete change ends the watch; heartbeat pings are answered', { skip }, async () => {
+test('a deleted channel: a delete change ends the watch; heartbeat pings are answered', options, async () => {
   await openChannel('gone');
   const c = client(wsUrls[0], { token: await accessToken('ann'), heartbeatMs: 100 });
   const reconnects = [];
@@ -148,7 +151,43 @@ test('a deleted channel: a delete change ends the watch; heartbeat pings are ans
   assert.equal(onChange.seen.length, 2, 'the ended watch is not resumed');
 });
 
-test('presence: join and leave of another uid', { skip }, async () => {
+/** The backend disconnects every connection of `uid` (each is closed with 4000). */
+async function disconnect(uid) {
+  const { body } = await api('GET', `/v1/vhosts/${vhost}/connections?limit=100`);
+  const ids = body.data.filter((c) => c.attributes.uid === uid).map((c) => c.id);
+  assert.ok(ids.length > 0, `a connection of ${uid}`);
+  for (const id of ids) assert.equal((await api('DELETE', `/v1/vhosts/${vhost}/connections/${id}`)).status, 204);
+}
+
+test('4000 (backend disconnect): fatal without a new token; with refreshToken, resumed', options, async () => {
+  await openChannel('kick');
+  const kicked = client(wsUrls[0], { token: await accessToken('kicked'), backoff: { initialMs: 50 } });
+  const closes = [];
+  const errors = [];
+  kicked.on('close', (info) => closes.push(info));
+  kicked.on('error', (e) => errors.push(e));
+  await kicked.watch(channelPath('kick'), {}, () => {}).ready;
+  await disconnect('kicked');
+  await until(() => closes.length === 1, 10_000, 'the 4000 close');
+  assert.deepEqual([closes[0].code, closes[0].reconnecting, errors[0]?.code], [4000, false, 4000]);
+  await sleep(300);
+  assert.equal(kicked.socket, null, 'it did not reconnect');
+
+  // Tokens issued within one second with the same claims are the same string: vary the ttl.
+  let ttl = 3600;
+  const renewed = client(wsUrls[0], { token: await accessToken('renewed', { ttl }),
+    refreshToken: () => accessToken('renewed', { ttl: ++ttl }), backoff: { initialMs: 50 } });
+  const onChange = recorder();
+  await renewed.watch(channelPath('kick'), {}, onChange).ready;
+  const reconnected = new Promise((resolve) => renewed.on('reconnect', resolve));
+  await disconnect('renewed');
+  const missed = await fire('kick', 'e', 'while out', 1);
+  await reconnected;
+  await until(() => onChange.revs().includes(missed), 10_000, 'the event fired while it was out');
+  assert.deepEqual(onChange.revs(), [missed]);
+});
+
+test('presence: join and leave of another uid', options, async () => {
   await openChannel('room');
   const ann = client(wsUrls[0], { token: await accessToken('ann') });
   const onChange = recorder();
@@ -162,7 +201,7 @@ test('presence: join and leave of another uid', { skip }, async () => {
   assert.deepEqual(onChange.seen.filter((ch) => ch.uid === 'bob').map((ch) => ch.type), ['join', 'leave']);
 });
 
-test('the README example works as written (its URLs pointed at this cluster)', { skip }, async () => {
+test('the README example works as written (its URLs pointed at this cluster)', options, async () => {
   await openChannel('chat');
   const output = await runReadmeExample({
     "'wss://mws1.example.com/v1/ws', 'wss://mws2.example.com/v1/ws'": wsUrls.map((u) => `'${u}'`).join(', '),
@@ -174,7 +213,7 @@ test('the README example works as written (its URLs pointed at this cluster)', {
   assert.ok(lines.includes('1 hello {"text":"hi"}'), output);
 });
 
-test('node loss: the client moves to the next URL and resumes, no gap, no duplicate', { skip }, async () => {
+test('node loss: the client moves to the next URL and resumes, no gap, no duplicate', options, async () => {
   await openChannel('loss');
   const c = client(wsUrls, { token: await accessToken('ann'), backoff: { initialMs: 100 } });
   const closes = [];
@@ -189,6 +228,7 @@ test('node loss: the client moves to the next URL and resumes, no gap, no duplic
   const firer = (async () => { while (firing) { fired = await fire('loss', 'e', fired + 1, firingNode); await sleep(10); } })();
   await until(() => fired >= 5, 10_000, 'events before the stop');
   const stopStarted = Date.now();
+  const resumed = new Promise((resolve) => c.on('reconnect', () => resolve(Date.now() - stopStarted)));
   await stopNode(lost);
   const stopMs = Date.now() - stopStarted;
   await until(() => c.socket?.readyState === 1 && c.url !== lost, 20_000, 'the reconnect to another node');
@@ -201,5 +241,6 @@ test('node loss: the client moves to the next URL and resumes, no gap, no duplic
   assert.deepEqual(onChange.revs(), revs(1, fired));
   assert.equal(closes[0].code, 1012);
   assert.notEqual(c.url, lost);
-  console.log(`node loss: ${fired} events, all once, in order; the node took ${stopMs} ms to stop; the client moved to ${c.url}`);
+  console.log(`node loss: ${fired} events, all once, in order; the client was connected again ${await resumed} ms after`
+    + ` the stop began; the node took ${stopMs} ms to stop`);
 });

@@ -221,3 +221,31 @@ test('an app callback that throws: an error event, and the watch goes on', async
   assert.deepEqual(seen, [1, 2]);
   assert.equal(errors[0].message, 'app bug');
 });
+
+test('the browser entry (src/index.js) imports only its own files and runs on a global WebSocket', async () => {
+  const { readFile, readdir } = await import('node:fs/promises');
+  for (const file of await readdir(new URL('../src/', import.meta.url))) {
+    if (file === 'node.js') continue;
+    const source = await readFile(new URL(`../src/${file}`, import.meta.url), 'utf8');
+    for (const [, spec] of source.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)) assert.match(spec, /^\.\//, `${file} imports ${spec}`);
+  }
+  const { WebSocket } = await import('ws');
+  const browser = await import('../src/index.js');
+  const server = await scriptedServer();
+  const own = Object.getOwnPropertyDescriptor(globalThis, 'WebSocket');
+  globalThis.WebSocket = WebSocket;
+  let c;
+  try {
+    c = browser.connect(server.url, { token: 't' });
+  } finally {
+    delete globalThis.WebSocket;
+  }
+  try {
+    assert.deepEqual(await c.watch('/v1/vhosts/v/channels/c', {}, () => {}).ready, { rev: 0 });
+    assert.equal(server.connections[0].token, 't');
+  } finally {
+    await c.close();
+  }
+  assert.throws(() => browser.connect(server.url, {}), { code: 'no_websocket' });
+  if (own) Object.defineProperty(globalThis, 'WebSocket', own);
+});
