@@ -42,6 +42,7 @@ export class MwsClient {
   #watches = new Set();
   #watchByRequest = new Map();
   #reconnectTimer = null;
+  #heartbeatTimer = null;
   #refreshTimer = null;
   #refreshing = null;
   #closedPromise;
@@ -108,6 +109,7 @@ export class MwsClient {
       this.#closed = true;
       clearTimeout(this.#reconnectTimer);
       clearTimeout(this.#refreshTimer);
+      clearInterval(this.#heartbeatTimer);
       this.#failPending(() => true, new MwsError('the client was closed', 'closed'));
       for (const watch of this.#watches) watch._end(new MwsError('the client was closed', 'closed'));
       this.#watches.clear();
@@ -149,6 +151,7 @@ export class MwsClient {
     socket.onclose = (e) => {
       if (socket !== this.#socket) return;
       this.#socket = null;
+      clearInterval(this.#heartbeatTimer);
       this.#afterClose(e.code, e.reason, opened);
     };
   }
@@ -160,14 +163,10 @@ export class MwsClient {
    */
   #heartbeat(socket) {
     if (!this.#heartbeatMs) return;
-    const timer = setInterval(() => {
-      if (socket !== this.#socket) {
-        clearInterval(timer);
-        return;
-      }
+    this.#heartbeatTimer = setInterval(() => {
       this.#call({ requestId: this.#newId(), method: 'ping', path: '/' }, {}, this.#heartbeatMs).catch((e) => {
         if (e.code !== 'request_timeout' || socket !== this.#socket) return;
-        clearInterval(timer);
+        clearInterval(this.#heartbeatTimer);
         this.#socket = null;
         if (typeof socket.terminate === 'function') socket.terminate();
         else socket.close();
