@@ -5,6 +5,8 @@ import { isExpired, refreshDelay } from './token.js';
 const OPEN = 1;
 /** Requests that are safe to send again when the connection went before their answer came. */
 const REPEATABLE = new Set(['get', 'head']);
+/** The shortest time between two refreshToken() calls made ahead of expiry. */
+const MIN_REFRESH_GAP_MS = 1000;
 
 /** An error the client hands to the app: `code` is a close code or a reason such as `request_timeout`. */
 export class MwsError extends Error {
@@ -45,6 +47,7 @@ export class MwsClient {
   #heartbeatTimer = null;
   #refreshTimer = null;
   #refreshing = null;
+  #refreshFailures = 0;
   #closedPromise;
   #resolveClosed;
 
@@ -224,13 +227,17 @@ export class MwsClient {
           const token = await this.#refreshToken();
           if (typeof token !== 'string' || token === '') throw new MwsError('refreshToken() gave no token', 'refresh_failed');
           this.token = token;
+          this.#refreshFailures = 0;
           return token;
         } catch (e) {
+          this.#refreshFailures++;
           this.#emit('error', e instanceof MwsError ? e : new MwsError(`refreshToken() failed: ${e?.message ?? e}`, 'refresh_failed', e));
           return null;
         } finally {
           this.#refreshing = null;
-          this.#scheduleRefresh();
+          // At least a second apart (a refreshToken() that fails, or hands back a token as close to its
+          // exp, is not called in a loop); after failures, the reconnect backoff.
+          this.#scheduleRefresh(Math.max(MIN_REFRESH_GAP_MS, this.#refreshFailures ? backoffDelay(this.#refreshFailures, this.#backoff) : 0));
         }
       })();
     }
@@ -238,12 +245,12 @@ export class MwsClient {
   }
 
   /** Refreshes ahead of the token's `exp` (when it is a JWT) so requests and reconnects never carry an expired one. */
-  #scheduleRefresh() {
+  #scheduleRefresh(atLeastMs = 0) {
     clearTimeout(this.#refreshTimer);
     if (this.#closed || !this.#refreshToken) return;
     const delay = refreshDelay(this.token);
     if (delay === null) return;
-    this.#refreshTimer = setTimeout(() => this.#refresh(), delay);
+    this.#refreshTimer = setTimeout(() => this.#refresh(), Math.max(atLeastMs, delay));
   }
 
   #authorization() {

@@ -76,6 +76,23 @@ test('token timing: refresh a quarter of the life (at most 60 s) before exp; exp
   assert.equal(isExpired(jwt({ exp: s + 1 }), now), false);
 });
 
+test('a refreshToken() that fails, or hands back the same expiring token, is not called in a loop', async () => {
+  const server = await scriptedServer();
+  const soon = () => { const s = Math.floor(Date.now() / 1000); return jwt({ iat: s, exp: s + 1 }); };
+  let failing = 0;
+  const errors = [];
+  const a = client(server.url, { token: soon(), refreshToken: async () => { failing++; throw new Error('backend down'); } });
+  a.on('error', (e) => errors.push(e));
+  const stale = soon();
+  let same = 0;
+  client(server.url, { token: stale, refreshToken: async () => { same++; return stale; } });
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  console.log(`refreshToken() calls in 2.5 s: ${failing} failing, ${same} handing back the same token`);
+  assert.ok(failing >= 1 && failing <= 3, `failing ${failing}`);
+  assert.ok(same >= 1 && same <= 3, `same ${same}`);
+  assert.equal(errors[0].code, 'refresh_failed');
+});
+
 test('backoff option: a short backoff retries a refused URL many times more than the default', async () => {
   const dead = 'ws://127.0.0.1:9/v1/ws'; // the discard port: nothing listens there
   const count = async (backoff) => {

@@ -54,7 +54,9 @@ final class NodeScripts {
       });
       reader.start();
       if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-        throw new AssertionError(command + " did not finish within " + timeoutSeconds + " s");
+        process.destroyForcibly();
+        reader.join(5000);
+        throw new AssertionError(command + " did not finish within " + timeoutSeconds + " s; its output:\n" + collected);
       }
       reader.join(5000);
       if (process.exitValue() != 0) throw new AssertionError(command + " exited " + process.exitValue() + ":\n" + collected);
