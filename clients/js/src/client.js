@@ -48,6 +48,8 @@ export class MwsClient {
   #refreshTimer = null;
   #refreshing = null;
   #refreshFailures = 0;
+  /** The server refused the token (4000/4001/4002) and no new one could be had yet. */
+  #tokenRefused = false;
   #closedPromise;
   #resolveClosed;
 
@@ -143,11 +145,11 @@ export class MwsClient {
       opened = true;
       this.#attempt = 0;
       this.#heartbeat(socket);
+      for (const watch of this.#watches) this.#sendWatch(watch);
+      for (const entry of this.#pending.values()) if (!entry.sent) this.#send(entry);
       const info = { url: this.url };
       this.#emit('open', info);
       if (this.#opens++ > 0) this.#emit('reconnect', info);
-      for (const watch of this.#watches) this.#sendWatch(watch);
-      for (const entry of this.#pending.values()) if (!entry.sent) this.#send(entry);
     };
     socket.onmessage = (e) => { if (socket === this.#socket) this.#onMessage(e.data); };
     socket.onerror = () => {}; // the close event follows and decides
@@ -196,11 +198,14 @@ export class MwsClient {
       this.#urlIndex = (this.#urlIndex + 1 + Math.floor(Math.random() * (this.#urls.length - 1))) % this.#urls.length;
     }
     const refused = this.token;
+    const wasRefused = this.#tokenRefused;
     let reconnect = policy.reconnect;
-    if (policy.refresh || isExpired(this.token)) {
+    if (policy.refresh || wasRefused || isExpired(this.token)) {
       const fresh = await this.#refresh();
-      if (fresh && fresh !== refused) reconnect = true;
-      else if (!policy.reconnect || isExpired(this.token)) reconnect = false;
+      this.#tokenRefused = fresh !== null && fresh !== undefined ? fresh === refused : true;
+      if (fresh === undefined) reconnect = true; // refreshToken() failed: try again after the backoff
+      else if (fresh && fresh !== refused) reconnect = true;
+      else if (!policy.reconnect || wasRefused || isExpired(this.token)) reconnect = false; // no new token to be had
     }
     if (this.#closed) return;
     this.#emit('close', { code, reason, meaning: policy.meaning, reconnecting: reconnect });
@@ -218,7 +223,7 @@ export class MwsClient {
 
   // ---- tokens ----
 
-  /** Calls refreshToken() once at a time; the new token, or null when there is none. */
+  /** Calls refreshToken() once at a time: the new token; null without refreshToken; undefined when it failed. */
   #refresh() {
     if (!this.#refreshToken) return Promise.resolve(null);
     if (!this.#refreshing) {
@@ -232,7 +237,7 @@ export class MwsClient {
         } catch (e) {
           this.#refreshFailures++;
           this.#emit('error', e instanceof MwsError ? e : new MwsError(`refreshToken() failed: ${e?.message ?? e}`, 'refresh_failed', e));
-          return null;
+          return undefined;
         } finally {
           this.#refreshing = null;
           // At least a second apart (a refreshToken() that fails, or hands back a token as close to its
@@ -340,6 +345,7 @@ export class MwsClient {
     this.#watchByRequest.set(watch.requestId, watch);
     if (this.#socket?.readyState !== OPEN) return; // sent when the next connection opens
     const headers = this.#authorization();
+    watch.sentToken = this.token;
     if (watch.lastRev !== null) headers['x-oada-rev'] = String(watch.lastRev);
     if (watch.presence) headers['x-mws-presence'] = 'true';
     this.#socket.send(JSON.stringify({ requestId: watch.requestId, method: 'watch', path: watch.path, headers }));
@@ -359,17 +365,22 @@ export class MwsClient {
       watch._resync(info);
       this.#sendWatch(watch);
     } else if (status === 401 && this.#refreshToken) {
-      // Its token expired (reason token_expired) or was refused: a new token, then resume from lastRev.
-      const refused = this.token;
-      const fresh = await this.#refresh();
-      if (fresh && (fresh !== refused || message.data?.error?.reason === 'token_expired')) this.#sendWatch(watch);
+      // Its token expired (reason token_expired) or was refused: a new token (unless one came since
+      // the watch was sent), then resume from lastRev.
+      const fresh = this.token !== watch.sentToken ? this.token : await this.#refresh();
+      if (fresh === undefined) this.#retryWatch(watch); // refreshToken() failed: again after a backoff
+      else if (fresh && fresh !== watch.sentToken) this.#sendWatch(watch);
       else this.#dropWatch(watch, message);
     } else if (status === 429 || status >= 500) {
-      // Busy or failing for now: watch again after a backoff, from the last rev.
-      setTimeout(() => { if (this.#watches.has(watch)) this.#sendWatch(watch); }, backoffDelay(watch.retries++, this.#backoff));
+      this.#retryWatch(watch);
     } else {
       this.#dropWatch(watch, message);
     }
+  }
+
+  /** Busy, failing, or no token for now: watch again after a backoff, from the last rev. */
+  #retryWatch(watch) {
+    setTimeout(() => { if (this.#watches.has(watch)) this.#sendWatch(watch); }, backoffDelay(watch.retries++, this.#backoff));
   }
 
   #dropWatch(watch, message) {
@@ -429,6 +440,8 @@ class Watch {
     /** The rev of the last event delivered (or the resume point); null until the first answer. */
     this.lastRev = since === undefined || since === null ? null : Number(since);
     this.requestId = null;
+    /** The token the watch was last sent with: a 401 for it needs a newer one. */
+    this.sentToken = undefined;
     this.retries = 0;
     this.#onChange = onChange;
     this.#onResync = onResync;

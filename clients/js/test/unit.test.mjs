@@ -15,9 +15,10 @@ function jwt(claims) {
 
 /**
  * A WebSocket server that records each connection (its token, the frames it got) and lets the test
- * script its answers: `server.connections[i].frames`, `.send(obj)`, `.close(code)`.
+ * script its answers: `server.connections[i].frames`, `.send(obj)`, `.close(code)`. A connection
+ * with a token in `refuse` is closed with 4001 at once.
  */
-async function scriptedServer() {
+async function scriptedServer({ refuse = [] } = {}) {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise((resolve) => wss.on('listening', resolve));
   const connections = [];
@@ -37,6 +38,7 @@ async function scriptedServer() {
       }
     });
     connections.push(connection);
+    if (refuse.includes(connection.token)) connection.close(4001); // as for a token of a rotated vhost
   });
   after(() => new Promise((resolve) => { for (const s of wss.clients) s.terminate(); wss.close(resolve); }));
   return { url: `ws://127.0.0.1:${wss.address().port}/v1/ws`, connections };
@@ -187,6 +189,23 @@ test('4001: fatal without a new token, resumed with one', async () => {
   await until(() => server.connections.length === 3);
   assert.equal(server.connections[2].token, 'rotated');
   assert.equal(renewed.token, 'rotated');
+});
+
+test('4001 while refreshToken() fails: not fatal; the next close refreshes again and resumes', async () => {
+  const server = await scriptedServer({ refuse: ['void'] });
+  let calls = 0;
+  const errors = [];
+  const c = client(server.url, {
+    token: 'void', backoff: { initialMs: 20, maxMs: 50 },
+    refreshToken: async () => { if (++calls === 1) throw new Error('backend down'); return 'rotated'; },
+  });
+  c.on('error', (e) => errors.push(e));
+  const watch = c.watch('/v1/vhosts/v/channels/c', { since: 4 }, () => {});
+  await watch.ready;
+  const last = server.connections.at(-1);
+  assert.deepEqual(server.connections.map((k) => k.token), ['void', 'void', 'rotated']);
+  assert.equal(watchFrames(last)[0].headers['x-oada-rev'], '4');
+  assert.deepEqual(errors.map((e) => e.code), ['refresh_failed']);
 });
 
 test('1012: another URL of the list, within the first backoff window, resuming', async () => {
