@@ -1,0 +1,20 @@
+package io.mws.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+
+/** Opens the store the {@code store} config section names: PostgreSQL when {@code url} is set, else the embedded one in {@code dataDir}. */
+public final class StateStores {
+  private StateStores() {}
+
+  public static Future<StateStore> open(Vertx vertx, JsonObject config) {
+    var url = config.getString("url");
+    if (url != null && !url.isBlank()) {
+      return PgStateStore.open(vertx, url.strip(), config.getInteger("poolSize", 4)).map(s -> s);
+    }
+    var dir = Path.of(config.getString("dataDir", "data"));
+    return vertx.executeBlocking(() -> FileStateStore.open(vertx, dir), false);
+  }
+}
