@@ -9,6 +9,8 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.mws.store.StateStore;
+import java.util.ArrayList;
 import java.util.List;
 import io.vertx.core.shareddata.AsyncMap;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +29,10 @@ public final class AuthVerticle extends VerticleBase {
   /** The Basic user name that marks a vhost token, as in WebRocket. */
   private static final String VHOST_TOKEN_USER = "wr";
 
+  /** Store of record kinds: what AuthVerticle keeps there, one map each. */
+  static final List<String> KINDS = List.of("admin-user", "vhost-by-token-digest", "token-digest-of-vhost", "secret");
+
+  private final StateStore store;
   private AdminUsers admins;
   private VhostTokens vhostTokens;
   private AccessTokens accessTokens;
@@ -34,6 +40,11 @@ public final class AuthVerticle extends VerticleBase {
   private ExternalIssuer externalIssuer;
   private int defaultTtl;
   private int maxTtl;
+
+  /** @param store the node's store of record: users, token digests and the generated signing key are kept there */
+  public AuthVerticle(StateStore store) {
+    this.store = store;
+  }
 
   @Override
   public Future<?> start() {
@@ -46,11 +57,16 @@ public final class AuthVerticle extends VerticleBase {
             data.<String, String>getAsyncMap("mws.auth.vhost-by-token"),
             data.<String, String>getAsyncMap("mws.auth.token-of-vhost"),
             data.<String, String>getAsyncMap("mws.auth.secrets"))
+        .compose(hot -> {
+          var maps = new ArrayList<DurableMap>();
+          for (int i = 0; i < KINDS.size(); i++) maps.add(new DurableMap(hot.resultAt(i), store, KINDS.get(i)));
+          return restoreOnce(maps).map(maps);
+        })
         .compose(maps -> {
-          admins = new AdminUsers(vertx, maps.resultAt(0));
-          generations = new TokenGenerations(vertx, maps.resultAt(2));
-          vhostTokens = new VhostTokens(maps.resultAt(1), maps.resultAt(2), generations);
-          return signingKey(maps.resultAt(3), conf.getString("signingKey"));
+          admins = new AdminUsers(vertx, maps.get(0));
+          generations = new TokenGenerations(vertx, maps.get(2));
+          vhostTokens = new VhostTokens(maps.get(1), maps.get(2), generations);
+          return signingKey(maps.get(3), conf.getString("signingKey"));
         })
         .compose(key -> {
           accessTokens = new AccessTokens(vertx, key, generations);
@@ -82,6 +98,24 @@ public final class AuthVerticle extends VerticleBase {
             Responder.serve(vertx, VHOST_TOKEN_REVOKE, b -> vhostTokens.revoke(b.getString("vhost"))
                 .map(x -> new JsonObject())).completion(),
             Responder.serve(vertx, ACCESS_TOKEN_ISSUE, this::issueAccessToken).completion())));
+  }
+
+  /**
+   * Fills the cluster's maps from the store of record once per cluster lifetime (when the cluster
+   * starts cold): the first auth node takes the lock, the others wait and find it done.
+   */
+  private Future<Void> restoreOnce(List<DurableMap> maps) {
+    var data = vertx.sharedData();
+    return data.getLockWithTimeout("mws.auth.restore", 120_000).compose(lock ->
+        data.<String, Long>getAsyncMap("mws.auth.restored")
+            .compose(marks -> marks.get("restored").compose(done -> done != null
+                ? Future.succeededFuture()
+                : Future.all(maps.stream().map(DurableMap::restore).toList())
+                    .compose(all -> marks.put("restored", System.currentTimeMillis()))))
+            .eventually(() -> {
+              lock.release();
+              return Future.succeededFuture();
+            }));
   }
 
   /** The cluster's JWT signing key: from config, else the one the first node generated and shared. */

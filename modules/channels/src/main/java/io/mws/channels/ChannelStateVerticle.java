@@ -8,6 +8,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.Responder;
+import io.mws.protocol.VhostSettingsCache;
+import io.mws.store.StateStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
@@ -23,20 +25,43 @@ import java.util.ArrayList;
 public final class ChannelStateVerticle extends VerticleBase {
   private final HazelcastInstance hazelcast;
   private final ChannelMetrics metrics;
+  private final StateStore stateStore;
   private ChannelStore store;
+  private StoreSeal seal;
   private PresenceRegistry presence;
   private BackendBacklog backlog;
 
-  /** @param registry where it records its meters (the node's Prometheus registry) */
-  public ChannelStateVerticle(HazelcastInstance hazelcast, MeterRegistry registry) {
+  /**
+   * @param registry   where it records its meters (the node's Prometheus registry)
+   * @param stateStore the node's store of record (docs/durability.md), which the node closes after this stops
+   */
+  public ChannelStateVerticle(HazelcastInstance hazelcast, MeterRegistry registry, StateStore stateStore) {
     this.hazelcast = hazelcast;
     this.metrics = new ChannelMetrics(registry);
+    this.stateStore = stateStore;
   }
 
+  /** Loads the store of record first when the cluster starts cold, then serves. */
   @Override
   public Future<?> start() {
-    store = new HazelcastChannelStore(vertx, hazelcast);
+    var hot = new HazelcastChannelStore(vertx, hazelcast);
+    var writer = new HistoryWriter(stateStore);
+    var ceilings = new RevCeilings(vertx, hazelcast, stateStore);
+    var settings = new VhostSettingsCache(vertx);
+    var durable = new DurableChannelStore(hot, stateStore, writer, ceilings, settings::get, config().getInteger("historySize", 1000));
+    store = durable;
+    seal = new StoreSeal(vertx, stateStore, hot, writer, ceilings, durable::keep);
     backlog = new BackendBacklog(vertx, hazelcast);
+    return new StoreRestore(vertx, hazelcast, stateStore, hot).restoreOnce().compose(v -> serve());
+  }
+
+  /** A graceful stop: this node's queued events written and every channel sealed, before the node leaves the cluster. */
+  @Override
+  public Future<?> stop() {
+    return seal.seal();
+  }
+
+  private Future<?> serve() {
     var consumers = new ArrayList<Future<Void>>();
     serve(consumers, VHOST_CREATE, this::createVhost);
     serve(consumers, VHOST_GET, body -> vhost(body.getString("vhost")));

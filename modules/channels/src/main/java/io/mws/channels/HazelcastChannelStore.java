@@ -23,7 +23,9 @@ import java.util.concurrent.CompletionException;
  * Channel state on Hazelcast. Vhosts and channels are IMap entries; each channel's history is a
  * Ringbuffer whose sequence is the rev (rev = sequence + 1), so revs are assigned once, cluster-wide,
  * by the partition that owns the ringbuffer. The ringbuffer's name carries the channel's epoch, so a
- * channel closed and opened again never sees the old history or revs. Ringbuffer capacity and backups
+ * channel closed and opened again never sees the old history or revs. A channel restored from the store
+ * of record has a rev base: its ringbuffer starts again at sequence 0, and rev = base + sequence + 1, so
+ * revs continue above every rev acknowledged before the restart ({@link DurableChannelStore}). Ringbuffer capacity and backups
  * come from the {@value #HISTORY_PREFIX}* config the server module installs.
  *
  * <p>Hazelcast calls that have no async form (putIfAbsent, queries, tailSequence, destroy) run on a
@@ -137,7 +139,7 @@ public final class HazelcastChannelStore implements ChannelStore {
       var stored = new JsonObject().put("event", event).put("data", data).put("uid", uid).put("ts", timestamp);
       return async(history(record).addAsync(stored.encode(), OverflowPolicy.OVERWRITE))
           .map(seq -> new ChannelEvent(ChannelEvent.Kind.EVENT, vhost, channel, record.getString("epoch"),
-              seq + 1, event, data, uid, timestamp));
+              base(record) + seq + 1, event, data, uid, timestamp));
     });
   }
 
@@ -151,26 +153,27 @@ public final class HazelcastChannelStore implements ChannelStore {
 
   private HistoryPage readHistory(JsonObject record, long since, int limit) throws Exception {
     var ring = history(record);
-    var rev = ring.tailSequence() + 1;
-    var oldest = ring.headSequence() + 1; // rev of the oldest retained event (rev+1 when empty)
+    long base = base(record);
+    var rev = base + ring.tailSequence() + 1;
+    var oldest = base + ring.headSequence() + 1; // rev of the oldest retained event (rev+1 when empty)
     if (since >= rev) return new HistoryPage(List.of(), rev, oldest);
     if (since < oldest - 1) throw new RevExpired(rev, oldest);
     var events = new ArrayList<ChannelEvent>();
-    long next = since; // sequence of rev since+1
+    long next = since - base; // sequence of rev since+1
     while (events.size() < limit && next < rev) {
-      int want = (int) Math.min(Math.min(limit - events.size(), MAX_READ), rev - next);
+      int want = (int) Math.min(Math.min(limit - events.size(), MAX_READ), rev - base - next);
       ReadResultSet<String> batch;
       try {
         batch = ring.readManyAsync(next, 0, want, null).toCompletableFuture().join();
       } catch (CompletionException e) {
-        if (e.getCause() instanceof StaleSequenceException) throw new RevExpired(rev, ring.headSequence() + 1);
+        if (e.getCause() instanceof StaleSequenceException) throw new RevExpired(rev, base + ring.headSequence() + 1);
         throw e;
       }
       if (batch.readCount() == 0) break;
       for (int i = 0; i < batch.size(); i++) {
         var stored = new JsonObject(batch.get(i));
         events.add(new ChannelEvent(ChannelEvent.Kind.EVENT, record.getString("vhost"), record.getString("name"),
-            record.getString("epoch"), batch.getSequence(i) + 1, stored.getString("event"),
+            record.getString("epoch"), base + batch.getSequence(i) + 1, stored.getString("event"),
             stored.getValue("data"), stored.getString("uid"), stored.getLong("ts", 0L)));
       }
       next = batch.getNextSequenceToReadFrom();
@@ -184,7 +187,26 @@ public final class HazelcastChannelStore implements ChannelStore {
   }
 
   private long currentRev(JsonObject record) {
-    return history(record).tailSequence() + 1;
+    return base(record) + history(record).tailSequence() + 1;
+  }
+
+  /** The rev before the ringbuffer's sequence 0: 0 for a channel opened since the cluster started. */
+  private static long base(JsonObject record) {
+    return record.getLong("base", 0L);
+  }
+
+  /**
+   * Puts back a channel the store of record kept, unless the cluster has it: its record ({@code base}
+   * included) and then its events, oldest first, at revs base+1, base+2... True when it was restored.
+   */
+  Future<Boolean> restoreChannel(JsonObject record, List<JsonObject> events) {
+    return vertx.executeBlocking(() -> {
+      var key = key(record.getString("vhost"), record.getString("name"));
+      if (channels.putIfAbsent(key, new HazelcastJsonValue(record.encode())) != null) return false;
+      var ring = history(record);
+      for (var event : events) ring.add(event.encode());
+      return true;
+    }, false);
   }
 
   private Ringbuffer<String> history(JsonObject record) {
@@ -211,19 +233,7 @@ public final class HazelcastChannelStore implements ChannelStore {
     return HexFormat.of().formatHex(bytes);
   }
 
-  /**
-   * A Hazelcast future as a Vert.x one, its callback run straight on this verticle's context. A plain
-   * {@code whenComplete} would run it on Hazelcast's default async executor: the common ForkJoinPool,
-   * which with 2 CPUs has parallelism 1, and then Hazelcast starts a new thread per callback (seen in
-   * the benchmark's profile under load).
-   */
   private <T> Future<T> async(java.util.concurrent.CompletionStage<T> stage) {
-    var context = vertx.getOrCreateContext();
-    var promise = io.vertx.core.Promise.<T>promise();
-    stage.whenCompleteAsync((value, failure) -> {
-      if (failure != null) promise.fail(failure);
-      else promise.complete(value);
-    }, task -> context.runOnContext(v -> task.run()));
-    return promise.future();
+    return HazelcastFutures.onContext(vertx, stage);
   }
 }

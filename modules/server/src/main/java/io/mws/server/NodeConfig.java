@@ -49,7 +49,9 @@ public record NodeConfig(JsonObject json) {
       new EnvOverride("MWS_LIMIT_CONNECTS_PER_SECOND", "limits", "connectsPerSecond", Kind.INT),
       new EnvOverride("MWS_LIMIT_PUBLISHES_PER_SECOND", "limits", "publishesPerSecond", Kind.INT),
       new EnvOverride("MWS_ROLES", null, "roles", Kind.LIST),
-      new EnvOverride("MWS_LOG_FORMAT", "log", "format", Kind.STRING));
+      new EnvOverride("MWS_LOG_FORMAT", "log", "format", Kind.STRING),
+      new EnvOverride("MWS_STORE_URL", "store", "url", Kind.STRING),
+      new EnvOverride("MWS_DATA_DIR", "store", "dataDir", Kind.STRING));
 
   /** The config file's environment variable (read by {@link Main}). */
   public static final String CONF_VARIABLE = "MWS_CONF";
@@ -112,6 +114,8 @@ public record NodeConfig(JsonObject json) {
   public JsonObject gateway() { return section(json, "gateway"); }
 
   public JsonObject limits() { return section(json, "limits"); }
+
+  public JsonObject store() { return section(json, "store"); }
 
   public Set<String> roles() {
     var roles = new LinkedHashSet<String>();

@@ -160,6 +160,17 @@ public final class FileStateStore implements StateStore {
   }
 
   @Override
+  public Future<Map<String, Long>> newestRevs() {
+    return submit(s -> {
+      var newest = new HashMap<String, Long>();
+      s.events.forEach((channel, events) -> {
+        if (!events.isEmpty()) newest.put(channel, events.lastKey());
+      });
+      return newest;
+    }, null);
+  }
+
+  @Override
   public Future<List<StoredEvent>> events(String channel) {
     return submit(s -> List.copyOf(s.events.getOrDefault(channel, new TreeMap<>()).values()), null);
   }

@@ -118,6 +118,15 @@ public final class PgStateStore implements StateStore {
   }
 
   @Override
+  public Future<Map<String, Long>> newestRevs() {
+    return pool.query("SELECT channel, max(rev) FROM mws_events GROUP BY channel").execute().map(rows -> {
+      var result = new HashMap<String, Long>();
+      for (Row row : rows) result.put(row.getString(0), row.getLong(1));
+      return result;
+    });
+  }
+
+  @Override
   public Future<List<StoredEvent>> events(String channel) {
     return pool.preparedQuery("SELECT rev, epoch, body::text FROM mws_events WHERE channel = $1 ORDER BY rev")
         .execute(Tuple.of(channel)).map(rows -> {

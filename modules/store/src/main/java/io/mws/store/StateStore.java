@@ -51,6 +51,9 @@ public interface StateStore {
    */
   Future<Void> append(List<StoredEvent> events, int keep);
 
+  /** The newest stored rev of every channel that has events. */
+  Future<Map<String, Long>> newestRevs();
+
   /** The stored events of a channel, oldest first. */
   Future<List<StoredEvent>> events(String channel);
 

@@ -86,6 +86,7 @@ abstract class StateStoreContract {
     assertThat(a).extracting(StoredEvent::rev).containsExactly(4L, 5L, 6L, 7L, 8L);
     assertThat(a.get(4).body().getLong("data")).as("a stored event is not replaced").isEqualTo(8L);
     assertThat(a.get(0).epoch()).isEqualTo("e1");
+    assertThat(await(store.newestRevs())).containsEntry("moon/a", 8L).containsEntry("moon/b", 1L).hasSize(2);
     await(store.dropChannel("moon/b"));
     reopen();
     assertThat(await(store.events("moon/b"))).isEmpty();

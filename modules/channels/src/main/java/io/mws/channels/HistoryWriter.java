@@ -1,0 +1,74 @@
+package io.mws.channels;
+
+import io.mws.store.StateStore;
+import io.mws.store.StateStore.StoredEvent;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * Writes channel events to the store of record in group commits: one store append at a time, and
+ * everything that arrived meanwhile goes in the next one, so under load a commit carries many events
+ * (not a round trip per event) and when idle an event is written at once. A caller that promises
+ * durability (durableHistory) waits for the future; the others do not (write-behind).
+ */
+final class HistoryWriter {
+  private static final Logger LOG = Logger.getLogger(HistoryWriter.class.getName());
+
+  private record Pending(StoredEvent event, int keep, Promise<Void> committed) {}
+
+  private final StateStore store;
+  private List<Pending> queued = new ArrayList<>();
+  private boolean writing;
+  private long failures;
+
+  HistoryWriter(StateStore store) {
+    this.store = store;
+  }
+
+  /** Queues the event; the future completes when the commit that carried it did. */
+  synchronized Future<Void> write(StoredEvent event, int keep) {
+    var pending = new Pending(event, keep, Promise.promise());
+    queued.add(pending);
+    if (!writing) commitNext();
+    return pending.committed().future();
+  }
+
+  /** Completes once everything queued before the call is committed (or failed). */
+  Future<Void> flush() {
+    Promise<Void> done = Promise.promise();
+    synchronized (this) {
+      if (!writing && queued.isEmpty()) return Future.succeededFuture();
+      queued.add(new Pending(null, 0, done));
+    }
+    return done.future().recover(failure -> Future.succeededFuture());
+  }
+
+  /** Takes everything queued into one commit (per distinct keep: vhosts may keep different amounts). */
+  private synchronized void commitNext() {
+    if (queued.isEmpty()) {
+      writing = false;
+      return;
+    }
+    writing = true;
+    var batch = queued;
+    queued = new ArrayList<>();
+    var byKeep = new LinkedHashMap<Integer, List<StoredEvent>>();
+    for (var p : batch) if (p.event() != null) byKeep.computeIfAbsent(p.keep(), k -> new ArrayList<>()).add(p.event());
+    Future<Void> commit = Future.succeededFuture();
+    for (var group : byKeep.entrySet()) commit = commit.compose(v -> store.append(group.getValue(), group.getKey()));
+    commit.onComplete(ar -> {
+      if (ar.failed() && failures++ % 1000 == 0) {
+        LOG.warning("Writing " + batch.size() + " events to the store failed (" + failures + " failed commits so far): " + ar.cause());
+      }
+      for (var p : batch) {
+        if (ar.succeeded()) p.committed().tryComplete();
+        else p.committed().tryFail(ar.cause());
+      }
+      commitNext();
+    });
+  }
+}
