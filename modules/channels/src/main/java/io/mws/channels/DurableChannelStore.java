@@ -108,7 +108,7 @@ final class DurableChannelStore implements ChannelStore {
         int keep = keep(settings);
         if (settings.getBoolean("durableHistory", false)) return writer.write(stored, keep).map(fired);
         return ceilings.cover(fired.key(), fired.rev()).map(v -> {
-          writer.write(stored, keep); // write-behind: a failure is logged by the writer
+          writer.writeBehind(stored, keep); // a failure is logged by the writer
           return fired;
         });
       });

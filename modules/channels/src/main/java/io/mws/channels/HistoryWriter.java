@@ -17,6 +17,12 @@ import java.util.logging.Logger;
  */
 final class HistoryWriter {
   private static final Logger LOG = Logger.getLogger(HistoryWriter.class.getName());
+  /**
+   * Write-behind events queued beyond this are not written (a store slower than the publishers must not
+   * fill the heap): a graceful stop's seal still writes them from the cluster, and after a crash the
+   * rev ceiling keeps their revs from being given again.
+   */
+  static final int MAX_QUEUED = 100_000;
 
   private record Pending(StoredEvent event, int keep, Promise<Void> committed) {}
 
@@ -24,6 +30,7 @@ final class HistoryWriter {
   private List<Pending> queued = new ArrayList<>();
   private boolean writing;
   private long failures;
+  private long skipped;
 
   HistoryWriter(StateStore store) {
     this.store = store;
@@ -35,6 +42,15 @@ final class HistoryWriter {
     queued.add(pending);
     if (!writing) commitNext();
     return pending.committed().future();
+  }
+
+  /** Queues the event unless {@link #MAX_QUEUED} are waiting; nobody waits for it. */
+  synchronized void writeBehind(StoredEvent event, int keep) {
+    if (queued.size() >= MAX_QUEUED) {
+      if (skipped++ % 10_000 == 0) LOG.warning("The store is behind by " + MAX_QUEUED + " events; " + skipped + " not written until the next graceful stop");
+      return;
+    }
+    write(event, keep);
   }
 
   /** Completes once everything queued before the call is committed (or failed). */

@@ -90,7 +90,8 @@ public final class Node {
     var url = settings.getString("url");
     var members = config.cluster().getJsonArray("members");
     var dns = config.cluster().getString("dns");
-    var clustered = (members != null && !members.isEmpty()) || (dns != null && !dns.isEmpty());
+    // One member listed is this node itself (scripts/cluster.sh with one node): standalone.
+    var clustered = (members != null && members.size() > 1) || (dns != null && !dns.isEmpty());
     if ((url == null || url.isBlank()) && clustered) {
       LOG.warning("This node is part of a cluster but keeps its state in an embedded store (" + settings.getString("dataDir")
           + "): each node's copy holds only the changes it handled, so after a full restart some may be missing."

@@ -50,6 +50,11 @@ class StoreOfRecordTest {
     var crashed = TestNodes.freshDataDir();
     String token;
     try (var cluster = start(dataDir)) {
+      var invalid = new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("id", "bad")
+          .put("attributes", new JsonObject().put("durableHistory", "yes")));
+      var refused = cluster.send(0, POST, "/v1/vhosts", cluster.adminAuth(), invalid);
+      assertThat(refused.statusCode()).as(refused.bodyAsString()).isEqualTo(422);
+      assertThat(refused.bodyAsString()).contains("data.attributes.durableHistory");
       token = cluster.createVhost("moon", new JsonObject().put("durableHistory", true));
       openAndFire(cluster, token, "moon", "durable", 5);
       var memory = cluster.createVhost("sun");
