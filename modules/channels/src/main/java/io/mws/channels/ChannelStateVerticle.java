@@ -28,6 +28,12 @@ public final class ChannelStateVerticle extends VerticleBase {
   private final StateStore stateStore;
   private ChannelStore store;
   private StoreSeal seal;
+  /** Every consumer this verticle registered, unregistered before the seal so nothing changes under it. */
+  private final java.util.List<io.vertx.core.eventbus.MessageConsumer<JsonObject>> registered = new ArrayList<>();
+  /** Requests being handled: a stopping node seals once they are answered. */
+  private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+  /** How long a stop waits for the requests in flight before it seals anyway. */
+  private static final long QUIET_MS = 5000;
   private PresenceRegistry presence;
   private BackendBacklog backlog;
 
@@ -55,10 +61,22 @@ public final class ChannelStateVerticle extends VerticleBase {
     return new StoreRestore(vertx, hazelcast, stateStore, hot).restoreOnce().compose(v -> serve());
   }
 
-  /** A graceful stop: this node's queued events written and every channel sealed, before the node leaves the cluster. */
+  /**
+   * A graceful stop, before the node leaves the cluster: it stops taking requests, lets those in
+   * flight finish, then writes its queued events and seals every channel. Each node stops taking
+   * requests before its own seal, so when the last node seals nothing publishes any more and that
+   * seal sees every acknowledged event.
+   */
   @Override
   public Future<?> stop() {
-    return seal.seal();
+    return Future.join(registered.stream().map(io.vertx.core.eventbus.MessageConsumer::unregister).toList())
+        .eventually(() -> quiet(System.currentTimeMillis() + QUIET_MS))
+        .eventually(() -> seal.seal());
+  }
+
+  private Future<Void> quiet(long deadline) {
+    if (inFlight.get() == 0 || System.currentTimeMillis() > deadline) return Future.succeededFuture();
+    return vertx.timer(20).compose(v -> quiet(deadline));
   }
 
   private Future<?> serve() {
@@ -102,7 +120,18 @@ public final class ChannelStateVerticle extends VerticleBase {
 
   private void serve(ArrayList<Future<Void>> consumers, String address,
                      java.util.function.Function<JsonObject, Future<JsonObject>> handler) {
-    consumers.add(Responder.serve(vertx, address, body -> handler.apply(body).recover(ChannelStateVerticle::quorumLost)).completion());
+    var consumer = Responder.serve(vertx, address, body -> {
+      inFlight.incrementAndGet();
+      Future<JsonObject> result;
+      try {
+        result = handler.apply(body);
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      return result.recover(ChannelStateVerticle::quorumLost).onComplete(ar -> inFlight.decrementAndGet());
+    });
+    registered.add(consumer);
+    consumers.add(consumer.completion());
   }
 
   private Future<JsonObject> createVhost(JsonObject body) {
