@@ -10,6 +10,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.mws.store.StateStore;
+import io.mws.store.StoreUnavailable;
 import java.util.ArrayList;
 import java.util.List;
 import io.vertx.core.shareddata.AsyncMap;
@@ -87,17 +88,23 @@ public final class AuthVerticle extends VerticleBase {
         .compose(v -> Future.all(List.of(
             generations.listen(),
             admins.listen(),
-            Responder.serve(vertx, USER_LIST, b -> admins.list().map(users -> new JsonObject().put("items", new JsonArray(users)))).completion(),
-            Responder.serve(vertx, USER_GET, b -> admins.get(b.getString("name"))).completion(),
-            Responder.serve(vertx, USER_CREATE, b -> admins.create(b.getString("name"), b.getString("password"))).completion(),
-            Responder.serve(vertx, USER_UPDATE, b -> admins.setPassword(b.getString("name"), b.getString("password"))).completion(),
-            Responder.serve(vertx, USER_DELETE, b -> admins.delete(b.getString("name"))).completion(),
-            Responder.serve(vertx, AUTHENTICATE, this::authenticate).completion(),
-            Responder.serve(vertx, VHOST_TOKEN_ISSUE, b -> vhostTokens.issue(b.getString("vhost"))
-                .map(token -> new JsonObject().put("token", token))).completion(),
-            Responder.serve(vertx, VHOST_TOKEN_REVOKE, b -> vhostTokens.revoke(b.getString("vhost"))
-                .map(x -> new JsonObject())).completion(),
-            Responder.serve(vertx, ACCESS_TOKEN_ISSUE, this::issueAccessToken).completion())));
+            respond(USER_LIST, b -> admins.list().map(users -> new JsonObject().put("items", new JsonArray(users)))),
+            respond(USER_GET, b -> admins.get(b.getString("name"))),
+            respond(USER_CREATE, b -> admins.create(b.getString("name"), b.getString("password"))),
+            respond(USER_UPDATE, b -> admins.setPassword(b.getString("name"), b.getString("password"))),
+            respond(USER_DELETE, b -> admins.delete(b.getString("name"))),
+            respond(AUTHENTICATE, this::authenticate),
+            respond(VHOST_TOKEN_ISSUE, b -> vhostTokens.issue(b.getString("vhost"))
+                .map(token -> new JsonObject().put("token", token))),
+            respond(VHOST_TOKEN_REVOKE, b -> vhostTokens.revoke(b.getString("vhost"))
+                .map(x -> new JsonObject())),
+            respond(ACCESS_TOKEN_ISSUE, this::issueAccessToken))));
+  }
+
+  /** Serves one address; a change the store of record could not take is answered 503 store_unavailable. */
+  private Future<Void> respond(String address, java.util.function.Function<JsonObject, Future<JsonObject>> handler) {
+    return Responder.serve(vertx, address, body -> handler.apply(body).recover(failure -> Future.failedFuture(
+        failure instanceof StoreUnavailable ? ApiError.storeUnavailable() : failure))).completion();
   }
 
   /**

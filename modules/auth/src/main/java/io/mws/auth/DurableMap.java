@@ -10,7 +10,8 @@ import java.util.Set;
 
 /**
  * A cluster-wide map (the hot copy) whose changes are written through to the store of record, under
- * one record kind: a change is answered once both hold it. Reads come from the cluster's copy, which
+ * one record kind: a change is answered once both hold it (a failed putIfAbsent is undone in the cluster;
+ * a removal goes to the store first). Reads come from the cluster's copy, which
  * {@link #restore} fills from the store when the cluster starts cold. Entries with a TTL are not kept
  * by auth, so they are refused rather than stored without one.
  */
@@ -54,7 +55,8 @@ final class DurableMap implements AsyncMap<String, String> {
   public Future<String> putIfAbsent(String key, String value) {
     return hot.putIfAbsent(key, value).compose(previous -> previous != null
         ? Future.succeededFuture(previous)
-        : stored(key, value).map((String) null));
+        : stored(key, value).map((String) null)
+            .recover(failure -> hot.remove(key).transform(ar -> Future.failedFuture(failure))));
   }
 
   @Override
@@ -64,7 +66,7 @@ final class DurableMap implements AsyncMap<String, String> {
 
   @Override
   public Future<String> remove(String key) {
-    return hot.remove(key).compose(previous -> store.remove(kind, key).map(previous));
+    return store.remove(kind, key).compose(v -> hot.remove(key));
   }
 
   @Override

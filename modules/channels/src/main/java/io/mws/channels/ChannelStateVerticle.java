@@ -10,6 +10,7 @@ import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.Responder;
 import io.mws.protocol.VhostSettingsCache;
 import io.mws.store.StateStore;
+import io.mws.store.StoreUnavailable;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
@@ -128,7 +129,7 @@ public final class ChannelStateVerticle extends VerticleBase {
       } catch (RuntimeException e) {
         result = Future.failedFuture(e);
       }
-      return result.recover(ChannelStateVerticle::quorumLost).onComplete(ar -> inFlight.decrementAndGet());
+      return result.recover(ChannelStateVerticle::unavailable).onComplete(ar -> inFlight.decrementAndGet());
     });
     registered.add(consumer);
     consumers.add(consumer.completion());
@@ -254,8 +255,12 @@ public final class ChannelStateVerticle extends VerticleBase {
         vertx.eventBus().publish(BACKEND_FEED, new JsonObject().put("vhost", stored.getString("vhost")).put("id", stored.getLong("id"))));
   }
 
-  /** A write refused by split-brain protection: this node is on the minority side of a partition. */
-  private static Future<JsonObject> quorumLost(Throwable failure) {
+  /**
+   * A write refused by split-brain protection (this node is on the minority side of a partition), or
+   * one the store of record could not take.
+   */
+  private static Future<JsonObject> unavailable(Throwable failure) {
+    if (failure instanceof StoreUnavailable) return Future.failedFuture(ApiError.storeUnavailable());
     for (var cause = failure; cause != null; cause = cause.getCause()) {
       if (cause instanceof SplitBrainProtectionException) {
         return Future.failedFuture(new ApiError(503, "no_quorum",

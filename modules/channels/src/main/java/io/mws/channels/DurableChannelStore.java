@@ -14,6 +14,10 @@ import java.util.function.Function;
  * publisher waits for when its vhost has {@code durableHistory} (then a 202 means committed), and
  * otherwise not (write-behind, with the rev ceiling of {@link RevCeilings} persisted before the answer).
  * {@link StoreRestore} loads it all back when the cluster starts cold, {@link StoreSeal} on a graceful stop.
+ *
+ * <p>When the store fails ({@link io.mws.store.StoreUnavailable}, answered 503), a create is undone in the
+ * cluster, so a failed create leaves nothing behind; a removal goes to the store first, so a failed one
+ * leaves the thing in place rather than only in the store (where it would come back at the next restart).
  */
 final class DurableChannelStore implements ChannelStore {
   static final String VHOSTS = "vhost";
@@ -43,7 +47,7 @@ final class DurableChannelStore implements ChannelStore {
   @Override
   public Future<Boolean> createVhost(String vhost, JsonObject settings) {
     return hot.createVhost(vhost, settings).compose(created -> created
-        ? store.put(VHOSTS, vhost, settings).map(true)
+        ? store.put(VHOSTS, vhost, settings).map(true).recover(failure -> undo(hot.deleteVhost(vhost), failure))
         : Future.succeededFuture(false));
   }
 
@@ -66,7 +70,7 @@ final class DurableChannelStore implements ChannelStore {
 
   @Override
   public Future<Boolean> deleteVhost(String vhost) {
-    return hot.deleteVhost(vhost).compose(deleted -> store.remove(VHOSTS, vhost).map(deleted));
+    return store.remove(VHOSTS, vhost).compose(v -> hot.deleteVhost(vhost));
   }
 
   @Override
@@ -75,8 +79,14 @@ final class DurableChannelStore implements ChannelStore {
       if (!opened.created()) return Future.succeededFuture(opened);
       var info = opened.info();
       var record = new JsonObject().put("vhost", vhost).put("name", channel).put("epoch", info.epoch()).put("created", info.created());
-      return store.put(CHANNELS, ChannelEvent.key(vhost, channel), record).map(opened);
+      return store.put(CHANNELS, ChannelEvent.key(vhost, channel), record).map(opened)
+          .recover(failure -> undo(hot.closeChannel(vhost, channel), failure));
     });
+  }
+
+  /** Fails with the store's failure once the cluster's half of the change is undone. */
+  private static <T> Future<T> undo(Future<?> undone, Throwable failure) {
+    return undone.transform(ar -> Future.failedFuture(failure));
   }
 
   @Override
@@ -92,11 +102,8 @@ final class DurableChannelStore implements ChannelStore {
   @Override
   public Future<ChannelInfo> closeChannel(String vhost, String channel) {
     var key = ChannelEvent.key(vhost, channel);
-    return hot.closeChannel(vhost, channel).compose(info -> {
-      if (info == null) return Future.succeededFuture(null);
-      ceilings.forget(key);
-      return store.remove(CHANNELS, key).compose(v -> store.dropChannel(key)).map(info);
-    });
+    return store.remove(CHANNELS, key).compose(v -> store.dropChannel(key)).compose(v -> hot.closeChannel(vhost, channel))
+        .onSuccess(info -> ceilings.forget(key));
   }
 
   @Override

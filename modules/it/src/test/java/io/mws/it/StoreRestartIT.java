@@ -97,6 +97,52 @@ class StoreRestartIT {
     }
   }
 
+  /**
+   * PostgreSQL stops under a running node: changes are answered 503 store_unavailable (never a 500 or
+   * a hang), a failed create leaves nothing behind, reads keep working from the cluster, and the node
+   * still stops when told to.
+   */
+  @Test
+  void whenPostgresqlIsDownChangesAre503AndFailedCreatesLeaveNothing() throws Exception {
+    var pg = Path.of("target", "postgres-" + System.currentTimeMillis()).toAbsolutePath();
+    var url = postgres("start", pg.toString()).strip();
+    var vertx = Vertx.vertx();
+    try (var cluster = ProcessCluster.start("store-outage", 1, Map.of("MWS_STORE_URL", url))) {
+      var backend = new Backend(vertx, cluster.lbPort());
+      backend.setUp("moon", "k");
+      var durable = backend.await(POST, "/v1/vhosts", admin(), new JsonObject().put("data", new JsonObject().put("type", "vhosts")
+          .put("id", "sun").put("attributes", new JsonObject().put("durableHistory", true))));
+      var sun = "Bearer " + durable.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getString("token");
+      assertThat(backend.await(PUT, "/v1/vhosts/sun/channels/k", sun, null).statusCode()).isEqualTo(201);
+      postgres("stop", pg.toString());
+
+      var mars = backend.await(POST, "/v1/vhosts", admin(), new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("id", "mars")));
+      assertUnavailable(mars, "create a vhost");
+      assertThat(backend.await(GET, "/v1/vhosts/mars", admin(), null).statusCode()).as("the failed create left nothing").isEqualTo(404);
+      var user = new JsonObject().put("data", new JsonObject().put("type", "users").put("id", "dave")
+          .put("attributes", new JsonObject().put("password", "dave-password")));
+      assertUnavailable(backend.await(POST, "/v1/users", admin(), user), "create a user");
+      assertThat(backend.await(GET, "/v1/users/dave", admin(), null).statusCode()).isEqualTo(404);
+      assertUnavailable(backend.await(PUT, "/v1/vhosts/moon/channels/new", backend.bearer(), null), "open a channel");
+      assertThat(backend.await(GET, "/v1/vhosts/moon/channels/new", backend.bearer(), null).statusCode()).isEqualTo(404);
+      var event = new JsonObject().put("trigger", new JsonObject().put("event", "e").put("data", 1));
+      assertUnavailable(backend.await(POST, "/v1/vhosts/sun/channels/k/events", sun, event), "a durableHistory publish");
+      assertThat(backend.await(GET, "/v1/vhosts/moon", backend.bearer(), null).statusCode()).as("reads still work").isEqualTo(200);
+      long stopping = System.nanoTime();
+      cluster.termAll();
+      System.out.printf("a node whose store is down stopped in %d ms%n", (System.nanoTime() - stopping) / 1_000_000);
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      postgres("stop", pg.toString());
+    }
+  }
+
+  private static void assertUnavailable(io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> response, String what) {
+    assertThat(response.statusCode()).as(what + ": " + response.bodyAsString()).isEqualTo(503);
+    assertThat(response.bodyAsJsonObject().getJsonObject("error").getString("reason")).isEqualTo("store_unavailable");
+    assertThat(response.getHeader("Retry-After")).isNotNull();
+  }
+
   private static void survivesFullRestarts(ProcessCluster cluster) throws Exception {
     var vertx = Vertx.vertx();
     try {

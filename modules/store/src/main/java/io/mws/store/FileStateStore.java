@@ -204,7 +204,7 @@ public final class FileStateStore implements StateStore {
   }
 
   private <T> Future<T> submit(Function<State, T> apply, Function<T, JsonObject> line) {
-    if (closed) return Future.failedFuture("the store is closed");
+    if (closed) return Future.failedFuture(new StoreUnavailable(new IllegalStateException("the store is closed")));
     Promise<T> promise = Promise.promise();
     queue.add(new Op<>(apply, line, promise, vertx.getOrCreateContext()));
     return promise.future();
@@ -236,7 +236,7 @@ public final class FileStateStore implements StateStore {
         if (log.size() > COMPACT_BYTES) compact();
       } catch (IOException | RuntimeException e) {
         LOG.severe("The store could not write to " + dir + ": " + e);
-        failure = e;
+        failure = new StoreUnavailable(e);
       }
       for (int i = 0; i < batch.size(); i++) complete(batch.get(i), failure, i < results.size() ? results.get(i) : null);
       batch.clear();

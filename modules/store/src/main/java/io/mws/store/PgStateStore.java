@@ -54,39 +54,39 @@ public final class PgStateStore implements StateStore {
 
   @Override
   public Future<Map<String, JsonObject>> records(String kind) {
-    return pool.preparedQuery("SELECT key, value::text FROM mws_records WHERE kind = $1").execute(Tuple.of(kind)).map(rows -> {
+    return guarded(pool.preparedQuery("SELECT key, value::text FROM mws_records WHERE kind = $1").execute(Tuple.of(kind)).map(rows -> {
       var result = new HashMap<String, JsonObject>();
       for (Row row : rows) result.put(row.getString(0), new JsonObject(row.getString(1)));
       return result;
-    });
+    }));
   }
 
   @Override
   public Future<Void> put(String kind, String key, JsonObject value) {
-    return pool.preparedQuery("INSERT INTO mws_records (kind, key, value) VALUES ($1, $2, $3) "
+    return guarded(pool.preparedQuery("INSERT INTO mws_records (kind, key, value) VALUES ($1, $2, $3) "
             + "ON CONFLICT (kind, key) DO UPDATE SET value = EXCLUDED.value, updated = now()")
-        .execute(Tuple.of(kind, key, value)).mapEmpty();
+        .execute(Tuple.of(kind, key, value)).mapEmpty());
   }
 
   @Override
   public Future<Void> remove(String kind, String key) {
-    return pool.preparedQuery("DELETE FROM mws_records WHERE kind = $1 AND key = $2").execute(Tuple.of(kind, key)).mapEmpty();
+    return guarded(pool.preparedQuery("DELETE FROM mws_records WHERE kind = $1 AND key = $2").execute(Tuple.of(kind, key)).mapEmpty());
   }
 
   @Override
   public Future<Map<String, Long>> ceilings() {
-    return pool.query("SELECT channel, rev FROM mws_ceilings").execute().map(rows -> {
+    return guarded(pool.query("SELECT channel, rev FROM mws_ceilings").execute().map(rows -> {
       var result = new HashMap<String, Long>();
       for (Row row : rows) result.put(row.getString(0), row.getLong(1));
       return result;
-    });
+    }));
   }
 
   @Override
   public Future<Void> raiseCeiling(String channel, long rev) {
-    return pool.preparedQuery("INSERT INTO mws_ceilings (channel, rev) VALUES ($1, $2) "
+    return guarded(pool.preparedQuery("INSERT INTO mws_ceilings (channel, rev) VALUES ($1, $2) "
             + "ON CONFLICT (channel) DO UPDATE SET rev = GREATEST(mws_ceilings.rev, EXCLUDED.rev)")
-        .execute(Tuple.of(channel, rev)).mapEmpty();
+        .execute(Tuple.of(channel, rev)).mapEmpty());
   }
 
   @Override
@@ -95,7 +95,7 @@ public final class PgStateStore implements StateStore {
     var sql = expected == 0
         ? "INSERT INTO mws_ceilings (channel, rev) VALUES ($1, $3) ON CONFLICT (channel) DO UPDATE SET rev = EXCLUDED.rev WHERE mws_ceilings.rev = $2"
         : "UPDATE mws_ceilings SET rev = $3 WHERE channel = $1 AND rev = $2";
-    return pool.preparedQuery(sql).execute(Tuple.of(channel, expected, rev)).map(rows -> rows.rowCount() == 1);
+    return guarded(pool.preparedQuery(sql).execute(Tuple.of(channel, expected, rev)).map(rows -> rows.rowCount() == 1));
   }
 
   /** One transaction: every event inserted (a batch, one round trip), then each channel trimmed to {@code keep}. */
@@ -110,38 +110,43 @@ public final class PgStateStore implements StateStore {
     }
     var trims = new ArrayList<Tuple>(newest.size());
     newest.forEach((channel, rev) -> trims.add(Tuple.of(channel, rev - keep)));
-    return pool.withTransaction(connection -> connection
+    return guarded(pool.withTransaction(connection -> connection
         .preparedQuery("INSERT INTO mws_events (channel, rev, epoch, body) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
         .executeBatch(inserts)
         .compose(v -> connection.preparedQuery("DELETE FROM mws_events WHERE channel = $1 AND rev <= $2").executeBatch(trims)))
-        .mapEmpty();
+        .mapEmpty());
   }
 
   @Override
   public Future<Map<String, Long>> newestRevs() {
-    return pool.query("SELECT channel, max(rev) FROM mws_events GROUP BY channel").execute().map(rows -> {
+    return guarded(pool.query("SELECT channel, max(rev) FROM mws_events GROUP BY channel").execute().map(rows -> {
       var result = new HashMap<String, Long>();
       for (Row row : rows) result.put(row.getString(0), row.getLong(1));
       return result;
-    });
+    }));
   }
 
   @Override
   public Future<List<StoredEvent>> events(String channel) {
-    return pool.preparedQuery("SELECT rev, epoch, body::text FROM mws_events WHERE channel = $1 ORDER BY rev")
+    return guarded(pool.preparedQuery("SELECT rev, epoch, body::text FROM mws_events WHERE channel = $1 ORDER BY rev")
         .execute(Tuple.of(channel)).map(rows -> {
           var result = new ArrayList<StoredEvent>();
           for (Row row : rows) result.add(new StoredEvent(channel, row.getString(1), row.getLong(0), new JsonObject(row.getString(2))));
           return result;
-        });
+        }));
   }
 
   @Override
   public Future<Void> dropChannel(String channel) {
-    return pool.withTransaction((SqlConnection connection) -> connection
+    return guarded(pool.withTransaction((SqlConnection connection) -> connection
         .preparedQuery("DELETE FROM mws_events WHERE channel = $1").execute(Tuple.of(channel))
         .compose(v -> connection.preparedQuery("DELETE FROM mws_ceilings WHERE channel = $1").execute(Tuple.of(channel))))
-        .mapEmpty();
+        .mapEmpty());
+  }
+
+  /** A failure of PostgreSQL (unreachable, refused, a failed statement) as {@link StoreUnavailable}. */
+  private static <T> Future<T> guarded(Future<T> future) {
+    return future.recover(failure -> Future.failedFuture(new StoreUnavailable(failure)));
   }
 
   @Override
