@@ -36,7 +36,7 @@ public final class HazelcastChannelStore implements ChannelStore {
   public static final String VHOSTS_MAP = "mws.vhosts";
   public static final String CHANNELS_MAP = "mws.channels";
 
-  private static final int MAX_READ = 1000; // Hazelcast's readMany limit per call
+  private static final int MAX_READ = 1000; // Hazelcast's readMany (and addAll) limit per call
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Vertx vertx;
@@ -204,7 +204,10 @@ public final class HazelcastChannelStore implements ChannelStore {
       var key = key(record.getString("vhost"), record.getString("name"));
       if (channels.putIfAbsent(key, new HazelcastJsonValue(record.encode())) != null) return false;
       var ring = history(record);
-      for (var event : events) ring.add(event.encode());
+      for (int from = 0; from < events.size(); from += MAX_READ) {
+        var batch = events.subList(from, Math.min(events.size(), from + MAX_READ)).stream().map(JsonObject::encode).toList();
+        ring.addAllAsync(batch, OverflowPolicy.OVERWRITE).toCompletableFuture().get();
+      }
       return true;
     }, false);
   }

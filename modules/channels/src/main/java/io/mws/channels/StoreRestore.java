@@ -30,6 +30,8 @@ final class StoreRestore {
   private static final Logger LOG = Logger.getLogger(StoreRestore.class.getName());
   static final String MAP = "mws.store";
   private static final String RESTORED = "restored";
+  /** Channels restored at once: the store's reads and Hazelcast's writes overlap, within the worker pool's means. */
+  private static final int PARALLEL = 8;
 
   private final Vertx vertx;
   private final HazelcastInstance hz;
@@ -69,13 +71,19 @@ final class StoreRestore {
         .compose(both -> {
           java.util.Map<String, JsonObject> channels = both.resultAt(0);
           java.util.Map<String, Long> ceilings = both.resultAt(1);
-          Future<Void> chain = Future.succeededFuture();
-          for (var entry : channels.entrySet()) {
-            long ceiling = ceilings.getOrDefault(entry.getKey(), 0L);
-            chain = chain.compose(v -> restoreChannel(entry.getKey(), entry.getValue(), ceiling));
-          }
-          return chain.map(channels.size());
+          var queue = new java.util.concurrent.ConcurrentLinkedQueue<>(channels.entrySet());
+          var workers = new ArrayList<Future<Void>>();
+          for (int i = 0; i < PARALLEL; i++) workers.add(restoreNext(queue, ceilings));
+          return Future.all(workers).map(channels.size());
         });
+  }
+
+  /** One of {@value #PARALLEL} workers: restores channels from the queue, one after another, until it is empty. */
+  private Future<Void> restoreNext(java.util.Queue<java.util.Map.Entry<String, JsonObject>> queue, java.util.Map<String, Long> ceilings) {
+    var next = queue.poll();
+    if (next == null) return Future.succeededFuture();
+    return restoreChannel(next.getKey(), next.getValue(), ceilings.getOrDefault(next.getKey(), 0L))
+        .compose(v -> restoreNext(queue, ceilings));
   }
 
   private Future<Void> restoreChannel(String key, JsonObject record, long ceiling) {

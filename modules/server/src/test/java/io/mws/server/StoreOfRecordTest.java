@@ -77,6 +77,36 @@ class StoreOfRecordTest {
     }
   }
 
+  /** Many channels come back, each with its own history and next rev; the stop and start times are printed. */
+  @Test
+  void manyChannelsComeBackEachWithItsHistory() throws Exception {
+    var dataDir = TestNodes.freshDataDir();
+    int channels = 150;
+    String token;
+    try (var cluster = start(dataDir)) {
+      token = cluster.createVhost("moon");
+      for (int c = 0; c < channels; c++) {
+        assertThat(cluster.send(0, PUT, "/v1/vhosts/moon/channels/c" + c, "Bearer " + token, null).statusCode()).isEqualTo(201);
+        for (int e = 1; e <= c % 7; e++) fire(cluster, token, "moon", "c" + c, e);
+      }
+      long stopping = System.nanoTime();
+      TestCluster.await(cluster.nodes.get(0).close());
+      cluster.nodes.clear();
+      System.out.printf("%d channels: stop (with the seal) %d ms%n", channels, (System.nanoTime() - stopping) / 1_000_000);
+    }
+    long starting = System.nanoTime();
+    try (var cluster = start(dataDir)) {
+      System.out.printf("%d channels: start (with the restore) %d ms%n", channels, (System.nanoTime() - starting) / 1_000_000);
+      var list = cluster.send(0, GET, "/v1/vhosts/moon/channels?limit=100", "Bearer " + token, null).bodyAsJsonObject();
+      assertThat(list.getJsonObject("meta").getInteger("total")).isEqualTo(channels);
+      for (int c = 0; c < channels; c += 13) {
+        var expected = java.util.stream.LongStream.rangeClosed(1, c % 7).boxed().toList();
+        assertThat(history(cluster, token, "moon", "c" + c)).as("c" + c).isEqualTo(expected);
+        assertThat(fire(cluster, token, "moon", "c" + c, c % 7 + 1)).isEqualTo(c % 7 + 1);
+      }
+    }
+  }
+
   private static TestCluster start(String dataDir) throws Exception {
     return TestCluster.start(1, config -> config.with("store", "dataDir", dataDir));
   }
