@@ -122,7 +122,9 @@ CONF
     mws)
       jar=${MWS_JAR:-$root/modules/server/target/mws.jar}
       [ -f "$jar" ] || die "no $jar: mvn -B -q package -DskipTests"
+      # Every bench client comes from 127.0.0.1: no per-address connection cap; metrics on any free port.
       MWS_HTTP_HOST=127.0.0.1 MWS_HTTP_PORT=$MWS_PORT MWS_CLUSTER_HOST=127.0.0.1 MWS_CLUSTER_PORT=$MWS_HZ_PORT \
+      MWS_LIMIT_CONNECTIONS_PER_CLIENT_IP=${MWS_LIMIT_CONNECTIONS_PER_CLIENT_IP:-0} MWS_MANAGEMENT_PORT=${MWS_MANAGEMENT_PORT:-0} \
       MWS_CLUSTER_MEMBERS= MWS_CLUSTER_NAME=mws-bench-$RANDOM$RANDOM \
         setsid java ${JAVA_OPTS:--Xmx1g} ${MWS_JAVA_EXTRA:-} -jar "$jar" >>"$dir/mws.log" 2>&1 </dev/null &
       echo $! > "$pidfile"; wait_port "$MWS_PORT" "$!"

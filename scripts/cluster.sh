@@ -4,7 +4,7 @@
 # and stopped by that PID; nothing is ever killed by name.
 #
 #   scripts/cluster.sh start DIR N [BASE]   N nodes + nginx; BASE (default 20000) spaces the ports:
-#                                           node i: HTTP BASE+i, Hazelcast BASE+100+i; nginx: BASE
+#                                           node i: HTTP BASE+i, management (/metrics) BASE+50+i, Hazelcast BASE+100+i; nginx: BASE
 #   scripts/cluster.sh stop DIR             SIGTERM every node and nginx, wait, then SIGKILL leftovers
 #   scripts/cluster.sh kill DIR I           kill -9 node I (a crash)
 #   scripts/cluster.sh term DIR I           a graceful stop, as in a rolling update: take node I out of
@@ -39,6 +39,7 @@ ensure_nginx() {
 
 http_port() { echo $(( $(cat "$dir/base") + $1 )); }
 hz_port() { echo $(( $(cat "$dir/base") + 100 + $1 )); }
+management_port() { echo $(( $(cat "$dir/base") + 50 + $1 )); }
 
 members() {
   local n i list=""
@@ -51,7 +52,7 @@ start_node() {
   local i=$1
   [ -f "$jar" ] || die "no $jar: build it with mvn -B package -DskipTests"
   # setsid: the node gets its own process group, so a signal sent to the test or this script never reaches it by accident.
-  MWS_HTTP_HOST=127.0.0.1 MWS_HTTP_PORT=$(http_port "$i") \
+  MWS_HTTP_HOST=127.0.0.1 MWS_HTTP_PORT=$(http_port "$i") MWS_MANAGEMENT_PORT=$(management_port "$i") \
   MWS_CLUSTER_HOST=127.0.0.1 MWS_CLUSTER_PORT=$(hz_port "$i") MWS_CLUSTER_MEMBERS=$(members) \
   MWS_CLUSTER_NAME=$(cat "$dir/cluster") MWS_ADMIN_PASSWORD=${MWS_ADMIN_PASSWORD:-admin} \
   MWS_DATA_DIR="$dir/data-$i" MWS_STORE_URL=${MWS_STORE_URL:-} \

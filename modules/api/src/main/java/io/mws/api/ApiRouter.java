@@ -37,8 +37,12 @@ final class ApiRouter {
     this.cors = cors;
   }
 
-  /** Serves the request; never fails: every error is a response with the JSON error body. */
-  Future<ApiResponse> handle(ApiRequest request) {
+  /**
+   * Serves the request; never fails: every error is a response with the JSON error body.
+   * {@code client} is the caller's address as its transport knows it (null: unknown), which the auth
+   * verticle keys its failed-login budget by.
+   */
+  Future<ApiResponse> handle(ApiRequest request, String client) {
     if (request.method().equals("OPTIONS")) return preflight(request);
     Match match;
     try {
@@ -52,9 +56,9 @@ final class ApiRouter {
     }
     var allowed = allowedMethods(request.path(), false);
     var vhost = match.params().get("vhost");
-    return authenticate(request)
+    return authenticate(request, client)
         .compose(principal -> checkOrigin(principal, vhost, request)
-            .compose(v -> preconditions(request, principal))
+            .compose(v -> match.route().conditional() ? Future.<Void>succeededFuture() : preconditions(request, principal))
             .compose(v -> match.route().handler().apply(new ApiCall(vertx, request, principal, match.params()))))
         .recover(failure -> Future.succeededFuture(ApiResponse.error(ApiError.from(failure))))
         .map(response -> HttpConventions.apply(request, allowed, Cors.expose(request, response)));
@@ -84,7 +88,10 @@ final class ApiRouter {
     return cors.check(vhost, request);
   }
 
-  /** For a conditional write, reads the resource as the caller sees it and checks If-Match / If-Unmodified-Since. */
+  /**
+   * For a conditional write to a resource without versions, reads it as the caller sees it and checks
+   * If-Match / If-Unmodified-Since (versioned records decide them atomically: {@link ConditionalWrite}).
+   */
   private Future<Void> preconditions(ApiRequest request, Principal principal) {
     if (!HttpConventions.hasPreconditions(request)) return Future.succeededFuture();
     Match read;
@@ -93,6 +100,7 @@ final class ApiRouter {
     } catch (ApiError e) {
       return Future.succeededFuture(); // a resource without a representation to compare
     }
+    if (read.route().streaming()) return Future.succeededFuture(); // a stream (the batch's path) has none either
     var get = new ApiRequest("GET", request.path(), java.util.Map.of(), request.headers(), null);
     return read.route().handler().apply(new ApiCall(vertx, get, principal, read.params()))
         .recover(failure -> Future.succeededFuture(ApiResponse.error(ApiError.from(failure))))
@@ -141,20 +149,20 @@ final class ApiRouter {
   }
 
   /** Who opens the vhost's SSE stream: its backend or an admin, from an Origin the vhost admits. */
-  Future<Principal> streamCaller(ApiRequest request, String vhost) {
-    return authenticate(request).compose(principal -> {
+  Future<Principal> streamCaller(ApiRequest request, String vhost, String client) {
+    return authenticate(request, client).compose(principal -> {
       Access.requireBackend(principal, vhost);
       return cors.check(vhost, request).map(principal);
     });
   }
 
-  private Future<Principal> authenticate(ApiRequest request) {
+  private Future<Principal> authenticate(ApiRequest request, String client) {
     var apikey = request.param("apikey");
     var authorization = request.header("authorization");
     if ((authorization == null || authorization.isBlank()) && (apikey == null || apikey.isEmpty())) {
       return Future.succeededFuture(Principal.ANONYMOUS);
     }
-    var body = new JsonObject().put("authorization", authorization).put("apikey", apikey);
+    var body = new JsonObject().put("authorization", authorization).put("apikey", apikey).put("client", client);
     return Delivery.<JsonObject>request(vertx, Addresses.AUTHENTICATE, body)
         .map(reply -> Principal.fromJson(reply.body()))
         .recover(failure -> {
@@ -183,7 +191,7 @@ final class ApiRouter {
     if (parameter.equals("rev")) return; // validated by its handler
     boolean valid = parameter.equals("vhost") ? Names.isValidVhost(value) : Names.isValid(value);
     if (!valid) {
-      if (parameter.equals("vhost") && Names.RESERVED_VHOSTS.contains(value)) {
+      if (parameter.equals("vhost") && Names.isReservedVhost(value)) {
         throw ApiError.notFound("There is no resource here.");
       }
       throw ApiError.badRequest("invalid_name", "The " + parameter + " name in the path " + Names.RULE + ".");

@@ -2,6 +2,7 @@ package io.mws.api;
 
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiRequest;
+import io.mws.protocol.RequestJson;
 import io.vertx.core.json.JsonObject;
 
 /** Reads the request bodies of API.md, answering 422 with the offending property when they are wrong. */
@@ -33,6 +34,11 @@ final class Bodies {
       throw ApiError.invalid("required", "trigger",
           "The body must be {\"trigger\":{\"event\":...,\"data\":...}} or a JSON:API document of type '" + type + "'.");
     }
+    return event(fields, prefix);
+  }
+
+  /** The event name and data of {@code fields} (found at {@code prefix} in the body). */
+  static EventBody event(JsonObject fields, String prefix) {
     if (!(fields.getValue("event") instanceof String name) || name.isEmpty() || name.length() > MAX_EVENT_NAME
         || name.chars().anyMatch(Character::isISOControl)) {
       throw ApiError.invalid("invalid_event", prefix + ".event",
@@ -62,11 +68,16 @@ final class Bodies {
     return type != null && HttpApiEndpoint.XML_BODIES.contains(type.split(";")[0].strip().toLowerCase(java.util.Locale.ROOT));
   }
 
+  /**
+   * The body, which must be a JSON object with finite numbers only. Checked here, where a resource reads
+   * its body, rather than when it is parsed: a route that takes no body answers as it would without one.
+   */
   static JsonObject object(ApiRequest request) {
     if (request.body() == null) throw ApiError.invalid("required", "data", "This request needs a JSON body.");
     if (!(request.body() instanceof JsonObject json)) {
       throw ApiError.invalid("wrong_type", "(body)", "The body must be a JSON object.");
     }
+    RequestJson.requireFinite(json);
     return json;
   }
 }

@@ -27,17 +27,28 @@ final class EventResources {
         Route.of("GET", "/v1/vhosts/{vhost}/channels/{channel}/events", this::history),
         Route.of("GET", "/v1/vhosts/{vhost}/channels/{channel}/events/{rev}", this::one),
         Route.of("POST", "/v1/vhosts/{vhost}/triggers", this::trigger),
+        Route.of("POST", "/v1/vhosts/{vhost}/events", new BatchPublish(this::publish, maxPayloadBytes)::handle),
         Route.of("POST", "/{vhost}/channels/{channel}/events", this::fire));
   }
 
   private Future<ApiResponse> fire(ApiCall call) {
     Access.requirePublisher(call.principal, call.vhost(), call.channel());
-    var body = Bodies.event(call.request, "events");
+    var key = IdempotencyKey.of(call.request);
+    return publish(call, call.channel(), Bodies.event(call.request, "events"), key);
+  }
+
+  /**
+   * One event to a channel the caller may publish to: its size, the vhost's publish rate, then the
+   * channel-state verticle, which appends it at most once per idempotency key (a repeat gets the first
+   * answer: same rev, body and Location).
+   */
+  private Future<ApiResponse> publish(ApiCall call, String channel, Bodies.EventBody body, String key) {
     checkPayload(body.data());
     var fromClient = call.principal.role() == Principal.Role.CLIENT;
-    var request = new JsonObject().put("vhost", call.vhost()).put("channel", call.channel())
+    var request = new JsonObject().put("vhost", call.vhost()).put("channel", channel)
         .put("event", body.event()).put("data", body.data()).put("fromClient", fromClient)
-        .put("uid", fromClient ? call.principal.uid() : null);
+        .put("uid", fromClient ? call.principal.uid() : null)
+        .put("idempotency", IdempotencyKey.scoped(key, call.principal, call.vhost(), channel, body.event(), body.data()));
     return publishLimits.take(call.vhost()).compose(v -> call.ask(EVENT_PUBLISH, request)).map(json -> {
       var resource = resource(ChannelEvent.fromJson(json));
       return ApiResponse.of(202, JsonApi.document(resource))
@@ -93,20 +104,29 @@ final class EventResources {
     if (!p.isBackendOf(call.vhost()) && !(p.isClientOf(call.vhost()) && p.publish())) {
       throw ApiError.forbidden("Your token does not allow triggers.");
     }
+    var key = IdempotencyKey.of(call.request);
     var body = Bodies.event(call.request, "triggers");
     checkPayload(body.data());
     var request = new JsonObject().put("vhost", call.vhost()).put("event", body.event()).put("data", body.data())
-        .put("uid", p.role() == Principal.Role.CLIENT ? p.uid() : null);
+        .put("uid", p.role() == Principal.Role.CLIENT ? p.uid() : null)
+        .put("idempotency", IdempotencyKey.scoped(key, p, call.vhost(), null, body.event(), body.data()));
     return publishLimits.take(call.vhost()).compose(v -> call.ask(TRIGGER, request)).map(trigger -> ApiResponse.of(202, new JsonObject().put("data",
         new JsonObject().put("type", "triggers").put("id", String.valueOf(trigger.getLong("id"))).put("attributes", new JsonObject()
             .put("event", body.event()).put("data", body.data()).put("uid", trigger.getString("uid"))))));
   }
 
   private void checkPayload(Object data) {
-    var size = io.vertx.core.json.Json.encode(data).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-    if (size > maxPayloadBytes) {
-      throw new ApiError(413, "payload_too_large",
-          "The event data is " + size + " bytes; the limit is " + maxPayloadBytes + ".");
+    checkSize(size(data), maxPayloadBytes, "The event data");
+  }
+
+  static int size(Object data) {
+    return io.vertx.core.json.Json.encode(data).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+  }
+
+  /** 413 when {@code what} is larger than {@code limit} bytes. */
+  static void checkSize(int size, int limit, String what) {
+    if (size > limit) {
+      throw new ApiError(413, "payload_too_large", what + " is " + size + " bytes; the limit is " + limit + ".");
     }
   }
 

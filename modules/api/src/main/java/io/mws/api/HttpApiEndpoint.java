@@ -1,14 +1,15 @@
 package io.mws.api;
 
 import io.mws.protocol.ApiError;
+import io.mws.protocol.ClientAddress;
 import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.HttpEndpoint;
 import io.mws.protocol.RefusalMetrics;
+import io.mws.protocol.RequestJson;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.time.ZoneOffset;
@@ -35,12 +36,15 @@ final class HttpApiEndpoint implements HttpEndpoint {
   private final BackendEventStreams streams;
   private final int maxBodyBytes;
   private final RefusalMetrics refusals;
+  private final ClientAddress clients;
 
-  HttpApiEndpoint(ApiRouter router, BackendEventStreams streams, int maxBodyBytes, RefusalMetrics refusals) {
+  HttpApiEndpoint(ApiRouter router, BackendEventStreams streams, int maxBodyBytes, RefusalMetrics refusals,
+                  ClientAddress clients) {
     this.router = router;
     this.streams = streams;
     this.maxBodyBytes = maxBodyBytes;
     this.refusals = refusals;
+    this.clients = clients;
   }
 
   @Override
@@ -82,7 +86,7 @@ final class HttpApiEndpoint implements HttpEndpoint {
       write(req, ApiResponse.error(e));
       return;
     }
-    router.handle(request).onComplete(ar -> write(req, ar.succeeded()
+    router.handle(request, clientAddress(req)).onComplete(ar -> write(req, ar.succeeded()
         ? ar.result()
         : ApiResponse.error(ApiError.from(ar.cause()))));
   }
@@ -95,7 +99,7 @@ final class HttpApiEndpoint implements HttpEndpoint {
       write(req, ApiResponse.error(e));
       return;
     }
-    router.streamCaller(request, vhost).onComplete(ar -> {
+    router.streamCaller(request, vhost, clientAddress(req)).onComplete(ar -> {
       if (ar.failed()) {
         write(req, Cors.expose(request, ApiResponse.error(ApiError.from(ar.cause()))));
         return;
@@ -104,6 +108,11 @@ final class HttpApiEndpoint implements HttpEndpoint {
       Cors.expose(request, ApiResponse.of(200, null)).headers().forEach(response::putHeader);
       streams.open(vhost, options, response);
     });
+  }
+
+  /** The caller's address (behind trusted proxies: the one their X-Forwarded-For names), which failed logins are throttled by. */
+  private String clientAddress(HttpServerRequest req) {
+    return clients.of(req);
   }
 
   private static ApiRequest toApiRequest(HttpServerRequest req, Buffer rawBody) {
@@ -135,11 +144,7 @@ final class HttpApiEndpoint implements HttpEndpoint {
     if (!JSON_BODIES.contains(mediaType)) {
       throw new ApiError(415, "unsupported_media_type", "Send request bodies as one of " + JSON_BODIES + " or " + XML_BODIES + ".");
     }
-    try {
-      return Json.decodeValue(raw);
-    } catch (DecodeException e) {
-      throw ApiError.badRequest("invalid_json", "The request body is not valid JSON.");
-    }
+    return RequestJson.parse(raw);
   }
 
   private void write(HttpServerRequest req, ApiResponse response) {

@@ -2,6 +2,7 @@ package io.mws.api;
 
 import io.mws.protocol.Addresses;
 import io.mws.protocol.ApiError;
+import io.mws.protocol.ClientAddress;
 import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.HttpEndpoint;
@@ -47,7 +48,8 @@ public final class HttpApiVerticle extends VerticleBase {
     var routes = routes(maxPayload, new PublishLimits(settings, limits.publishesPerSecond()));
     var router = new ApiRouter(vertx, routes, new Cors(settings));
     var streams = new BackendEventStreams(vertx);
-    endpoint = new HttpApiEndpoint(router, streams, maxPayload + ENVELOPE_BYTES, new RefusalMetrics(registry, "http"));
+    endpoint = new HttpApiEndpoint(router, streams, maxPayload + ENVELOPE_BYTES, new RefusalMetrics(registry, "http"),
+        ClientAddress.fromConfig(config().getValue("trustedProxies")));
 
     var forwarded = vertx.eventBus().<JsonObject>consumer(Addresses.API_REQUEST, message -> {
       ApiRequest request;
@@ -57,7 +59,9 @@ public final class HttpApiVerticle extends VerticleBase {
         message.reply(ApiResponse.error(ApiError.badRequest("invalid_request", "The forwarded request is malformed.")).toJson());
         return;
       }
-      router.handle(request).onSuccess(response -> message.reply(response.toJson()));
+      // "client": the caller's address, when the forwarding gateway passes it (for failed-login budgets).
+      var client = message.body().getValue("client") instanceof String address ? address : null;
+      router.handle(request, client).onSuccess(response -> message.reply(response.toJson()));
     });
     var backendFeed = vertx.eventBus().<JsonObject>consumer(Addresses.BACKEND_FEED, message -> streams.wake(message.body()));
     return Future.all(forwarded.completion(), backendFeed.completion());

@@ -6,16 +6,12 @@ import io.mws.protocol.ApiResponse;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.Set;
 import java.util.StringJoiner;
 
@@ -23,7 +19,9 @@ import java.util.StringJoiner;
  * The headers API.md section 1 asks of every resource response, applied in one place: Allow,
  * Accept-Patch, Link (RFC 8288) on collections, ETag and Last-Modified on reads, and conditional
  * requests: If-None-Match / If-Modified-Since give 304 on GET and HEAD; If-Match /
- * If-Unmodified-Since give 412 on PUT, PATCH and DELETE when the current representation differs.
+ * If-Unmodified-Since give 412 on PUT, PATCH and DELETE when the current representation differs
+ * (checked by {@link ApiRouter} before the write, or, for versioned records, by {@link ConditionalWrite}
+ * in the same atomic step as the write).
  * Last-Modified is given only where the resource has a time that changes with it ({@code updated},
  * or an event's own timestamp): a channel's rev changes without such a time, so it has an ETag only.
  */
@@ -41,7 +39,7 @@ final class HttpConventions {
     var links = link(body);
     if (links != null) response.header("Link", links);
     if (!request.method().equals("GET") && !request.method().equals("HEAD")) return response;
-    var etag = etag(body);
+    var etag = etag(response);
     response.header("ETag", etag);
     var modified = lastModified(body);
     if (modified != null) response.header("Last-Modified", HTTP_DATE.format(modified.atZone(ZoneOffset.UTC)));
@@ -60,7 +58,7 @@ final class HttpConventions {
     boolean exists = current.status() == 200 && current.body() instanceof JsonObject;
     var ifMatch = request.header("if-match");
     if (ifMatch != null) {
-      var etag = exists ? etag((JsonObject) current.body()) : null;
+      var etag = exists ? etag(current) : null;
       boolean matches = exists && (ifMatch.strip().equals("*") || tags(ifMatch).contains(etag));
       if (!matches) throw failed("If-Match", exists ? "the resource has changed (its ETag is now " + etag + ")" : "the resource does not exist");
     }
@@ -81,13 +79,14 @@ final class HttpConventions {
     return since != null && modified != null && modified.getEpochSecond() <= since.getEpochSecond();
   }
 
+  /** The resource's own ETag (a versioned record's, see {@link ConditionalWrite}), else a hash of its document. */
+  private static String etag(ApiResponse response) {
+    var own = response.headers().get("ETag");
+    return own != null ? own : etag((JsonObject) response.body());
+  }
+
   static String etag(JsonObject body) {
-    try {
-      var digest = MessageDigest.getInstance("SHA-256").digest(Json.encode(body).getBytes(StandardCharsets.UTF_8));
-      return "\"" + HexFormat.of().formatHex(digest, 0, 12) + "\"";
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return "\"" + Hashes.sha256Hex(Json.encode(body), 12) + "\"";
   }
 
   private static Set<String> tags(String header) {

@@ -2,6 +2,7 @@ package io.mws.api;
 
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiRequest;
+import io.mws.protocol.RequestJson;
 import io.vertx.core.json.JsonObject;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
@@ -34,6 +35,13 @@ final class ResourcePatch {
   static final String ACCEPTED = MERGE_PATCH + ", " + JSON_PATCH;
 
   private static final Set<String> OPERATIONS = Set.of("add", "remove", "replace", "move", "copy", "test");
+  /** More operations than any edit of a resource needs; a longer patch is refused before any is applied. */
+  static final int MAX_OPERATIONS = 100;
+  /**
+   * The largest patched document, as JSON text: larger than any resource (a vhost with 100 allowed
+   * origins is about 30 KB), and small enough that checking it after every operation costs little.
+   */
+  static final int MAX_DOCUMENT_BYTES = 64 * 1024;
 
   private ResourcePatch() {}
 
@@ -75,6 +83,11 @@ final class ResourcePatch {
     if (!(body instanceof io.vertx.core.json.JsonArray)) {
       throw invalidPatch("A JSON Patch document is an array of operations.");
     }
+    RequestJson.requireFinite(body);
+    if (((io.vertx.core.json.JsonArray) body).size() > MAX_OPERATIONS) {
+      throw ApiError.invalid("too_many_operations", "(body)",
+          "A JSON Patch may have at most " + MAX_OPERATIONS + " operations.");
+    }
     var operations = (JsonArray) toJsonP(io.vertx.core.json.Json.encode(body));
     var current = target;
     for (int i = 0; i < operations.size(); i++) {
@@ -89,8 +102,51 @@ final class ResourcePatch {
         throw ApiError.invalid("patch_failed", "/" + i, "JSON Patch operation " + i + " ("
             + operation.getString("op") + " " + operation.getString("path") + ") cannot be applied: " + e.getMessage());
       }
+      // Checked after every operation, not at the end: copies of copies share their values, so a few
+      // dozen small operations describe a document of terabytes that only its serialization would build.
+      if (new EncodedSize(MAX_DOCUMENT_BYTES).exceeds(current)) {
+        throw ApiError.invalid("patch_too_large", "/" + i, "After JSON Patch operation " + i + " ("
+            + operation.getString("op") + " " + operation.getString("path") + ") the document would be larger than "
+            + MAX_DOCUMENT_BYTES + " bytes.");
+      }
     }
     return current;
+  }
+
+  /** Counts a JSON-P value's JSON text length (near enough: no escapes), stopping once it passes the limit. */
+  private static final class EncodedSize {
+    private final long limit;
+    private long counted;
+
+    EncodedSize(long limit) {
+      this.limit = limit;
+    }
+
+    boolean exceeds(JsonValue value) {
+      add(value);
+      return counted > limit;
+    }
+
+    private void add(JsonValue value) {
+      if (counted > limit) return;
+      if (value instanceof jakarta.json.JsonObject object) {
+        counted += 2;
+        for (var member : object.entrySet()) {
+          counted += member.getKey().length() + 4;
+          add(member.getValue());
+          if (counted > limit) return;
+        }
+      } else if (value instanceof JsonArray array) {
+        counted += 2;
+        for (var element : array) {
+          counted += 1;
+          add(element);
+          if (counted > limit) return;
+        }
+      } else {
+        counted += value.toString().length();
+      }
+    }
   }
 
   /** An operation needs a known op, a path, a from for move and copy, and a value for add, replace and test. */

@@ -9,14 +9,20 @@ import java.util.function.Function;
  * One method on one path template ({@code /v1/vhosts/{vhost}}). A streaming route (SSE) is answered
  * by the HTTP adapter itself, since it needs the live connection; over the event bus it is refused.
  */
-record Route(String method, List<String> segments, Function<ApiCall, Future<ApiResponse>> handler, boolean streaming) {
+record Route(String method, List<String> segments, Function<ApiCall, Future<ApiResponse>> handler, boolean streaming,
+             boolean conditional) {
 
   static Route of(String method, String template, Function<ApiCall, Future<ApiResponse>> handler) {
-    return new Route(method, split(template), handler, false);
+    return new Route(method, split(template), handler, false, false);
+  }
+
+  /** A write whose handler decides If-Match and If-Unmodified-Since itself, atomically ({@link ConditionalWrite}). */
+  static Route conditional(String method, String template, Function<ApiCall, Future<ApiResponse>> handler) {
+    return new Route(method, split(template), handler, false, true);
   }
 
   static Route stream(String template) {
-    return new Route("GET", split(template), null, true);
+    return new Route("GET", split(template), null, true, false);
   }
 
   static List<String> split(String template) {

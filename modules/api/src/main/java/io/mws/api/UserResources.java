@@ -4,6 +4,7 @@ import static io.mws.protocol.Addresses.*;
 
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiResponse;
+import io.mws.protocol.Versions;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -26,8 +27,8 @@ final class UserResources {
         Route.of("GET", "/v1/users", UserResources::list),
         Route.of("POST", "/v1/users", UserResources::create),
         Route.of("GET", "/v1/users/{user}", UserResources::get),
-        Route.of("PATCH", "/v1/users/{user}", UserResources::patch),
-        Route.of("DELETE", "/v1/users/{user}", UserResources::delete));
+        Route.conditional("PATCH", "/v1/users/{user}", UserResources::patch),
+        Route.conditional("DELETE", "/v1/users/{user}", UserResources::delete));
   }
 
   static String self(String name) {
@@ -48,28 +49,40 @@ final class UserResources {
     }
     var password = password(data);
     return call.ask(USER_CREATE, new JsonObject().put("name", name).put("password", password)).map(user ->
-        ApiResponse.of(201, JsonApi.document(resource(user))).header("Location", self(name)));
+        ConditionalWrite.representation(201, user, document(user)).header("Location", self(name)));
   }
 
   private static Future<ApiResponse> get(ApiCall call) {
     Access.requireAdmin(call.principal);
-    return call.ask(USER_GET, new JsonObject().put("name", call.param("user")))
-        .map(user -> ApiResponse.of(200, JsonApi.document(resource(user))));
+    return read(call).map(user -> ConditionalWrite.representation(user, document(user)));
   }
 
-  /** A merge patch or JSON Patch of the user as read; only the (write-only) password can change. */
+  private static Future<JsonObject> read(ApiCall call) {
+    return call.ask(USER_GET, new JsonObject().put("name", call.param("user")));
+  }
+
+  /**
+   * A merge patch or JSON Patch of the user as read; only the (write-only) password can change. Stored
+   * only if the user is still at the version read ({@link ConditionalWrite}).
+   */
   private static Future<ApiResponse> patch(ApiCall call) {
     Access.requireAdmin(call.principal);
     var name = call.param("user");
-    return call.ask(USER_GET, new JsonObject().put("name", name)).compose(current -> {
-      var data = ResourcePatch.apply(call.request, JsonApi.document(resource(current)));
-      return call.ask(USER_UPDATE, new JsonObject().put("name", name).put("password", password(data)));
-    }).map(user -> ApiResponse.of(200, JsonApi.document(resource(user))));
+    return ConditionalWrite.run(call, () -> read(call), UserResources::document, (current, version) -> {
+      var data = ResourcePatch.apply(call.request, document(current));
+      return call.ask(USER_UPDATE, new JsonObject().put("name", name).put("password", password(data)).put(Versions.FIELD, version));
+    }).map(user -> ConditionalWrite.representation(user, document(user)));
   }
 
   private static Future<ApiResponse> delete(ApiCall call) {
     Access.requireAdmin(call.principal);
-    return call.ask(USER_DELETE, new JsonObject().put("name", call.param("user"))).map(user -> ApiResponse.of(204, null));
+    return ConditionalWrite.run(call, () -> read(call), UserResources::document, (current, version) ->
+            call.ask(USER_DELETE, new JsonObject().put("name", call.param("user")).put(Versions.FIELD, version)))
+        .map(user -> ApiResponse.of(204, null));
+  }
+
+  private static JsonObject document(JsonObject user) {
+    return JsonApi.document(resource(user));
   }
 
   private static String password(JsonObject data) {

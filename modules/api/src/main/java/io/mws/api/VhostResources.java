@@ -6,6 +6,7 @@ import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.Names;
 import io.mws.protocol.VhostSettings;
+import io.mws.protocol.Versions;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -15,7 +16,9 @@ import java.util.List;
  * {@code /v1/vhosts} and {@code /v1/vhosts/{vhost}}: an admin creates, lists, replaces (PUT), patches
  * and deletes; backends read their own. PUT replaces every setting (an absent one returns to the node
  * default); PATCH changes the settings as read (see {@link ResourcePatch}). Either way the result is
- * validated as a whole (422 per property) before it is stored.
+ * validated as a whole (422 per property) before it is stored. Every write is a compare-and-set on
+ * the version read ({@link ConditionalWrite}): If-Match, If-Unmodified-Since and JSON Patch tests hold
+ * at the moment of the write, and two concurrent PATCHes never lose one another's change.
  */
 final class VhostResources {
   private VhostResources() {}
@@ -25,9 +28,9 @@ final class VhostResources {
         Route.of("GET", "/v1/vhosts", VhostResources::list),
         Route.of("POST", "/v1/vhosts", VhostResources::create),
         Route.of("GET", "/v1/vhosts/{vhost}", VhostResources::get),
-        Route.of("PUT", "/v1/vhosts/{vhost}", VhostResources::put),
-        Route.of("PATCH", "/v1/vhosts/{vhost}", VhostResources::patch),
-        Route.of("DELETE", "/v1/vhosts/{vhost}", VhostResources::delete));
+        Route.conditional("PUT", "/v1/vhosts/{vhost}", VhostResources::put),
+        Route.conditional("PATCH", "/v1/vhosts/{vhost}", VhostResources::patch),
+        Route.conditional("DELETE", "/v1/vhosts/{vhost}", VhostResources::delete));
   }
 
   /** Attributes the server writes; a client may send them back (as read) and they are ignored. */
@@ -49,7 +52,7 @@ final class VhostResources {
     var name = data.getValue("id");
     if (!(name instanceof String vhost) || !Names.isValidVhost(vhost)) {
       throw ApiError.invalid("invalid_name", "data.id", "The vhost name " + Names.RULE
-          + ", and may not be one of " + Names.RESERVED_VHOSTS + ".");
+          + ", and may not be one of " + Names.RESERVED_VHOSTS + " in any letter case.");
     }
     var given = data.getJsonObject("attributes", new JsonObject());
     var attributes = VhostSettings.validate(Bodies.isXml(call.request) ? VhostSettings.fromText(given) : given, READ_ONLY);
@@ -58,14 +61,17 @@ final class VhostResources {
           var resource = resource(record);
           // The token is shown in this response only; the server keeps just its hash.
           resource.getJsonObject("attributes").put("token", token.getString("token"));
-          return ApiResponse.of(201, JsonApi.document(resource)).header("Location", self(vhost));
+          return ConditionalWrite.representation(201, record, JsonApi.document(resource)).header("Location", self(vhost));
         }));
   }
 
   private static Future<ApiResponse> get(ApiCall call) {
     Access.requireBackend(call.principal, call.vhost());
-    return call.ask(VHOST_GET, new JsonObject().put("vhost", call.vhost()))
-        .map(record -> ApiResponse.of(200, JsonApi.document(resource(record))));
+    return read(call).map(record -> ConditionalWrite.representation(record, document(record)));
+  }
+
+  private static Future<JsonObject> read(ApiCall call) {
+    return call.ask(VHOST_GET, new JsonObject().put("vhost", call.vhost()));
   }
 
   /** PUT: {"data":{"type":"vhosts","id":"<name, optional>","attributes":{...settings}}}. */
@@ -75,21 +81,31 @@ final class VhostResources {
     if (data.containsKey("id") && !call.vhost().equals(data.getValue("id"))) {
       throw ApiError.invalid("read_only", "data.id", "data.id must be the vhost's name, '" + call.vhost() + "'.");
     }
-    return update(call, data.getJsonObject("attributes", new JsonObject()));
+    var settings = settings(call, data.getJsonObject("attributes", new JsonObject()));
+    return update(call, current -> settings);
   }
 
+  /** The patch is applied to the record as read, and again to a newer one if another write came first. */
   private static Future<ApiResponse> patch(ApiCall call) {
     requireAdmin(call);
-    return call.ask(VHOST_GET, new JsonObject().put("vhost", call.vhost())).compose(current -> {
-      var data = ResourcePatch.apply(call.request, JsonApi.document(resource(current)));
-      return update(call, data.getJsonObject("attributes", new JsonObject()));
-    });
+    return update(call, current -> settings(call,
+        ResourcePatch.apply(call.request, document(current)).getJsonObject("attributes", new JsonObject())));
   }
 
-  private static Future<ApiResponse> update(ApiCall call, JsonObject attributes) {
-    var settings = VhostSettings.validate(Bodies.isXml(call.request) ? VhostSettings.fromText(attributes) : attributes, READ_ONLY);
-    return call.ask(VHOST_UPDATE, new JsonObject().put("vhost", call.vhost()).put("settings", settings))
-        .map(record -> ApiResponse.of(200, JsonApi.document(resource(record))));
+  private static JsonObject settings(ApiCall call, JsonObject attributes) {
+    return VhostSettings.validate(Bodies.isXml(call.request) ? VhostSettings.fromText(attributes) : attributes, READ_ONLY);
+  }
+
+  /** Stores the settings {@code change} makes of the record read, if the vhost is still at the version read. */
+  private static Future<ApiResponse> update(ApiCall call, java.util.function.Function<JsonObject, JsonObject> change) {
+    return ConditionalWrite.run(call, () -> read(call), VhostResources::document, (current, version) ->
+            call.ask(VHOST_UPDATE, new JsonObject().put("vhost", call.vhost()).put("settings", change.apply(current))
+                .put(Versions.FIELD, version)))
+        .map(record -> ConditionalWrite.representation(record, document(record)));
+  }
+
+  private static JsonObject document(JsonObject record) {
+    return JsonApi.document(resource(record));
   }
 
   /** An admin; anyone else who cannot see the vhost gets 404, its own backend 403. */
@@ -101,7 +117,8 @@ final class VhostResources {
   private static Future<ApiResponse> delete(ApiCall call) {
     requireAdmin(call);
     var vhost = new JsonObject().put("vhost", call.vhost());
-    return call.ask(VHOST_DELETE, vhost)
+    return ConditionalWrite.run(call, () -> read(call), VhostResources::document, (current, version) ->
+            call.ask(VHOST_DELETE, vhost.copy().put(Versions.FIELD, version)))
         .compose(deleted -> call.ask(VHOST_TOKEN_REVOKE, vhost))
         .map(revoked -> ApiResponse.of(204, null));
   }

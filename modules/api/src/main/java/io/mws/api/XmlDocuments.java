@@ -15,9 +15,12 @@ import com.ctc.wstx.stax.WstxOutputFactory;
 import io.mws.protocol.ApiError;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.Json;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Map;
 import javax.xml.stream.XMLInputFactory;
+import javax.xml.stream.XMLStreamConstants;
+import javax.xml.stream.XMLStreamException;
 
 /**
  * The XML form of the JSON documents (API.md section 1: same document, other syntax), through
@@ -41,7 +44,8 @@ final class XmlDocuments {
   /** Deeper requests are refused: no resource has more than a few levels, and the depth bounds recursion here. */
   static final int MAX_DEPTH = 64;
 
-  private static final XmlMapper XML = XmlMapper.builder(new XmlFactory(safeInput(), new WstxOutputFactory()))
+  private static final XMLInputFactory INPUT = safeInput();
+  private static final XmlMapper XML = XmlMapper.builder(new XmlFactory(INPUT, new WstxOutputFactory()))
       .xmlNameProcessor(XmlNameProcessors.newBase64Processor())
       .enable(ToXmlGenerator.Feature.WRITE_NULLS_AS_XSI_NIL)
       .build();
@@ -62,10 +66,12 @@ final class XmlDocuments {
 
   /** The JSON value of an XML request body; 400 {@code invalid_xml} when it is not well-formed XML. */
   static Object read(Buffer raw) {
+    var bytes = raw.getBytes();
     JsonNode tree;
     try {
-      tree = XML.readTree(raw.getBytes());
-    } catch (IOException | RuntimeException e) {
+      refuseDoctype(bytes);
+      tree = XML.readTree(bytes);
+    } catch (IOException | XMLStreamException | RuntimeException e) {
       throw ApiError.badRequest("invalid_xml", "The request body is not well-formed XML (DTDs are not accepted).");
     }
     var value = unwrapArrays(tree == null ? JsonNodeFactory.instance.objectNode() : tree, 0);
@@ -109,6 +115,23 @@ final class XmlDocuments {
       return copy;
     }
     return node;
+  }
+
+  /**
+   * Any document type declaration is refused, even one without entities: with DTD support off the
+   * parser would skip it silently, and a body is either plain data or an attack. The whole document is
+   * read (the parser handles the BOM and the encoding), not just the prolog: the tree reader stops at
+   * the end of the root element and would not see what follows it.
+   */
+  private static void refuseDoctype(byte[] bytes) throws XMLStreamException {
+    var reader = INPUT.createXMLStreamReader(new ByteArrayInputStream(bytes));
+    try {
+      while (reader.hasNext()) {
+        if (reader.next() == XMLStreamConstants.DTD) throw new XMLStreamException("a DOCTYPE");
+      }
+    } finally {
+      reader.close();
+    }
   }
 
   /** No DTD, no external entities: an XML body cannot expand entities or read files (XXE). */

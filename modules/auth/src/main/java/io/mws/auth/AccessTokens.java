@@ -53,7 +53,7 @@ final class AccessTokens {
           throw new IllegalArgumentException("issued under a vhost token that was rotated");
         }
         return new Principal(Principal.Role.CLIENT, vhost, claims.getString("sub"),
-            claims.getString("channels"), claims.getBoolean("publish", false));
+            claims.getString("channels"), claims.getBoolean("publish", false), Jwts.expiresAt(user));
       });
     });
   }

@@ -3,6 +3,7 @@ package io.mws.auth;
 import io.mws.protocol.Addresses;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.Names;
+import io.mws.protocol.Versions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -26,10 +27,15 @@ final class AdminUsers {
   private final Vertx vertx;
   private final AsyncMap<String, String> records;
   private final ConcurrentHashMap<String, Verified> verified = new ConcurrentHashMap<>();
+  /** Password checks under way, by credentials digest. */
+  private final ConcurrentHashMap<String, Future<Boolean>> checking = new ConcurrentHashMap<>();
+  /** The hash an unknown user's password is checked against, so that the check costs what a known user's does. */
+  private final Future<String> unknownUserHash;
 
   AdminUsers(Vertx vertx, AsyncMap<String, String> records) {
     this.vertx = vertx;
     this.records = records;
+    this.unknownUserHash = vertx.executeBlocking(() -> PasswordHasher.hash(Secrets.randomHex(16)), false);
   }
 
   Future<Void> listen() {
@@ -54,19 +60,39 @@ final class AdminUsers {
         .map(previous -> previous == null ? generated : null);
   }
 
-  Future<Boolean> verify(String user, String password) {
-    var credentials = Secrets.sha256(user + "\u0000" + password);
+  /**
+   * The outcome of these credentials when it costs no hash: true when they were verified in the last
+   * minutes, the check under way when the same credentials are being checked right now (a burst of
+   * requests after a restart shares one hash); else null, and {@link #verify} must hash.
+   */
+  Future<Boolean> knownOutcome(String user, String password) {
+    var credentials = credentials(user, password);
     var cached = verified.get(user);
     if (cached != null && cached.credentials().equals(credentials) && cached.until() > System.currentTimeMillis()) {
       return Future.succeededFuture(true);
     }
-    return records.get(user).compose(stored -> {
-      if (stored == null) return Future.succeededFuture(false);
-      var hash = new JsonObject(stored).getString("hash");
-      return vertx.executeBlocking(() -> PasswordHasher.verify(password, hash), false);
+    return checking.get(credentials);
+  }
+
+  /** Checks the password against the stored hash (the slow part; see {@link #knownOutcome} for the free answers). */
+  Future<Boolean> verify(String user, String password) {
+    var credentials = credentials(user, password);
+    Future<Boolean> check = records.get(user).compose(stored -> {
+      // An unknown user name costs the same hash as a known one, so the time of the answer does not tell
+      // an attacker which names exist.
+      var hash = stored == null ? unknownUserHash : Future.succeededFuture(new JsonObject(stored).getString("hash"));
+      return hash.compose(h -> vertx.executeBlocking(() -> PasswordHasher.verify(password, h) && stored != null, false));
     }).onSuccess(ok -> {
       if (ok) verified.put(user, new Verified(credentials, System.currentTimeMillis() + CACHE_MS));
     });
+    checking.put(credentials, check);
+    check.onComplete(done -> checking.remove(credentials, check));
+    return check;
+  }
+
+  /** What the caches are keyed by: a digest of the credentials, never the password. */
+  private static String credentials(String user, String password) {
+    return Secrets.sha256(user + "\u0000" + password);
   }
 
   Future<List<JsonObject>> list() {
@@ -90,25 +116,51 @@ final class AdminUsers {
     }));
   }
 
-  Future<JsonObject> setPassword(String name, String password) {
+  /**
+   * Sets the password and adds 1 to the record's version, by compare-and-set on the stored record: with
+   * {@code expectedVersion} >= 0 only if the user still has that version (else 412, see {@link Versions});
+   * without, a write that lost a race is applied again on top of the winner.
+   */
+  Future<JsonObject> setPassword(String name, String password, long expectedVersion) {
     checkPassword(password);
-    return records.get(name).compose(stored -> {
-      if (stored == null) return Future.failedFuture(notFound(name));
-      return hashed(name, password, new JsonObject(stored));
-    }).compose(record -> records.put(name, record.encode()).map(v -> {
-      changed(name);
-      return visible(record);
-    }));
+    return vertx.executeBlocking(() -> PasswordHasher.hash(password), false)
+        .compose(hash -> replace(name, expectedVersion, stored -> stored.copy().put("hash", hash)
+            .put("updated", System.currentTimeMillis()).put(Versions.FIELD, version(stored) + 1)));
   }
 
-  /** Deletes the user; the last admin cannot be deleted (nobody could log in to create another). */
-  Future<JsonObject> delete(String name) {
-    return records.size().compose(count -> records.get(name).compose(stored -> {
-      if (stored == null) return Future.failedFuture(notFound(name));
-      if (count <= 1) return Future.failedFuture(ApiError.conflict("last_admin", "The last admin user cannot be deleted."));
-      return records.remove(name).map(v -> {
+  private Future<JsonObject> replace(String name, long expectedVersion, java.util.function.UnaryOperator<JsonObject> change) {
+    return current(name, expectedVersion).compose(stored -> {
+      var record = change.apply(new JsonObject(stored));
+      return records.replaceIfPresent(name, stored, record.encode()).compose(replaced -> {
+        if (!replaced) return replace(name, expectedVersion, change);
         changed(name);
-        return visible(new JsonObject(stored));
+        return Future.succeededFuture(visible(record));
+      });
+    });
+  }
+
+  /** The stored record; 404 when there is none, 412 when it is not at the expected version (>= 0). */
+  private Future<String> current(String name, long expectedVersion) {
+    return records.get(name).map(stored -> {
+      if (stored == null) throw notFound(name);
+      long version = version(new JsonObject(stored));
+      if (expectedVersion >= 0 && version != expectedVersion) throw Versions.conflict("The user", version);
+      return stored;
+    });
+  }
+
+  private static long version(JsonObject record) {
+    return record.getLong(Versions.FIELD, Versions.FIRST);
+  }
+
+  /** Deletes the user (if still at {@code expectedVersion}, when >= 0); the last admin cannot be deleted (nobody could log in to create another). */
+  Future<JsonObject> delete(String name, long expectedVersion) {
+    return records.size().compose(count -> current(name, expectedVersion).compose(stored -> {
+      if (count <= 1) return Future.failedFuture(ApiError.conflict("last_admin", "The last admin user cannot be deleted."));
+      return records.removeIfPresent(name, stored).compose(removed -> {
+        if (!removed) return delete(name, expectedVersion);
+        changed(name);
+        return Future.succeededFuture(visible(new JsonObject(stored)));
       });
     }));
   }
@@ -122,7 +174,8 @@ final class AdminUsers {
     long now = System.currentTimeMillis();
     return vertx.executeBlocking(() -> PasswordHasher.hash(password), false).map(hash -> new JsonObject()
         .put("name", name).put("hash", hash)
-        .put("created", existing == null ? now : existing.getLong("created", now)).put("updated", now));
+        .put("created", existing == null ? now : existing.getLong("created", now)).put("updated", now)
+        .put(Versions.FIELD, existing == null ? Versions.FIRST : version(existing) + 1));
   }
 
   private static JsonObject visible(JsonObject record) {

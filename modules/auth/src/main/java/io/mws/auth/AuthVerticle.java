@@ -5,6 +5,7 @@ import static io.mws.protocol.Addresses.*;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.Principal;
 import io.mws.protocol.Responder;
+import io.mws.protocol.Versions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
@@ -21,7 +22,8 @@ import java.util.logging.Logger;
 /**
  * Verifies credentials and issues tokens. Config (the {@code auth} section of mws.yaml):
  * {@code adminUser}, {@code adminPassword}, {@code signingKey}, {@code tokenTtlSeconds},
- * {@code maxTokenTtlSeconds}, {@code oauth2} (an external issuer of admin bearer tokens).
+ * {@code maxTokenTtlSeconds}, {@code oauth2} (an external issuer of admin bearer tokens),
+ * {@code loginFailures} ({@code perClientPerMinute}, {@code perUserPerMinute}: see {@link LoginThrottle}).
  */
 public final class AuthVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(AuthVerticle.class.getName());
@@ -29,6 +31,11 @@ public final class AuthVerticle extends VerticleBase {
   private static final String BEARER = "bearer ";
   /** The Basic user name that marks a vhost token, as in WebRocket. */
   private static final String VHOST_TOKEN_USER = "wr";
+  /**
+   * The client of an AUTHENTICATE request that does not name one (a transport that does not pass the
+   * caller's address yet): all such requests share one client budget of failed logins.
+   */
+  static final String UNKNOWN_CLIENT = "unknown";
 
   /** Store of record kinds: what AuthVerticle keeps there, one map each. */
   static final List<String> KINDS = List.of("admin-user", "vhost-by-token-digest", "token-digest-of-vhost", "secret");
@@ -39,6 +46,7 @@ public final class AuthVerticle extends VerticleBase {
   private AccessTokens accessTokens;
   private TokenGenerations generations;
   private ExternalIssuer externalIssuer;
+  private LoginThrottle throttle;
   private int defaultTtl;
   private int maxTtl;
 
@@ -52,6 +60,8 @@ public final class AuthVerticle extends VerticleBase {
     var conf = config();
     defaultTtl = conf.getInteger("tokenTtlSeconds", 3600);
     maxTtl = conf.getInteger("maxTokenTtlSeconds", 86400);
+    var failures = conf.getJsonObject("loginFailures", new JsonObject());
+    throttle = new LoginThrottle(failures.getInteger("perClientPerMinute", 10), failures.getInteger("perUserPerMinute", 100));
     var data = vertx.sharedData();
     return Future.all(
             data.<String, String>getAsyncMap("mws.auth.admins"),
@@ -91,8 +101,8 @@ public final class AuthVerticle extends VerticleBase {
             respond(USER_LIST, b -> admins.list().map(users -> new JsonObject().put("items", new JsonArray(users)))),
             respond(USER_GET, b -> admins.get(b.getString("name"))),
             respond(USER_CREATE, b -> admins.create(b.getString("name"), b.getString("password"))),
-            respond(USER_UPDATE, b -> admins.setPassword(b.getString("name"), b.getString("password"))),
-            respond(USER_DELETE, b -> admins.delete(b.getString("name"))),
+            respond(USER_UPDATE, b -> admins.setPassword(b.getString("name"), b.getString("password"), Versions.expected(b))),
+            respond(USER_DELETE, b -> admins.delete(b.getString("name"), Versions.expected(b))),
             respond(AUTHENTICATE, this::authenticate),
             respond(VHOST_TOKEN_ISSUE, b -> vhostTokens.issue(b.getString("vhost"))
                 .map(token -> new JsonObject().put("token", token))),
@@ -135,13 +145,17 @@ public final class AuthVerticle extends VerticleBase {
     return secrets.putIfAbsent("jwt-hs256", generated).map(existing -> existing == null ? generated : existing);
   }
 
-  /** Body: {authorization, apikey}. Reply: the Principal; anonymous when there are no credentials. */
+  /**
+   * Body: {authorization, apikey, client}; client is the caller's address, for the failed-login budgets.
+   * Reply: the Principal; anonymous when there are no credentials.
+   */
   private Future<JsonObject> authenticate(JsonObject body) {
     var authorization = body.getString("authorization");
     var apikey = body.getString("apikey");
+    var client = body.getValue("client") instanceof String address ? address : UNKNOWN_CLIENT;
     Future<Principal> principal;
     if (authorization != null && !authorization.isBlank()) {
-      principal = fromAuthorization(authorization.strip());
+      principal = fromAuthorization(authorization.strip(), client);
     } else if (apikey != null && !apikey.isEmpty()) {
       principal = fromVhostToken(apikey);
     } else {
@@ -150,7 +164,7 @@ public final class AuthVerticle extends VerticleBase {
     return principal.map(Principal::toJson);
   }
 
-  private Future<Principal> fromAuthorization(String header) {
+  private Future<Principal> fromAuthorization(String header, String client) {
     var lower = header.toLowerCase(java.util.Locale.ROOT);
     if (lower.startsWith(BASIC)) {
       String decoded;
@@ -164,10 +178,7 @@ public final class AuthVerticle extends VerticleBase {
       var user = decoded.substring(0, colon);
       var password = decoded.substring(colon + 1);
       if (user.equals(VHOST_TOKEN_USER)) return fromVhostToken(password);
-      return admins.verify(user, password).map(ok -> {
-        if (!ok) throw ApiError.unauthorized("Wrong user name or password.");
-        return Principal.admin(user);
-      });
+      return adminLogin(user, password, client);
     }
     if (lower.startsWith(BEARER)) {
       var token = header.substring(BEARER.length()).strip();
@@ -180,6 +191,28 @@ public final class AuthVerticle extends VerticleBase {
           Future.failedFuture(ApiError.unauthorized("The access token is invalid, expired, or was revoked.")));
     }
     return Future.failedFuture(ApiError.unauthorized("Unsupported authorization scheme; use Basic or Bearer."));
+  }
+
+  /**
+   * A password check, throttled before the slow hash (see {@link LoginThrottle}). A client whose budget
+   * is spent is refused first, even for credentials that would cost nothing to check (else it could
+   * test guesses against the remembered ones at no cost); only an attempt that needs a hash spends budget.
+   */
+  private Future<Principal> adminLogin(String user, String password, String client) {
+    var refusal = throttle.refusal(client, user);
+    if (refusal != null) return Future.failedFuture(refusal);
+    var check = admins.knownOutcome(user, password);
+    boolean spent = check == null;
+    if (spent) {
+      refusal = throttle.admit(client, user);
+      if (refusal != null) return Future.failedFuture(refusal);
+      check = admins.verify(user, password);
+    }
+    return check.map(ok -> {
+      if (!ok) throw ApiError.unauthorized("Wrong user name or password.");
+      throttle.succeeded(client, user, spent);
+      return Principal.admin(user);
+    });
   }
 
   private Future<Principal> fromVhostToken(String token) {

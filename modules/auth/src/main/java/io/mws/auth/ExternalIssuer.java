@@ -68,8 +68,10 @@ final class ExternalIssuer {
     return jwt.authenticate(new TokenCredentials(token)).map(user -> {
       var claims = user.principal();
       var name = claims.getString("sub", "oauth2-user");
-      return roles(claims).contains(adminRole) ? Principal.admin(name)
+      var principal = roles(claims).contains(adminRole) ? Principal.admin(name)
           : new Principal(Principal.Role.USER, null, name, null, false);
+      var expiresAt = Jwts.expiresAt(user);
+      return expiresAt == null ? principal : principal.expiringAt(expiresAt);
     });
   }
 

@@ -32,7 +32,7 @@ class BenchSmokeTest {
     int clusterPort;
     try (var s = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) { clusterPort = s.getLocalPort(); }
     var config = NodeConfig.defaults()
-        .with("http", "host", "127.0.0.1").with("http", "port", 0)
+        .with("http", "host", "127.0.0.1").with("http", "port", 0).with("http", "managementPort", 0)
         .with("auth", "adminPassword", PASSWORD)
         .with("cluster", "name", "mws-bench-" + UUID.randomUUID()).with("cluster", "port", clusterPort)
         .with("cluster", "members", new JsonArray()).with("cluster", "partitions", 31)

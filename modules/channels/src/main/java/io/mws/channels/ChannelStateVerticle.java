@@ -11,6 +11,7 @@ import io.mws.protocol.Responder;
 import io.mws.protocol.VhostSettingsCache;
 import io.mws.store.StateStore;
 import io.mws.store.StoreUnavailable;
+import io.mws.protocol.Versions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
@@ -37,6 +38,7 @@ public final class ChannelStateVerticle extends VerticleBase {
   private static final long QUIET_MS = 5000;
   private PresenceRegistry presence;
   private BackendBacklog backlog;
+  private IdempotentPublishes idempotent;
 
   /**
    * @param registry   where it records its meters (the node's Prometheus registry)
@@ -59,6 +61,7 @@ public final class ChannelStateVerticle extends VerticleBase {
     store = durable;
     seal = new StoreSeal(vertx, stateStore, hot, writer, ceilings, durable::keep);
     backlog = new BackendBacklog(vertx, hazelcast);
+    idempotent = new IdempotentPublishes(vertx, hazelcast, config().getLong("idempotencyKeySeconds", 86_400L));
     return new StoreRestore(vertx, hazelcast, stateStore, hot).restoreOnce().compose(v -> serve());
   }
 
@@ -138,7 +141,7 @@ public final class ChannelStateVerticle extends VerticleBase {
   private Future<JsonObject> createVhost(JsonObject body) {
     var name = body.getString("vhost");
     var record = new JsonObject().put("name", name).put("created", System.currentTimeMillis())
-        .put("settings", body.getJsonObject("settings", new JsonObject()));
+        .put(Versions.FIELD, Versions.FIRST).put("settings", body.getJsonObject("settings", new JsonObject()));
     return store.createVhost(name, record).map(created -> {
       if (!created) throw ApiError.conflict("vhost_exists", "A vhost named '" + name + "' exists already.");
       return record;
@@ -154,10 +157,15 @@ public final class ChannelStateVerticle extends VerticleBase {
 
   private Future<JsonObject> deleteVhost(JsonObject body) {
     var name = body.getString("vhost");
-    return vhost(name)
-        .compose(record -> store.listChannels(name))
+    // The record goes first, in one compare-and-set when the caller read a version: a delete whose
+    // If-Match no longer holds leaves everything as it was. Then its channels and backlog.
+    return store.deleteVhost(name, Versions.expected(body))
+        .recover(failure -> Future.failedFuture(conflict(failure, "The vhost")))
+        .compose(deleted -> {
+          if (!deleted) throw vhostNotFound(name);
+          return store.listChannels(name);
+        })
         .compose(list -> Future.all(list.stream().map(c -> closeChannel(name, c.name())).toList()))
-        .compose(closed -> store.deleteVhost(name))
         .compose(deleted -> backlog.destroy(name))
         .map(deleted -> {
           vertx.eventBus().publish(VHOST_CHANGED, new JsonObject().put("vhost", name));
@@ -167,7 +175,8 @@ public final class ChannelStateVerticle extends VerticleBase {
 
   private Future<JsonObject> updateVhost(JsonObject body) {
     var name = body.getString("vhost");
-    return store.updateVhost(name, body.getJsonObject("settings", new JsonObject())).map(record -> {
+    return store.updateVhost(name, body.getJsonObject("settings", new JsonObject()), Versions.expected(body))
+        .recover(failure -> Future.failedFuture(conflict(failure, "The vhost"))).map(record -> {
       if (record == null) throw vhostNotFound(name);
       vertx.eventBus().publish(VHOST_CHANGED, new JsonObject().put("vhost", name).put("record", record));
       return record;
@@ -213,6 +222,10 @@ public final class ChannelStateVerticle extends VerticleBase {
     var vhost = body.getString("vhost");
     var channel = body.getString("channel");
     var uid = body.getString("uid");
+    return idempotent.once(body.getJsonObject("idempotency"), body.getValue("data"), () -> append(body, vhost, channel, uid));
+  }
+
+  private Future<JsonObject> append(JsonObject body, String vhost, String channel, String uid) {
     return store.append(vhost, channel, body.getString("event"), body.getValue("data"), uid).compose(event -> {
       if (event == null) throw channelNotFound(vhost, channel);
       metrics.eventsFired.increment();
@@ -244,15 +257,20 @@ public final class ChannelStateVerticle extends VerticleBase {
 
   private Future<JsonObject> trigger(JsonObject body) {
     var vhost = body.getString("vhost");
-    return vhost(vhost).compose(v -> toBackends(new JsonObject().put("kind", "TRIGGER").put("vhost", vhost)
+    return idempotent.once(body.getJsonObject("idempotency"), body.getValue("data"), () -> vhost(vhost).compose(v -> toBackends(new JsonObject().put("kind", "TRIGGER").put("vhost", vhost)
         .put("event", body.getString("event")).put("data", body.getValue("data")).put("uid", body.getString("uid"))
-        .put("ts", System.currentTimeMillis())));
+        .put("ts", System.currentTimeMillis()))));
   }
 
   /** Into the vhost's backend backlog (which gives it its SSE id), then a wake-up for every API node's streams. */
   private Future<JsonObject> toBackends(JsonObject message) {
     return backlog.append(message.getString("vhost"), message).onSuccess(stored ->
         vertx.eventBus().publish(BACKEND_FEED, new JsonObject().put("vhost", stored.getString("vhost")).put("id", stored.getLong("id"))));
+  }
+
+  /** A lost compare-and-set as its 412 (see {@link Versions}); any other failure as it is. */
+  private static Throwable conflict(Throwable failure, String what) {
+    return failure instanceof ChannelStore.VersionConflict c ? Versions.conflict(what, c.currentVersion) : failure;
   }
 
   /**

@@ -26,6 +26,19 @@ public interface ChannelStore {
     }
   }
 
+  /**
+   * Thrown by a conditional write (an expected version >= 0) when the record's version is another:
+   * someone changed it since the caller read it. Decided in the same atomic step as the write.
+   */
+  final class VersionConflict extends RuntimeException {
+    public final long currentVersion;
+
+    public VersionConflict(long currentVersion) {
+      super(null, null, false, false);
+      this.currentVersion = currentVersion;
+    }
+  }
+
   /** Creates the vhost; fails with null result if it exists already. Settings are stored as given. */
   Future<Boolean> createVhost(String vhost, JsonObject settings);
 
@@ -34,11 +47,18 @@ public interface ChannelStore {
 
   Future<List<JsonObject>> listVhosts();
 
-  /** Replaces the vhost's settings and sets its "updated" time; the new record, or null when there is no such vhost. */
-  Future<JsonObject> updateVhost(String vhost, JsonObject settings);
+  /**
+   * Replaces the vhost's settings, sets its "updated" time and adds 1 to its "version"; the new record,
+   * or null when there is no such vhost. With {@code expectedVersion} >= 0 the write happens only if the
+   * stored version is that one (compare-and-set), else it fails with {@link VersionConflict}.
+   */
+  Future<JsonObject> updateVhost(String vhost, JsonObject settings, long expectedVersion);
 
-  /** Removes the vhost record; true if it existed. Channels are closed by the caller first. */
-  Future<Boolean> deleteVhost(String vhost);
+  /**
+   * Removes the vhost record; true if it existed. With {@code expectedVersion} >= 0 only if the stored
+   * version is that one, else it fails with {@link VersionConflict}.
+   */
+  Future<Boolean> deleteVhost(String vhost, long expectedVersion);
 
   /** Opens the channel if it is not open. The boolean of the pair says whether it was created now. */
   Future<Opened> openChannel(String vhost, String channel);

@@ -16,8 +16,9 @@ import java.util.function.Function;
  * {@link StoreRestore} loads it all back when the cluster starts cold, {@link StoreSeal} on a graceful stop.
  *
  * <p>When the store fails ({@link io.mws.store.StoreUnavailable}, answered 503), a create is undone in the
- * cluster, so a failed create leaves nothing behind; a removal goes to the store first, so a failed one
- * leaves the thing in place rather than only in the store (where it would come back at the next restart).
+ * cluster, so a failed create leaves nothing behind; a channel's removal goes to the store first and a
+ * vhost's is undone in the cluster, so a failed one leaves the thing in place rather than only in the
+ * store (where it would come back at the next restart).
  */
 final class DurableChannelStore implements ChannelStore {
   static final String VHOSTS = "vhost";
@@ -47,7 +48,7 @@ final class DurableChannelStore implements ChannelStore {
   @Override
   public Future<Boolean> createVhost(String vhost, JsonObject settings) {
     return hot.createVhost(vhost, settings).compose(created -> created
-        ? store.put(VHOSTS, vhost, settings).map(true).recover(failure -> undo(hot.deleteVhost(vhost), failure))
+        ? store.put(VHOSTS, vhost, settings).map(true).recover(failure -> undo(hot.deleteVhost(vhost, -1 /* unconditional */), failure))
         : Future.succeededFuture(false));
   }
 
@@ -62,15 +63,20 @@ final class DurableChannelStore implements ChannelStore {
   }
 
   @Override
-  public Future<JsonObject> updateVhost(String vhost, JsonObject settings) {
-    return hot.updateVhost(vhost, settings).compose(record -> record == null
+  public Future<JsonObject> updateVhost(String vhost, JsonObject settings, long expectedVersion) {
+    return hot.updateVhost(vhost, settings, expectedVersion).compose(record -> record == null
         ? Future.succeededFuture(null)
         : store.put(VHOSTS, vhost, record).map(record));
   }
 
+  /** The cluster decides (a conditional delete may lose its compare-and-set); a store failure puts the record back. */
   @Override
-  public Future<Boolean> deleteVhost(String vhost) {
-    return store.remove(VHOSTS, vhost).compose(v -> hot.deleteVhost(vhost));
+  public Future<Boolean> deleteVhost(String vhost, long expectedVersion) {
+    return hot.getVhost(vhost).compose(previous -> previous == null
+        ? Future.succeededFuture(false)
+        : hot.deleteVhost(vhost, expectedVersion).compose(deleted -> !deleted
+            ? Future.succeededFuture(false)
+            : store.remove(VHOSTS, vhost).map(true).recover(failure -> undo(hot.createVhost(vhost, previous), failure))));
   }
 
   @Override

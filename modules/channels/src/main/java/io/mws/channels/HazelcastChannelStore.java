@@ -9,6 +9,7 @@ import com.hazelcast.ringbuffer.ReadResultSet;
 import com.hazelcast.ringbuffer.Ringbuffer;
 import com.hazelcast.ringbuffer.StaleSequenceException;
 import io.mws.protocol.ChannelEvent;
+import io.mws.protocol.Versions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -67,25 +68,44 @@ public final class HazelcastChannelStore implements ChannelStore {
         .sorted(Comparator.comparing(v -> v.getString("name"))).toList(), false);
   }
 
-  /** Compare-and-set, so two concurrent updates never lose one silently: the later one is applied on top. */
+  /**
+   * Compare-and-set on the stored text: a write that lost the race re-reads and, when unconditional,
+   * is applied on top of the winner; a conditional one fails once the version it expected is gone.
+   */
   @Override
-  public Future<JsonObject> updateVhost(String vhost, JsonObject settings) {
+  public Future<JsonObject> updateVhost(String vhost, JsonObject settings, long expectedVersion) {
     return vertx.executeBlocking(() -> {
       while (true) {
         var stored = vhosts.get(vhost);
         if (stored == null) return null;
         var previous = new JsonObject(stored);
-        // Strictly later than the last change, so Last-Modified and the ETag move even within one millisecond.
+        long version = checkVersion(previous, expectedVersion);
+        // Strictly later than the last change, so Last-Modified moves even within one millisecond.
         long updated = Math.max(System.currentTimeMillis(), previous.getLong("updated", 0L) + 1);
-        var record = previous.copy().put("settings", settings).put("updated", updated);
+        var record = previous.copy().put("settings", settings).put("updated", updated).put(Versions.FIELD, version + 1);
         if (vhosts.replace(vhost, stored, record.encode())) return record;
       }
     }, false);
   }
 
   @Override
-  public Future<Boolean> deleteVhost(String vhost) {
-    return async(vhosts.removeAsync(vhost)).map(old -> old != null);
+  public Future<Boolean> deleteVhost(String vhost, long expectedVersion) {
+    if (expectedVersion < 0) return async(vhosts.removeAsync(vhost)).map(old -> old != null);
+    return vertx.executeBlocking(() -> {
+      while (true) {
+        var stored = vhosts.get(vhost);
+        if (stored == null) return false;
+        checkVersion(new JsonObject(stored), expectedVersion);
+        if (vhosts.remove(vhost, stored)) return true;
+      }
+    }, false);
+  }
+
+  /** The record's version; {@link VersionConflict} when an expected one (>= 0) is not it. */
+  private static long checkVersion(JsonObject record, long expectedVersion) {
+    long version = record.getLong(Versions.FIELD, Versions.FIRST);
+    if (expectedVersion >= 0 && version != expectedVersion) throw new VersionConflict(version);
+    return version;
   }
 
   @Override
@@ -138,8 +158,24 @@ public final class HazelcastChannelStore implements ChannelStore {
       var timestamp = System.currentTimeMillis();
       var stored = new JsonObject().put("event", event).put("data", data).put("uid", uid).put("ts", timestamp);
       return async(history(record).addAsync(stored.encode(), OverflowPolicy.OVERWRITE))
-          .map(seq -> new ChannelEvent(ChannelEvent.Kind.EVENT, vhost, channel, record.getString("epoch"),
-              base(record) + seq + 1, event, data, uid, timestamp));
+          .compose(seq -> stillOpen(record).map(open -> open ? new ChannelEvent(ChannelEvent.Kind.EVENT, vhost, channel,
+              record.getString("epoch"), base(record) + seq + 1, event, data, uid, timestamp) : null));
+    });
+  }
+
+  /**
+   * Whether the channel is still open in the epoch an append read, once the event is in its ring. A
+   * close that removed the record in between has destroyed the ring, and the append recreated it: the
+   * event would be acknowledged and lost. Then the orphan ring is destroyed again and the append is
+   * refused (404). Otherwise the event was in the history before the close's change.
+   */
+  private Future<Boolean> stillOpen(JsonObject appendedTo) {
+    return record(appendedTo.getString("vhost"), appendedTo.getString("name")).compose(now -> {
+      if (now != null && now.getString("epoch").equals(appendedTo.getString("epoch"))) return Future.succeededFuture(true);
+      return vertx.executeBlocking(() -> {
+        history(appendedTo).destroy();
+        return false;
+      }, false);
     });
   }
 

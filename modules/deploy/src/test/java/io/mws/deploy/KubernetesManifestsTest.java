@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.mws.server.NodeConfig;
 import io.vertx.core.json.JsonObject;
@@ -27,7 +28,8 @@ import org.yaml.snakeyaml.Yaml;
  * probes on /readyz and /healthz, a drain that fits the grace period, Hazelcast DNS discovery through
  * a headless Service that publishes not-ready pods, env names the server reads, ports that match
  * conf, a non-root read-only container, config keys that exist in conf/mws.yaml, Hazelcast phone-home
- * off, Prometheus scraping /metrics, and the Grafana dashboard shipped as it is in k8s/grafana.
+ * off, Prometheus scraping /metrics on the management port, pods spread across Kubernetes nodes, a
+ * NetworkPolicy that keeps the cluster ports to MWS pods, and the Grafana dashboard shipped as it is.
  */
 class KubernetesManifestsTest {
   static final NodeConfig DEFAULTS = NodeConfig.defaults();
@@ -64,10 +66,27 @@ class KubernetesManifestsTest {
       assertThat(container.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
       assertThat(container.getStartupProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
 
+      int managementPort = config.getJsonObject("http").getInteger("managementPort");
+      assertThat(port(container, "management")).as(name + " management port = conf http.managementPort").isEqualTo(managementPort);
       var annotations = deployment.getSpec().getTemplate().getMetadata().getAnnotations();
-      assertThat(annotations).as(name + " Prometheus scrapes /metrics on the http port")
+      assertThat(annotations).as(name + " Prometheus scrapes /metrics on the management port (the public one answers 404)")
           .containsEntry("prometheus.io/scrape", "true").containsEntry("prometheus.io/path", "/metrics")
-          .containsEntry("prometheus.io/port", String.valueOf(httpPort));
+          .containsEntry("prometheus.io/port", String.valueOf(managementPort));
+      assertThat(config.getJsonObject("limits").getInteger("connectionsPerClientIp") == 0
+          || !config.getJsonObject("http").getJsonArray("trustedProxies").isEmpty())
+          .as(name + ": behind the Ingress, a per-client cap needs trusted proxies (else every client is the Ingress)").isTrue();
+
+      var spread = pod.getTopologySpreadConstraints();
+      assertThat(spread).as(name + " spreads its pods across Kubernetes nodes").anySatisfy(c -> {
+        assertThat(c.getTopologyKey()).isEqualTo("kubernetes.io/hostname");
+        assertThat(c.getMaxSkew()).isEqualTo(1);
+        assertThat(c.getWhenUnsatisfiable()).isEqualTo("DoNotSchedule");
+        assertThat(c.getNodeTaintsPolicy()).as("tainted nodes are no empty domains that block scheduling").isEqualTo("Honor");
+        assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels()).as("the constraint counts these pods")
+            .containsAllEntriesOf(c.getLabelSelector().getMatchLabels());
+        assertThat(c.getLabelSelector().getMatchLabels()).as("every Hazelcast member counts, whatever its Deployment")
+            .isEqualTo(headlessSelector(rendered, env));
+      });
 
       var preStop = container.getLifecycle().getPreStop().getExec().getCommand();
       assertThat(preStop).as(name + " preStop").startsWith("sleep");
@@ -103,6 +122,52 @@ class KubernetesManifestsTest {
     }
   }
 
+  /**
+   * The NetworkPolicy: Hazelcast and the event bus only from MWS pods (no other pod joins the cluster or
+   * speaks on its bus), the management port only from this namespace or a labelled monitoring one,
+   * the http port from anywhere (the Ingress controller lives elsewhere). Every MWS pod is selected.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"dev", "prod", "split"})
+  void onlyMwsPodsReachTheClusterPortsAndMetricsStayInside(String overlay) throws Exception {
+    var rendered = RenderedOverlay.render(overlay);
+    var policy = rendered.one(NetworkPolicy.class, "mws");
+    assertThat(policy.getSpec().getPolicyTypes()).contains("Ingress");
+    var selected = policy.getSpec().getPodSelector().getMatchLabels();
+    for (var deployment : rendered.all(Deployment.class)) {
+      var labels = deployment.getSpec().getTemplate().getMetadata().getLabels();
+      assertThat(labels).as(overlay + "/" + deployment.getMetadata().getName() + " is guarded").containsAllEntriesOf(selected);
+      var container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+      for (var port : container.getPorts()) {
+        var rules = policy.getSpec().getIngress().stream()
+            .filter(r -> r.getPorts().stream().anyMatch(p -> port.getName().equals(p.getPort().getStrVal()))).toList();
+        assertThat(rules).as(overlay + ": a rule admits port " + port.getName()).isNotEmpty();
+        for (var rule : rules) {
+          var peers = rule.getFrom();
+          switch (port.getName()) {
+            case "http" -> { } // anyone
+            case "hazelcast", "eventbus" -> {
+              assertThat(peers).as(overlay + ": " + port.getName() + " from MWS pods only").isNotEmpty().allSatisfy(peer -> {
+                assertThat(peer.getNamespaceSelector()).as("same namespace").isNull();
+                assertThat(peer.getIpBlock()).isNull();
+                assertThat(labels).as("the peers are MWS pods").containsAllEntriesOf(peer.getPodSelector().getMatchLabels());
+                assertThat(peer.getPodSelector().getMatchLabels()).as("and only MWS pods").isEqualTo(selected);
+              });
+            }
+            case "management" -> assertThat(peers).as(overlay + ": metrics from this namespace or a monitoring one")
+                .isNotEmpty().allSatisfy(peer -> {
+                  assertThat(peer.getIpBlock()).isNull();
+                  if (peer.getNamespaceSelector() != null) {
+                    assertThat(peer.getNamespaceSelector().getMatchLabels()).containsEntry("mws.io/metrics-scraper", "true");
+                  }
+                });
+            default -> throw new AssertionError(overlay + ": no invariant for port " + port.getName());
+          }
+        }
+      }
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"dev", "prod", "split"})
   void clientTrafficReachesMwsPodsThroughServiceAndIngress(String overlay) throws Exception {
@@ -135,8 +200,8 @@ class KubernetesManifestsTest {
   @ValueSource(strings = {"dev", "prod", "split"})
   void theSecretHoldsEveryKeyThePodsReadAndTheReadmeCreatesThem(String overlay) throws Exception {
     var rendered = RenderedOverlay.render(overlay);
-    // The operator's Secret command: README's, and docs/durability.md's for the store of record's URL.
-    var readme = Files.readString(RenderedOverlay.ROOT.resolve("README.md"))
+    // The operator's Secret command: docs/kubernetes.md's, and docs/durability.md's for the store of record's URL.
+    var readme = Files.readString(RenderedOverlay.ROOT.resolve("docs/kubernetes.md"))
         + Files.readString(RenderedOverlay.ROOT.resolve("docs/durability.md"));
     var secret = rendered.all(Secret.class).stream().filter(s -> s.getMetadata().getName().equals("mws")).findFirst();
     assertThat(secret.isPresent()).as(overlay + " generates the Secret (dev) or leaves it to the operator (prod)")
@@ -148,7 +213,7 @@ class KubernetesManifestsTest {
         assertThat(ref.getName()).isEqualTo("mws");
         secret.ifPresent(s -> assertThat(s.getData().keySet().isEmpty() ? s.getStringData().keySet() : s.getData().keySet())
             .as(overlay + " Secret key " + ref.getKey()).contains(ref.getKey()));
-        assertThat(readme).as("README creates the Secret key " + ref.getKey()).contains("--from-literal=" + ref.getKey() + "=");
+        assertThat(readme).as("docs/kubernetes.md creates the Secret key " + ref.getKey()).contains("--from-literal=" + ref.getKey() + "=");
       }
     }
   }
@@ -269,6 +334,11 @@ class KubernetesManifestsTest {
       assertThat(defaults.containsKey(key)).as(where + " key '" + key + "' is in conf/mws.yaml").isTrue();
       if (overrides.getValue(key) instanceof JsonObject nested) assertKnownKeys(nested, defaults.getJsonObject(key), where + "." + key);
     }
+  }
+
+  /** The labels the Hazelcast headless Service (MWS_CLUSTER_DNS) selects: the cluster's members. */
+  static Map<String, String> headlessSelector(RenderedOverlay rendered, Map<String, EnvVar> env) {
+    return rendered.one(Service.class, env.get("MWS_CLUSTER_DNS").getValue()).getSpec().getSelector();
   }
 
   static Map<String, EnvVar> env(Container container) {

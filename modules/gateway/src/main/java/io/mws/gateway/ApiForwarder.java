@@ -26,8 +26,11 @@ final class ApiForwarder {
     this.vertx = vertx;
   }
 
-  /** Forwards one request; the answer is the API's, status codes and bodies as over HTTP. */
-  Future<ApiResponse> forward(String method, String rawPath, Map<String, String> headers, Object data) {
+  /**
+   * Forwards one request; the answer is the API's, status codes and bodies as over HTTP. {@code client}:
+   * the caller's address, for the failed-login budgets of credentials sent in a frame.
+   */
+  Future<ApiResponse> forward(String method, String rawPath, Map<String, String> headers, Object data, String client) {
     var decoder = new QueryStringDecoder(rawPath);
     var query = new TreeMap<String, List<String>>();
     try {
@@ -36,14 +39,15 @@ final class ApiForwarder {
       return Future.succeededFuture(ApiResponse.error(ApiError.badRequest("invalid_query", "The query string is malformed.")));
     }
     var request = new ApiRequest(method.toUpperCase(Locale.ROOT), decoder.rawPath(), query, headers, data);
-    return Delivery.<JsonObject>request(vertx, Addresses.API_REQUEST, request.toJson())
+    return Delivery.<JsonObject>request(vertx, Addresses.API_REQUEST, request.toJson().put("client", client))
         .map(reply -> ApiResponse.fromJson(reply.body()))
         .otherwise(failure -> ApiResponse.error(ApiError.from(failure)));
   }
 
-  /** Who the authorization header names; anonymous without one. */
-  Future<Principal> authenticate(String authorization) {
+  /** Who the authorization header names; {@code client}: the caller's address, for the failed-login budgets. */
+  Future<Principal> authenticate(String authorization, String client) {
     if (authorization == null || authorization.isBlank()) return Future.succeededFuture(Principal.ANONYMOUS);
-    return Delivery.<JsonObject>request(vertx, Addresses.AUTHENTICATE, new JsonObject().put("authorization", authorization)).map(m -> Principal.fromJson(m.body()));
+    var body = new JsonObject().put("authorization", authorization).put("client", client);
+    return Delivery.<JsonObject>request(vertx, Addresses.AUTHENTICATE, body).map(m -> Principal.fromJson(m.body()));
   }
 }

@@ -96,7 +96,8 @@ final class ChannelFeeds {
     context.runOnContext(v -> watch.start());
   }
 
-  Future<Void> unwatch(ClientSession session, String requestId) {
+  /** Ends the watch; completes with whether there was one. */
+  Future<Boolean> unwatch(ClientSession session, String requestId) {
     return onContext(() -> {
       var watch = sessionWatches(session).remove(requestId);
       if (watch != null) {
@@ -104,7 +105,7 @@ final class ChannelFeeds {
         detach(watch);
         reportPresence(session);
       }
-      return Future.succeededFuture();
+      return Future.succeededFuture(watch != null);
     });
   }
 

@@ -4,6 +4,7 @@ import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.ChannelPath;
 import io.mws.protocol.Principal;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -13,7 +14,9 @@ import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * One WebSocket connection speaking the OADA websocket convention: each text frame is a request
@@ -33,6 +36,10 @@ final class ClientSession {
   static final short CREDENTIALS_REVOKED = 4001;
   /** Close code for a connection that keeps sending over its limits (limits.overLimitRepliesToClose). */
   static final short POLICY_VIOLATION = 1008;
+  /** Close code when the access token of the upgrade expires: reconnect with a fresh token, resume by rev. */
+  static final short TOKEN_EXPIRED = 4002;
+  /** Close code for a connection that made no authenticated request within gateway.unauthenticatedTimeoutSeconds. */
+  static final short UNAUTHENTICATED = 4003;
   /** Replays go out after the 200 reply has reached the client (OADA clients listen only after it). */
   static final long REPLAY_DELAY_MS = 10;
 
@@ -44,6 +51,19 @@ final class ClientSession {
   private final ApiForwarder forwarder;
   private final GatewaySettings settings;
   private final String connectionAuthorization;
+  /** The caller's address (as the upgrade saw it), passed with credentials sent in frames for the failed-login budgets. */
+  private final String client;
+  /** Who the upgrade's credentials name (anonymous without any). */
+  private final Principal connectionPrincipal;
+  private final Expiries expiries;
+  /** The expiry of each watch authorized with a token of its own (not the connection's), by requestId. */
+  private final Map<String, Expiries.Entry> watchExpiries = new ConcurrentHashMap<>();
+  /** The connection's token expiry, or its deadline to authenticate; null when neither applies. */
+  private volatile Expiries.Entry connectionDeadline;
+  /** Whether admin credentials may be used in requests (the upgrade's Origin is trusted for them). */
+  private final boolean adminOrigin;
+  /** Whether credentials have been accepted: on the upgrade, or in a request since. */
+  private volatile boolean authenticated;
   /** The vhost, Origin and limits this connection was admitted with. */
   final ConnectionGrant grant;
   private final ConnectionLimits limits;
@@ -58,14 +78,20 @@ final class ClientSession {
   Future<?> presenceUpdates = Future.succeededFuture();
 
   ClientSession(Vertx vertx, ServerWebSocket socket, ChannelFeeds feeds, ApiForwarder forwarder,
-                GatewaySettings settings, String connectionAuthorization, ConnectionGrant grant, ConnectionLimits limits,
-                GatewayMetrics metrics) {
+                GatewaySettings settings, String connectionAuthorization, String client, Principal connectionPrincipal,
+                ConnectionGrant grant,
+                ConnectionLimits limits, GatewayMetrics metrics, Expiries expiries) {
     this.vertx = vertx;
     this.socket = socket;
     this.feeds = feeds;
     this.forwarder = forwarder;
     this.settings = settings;
     this.connectionAuthorization = connectionAuthorization;
+    this.client = client;
+    this.connectionPrincipal = connectionPrincipal;
+    this.expiries = expiries;
+    this.authenticated = connectionPrincipal.role() != Principal.Role.ANONYMOUS;
+    this.adminOrigin = settings.adminOriginAllowed(grant.origin(), socket.headers().get("Host"));
     this.grant = grant;
     this.limits = limits;
     this.metrics = metrics;
@@ -74,16 +100,30 @@ final class ClientSession {
 
   void start(Connections connections) {
     connections.add(this);
+    if (connectionPrincipal.expiresAt() != null) {
+      connectionDeadline = expiries.schedule(connectionPrincipal.expiresAt(), e -> close(TOKEN_EXPIRED, "access token expired"));
+    } else if (!authenticated && settings.unauthenticatedTimeoutMs() > 0) {
+      connectionDeadline = expiries.schedule(connectedAt + settings.unauthenticatedTimeoutMs(), e -> {
+        if (!authenticated) close(UNAUTHENTICATED, "no authenticated request");
+      });
+    }
     socket.textMessageHandler(this::onText);
     socket.binaryMessageHandler(b -> reply(null, ApiResponse.error(ApiError.badRequest("binary_frame",
         "Send requests as JSON text frames."))));
     socket.pongHandler(b -> missedPongs.set(0));
     socket.exceptionHandler(e -> {
-      // A frame above the size limit: say so with 1009 before the connection goes. Anything else (a
-      // reset peer) needs nothing here; the close handler cleans up.
-      if (e instanceof CorruptedWebSocketFrameException) writer.close(TOO_BIG, "frame too large");
+      // A frame or message the pipeline refused (InboundMessageLimits): its close code says why (1009 too
+      // big, 1007 not UTF-8, 1002 bad deflate data). Anything else (a reset peer) needs nothing here; the
+      // close handler cleans up.
+      if (e instanceof CorruptedWebSocketFrameException corrupted) {
+        writer.close((short) corrupted.closeStatus().code(), corrupted.closeStatus().reasonText());
+      } else if (e instanceof TooLongFrameException) {
+        writer.close(TOO_BIG, "message too large");
+      }
     });
     socket.closeHandler(v -> {
+      expiries.cancel(connectionDeadline);
+      watchExpiries.values().forEach(expiries::cancel);
       connections.remove(this);
       feeds.closeSession(this);
     });
@@ -120,6 +160,7 @@ final class ClientSession {
   }
 
   private void onText(String text) {
+    if (writer.isClosing()) return; // closed for a broken limit or an expiry: nothing more is served
     lastRequestAt = System.currentTimeMillis();
     RequestFrame frame;
     try {
@@ -137,28 +178,66 @@ final class ClientSession {
     if (method.equals("ping")) {
       reply(frame.requestId(), ApiResponse.of(200, null));
     } else if (method.equals("unwatch")) {
+      expiries.cancel(watchExpiries.remove(frame.requestId()));
       feeds.unwatch(this, frame.requestId()).onComplete(ar -> reply(frame.requestId(), ApiResponse.of(200, null)));
     } else if (frame.path() == null || !frame.path().startsWith("/")) {
       reply(frame.requestId(), ApiResponse.error(ApiError.badRequest("invalid_path", "path must be a string starting with '/'.")));
-    } else if (method.equals("watch") || method.equals("head-watch")) {
-      watch(frame, null);
-    } else if (method.endsWith("-watch") && FORWARDED.contains(method.substring(0, method.length() - 6))) {
-      watch(frame, method.substring(0, method.length() - 6));
-    } else if (FORWARDED.contains(method)) {
-      forwarder.forward(method, frame.path(), withAuthorization(frame.headers()), frame.data())
-          .onComplete(ar -> reply(frame.requestId(), method.equals("head") ? withoutBody(ar.result()) : ar.result()));
-    } else {
+    } else if (!method.equals("watch") && !FORWARDED.contains(watchedWith(method))) {
       reply(frame.requestId(), ApiResponse.error(ApiError.badRequest("unknown_method",
           "Unknown method '" + method + "'; use head, get, put, post, patch, delete, watch, unwatch or ping.")));
+    } else {
+      var own = frame.header("authorization");
+      if (own != null && !own.isBlank() && !adminOrigin) {
+        // A browser page of another site may make the browser send its cached admin credentials.
+        forwarder.authenticate(own, client).onComplete(ar -> {
+          if (ar.succeeded() && ar.result().isAdmin()) {
+            reply(frame.requestId(), ApiResponse.error(GatewayEndpoint.adminOriginRefused(grant.origin())));
+          } else {
+            serve(frame, true);
+          }
+        });
+      } else {
+        serve(frame, own != null && !own.isBlank());
+      }
     }
+  }
+
+  /** The method a *-watch runs along with its watch (get for get-watch); the method itself otherwise. */
+  private static String watchedWith(String method) {
+    return method.endsWith("-watch") ? method.substring(0, method.length() - 6) : method;
+  }
+
+  /** A request of a known method on a path; {@code ownToken}: it carries its own credentials. */
+  private void serve(RequestFrame frame, boolean ownToken) {
+    var method = frame.method();
+    if (method.equals("watch") || method.equals("head-watch")) {
+      watch(frame, null, ownToken);
+    } else if (method.endsWith("-watch")) {
+      watch(frame, watchedWith(method), ownToken);
+    } else {
+      boolean credentials = ownToken || connectionAuthorization != null;
+      forwarder.forward(method, frame.path(), withAuthorization(frame.headers()), frame.data(), client).onComplete(ar -> {
+        if (credentials && ar.result().status() != 401) authenticated();
+        reply(frame.requestId(), method.equals("head") ? withoutBody(ar.result()) : ar.result());
+      });
+    }
+  }
+
+  /** Credentials were accepted: the deadline to authenticate no longer applies. */
+  private void authenticated() {
+    if (authenticated) return;
+    authenticated = true;
+    if (connectionPrincipal.expiresAt() == null) expiries.cancel(connectionDeadline);
   }
 
   /**
    * A watch, alone or with a request on the same path (OADA's get-watch and friends). PUT and POST run
    * first (they may open the channel); GET and DELETE run once the watch is in place (a DELETE's
-   * closing change reaches it). The reply is the request's answer as status 200 with x-oada-rev.
+   * closing change reaches it). The reply is the request's answer as status 200 with x-oada-rev; when
+   * the request or the watch fails, it is the failure's own status and body, and no watch is left.
+   * A watch authorized with a token of its own ends when that token expires ({@link #expire}).
    */
-  private void watch(RequestFrame frame, String alongWith) {
+  private void watch(RequestFrame frame, String alongWith, boolean ownToken) {
     var path = ChannelPath.parse(frame.path().split("\\?", 2)[0]);
     if (path == null) {
       reply(frame.requestId(), ApiResponse.error(ApiError.notFound("Only channels can be watched: /v1/vhosts/{vhost}/channels/{channel}.")));
@@ -174,37 +253,63 @@ final class ClientSession {
       return;
     }
     var headers = withAuthorization(frame.headers());
-    var watch = new Watch[1];
+    var started = new Started[1];
+    Supplier<Future<Started>> start = () -> startWatch(frame.requestId(), path, resumeRev, headers)
+        .onSuccess(s -> started[0] = s);
     Future<ApiResponse> answer;
     if (alongWith == null) {
-      answer = startWatch(frame.requestId(), path, resumeRev, headers).map(w -> {
-        watch[0] = w;
-        return ApiResponse.of(200, null);
-      });
+      answer = start.get().map(s -> ApiResponse.of(200, null));
     } else if (alongWith.equals("put") || alongWith.equals("post")) {
-      answer = forwarder.forward(alongWith, frame.path(), headers, frame.data()).compose(response -> isSuccess(response)
-          ? startWatch(frame.requestId(), path, resumeRev, headers).map(w -> { watch[0] = w; return response; })
+      answer = forwarder.forward(alongWith, frame.path(), headers, frame.data(), client).compose(response -> isSuccess(response)
+          ? start.get().map(s -> response)
           : Future.succeededFuture(response));
     } else {
-      answer = startWatch(frame.requestId(), path, resumeRev, headers).compose(w -> {
-        watch[0] = w;
-        return forwarder.forward(alongWith, frame.path(), headers, frame.data());
-      });
+      answer = start.get().compose(s -> forwarder.forward(alongWith, frame.path(), headers, frame.data(), client))
+          .compose(response -> isSuccess(response) ? Future.succeededFuture(response)
+              : feeds.unwatch(this, frame.requestId()).map(ended -> {
+                started[0] = null; // the request failed: no watch outlives its refusal
+                return response;
+              }));
     }
     answer.onComplete(ar -> {
       var response = ar.succeeded() ? ar.result() : ApiResponse.error(ApiError.from(ar.cause()));
-      if (watch[0] == null) {
+      var watch = started[0];
+      if (watch == null) {
         reply(frame.requestId(), response);
         return;
       }
+      authenticated();
+      expireWith(frame.requestId(), ownToken ? watch.principal().expiresAt() : null);
       var ok = new ApiResponse(200, response.headers(), response.body())
-          .header("x-oada-rev", String.valueOf(watch[0].startRev()));
-      send(frame.requestId(), ok).onComplete(sent -> vertx.setTimer(REPLAY_DELAY_MS, t -> feeds.start(watch[0])));
+          .header("x-oada-rev", String.valueOf(watch.watch().startRev()));
+      send(frame.requestId(), ok).onComplete(sent -> vertx.setTimer(REPLAY_DELAY_MS, t -> feeds.start(watch.watch())));
     });
   }
 
-  private Future<Watch> startWatch(String requestId, ChannelPath path, Long resumeRev, Map<String, String> headers) {
-    return forwarder.authenticate(headers.get("authorization"))
+  /** A watch in place, and who it was authorized for. */
+  private record Started(Watch watch, Principal principal) {}
+
+  /** The watch ends at {@code expiresAt} (null: with the connection); replaces the expiry of an earlier watch of that id. */
+  private void expireWith(String requestId, Long expiresAt) {
+    var previous = expiresAt == null ? watchExpiries.remove(requestId)
+        : watchExpiries.put(requestId, expiries.schedule(expiresAt, entry -> expire(requestId, entry)));
+    expiries.cancel(previous);
+  }
+
+  /**
+   * The token of a watch expired: the watch ends, and its requestId gets a last reply, status 401, reason
+   * token_expired (watch again with a fresh token and x-oada-rev to resume where it stopped).
+   */
+  private void expire(String requestId, Expiries.Entry entry) {
+    if (!watchExpiries.remove(requestId, entry)) return;
+    feeds.unwatch(this, requestId).onSuccess(ended -> {
+      if (ended) reply(requestId, ApiResponse.error(new ApiError(401, "token_expired",
+          "The access token of this watch has expired; watch again with a fresh token and x-oada-rev to resume.")));
+    });
+  }
+
+  private Future<Started> startWatch(String requestId, ChannelPath path, Long resumeRev, Map<String, String> headers) {
+    return forwarder.authenticate(headers.get("authorization"), client)
         .map(principal -> {
           checkRead(principal, path);
           return principal;
@@ -215,7 +320,7 @@ final class ClientSession {
               vhost = path.vhost();
               uid = principal.uid();
               return feeds.watch(this, requestId, path, resumeRev, "true".equalsIgnoreCase(headers.get("x-mws-presence")),
-                  maxWatches);
+                  maxWatches).map(watch -> new Started(watch, principal));
             }));
   }
 

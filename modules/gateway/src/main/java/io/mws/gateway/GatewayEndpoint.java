@@ -2,6 +2,7 @@ package io.mws.gateway;
 
 import io.mws.protocol.ApiError;
 import io.mws.protocol.HttpEndpoint;
+import io.mws.protocol.Principal;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
@@ -9,7 +10,8 @@ import io.vertx.core.http.HttpServerRequest;
 /**
  * Accepts WebSocket upgrades on {@code /} and {@code /v1/ws}; a token may come as {@code ?token=} or
  * Authorization. Before the upgrade: the node's connect rate and connection limit, and, when the
- * upgrade carries credentials, their check (401), the vhost's allowed Origins (403) and its connection
+ * upgrade carries credentials, their check (401), for admin credentials the admin Origins
+ * ({@code http.adminAllowedOrigins}, 403), the vhost's allowed Origins (403) and its connection
  * limit (429). Refusals are JSON, as every error of the API.
  */
 final class GatewayEndpoint implements HttpEndpoint {
@@ -20,9 +22,10 @@ final class GatewayEndpoint implements HttpEndpoint {
   private final GatewaySettings settings;
   private final ConnectionLimits limits;
   private final GatewayMetrics metrics;
+  private final Expiries expiries;
 
   GatewayEndpoint(Vertx vertx, ChannelFeeds feeds, Connections connections, ApiForwarder forwarder,
-                  GatewaySettings settings, ConnectionLimits limits, GatewayMetrics metrics) {
+                  GatewaySettings settings, ConnectionLimits limits, GatewayMetrics metrics, Expiries expiries) {
     this.vertx = vertx;
     this.feeds = feeds;
     this.connections = connections;
@@ -30,6 +33,7 @@ final class GatewayEndpoint implements HttpEndpoint {
     this.settings = settings;
     this.limits = limits;
     this.metrics = metrics;
+    this.expiries = expiries;
   }
 
   @Override
@@ -49,21 +53,32 @@ final class GatewayEndpoint implements HttpEndpoint {
     var authorization = token != null && !token.isEmpty() ? "Bearer " + token : request.getHeader("Authorization");
     var origin = request.getHeader("Origin");
     request.pause(); // the upgrade waits for the credentials check
-    forwarder.authenticate(authorization)
+    var client = settings.clients().of(request);
+    forwarder.authenticate(authorization, client)
         .recover(failure -> Future.failedFuture(ApiError.from(failure)))
-        .compose(principal -> limits.admit(principal.vhost(), origin))
+        .compose(principal -> principal.isAdmin() && !settings.adminOriginAllowed(origin, request.getHeader("Host"))
+            ? Future.<Admission>failedFuture(adminOriginRefused(origin))
+            : limits.admit(principal.vhost(), origin).map(grant -> new Admission(principal, grant)))
         .onFailure(failure -> {
           limits.release(null);
           var error = ApiError.from(failure);
           refuse(request, error.status() == 401 ? error.withHeader("WWW-Authenticate", ApiError.WWW_AUTHENTICATE) : error);
         })
-        .onSuccess(grant -> request.toWebSocket()
-            .onSuccess(socket -> new ClientSession(vertx, socket, feeds, forwarder, settings, authorization, grant, limits, metrics)
-                .start(connections))
+        .onSuccess(admission -> request.toWebSocket()
+            .onSuccess(socket -> new ClientSession(vertx, socket, feeds, forwarder, settings, authorization, client,
+                admission.principal(), admission.grant(), limits, metrics, expiries).start(connections))
             .onFailure(e -> {
-              limits.release(grant.vhost());
+              limits.release(admission.grant().vhost());
               refuse(request, ApiError.badRequest("websocket_upgrade_failed", "The WebSocket handshake failed."));
             }));
+  }
+
+  private record Admission(Principal principal, ConnectionGrant grant) {}
+
+  /** 403 for admin credentials over a WebSocket opened by a page of an Origin not in http.adminAllowedOrigins. */
+  static ApiError adminOriginRefused(String origin) {
+    return new ApiError(403, "admin_origin_not_allowed", "Admin credentials are not accepted over a WebSocket opened from Origin "
+        + origin + "; list it in http.adminAllowedOrigins.");
   }
 
   private void refuse(HttpServerRequest request, ApiError error) {

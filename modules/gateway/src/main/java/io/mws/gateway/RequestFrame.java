@@ -1,7 +1,7 @@
 package io.mws.gateway;
 
 import io.mws.protocol.ApiError;
-import io.vertx.core.json.DecodeException;
+import io.mws.protocol.RequestJson;
 import io.vertx.core.json.JsonObject;
 import java.util.Locale;
 import java.util.Map;
@@ -26,10 +26,7 @@ record RequestFrame(String requestId, String method, String path, Map<String, St
   }
 
   static RequestFrame parse(String text) {
-    JsonObject json;
-    try {
-      json = new JsonObject(text);
-    } catch (DecodeException | ClassCastException e) {
+    if (!(parseJson(text) instanceof JsonObject json)) {
       throw new Malformed(null, ApiError.badRequest("invalid_json", "The frame is not a JSON object."));
     }
     if (!(json.getValue("requestId") instanceof String requestId) || requestId.isEmpty()) {
@@ -44,7 +41,22 @@ record RequestFrame(String requestId, String method, String path, Map<String, St
       throw new Malformed(requestId, ApiError.badRequest("invalid_headers", "headers must be an object of strings."));
     }
     var path = json.getValue("path") instanceof String p ? p : null;
-    return new RequestFrame(requestId, method, path, headers, json.getValue("data"));
+    var data = json.getValue("data");
+    try {
+      RequestJson.requireFinite(data);
+    } catch (ApiError e) {
+      throw new Malformed(requestId, e);
+    }
+    return new RequestFrame(requestId, method, path, headers, data);
+  }
+
+  /** The frame as {@link RequestJson} reads request bodies over HTTP: a key twice is 400 invalid_json. */
+  private static Object parseJson(String text) {
+    try {
+      return RequestJson.parse(text);
+    } catch (ApiError e) {
+      throw new Malformed(null, e);
+    }
   }
 
   String header(String name) { return headers.get(name); }

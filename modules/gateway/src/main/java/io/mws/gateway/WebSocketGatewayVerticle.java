@@ -47,7 +47,8 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
     var limits = new ConnectionLimits(NodeLimits.from(config().getJsonObject("limits")), new VhostSettingsCache(vertx));
     connections = new Connections(limits);
     metrics.gaugeOpen(connections::count, feeds::watchCount);
-    endpoint = new GatewayEndpoint(vertx, feeds, connections, new ApiForwarder(vertx), settings, limits, metrics);
+    endpoint = new GatewayEndpoint(vertx, feeds, connections, new ApiForwarder(vertx), settings, limits, metrics,
+        new Expiries(vertx));
     vertx.setPeriodic(settings.pingIntervalMs(), id ->
         connections.heartbeat(System.currentTimeMillis(), feeds::isWatching));
     var consumer = vertx.eventBus().<JsonObject>consumer(Addresses.CHANNEL_FEED,

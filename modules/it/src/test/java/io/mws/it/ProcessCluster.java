@@ -47,15 +47,16 @@ final class ProcessCluster implements AutoCloseable {
   }
 
   /**
-   * A block of 200 ports whose first 20 of each half are free: nginx on base, node i on base+i (HTTP)
-   * and base+100+i (Hazelcast, which would move to another port if its own were taken). Blocks lie
+   * A block of 200 ports whose first 20 of each half (and base+50..69) are free: nginx on base, node i on
+   * base+i (HTTP), base+50+i (management: /metrics) and base+100+i (Hazelcast, which would move to another
+   * port if its own were taken). Blocks lie
    * between 22000 and 32200, below Linux's ephemeral range (32768-60999), where the OS hands out
    * ports to outgoing connections and to listeners on port 0 at any moment.
    */
   static int freeBlock() throws IOException {
     for (int attempt = 0; attempt < 50; attempt++) {
       int base = 22_000 + 200 * ThreadLocalRandom.current().nextInt(51);
-      if (free(base, 20) && free(base + 100, 20)) return base;
+      if (free(base, 20) && free(base + 50, 20) && free(base + 100, 20)) return base;
     }
     throw new IOException("no free block of loopback ports between 22000 and 32200");
   }
@@ -74,6 +75,8 @@ final class ProcessCluster implements AutoCloseable {
   int lbPort() { return base; }
 
   int httpPort(int node) { return base + node; }
+
+  int managementPort(int node) { return base + 50 + node; }
 
   void kill(int node) throws Exception { run("kill", dir.toString(), String.valueOf(node)); }
 

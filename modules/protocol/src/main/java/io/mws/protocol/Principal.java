@@ -10,10 +10,18 @@ import io.vertx.core.json.JsonObject;
  * @param uid      a client's user id (or a backend's/admin's name, for logs)
  * @param channels a client's channel pattern (RE2J source, full match); null for other roles
  * @param publish  whether a client may publish channel events and triggers
+ * @param expiresAt when the credentials stop being valid (epoch milliseconds, the JWT's {@code exp});
+ *                  null for credentials that do not expire (Basic, vhost tokens, no credentials).
+ *                  The gateway ends a watch (or a connection) authorized with them at that instant.
  */
-public record Principal(Role role, String vhost, String uid, String channels, boolean publish) {
+public record Principal(Role role, String vhost, String uid, String channels, boolean publish, Long expiresAt) {
   /** USER: authenticated (e.g. by an external OAuth2 issuer) but holding no MWS role. */
   public enum Role { ANONYMOUS, USER, CLIENT, BACKEND, ADMIN }
+
+  /** Credentials that do not expire. */
+  public Principal(Role role, String vhost, String uid, String channels, boolean publish) {
+    this(role, vhost, uid, channels, publish, null);
+  }
 
   public static final Principal ANONYMOUS = new Principal(Role.ANONYMOUS, null, null, null, false);
 
@@ -21,6 +29,11 @@ public record Principal(Role role, String vhost, String uid, String channels, bo
   public static Principal backend(String vhost) { return new Principal(Role.BACKEND, vhost, null, null, false); }
 
   public boolean isAdmin() { return role == Role.ADMIN; }
+
+  /** The same caller, whose credentials expire at {@code epochMillis}. */
+  public Principal expiringAt(long epochMillis) {
+    return new Principal(role, vhost, uid, channels, publish, epochMillis);
+  }
 
   /** Admins, and backends of this vhost, may manage it. */
   public boolean isBackendOf(String vhostName) {
@@ -48,11 +61,11 @@ public record Principal(Role role, String vhost, String uid, String channels, bo
 
   public JsonObject toJson() {
     return new JsonObject().put("role", role.name()).put("vhost", vhost).put("uid", uid)
-        .put("channels", channels).put("publish", publish);
+        .put("channels", channels).put("publish", publish).put("expiresAt", expiresAt);
   }
 
   public static Principal fromJson(JsonObject json) {
     return new Principal(Role.valueOf(json.getString("role")), json.getString("vhost"), json.getString("uid"),
-        json.getString("channels"), json.getBoolean("publish", false));
+        json.getString("channels"), json.getBoolean("publish", false), json.getLong("expiresAt"));
   }
 }

@@ -1,10 +1,14 @@
 package io.mws.server;
 
+import io.mws.gateway.InboundMessageLimits;
 import io.mws.gateway.WebSocketGatewayVerticle;
+import io.mws.protocol.ClientAddress;
 import io.mws.protocol.HttpEndpoint;
 import io.mws.protocol.RefusalMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpMethod;
@@ -13,6 +17,8 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.impl.ConnectionBase;
+import io.netty.channel.Channel;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -21,10 +27,14 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * The node's one HTTP listener. REST, SSE and WebSocket share a port, so this verticle hands each
+ * The node's HTTP listeners. REST, SSE and WebSocket share the public port, so this verticle hands each
  * request to the endpoint of the local verticle that owns it (WebSocket upgrades to the gateway,
- * everything else to the API) and answers {@code /healthz}, {@code /readyz} and {@code /metrics}
- * (Prometheus text format) itself.
+ * everything else to the API) and answers {@code /healthz} and {@code /readyz} itself. The management
+ * port ({@code http.managementPort}) answers {@code /metrics} (Prometheus text format) and the probes.
+ * The public port's front door (docs/security.md, "The HTTP front door"): a deadline for each request
+ * head and for idle keep-alive connections ({@link ConnectionDeadlines}), a cap on connections per
+ * client address ({@link ClientConnectionCap}), no ambiguous request length, HTTP/2 cleartext only when
+ * {@code http.h2c} is on.
  */
 final class HttpFrontVerticle extends VerticleBase {
   private final HttpEndpoint api;
@@ -32,16 +42,20 @@ final class HttpFrontVerticle extends VerticleBase {
   private final BooleanSupplier ready;
   private final Supplier<String> metrics;
   private final RefusalMetrics refusals;
+  private final ClientAddress clients;
+  private ClientConnectionCap cap;
   private HttpServer server;
+  private HttpServer management;
   private volatile boolean draining;
 
   HttpFrontVerticle(HttpEndpoint api, HttpEndpoint gateway, BooleanSupplier ready, Supplier<String> metrics,
-                    RefusalMetrics refusals) {
+                    RefusalMetrics refusals, ClientAddress clients) {
     this.api = api;
     this.gateway = gateway;
     this.ready = ready;
     this.metrics = metrics;
     this.refusals = refusals;
+    this.clients = clients;
   }
 
   @Override
@@ -50,10 +64,12 @@ final class HttpFrontVerticle extends VerticleBase {
     var options = new HttpServerOptions()
         .setHost(http.getString("host", "0.0.0.0"))
         .setPort(http.getInteger("port", 8080))
-        // One limit for a frame and a message: a request carries at most one event's data plus its envelope.
-        .setMaxWebSocketFrameSize(http.getInteger("maxPayloadBytes", 65536) + 4096)
-        .setMaxWebSocketMessageSize(http.getInteger("maxPayloadBytes", 65536) + 4096)
-        .setRegisterWebSocketWriteHandlers(false);
+        .setRegisterWebSocketWriteHandlers(false)
+        // Vert.x accepts h2c (Upgrade: h2c and the prior-knowledge preface) unless told not to.
+        .setHttp2ClearTextEnabled(http.getBoolean("h2c", false));
+    // One limit for a frame and a message, compressed or not: a request carries at most one event's data
+    // plus its envelope. Each connection gets the capped inflater and UTF-8 check (InboundMessageLimits).
+    InboundMessageLimits.configure(options, http.getInteger("maxPayloadBytes", 65536) + 4096);
     var tls = http.getJsonObject("tls", new JsonObject());
     var cert = tls.getString("certFile");
     var key = tls.getString("keyFile");
@@ -61,8 +77,47 @@ final class HttpFrontVerticle extends VerticleBase {
       if (key == null || key.isEmpty()) return Future.failedFuture("http.tls.certFile is set but http.tls.keyFile is not");
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(cert).setKeyPath(key));
     }
-    server = vertx.createHttpServer(options).requestHandler(this::route).invalidRequestHandler(this::invalid);
-    return server.listen();
+    cap = new ClientConnectionCap(http.getJsonObject("limits", new JsonObject()).getInteger("connectionsPerClientIp", 0), clients);
+    long headMillis = http.getInteger("requestHeadTimeoutSeconds", 10) * 1000L;
+    long idleMillis = http.getInteger("idleTimeoutSeconds", 75) * 1000L;
+    server = vertx.createHttpServer(options).requestHandler(this::route).invalidRequestHandler(this::invalid)
+        .connectionHandler(connection -> accept(connection, options, headMillis, idleMillis));
+    management = vertx.createHttpServer(new HttpServerOptions().setHost(options.getHost())
+            .setPort(http.getInteger("managementPort", 9090)).setHttp2ClearTextEnabled(false)
+            .setIdleTimeout(http.getInteger("idleTimeoutSeconds", 75)))
+        .requestHandler(this::manage);
+    return server.listen().compose(listening -> management.listen());
+  }
+
+  /**
+   * A new connection on the public port: counted against its client's cap (over it: 429 and closed at
+   * once, before any request), given its deadlines, and its request decoder swapped for one that
+   * refuses an ambiguous body length and the HTTP/2 preface with a JSON 400.
+   */
+  private void accept(HttpConnection connection, HttpServerOptions options, long headMillis, long idleMillis) {
+    var channel = channel(connection);
+    var pipeline = channel.pipeline();
+    var decoder = pipeline.context("httpDecoder"); // absent on HTTP/2 (h2c prior knowledge): its own framing
+    if (!cap.accept(channel, connection.remoteAddress().hostAddress())) {
+      refusals.written(429);
+      if (decoder == null) channel.close();
+      else RawJsonResponse.writeAndClose(decoder, 429, "Too Many Requests", "too_many_connections", TOO_MANY_CONNECTIONS, "Retry-After: 1\r\n");
+      return;
+    }
+    // With h2c on, Vert.x calls this only once it has read the first request (it must first tell an
+    // HTTP/1.x request from the HTTP/2 preface): too late to swap the decoder or start the head deadline.
+    InboundMessageLimits.install(connection, options);
+    if (decoder == null || options.isHttp2ClearTextEnabled()) return;
+    pipeline.replace("httpDecoder", "httpDecoder", new SmugglingSafeRequestDecoder(options));
+    ConnectionDeadlines.install(pipeline, headMillis, idleMillis);
+  }
+
+  private static final String TOO_MANY_CONNECTIONS =
+      "This client address holds as many connections to this node as it may (limits.connectionsPerClientIp).";
+
+  /** The Netty channel under a Vert.x connection (Vert.x has no public hook into a server's pipeline). */
+  private static Channel channel(HttpConnection connection) {
+    return ((ConnectionBase) connection).channel();
   }
 
   /**
@@ -79,22 +134,35 @@ final class HttpFrontVerticle extends VerticleBase {
     return server.actualPort();
   }
 
+  int managementPort() {
+    return management.actualPort();
+  }
+
   /**
    * Stops accepting connections, lets in-flight requests finish and asks WebSocket clients to go
    * (each socket's shutdown handler closes it with 1012), for at most {@code timeoutMillis}.
    */
   @Override
   public Future<?> stop() {
-    return server.shutdown(config().getLong("shutdownTimeoutMillis", 30_000L), TimeUnit.MILLISECONDS);
+    return server.shutdown(config().getLong("shutdownTimeoutMillis", 30_000L), TimeUnit.MILLISECONDS)
+        .eventually(() -> management.close());
   }
 
   private void route(HttpServerRequest request) {
     var path = request.path();
-    boolean probe = path.equals("/healthz") || path.equals("/readyz") || path.equals("/metrics");
-    if (probe && request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
-      request.response().putHeader("Allow", "GET, HEAD");
-      json(request, 405, new JsonObject().put("error", new JsonObject().put("reason", "method_not_allowed")
-          .put("message", path + " answers GET and HEAD only.")));
+    if (request.headers().contains(HttpHeaders.TRANSFER_ENCODING) && request.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+      badRequest(request, AMBIGUOUS_LENGTH);
+      return;
+    }
+    if (!cap.admit(channel(request.connection()), request.remoteAddress().hostAddress(), request.getHeader("X-Forwarded-For"))) {
+      request.response().putHeader("Retry-After", "1").putHeader("Connection", "close");
+      json(request, 429, new JsonObject().put("error", new JsonObject().put("reason", "too_many_connections")
+          .put("message", TOO_MANY_CONNECTIONS)));
+      return;
+    }
+    if (path.equals("/metrics")) {
+      json(request, 404, new JsonObject().put("error", new JsonObject().put("reason", "not_found")
+          .put("message", "Metrics are served on the management port (http.managementPort), not here.")));
       return;
     }
     if (draining && gateway != null && WebSocketGatewayVerticle.accepts(request)) {
@@ -103,9 +171,32 @@ final class HttpFrontVerticle extends VerticleBase {
           .put("message", "This node is shutting down; send the request to another node.")));
       return;
     }
-    switch (path) {
-      case "/healthz" -> json(request, 200, new JsonObject().put("status", "up"));
+    if (!probe(request)) dispatch(request);
+  }
+
+  /** The management port: /metrics and the probes, nothing else. */
+  private void manage(HttpServerRequest request) {
+    if (!request.path().equals("/metrics")) {
+      if (!probe(request)) {
+        json(request, 404, new JsonObject().put("error", new JsonObject().put("reason", "not_found")
+            .put("message", "The management port serves /metrics, /healthz and /readyz.")));
+      }
+      return;
+    }
+    if (!getOrHead(request)) return;
+    request.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        .putHeader("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC)))
+        .end(metrics.get());
+  }
+
+  /** Answers /healthz and /readyz (on either port); false for any other path. */
+  private boolean probe(HttpServerRequest request) {
+    switch (request.path()) {
+      case "/healthz" -> {
+        if (getOrHead(request)) json(request, 200, new JsonObject().put("status", "up"));
+      }
       case "/readyz" -> {
+        if (!getOrHead(request)) return true;
         if (ready.getAsBoolean()) {
           json(request, 200, new JsonObject().put("status", "ready"));
         } else {
@@ -114,16 +205,41 @@ final class HttpFrontVerticle extends VerticleBase {
               .put("reason", "not_ready").put("message", "This node is starting or draining.")));
         }
       }
-      case "/metrics" -> request.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-          .putHeader("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC)))
-          .end(metrics.get());
-      default -> dispatch(request);
+      default -> {
+        return false;
+      }
     }
+    return true;
+  }
+
+  /** True for GET and HEAD; anything else is answered 405 here. */
+  private boolean getOrHead(HttpServerRequest request) {
+    if (request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD) return true;
+    request.response().putHeader("Allow", "GET, HEAD");
+    json(request, 405, new JsonObject().put("error", new JsonObject().put("reason", "method_not_allowed")
+        .put("message", request.path() + " answers GET and HEAD only.")));
+    return false;
+  }
+
+  private static final String AMBIGUOUS_LENGTH =
+      "A request may carry Content-Length or Transfer-Encoding, not both (its length would be ambiguous).";
+
+  private void badRequest(HttpServerRequest request, String message) {
+    request.response().putHeader("Connection", "close");
+    json(request, 400, new JsonObject().put("error", new JsonObject().put("reason", "bad_request").put("message", message)));
   }
 
   /** A request Netty could not decode: 414 for a too-long request line, 431 for too-large headers, else 400; JSON, then close. */
   private void invalid(HttpServerRequest request) {
     var cause = request.decoderResult().cause();
+    if (cause instanceof SmugglingSafeRequestDecoder.AmbiguousLength) {
+      badRequest(request, AMBIGUOUS_LENGTH);
+      return;
+    }
+    if (cause instanceof SmugglingSafeRequestDecoder.NotHttp1) {
+      badRequest(request, "This port speaks HTTP/1.0 and HTTP/1.1" + " (HTTP/2 over cleartext is off: http.h2c).");
+      return;
+    }
     int status = cause instanceof TooLongHttpLineException ? 414 : cause instanceof TooLongHttpHeaderException ? 431 : 400;
     var reason = status == 414 ? "uri_too_long" : status == 431 ? "headers_too_large" : "bad_request";
     var message = status == 414 ? "The request line is longer than this server accepts."

@@ -76,7 +76,7 @@ public final class Node {
                 .recover(failure -> (store == null ? Future.succeededFuture() : store.close()).transform(closed -> Future.failedFuture(failure))))
             .recover(failure -> vertx.close().transform(closed -> Future.failedFuture(failure))))
         .onSuccess(node -> LOG.info("MWS node ready in " + (System.nanoTime() - started) / 1_000_000 + " ms: roles "
-            + config.roles() + ", http port " + node.httpPort() + ", cluster '" + cluster.getString("name") + "'"));
+            + config.roles() + ", http port " + node.httpPort() + ", management port " + node.managementPort() + ", cluster '" + cluster.getString("name") + "'"));
   }
 
   /**
@@ -113,15 +113,18 @@ public final class Node {
         .compose(v -> deploy(vertx, auth, config.auth(), deployed))
         .compose(v -> deploy(vertx, api, config.http().copy().put("limits", config.limits()), deployed))
         .compose(v -> deploy(vertx, gateway, config.gateway().copy().put("nodeId", clusterManager.getNodeId())
-            .put("limits", config.limits()), deployed))
+            .put("limits", config.limits()).put("adminAllowedOrigins", config.http().getValue("adminAllowedOrigins"))
+            .put("trustedProxies", config.http().getValue("trustedProxies")), deployed))
         .compose(v -> {
           var front = new HttpFrontVerticle(endpoint(api), gateway == null ? null : gateway.endpoint(),
-              () -> node[0] != null && node[0].ready, registry::scrape, new RefusalMetrics(registry, "http"));
+              () -> node[0] != null && node[0].ready, registry::scrape, new RefusalMetrics(registry, "http"),
+              config.trustedProxies());
           node[0] = new Node(vertx, front, clusterManager.getHazelcastInstance(), gateway);
           node[0].stopOrder.addAll(deployed);
           node[0].drainQuietMs = config.http().getLong("drainQuietMillis", 1500L);
           java.util.Collections.reverse(node[0].stopOrder);
-          var frontConfig = config.http().copy().put("shutdownTimeoutMillis", shutdownTimeoutMillis(config));
+          var frontConfig = config.http().copy().put("shutdownTimeoutMillis", shutdownTimeoutMillis(config))
+              .put("limits", config.limits());
           return vertx.deployVerticle(front, new DeploymentOptions().setConfig(frontConfig));
         })
         .compose(id -> {
@@ -152,6 +155,11 @@ public final class Node {
 
   public int httpPort() {
     return front.port();
+  }
+
+  /** The port serving /metrics, /healthz and /readyz (http.managementPort; the actual one when that is 0). */
+  public int managementPort() {
+    return front.managementPort();
   }
 
   public boolean isReady() {

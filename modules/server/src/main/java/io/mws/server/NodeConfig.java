@@ -1,5 +1,6 @@
 package io.mws.server;
 
+import io.mws.protocol.ClientAddress;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -29,6 +30,8 @@ public record NodeConfig(JsonObject json) {
   private static final List<EnvOverride> ENV = List.of(
       new EnvOverride("MWS_HTTP_HOST", "http", "host", Kind.STRING),
       new EnvOverride("MWS_HTTP_PORT", "http", "port", Kind.INT),
+      new EnvOverride("MWS_MANAGEMENT_PORT", "http", "managementPort", Kind.INT),
+      new EnvOverride("MWS_TRUSTED_PROXIES", "http", "trustedProxies", Kind.LIST),
       new EnvOverride("MWS_TLS_CERT", "http.tls", "certFile", Kind.STRING),
       new EnvOverride("MWS_TLS_KEY", "http.tls", "keyFile", Kind.STRING),
       new EnvOverride("MWS_ADMIN_USER", "auth", "adminUser", Kind.STRING),
@@ -46,6 +49,7 @@ public record NodeConfig(JsonObject json) {
       new EnvOverride("MWS_CLUSTER_MIN_SIZE", "cluster", "minimumClusterSize", Kind.INT),
       new EnvOverride("MWS_LIMIT_CONNECTIONS", "limits", "connectionsPerNode", Kind.INT),
       new EnvOverride("MWS_LIMIT_CONNECTIONS_PER_VHOST", "limits", "connectionsPerVhost", Kind.INT),
+      new EnvOverride("MWS_LIMIT_CONNECTIONS_PER_CLIENT_IP", "limits", "connectionsPerClientIp", Kind.INT),
       new EnvOverride("MWS_LIMIT_CONNECTS_PER_SECOND", "limits", "connectsPerSecond", Kind.INT),
       new EnvOverride("MWS_LIMIT_PUBLISHES_PER_SECOND", "limits", "publishesPerSecond", Kind.INT),
       new EnvOverride("MWS_ROLES", null, "roles", Kind.LIST),
@@ -117,6 +121,11 @@ public record NodeConfig(JsonObject json) {
 
   public JsonObject store() { return section(json, "store"); }
 
+  /** Whose X-Forwarded-For names the client (http.trustedProxies). */
+  public ClientAddress trustedProxies() {
+    return ClientAddress.fromConfig(http().getValue("trustedProxies"));
+  }
+
   public Set<String> roles() {
     var roles = new LinkedHashSet<String>();
     json.getJsonArray("roles", new JsonArray(List.copyOf(ALL_ROLES))).forEach(r -> roles.add(String.valueOf(r)));
@@ -138,6 +147,16 @@ public record NodeConfig(JsonObject json) {
     }
     int port = http().getInteger("port");
     if (port < 0 || port > 65535) throw new IllegalArgumentException("http.port must be 0..65535");
+    int managementPort = http().getInteger("managementPort", 9090);
+    if (managementPort < 0 || managementPort > 65535) throw new IllegalArgumentException("http.managementPort must be 0..65535");
+    if (managementPort != 0 && managementPort == port) {
+      throw new IllegalArgumentException("http.managementPort must differ from http.port (/metrics stays off the public port)");
+    }
+    try {
+      trustedProxies();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("http.trustedProxies: " + e.getMessage());
+    }
   }
 
   /** The section at a dotted path ("http.tls"), created when missing. */

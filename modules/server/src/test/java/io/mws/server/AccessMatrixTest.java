@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -130,6 +131,10 @@ class AccessMatrixTest {
     row(rows, "GET", "/v1/vhosts/{vhost}/channels/{channel}/events/{rev}", "401 401 404 200 404 200 200");
     rows.add(new Row("POST", "/{vhost}/channels/{channel}/events", "401 401 404 202 404 202 202",
         r -> "/moon/channels/c/events", r -> trigger(), false));
+    // A batch is refused whole only to those who may not see the vhost; an item's own refusal (403) is in its result.
+    rows.add(new Row("POST", "/v1/vhosts/{vhost}/events", "401 401 404 200 404 200 200", r -> "/v1/vhosts/moon/events",
+        r -> new JsonObject().put("data", new JsonArray().add(new JsonObject().put("type", "events").put("attributes",
+            new JsonObject().put("channel", "c").put("event", "e")))), false));
     rows.add(new Row("POST", "/v1/vhosts/{vhost}/triggers", "401 401 404 202 404 202 202",
         r -> "/v1/vhosts/moon/triggers", r -> trigger(), false));
     row(rows, "GET", "/v1/vhosts/{vhost}/channels/{channel}/subscribers", "401 401 404 403 404 200 200");

@@ -76,7 +76,7 @@ class MalformedRequestsTest {
             var contentType = String.valueOf(response.getHeader("Content-Type"));
             if (text != null && !text.isEmpty() && !method.equals("HEAD") && contentType.startsWith("application/xml")) {
               checkXml(text, response.statusCode(), description, problems);
-            } else if (text != null && !text.isEmpty() && !method.equals("HEAD") && !isPrometheusText(path, response.statusCode())) {
+            } else if (text != null && !text.isEmpty() && !method.equals("HEAD")) {
               try {
                 var json = new JsonObject(text);
                 if (response.statusCode() >= 400 && !json.containsKey("error") && !json.containsKey("errors")) {
@@ -92,11 +92,6 @@ class MalformedRequestsTest {
       }
     }
     assertThat(List.copyOf(problems)).as("requests answered with a 5xx or a non-JSON body").isEmpty();
-  }
-
-  /** GET /metrics (a bad segment can turn "/v1" into it) answers Prometheus text, as it should. */
-  static boolean isPrometheusText(String path, int status) {
-    return status == 200 && path.startsWith("/metrics");
   }
 
   /** A well-formed XML document, whose root holds error or errors when the status is 4xx. */

@@ -8,7 +8,7 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
- * One GET /metrics of a node, parsed from the Prometheus text format: each sample by its name and
+ * One GET /metrics of a node (on its management port), parsed from the Prometheus text format: each sample by its name and
  * labels, as {@code name} or {@code name{a="x",b="y"}} (labels as the registry writes them, sorted).
  */
 final class MetricsScrape {
@@ -29,7 +29,7 @@ final class MetricsScrape {
   }
 
   static MetricsScrape of(TestCluster cluster, int node) throws Exception {
-    var response = cluster.send(node, HttpMethod.GET, "/metrics", null, null);
+    var response = TestCluster.await(cluster.http.request(HttpMethod.GET, cluster.nodes.get(node).managementPort(), "127.0.0.1", "/metrics").send());
     if (response.statusCode() != 200) throw new AssertionError("/metrics answered " + response.statusCode());
     return new MetricsScrape(response.bodyAsString());
   }

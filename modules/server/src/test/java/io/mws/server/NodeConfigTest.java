@@ -56,7 +56,25 @@ class NodeConfigTest {
   }
 
   @Test
+  void frontDoorVariablesWin() throws Exception {
+    var config = NodeConfig.load(null, Map.of("MWS_MANAGEMENT_PORT", "9191", "MWS_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7",
+        "MWS_LIMIT_CONNECTIONS_PER_CLIENT_IP", "12"));
+    assertThat(config.http().getInteger("managementPort")).isEqualTo(9191);
+    assertThat(config.trustedProxies().of("10.1.2.3", "198.51.100.1")).isEqualTo("198.51.100.1");
+    assertThat(config.trustedProxies().of("192.168.1.8", "198.51.100.1")).isEqualTo("192.168.1.8");
+    assertThat(config.limits().getInteger("connectionsPerClientIp")).isEqualTo(12);
+    var defaults = NodeConfig.defaults();
+    assertThat(defaults.http().getInteger("managementPort")).isEqualTo(9090);
+    assertThat(defaults.http().getBoolean("h2c")).isFalse();
+    assertThat(defaults.http().getInteger("requestHeadTimeoutSeconds")).isBetween(1, 10);
+  }
+
+  @Test
   void badValuesAreRefusedWithASentence() {
+    assertThatThrownBy(() -> NodeConfig.load(null, Map.of("MWS_TRUSTED_PROXIES", "proxy.local")))
+        .hasMessageContaining("http.trustedProxies").hasMessageContaining("proxy.local");
+    assertThatThrownBy(() -> NodeConfig.load(null, Map.of("MWS_HTTP_PORT", "9090", "MWS_MANAGEMENT_PORT", "9090")))
+        .hasMessageContaining("http.managementPort");
     assertThatThrownBy(() -> NodeConfig.load(null, Map.of("MWS_HTTP_PORT", "eighty")))
         .hasMessageContaining("MWS_HTTP_PORT");
     assertThatThrownBy(() -> NodeConfig.load(null, Map.of("MWS_ROLES", "api,frontend")))

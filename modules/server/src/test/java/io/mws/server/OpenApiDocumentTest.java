@@ -71,8 +71,13 @@ class OpenApiDocumentTest {
       if (expected.contains("GET")) expected.add("HEAD");
       assertThat(allowed).as("methods of " + path).isEqualTo(expected);
     }
-    for (var probe : new String[] {"/healthz", "/readyz", "/metrics"}) {
+    for (var probe : new String[] {"/healthz", "/readyz"}) {
       assertThat(cluster.send(0, HttpMethod.GET, probe, null, null).statusCode()).as(probe).isEqualTo(200);
+    }
+    assertThat(cluster.send(0, HttpMethod.GET, "/metrics", null, null).statusCode()).as("/metrics on the public port").isEqualTo(404);
+    for (var probe : new String[] {"/healthz", "/readyz", "/metrics"}) {
+      var response = TestCluster.await(cluster.http.get(cluster.nodes.get(0).managementPort(), "127.0.0.1", probe).send());
+      assertThat(response.statusCode()).as(probe + " on the management port").isEqualTo(200);
     }
   }
 

@@ -57,7 +57,7 @@ final class TestCluster implements AutoCloseable {
       var starting = new ArrayList<Future<Node>>();
       for (int i = 0; i < size; i++) {
         var config = NodeConfig.defaults()
-            .with("http", "host", "127.0.0.1").with("http", "port", 0).with("http", "drainQuietMillis", 100)
+            .with("http", "host", "127.0.0.1").with("http", "port", 0).with("http", "managementPort", 0).with("http", "drainQuietMillis", 100)
             .with("auth", "adminPassword", ADMIN_PASSWORD)
             .with("cluster", "name", name).with("cluster", "port", ports[i])
             .with("cluster", "members", size == 1 ? new JsonArray() : members)
@@ -93,6 +93,22 @@ final class TestCluster implements AutoCloseable {
     request.putHeader("Content-Type", "application/json");
     var encoded = body instanceof String s ? s : io.vertx.core.json.Json.encode(body);
     return await(request.sendBuffer(Buffer.buffer(encoded)));
+  }
+
+  /** Sends a request with a body of media {@code type} (none when null) and header name/value pairs; waits for the answer. */
+  HttpResponse<Buffer> send(int node, HttpMethod method, String path, String authorization, String type, String body,
+                            String... headers) throws Exception {
+    var request = http.request(method, port(node), "127.0.0.1", path).putHeader("Authorization", authorization);
+    for (int i = 0; i < headers.length; i += 2) request.putHeader(headers[i], headers[i + 1]);
+    if (body == null) return await(request.send());
+    return await(request.putHeader("Content-Type", type).sendBuffer(Buffer.buffer(body)));
+  }
+
+  /** The reason of an error answer: {"error":{"reason"}}, or the first of a 422's {"errors":[...]}. */
+  static String reason(HttpResponse<Buffer> response) {
+    var body = response.bodyAsJsonObject();
+    return body.containsKey("errors") ? body.getJsonArray("errors").getJsonObject(0).getString("reason")
+        : body.getJsonObject("error").getString("reason");
   }
 
   /** Sends {@code count} copies of one request body at once (POST to node 0) and waits for every answer. */

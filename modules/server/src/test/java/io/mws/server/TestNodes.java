@@ -20,7 +20,7 @@ final class TestNodes {
   /** Node {@code i}'s config: HTTP on a free loopback port, the test admin password, small partitions. */
   NodeConfig config(int i) {
     return NodeConfig.defaults()
-        .with("http", "host", "127.0.0.1").with("http", "port", 0)
+        .with("http", "host", "127.0.0.1").with("http", "port", 0).with("http", "managementPort", 0)
         .with("auth", "adminPassword", TestCluster.ADMIN_PASSWORD)
         .with("cluster", "name", name).with("cluster", "port", clusterPorts[i])
         .with("cluster", "members", clusterPorts.length == 1 ? new JsonArray() : members)

@@ -32,10 +32,7 @@ class VhostUpdatesTest {
   }
 
   HttpResponse<Buffer> send(int node, HttpMethod method, String path, String type, String body, String... headers) throws Exception {
-    var request = cluster.http.request(method, cluster.port(node), "127.0.0.1", path).putHeader("Authorization", cluster.adminAuth());
-    for (int i = 0; i < headers.length; i += 2) request.putHeader(headers[i], headers[i + 1]);
-    if (body == null) return TestCluster.await(request.send());
-    return TestCluster.await(request.putHeader("Content-Type", type).sendBuffer(Buffer.buffer(body)));
+    return cluster.send(node, method, path, cluster.adminAuth(), type, body, headers);
   }
 
   static JsonObject attributes(HttpResponse<Buffer> response) {
@@ -44,12 +41,6 @@ class VhostUpdatesTest {
 
   static JsonObject settings(JsonObject attributes) {
     return new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("attributes", attributes));
-  }
-
-  static String reason(HttpResponse<Buffer> response) {
-    var body = response.bodyAsJsonObject();
-    return body.containsKey("errors") ? body.getJsonArray("errors").getJsonObject(0).getString("reason")
-        : body.getJsonObject("error").getString("reason");
   }
 
   @Test
@@ -118,9 +109,9 @@ class VhostUpdatesTest {
     var testFailed = send(0, PATCH, "/v1/vhosts/moon", JSON_PATCH, "[{\"op\":\"test\",\"path\":\"/data/attributes/historySize\",\"value\":99},"
         + "{\"op\":\"replace\",\"path\":\"/data/attributes/historySize\",\"value\":40}]");
     assertThat(testFailed.statusCode()).isEqualTo(409);
-    assertThat(reason(testFailed)).isEqualTo("patch_test_failed");
+    assertThat(TestCluster.reason(testFailed)).isEqualTo("patch_test_failed");
     assertThat(send(0, PATCH, "/v1/vhosts/moon", JSON_PATCH, "{\"op\":\"add\"}").statusCode()).as("not an array").isEqualTo(400);
-    assertThat(reason(send(0, PATCH, "/v1/vhosts/moon", JSON_PATCH, "[{\"op\":\"jump\",\"path\":\"/\"}]"))).isEqualTo("invalid_patch");
+    assertThat(TestCluster.reason(send(0, PATCH, "/v1/vhosts/moon", JSON_PATCH, "[{\"op\":\"jump\",\"path\":\"/\"}]"))).isEqualTo("invalid_patch");
     var missing = send(0, PATCH, "/v1/vhosts/moon", JSON_PATCH, "[{\"op\":\"remove\",\"path\":\"/data/attributes/nothing/here\"}]");
     assertThat(missing.statusCode()).isEqualTo(422);
     assertThat(missing.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("property")).isEqualTo("/0");
@@ -128,7 +119,7 @@ class VhostUpdatesTest {
     assertThat(invalid.statusCode()).isEqualTo(422);
     assertThat(invalid.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("property")).isEqualTo("data.attributes.historySize");
     var renamed = send(0, PATCH, "/v1/vhosts/moon", JSON_PATCH, "[{\"op\":\"replace\",\"path\":\"/data/id\",\"value\":\"venus\"}]");
-    assertThat(reason(renamed)).isEqualTo("read_only");
+    assertThat(TestCluster.reason(renamed)).isEqualTo("read_only");
     assertThat(attributes(send(1, GET, "/v1/vhosts/moon", null, null)).getInteger("historySize")).isEqualTo(10);
   }
 

@@ -1,0 +1,122 @@
+package io.mws.channels;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import io.mws.protocol.ApiError;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * At most one event (or trigger) per idempotency key. A publish request may carry
+ * {@code "idempotency": {key, fingerprint}}: the key is the API's hash of the scope (vhost, channel or
+ * triggers, caller) and the client's Idempotency-Key, the fingerprint a hash of what is published.
+ *
+ * <p>The first request reserves the key atomically ({@code putIfAbsent} of a pending entry naming this
+ * member), publishes, then records its result (without the data: the same fingerprint means the same
+ * data) before it answers. A repeat with the same fingerprint answers that result, waiting while the
+ * first is still pending; with another fingerprint it is 422 {@code idempotency_key_reused}. A pending
+ * entry whose member has left the cluster is taken over (that member died mid-publish). A failed
+ * publish gives its reservation back, so a retry publishes anew. Entries live {@code ttlSeconds} in
+ * {@value #MAP}, which has one synchronous backup (the server's {@code mws.*} map config), so a result
+ * outlives the node that took the first request.
+ */
+final class IdempotentPublishes {
+  static final String MAP = "mws.idempotency";
+  private static final long POLL_MS = 20;
+  /** How long a repeat waits for a pending first request: less than the API's bus timeout. */
+  private static final long WAIT_MS = 8_000;
+
+  private final Vertx vertx;
+  private final HazelcastInstance hazelcast;
+  private final IMap<String, String> entries;
+  private final long ttlSeconds;
+
+  IdempotentPublishes(Vertx vertx, HazelcastInstance hazelcast, long ttlSeconds) {
+    this.vertx = vertx;
+    this.hazelcast = hazelcast;
+    this.entries = hazelcast.getMap(MAP);
+    this.ttlSeconds = ttlSeconds;
+  }
+
+  /**
+   * Runs {@code publish} once per key; its result (a JSON object with "data") is what every request with
+   * the key gets. {@code data} is the request's data, put back into a recorded result.
+   */
+  Future<JsonObject> once(JsonObject idempotency, Object data, Supplier<Future<JsonObject>> publish) {
+    if (idempotency == null) return publish.get();
+    var key = idempotency.getString("key");
+    var fingerprint = idempotency.getString("fingerprint");
+    return attempt(key, fingerprint, data, publish, System.currentTimeMillis() + WAIT_MS);
+  }
+
+  private Future<JsonObject> attempt(String key, String fingerprint, Object data, Supplier<Future<JsonObject>> publish, long deadline) {
+    var pending = new JsonObject().put("fingerprint", fingerprint).put("member", localMember()).encode();
+    return vertx.executeBlocking(() -> entries.putIfAbsent(key, pending, ttlSeconds, TimeUnit.SECONDS), false).compose(existing -> {
+      if (existing == null) return publishAndRecord(key, pending, publish);
+      var entry = new JsonObject(existing);
+      if (!fingerprint.equals(entry.getString("fingerprint"))) {
+        return Future.failedFuture(ApiError.invalid("idempotency_key_reused", "Idempotency-Key",
+            "This Idempotency-Key was used for a different request; a key names one request only."));
+      }
+      if (entry.getValue("result") instanceof JsonObject result) return Future.succeededFuture(result.copy().put("data", data));
+      if (!memberAlive(entry.getString("member"))) return takeOver(key, existing, pending, publish, fingerprint, data, deadline);
+      if (System.currentTimeMillis() > deadline) {
+        return Future.failedFuture(ApiError.conflict("idempotency_key_in_flight",
+            "A request with this Idempotency-Key is still being published; retry shortly to get its result.")
+            .withHeader("Retry-After", "1"));
+      }
+      return later().compose(v -> attempt(key, fingerprint, data, publish, deadline));
+    });
+  }
+
+  /** The member that reserved the key left the cluster before recording a result: this request publishes. */
+  private Future<JsonObject> takeOver(String key, String stale, String pending, Supplier<Future<JsonObject>> publish,
+                                      String fingerprint, Object data, long deadline) {
+    return vertx.executeBlocking(() -> entries.replace(key, stale, pending), false).compose(taken -> taken
+        ? publishAndRecord(key, pending, publish)
+        : attempt(key, fingerprint, data, publish, deadline));
+  }
+
+  private Future<JsonObject> publishAndRecord(String key, String pending, Supplier<Future<JsonObject>> publish) {
+    Future<JsonObject> published;
+    try {
+      published = publish.get();
+    } catch (RuntimeException e) {
+      published = Future.failedFuture(e);
+    }
+    return published.transform(ar -> {
+      if (ar.failed()) {
+        return vertx.executeBlocking(() -> entries.remove(key, pending), false)
+            .transform(removed -> Future.<JsonObject>failedFuture(ar.cause()));
+      }
+      var recorded = new JsonObject(pending).put("result", ar.result().copy().put("data", (Object) null));
+      recorded.remove("member");
+      return vertx.executeBlocking(() -> {
+        entries.set(key, recorded.encode(), ttlSeconds, TimeUnit.SECONDS);
+        return ar.result();
+      }, false).recover(failure -> vertx.executeBlocking(() -> entries.remove(key, pending), false)
+          // The event is published: it is answered even when its key could not be recorded (the key is
+          // given back rather than left pending, where every retry would wait for a result in vain).
+          .transform(removed -> Future.succeededFuture(ar.result())));
+    });
+  }
+
+  private String localMember() {
+    return hazelcast.getCluster().getLocalMember().getUuid().toString();
+  }
+
+  private boolean memberAlive(String member) {
+    return member != null && hazelcast.getCluster().getMembers().stream().anyMatch(m -> m.getUuid().equals(UUID.fromString(member)));
+  }
+
+  private Future<Void> later() {
+    var promise = Promise.<Void>promise();
+    vertx.setTimer(POLL_MS, id -> promise.complete());
+    return promise.future();
+  }
+}
