@@ -28,7 +28,7 @@ final class Cors {
   static final String ALLOW_HEADERS = "Authorization, Content-Type, Accept, If-Match, If-None-Match, If-Modified-Since, "
       + "If-Unmodified-Since, X-HTTP-Method-Override, Last-Event-ID, Idempotency-Key";
   static final String EXPOSE_HEADERS = "ETag, Location, Link, Retry-After, Allow, Last-Modified, Accept-Patch, "
-      + "WWW-Authenticate, x-oada-rev";
+      + "WWW-Authenticate, x-oada-rev, x-mws-quota";
   static final String MAX_AGE_SECONDS = "600";
   private static final String REFUSED = "origin_not_allowed";
 

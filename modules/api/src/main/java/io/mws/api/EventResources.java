@@ -6,19 +6,34 @@ import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.Principal;
+import io.mws.protocol.VhostSettings;
+import io.mws.protocol.VhostSettingsCache;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 
-/** Firing events, reading channel history, and client triggers. */
+/**
+ * Firing events, reading channel history, and client triggers. A client may fire and trigger only
+ * in a vhost whose {@code clientPublish} setting is not false (403 {@code client_publish_disabled}).
+ */
 final class EventResources {
+  /** Who publishes: MWS's own API, or Pusher's HTTP face, which opens channels unless the vhost's implicitChannels is "none". */
+  enum Face { MWS, PUSHER }
+
   private final int maxPayloadBytes;
   private final PublishLimits publishLimits;
+  private final VhostSettingsCache settings;
 
-  EventResources(int maxPayloadBytes, PublishLimits publishLimits) {
+  EventResources(int maxPayloadBytes, PublishLimits publishLimits, VhostSettingsCache settings) {
     this.maxPayloadBytes = maxPayloadBytes;
     this.publishLimits = publishLimits;
+    this.settings = settings;
+  }
+
+  /** Publishes of one face, one event to one channel each (what {@link BatchPublish} runs). */
+  BatchPublish batch(Face face) {
+    return new BatchPublish((call, channel, body, key) -> publish(call, channel, body, key, face), maxPayloadBytes);
   }
 
   List<Route> routes() {
@@ -27,32 +42,52 @@ final class EventResources {
         Route.of("GET", "/v1/vhosts/{vhost}/channels/{channel}/events", this::history),
         Route.of("GET", "/v1/vhosts/{vhost}/channels/{channel}/events/{rev}", this::one),
         Route.of("POST", "/v1/vhosts/{vhost}/triggers", this::trigger),
-        Route.of("POST", "/v1/vhosts/{vhost}/events", new BatchPublish(this::publish, maxPayloadBytes)::handle),
+        Route.of("POST", "/v1/vhosts/{vhost}/events", batch(Face.MWS)::handle),
         Route.of("POST", "/{vhost}/channels/{channel}/events", this::fire));
   }
 
   private Future<ApiResponse> fire(ApiCall call) {
     Access.requirePublisher(call.principal, call.vhost(), call.channel());
     var key = IdempotencyKey.of(call.request);
-    return publish(call, call.channel(), Bodies.event(call.request, "events"), key);
+    return publish(call, call.channel(), Bodies.event(call.request, "events"), key, Face.MWS);
   }
 
   /**
    * One event to a channel the caller may publish to: its size, the vhost's publish rate, then the
    * channel-state verticle, which appends it at most once per idempotency key (a repeat gets the first
-   * answer: same rev, body and Location).
+   * answer: same rev, body and Location). A channel that is not open is opened when the vhost's
+   * implicitChannels lets this face do so ({@link #openIfImplicit}), and the publish is sent again.
    */
-  private Future<ApiResponse> publish(ApiCall call, String channel, Bodies.EventBody body, String key) {
+  private Future<ApiResponse> publish(ApiCall call, String channel, Bodies.EventBody body, String key, Face face) {
     checkPayload(body.data());
     var fromClient = call.principal.role() == Principal.Role.CLIENT;
     var request = new JsonObject().put("vhost", call.vhost()).put("channel", channel)
         .put("event", body.event()).put("data", body.data()).put("fromClient", fromClient)
         .put("uid", fromClient ? call.principal.uid() : null)
         .put("idempotency", IdempotencyKey.scoped(key, call.principal, call.vhost(), channel, body.event(), body.data()));
-    return publishLimits.take(call.vhost()).compose(v -> call.ask(EVENT_PUBLISH, request)).map(json -> {
+    if (body.exclude() != null) request.put("exclude", body.exclude());
+    return clientMayPublish(call).compose(allowed -> publishLimits.take(call.vhost()))
+        .compose(v -> call.ask(EVENT_PUBLISH, request)
+            .recover(failure -> openIfImplicit(call, channel, face, failure).compose(opened -> call.ask(EVENT_PUBLISH, request))))
+        .map(json -> {
       var resource = resource(ChannelEvent.fromJson(json));
       return ApiResponse.of(202, JsonApi.document(resource))
           .header("Location", resource.getJsonObject("links").getString("self"));
+    });
+  }
+
+  /**
+   * After a publish failed: when the channel was not open and the vhost's implicitChannels admits this
+   * face ("all", or "pusher" for Pusher's face), opens it (a no-op when someone else just did); otherwise
+   * fails with the publish's own failure.
+   */
+  private Future<Void> openIfImplicit(ApiCall call, String channel, Face face, Throwable failure) {
+    if (!"channel_not_found".equals(ApiError.from(failure).reason())) return Future.failedFuture(failure);
+    return settings.get(call.vhost()).compose(vhostSettings -> {
+      var implicit = VhostSettings.implicitChannels(vhostSettings);
+      boolean opens = implicit.equals(VhostSettings.IMPLICIT_ALL) || implicit.equals(VhostSettings.IMPLICIT_PUSHER) && face == Face.PUSHER;
+      if (!opens) return Future.failedFuture(failure);
+      return call.ask(CHANNEL_OPEN, new JsonObject().put("vhost", call.vhost()).put("channel", channel)).mapEmpty();
     });
   }
 
@@ -110,9 +145,22 @@ final class EventResources {
     var request = new JsonObject().put("vhost", call.vhost()).put("event", body.event()).put("data", body.data())
         .put("uid", p.role() == Principal.Role.CLIENT ? p.uid() : null)
         .put("idempotency", IdempotencyKey.scoped(key, p, call.vhost(), null, body.event(), body.data()));
-    return publishLimits.take(call.vhost()).compose(v -> call.ask(TRIGGER, request)).map(trigger -> ApiResponse.of(202, new JsonObject().put("data",
+    return clientMayPublish(call).compose(allowed -> publishLimits.take(call.vhost()))
+        .compose(v -> call.ask(TRIGGER, request)).map(trigger -> ApiResponse.of(202, new JsonObject().put("data",
         new JsonObject().put("type", "triggers").put("id", String.valueOf(trigger.getLong("id"))).put("attributes", new JsonObject()
             .put("event", body.event()).put("data", body.data()).put("uid", trigger.getString("uid"))))));
+  }
+
+  /** Fails with 403 when the caller is a client and the vhost turned client publishing off. */
+  private Future<Void> clientMayPublish(ApiCall call) {
+    if (call.principal.role() != Principal.Role.CLIENT) return Future.succeededFuture();
+    return settings.get(call.vhost()).map(vhostSettings -> {
+      if (!VhostSettings.clientPublish(vhostSettings)) {
+        throw new ApiError(403, "client_publish_disabled",
+            "Vhost '" + call.vhost() + "' does not let clients fire events or triggers (its clientPublish setting is false).");
+      }
+      return null;
+    });
   }
 
   private void checkPayload(Object data) {

@@ -43,6 +43,7 @@ public final class AuthVerticle extends VerticleBase {
   private final StateStore store;
   private AdminUsers admins;
   private VhostTokens vhostTokens;
+  private PusherSignatures pusher;
   private AccessTokens accessTokens;
   private TokenGenerations generations;
   private ExternalIssuer externalIssuer;
@@ -77,6 +78,7 @@ public final class AuthVerticle extends VerticleBase {
           admins = new AdminUsers(vertx, maps.get(0));
           generations = new TokenGenerations(vertx, maps.get(2));
           vhostTokens = new VhostTokens(maps.get(1), maps.get(2), generations);
+          pusher = new PusherSignatures(vhostTokens);
           return signingKey(maps.get(3), conf.getString("signingKey"));
         })
         .compose(key -> {
@@ -108,7 +110,9 @@ public final class AuthVerticle extends VerticleBase {
                 .map(token -> new JsonObject().put("token", token))),
             respond(VHOST_TOKEN_REVOKE, b -> vhostTokens.revoke(b.getString("vhost"))
                 .map(x -> new JsonObject())),
-            respond(ACCESS_TOKEN_ISSUE, this::issueAccessToken))));
+            respond(ACCESS_TOKEN_ISSUE, this::issueAccessToken),
+            respond(PUSHER_VERIFY, pusher::verify),
+            respond(PUSHER_SIGN, pusher::sign))));
   }
 
   /** Serves one address; a change the store of record could not take is answered 503 store_unavailable. */

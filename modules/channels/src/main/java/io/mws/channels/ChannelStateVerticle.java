@@ -12,6 +12,7 @@ import io.mws.protocol.VhostSettingsCache;
 import io.mws.store.StateStore;
 import io.mws.store.StoreUnavailable;
 import io.mws.protocol.Versions;
+import io.mws.protocol.VhostSettingsCache;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
@@ -23,8 +24,13 @@ import java.util.ArrayList;
  * publish on {@code CHANNEL_FEED} per event, which each gateway node routes to its local watchers.
  * Client-originated events and triggers also go to the vhost's {@link BackendBacklog}, which the
  * backends' SSE streams read; {@code BACKEND_FEED} tells the API nodes there is something new.
+ * Writes are charged to the vhost's memory quotas ({@link VhostQuotas}) and refused while this node's
+ * heap is in danger ({@link HeapGuard}). Config: the {@code channels} section, with {@code limits}.
  */
 public final class ChannelStateVerticle extends VerticleBase {
+  /** The map of the vhosts' quota usage, which the server configures (OBJECT format). */
+  public static final String QUOTA_MAP = VhostQuotas.MAP;
+
   private final HazelcastInstance hazelcast;
   private final ChannelMetrics metrics;
   private final StateStore stateStore;
@@ -39,6 +45,10 @@ public final class ChannelStateVerticle extends VerticleBase {
   private PresenceRegistry presence;
   private BackendBacklog backlog;
   private IdempotentPublishes idempotent;
+  private VhostQuotas quotas;
+  private HeapGuard heap;
+  private int backlogCapacity;
+  private WebhookDispatcher webhooks;
 
   /**
    * @param registry   where it records its meters (the node's Prometheus registry)
@@ -53,15 +63,23 @@ public final class ChannelStateVerticle extends VerticleBase {
   /** Loads the store of record first when the cluster starts cold, then serves. */
   @Override
   public Future<?> start() {
-    var hot = new HazelcastChannelStore(vertx, hazelcast);
+    var limits = config().getJsonObject("limits", new JsonObject());
+    var settings = new VhostSettingsCache(vertx);
+    quotas = new VhostQuotas(vertx, hazelcast, settings, VhostQuotas.Defaults.from(limits));
+    heap = new HeapGuard(limits.getDouble("heapRefusePercent", 90.0));
+    backlogCapacity = config().getInteger("backendBacklogSize", 1000);
+    var rings = new HistoryRings(hazelcast, config().getInteger("historySize", 1000));
+    var hot = new HazelcastChannelStore(vertx, hazelcast, quotas, rings);
     var writer = new HistoryWriter(stateStore);
     var ceilings = new RevCeilings(vertx, hazelcast, stateStore);
-    var settings = new VhostSettingsCache(vertx);
     var durable = new DurableChannelStore(hot, stateStore, writer, ceilings, settings::get, config().getInteger("historySize", 1000));
     store = durable;
     seal = new StoreSeal(vertx, stateStore, hot, writer, ceilings, durable::keep);
     backlog = new BackendBacklog(vertx, hazelcast);
     idempotent = new IdempotentPublishes(vertx, hazelcast, config().getLong("idempotencyKeySeconds", 86_400L));
+    webhooks = new WebhookDispatcher(vertx, hazelcast, settings,
+        WebhookDispatcher.Options.from(config().getJsonObject("webhooks")));
+    webhooks.start();
     return new StoreRestore(vertx, hazelcast, stateStore, hot).restoreOnce().compose(v -> serve());
   }
 
@@ -69,13 +87,15 @@ public final class ChannelStateVerticle extends VerticleBase {
    * A graceful stop, before the node leaves the cluster: it stops taking requests, lets those in
    * flight finish, then writes its queued events and seals every channel. Each node stops taking
    * requests before its own seal, so when the last node seals nothing publishes any more and that
-   * seal sees every acknowledged event.
+   * seal sees every acknowledged event. Then this node's webhook POSTs finish and its webhook leases
+   * go to the other nodes.
    */
   @Override
   public Future<?> stop() {
     return Future.join(registered.stream().map(io.vertx.core.eventbus.MessageConsumer::unregister).toList())
         .eventually(() -> quiet(System.currentTimeMillis() + QUIET_MS))
-        .eventually(() -> seal.seal());
+        .eventually(() -> seal.seal())
+        .eventually(() -> webhooks.stop());
   }
 
   private Future<Void> quiet(long deadline) {
@@ -108,7 +128,11 @@ public final class ChannelStateVerticle extends VerticleBase {
 
   /** Presence records and leases; a periodic sweep drops the connections of nodes whose lease ran out. */
   private void servePresence(ArrayList<Future<Void>> consumers) {
-    presence = new PresenceRegistry(vertx, hazelcast, change -> vertx.eventBus().publish(CHANNEL_FEED, change.toJson()));
+    presence = new PresenceRegistry(vertx, hazelcast, quotas, change -> {
+      vertx.eventBus().publish(CHANNEL_FEED, change.toJson());
+      webhooks.record(change.vhost(), WebhookDispatcher.event(change.kind() == ChannelEvent.Kind.JOIN ? "member_added" : "member_removed",
+          change.channel()).put("user_id", change.uid()));
+    }, (vhost, channel, occupied) -> webhooks.record(vhost, WebhookDispatcher.event(occupied ? "channel_occupied" : "channel_vacated", channel)));
     serve(consumers, PRESENCE_UPDATE, body -> presence.update(body).map(v -> new JsonObject()));
     serve(consumers, PRESENCE_LEASE, body -> presence.lease(body.getString("node"), body.getLong("ttlMs"))
         .map(v -> new JsonObject()));
@@ -128,8 +152,9 @@ public final class ChannelStateVerticle extends VerticleBase {
       inFlight.incrementAndGet();
       Future<JsonObject> result;
       try {
-        result = handler.apply(body);
+        result = handler.apply(body).onFailure(metrics::refused);
       } catch (RuntimeException e) {
+        metrics.refused(e);
         result = Future.failedFuture(e);
       }
       return result.recover(ChannelStateVerticle::unavailable).onComplete(ar -> inFlight.decrementAndGet());
@@ -167,6 +192,8 @@ public final class ChannelStateVerticle extends VerticleBase {
         })
         .compose(list -> Future.all(list.stream().map(c -> closeChannel(name, c.name())).toList()))
         .compose(deleted -> backlog.destroy(name))
+        .compose(destroyed -> quotas.drop(name))
+        .compose(dropped -> webhooks.forget(name))
         .map(deleted -> {
           vertx.eventBus().publish(VHOST_CHANGED, new JsonObject().put("vhost", name));
           return new JsonObject().put("name", name);
@@ -186,6 +213,7 @@ public final class ChannelStateVerticle extends VerticleBase {
   private Future<JsonObject> openChannel(JsonObject body) {
     var vhost = body.getString("vhost");
     var channel = body.getString("channel");
+    heap.check();
     return vhost(vhost)
         .compose(v -> store.openChannel(vhost, channel))
         .map(opened -> toJson(opened.info()).put("created_now", opened.created()));
@@ -222,16 +250,27 @@ public final class ChannelStateVerticle extends VerticleBase {
     var vhost = body.getString("vhost");
     var channel = body.getString("channel");
     var uid = body.getString("uid");
+    heap.check();
     return idempotent.once(body.getJsonObject("idempotency"), body.getValue("data"), () -> append(body, vhost, channel, uid));
   }
 
   private Future<JsonObject> append(JsonObject body, String vhost, String channel, String uid) {
-    return store.append(vhost, channel, body.getString("event"), body.getValue("data"), uid).compose(event -> {
+    boolean fromClient = body.getBoolean("fromClient", false);
+    // A client's event also goes to the backends: its backlog room is taken before the event is fired,
+    // so an event is never fired and then refused. (The charge is an estimate of the stored message: the
+    // event before it has its rev and channel fields, a few dozen bytes.)
+    var backlogRoom = fromClient ? quotas.chargeBacklog(vhost, body.encode(), backlogCapacity) : Future.<Void>succeededFuture();
+    return backlogRoom.compose(room -> store.append(vhost, channel, body.getString("event"), body.getValue("data"), uid)).compose(event -> {
       if (event == null) throw channelNotFound(vhost, channel);
       metrics.eventsFired.increment();
       var json = event.toJson();
-      vertx.eventBus().publish(CHANNEL_FEED, json);
-      return body.getBoolean("fromClient", false) ? toBackends(json).map(json) : Future.succeededFuture(json);
+      // A Pusher socket_id to leave out (Pusher's HTTP face, docs/pusher.md): on the live feed only, not in history.
+      var exclude = body.getString("exclude");
+      vertx.eventBus().publish(CHANNEL_FEED, exclude == null ? json : json.copy().put("exclude", exclude));
+      if (!fromClient) return Future.succeededFuture(json);
+      var hook = WebhookDispatcher.event("client_event", channel).put("event", event.event()).put("data", event.data()).put("user_id", uid);
+      if (exclude != null) hook.put("socket_id", exclude);
+      return toBackends(json).compose(stored -> webhooks.record(vhost, hook)).map(json);
     });
   }
 
@@ -257,9 +296,17 @@ public final class ChannelStateVerticle extends VerticleBase {
 
   private Future<JsonObject> trigger(JsonObject body) {
     var vhost = body.getString("vhost");
-    return idempotent.once(body.getJsonObject("idempotency"), body.getValue("data"), () -> vhost(vhost).compose(v -> toBackends(new JsonObject().put("kind", "TRIGGER").put("vhost", vhost)
+    heap.check();
+    var hook = WebhookDispatcher.event("mws_trigger", null).put("event", body.getString("event")).put("data", body.getValue("data"))
+        .put("user_id", body.getString("uid"));
+    return idempotent.once(body.getJsonObject("idempotency"), body.getValue("data"), () -> vhost(vhost).compose(v -> chargedToBackends(new JsonObject().put("kind", "TRIGGER").put("vhost", vhost)
         .put("event", body.getString("event")).put("data", body.getValue("data")).put("uid", body.getString("uid"))
-        .put("ts", System.currentTimeMillis()))));
+        .put("ts", System.currentTimeMillis()))).compose(stored -> webhooks.record(vhost, hook).map(stored)));
+  }
+
+  /** {@link #toBackends} once the message's room in the vhost's backlog quota is taken. */
+  private Future<JsonObject> chargedToBackends(JsonObject message) {
+    return quotas.chargeBacklog(message.getString("vhost"), message.encode(), backlogCapacity).compose(room -> toBackends(message));
   }
 
   /** Into the vhost's backend backlog (which gives it its SSE id), then a wake-up for every API node's streams. */

@@ -24,10 +24,12 @@ import java.util.concurrent.CompletionException;
  * Channel state on Hazelcast. Vhosts and channels are IMap entries; each channel's history is a
  * Ringbuffer whose sequence is the rev (rev = sequence + 1), so revs are assigned once, cluster-wide,
  * by the partition that owns the ringbuffer. The ringbuffer's name carries the channel's epoch, so a
- * channel closed and opened again never sees the old history or revs. A channel restored from the store
+ * channel closed and opened again never sees the old history or revs. Ringbuffer backups come from
+ * the {@value #HISTORY_PREFIX}* config the server module installs; each channel's capacity and TTL
+ * from its vhost's settings when it opened ({@link HistoryRings}). Opening a channel and appending to
+ * it are charged to the vhost's quotas first ({@link VhostQuotas}). A channel restored from the store
  * of record has a rev base: its ringbuffer starts again at sequence 0, and rev = base + sequence + 1, so
- * revs continue above every rev acknowledged before the restart ({@link DurableChannelStore}). Ringbuffer capacity and backups
- * come from the {@value #HISTORY_PREFIX}* config the server module installs.
+ * revs continue above every rev acknowledged before the restart ({@link DurableChannelStore}).
  *
  * <p>Hazelcast calls that have no async form (putIfAbsent, queries, tailSequence, destroy) run on a
  * worker thread, never on an event loop.
@@ -44,10 +46,14 @@ public final class HazelcastChannelStore implements ChannelStore {
   private final HazelcastInstance hz;
   private final IMap<String, String> vhosts;
   private final IMap<String, HazelcastJsonValue> channels;
+  private final VhostQuotas quotas;
+  private final HistoryRings rings;
 
-  public HazelcastChannelStore(Vertx vertx, HazelcastInstance hz) {
+  HazelcastChannelStore(Vertx vertx, HazelcastInstance hz, VhostQuotas quotas, HistoryRings rings) {
     this.vertx = vertx;
     this.hz = hz;
+    this.quotas = quotas;
+    this.rings = rings;
     this.vhosts = hz.getMap(VHOSTS_MAP);
     this.channels = hz.getMap(CHANNELS_MAP);
   }
@@ -110,14 +116,21 @@ public final class HazelcastChannelStore implements ChannelStore {
 
   @Override
   public Future<Opened> openChannel(String vhost, String channel) {
-    return vertx.executeBlocking(() -> {
-      var fresh = new JsonObject().put("vhost", vhost).put("name", channel)
-          .put("epoch", newEpoch()).put("created", System.currentTimeMillis());
-      var existing = channels.putIfAbsent(key(vhost, channel), new HazelcastJsonValue(fresh.encode()));
-      var record = existing == null ? fresh : new JsonObject(existing.getValue());
-      var info = toInfo(record, existing == null ? 0 : currentRev(record));
-      return new Opened(info, existing == null);
-    }, false);
+    var epoch = newEpoch();
+    return quotas.settings(vhost).compose(settings -> {
+      var shape = rings.shape(settings);
+      return quotas.admitChannel(settings, vhost, channel, epoch, shape)
+          .compose(counted -> vertx.executeBlocking(() -> {
+            rings.configure(shape);
+            var fresh = HistoryRings.withShape(new JsonObject().put("vhost", vhost).put("name", channel)
+                .put("epoch", epoch).put("created", System.currentTimeMillis()), shape);
+            var existing = channels.putIfAbsent(key(vhost, channel), new HazelcastJsonValue(fresh.encode()));
+            var record = existing == null ? fresh : new JsonObject(existing.getValue());
+            var info = toInfo(record, existing == null ? 0 : currentRev(record));
+            return new Opened(info, existing == null);
+          }, false).compose(opened -> opened.info().epoch().equals(counted) ? Future.succeededFuture(opened)
+              : quotas.channelOpened(vhost, channel, opened.info().epoch(), shape).map(opened)));
+    });
   }
 
   @Override
@@ -148,7 +161,8 @@ public final class HazelcastChannelStore implements ChannelStore {
       var info = toInfo(record, currentRev(record));
       history(record).destroy();
       return info;
-    }, false);
+    }, false).compose(info -> info == null ? Future.succeededFuture(null)
+        : quotas.channelClosed(vhost, channel, info.epoch()).map(info));
   }
 
   @Override
@@ -156,8 +170,9 @@ public final class HazelcastChannelStore implements ChannelStore {
     return record(vhost, channel).compose(record -> {
       if (record == null) return Future.succeededFuture(null);
       var timestamp = System.currentTimeMillis();
-      var stored = new JsonObject().put("event", event).put("data", data).put("uid", uid).put("ts", timestamp);
-      return async(history(record).addAsync(stored.encode(), OverflowPolicy.OVERWRITE))
+      var encoded = new JsonObject().put("event", event).put("data", data).put("uid", uid).put("ts", timestamp).encode();
+      return quotas.chargeHistory(vhost, channel, record.getString("epoch"), encoded, rings.capacity(record))
+          .compose(charged -> async(history(record).addAsync(encoded, OverflowPolicy.OVERWRITE)))
           .compose(seq -> stillOpen(record).map(open -> open ? new ChannelEvent(ChannelEvent.Kind.EVENT, vhost, channel,
               record.getString("epoch"), base(record) + seq + 1, event, data, uid, timestamp) : null));
     });
@@ -166,16 +181,17 @@ public final class HazelcastChannelStore implements ChannelStore {
   /**
    * Whether the channel is still open in the epoch an append read, once the event is in its ring. A
    * close that removed the record in between has destroyed the ring, and the append recreated it: the
-   * event would be acknowledged and lost. Then the orphan ring is destroyed again and the append is
-   * refused (404). Otherwise the event was in the history before the close's change.
+   * event would be acknowledged and lost. Then the orphan ring is destroyed again (and its bytes given
+   * back) and the append is refused (404). Otherwise the event was in the history before the close's change.
    */
   private Future<Boolean> stillOpen(JsonObject appendedTo) {
     return record(appendedTo.getString("vhost"), appendedTo.getString("name")).compose(now -> {
       if (now != null && now.getString("epoch").equals(appendedTo.getString("epoch"))) return Future.succeededFuture(true);
       return vertx.executeBlocking(() -> {
         history(appendedTo).destroy();
-        return false;
-      }, false);
+        return null;
+      }, false).compose(destroyed -> quotas.channelClosed(appendedTo.getString("vhost"), appendedTo.getString("name"),
+          appendedTo.getString("epoch"))).map(false);
     });
   }
 
@@ -183,15 +199,18 @@ public final class HazelcastChannelStore implements ChannelStore {
   public Future<HistoryPage> history(String vhost, String channel, long since, int limit) {
     return record(vhost, channel).compose(record -> {
       if (record == null) return Future.succeededFuture(null);
-      return vertx.executeBlocking(() -> readHistory(record, since, limit), false);
+      return quotas.settings(vhost).compose(settings ->
+          vertx.executeBlocking(() -> readHistory(record, since, limit, rings.window(record, settings)), false));
     });
   }
 
-  private HistoryPage readHistory(JsonObject record, long since, int limit) throws Exception {
+  /** Reads history; only the newest {@code window} events count as retained (the vhost's historySize now). */
+  private HistoryPage readHistory(JsonObject record, long since, int limit, int window) throws Exception {
     var ring = history(record);
     long base = base(record);
     var rev = base + ring.tailSequence() + 1;
-    var oldest = base + ring.headSequence() + 1; // rev of the oldest retained event (rev+1 when empty)
+    // rev of the oldest retained event (rev+1 when empty)
+    var oldest = Math.max(base + ring.headSequence() + 1, rev - window + 1);
     if (since >= rev) return new HistoryPage(List.of(), rev, oldest);
     if (since < oldest - 1) throw new RevExpired(rev, oldest);
     var events = new ArrayList<ChannelEvent>();
@@ -233,28 +252,41 @@ public final class HazelcastChannelStore implements ChannelStore {
 
   /**
    * Puts back a channel the store of record kept, unless the cluster has it: its record ({@code base}
-   * included) and then its events, oldest first, at revs base+1, base+2... True when it was restored.
+   * included, its ring shaped by the vhost's settings now), then its events, oldest first, at revs
+   * base+1, base+2..., counted in the vhost's quotas as if published (over a quota they are kept all the
+   * same: they were accepted once). True when it was restored.
    */
   Future<Boolean> restoreChannel(JsonObject record, List<JsonObject> events) {
-    return vertx.executeBlocking(() -> {
-      var key = key(record.getString("vhost"), record.getString("name"));
-      if (channels.putIfAbsent(key, new HazelcastJsonValue(record.encode())) != null) return false;
-      var ring = history(record);
-      for (int from = 0; from < events.size(); from += MAX_READ) {
-        var batch = events.subList(from, Math.min(events.size(), from + MAX_READ)).stream().map(JsonObject::encode).toList();
-        ring.addAllAsync(batch, OverflowPolicy.OVERWRITE).toCompletableFuture().get();
-      }
-      return true;
-    }, false);
+    var vhost = record.getString("vhost");
+    var channel = record.getString("name");
+    var epoch = record.getString("epoch");
+    return quotas.settings(vhost).compose(settings -> {
+      var shape = rings.shape(settings);
+      var shaped = HistoryRings.withShape(record.copy(), shape);
+      var encoded = events.stream().map(JsonObject::encode).toList();
+      return vertx.executeBlocking(() -> {
+        rings.configure(shape);
+        if (channels.putIfAbsent(key(vhost, channel), new HazelcastJsonValue(shaped.encode())) != null) return false;
+        var ring = history(shaped);
+        for (int from = 0; from < encoded.size(); from += MAX_READ) {
+          ring.addAllAsync(encoded.subList(from, Math.min(encoded.size(), from + MAX_READ)), OverflowPolicy.OVERWRITE)
+              .toCompletableFuture().get();
+        }
+        return true;
+      }, false).compose(restored -> {
+        if (!restored) return Future.succeededFuture(false);
+        Future<Void> counted = quotas.channelOpened(vhost, channel, epoch, shape);
+        for (var event : encoded) {
+          counted = counted.compose(v -> quotas.chargeHistory(vhost, channel, epoch, event, shape.capacity())
+              .recover(overQuota -> Future.succeededFuture()));
+        }
+        return counted.map(true);
+      });
+    });
   }
 
   private Ringbuffer<String> history(JsonObject record) {
-    return hz.getRingbuffer(historyName(record.getString("vhost"), record.getString("name"), record.getString("epoch")));
-  }
-
-  /** '@' would make Hazelcast read the rest of the name as a partition key; '%' is not allowed in names. */
-  static String historyName(String vhost, String channel, String epoch) {
-    return HISTORY_PREFIX + (vhost + "/" + channel).replace('@', '%') + "#" + epoch;
+    return hz.getRingbuffer(HistoryRings.name(record));
   }
 
   private static String key(String vhost, String channel) {
@@ -273,6 +305,6 @@ public final class HazelcastChannelStore implements ChannelStore {
   }
 
   private <T> Future<T> async(java.util.concurrent.CompletionStage<T> stage) {
-    return HazelcastFutures.onContext(vertx, stage);
+    return HazelcastFutures.async(vertx, stage);
   }
 }

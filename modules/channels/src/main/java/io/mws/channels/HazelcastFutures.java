@@ -5,7 +5,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.concurrent.CompletionStage;
 
-/** Hazelcast's futures as Vert.x ones. */
+/** Hazelcast futures as Vert.x ones. */
 final class HazelcastFutures {
   private HazelcastFutures() {}
 
@@ -15,9 +15,9 @@ final class HazelcastFutures {
    * which with 2 CPUs has parallelism 1, and then Hazelcast starts a new thread per callback (seen in
    * the benchmark's profile under load).
    */
-  static <T> Future<T> onContext(Vertx vertx, CompletionStage<T> stage) {
+  static <T> Future<T> async(Vertx vertx, CompletionStage<T> stage) {
     var context = vertx.getOrCreateContext();
-    Promise<T> promise = Promise.promise();
+    var promise = Promise.<T>promise();
     stage.whenCompleteAsync((value, failure) -> {
       if (failure != null) promise.fail(failure);
       else promise.complete(value);

@@ -30,7 +30,9 @@ import java.util.function.Consumer;
  * of a count, so a connection change costs O(channels it changes), however many connections its uid
  * has (the benchmark's 1,000 connections of one uid made a lookup of the uid's records O(N) per
  * change: 63 % of the profile under churn). Every map keeps a backup, so losing a node loses no record.
- * Blocking Hazelcast calls run on worker threads.
+ * Blocking Hazelcast calls run on worker threads. The records of one vhost count against its
+ * {@code presenceRecords} quota ({@link VhostQuotas}): a connection over it is served but not tracked
+ * (it is in no listing and causes no join), so what one vhost makes the cluster hold stays bounded.
  */
 final class PresenceRegistry {
   static final String CONNECTIONS_MAP = "mws.presence.connections";
@@ -38,6 +40,13 @@ final class PresenceRegistry {
   static final String WATCHING_MAP = "mws.presence.watching";
   /** Only its key locks are used (IMap.lock: released by Hazelcast when the holding member dies). */
   static final String LOCKS_MAP = "mws.presence.locks";
+  /** "vhost/channel" -> connections watching it (any uid or none): its 0 -> 1 and 1 -> 0 steps are occupied and vacated. */
+  static final String OCCUPANCY_MAP = "mws.presence.occupancy";
+
+  /** Hears a channel becoming occupied (its first watching connection) or vacated (its last one left). */
+  interface OccupancyListener {
+    void changed(String vhost, String channel, boolean occupied);
+  }
 
   private final Vertx vertx;
   private final IMap<String, HazelcastJsonValue> connections;
@@ -45,9 +54,16 @@ final class PresenceRegistry {
   private final IMap<String, Integer> watching;
   private final IMap<String, Boolean> locks;
   private final Consumer<ChannelEvent> announce;
+  private final VhostQuotas quotas;
+  private final IMap<String, Integer> occupancy;
+  private final OccupancyListener occupancyListener;
 
-  PresenceRegistry(Vertx vertx, HazelcastInstance hz, Consumer<ChannelEvent> announce) {
+  PresenceRegistry(Vertx vertx, HazelcastInstance hz, VhostQuotas quotas, Consumer<ChannelEvent> announce,
+                   OccupancyListener occupancyListener) {
+    this.occupancy = hz.getMap(OCCUPANCY_MAP);
+    this.occupancyListener = occupancyListener;
     this.vertx = vertx;
+    this.quotas = quotas;
     this.connections = hz.getMap(CONNECTIONS_MAP);
     this.leases = hz.getMap(LEASES_MAP);
     this.watching = hz.getMap(WATCHING_MAP);
@@ -75,13 +91,16 @@ final class PresenceRegistry {
     return vertx.executeBlocking(() -> {
       var stored = connections.get(id);
       var owner = stored != null ? new JsonObject(stored.getValue()) : record;
+      var removing = record.getBoolean("gone", false) || record.getJsonArray("channels", new JsonArray()).isEmpty();
+      if (stored == null && (removing || !quotas.presenceAdded(record.getString("vhost")))) return null;
       var lock = owner.getString("vhost") + "/" + owner.getString("uid");
       locks.lock(lock);
       try {
         HazelcastJsonValue previous;
         JsonObject now = null;
-        if (record.getBoolean("gone", false) || record.getJsonArray("channels", new JsonArray()).isEmpty()) {
+        if (removing) {
           previous = connections.remove(id);
+          if (previous != null) quotas.presenceRemoved(owner.getString("vhost"));
         } else {
           now = record.copy();
           now.remove("gone");
@@ -129,6 +148,7 @@ final class PresenceRegistry {
         locks.lock(lock);
         try {
           if (connections.remove(entry.getKey(), entry.getValue())) {
+            quotas.presenceRemoved(record.getString("vhost"));
             removed++;
             announceChanges(record, null);
           }
@@ -161,9 +181,10 @@ final class PresenceRegistry {
     if (any == null) return;
     var vhost = any.getString("vhost");
     var uid = any.getString("uid");
-    if (uid == null) return;
     var was = channels(before);
     var is = channels(after);
+    countOccupancy(vhost, was, is);
+    if (uid == null) return;
     for (var channel : is) {
       if (!was.contains(channel) && count(vhost, channel, uid, +1) == 1) {
         announce.accept(ChannelEvent.presence(ChannelEvent.Kind.JOIN, vhost, channel, uid));
@@ -172,6 +193,23 @@ final class PresenceRegistry {
     for (var channel : was) {
       if (!is.contains(channel) && count(vhost, channel, uid, -1) == 0) {
         announce.accept(ChannelEvent.presence(ChannelEvent.Kind.LEAVE, vhost, channel, uid));
+      }
+    }
+  }
+
+  /**
+   * Counts the connection in and out of the channels' occupancy (atomic per channel: IMap merge and
+   * computeIfPresent, since connections of different uids hold different locks).
+   */
+  private void countOccupancy(String vhost, Set<String> was, Set<String> is) {
+    for (var channel : is) {
+      if (!was.contains(channel) && occupancy.merge(vhost + "/" + channel, 1, Integer::sum) == 1) {
+        occupancyListener.changed(vhost, channel, true);
+      }
+    }
+    for (var channel : was) {
+      if (!is.contains(channel) && occupancy.computeIfPresent(vhost + "/" + channel, (k, n) -> n <= 1 ? null : n - 1) == null) {
+        occupancyListener.changed(vhost, channel, false);
       }
     }
   }

@@ -53,6 +53,6 @@ final class RevCeilings {
   }
 
   private <T> Future<T> async(java.util.concurrent.CompletionStage<T> stage) {
-    return HazelcastFutures.onContext(vertx, stage);
+    return HazelcastFutures.async(vertx, stage);
   }
 }

@@ -19,6 +19,14 @@ public final class Addresses {
   public static final String USER_DELETE = "mws.auth.user.delete";
   /** Broadcast when an admin user's password changes or the user is deleted: caches drop it. */
   public static final String USER_CHANGED = "mws.auth.user.changed";
+  /**
+   * Pusher compatibility (docs/pusher.md): {vhost, stringToSign, signature} -> {} when signature is the
+   * lowercase hex HMAC-SHA256 of stringToSign keyed with the vhost's Pusher secret (the hex SHA-256 of its
+   * vhost token, which is what the auth verticle stores); 401 otherwise, also for a vhost without a token.
+   */
+  public static final String PUSHER_VERIFY = "mws.auth.pusher.verify";
+  /** Pusher webhooks: {vhost, body} -> {key, signature}: the HMAC-SHA256 hex of body with the vhost's Pusher secret; 401 without a token. */
+  public static final String PUSHER_SIGN = "mws.auth.pusher.sign";
   /** Broadcast when a vhost's token is rotated or revoked: every auth verticle forgets what it cached. */
   public static final String VHOST_TOKEN_CHANGED = "mws.auth.vhost-token.changed";
 
@@ -51,10 +59,20 @@ public final class Addresses {
   public static final String GATEWAY_STATS = "mws.gateway.stats";
 
   // Broadcasts (publish): one consumer per node that cares, routed to channels and sockets locally.
-  /** Channel events and channel closes, consumed by every gateway node. Body: {@link ChannelEvent} JSON. */
+  /**
+   * Channel events and channel closes, consumed by every gateway node. Body: {@link ChannelEvent} JSON,
+   * plus {@code "exclude": "<socket id>"} on an event triggered through Pusher's HTTP API with a
+   * socket_id: the gateway leaves that Pusher socket out (docs/pusher.md). Not part of history.
+   */
   public static final String CHANNEL_FEED = "mws.feed.channels";
   /** {connection}: the gateway holding that connection closes it (DELETE of a connection). */
   public static final String CONNECTION_DISCONNECT = "mws.feed.connections.disconnect";
+  /**
+   * {vhost, uid}: every gateway closes the vhost's connections of that uid, MWS and Pusher sockets alike
+   * (Pusher's terminate_connections). The API also sends {@link #CONNECTION_DISCONNECT} for each of the
+   * uid's connections that presence knows, so a gateway that only honours that address still closes them.
+   */
+  public static final String USER_DISCONNECT = "mws.feed.users.disconnect";
   /**
    * {vhost, id}: a client trigger or client-published event entered the vhost's backend backlog with
    * that SSE id; every API node's streams of the vhost read it (BACKEND_READ / BACKEND_CLAIM).

@@ -23,14 +23,36 @@ import java.util.Set;
  *   watchesPerConnection watches one connection may hold
  *   messagesPerSecond    requests one connection may send per second
  *   publishesPerSecond   events fired in this vhost per second, per node
+ *   channels             open channels of this vhost (cluster-wide)
+ *   historyBytes         bytes of event history this vhost may retain (cluster-wide, per replica)
+ *   backlogBytes         bytes of the backend event backlog this vhost may retain (cluster-wide, per replica)
+ *   presenceRecords      connections of this vhost tracked in presence (cluster-wide)
+ * implicitChannels    "pusher" | "all" | "none"   who may publish to a channel that is not open, opening it
+ *                     ("pusher", the default: Pusher's HTTP and WebSocket faces; "all": MWS's own publish too)
+ * webhooks            [{url, events[]}]  at most {@value #MAX_WEBHOOKS}; Pusher-format webhooks (docs/pusher.md)
  * </pre>
  */
 public final class VhostSettings {
   private VhostSettings() {}
 
-  public static final Set<String> FIELDS = Set.of("historySize", "historyTtlSeconds", "clientPublish", "durableHistory", "allowedOrigins", "limits");
-  public static final Set<String> LIMITS = Set.of("connections", "watchesPerConnection", "messagesPerSecond", "publishesPerSecond");
+  public static final Set<String> FIELDS = Set.of("historySize", "historyTtlSeconds", "clientPublish", "durableHistory", "allowedOrigins", "limits",
+      "implicitChannels", "webhooks");
+  public static final Set<String> LIMITS = Set.of("connections", "watchesPerConnection", "messagesPerSecond", "publishesPerSecond",
+      "channels", "historyBytes", "backlogBytes", "presenceRecords");
   static final int MAX_ORIGINS = 100;
+  public static final int MAX_WEBHOOKS = 10;
+  static final int MAX_URL = 2048;
+  /** implicitChannels: Pusher's faces open channels as needed (the default). */
+  public static final String IMPLICIT_PUSHER = "pusher";
+  public static final String IMPLICIT_ALL = "all";
+  public static final String IMPLICIT_NONE = "none";
+  static final Set<String> IMPLICIT = Set.of(IMPLICIT_PUSHER, IMPLICIT_ALL, IMPLICIT_NONE);
+  /**
+   * Webhook event names: Pusher's, plus {@code mws_trigger} (a client's trigger, POST /v1/vhosts/{v}/triggers
+   * or over WebSocket), which Pusher has no name for.
+   */
+  public static final Set<String> WEBHOOK_EVENTS = Set.of("channel_occupied", "channel_vacated", "member_added",
+      "member_removed", "client_event", "mws_trigger");
 
   /**
    * Validates settings attributes: unknown fields and wrong types are 422 with one error per
@@ -58,6 +80,10 @@ public final class VhostSettings {
         }
         case "allowedOrigins" -> origins(errors, property, value);
         case "limits" -> limits(errors, property, value);
+        case "implicitChannels" -> {
+          if (!IMPLICIT.contains(value)) errors.add(new ApiError.FieldError("invalid_value", property, "Must be one of " + IMPLICIT + "."));
+        }
+        case "webhooks" -> webhooks(errors, property, value);
         default -> throw new IllegalStateException(field);
       }
       settings.put(field, value);
@@ -133,6 +159,47 @@ public final class VhostSettings {
     }
   }
 
+  private static void webhooks(List<ApiError.FieldError> errors, String property, Object value) {
+    if (!(value instanceof JsonArray list) || list.size() > MAX_WEBHOOKS) {
+      errors.add(new ApiError.FieldError("invalid_type", property, "Must be an array of at most " + MAX_WEBHOOKS + " webhooks {url, events}."));
+      return;
+    }
+    for (int i = 0; i < list.size(); i++) {
+      var at = property + "[" + i + "]";
+      if (!(list.getValue(i) instanceof JsonObject hook)) {
+        errors.add(new ApiError.FieldError("invalid_type", at, "Must be an object {url, events}."));
+        continue;
+      }
+      for (var name : hook.fieldNames()) {
+        if (!name.equals("url") && !name.equals("events")) {
+          errors.add(new ApiError.FieldError("unknown_attribute", at + "." + name, "A webhook has only url and events."));
+        }
+      }
+      if (!(hook.getValue("url") instanceof String url) || !isWebhookUrl(url)) {
+        errors.add(new ApiError.FieldError("invalid_value", at + ".url", "Must be an absolute http:// or https:// URL of at most " + MAX_URL + " characters."));
+      }
+      if (!(hook.getValue("events") instanceof JsonArray events) || events.isEmpty()
+          || !events.stream().allMatch(WEBHOOK_EVENTS::contains)) {
+        errors.add(new ApiError.FieldError("invalid_value", at + ".events", "Must be a non-empty array of " + WEBHOOK_EVENTS + "."));
+      }
+    }
+  }
+
+  static boolean isWebhookUrl(String url) {
+    if (url.length() > MAX_URL) return false;
+    try {
+      var uri = new java.net.URI(url);
+      return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null && uri.getUserInfo() == null;
+    } catch (java.net.URISyntaxException e) {
+      return false;
+    }
+  }
+
+  /** The vhost's implicitChannels ("pusher" when it does not set it). */
+  public static String implicitChannels(JsonObject settings) {
+    return settings == null ? IMPLICIT_PUSHER : settings.getString("implicitChannels", IMPLICIT_PUSHER);
+  }
+
   /** "*" or scheme://host[:port] with an http(s) scheme, as browsers send it in the Origin header. */
   static boolean isOrigin(String origin) {
     return origin.equals("*") || origin.length() <= 253 && origin.matches("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?");
@@ -148,8 +215,18 @@ public final class VhostSettings {
 
   /** A limit of this vhost, or {@code nodeDefault} when the vhost does not set it (or sets 0). */
   public static int limit(JsonObject settings, String name, int nodeDefault) {
+    return (int) limit(settings, name, (long) nodeDefault);
+  }
+
+  /** As {@link #limit(JsonObject, String, int)}, for the byte quotas. */
+  public static long limit(JsonObject settings, String name, long nodeDefault) {
     var limits = settings == null ? null : settings.getJsonObject("limits");
-    var value = limits == null ? null : limits.getInteger(name);
+    var value = limits == null ? null : limits.getLong(name);
     return value == null || value == 0 ? nodeDefault : value;
+  }
+
+  /** Whether clients with the publish right may fire events and triggers in this vhost (absent: yes). */
+  public static boolean clientPublish(JsonObject settings) {
+    return settings == null || settings.getBoolean("clientPublish", true);
   }
 }

@@ -10,6 +10,7 @@ import com.hazelcast.spi.merge.PutIfAbsentMergePolicy;
 import com.hazelcast.config.MultiMapConfig;
 import com.hazelcast.config.RingbufferConfig;
 import io.mws.channels.BackendBacklog;
+import io.mws.channels.ChannelStateVerticle;
 import io.mws.channels.HazelcastChannelStore;
 import java.util.List;
 
@@ -74,6 +75,8 @@ final class ClusterSettings {
     var state = new MapConfig("mws.*").setBackupCount(1).setMergePolicyConfig(merge);
     var channelState = List.of(new MapConfig(HazelcastChannelStore.VHOSTS_MAP), new MapConfig(HazelcastChannelStore.CHANNELS_MAP));
     channelState.forEach(c -> c.setBackupCount(1).setMergePolicyConfig(merge));
+    // Channel history rings; each channel opened now gets a copy with its vhost's capacity and TTL
+    // (HistoryRings), under a name this pattern does not match.
     var history = new RingbufferConfig(HazelcastChannelStore.HISTORY_PREFIX + "*")
         .setCapacity(node.channels().getInteger("historySize", 1000))
         .setBackupCount(1).setAsyncBackupCount(0)
@@ -91,6 +94,10 @@ final class ClusterSettings {
       history.setSplitBrainProtectionName(QUORUM);
     }
     config.addMapConfig(state);
+    // The vhosts' quota usage: OBJECT format, so its entry processors change a vhost's record in place
+    // (primary and backup) instead of deserializing and serializing it on every publish.
+    config.addMapConfig(new MapConfig(ChannelStateVerticle.QUOTA_MAP).setBackupCount(1).setMergePolicyConfig(merge)
+        .setInMemoryFormat(InMemoryFormat.OBJECT));
     channelState.forEach(config::addMapConfig);
     config.addMapConfig(new MapConfig("__vertx.*").setBackupCount(1));
     config.addRingBufferConfig(history);

@@ -109,7 +109,7 @@ public final class Node {
     var gateway = roles.contains("gateway") ? new WebSocketGatewayVerticle(registry) : null;
     var node = new Node[1];
     var deployed = new java.util.ArrayList<String>();
-    return deploy(vertx, channels, config.channels(), deployed)
+    return deploy(vertx, channels, config.channels().copy().put("limits", config.limits()), deployed)
         .compose(v -> deploy(vertx, auth, config.auth(), deployed))
         .compose(v -> deploy(vertx, api, config.http().copy().put("limits", config.limits()), deployed))
         .compose(v -> deploy(vertx, gateway, config.gateway().copy().put("nodeId", clusterManager.getNodeId())
