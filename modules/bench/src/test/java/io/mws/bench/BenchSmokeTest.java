@@ -35,7 +35,8 @@ class BenchSmokeTest {
         .with("http", "host", "127.0.0.1").with("http", "port", 0).with("http", "managementPort", 0)
         .with("auth", "adminPassword", PASSWORD)
         .with("cluster", "name", "mws-bench-" + UUID.randomUUID()).with("cluster", "port", clusterPort)
-        .with("cluster", "members", new JsonArray()).with("cluster", "partitions", 31);
+        .with("cluster", "members", new JsonArray()).with("cluster", "partitions", 31)
+        .with("store", "dataDir", java.nio.file.Path.of("target", "test-data", UUID.randomUUID().toString()).toString());
     node = Scenario.await(Node.start(config), 120);
     clientVertx = Vertx.vertx();
     baseline = Scenario.await(BaselineServer.start(clientVertx, "127.0.0.1", 0, 1), 30);

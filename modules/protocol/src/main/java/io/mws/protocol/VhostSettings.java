@@ -16,6 +16,7 @@ import java.util.Set;
  * historySize         int 1..100000     events kept per channel (the resume window)
  * historyTtlSeconds   int 0..31536000   events older than this leave the history (0: kept until pushed out)
  * clientPublish       boolean           clients whose token has the publish right may fire events
+ * durableHistory      boolean           a publish is answered once its event is committed to the store of record
  * allowedOrigins      [string]          Origins allowed for browser WebSocket upgrades and CORS; "*" = any
  * limits              object            per-vhost limits, each an int >= 0 (0 = the node default):
  *   connections          WebSocket connections of this vhost per node
@@ -34,7 +35,7 @@ import java.util.Set;
 public final class VhostSettings {
   private VhostSettings() {}
 
-  public static final Set<String> FIELDS = Set.of("historySize", "historyTtlSeconds", "clientPublish", "allowedOrigins", "limits",
+  public static final Set<String> FIELDS = Set.of("historySize", "historyTtlSeconds", "clientPublish", "durableHistory", "allowedOrigins", "limits",
       "implicitChannels", "webhooks");
   public static final Set<String> LIMITS = Set.of("connections", "watchesPerConnection", "messagesPerSecond", "publishesPerSecond",
       "channels", "historyBytes", "backlogBytes", "presenceRecords");
@@ -74,7 +75,7 @@ public final class VhostSettings {
       switch (field) {
         case "historySize" -> integer(errors, property, value, 1, 100_000);
         case "historyTtlSeconds" -> integer(errors, property, value, 0, 31_536_000);
-        case "clientPublish" -> {
+        case "clientPublish", "durableHistory" -> {
           if (!(value instanceof Boolean)) errors.add(new ApiError.FieldError("invalid_type", property, "Must be true or false."));
         }
         case "allowedOrigins" -> origins(errors, property, value);
@@ -101,8 +102,10 @@ public final class VhostSettings {
     for (var field : List.of("historySize", "historyTtlSeconds")) {
       if (typed.containsKey(field)) typed.put(field, number(typed.getValue(field)));
     }
-    if (typed.getValue("clientPublish") instanceof String flag && (flag.equals("true") || flag.equals("false"))) {
-      typed.put("clientPublish", Boolean.parseBoolean(flag));
+    for (var field : List.of("clientPublish", "durableHistory")) {
+      if (typed.getValue(field) instanceof String flag && (flag.equals("true") || flag.equals("false"))) {
+        typed.put(field, Boolean.parseBoolean(flag));
+      }
     }
     if (typed.getValue("allowedOrigins") instanceof String origin) {
       typed.put("allowedOrigins", origin.isEmpty() ? new JsonArray() : new JsonArray().add(origin));

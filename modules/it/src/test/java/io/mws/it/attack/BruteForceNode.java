@@ -48,6 +48,8 @@ final class BruteForceNode implements AutoCloseable {
     env.put("MWS_CLUSTER_PORT", String.valueOf(clusterPort));
     env.put("MWS_CLUSTER_NAME", "mws-bruteforce-" + UUID.randomUUID());
     env.put("MWS_ADMIN_PASSWORD", adminPassword);
+    // An empty store of record of its own (the default ./data would carry state from run to run).
+    env.put("MWS_DATA_DIR", log.getParent().resolve("bruteforce-data-" + System.currentTimeMillis()).toString());
     var node = new BruteForceNode(builder.start(), httpPort, log);
     try {
       node.awaitReady(Duration.ofSeconds(120));

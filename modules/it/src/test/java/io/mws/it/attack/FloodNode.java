@@ -51,6 +51,8 @@ final class FloodNode implements AutoCloseable {
     env.put("MWS_CLUSTER_PORT", String.valueOf(base + 1));
     env.put("MWS_CLUSTER_NAME", "flood-" + UUID.randomUUID());
     env.put("MWS_ADMIN_PASSWORD", ADMIN_PASSWORD);
+    // An empty store of record of its own (the default ./data would carry state from run to run).
+    env.put("MWS_DATA_DIR", dir.resolve("data-" + base).toString());
     var node = new FloodNode(builder.start(), base, log);
     try {
       node.awaitReady(Duration.ofSeconds(120));
