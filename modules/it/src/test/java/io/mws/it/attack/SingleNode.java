@@ -24,8 +24,8 @@ import java.util.concurrent.TimeUnit;
  * Hazelcast), a cluster of one with a random name, the admin password {@link #ADMIN_PASSWORD}, a
  * directory of its own (its working directory: the embedded store's {@code data} starts empty), extra
  * environment variables, a heap size, JVM options and an optional config file, its output in a log
- * file. Seen from outside as an attacker's victim is: /readyz, the management port's /metrics, its CPU
- * time in /proc. Stopped only by its PID ({@link #term()}: SIGTERM, {@link #kill()}: SIGKILL;
+ * file. Read from outside, as an attack test watches its victim: /readyz, the management port's
+ * /metrics, its CPU time in /proc. Stopped only by its PID ({@link #term()}: SIGTERM, {@link #kill()}: SIGKILL;
  * {@link #close()} terms, then kills after 30 s).
  */
 public final class SingleNode implements AutoCloseable {
