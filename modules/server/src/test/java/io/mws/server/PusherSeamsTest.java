@@ -45,9 +45,9 @@ class PusherSeamsTest {
     var hook = new JsonObject().put("url", "http://127.0.0.1:" + hookPort + "/pusher/webhooks")
         .put("events", new JsonArray().add("client_event").add("member_added").add("member_removed"));
     var backend = cluster.createVhost("seams", new JsonObject().put("webhooks", new JsonArray().add(hook)));
-    // Members: alice and bob on presence-room, the MWS watcher on excl (MWS has presence on every channel);
-    // each added once and removed once; two client events.
-    int expectedHooks = 8;
+    // Members: alice and bob on presence-room, the MWS watcher and carol's MWS connection on excl (MWS has
+    // presence on every channel); each added once and removed once; two client events.
+    int expectedHooks = 10;
     var receiver = CompletableFuture.supplyAsync(() -> {
       try {
         return NodeScripts.run(NodeScripts.clientDir("pusher-server"), 120, List.of("node", "receiver.mjs",
@@ -62,6 +62,11 @@ class PusherSeamsTest {
     var watcher = WatchClient.connect(cluster, 1, "/");
     var watcherToken = cluster.clientToken(1, "seams", backend, "watcher", "excl");
     assertThat(watcher.request(PusherHttpApiTest.watch("seams", "w", "excl", watcherToken, false)).getInteger("status")).isEqualTo(200);
+    // carol on MWS's own WebSocket, node A: she watched and stopped, so presence no longer lists her connection.
+    var carolMws = WatchClient.connect(cluster, 0, "/");
+    var carolToken = cluster.clientToken(0, "seams", backend, "carol", "excl");
+    assertThat(carolMws.request(PusherHttpApiTest.watch("seams", "c", "excl", carolToken, false)).getInteger("status")).isEqualTo(200);
+    assertThat(carolMws.request(new JsonObject().put("requestId", "c").put("method", "unwatch")).getInteger("status")).isEqualTo(200);
 
     var output = NodeScripts.run(NodeScripts.clientDir("pusher"), 120, List.of("node", "seams.mjs",
         String.valueOf(cluster.port(0)), String.valueOf(cluster.port(1)), "seams", backend));
@@ -109,6 +114,7 @@ class PusherSeamsTest {
       assertThat(terminated.getString("state")).isIn("disconnected", "failed");
     }
     assertThat(seen.getJsonArray("othersStillConnected")).allMatch("connected"::equals);
+    assertThat(carolMws.awaitClose()).as("her MWS connection, which watches nothing").isEqualTo((short) 4000);
 
     // Bad signatures.
     assertThat(seen.getJsonObject("wrongSecret").getInteger("status")).isEqualTo(401);
@@ -127,6 +133,7 @@ class PusherSeamsTest {
     assertThat(events).containsExactlyInAnyOrder(
         hook("member_added", "presence-room", "alice"), hook("member_added", "presence-room", "bob"),
         hook("member_added", "excl", "watcher"), hook("member_removed", "excl", "watcher"),
+        hook("member_added", "excl", "carol"), hook("member_removed", "excl", "carol"),
         hook("member_removed", "presence-room", "alice"), hook("member_removed", "presence-room", "bob"),
         hook("client_event", "presence-room", "alice").put("event", "client-typing"),
         hook("client_event", "presence-room", "bob").put("event", "client-reply"));
