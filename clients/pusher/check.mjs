@@ -3,44 +3,14 @@
 // on node B (and A, for presence and client events). Usage:
 //   node check.mjs <node A port> <node B port> <vhost (the app key)> <vhost token>
 import crypto from 'node:crypto';
-import Pusher from 'pusher-js';
 import Echo from 'laravel-echo';
+import { backend } from './snippet.mjs';
+import { sleep, until, subscribed, pusherAt } from './helpers.mjs';
 
 const [portA, portB, APP_KEY, VHOST_TOKEN] = process.argv.slice(2);
 const result = {};
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const until = async (check, ms = 10000) => {
-  for (let waited = 0; !check() && waited < ms; waited += 25) await sleep(25);
-  return check();
-};
 
-// --- the snippet of docs/pusher.md, as written there (only wsHost and wsPort vary) ---
-// The app secret is the lowercase hex SHA-256 of the vhost token. Sign on your backend, never in a browser.
-const APP_SECRET = crypto.createHash('sha256').update(VHOST_TOKEN).digest('hex');
-const sign = (text) => crypto.createHmac('sha256', APP_SECRET).update(text).digest('hex');
-
-function connect(wsPort, user) {
-  return new Pusher(APP_KEY, {
-    cluster: 'mws', // required by pusher-js, unused with wsHost
-    wsHost: '127.0.0.1',
-    wsPort,
-    forceTLS: false,
-    enabledTransports: ['ws'],
-    disableStats: true,
-    channelAuthorization: {
-      // Normally an HTTP endpoint of your backend; here the backend is this function.
-      customHandler: ({ socketId, channelName }, callback) => {
-        if (channelName.startsWith('presence-')) {
-          const channelData = JSON.stringify({ user_id: user.id, user_info: user.info });
-          callback(null, { auth: `${APP_KEY}:${sign(`${socketId}:${channelName}:${channelData}`)}`, channel_data: channelData });
-        } else {
-          callback(null, { auth: `${APP_KEY}:${sign(`${socketId}:${channelName}`)}` });
-        }
-      },
-    },
-  });
-}
-// --- end of the snippet ---
+const { sign, connect } = backend(APP_KEY, VHOST_TOKEN);
 
 const rest = async (port, method, path, body) => {
   const response = await fetch(`http://127.0.0.1:${port}${path}`, {
@@ -52,11 +22,6 @@ const rest = async (port, method, path, body) => {
 };
 const fire = (channel, event, data) =>
   rest(portA, 'POST', `/v1/vhosts/${APP_KEY}/channels/${channel}/events`, { trigger: { event, data } });
-const subscribed = (pusher, name) => new Promise((resolve, reject) => {
-  const channel = pusher.subscribe(name);
-  channel.bind('pusher:subscription_succeeded', (members) => resolve({ channel, members }));
-  channel.bind('pusher:subscription_error', (error) => reject(new Error(JSON.stringify(error))));
-});
 const clients = [];
 const open = (port, user) => {
   const pusher = connect(port, user);
@@ -154,8 +119,7 @@ try {
   result.aliceCountAfter = aliceRoom.channel.members.count;
 
   // User sign-in: the connection becomes user carol (her client events carry her uid).
-  const carol = new Pusher(APP_KEY, {
-    cluster: 'mws', wsHost: '127.0.0.1', wsPort: portB, forceTLS: false, enabledTransports: ['ws'], disableStats: true,
+  const carol = pusherAt(APP_KEY, portB, {
     userAuthentication: { customHandler: ({ socketId }, callback) => {
       const userData = JSON.stringify({ id: 'carol', user_info: { name: 'Carol' } });
       callback(null, { auth: `${APP_KEY}:${sign(`${socketId}::user::${userData}`)}`, user_data: userData });
@@ -190,8 +154,7 @@ try {
   result.echo = { invoices, here: here.map((u) => u.name).sort(), whispers };
 
   // A signature made with another secret: the subscription is refused.
-  const forger = new Pusher(APP_KEY, {
-    cluster: 'mws', wsHost: '127.0.0.1', wsPort: portB, forceTLS: false, enabledTransports: ['ws'], disableStats: true,
+  const forger = pusherAt(APP_KEY, portB, {
     channelAuthorization: { customHandler: ({ socketId, channelName }, callback) =>
       callback(null, { auth: `${APP_KEY}:${crypto.createHmac('sha256', VHOST_TOKEN).update(`${socketId}:${channelName}`).digest('hex')}` }) },
   });
@@ -203,9 +166,7 @@ try {
   result.badSignatureError = forgerErrors[0] ?? null;
 
   // An app key that is no vhost: pusher:error 4001, and pusher-js gives up.
-  const stranger = new Pusher('no-such-app', {
-    cluster: 'mws', wsHost: '127.0.0.1', wsPort: portB, forceTLS: false, enabledTransports: ['ws'], disableStats: true,
-  });
+  const stranger = pusherAt('no-such-app', portB);
   clients.push(stranger);
   const strangerErrors = [];
   stranger.connection.bind('error', (error) => strangerErrors.push(error?.error?.data ?? error?.data ?? error));

@@ -49,8 +49,12 @@ class BenchSmokeTest {
   }
 
   private JsonObject run(String scenario) throws Exception {
+    return run(scenario, "mws,baseline");
+  }
+
+  private JsonObject run(String scenario, String targets) throws Exception {
     return Bench.run(clientVertx, Map.ofEntries(
-        Map.entry("scenario", scenario), Map.entry("targets", "mws,baseline"), Map.entry("rounds", "1"),
+        Map.entry("scenario", scenario), Map.entry("targets", targets), Map.entry("rounds", "1"),
         Map.entry("subscribers", "20"), Map.entry("channels", "4"), Map.entry("rate", "100"), Map.entry("seconds", "1"),
         Map.entry("churn", "20"), Map.entry("drain", "10"), Map.entry("pause_ms", "0"),
         Map.entry("mws.port", String.valueOf(node.httpPort())), Map.entry("mws.password", PASSWORD),
@@ -79,6 +83,16 @@ class BenchSmokeTest {
     var written = new JsonObject(Files.readString(dir.resolve("fanout.json")));
     assertThat(written.fieldNames()).containsExactlyInAnyOrder("scenario", "params", "results");
     assertThat(Files.readString(dir.resolve("fanout.md"))).contains("| delivered_per_s |").contains("mws").contains("baseline");
+  }
+
+  /** MWS's Pusher face through the Pusher client Soketi's target uses: signed publishes, every delivery. */
+  @Test
+  void mwsPusherTargetDeliversEveryEvent() throws Exception {
+    var r = run("fanout", "mws-pusher").getJsonArray("results").getJsonObject(0);
+    assertThat(r.getString("server")).isEqualTo("mws-pusher");
+    assertThat(r.containsKey("error")).as(r.encode()).isFalse();
+    assertThat(r.getLong("published")).as(r.encode()).isEqualTo(100);
+    assertThat(r.getLong("received")).as(r.encode()).isEqualTo(500);
   }
 
   @Test

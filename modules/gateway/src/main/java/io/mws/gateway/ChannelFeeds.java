@@ -35,11 +35,14 @@ final class ChannelFeeds {
     this.metrics = metrics;
   }
 
-  /** A message from the cluster's channel feed; runs on the gateway context already. */
-  void onClusterEvent(ChannelEvent event) {
+  /**
+   * A message from the cluster's channel feed, with the Pusher socket id it leaves out (null: none);
+   * runs on the gateway context already.
+   */
+  void onClusterEvent(ChannelEvent event, String exclude) {
     var feed = feeds.get(event.key());
     if (feed == null) return;
-    feed.accept(event);
+    feed.accept(event, exclude);
     if (feed.isClosed()) {
       feeds.remove(event.key());
       for (var watch : feed.watches()) {

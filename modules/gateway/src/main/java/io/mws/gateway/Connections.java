@@ -40,6 +40,15 @@ final class Connections {
     }
   }
 
+  /** Closes the vhost's connections that are that uid (a Pusher sign-in or presence user_id, an MWS token's uid). */
+  void closeUser(String vhost, String uid, short code, String reason) {
+    for (var session : byId.values()) {
+      if (uid.equals(session.uid()) && (vhost.equals(session.grant.vhost()) || vhost.equals(session.vhost()))) {
+        session.close(code, reason);
+      }
+    }
+  }
+
   /** Closes every connection; completes when all close handshakes are done. */
   Future<?> closeAll(short code, String reason) {
     return Future.join(byId.values().stream().map(session -> session.close(code, reason)).toList());

@@ -147,9 +147,13 @@ final class PusherSession extends GatewaySession {
     }
   }
 
-  /** On the gateway context: the shared Pusher frame, unless it is this connection's own client event or its own join. */
+  /**
+   * On the gateway context: the shared Pusher frame, unless it is this connection's own client event, its
+   * own join, or a trigger whose socket_id names this connection.
+   */
   @Override
   void deliver(Watch watch, ChannelEvent event, ChangeFrame frame) {
+    if (frame.excludes(id)) return;
     var text = frame.forPusher();
     if (text == null) return; // a channel close: Pusher has no such message
     if (event.isPresence() && event.uid().equals(userId)) return; // it knows itself from subscription_succeeded

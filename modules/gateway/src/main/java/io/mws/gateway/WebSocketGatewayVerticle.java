@@ -12,6 +12,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 
 /**
  * Client connections: WebSocket upgrades (through {@link #endpoint()}), OADA requests and WATCH
@@ -55,7 +56,7 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
     vertx.setPeriodic(settings.pingIntervalMs(), id ->
         connections.heartbeat(System.currentTimeMillis(), feeds::isWatching));
     var consumer = vertx.eventBus().<JsonObject>consumer(Addresses.CHANNEL_FEED,
-        message -> feeds.onClusterEvent(ChannelEvent.fromJson(message.body())));
+        message -> feeds.onClusterEvent(ChannelEvent.fromJson(message.body()), message.body().getString("exclude")));
     var stats = vertx.eventBus().<JsonObject>localConsumer(Addresses.GATEWAY_STATS, message -> message.reply(
         new JsonObject().put("connections", connections.count()).put("watches", feeds.watchCount())
             .put("queuedBytes", connections.queuedBytes()).put("feeds", feeds.feedCount())
@@ -64,12 +65,20 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
       var session = connections.get(message.body().getString("connection"));
       if (session != null) session.close(ClientSession.DISCONNECTED, "disconnected by the backend");
     });
+    // Pusher's terminate_connections: every connection of the uid, signed-in Pusher sockets that watch
+    // nothing (presence does not list them) included; a Pusher session turns 4000 into pusher:error 4009.
+    var userDisconnect = vertx.eventBus().<JsonObject>consumer(Addresses.USER_DISCONNECT, message -> {
+      var vhost = message.body().getString("vhost");
+      var uid = message.body().getString("uid");
+      if (vhost != null && uid != null) connections.closeUser(vhost, uid, ClientSession.DISCONNECTED, "disconnected by the app");
+    });
     // A rotated (or revoked) vhost token voids the access tokens issued under it: the connections that
     // hold or watch that vhost's channels are closed, and reconnect with fresh tokens (resuming by rev).
     var revoked = vertx.eventBus().<JsonObject>consumer(Addresses.VHOST_TOKEN_CHANGED, message ->
         connections.closeVhost(message.body().getString("vhost"), ClientSession.CREDENTIALS_REVOKED, "vhost token rotated"));
     presence.startLeasing();
-    return Future.all(consumer.completion(), stats.completion(), disconnect.completion(), revoked.completion());
+    return Future.all(List.of(consumer.completion(), stats.completion(), disconnect.completion(), userDisconnect.completion(),
+        revoked.completion()));
   }
 
   /**

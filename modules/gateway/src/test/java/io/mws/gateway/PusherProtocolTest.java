@@ -283,6 +283,55 @@ class PusherProtocolTest {
     assertThat(sender.closed.get(5, TimeUnit.SECONDS)).isEqualTo(ClientSession.POLICY_VIOLATION);
   }
 
+  /**
+   * A feed event with {@code exclude} skips that one socket, also when it arrived ahead of its rev and
+   * waited for the gap to close; the next event (no exclude) reaches it again.
+   */
+  @Test
+  void anExcludedSocketMissesThatEventOnlyEvenWhenItArrivedOutOfOrder() throws Exception {
+    openChannels.add("room");
+    var named = connect();
+    var other = connect();
+    for (var conn : List.of(named, other)) {
+      conn.subscribe("room");
+      conn.next("pusher_internal:subscription_succeeded");
+    }
+    var bus = vertx.eventBus();
+    long first = rev.incrementAndGet();
+    long second = rev.incrementAndGet();
+    // rev 2 (excluding `named`) arrives before rev 1: it waits in the feed's pending map.
+    bus.publish(Addresses.CHANNEL_FEED, feedEvent(second, "excluded").put("exclude", named.socketId));
+    bus.publish(Addresses.CHANNEL_FEED, feedEvent(first, "before"));
+    bus.publish(Addresses.CHANNEL_FEED, feedEvent(rev.incrementAndGet(), "after").put("exclude", "1.2"));
+    assertThat(List.of(named.next().getString("event"), named.next().getString("event"))).containsExactly("before", "after");
+    assertThat(List.of(other.next().getString("event"), other.next().getString("event"), other.next().getString("event")))
+        .containsExactly("before", "excluded", "after");
+    named.assertSilent(200);
+  }
+
+  private static JsonObject feedEvent(long rev, String name) {
+    return new ChannelEvent(ChannelEvent.Kind.EVENT, APP, "room", "e", rev, name, "d", null, 0).toJson();
+  }
+
+  /** USER_DISCONNECT (terminate_connections) closes the user's signed-in socket that watches nothing, with 4009; others stay. */
+  @Test
+  void terminatingAUserClosesItsSignedInSocketsWith4009() throws Exception {
+    var dora = connect();
+    var userData = new JsonObject().put("id", "dora").encode();
+    dora.send("pusher:signin", new JsonObject().put("user_data", userData)
+        .put("auth", APP + ":" + PusherSignatures.sign(SECRET, dora.socketId + "::user::" + userData)), null);
+    dora.next("pusher:signin_success");
+    var anonymous = connect();
+    vertx.eventBus().publish(Addresses.USER_DISCONNECT, new JsonObject().put("vhost", "other-app").put("uid", "dora"));
+    vertx.eventBus().publish(Addresses.USER_DISCONNECT, new JsonObject().put("vhost", APP).put("uid", "dora"));
+    var error = dora.next("pusher:error").getJsonObject("data");
+    assertThat(error.getInteger("code")).isEqualTo(4009);
+    assertThat(dora.closed.get(5, TimeUnit.SECONDS)).isEqualTo((short) 4009);
+    anonymous.send("pusher:ping", new JsonObject(), null);
+    anonymous.next("pusher:pong");
+    assertThat(anonymous.closed).isNotDone();
+  }
+
   @Test
   void signinWithTheAppSecretNamesTheUserAndAForgedOneClosesWith4009() throws Exception {
     var conn = connect();

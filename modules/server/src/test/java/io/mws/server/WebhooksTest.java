@@ -166,7 +166,7 @@ class WebhooksTest {
     throw new AssertionError("no node holds the webhook lease of 'hooks' (" + holder + ")");
   }
 
-  private static void awaitListening(int port) throws Exception {
+  static void awaitListening(int port) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (System.nanoTime() < deadline) {
       try (var socket = new Socket()) {
