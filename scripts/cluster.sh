@@ -17,7 +17,8 @@
 #
 # State in DIR: node-I.pid, node-I.log, nodes (count), base, nginx.conf, nginx.pid, lb.port.
 # Env: MWS_JAR (default modules/server/target/mws.jar), MWS_ADMIN_PASSWORD (default "admin"),
-# JAVA_OPTS (default "-Xmx256m"), MWS_CLUSTER_NAME (default mws-<random>).
+# JAVA_OPTS (default "-Xmx256m"; added after conf/jvm.options, which every node is started with:
+# exit on OutOfMemoryError, G1), MWS_CLUSTER_NAME (default mws-<random>).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -50,7 +51,7 @@ start_node() {
   MWS_HTTP_HOST=127.0.0.1 MWS_HTTP_PORT=$(http_port "$i") \
   MWS_CLUSTER_HOST=127.0.0.1 MWS_CLUSTER_PORT=$(hz_port "$i") MWS_CLUSTER_MEMBERS=$(members) \
   MWS_CLUSTER_NAME=$(cat "$dir/cluster") MWS_ADMIN_PASSWORD=${MWS_ADMIN_PASSWORD:-admin} \
-    setsid java ${JAVA_OPTS:--Xmx256m} -jar "$jar" >>"$dir/node-$i.log" 2>&1 < /dev/null &
+    setsid java "@$root/conf/jvm.options" ${JAVA_OPTS:--Xmx256m} -jar "$jar" >>"$dir/node-$i.log" 2>&1 < /dev/null &
   echo $! > "$dir/node-$i.pid"
 }
 

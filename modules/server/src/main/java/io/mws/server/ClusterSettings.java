@@ -34,6 +34,15 @@ final class ClusterSettings {
     // Hazelcast's default (60 s) would freeze the channels it owned for a minute after a kill -9.
     config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(cluster.getInteger("failureDetectionSeconds", 10)));
+    // Healing a network partition: the master of each side looks for the other side's members (the
+    // join list or DNS) this long after it starts and then this often; once it finds them, the smaller
+    // side merges into the larger (its members rejoin it, see the merge policy below) and its nodes step
+    // back into rotation (NodeHealth). Hazelcast's defaults (first look after 300 s, then every 120 s)
+    // left a node whose link had come back alone for minutes (267 s measured), out of rotation with a
+    // quorum and diverging without one. A look is one join message per configured member: cheap.
+    int mergeCheck = cluster.getInteger("mergeCheckSeconds", 5);
+    config.setProperty("hazelcast.merge.first.run.delay.seconds", String.valueOf(mergeCheck));
+    config.setProperty("hazelcast.merge.next.run.delay.seconds", String.valueOf(mergeCheck));
     // Leaving (SIGTERM) hands this member's partitions to the others first, within the shutdown bound.
     config.setProperty("hazelcast.graceful.shutdown.max.wait", String.valueOf(node.json().getInteger("shutdownTimeoutSeconds", 30)));
     var host = cluster.getString("host", "127.0.0.1");

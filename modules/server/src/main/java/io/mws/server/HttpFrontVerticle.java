@@ -24,21 +24,29 @@ import java.util.function.Supplier;
  * The node's one HTTP listener. REST, SSE and WebSocket share a port, so this verticle hands each
  * request to the endpoint of the local verticle that owns it (WebSocket upgrades to the gateway,
  * everything else to the API) and answers {@code /healthz}, {@code /readyz} and {@code /metrics}
- * (Prometheus text format) itself.
+ * (Prometheus text format) itself; the probes answer what {@link NodeHealth} decides.
  */
 final class HttpFrontVerticle extends VerticleBase {
   private final HttpEndpoint api;
   private final HttpEndpoint gateway;
+  private final BooleanSupplier live;
   private final BooleanSupplier ready;
   private final Supplier<String> metrics;
   private final RefusalMetrics refusals;
   private HttpServer server;
-  private volatile boolean draining;
+  /** Why WebSocket upgrades are refused now (the node drains, or is cut off from its cluster), or null. */
+  private volatile JsonObject upgradeRefusal;
 
-  HttpFrontVerticle(HttpEndpoint api, HttpEndpoint gateway, BooleanSupplier ready, Supplier<String> metrics,
-                    RefusalMetrics refusals) {
+  private static final JsonObject DRAINING = new JsonObject().put("reason", "draining")
+      .put("message", "This node is shutting down; send the request to another node.");
+  private static final JsonObject CUT_OFF = new JsonObject().put("reason", "no_quorum")
+      .put("message", "This node is cut off from most of its cluster; connect to another node.");
+
+  HttpFrontVerticle(HttpEndpoint api, HttpEndpoint gateway, BooleanSupplier live, BooleanSupplier ready,
+                    Supplier<String> metrics, RefusalMetrics refusals) {
     this.api = api;
     this.gateway = gateway;
+    this.live = live;
     this.ready = ready;
     this.metrics = metrics;
     this.refusals = refusals;
@@ -72,7 +80,15 @@ final class HttpFrontVerticle extends VerticleBase {
    * works until its listener closes, and a POST refused here would reach the caller as an error.
    */
   void startDraining() {
-    draining = true;
+    upgradeRefusal = DRAINING;
+  }
+
+  /**
+   * While the node is cut off from most of its cluster (or merging back), upgrades are refused as when
+   * draining, with reason {@code no_quorum}: clients reconnect through the load balancer to the majority.
+   */
+  void cutOff(boolean cut) {
+    if (upgradeRefusal != DRAINING) upgradeRefusal = cut ? CUT_OFF : null;
   }
 
   int port() {
@@ -97,21 +113,29 @@ final class HttpFrontVerticle extends VerticleBase {
           .put("message", path + " answers GET and HEAD only.")));
       return;
     }
-    if (draining && gateway != null && WebSocketGatewayVerticle.accepts(request)) {
+    var refusal = upgradeRefusal;
+    if (refusal != null && gateway != null && WebSocketGatewayVerticle.accepts(request)) {
       request.response().putHeader("Retry-After", "1").putHeader("Connection", "close");
-      json(request, 503, new JsonObject().put("error", new JsonObject().put("reason", "draining")
-          .put("message", "This node is shutting down; send the request to another node.")));
+      json(request, 503, new JsonObject().put("error", refusal.copy()));
       return;
     }
     switch (path) {
-      case "/healthz" -> json(request, 200, new JsonObject().put("status", "up"));
+      case "/healthz" -> {
+        if (live.getAsBoolean()) {
+          json(request, 200, new JsonObject().put("status", "up"));
+        } else {
+          request.response().putHeader("Retry-After", "1");
+          json(request, 503, new JsonObject().put("error", new JsonObject().put("reason", "not_live")
+              .put("message", "This node's cluster member has shut down (out of memory or a fatal error); restart it.")));
+        }
+      }
       case "/readyz" -> {
         if (ready.getAsBoolean()) {
           json(request, 200, new JsonObject().put("status", "ready"));
         } else {
           request.response().putHeader("Retry-After", "1");
           json(request, 503, new JsonObject().put("error", new JsonObject()
-              .put("reason", "not_ready").put("message", "This node is starting or draining.")));
+              .put("reason", "not_ready").put("message", "This node is starting, draining, or cut off from most of its cluster.")));
         }
       }
       case "/metrics" -> request.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
