@@ -34,13 +34,17 @@ final class HttpFrontVerticle extends VerticleBase {
   private final Supplier<String> metrics;
   private final RefusalMetrics refusals;
   private HttpServer server;
-  /** Why WebSocket upgrades are refused now (the node drains, or is cut off from its cluster), or null. */
-  private volatile JsonObject upgradeRefusal;
+  /**
+   * Why requests are refused now, or null: a draining node refuses WebSocket upgrades only (it still
+   * serves REST until its listener closes); a node cut off from its cluster refuses everything but the
+   * probes, since its state may be stale or missing (a vhost it cannot see would answer 401).
+   */
+  private volatile JsonObject refusal;
 
   private static final JsonObject DRAINING = new JsonObject().put("reason", "draining")
       .put("message", "This node is shutting down; send the request to another node.");
   private static final JsonObject CUT_OFF = new JsonObject().put("reason", "no_quorum")
-      .put("message", "This node is cut off from most of its cluster; connect to another node.");
+      .put("message", "This node is cut off from most of its cluster; send the request to another node.");
 
   HttpFrontVerticle(HttpEndpoint api, HttpEndpoint gateway, BooleanSupplier live, BooleanSupplier ready,
                     Supplier<String> metrics, RefusalMetrics refusals) {
@@ -80,15 +84,16 @@ final class HttpFrontVerticle extends VerticleBase {
    * works until its listener closes, and a POST refused here would reach the caller as an error.
    */
   void startDraining() {
-    upgradeRefusal = DRAINING;
+    refusal = DRAINING;
   }
 
   /**
-   * While the node is cut off from most of its cluster (or merging back), upgrades are refused as when
-   * draining, with reason {@code no_quorum}: clients reconnect through the load balancer to the majority.
+   * While the node is cut off from most of its cluster (or merging back), every request but the probes
+   * is refused with 503 {@code no_quorum}: WebSocket clients reconnect through the load balancer to the
+   * majority (nginx retries a 503 on the next node), REST clients retry, nobody reads stale state.
    */
   void cutOff(boolean cut) {
-    if (upgradeRefusal != DRAINING) upgradeRefusal = cut ? CUT_OFF : null;
+    if (refusal != DRAINING) refusal = cut ? CUT_OFF : null;
   }
 
   int port() {
@@ -113,10 +118,10 @@ final class HttpFrontVerticle extends VerticleBase {
           .put("message", path + " answers GET and HEAD only.")));
       return;
     }
-    var refusal = upgradeRefusal;
-    if (refusal != null && gateway != null && WebSocketGatewayVerticle.accepts(request)) {
+    var refused = refusal;
+    if (refused != null && !probe && (refused == CUT_OFF || gateway != null && WebSocketGatewayVerticle.accepts(request))) {
       request.response().putHeader("Retry-After", "1").putHeader("Connection", "close");
-      json(request, 503, new JsonObject().put("error", refusal.copy()));
+      json(request, 503, new JsonObject().put("error", refused.copy()));
       return;
     }
     switch (path) {

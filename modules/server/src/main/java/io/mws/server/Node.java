@@ -172,10 +172,10 @@ public final class Node {
   /**
    * While the node is cut off from most of its cluster (the minority side of a network partition, merging
    * back, or its Hazelcast member gone) it is out of rotation: {@code /readyz} 503 (the front asks
-   * {@link NodeHealth}), WebSocket upgrades refused with 503 {@code no_quorum}, and its WebSocket clients
+   * {@link NodeHealth}), every other request refused with 503 {@code no_quorum}, and its WebSocket clients
    * closed with 1012 (the drain of a stopping node), so they reconnect through the load balancer to the
    * majority and resume by rev instead of waiting, silent, on a node whose state may be stale. Once whole
-   * again it accepts upgrades. Evaluated on one context whenever membership or the lifecycle changes.
+   * again it serves. Evaluated on one context whenever membership or the lifecycle changes.
    */
   private void stepOutWhileCutOff() {
     Runnable evaluate = () -> context.runOnContext(v -> {

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The probes say what the cluster manager says: a node whose Hazelcast member has shut down is neither
  * live nor ready; a node cut off from most of its cluster (below cluster.minimumClusterSize) steps out
- * of rotation (readiness 503, WebSockets closed with 1012, upgrades refused with 503 no_quorum) and
- * steps back in once whole.
+ * of rotation (readiness 503, WebSockets closed with 1012, upgrades and REST requests refused with 503
+ * no_quorum) and steps back in once whole.
  */
 class NodeHealthTest {
 
@@ -53,6 +53,9 @@ class NodeHealthTest {
       var refused = upgradeRefusal(cluster);
       assertThat(refused.getInteger("status")).isEqualTo(503);
       assertThat(refused.getString("reason")).isEqualTo("no_quorum");
+      var read = cluster.send(0, HttpMethod.GET, "/v1/vhosts", cluster.adminAuth(), null);
+      assertThat(read.statusCode()).as("no stale reads").isEqualTo(503);
+      assertThat(read.bodyAsJsonObject().getJsonObject("error").getString("reason")).isEqualTo("no_quorum");
 
       // A second member joins: whole again, back in rotation.
       var member = new JsonArray().add("127.0.0.1:" + like.get().cluster().getInteger("port"));
@@ -61,6 +64,7 @@ class NodeHealthTest {
       long deadline = System.nanoTime() + 30_000_000_000L;
       while (status(cluster, "/readyz") != 200 && System.nanoTime() < deadline) Thread.sleep(100);
       assertThat(status(cluster, "/readyz")).isEqualTo(200);
+      assertThat(cluster.send(0, HttpMethod.GET, "/v1/vhosts", cluster.adminAuth(), null).statusCode()).isEqualTo(200);
       WatchClient.connect(cluster, 0, "/v1/ws").close();
     }
   }
