@@ -34,12 +34,9 @@ final class HttpFrontVerticle extends VerticleBase {
   private final Supplier<String> metrics;
   private final RefusalMetrics refusals;
   private HttpServer server;
-  /**
-   * Why requests are refused now, or null: a draining node refuses WebSocket upgrades only (it still
-   * serves REST until its listener closes); a node cut off from its cluster refuses everything but the
-   * probes, since its state may be stale or missing (a vhost it cannot see would answer 401).
-   */
-  private volatile JsonObject refusal;
+  /** Whether the node is on a side of its cluster that may serve (see {@link NodeHealth#whole()}). */
+  private final BooleanSupplier whole;
+  private volatile boolean draining;
 
   private static final JsonObject DRAINING = new JsonObject().put("reason", "draining")
       .put("message", "This node is shutting down; send the request to another node.");
@@ -47,11 +44,12 @@ final class HttpFrontVerticle extends VerticleBase {
       .put("message", "This node is cut off from most of its cluster; send the request to another node.");
 
   HttpFrontVerticle(HttpEndpoint api, HttpEndpoint gateway, BooleanSupplier live, BooleanSupplier ready,
-                    Supplier<String> metrics, RefusalMetrics refusals) {
+                    BooleanSupplier whole, Supplier<String> metrics, RefusalMetrics refusals) {
     this.api = api;
     this.gateway = gateway;
     this.live = live;
     this.ready = ready;
+    this.whole = whole;
     this.metrics = metrics;
     this.refusals = refusals;
   }
@@ -84,16 +82,7 @@ final class HttpFrontVerticle extends VerticleBase {
    * works until its listener closes, and a POST refused here would reach the caller as an error.
    */
   void startDraining() {
-    refusal = DRAINING;
-  }
-
-  /**
-   * While the node is cut off from most of its cluster (or merging back), every request but the probes
-   * is refused with 503 {@code no_quorum}: WebSocket clients reconnect through the load balancer to the
-   * majority (nginx retries a 503 on the next node), REST clients retry, nobody reads stale state.
-   */
-  void cutOff(boolean cut) {
-    if (refusal != DRAINING) refusal = cut ? CUT_OFF : null;
+    draining = true;
   }
 
   int port() {
@@ -118,10 +107,16 @@ final class HttpFrontVerticle extends VerticleBase {
           .put("message", path + " answers GET and HEAD only.")));
       return;
     }
-    var refused = refusal;
-    if (refused != null && !probe && (refused == CUT_OFF || gateway != null && WebSocketGatewayVerticle.accepts(request))) {
+    // A node cut off from most of its cluster (or merging back) refuses everything but the probes: its
+    // state may be stale or missing (a vhost it cannot see would answer 401), and its clients should go to
+    // the majority (nginx retries a 503 on the next node). Asked per request, not from a flag set by a
+    // listener, so requests that arrive once Hazelcast has dropped the others are refused at once. A
+    // draining node refuses WebSocket upgrades only: it serves REST until its listener closes.
+    var refusal = probe ? null : !whole.getAsBoolean() ? CUT_OFF
+        : draining && gateway != null && WebSocketGatewayVerticle.accepts(request) ? DRAINING : null;
+    if (refusal != null) {
       request.response().putHeader("Retry-After", "1").putHeader("Connection", "close");
-      json(request, 503, new JsonObject().put("error", refused.copy()));
+      json(request, 503, new JsonObject().put("error", refusal.copy()));
       return;
     }
     switch (path) {

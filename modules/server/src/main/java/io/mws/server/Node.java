@@ -97,7 +97,8 @@ public final class Node {
         .compose(v -> {
           var health = new NodeHealth(clusterManager.getHazelcastInstance(), config.cluster().getInteger("minimumClusterSize", 1));
           var front = new HttpFrontVerticle(endpoint(api), gateway == null ? null : gateway.endpoint(), health::live,
-              () -> node[0] != null && node[0].ready && health.whole(), registry::scrape, new RefusalMetrics(registry, "http"));
+              () -> node[0] != null && node[0].ready && health.whole(), health::whole, registry::scrape,
+              new RefusalMetrics(registry, "http"));
           node[0] = new Node(vertx, front, clusterManager.getHazelcastInstance(), gateway, health);
           node[0].stopOrder.addAll(deployed);
           node[0].drainQuietMs = config.http().getLong("drainQuietMillis", 1500L);
@@ -172,17 +173,17 @@ public final class Node {
   /**
    * While the node is cut off from most of its cluster (the minority side of a network partition, merging
    * back, or its Hazelcast member gone) it is out of rotation: {@code /readyz} 503 (the front asks
-   * {@link NodeHealth}), every other request refused with 503 {@code no_quorum}, and its WebSocket clients
-   * closed with 1012 (the drain of a stopping node), so they reconnect through the load balancer to the
-   * majority and resume by rev instead of waiting, silent, on a node whose state may be stale. Once whole
-   * again it serves. Evaluated on one context whenever membership or the lifecycle changes.
+   * {@link NodeHealth}), every other request refused with 503 {@code no_quorum} (the front asks too), and
+   * its WebSocket clients closed with 1012 (the drain of a stopping node), so they reconnect through the
+   * load balancer to the majority and resume by rev instead of waiting, silent, on a node whose state may
+   * be stale. Once whole again it serves. Evaluated on one context whenever membership or the lifecycle
+   * changes.
    */
   private void stepOutWhileCutOff() {
     Runnable evaluate = () -> context.runOnContext(v -> {
       boolean cut = !health.whole();
       if (cut == cutOff || !ready) return; // unchanged, or the node is stopping (its own drain runs)
       cutOff = cut;
-      front.cutOff(cut);
       if (cut) {
         LOG.warning("Cut off from most of the cluster (or merging): out of rotation, WebSocket clients sent elsewhere (1012)");
         if (gateway != null) gateway.drain(DRAIN_MS, "cut off from the cluster");
