@@ -31,11 +31,11 @@ final class HttpFrontVerticle extends VerticleBase {
   private final HttpEndpoint gateway;
   private final BooleanSupplier live;
   private final BooleanSupplier ready;
+  /** Whether the node is on a side of its cluster that may serve (see {@link NodeHealth#whole()}). */
+  private final BooleanSupplier whole;
   private final Supplier<String> metrics;
   private final RefusalMetrics refusals;
   private HttpServer server;
-  /** Whether the node is on a side of its cluster that may serve (see {@link NodeHealth#whole()}). */
-  private final BooleanSupplier whole;
   private volatile boolean draining;
 
   private static final JsonObject DRAINING = new JsonObject().put("reason", "draining")
