@@ -101,10 +101,11 @@ case "$cmd" in
       wire cluster "n$i" "$prefix-$i" eth0 "$(cluster_ip "$i")"
       wire clients "c$i" "$prefix-$i" eth1 "$(client_ip "$i")"
     done
-    # The first node forms the cluster, the others join it. With a quorum the first is ready only once
-    # enough have joined, so it is waited for up (/healthz), and all of them for ready.
-    start_node 1; wait_for 1 /healthz
-    for ((i = 2; i <= n; i++)); do start_node "$i"; done
+    # The first node forms the cluster, the others join it, one at a time: each is waited for up
+    # (/healthz; with a quorum the first is ready only once enough have joined), then all for ready.
+    # Started together, a node whose start overlapped another's join could hang for good in
+    # PresenceRegistry's IMap.addIndex, a blocking call on an event loop (seen under load).
+    for ((i = 1; i <= n; i++)); do start_node "$i"; wait_for "$i" /healthz; done
     for ((i = 1; i <= n; i++)); do wait_for "$i" /readyz; done
     start_nginx
     echo "netns.sh: $n nodes ready; nginx on 127.0.0.1:8080 in namespace $prefix-c" >&2

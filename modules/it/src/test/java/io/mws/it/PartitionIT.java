@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A real network partition: three mws.jar processes, each in a network namespace of its own
- * (scripts/netns.sh), clients in another one behind nginx. With a quorum of 2 and failure detection
- * 5 s, node 3's cluster link is taken down under publish load with watchers on every node, and brought
- * back 20 s later. Node 3 must step out of rotation (readiness 503, upgrades 503 no_quorum, its
+ * (scripts/netns.sh), clients in another one behind nginx. With a quorum of 2 and the default failure
+ * detection (10 s), node 3's cluster link is taken down under publish load with watchers on every node,
+ * and brought back 30 s later. Node 3 must step out of rotation (readiness 503, upgrades 503 no_quorum, its
  * watchers closed with 1012) while nodes 1 and 2 keep serving; the cluster must be whole (every node
  * ready) within 15 s of the link coming back; every acknowledged event is in history and every watcher
  * received every rev once, in order, each with the event history has under it. Prints the timeline.
@@ -35,8 +35,9 @@ class PartitionIT {
     var prefix = "p" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xfffff));
     var dir = Path.of("target", "partition", prefix).toAbsolutePath();
     Files.createDirectories(dir);
-    // Failure detection as measured in the issue; the quorum a 3-node production cluster runs with.
-    Files.writeString(dir.resolve("mws.yaml"), "cluster:\n  failureDetectionSeconds: 5\n  minimumClusterSize: 2\n");
+    // The quorum a 3-node production cluster runs with. Failure detection stays at its default (10 s):
+    // at 5 s, on a loaded 2-CPU machine, a member was now and then dropped while it started.
+    Files.writeString(dir.resolve("mws.yaml"), "cluster:\n  minimumClusterSize: 2\n");
     var result = dir.resolve("clients.json");
     var marker = dir.resolve("clients.watching");
     Process clients = null;
@@ -45,7 +46,7 @@ class PartitionIT {
       var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       clients = new ProcessBuilder("bash", script().toString(), "exec", prefix, "c", java, "-Xmx384m",
           "-cp", System.getProperty("java.class.path"), PartitionClients.class.getName(),
-          result.toString(), marker.toString(), String.valueOf(NODES), "30", "20", "50")
+          result.toString(), marker.toString(), String.valueOf(NODES), "30", "15", "60")
           .redirectErrorStream(true).redirectOutput(dir.resolve("clients.log").toFile()).start();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
       while (!Files.exists(marker)) {
@@ -55,7 +56,7 @@ class PartitionIT {
       Thread.sleep(5_000);
       long cutAt = System.currentTimeMillis();
       netns("cut", prefix, String.valueOf(CUT));
-      Thread.sleep(20_000);
+      Thread.sleep(30_000);
       long healAt = System.currentTimeMillis();
       netns("heal", prefix, String.valueOf(CUT));
       if (!clients.waitFor(180, TimeUnit.SECONDS)) throw new AssertionError("clients still running: " + log(dir, "clients.log"));
