@@ -42,7 +42,7 @@ final class ClusterSettings {
     // quorum and diverging without one. A look is one join message per configured member: cheap. The
     // first look after the link returns only opens connections; the next one merges, and the merge
     // takes ~6 s (the join wait below): whole again within about 2 x this + 6 s.
-    int mergeCheck = cluster.getInteger("mergeCheckSeconds", 3);
+    int mergeCheck = cluster.getInteger("mergeCheckSeconds", 2);
     config.setProperty("hazelcast.merge.first.run.delay.seconds", String.valueOf(mergeCheck));
     config.setProperty("hazelcast.merge.next.run.delay.seconds", String.valueOf(mergeCheck));
     // Hazelcast's wait before a master admits joiners (hazelcast.wait.seconds.before.join, 5 s) stays:

@@ -177,7 +177,7 @@ public final class Node {
    * its WebSocket clients closed with 1012 (the drain of a stopping node), so they reconnect through the
    * load balancer to the majority and resume by rev instead of waiting, silent, on a node whose state may
    * be stale. Once whole again it serves. Evaluated on one context whenever membership or the lifecycle
-   * changes.
+   * changes, and every second.
    */
   private void stepOutWhileCutOff() {
     Runnable evaluate = () -> context.runOnContext(v -> {
@@ -192,7 +192,9 @@ public final class Node {
       }
     });
     health.watch(evaluate);
-    evaluate.run();
+    // And once a second: Hazelcast may tell of a change before the state it reads has changed (a
+    // SHUTTING_DOWN event while the instance still runs), and then tell nothing more.
+    vertx.setPeriodic(0, 1000, id -> evaluate.run());
   }
 
   /**
