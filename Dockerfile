@@ -14,9 +14,12 @@ FROM eclipse-temurin:17-jre
 RUN groupadd --gid 10001 mws && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin mws \
  && mkdir -p /var/lib/mws && chown 10001:10001 /var/lib/mws
 COPY --from=build /src/modules/server/target/mws.jar /opt/mws/mws.jar
+# The JVM options of every launch (heap from the container limit, exit on OutOfMemoryError): conf/jvm.options.
+COPY conf/jvm.options /opt/mws/jvm.options
 USER 10001:10001
 EXPOSE 8080 5701 5711
 ENV MWS_LOG_FORMAT=json MWS_DATA_DIR=/var/lib/mws
 VOLUME /var/lib/mws
-# Hazelcast never phones home, whatever JAVA_TOOL_OPTIONS a deployment sets.
-ENTRYPOINT ["java", "-Dhazelcast.phone.home.enabled=false", "-jar", "/opt/mws/mws.jar"]
+# Hazelcast never phones home, whatever JAVA_TOOL_OPTIONS a deployment sets (jvm.options says so too,
+# and the command line comes after JAVA_TOOL_OPTIONS, so it wins).
+ENTRYPOINT ["java", "@/opt/mws/jvm.options", "-Dhazelcast.phone.home.enabled=false", "-jar", "/opt/mws/mws.jar"]

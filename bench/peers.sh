@@ -126,7 +126,7 @@ CONF
       MWS_HTTP_HOST=127.0.0.1 MWS_HTTP_PORT=$MWS_PORT MWS_CLUSTER_HOST=127.0.0.1 MWS_CLUSTER_PORT=$MWS_HZ_PORT \
       MWS_LIMIT_CONNECTIONS_PER_CLIENT_IP=${MWS_LIMIT_CONNECTIONS_PER_CLIENT_IP:-0} MWS_MANAGEMENT_PORT=${MWS_MANAGEMENT_PORT:-0} \
       MWS_CLUSTER_MEMBERS= MWS_CLUSTER_NAME=mws-bench-$RANDOM$RANDOM \
-        setsid java ${JAVA_OPTS:--Xmx1g} ${MWS_JAVA_EXTRA:-} -jar "$jar" >>"$dir/mws.log" 2>&1 </dev/null &
+        setsid java "@$root/conf/jvm.options" ${JAVA_OPTS:--Xmx1g} ${MWS_JAVA_EXTRA:-} -jar "$jar" >>"$dir/mws.log" 2>&1 </dev/null &
       echo $! > "$pidfile"; wait_port "$MWS_PORT" "$!"
       local deadline=$((SECONDS + 120))
       until curl -sf -o /dev/null "http://127.0.0.1:$MWS_PORT/readyz"; do

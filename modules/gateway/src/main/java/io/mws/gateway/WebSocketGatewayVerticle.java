@@ -82,12 +82,13 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
   }
 
   /**
-   * The node is stopping: every client is told to reconnect elsewhere (1012) and resumes with its last
-   * rev. Completes when the clients have answered, or after {@code timeoutMs}. The node calls it before
-   * it closes its HTTP listener, which would otherwise close the sockets with a plain 1000.
+   * The node is stopping, or is cut off from most of its cluster: every client is told to reconnect
+   * elsewhere (1012, with {@code reason}) and resumes with its last rev. Completes when the clients have
+   * answered, or after {@code timeoutMs}. A stopping node calls it before it closes its HTTP listener,
+   * which would otherwise close the sockets with a plain 1000.
    */
-  public Future<Void> drain(long timeoutMs) {
-    var closed = connections.closeAll(SERVICE_RESTART, "node stopping").<Void>mapEmpty();
+  public Future<Void> drain(long timeoutMs, String reason) {
+    var closed = connections.closeAll(SERVICE_RESTART, reason).<Void>mapEmpty();
     var timeout = Promise.<Void>promise();
     vertx.setTimer(timeoutMs, t -> timeout.tryComplete());
     return Future.any(closed, timeout.future()).mapEmpty();

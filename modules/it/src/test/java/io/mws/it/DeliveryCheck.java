@@ -10,7 +10,9 @@ import java.util.function.BooleanSupplier;
 /**
  * The promise of API.md section 5, checked after a failure scenario: history revs are consecutive,
  * every acknowledged event is in history under its rev, and every watcher received exactly the
- * history's revs, once each, in order. Each problem names the event or the watcher.
+ * history's revs, once each, in order, each with the event history has under that rev (a rev reused
+ * for another event, e.g. by two sides of a network partition, is caught). Each problem names the
+ * event or the watcher.
  */
 final class DeliveryCheck {
   private DeliveryCheck() {}
@@ -43,6 +45,12 @@ final class DeliveryCheck {
     for (var w : watchers) {
       if (!w.anomalies.isEmpty()) problems.add(w.name + ": " + w.anomalies);
       var received = List.copyOf(w.revs);
+      w.dataByRev.forEach((rev, data) -> {
+        var stored = sequenceByRev.get(rev);
+        if (stored != null && !String.valueOf(stored).equals(String.valueOf(data))) {
+          problems.add(w.name + ": rev " + rev + " carried event " + data + " but history has " + stored + " under it");
+        }
+      });
       if (!received.equals(revs)) {
         problems.add(w.name + ": received " + received.size() + " events (first " + (received.isEmpty() ? "-" : received.get(0))
             + "), history has " + revs.size());

@@ -27,6 +27,8 @@ final class ResumingWatcher {
   private final String token;
   final List<Long> revs = Collections.synchronizedList(new ArrayList<>());
   final List<Long> arrivalsNanos = Collections.synchronizedList(new ArrayList<>());
+  /** Each received rev's event data: a rev served for two different events shows up against history. */
+  final java.util.Map<Long, Object> dataByRev = new java.util.concurrent.ConcurrentHashMap<>();
   final List<String> anomalies = Collections.synchronizedList(new ArrayList<>());
   final List<Short> closeCodes = Collections.synchronizedList(new ArrayList<>());
   private final Context context;
@@ -88,7 +90,9 @@ final class ResumingWatcher {
       }
       return;
     }
-    long rev = message.getJsonArray("change").getJsonObject(0).getJsonObject("body").getLong("_rev");
+    var body = message.getJsonArray("change").getJsonObject(0).getJsonObject("body");
+    long rev = body.getLong("_rev");
+    if (body.getValue("data") != null) dataByRev.put(rev, body.getValue("data"));
     if (rev != lastRev + 1) {
       anomalies.add(rev <= lastRev
           ? "rev " + rev + " again after " + lastRev

@@ -35,6 +35,25 @@ final class ClusterSettings {
     // Hazelcast's default (60 s) would freeze the channels it owned for a minute after a kill -9.
     config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(cluster.getInteger("failureDetectionSeconds", 10)));
+    // Healing a network partition: the master of each side looks for the other side's members (the
+    // join list or DNS) this long after it starts and then this often; once it finds them, the smaller
+    // side merges into the larger (its members rejoin it, see the merge policy below) and its nodes step
+    // back into rotation (NodeHealth). Hazelcast's defaults (first look after 300 s, then every 120 s)
+    // left a node whose link had come back alone for minutes (267 s measured), out of rotation with a
+    // quorum and diverging without one. A look is one join message per configured member: cheap. The
+    // first look after the link returns only opens connections; the next one merges, and the merge
+    // takes ~6 s (the join wait below): whole again within about 2 x this + 6 s.
+    int mergeCheck = cluster.getInteger("mergeCheckSeconds", 2);
+    config.setProperty("hazelcast.merge.first.run.delay.seconds", String.valueOf(mergeCheck));
+    config.setProperty("hazelcast.merge.next.run.delay.seconds", String.valueOf(mergeCheck));
+    // Hazelcast's wait before a master admits joiners (hazelcast.wait.seconds.before.join, 5 s) stays:
+    // it is part of every merge, but at 1 s nodes started together joined one by one, and a node whose
+    // startup overlapped the next join's migrations hung in its start (PartitionIT, under load).
+    // Not set: hazelcast.operation.fail.on.indeterminate.state. It would fail a write whose backup did
+    // not acknowledge in time instead of acknowledging it on the primary alone (the way a cut-off
+    // primary, before failure detection, can give a rev the majority gives again: docs/security.md,
+    // "Network partitions"), but with it nodes joining on a loaded machine hung in their start
+    // (NodeShutdownTest's child, PartitionIT's nodes: PresenceRegistry's IMap.addIndex never returned).
     // Leaving (SIGTERM) hands this member's partitions to the others first, within the shutdown bound.
     config.setProperty("hazelcast.graceful.shutdown.max.wait", String.valueOf(node.json().getInteger("shutdownTimeoutSeconds", 30)));
     var host = cluster.getString("host", "127.0.0.1");

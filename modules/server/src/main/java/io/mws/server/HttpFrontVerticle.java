@@ -29,7 +29,7 @@ import java.util.function.Supplier;
 /**
  * The node's HTTP listeners. REST, SSE and WebSocket share the public port, so this verticle hands each
  * request to the endpoint of the local verticle that owns it (WebSocket upgrades to the gateway,
- * everything else to the API) and answers {@code /healthz} and {@code /readyz} itself. The management
+ * everything else to the API) and answers {@code /healthz} and {@code /readyz} itself, as {@link NodeHealth} decides. The management
  * port ({@code http.managementPort}) answers {@code /metrics} (Prometheus text format) and the probes.
  * The public port's front door (docs/security.md, "The HTTP front door"): a deadline for each request
  * head and for idle keep-alive connections ({@link ConnectionDeadlines}), a cap on connections per
@@ -39,7 +39,10 @@ import java.util.function.Supplier;
 final class HttpFrontVerticle extends VerticleBase {
   private final HttpEndpoint api;
   private final HttpEndpoint gateway;
+  private final BooleanSupplier live;
   private final BooleanSupplier ready;
+  /** Whether the node is on a side of its cluster that may serve (see {@link NodeHealth#whole()}). */
+  private final BooleanSupplier whole;
   private final Supplier<String> metrics;
   private final RefusalMetrics refusals;
   private final ClientAddress clients;
@@ -48,11 +51,18 @@ final class HttpFrontVerticle extends VerticleBase {
   private HttpServer management;
   private volatile boolean draining;
 
-  HttpFrontVerticle(HttpEndpoint api, HttpEndpoint gateway, BooleanSupplier ready, Supplier<String> metrics,
-                    RefusalMetrics refusals, ClientAddress clients) {
+  private static final JsonObject DRAINING = new JsonObject().put("reason", "draining")
+      .put("message", "This node is shutting down; send the request to another node.");
+  private static final JsonObject CUT_OFF = new JsonObject().put("reason", "no_quorum")
+      .put("message", "This node is cut off from most of its cluster; send the request to another node.");
+
+  HttpFrontVerticle(HttpEndpoint api, HttpEndpoint gateway, BooleanSupplier live, BooleanSupplier ready,
+                    BooleanSupplier whole, Supplier<String> metrics, RefusalMetrics refusals, ClientAddress clients) {
     this.api = api;
     this.gateway = gateway;
+    this.live = live;
     this.ready = ready;
+    this.whole = whole;
     this.metrics = metrics;
     this.refusals = refusals;
     this.clients = clients;
@@ -165,10 +175,17 @@ final class HttpFrontVerticle extends VerticleBase {
           .put("message", "Metrics are served on the management port (http.managementPort), not here.")));
       return;
     }
-    if (draining && gateway != null && WebSocketGatewayVerticle.accepts(request)) {
+    boolean probe = path.equals("/healthz") || path.equals("/readyz");
+    // A node cut off from most of its cluster (or merging back) refuses everything but the probes: its
+    // state may be stale or missing (a vhost it cannot see would answer 401), and its clients should go to
+    // the majority (nginx retries a 503 on the next node). Asked per request, not from a flag set by a
+    // listener, so requests that arrive once Hazelcast has dropped the others are refused at once. A
+    // draining node refuses WebSocket upgrades only: it serves REST until its listener closes.
+    var refusal = probe ? null : !whole.getAsBoolean() ? CUT_OFF
+        : draining && gateway != null && WebSocketGatewayVerticle.accepts(request) ? DRAINING : null;
+    if (refusal != null) {
       request.response().putHeader("Retry-After", "1").putHeader("Connection", "close");
-      json(request, 503, new JsonObject().put("error", new JsonObject().put("reason", "draining")
-          .put("message", "This node is shutting down; send the request to another node.")));
+      json(request, 503, new JsonObject().put("error", refusal.copy()));
       return;
     }
     if (!probe(request)) dispatch(request);
@@ -193,7 +210,14 @@ final class HttpFrontVerticle extends VerticleBase {
   private boolean probe(HttpServerRequest request) {
     switch (request.path()) {
       case "/healthz" -> {
-        if (getOrHead(request)) json(request, 200, new JsonObject().put("status", "up"));
+        if (!getOrHead(request)) return true;
+        if (live.getAsBoolean()) {
+          json(request, 200, new JsonObject().put("status", "up"));
+        } else {
+          request.response().putHeader("Retry-After", "1");
+          json(request, 503, new JsonObject().put("error", new JsonObject().put("reason", "not_live")
+              .put("message", "This node's cluster member has shut down (out of memory or a fatal error); restart it.")));
+        }
       }
       case "/readyz" -> {
         if (!getOrHead(request)) return true;
@@ -202,7 +226,7 @@ final class HttpFrontVerticle extends VerticleBase {
         } else {
           request.response().putHeader("Retry-After", "1");
           json(request, 503, new JsonObject().put("error", new JsonObject()
-              .put("reason", "not_ready").put("message", "This node is starting or draining.")));
+              .put("reason", "not_ready").put("message", "This node is starting, draining, or cut off from most of its cluster.")));
         }
       }
       default -> {

@@ -42,17 +42,24 @@ public final class Node {
   private final WebSocketGatewayVerticle gateway;
   /** The store of record, or null on a node with neither the auth nor the channels role; closed after the verticles stop. */
   private StateStore store;
+  private final NodeHealth health;
   private volatile boolean ready;
+  /** Out of rotation because cut off from most of the cluster (see {@link #stepOutWhileCutOff}); on {@link #context}. */
+  private boolean cutOff;
+  private final io.vertx.core.Context context;
   private String frontDeployment;
   private long drainQuietMs;
   /** Verticle deployments in the order they stop: the callers first, the state last. */
   private final java.util.List<String> stopOrder = new java.util.ArrayList<>();
 
-  private Node(Vertx vertx, HttpFrontVerticle front, HazelcastInstance hazelcast, WebSocketGatewayVerticle gateway) {
+  private Node(Vertx vertx, HttpFrontVerticle front, HazelcastInstance hazelcast, WebSocketGatewayVerticle gateway,
+               NodeHealth health) {
     this.vertx = vertx;
+    this.health = health;
     this.front = front;
     this.hazelcast = hazelcast;
     this.gateway = gateway;
+    this.context = vertx.getOrCreateContext();
   }
 
   /** Starts a node; the future completes when it is ready. */
@@ -116,10 +123,11 @@ public final class Node {
             .put("limits", config.limits()).put("adminAllowedOrigins", config.http().getValue("adminAllowedOrigins"))
             .put("trustedProxies", config.http().getValue("trustedProxies")), deployed))
         .compose(v -> {
-          var front = new HttpFrontVerticle(endpoint(api), gateway == null ? null : gateway.endpoint(),
-              () -> node[0] != null && node[0].ready, registry::scrape, new RefusalMetrics(registry, "http"),
-              config.trustedProxies());
-          node[0] = new Node(vertx, front, clusterManager.getHazelcastInstance(), gateway);
+          var health = new NodeHealth(clusterManager.getHazelcastInstance(), config.cluster().getInteger("minimumClusterSize", 1));
+          var front = new HttpFrontVerticle(endpoint(api), gateway == null ? null : gateway.endpoint(), health::live,
+              () -> node[0] != null && node[0].ready && health.whole(), health::whole, registry::scrape,
+              new RefusalMetrics(registry, "http"), config.trustedProxies());
+          node[0] = new Node(vertx, front, clusterManager.getHazelcastInstance(), gateway, health);
           node[0].stopOrder.addAll(deployed);
           node[0].drainQuietMs = config.http().getLong("drainQuietMillis", 1500L);
           java.util.Collections.reverse(node[0].stopOrder);
@@ -139,6 +147,7 @@ public final class Node {
         })
         .map(v -> {
           node[0].ready = true;
+          node[0].stepOutWhileCutOff();
           return node[0];
         });
   }
@@ -196,6 +205,33 @@ public final class Node {
   }
 
   /**
+   * While the node is cut off from most of its cluster (the minority side of a network partition, merging
+   * back, or its Hazelcast member gone) it is out of rotation: {@code /readyz} 503 (the front asks
+   * {@link NodeHealth}), every other request refused with 503 {@code no_quorum} (the front asks too), and
+   * its WebSocket clients closed with 1012 (the drain of a stopping node), so they reconnect through the
+   * load balancer to the majority and resume by rev instead of waiting, silent, on a node whose state may
+   * be stale. Once whole again it serves. Evaluated on one context whenever membership or the lifecycle
+   * changes, and every second.
+   */
+  private void stepOutWhileCutOff() {
+    Runnable evaluate = () -> context.runOnContext(v -> {
+      boolean cut = !health.whole();
+      if (cut == cutOff || !ready) return; // unchanged, or the node is stopping (its own drain runs)
+      cutOff = cut;
+      if (cut) {
+        LOG.warning("Cut off from most of the cluster (or merging): out of rotation, WebSocket clients sent elsewhere (1012)");
+        if (gateway != null) gateway.drain(DRAIN_MS, "cut off from the cluster");
+      } else {
+        LOG.info("The cluster is whole again: back in rotation");
+      }
+    });
+    health.watch(evaluate);
+    // And once a second: Hazelcast may tell of a change before the state it reads has changed (a
+    // SHUTTING_DOWN event while the instance still runs), and then tell nothing more.
+    vertx.setPeriodic(0, 1000, id -> evaluate.run());
+  }
+
+  /**
    * Drains and stops the node (API.md section 0): readiness goes 503, other requests are answered 503
    * {@code draining} (retried elsewhere by the load balancer) for {@code http.drainQuietMillis}, WebSocket clients are closed
    * with 1012 (and given {@value #DRAIN_MS} ms to acknowledge), the HTTP front stops accepting and
@@ -206,7 +242,7 @@ public final class Node {
     ready = false;
     front.startDraining();
     Promise<Void> closed = Promise.promise();
-    Future<?> clientsGone = gateway == null ? Future.succeededFuture() : gateway.drain(DRAIN_MS);
+    Future<?> clientsGone = gateway == null ? Future.succeededFuture() : gateway.drain(DRAIN_MS, "node stopping");
     // The listener stays open (answering 503 draining) for at least http.drainQuietMillis, so the
     // load balancer has stopped sending here by the time it closes.
     Future<?> drained = Future.join(clientsGone, vertx.timer(Math.max(1, drainQuietMs)));
