@@ -114,14 +114,18 @@ class PusherProtocolTest {
       options.setHost("127.0.0.1");
       // No port given (null, or the default 80): the gateway every test deploys.
       if (options.getPort() == null || options.getPort() == 80) options.setPort(server.actualPort());
-      // Handlers set as the connect completes, on its event loop: no frame can come before them.
-      ws = client.connect(options).andThen(ar -> {
+      // Connected from an event loop of the client's, which then also reads the socket: the handlers are
+      // set as the connect completes, before that loop reads a frame. (Called from the test's thread, the
+      // connect could complete, and the server's first frame be dropped, before the handlers were set.)
+      var connected = io.vertx.core.Promise.<WebSocket>promise();
+      vertx.runOnContext(v -> client.connect(options).andThen(ar -> {
         if (ar.failed()) return;
         var socket = ar.result();
         socket.exceptionHandler(e -> { });
         socket.textMessageHandler(text -> frames.add(new JsonObject(text)));
-        socket.closeHandler(v -> closed.complete(socket.closeStatusCode()));
-      }).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        socket.closeHandler(v2 -> closed.complete(socket.closeStatusCode()));
+      }).onComplete(connected));
+      ws = connected.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     JsonObject next() throws InterruptedException {

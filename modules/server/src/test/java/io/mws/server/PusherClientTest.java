@@ -189,13 +189,17 @@ class PusherClientTest {
           .setURI("/app/" + app + "?protocol=7&client=js&version=8.4.0");
       var frames = new LinkedBlockingQueue<JsonObject>();
       var closed = new CompletableFuture<Short>();
-      // Handlers set as the connect completes, on its event loop: no frame can come before them.
-      var ws = TestCluster.await(cluster.ws.connect(options).andThen(ar -> {
+      // Connected from an event loop of the client's, which then also reads the socket: the handlers are
+      // set as the connect completes, before that loop reads a frame. (Called from the test's thread, the
+      // connect could complete, and the server's first frame be dropped, before the handlers were set.)
+      var connected = io.vertx.core.Promise.<WebSocket>promise();
+      cluster.clientVertx.runOnContext(go -> cluster.ws.connect(options).andThen(ar -> {
         if (ar.failed()) return;
         ar.result().textMessageHandler(text -> frames.add(new JsonObject(text)));
         ar.result().closeHandler(v -> closed.complete(ar.result().closeStatusCode()));
         ar.result().exceptionHandler(e -> { });
-      }));
+      }).onComplete(connected));
+      var ws = TestCluster.await(connected.future());
       var socket = new PusherSocket(ws, app, frames, closed);
       var established = socket.next();
       assertThat(established.getString("event")).isEqualTo("pusher:connection_established");
