@@ -48,7 +48,7 @@ public final class HttpApiVerticle extends VerticleBase {
     var routes = routes(maxPayload, new PublishLimits(settings, limits.publishesPerSecond()), settings);
     var router = new ApiRouter(vertx, routes, new Cors(settings));
     var streams = new BackendEventStreams(vertx);
-    endpoint = new HttpApiEndpoint(router, streams, maxPayload + ENVELOPE_BYTES, new RefusalMetrics(registry, "http"),
+    endpoint = new HttpApiEndpoint(router, streams, new ConsoleFiles(vertx), maxPayload + ENVELOPE_BYTES, new RefusalMetrics(registry, "http"),
         ClientAddress.fromConfig(config().getValue("trustedProxies")));
 
     var forwarded = vertx.eventBus().<JsonObject>consumer(Addresses.API_REQUEST, message -> {
