@@ -1,7 +1,9 @@
 // The MWS admin console (docs/console.md). Plain ES modules, no build step. The admin's Basic
 // credentials live in this module's memory only (never in localStorage, sessionStorage or a cookie):
 // a reload or "Sign out" forgets them. Every string from the server goes into the page as text
-// (textContent), never as HTML, and the Content-Security-Policy forbids inline scripts.
+// (textContent), never as HTML, and the Content-Security-Policy forbids inline scripts. Every fetch
+// is credentials: 'omit': no cookie goes along, and a 401's Basic challenge does not open the
+// browser's own login dialog (it would, and then remember the password, for a same-origin fetch).
 import { connect } from './mws.js';
 
 let credentials = null; // "Basic ..." while signed in
@@ -24,7 +26,8 @@ function el(tag, attrs = {}, ...children) {
 async function api(method, path, body, contentType = 'application/json') {
   const headers = { Authorization: credentials, Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = contentType;
-  const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(path, { method, headers, credentials: 'omit',
+    body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await response.text();
   const parsed = text ? JSON.parse(text) : null;
   if (response.status >= 400) {
@@ -114,7 +117,8 @@ async function vhostPage(v) {
   } }, 'Rotate the vhost token');
   const channelRows = await Promise.all(channels.body.data.map(async (c) => {
     const one = await api('GET', `${vhostPath(v)}/channels/${enc(c.id)}`).catch(() => null);
-    return [c.id, c.attributes.rev, one?.body.data.attributes.subscribers ?? '?',
+    const attributes = one?.body.data.attributes ?? c.attributes;
+    return [c.id, attributes.rev ?? 0, attributes.subscribers ?? '?',
       el('button', { type: 'button', class: 'tail', onclick: () => startTail(v, c.id) }, 'Tail')];
   }));
   const connectionRows = connections.body.data.map((c) => [c.id, c.attributes.uid, c.attributes.node,
@@ -186,7 +190,9 @@ async function startTail(v, channel) {
 
 function stopTail() {
   if (!tail) return;
-  tail.watch.unwatch();
+  // Closing the client rejects what is still pending on it (the unwatch's answer): expected here.
+  Promise.resolve(tail.watch.unwatch()).catch(() => {});
+  tail.watch.ready?.catch?.(() => {});
   tail.client.close();
   tail = null;
 }
@@ -209,7 +215,8 @@ async function signIn(event) {
   const form = $('signin');
   const data = new FormData(form);
   const candidate = `Basic ${btoa(`${data.get('user')}:${data.get('password')}`)}`;
-  const response = await fetch('/v1/nodes?limit=1', { headers: { Authorization: candidate, Accept: 'application/json' } });
+  const response = await fetch('/v1/nodes?limit=1',
+    { headers: { Authorization: candidate, Accept: 'application/json' }, credentials: 'omit' });
   if (response.status !== 200) {
     const body = await response.json().catch(() => null);
     $('signin-error').textContent = `Sign-in refused (${response.status}): ${body?.error?.message ?? ''}`;
