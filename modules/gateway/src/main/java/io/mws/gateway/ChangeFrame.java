@@ -36,6 +36,11 @@ final class ChangeFrame {
     return new ChangeFrame(rest.substring(1)); // drop the '{'; the per-watch head supplies it
   }
 
+  /** The change message without a requestId: the data of an SSE watch's message. */
+  String body() {
+    return "{" + tail;
+  }
+
   String forWatch(String requestId) {
     return "{\"requestId\":[" + Json.encode(requestId) + "]," + tail;
   }

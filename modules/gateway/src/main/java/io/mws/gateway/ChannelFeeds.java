@@ -21,7 +21,7 @@ final class ChannelFeeds {
   private final Vertx vertx;
   private final Context context;
   private final Map<String, ChannelFeed> feeds = new HashMap<>();
-  private final Map<ClientSession, Map<String, Watch>> bySession = new HashMap<>();
+  private final Map<Watcher, Map<String, Watch>> bySession = new HashMap<>();
   private final PresenceReporter presence;
   private final LongAdder gapRepairs = new LongAdder();
   /** The watches in bySession, counted as they come and go: readable from any thread (the metrics scrape). */
@@ -54,7 +54,7 @@ final class ChannelFeeds {
    * history after it. Completes with the watch and the channel's rev; fails with 404 or 410, or 429 when
    * the session holds {@code maxWatches} already (0: no limit).
    */
-  Future<Watch> watch(ClientSession session, String requestId, ChannelPath path, Long resumeRev, boolean withPresence,
+  Future<Watch> watch(Watcher session, String requestId, ChannelPath path, Long resumeRev, boolean withPresence,
                       int maxWatches) {
     return onContext(() -> {
       var held = sessionWatches(session);
@@ -97,7 +97,7 @@ final class ChannelFeeds {
   }
 
   /** Ends the watch; completes with whether there was one. */
-  Future<Boolean> unwatch(ClientSession session, String requestId) {
+  Future<Boolean> unwatch(Watcher session, String requestId) {
     return onContext(() -> {
       var watch = sessionWatches(session).remove(requestId);
       if (watch != null) {
@@ -109,14 +109,14 @@ final class ChannelFeeds {
     });
   }
 
-  void closeSession(ClientSession session) {
+  void closeSession(Watcher session) {
     context.runOnContext(v -> {
       var watches = bySession.remove(session);
       if (watches != null) {
         watchCount.addAndGet(-watches.size());
         watches.values().forEach(this::detach);
       }
-      presence.gone(session);
+      if (session instanceof ClientSession client) presence.gone(client);
     });
   }
 
@@ -130,7 +130,7 @@ final class ChannelFeeds {
   int feedCount() { return feeds.size(); }
 
   /** Whether the session watches anything; call on the gateway context. */
-  boolean isWatching(ClientSession session) {
+  boolean isWatching(Watcher session) {
     var watches = bySession.get(session);
     return watches != null && !watches.isEmpty();
   }
@@ -142,13 +142,15 @@ final class ChannelFeeds {
     if (!feed.hasWatches() && feeds.get(key) == feed) feeds.remove(key);
   }
 
-  private void reportPresence(ClientSession session) {
+  /** WebSocket sessions are in presence; SSE watchers are not (they are not connections a backend can list or close). */
+  private void reportPresence(Watcher watcher) {
+    if (!(watcher instanceof ClientSession session)) return;
     var watches = bySession.getOrDefault(session, Map.of()).values();
     presence.report(session, watches.stream().filter(w -> w.feed.path.vhost().equals(session.vhost()))
         .map(w -> w.feed.path.channel()).toList());
   }
 
-  private Map<String, Watch> sessionWatches(ClientSession session) {
+  private Map<String, Watch> sessionWatches(Watcher session) {
     return bySession.computeIfAbsent(session, s -> new HashMap<>());
   }
 

@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * WATCH (and OADA's get-, put-, post-, delete-watch), UNWATCH and PING are handled here; every other
  * method is forwarded to the REST API over the event bus, so it behaves exactly as over HTTP.
  */
-final class ClientSession {
+final class ClientSession implements Watcher {
   private static final Set<String> FORWARDED = Set.of("head", "get", "put", "post", "patch", "delete");
   /** Close code for a connection that stopped answering pings or sat idle. */
   static final short GOING_AWAY = 1001;
@@ -135,7 +135,13 @@ final class ClientSession {
     writer.write(text);
   }
 
-  boolean isClosed() { return writer.isClosing(); }
+  @Override
+  public void deliver(String requestId, io.mws.protocol.ChannelEvent event, ChangeFrame frame) {
+    sendText(frame.forWatch(requestId));
+  }
+
+  @Override
+  public boolean isClosed() { return writer.isClosing(); }
 
   String vhost() { return vhost; }
 
@@ -333,7 +339,8 @@ final class ClientSession {
     return response.status() >= 200 && response.status() < 300;
   }
 
-  private static void checkRead(Principal principal, ChannelPath path) {
+  /** WATCH's access rule (401, 404 for a vhost the caller may not see, 403), shared with {@link SseWatch}. */
+  static void checkRead(Principal principal, ChannelPath path) {
     if (principal.role() == Principal.Role.ANONYMOUS) {
       throw ApiError.unauthorized("WATCH needs a Bearer access token in headers.authorization.");
     }

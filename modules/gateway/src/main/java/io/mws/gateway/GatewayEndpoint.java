@@ -13,7 +13,8 @@ import io.vertx.core.http.HttpServerRequest;
  * upgrade carries credentials, their check (401), for admin credentials the admin Origins
  * ({@code http.adminAllowedOrigins}, 403), a scoped stream token (403: it reads only the backend
  * event stream), the vhost's allowed Origins (403) and its connection
- * limit (429). Refusals are JSON, as every error of the API.
+ * limit (429). Refusals are JSON, as every error of the API. Also serves WATCH over Server-Sent
+ * Events ({@link SseWatch}), since it shares the watch machinery.
  */
 final class GatewayEndpoint implements HttpEndpoint {
   private final Vertx vertx;
@@ -39,6 +40,10 @@ final class GatewayEndpoint implements HttpEndpoint {
 
   @Override
   public void handle(HttpServerRequest request) {
+    if (!request.canUpgradeToWebSocket() && SseWatch.isWatchPath(request)) {
+      SseWatch.serve(vertx, request, feeds, forwarder, settings, limits, expiries);
+      return;
+    }
     String token;
     try {
       token = request.getParam("token");

@@ -91,8 +91,8 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
     return endpoint;
   }
 
-  /** Whether a request is a WebSocket upgrade this gateway accepts. */
+  /** Whether a request is a WebSocket upgrade this gateway accepts, or a watch over SSE ({@code .../channels/{c}/watch}). */
   public static boolean accepts(HttpServerRequest request) {
-    return request.canUpgradeToWebSocket() && GatewayEndpoint.isUpgradePath(request.path());
+    return (request.canUpgradeToWebSocket() && GatewayEndpoint.isUpgradePath(request.path())) || SseWatch.isWatchPath(request);
   }
 }

@@ -50,7 +50,8 @@ final class SseStream implements AutoCloseable {
         else if (line.startsWith("event: ")) event = line.substring(7);
         else if (line.startsWith("data: ")) data = line.substring(6);
       }
-      if (event != null) messages.add(new Message(id, event, data));
+      // A message without an event line is of type "message" (the SSE watch's changes).
+      if (event != null || data != null) messages.add(new Message(id, event == null ? "message" : event, data));
     }
   }
 
