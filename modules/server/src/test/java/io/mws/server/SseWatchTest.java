@@ -110,6 +110,7 @@ class SseWatchTest {
     var expired = cluster.send(1, GET, "/v1/vhosts/tiny/channels/c/watch?lastEventId=1&token=" + tinyClient, null, null);
     assertThat(expired.statusCode()).isEqualTo(410);
     assertThat(TestCluster.reason(expired)).isEqualTo("rev_expired");
+    assertThat(expired.getHeader("x-oada-rev")).as("the current rev, to watch from").isEqualTo("12");
 
     var otherChannel = cluster.clientToken(0, "moon", backend, "ann", "news");
     assertThat(cluster.send(1, GET, "/v1/vhosts/moon/channels/chat/watch?token=" + otherChannel, null, null).statusCode()).isEqualTo(403);
