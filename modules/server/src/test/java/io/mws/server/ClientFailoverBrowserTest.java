@@ -45,9 +45,7 @@ class ClientFailoverBrowserTest {
 
   @Test
   void everyRevArrivesOnceInOrderWhileTheWatchedNodeStops() throws Exception {
-    NodeScripts.run(java.nio.file.Path.of("..", "..").toAbsolutePath().normalize(), 600, List.of("bash", "scripts/chromium.sh"));
-    var dir = NodeScripts.clientDir("browser-tests");
-    NodeScripts.ensureInstalled(dir, "puppeteer-core");
+    var dir = BrowserTests.prepare();
     var token = cluster.clientToken(0, "moon", backend, "ann", "chat");
     var page = CompletableFuture.supplyAsync(() -> {
       try {

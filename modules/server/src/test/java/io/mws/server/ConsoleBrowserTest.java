@@ -56,9 +56,7 @@ class ConsoleBrowserTest {
 
   @Test
   void anAdminUsesTheConsoleInChromium() throws Exception {
-    NodeScripts.run(Path.of("..", "..").toAbsolutePath().normalize(), 600, List.of("bash", "scripts/chromium.sh"));
-    var dir = NodeScripts.clientDir("browser-tests");
-    NodeScripts.ensureInstalled(dir, "puppeteer-core");
+    var dir = BrowserTests.prepare();
     var scoped = cluster.send(0, GET, "/v1/vhosts/moon/token?scope=events", "Bearer " + backend, null)
         .bodyAsJsonObject().getString("token");
     var client = cluster.send(0, GET, "/v1/vhosts/moon/token?uid=ann&channels=.*&publish=true", "Bearer " + backend, null)
