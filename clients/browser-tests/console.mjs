@@ -61,7 +61,8 @@ try {
   seen.storage = await page.evaluate(() => localStorage.length + sessionStorage.length + document.cookie.length);
   await page.screenshot({ path: join(shots, '2-vhosts.png') });
 
-  await page.goto(`${base}/console#/nodes`);
+  await page.goto(`${base}/console#/nodes`); // a hash change: the page stays, the view is replaced
+  await waitForText(page, '#view h2', 'Nodes');
   await page.waitForSelector('#view table tr:nth-child(2)');
   seen.nodes = await page.$$eval('#view table tr', (rows) => rows.slice(1).map((r) => [...r.cells].map((c) => c.textContent)));
   await page.screenshot({ path: join(shots, '3-nodes.png') });

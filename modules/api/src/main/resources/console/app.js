@@ -57,8 +57,8 @@ function failure(e) {
 
 async function nodesPage() {
   const { body } = await api('GET', '/v1/nodes?limit=100');
-  show('Nodes', table(['node', 'address', 'roles', 'version', 'uptime (s)', 'connections', 'watches'],
-    body.data.map((n) => [n.id, `${n.attributes.address}:${n.attributes.httpPort}`, (n.attributes.roles ?? []).join(', '),
+  show('Nodes', table(['node', 'cluster address', 'HTTP port', 'roles', 'version', 'uptime (s)', 'connections', 'watches'],
+    body.data.map((n) => [n.id, n.attributes.address, n.attributes.httpPort, (n.attributes.roles ?? []).join(', '),
       n.attributes.version, n.attributes.uptimeSeconds, n.attributes.connections, n.attributes.watches])));
 }
 

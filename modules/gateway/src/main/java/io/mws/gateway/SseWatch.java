@@ -45,20 +45,21 @@ final class SseWatch implements Watcher {
 
   /** Whether the request is for an SSE watch: {@code GET /v1/vhosts/{v}/channels/{c}/watch}. */
   static boolean isWatchPath(HttpServerRequest request) {
-    var path = request.path();
-    return path.endsWith("/watch") && path.startsWith("/v1/vhosts/");
+    return channelOf(request.path()) != null;
   }
 
-  /** Authenticates, opens the watch, then streams; every failure before the stream is a JSON error. */
+  /** The channel of {@code /v1/vhosts/{v}/channels/{c}/watch}; null for any other path (a channel named "watch" included). */
+  private static ChannelPath channelOf(String path) {
+    var suffix = "/watch";
+    return path != null && path.endsWith(suffix) ? ChannelPath.parse(path.substring(0, path.length() - suffix.length())) : null;
+  }
+
+  /** For a request {@link #isWatchPath} accepts: authenticates, opens the watch, then streams; every failure before the stream is a JSON error. */
   static void serve(Vertx vertx, HttpServerRequest request, ChannelFeeds feeds, ApiForwarder forwarder,
                     GatewaySettings settings, ConnectionLimits limits, Expiries expiries) {
-    var path = ChannelPath.parse(request.path().substring(0, request.path().length() - "/watch".length()));
+    var path = channelOf(request.path());
     if (request.method() != io.vertx.core.http.HttpMethod.GET) {
       refuse(request, new ApiError(405, "method_not_allowed", "A watch stream answers GET only.").withHeader("Allow", "GET"));
-      return;
-    }
-    if (path == null) {
-      refuse(request, ApiError.badRequest("invalid_path", "Watch a channel: GET /v1/vhosts/{vhost}/channels/{channel}/watch."));
       return;
     }
     String token;

@@ -75,6 +75,7 @@ class ConsoleBrowserTest {
     assertThat(seen.getBoolean("signinShown")).as("the sign-in form hides once signed in").isFalse();
     assertThat(seen.getInteger("storage")).as("nothing in localStorage, sessionStorage or cookies").isZero();
     assertThat(seen.getJsonArray("nodes")).hasSize(1);
+    assertThat(seen.getJsonArray("nodes").getJsonArray(0).getString(2)).as("the node's HTTP port").isEqualTo(String.valueOf(cluster.port(0)));
     assertThat(seen.getJsonArray("channels").encode()).contains("[\"chat\",\"2\",\"0\"]", "[\"news\",\"0\",\"0\"]");
     var tail = seen.getJsonArray("tail").getList();
     assertThat(tail).hasSize(3);

@@ -119,6 +119,9 @@ class SseWatchTest {
     assertThat(cluster.send(1, GET, "/v1/vhosts/moon/channels/chat/watch?token=" + scoped, null, null).statusCode())
         .as("a scoped stream token does not watch channels").isEqualTo(403);
     assertThat(cluster.send(1, GET, "/v1/vhosts/moon/channels/missing/watch", "Bearer " + backend, null).statusCode()).isEqualTo(404);
+    assertThat(cluster.send(1, PUT, "/v1/vhosts/moon/channels/watch", "Bearer " + backend, null).statusCode())
+        .as("a channel named watch is still a REST resource").isEqualTo(201);
+    assertThat(cluster.send(1, GET, "/v1/vhosts/moon/channels/watch", "Bearer " + backend, null).statusCode()).isEqualTo(200);
     var badId = cluster.send(1, GET, "/v1/vhosts/moon/channels/chat/watch?lastEventId=x", "Bearer " + backend, null);
     assertThat(TestCluster.reason(badId)).isEqualTo("invalid_last_event_id");
   }
