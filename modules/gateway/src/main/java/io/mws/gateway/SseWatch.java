@@ -18,7 +18,8 @@ import io.vertx.core.http.HttpServerResponse;
  * {@code ?lastEventId=}) resumes after that rev. Errors come before the stream starts, as JSON (410
  * rev_expired with the current rev in x-oada-rev). A comment every {@link #HEARTBEAT_MS}; the stream
  * ends with {@code event: mws/expired} when the caller's token expires, after the channel's delete
- * change, and when the client reads too slowly (it resumes with Last-Event-ID).
+ * change, and when the client reads too slowly (it resumes with Last-Event-ID). A stream counts as a
+ * connection against the gateway's limits ({@link ConnectionLimits}).
  */
 final class SseWatch implements Watcher {
   static final long HEARTBEAT_MS = 15_000;
@@ -77,26 +78,39 @@ final class SseWatch implements Watcher {
       return;
     }
     var authorization = token != null && !token.isEmpty() ? "Bearer " + token : request.getHeader("Authorization");
+    // A stream holds a connection as a WebSocket does: it counts against the node's connect rate and
+    // connections, and the watched vhost's connections on this node (limits), until it ends.
+    var refusal = limits.admitToNode();
+    if (refusal != null) {
+      refuse(request, refusal);
+      return;
+    }
     var watcher = new SseWatch(vertx, feeds, request, settings.writeQueueBytes());
+    var counted = new String[1]; // the vhost whose connection count this stream holds, once admitted
     request.pause();
     forwarder.authenticate(authorization, settings.clients().of(request))
         .recover(failure -> Future.failedFuture(ApiError.from(failure)))
         .compose(principal -> {
           ClientSession.checkRead(principal, path);
-          return limits.checkOrigin(path.vhost(), request.getHeader("Origin"))
-              .compose(v -> feeds.watch(watcher, REQUEST_ID, path, resumeRev, presence, 0))
+          return limits.admit(path.vhost(), request.getHeader("Origin"))
+              .compose(grant -> {
+                counted[0] = path.vhost();
+                return feeds.watch(watcher, REQUEST_ID, path, resumeRev, presence, 0);
+              })
               .map(watch -> {
-                watcher.start(watch, principal, expiries);
+                watcher.start(watch, principal, expiries, () -> limits.release(path.vhost()));
                 return watch;
               });
         })
         .onFailure(failure -> {
+          limits.release(counted[0]);
           var error = ApiError.from(failure);
           refuse(request, error.status() == 401 ? error.withHeader("WWW-Authenticate", ApiError.WWW_AUTHENTICATE) : error);
         });
   }
 
-  private void start(Watch watch, Principal principal, Expiries expiries) {
+  /** Streams the watch; {@code release} gives its connection back to the limits when it ends. */
+  private void start(Watch watch, Principal principal, Expiries expiries, Runnable release) {
     request.resume();
     response.setStatusCode(200).setChunked(true).putHeader("Content-Type", "text/event-stream; charset=utf-8")
         .putHeader("Cache-Control", "no-cache").putHeader("X-Accel-Buffering", "no")
@@ -110,6 +124,7 @@ final class SseWatch implements Watcher {
     var expiry = principal.expiresAt() == null ? null
         : expiries.schedule(principal.expiresAt(), e -> end("event: mws/expired\ndata: {\"reason\":\"token_expired\"}\n\n"));
     cleanup = () -> {
+      release.run();
       vertx.cancelTimer(heartbeat);
       if (expiry != null) expiries.cancel(expiry);
       feeds.closeSession(this);

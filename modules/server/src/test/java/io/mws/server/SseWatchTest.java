@@ -127,6 +127,27 @@ class SseWatchTest {
   }
 
   @Test
+  void aStreamCountsAsAConnectionOfTheVhost() throws Exception {
+    var capped = cluster.createVhost("capped", new JsonObject().put("limits", new JsonObject().put("connections", 1)));
+    assertThat(cluster.send(0, PUT, "/v1/vhosts/capped/channels/c", "Bearer " + capped, null).statusCode()).isEqualTo(201);
+    var uri = "/v1/vhosts/capped/channels/c/watch";
+    try (var first = SseStream.open(cluster, 1, uri, "Bearer " + capped, null)) {
+      var second = cluster.send(1, GET, uri, "Bearer " + capped, null);
+      assertThat(second.statusCode()).as("over the vhost's connections on the node").isEqualTo(429);
+    }
+    // The closed stream gave its connection back: another is admitted (once the node saw the close).
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      try (var again = SseStream.open(cluster, 1, uri, "Bearer " + capped, null)) {
+        break;
+      } catch (AssertionError stillCounted) {
+        assertThat(System.nanoTime()).as("the closed stream was never released").isLessThan(deadline);
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  @Test
   void theStreamEndsWhenTheTokenExpires() throws Exception {
     var response = cluster.send(0, GET, "/v1/vhosts/moon/token?uid=ann&channels=chat&ttl=2", "Bearer " + backend, null);
     var shortLived = response.bodyAsJsonObject().getString("token");
