@@ -77,7 +77,8 @@ final class SseWatch implements Watcher {
       refuse(request, ApiError.badRequest("invalid_query", "The query string is malformed."));
       return;
     }
-    var authorization = token != null && !token.isEmpty() ? "Bearer " + token : request.getHeader("Authorization");
+    boolean fromUrl = token != null && !token.isEmpty();
+    var authorization = fromUrl ? "Bearer " + token : request.getHeader("Authorization");
     // A stream holds a connection as a WebSocket does: it counts against the node's connect rate and
     // connections, and the watched vhost's connections on this node (limits), until it ends.
     var refusal = limits.admitToNode();
@@ -91,6 +92,12 @@ final class SseWatch implements Watcher {
     forwarder.authenticate(authorization, settings.clients().of(request))
         .recover(failure -> Future.failedFuture(ApiError.from(failure)))
         .compose(principal -> {
+          if (fromUrl && principal.role() != Principal.Role.CLIENT) {
+            // A URL is logged and kept in history: it may carry a client's expiring token, never a
+            // vhost token or an admin's.
+            throw new ApiError(401, "token_not_allowed_in_url", "?token= takes a client access token only; "
+                + "send other credentials in the Authorization header.");
+          }
           ClientSession.checkRead(principal, path);
           return limits.admit(path.vhost(), request.getHeader("Origin"))
               .compose(grant -> {

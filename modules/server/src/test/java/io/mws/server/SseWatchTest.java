@@ -115,9 +115,13 @@ class SseWatchTest {
     var otherChannel = cluster.clientToken(0, "moon", backend, "ann", "news");
     assertThat(cluster.send(1, GET, "/v1/vhosts/moon/channels/chat/watch?token=" + otherChannel, null, null).statusCode()).isEqualTo(403);
     assertThat(cluster.send(1, GET, "/v1/vhosts/moon/channels/chat/watch", null, null).statusCode()).isEqualTo(401);
+    var vhostTokenInUrl = cluster.send(1, GET, "/v1/vhosts/moon/channels/chat/watch?token=" + backend, null, null);
+    assertThat(vhostTokenInUrl.statusCode()).as("no vhost token in a URL").isEqualTo(401);
+    assertThat(TestCluster.reason(vhostTokenInUrl)).isEqualTo("token_not_allowed_in_url");
     var scoped = cluster.send(0, GET, "/v1/vhosts/moon/token?scope=events", "Bearer " + backend, null).bodyAsJsonObject().getString("token");
-    assertThat(cluster.send(1, GET, "/v1/vhosts/moon/channels/chat/watch?token=" + scoped, null, null).statusCode())
+    assertThat(cluster.send(1, GET, "/v1/vhosts/moon/channels/chat/watch", "Bearer " + scoped, null).statusCode())
         .as("a scoped stream token does not watch channels").isEqualTo(403);
+    assertThat(cluster.send(1, GET, "/v1/vhosts/moon/channels/chat/watch?token=" + scoped, null, null).statusCode()).isEqualTo(401);
     assertThat(cluster.send(1, GET, "/v1/vhosts/moon/channels/missing/watch", "Bearer " + backend, null).statusCode()).isEqualTo(404);
     assertThat(cluster.send(1, PUT, "/v1/vhosts/moon/channels/watch", "Bearer " + backend, null).statusCode())
         .as("a channel named watch is still a REST resource").isEqualTo(201);
