@@ -3,15 +3,17 @@
 # each in turn (A B A B, same parameters), writes bench/results/<scenario>.json, .md and .png, stops the servers
 # by PID.
 #
-#   bench/run.sh fanout|churn|idle|cluster [key=value ...]    extra key=value pairs go to the generator
+#   bench/run.sh fanout|churn|idle|publish|cluster [key=value ...]    extra key=value pairs go to the generator
 #
-# Env: TARGETS (default mws,nchan,soketi,baseline; cluster: mws), ROUNDS (2), SUBS, CHANNELS, RATE, SECONDS,
+# Targets: mws (MWS's own /v1/ws and REST), mws-pusher (MWS's Pusher face /app/{key} and /apps/{id}/events, with
+# the same Pusher client and signing as soketi), nchan, soketi, baseline.
+# Env: TARGETS (default mws,nchan,soketi,baseline; cluster: mws; e.g. TARGETS=mws-pusher,soketi), ROUNDS (2), SUBS, CHANNELS, RATE, SECONDS,
 # CHURN, WARMUP; MWS_JAVA_EXTRA (e.g. -XX:StartFlightRecording=...) for the MWS process.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-scenario=${1:?usage: bench/run.sh fanout|churn|idle|cluster [key=value ...]}; shift
+scenario=${1:?usage: bench/run.sh fanout|churn|idle|publish|cluster [key=value ...]}; shift
 work="$here/work/$scenario"; results="$here/results"
 mkdir -p "$work" "$results"
 ulimit -n "$(ulimit -Hn)"
@@ -22,6 +24,7 @@ ulimit -n "$(ulimit -Hn)"
 case "$scenario" in
   fanout)  def_targets=mws,nchan,soketi,baseline; args=(subscribers=${SUBS:-1000} channels=${CHANNELS:-10} rate=${RATE:-200} seconds=${SECONDS_:-20}) ;;
   churn)   def_targets=mws,nchan,soketi,baseline; args=(subscribers=${SUBS:-1000} channels=${CHANNELS:-10} rate=${RATE:-200} seconds=${SECONDS_:-20} churn=${CHURN:-100}) ;;
+  publish) def_targets=mws,nchan,soketi,baseline; args=(subscribers=${SUBS:-10} channels=${CHANNELS:-10} rate=${RATE:-1000} seconds=${SECONDS_:-15}) ;;
   idle)    def_targets=mws,nchan,soketi,baseline; args=(subscribers=${SUBS:-5000} channels=${CHANNELS:-10} connect_concurrency=200) ;;
   cluster) def_targets=mws; args=(subscribers=${SUBS:-1000} channels=${CHANNELS:-10} rate=${RATE:-200} seconds=${SECONDS_:-20}) ;;
   *) echo "run.sh: unknown scenario $scenario" >&2; exit 2 ;;
@@ -53,8 +56,13 @@ if [ "$scenario" = cluster ]; then
   gen+=(mws.port=$((base + 2)) mws.subport=$((base + 1)) mws.pidfile=$work/cluster/node-1.pid note.nodes=3
         note.layout="subscribers on node 1, publishers on node 2")
 else
-  for s in ${targets//,/ }; do "$here/peers.sh" start "$s" "$work"; started+=("$s"); done
-  gen+=(mws.port=18080 mws.pidfile=$work/mws.pid)
+  # mws-pusher is the same MWS server as mws: started once.
+  for t in ${targets//,/ }; do
+    s=${t/#mws-pusher/mws}
+    [[ " ${started[*]} " == *" $s "* ]] && continue
+    "$here/peers.sh" start "$s" "$work"; started+=("$s")
+  done
+  gen+=(mws.port=18080 mws.pidfile=$work/mws.pid mws-pusher.pidfile=$work/mws.pid)
   # Nothing we started may listen on a wildcard UDP address (Soketi's discovery).
   if ss -ulpn | awk '{print $4, $6}' | grep -E "pid=($(cat "$work"/*.pid | paste -sd'|'))," | grep -vE '^127\.'; then
     echo "run.sh: a server listens on a non-loopback UDP address; stopping" >&2; exit 1

@@ -14,10 +14,14 @@
 #                                           once ready, it is back in rotation
 #   scripts/cluster.sh add DIR              start one more node, add it to nginx, reload nginx
 #   scripts/cluster.sh status DIR           one line per node: index pid http-port ready|down
+#   scripts/cluster.sh term-all DIR         SIGTERM every node at once (a full graceful stop; nginx stays)
+#   scripts/cluster.sh kill-all DIR         kill -9 every node (a full crash; nginx stays)
+#   scripts/cluster.sh restart-all DIR      start every node again (node 1 first), wait until all are ready
 #
 # State in DIR: node-I.pid, node-I.log, nodes (count), base, nginx.conf, nginx.pid, lb.port.
 # Env: MWS_JAR (default modules/server/target/mws.jar), MWS_ADMIN_PASSWORD (default "admin"),
-# JAVA_OPTS (default "-Xmx256m"), MWS_CLUSTER_NAME (default mws-<random>).
+# JAVA_OPTS (default "-Xmx256m"), MWS_CLUSTER_NAME (default mws-<random>), MWS_STORE_URL (the nodes'
+# PostgreSQL store of record; without it each node keeps an embedded store in DIR/data-I).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,6 +55,7 @@ start_node() {
   MWS_HTTP_HOST=127.0.0.1 MWS_HTTP_PORT=$(http_port "$i") MWS_MANAGEMENT_PORT=$(management_port "$i") \
   MWS_CLUSTER_HOST=127.0.0.1 MWS_CLUSTER_PORT=$(hz_port "$i") MWS_CLUSTER_MEMBERS=$(members) \
   MWS_CLUSTER_NAME=$(cat "$dir/cluster") MWS_ADMIN_PASSWORD=${MWS_ADMIN_PASSWORD:-admin} \
+  MWS_DATA_DIR="$dir/data-$i" MWS_STORE_URL=${MWS_STORE_URL:-} \
     setsid java ${JAVA_OPTS:--Xmx256m} -jar "$jar" >>"$dir/node-$i.log" 2>&1 < /dev/null &
   echo $! > "$dir/node-$i.pid"
 }
@@ -138,7 +143,7 @@ CONF
 }
 
 cmd=${1:-}; dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || die "usage: cluster.sh start|stop|kill|term|restart|add|status DIR ..."
+[ -n "$cmd" ] && [ -n "$dir" ] || die "usage: cluster.sh start|stop|kill|term|restart|add|status|term-all|kill-all|restart-all DIR ..."
 mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
 
 case "$cmd" in
@@ -186,6 +191,20 @@ case "$cmd" in
     start_node "$n"; wait_ready "$n"
     write_nginx_conf; kill -HUP "$(cat "$dir/nginx.pid")"
     echo "$n"
+    ;;
+  term-all|kill-all)
+    signal=$([ "$cmd" = term-all ] && echo TERM || echo KILL)
+    for ((i = 1; i <= $(cat "$dir/nodes"); i++)); do
+      if alive "$i"; then kill -"$signal" "$(cat "$dir/node-$i.pid")"; fi
+    done
+    for ((i = 1; i <= $(cat "$dir/nodes"); i++)); do wait_gone "$i"; done
+    ;;
+  restart-all)
+    n=$(cat "$dir/nodes")
+    for ((i = 1; i <= n; i++)); do if alive "$i"; then die "node $i is running"; fi; done
+    start_node 1; wait_ready 1
+    for ((i = 2; i <= n; i++)); do start_node "$i"; done
+    for ((i = 2; i <= n; i++)); do wait_ready "$i"; done
     ;;
   status)
     for ((i = 1; i <= $(cat "$dir/nodes"); i++)); do

@@ -35,7 +35,8 @@ final class BatchPublish {
     Future<ApiResponse> publish(ApiCall call, String channel, Bodies.EventBody body, String idempotencyKey);
   }
 
-  private record Item(String channel, Bodies.EventBody body, String key) {}
+  /** One event of a batch: to one channel, with its idempotency key (or null). */
+  record Item(String channel, Bodies.EventBody body, String key) {}
 
   private final Publisher publisher;
   private final int maxPayloadBytes;
@@ -47,7 +48,14 @@ final class BatchPublish {
 
   Future<ApiResponse> handle(ApiCall call) {
     Access.requireVisible(call.principal, call.vhost());
-    var items = items(call);
+    return run(call, items(call));
+  }
+
+  /**
+   * Publishes validated items (Pusher's events and batch_events come here too): the 200 answer above,
+   * with one result per item in batch order.
+   */
+  Future<ApiResponse> run(ApiCall call, List<Item> items) {
     var results = new JsonObject[items.size()];
     var chains = new LinkedHashMap<String, Future<Void>>();
     for (int i = 0; i < items.size(); i++) {

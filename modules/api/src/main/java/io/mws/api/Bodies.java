@@ -11,8 +11,14 @@ final class Bodies {
 
   static final int MAX_EVENT_NAME = 128;
 
-  /** An event or trigger: {"trigger":{"event","data"}} (WebRocket) or {"data":{"type","attributes":{"event","data"}}}. */
-  record EventBody(String event, Object data) {}
+  /**
+   * An event or trigger: {@code exclude} is a Pusher socket_id the gateways leave out when they deliver
+   * the event (Pusher's HTTP face only; null otherwise). {"trigger":{"event","data"}} (WebRocket) or {"data":{"type","attributes":{"event","data"}}}. */
+  record EventBody(String event, Object data, String exclude) {
+    EventBody(String event, Object data) {
+      this(event, data, null);
+    }
+  }
 
   static EventBody event(ApiRequest request, String type) {
     var body = object(request);

@@ -18,6 +18,9 @@ import java.util.List;
  * in a vhost whose {@code clientPublish} setting is not false (403 {@code client_publish_disabled}).
  */
 final class EventResources {
+  /** Who publishes: MWS's own API, or Pusher's HTTP face, which opens channels unless the vhost's implicitChannels is "none". */
+  enum Face { MWS, PUSHER }
+
   private final int maxPayloadBytes;
   private final PublishLimits publishLimits;
   private final VhostSettingsCache settings;
@@ -28,39 +31,63 @@ final class EventResources {
     this.settings = settings;
   }
 
+  /** Publishes of one face, one event to one channel each (what {@link BatchPublish} runs). */
+  BatchPublish batch(Face face) {
+    return new BatchPublish((call, channel, body, key) -> publish(call, channel, body, key, face), maxPayloadBytes);
+  }
+
   List<Route> routes() {
     return List.of(
         Route.of("POST", "/v1/vhosts/{vhost}/channels/{channel}/events", this::fire),
         Route.of("GET", "/v1/vhosts/{vhost}/channels/{channel}/events", this::history),
         Route.of("GET", "/v1/vhosts/{vhost}/channels/{channel}/events/{rev}", this::one),
         Route.of("POST", "/v1/vhosts/{vhost}/triggers", this::trigger),
-        Route.of("POST", "/v1/vhosts/{vhost}/events", new BatchPublish(this::publish, maxPayloadBytes)::handle),
+        Route.of("POST", "/v1/vhosts/{vhost}/events", batch(Face.MWS)::handle),
         Route.of("POST", "/{vhost}/channels/{channel}/events", this::fire));
   }
 
   private Future<ApiResponse> fire(ApiCall call) {
     Access.requirePublisher(call.principal, call.vhost(), call.channel());
     var key = IdempotencyKey.of(call.request);
-    return publish(call, call.channel(), Bodies.event(call.request, "events"), key);
+    return publish(call, call.channel(), Bodies.event(call.request, "events"), key, Face.MWS);
   }
 
   /**
    * One event to a channel the caller may publish to: its size, the vhost's publish rate, then the
    * channel-state verticle, which appends it at most once per idempotency key (a repeat gets the first
-   * answer: same rev, body and Location).
+   * answer: same rev, body and Location). A channel that is not open is opened when the vhost's
+   * implicitChannels lets this face do so ({@link #openIfImplicit}), and the publish is sent again.
    */
-  private Future<ApiResponse> publish(ApiCall call, String channel, Bodies.EventBody body, String key) {
+  private Future<ApiResponse> publish(ApiCall call, String channel, Bodies.EventBody body, String key, Face face) {
     checkPayload(body.data());
     var fromClient = call.principal.role() == Principal.Role.CLIENT;
     var request = new JsonObject().put("vhost", call.vhost()).put("channel", channel)
         .put("event", body.event()).put("data", body.data()).put("fromClient", fromClient)
         .put("uid", fromClient ? call.principal.uid() : null)
         .put("idempotency", IdempotencyKey.scoped(key, call.principal, call.vhost(), channel, body.event(), body.data()));
+    if (body.exclude() != null) request.put("exclude", body.exclude());
     return clientMayPublish(call).compose(allowed -> publishLimits.take(call.vhost()))
-        .compose(v -> call.ask(EVENT_PUBLISH, request)).map(json -> {
+        .compose(v -> call.ask(EVENT_PUBLISH, request)
+            .recover(failure -> openIfImplicit(call, channel, face, failure).compose(opened -> call.ask(EVENT_PUBLISH, request))))
+        .map(json -> {
       var resource = resource(ChannelEvent.fromJson(json));
       return ApiResponse.of(202, JsonApi.document(resource))
           .header("Location", resource.getJsonObject("links").getString("self"));
+    });
+  }
+
+  /**
+   * After a publish failed: when the channel was not open and the vhost's implicitChannels admits this
+   * face ("all", or "pusher" for Pusher's face), opens it (a no-op when someone else just did); otherwise
+   * fails with the publish's own failure.
+   */
+  private Future<Void> openIfImplicit(ApiCall call, String channel, Face face, Throwable failure) {
+    if (!"channel_not_found".equals(ApiError.from(failure).reason())) return Future.failedFuture(failure);
+    return settings.get(call.vhost()).compose(vhostSettings -> {
+      var implicit = VhostSettings.implicitChannels(vhostSettings);
+      boolean opens = implicit.equals(VhostSettings.IMPLICIT_ALL) || implicit.equals(VhostSettings.IMPLICIT_PUSHER) && face == Face.PUSHER;
+      if (!opens) return Future.failedFuture(failure);
+      return call.ask(CHANNEL_OPEN, new JsonObject().put("vhost", call.vhost()).put("channel", channel)).mapEmpty();
     });
   }
 

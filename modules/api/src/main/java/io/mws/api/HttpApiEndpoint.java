@@ -38,10 +38,12 @@ final class HttpApiEndpoint implements HttpEndpoint {
   private final RefusalMetrics refusals;
   private final ClientAddress clients;
   private final ConsoleFiles console;
+  private final PusherApi pusher;
 
-  HttpApiEndpoint(ApiRouter router, BackendEventStreams streams, ConsoleFiles console, int maxBodyBytes,
-                  RefusalMetrics refusals, ClientAddress clients) {
+  HttpApiEndpoint(ApiRouter router, BackendEventStreams streams, ConsoleFiles console, PusherApi pusher,
+                  int maxBodyBytes, RefusalMetrics refusals, ClientAddress clients) {
     this.router = router;
+    this.pusher = pusher;
     this.streams = streams;
     this.maxBodyBytes = maxBodyBytes;
     this.refusals = refusals;
@@ -78,6 +80,10 @@ final class HttpApiEndpoint implements HttpEndpoint {
   }
 
   private void serve(HttpServerRequest req, Buffer rawBody) {
+    if (PusherApi.owns(req.path())) { // signed over the raw body, answered in Pusher's forms
+      pusher.handle(req, rawBody);
+      return;
+    }
     ApiRequest request;
     try {
       request = toApiRequest(req, rawBody);

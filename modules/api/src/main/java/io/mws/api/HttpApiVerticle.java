@@ -45,10 +45,12 @@ public final class HttpApiVerticle extends VerticleBase {
     int maxPayload = config().getInteger("maxPayloadBytes", 65536);
     var limits = NodeLimits.from(config().getJsonObject("limits"));
     var settings = new VhostSettingsCache(vertx);
-    var routes = routes(maxPayload, new PublishLimits(settings, limits.publishesPerSecond()), settings);
+    var events = new EventResources(maxPayload, new PublishLimits(settings, limits.publishesPerSecond()), settings);
+    var routes = routes(events);
     var router = new ApiRouter(vertx, routes, new Cors(settings));
     var streams = new BackendEventStreams(vertx);
-    endpoint = new HttpApiEndpoint(router, streams, new ConsoleFiles(vertx), maxPayload + ENVELOPE_BYTES, new RefusalMetrics(registry, "http"),
+    endpoint = new HttpApiEndpoint(router, streams, new ConsoleFiles(vertx), new PusherApi(vertx, events),
+        maxPayload + ENVELOPE_BYTES, new RefusalMetrics(registry, "http"),
         ClientAddress.fromConfig(config().getValue("trustedProxies")));
 
     var forwarded = vertx.eventBus().<JsonObject>consumer(Addresses.API_REQUEST, message -> {
@@ -67,13 +69,13 @@ public final class HttpApiVerticle extends VerticleBase {
     return Future.all(forwarded.completion(), backendFeed.completion());
   }
 
-  private static List<Route> routes(int maxPayload, PublishLimits publishLimits, VhostSettingsCache settings) {
+  private static List<Route> routes(EventResources events) {
     var routes = new ArrayList<Route>();
     routes.addAll(RootResource.routes());
     routes.addAll(OpenApiResource.routes());
     routes.addAll(VhostResources.routes());
     routes.addAll(ChannelResources.routes());
-    routes.addAll(new EventResources(maxPayload, publishLimits, settings).routes());
+    routes.addAll(events.routes());
     routes.addAll(TokenResources.routes());
     routes.addAll(UserResources.routes());
     routes.addAll(PresenceResources.routes());
@@ -88,7 +90,7 @@ public final class HttpApiVerticle extends VerticleBase {
    * the access-matrix test checks that it has a row for each, so no route goes untested.
    */
   public static List<String> routeSignatures() {
-    return routes(0, null, null).stream().map(r -> r.method() + " /" + String.join("/", r.segments())).toList();
+    return routes(new EventResources(0, null, null)).stream().map(r -> r.method() + " /" + String.join("/", r.segments())).toList();
   }
 
   /** Serves this verticle's HTTP requests; available once the verticle has started. */

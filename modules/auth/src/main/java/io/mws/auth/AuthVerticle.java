@@ -10,6 +10,9 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.mws.store.StateStore;
+import io.mws.store.StoreUnavailable;
+import java.util.ArrayList;
 import java.util.List;
 import io.vertx.core.shareddata.AsyncMap;
 import java.nio.charset.StandardCharsets;
@@ -34,14 +37,24 @@ public final class AuthVerticle extends VerticleBase {
    */
   static final String UNKNOWN_CLIENT = "unknown";
 
+  /** Store of record kinds: what AuthVerticle keeps there, one map each. */
+  static final List<String> KINDS = List.of("admin-user", "vhost-by-token-digest", "token-digest-of-vhost", "secret");
+
+  private final StateStore store;
   private AdminUsers admins;
   private VhostTokens vhostTokens;
+  private PusherSignatures pusher;
   private AccessTokens accessTokens;
   private TokenGenerations generations;
   private ExternalIssuer externalIssuer;
   private LoginThrottle throttle;
   private int defaultTtl;
   private int maxTtl;
+
+  /** @param store the node's store of record: users, token digests and the generated signing key are kept there */
+  public AuthVerticle(StateStore store) {
+    this.store = store;
+  }
 
   @Override
   public Future<?> start() {
@@ -56,11 +69,17 @@ public final class AuthVerticle extends VerticleBase {
             data.<String, String>getAsyncMap("mws.auth.vhost-by-token"),
             data.<String, String>getAsyncMap("mws.auth.token-of-vhost"),
             data.<String, String>getAsyncMap("mws.auth.secrets"))
+        .compose(hot -> {
+          var maps = new ArrayList<DurableMap>();
+          for (int i = 0; i < KINDS.size(); i++) maps.add(new DurableMap(hot.resultAt(i), store, KINDS.get(i)));
+          return restoreOnce(maps).map(maps);
+        })
         .compose(maps -> {
-          admins = new AdminUsers(vertx, maps.resultAt(0));
-          generations = new TokenGenerations(vertx, maps.resultAt(2));
-          vhostTokens = new VhostTokens(maps.resultAt(1), maps.resultAt(2), generations);
-          return signingKey(maps.resultAt(3), conf.getString("signingKey"));
+          admins = new AdminUsers(vertx, maps.get(0));
+          generations = new TokenGenerations(vertx, maps.get(2));
+          vhostTokens = new VhostTokens(maps.get(1), maps.get(2), generations);
+          pusher = new PusherSignatures(vhostTokens);
+          return signingKey(maps.get(3), conf.getString("signingKey"));
         })
         .compose(key -> {
           accessTokens = new AccessTokens(vertx, key, generations);
@@ -81,17 +100,56 @@ public final class AuthVerticle extends VerticleBase {
         .compose(v -> Future.all(List.of(
             generations.listen(),
             admins.listen(),
-            Responder.serve(vertx, USER_LIST, b -> admins.list().map(users -> new JsonObject().put("items", new JsonArray(users)))).completion(),
-            Responder.serve(vertx, USER_GET, b -> admins.get(b.getString("name"))).completion(),
-            Responder.serve(vertx, USER_CREATE, b -> admins.create(b.getString("name"), b.getString("password"))).completion(),
-            Responder.serve(vertx, USER_UPDATE, b -> admins.setPassword(b.getString("name"), b.getString("password"), Versions.expected(b))).completion(),
-            Responder.serve(vertx, USER_DELETE, b -> admins.delete(b.getString("name"), Versions.expected(b))).completion(),
-            Responder.serve(vertx, AUTHENTICATE, this::authenticate).completion(),
-            Responder.serve(vertx, VHOST_TOKEN_ISSUE, b -> vhostTokens.issue(b.getString("vhost"))
-                .map(token -> new JsonObject().put("token", token))).completion(),
-            Responder.serve(vertx, VHOST_TOKEN_REVOKE, b -> vhostTokens.revoke(b.getString("vhost"))
-                .map(x -> new JsonObject())).completion(),
-            Responder.serve(vertx, ACCESS_TOKEN_ISSUE, this::issueAccessToken).completion())));
+            respond(USER_LIST, b -> admins.list().map(users -> new JsonObject().put("items", new JsonArray(users)))),
+            respond(USER_GET, b -> admins.get(b.getString("name"))),
+            respond(USER_CREATE, b -> admins.create(b.getString("name"), b.getString("password"))),
+            respond(USER_UPDATE, b -> admins.setPassword(b.getString("name"), b.getString("password"), Versions.expected(b))),
+            respond(USER_DELETE, b -> admins.delete(b.getString("name"), Versions.expected(b))),
+            respond(AUTHENTICATE, this::authenticate),
+            respond(VHOST_TOKEN_ISSUE, b -> vhostTokens.issue(b.getString("vhost"))
+                .map(token -> new JsonObject().put("token", token))),
+            respond(VHOST_TOKEN_REVOKE, b -> vhostTokens.revoke(b.getString("vhost"))
+                .map(x -> new JsonObject())),
+            respond(ACCESS_TOKEN_ISSUE, this::issueAccessToken),
+            respond(PUSHER_VERIFY, pusher::verify),
+            respond(PUSHER_SIGN, pusher::sign),
+            respond(PUSHER_SECRET, this::pusherSecret))));
+  }
+
+  /** Serves one address; a change the store of record could not take is answered 503 store_unavailable. */
+  private Future<Void> respond(String address, java.util.function.Function<JsonObject, Future<JsonObject>> handler) {
+    return Responder.serve(vertx, address, body -> handler.apply(body).recover(failure -> Future.failedFuture(
+        failure instanceof StoreUnavailable ? ApiError.storeUnavailable() : failure))).completion();
+  }
+
+  /**
+   * Fills the cluster's maps from the store of record once per cluster lifetime (when the cluster
+   * starts cold): the first auth node takes the lock, the others wait and find it done.
+   */
+  private Future<Void> restoreOnce(List<DurableMap> maps) {
+    var data = vertx.sharedData();
+    return data.getLockWithTimeout("mws.auth.restore", 120_000).compose(lock ->
+        data.<String, Long>getAsyncMap("mws.auth.restored")
+            .compose(marks -> marks.get("restored").compose(done -> done != null
+                ? Future.succeededFuture()
+                : Future.all(maps.stream().map(DurableMap::restore).toList())
+                    .compose(all -> marks.put("restored", System.currentTimeMillis()))))
+            .eventually(() -> {
+              lock.release();
+              return Future.succeededFuture();
+            }));
+  }
+
+  /**
+   * Body: {vhost}. Reply: {secret}, the vhost's Pusher app secret: the digest of its token, which is all
+   * the server keeps of it (docs/pusher.md). Only the gateway asks, to check subscription signatures.
+   */
+  private Future<JsonObject> pusherSecret(JsonObject body) {
+    var vhost = body.getString("vhost");
+    return vhostTokens.pusherSecret(vhost).map(digest -> {
+      if (digest == null) throw new ApiError(404, "vhost_not_found", "There is no vhost named '" + vhost + "'.");
+      return new JsonObject().put("secret", digest);
+    });
   }
 
   /** The cluster's JWT signing key: from config, else the one the first node generated and shared. */

@@ -44,6 +44,14 @@ final class VhostTokens {
         : vhostByDigest.remove(old).mapEmpty());
   }
 
+  /**
+   * The vhost's Pusher app secret, or null when it has no token: the stored hex SHA-256 of its token
+   * (docs/pusher.md), so the secret rotates with the token and the token itself is never kept.
+   */
+  Future<String> pusherSecret(String vhost) {
+    return digestByVhost.get(vhost);
+  }
+
   /** The vhost whose token this is, or null. */
   Future<String> vhostOf(String token) {
     if (!Secrets.isVhostTokenShaped(token)) return Future.succeededFuture(null);

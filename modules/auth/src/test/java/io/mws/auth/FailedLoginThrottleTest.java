@@ -27,12 +27,14 @@ class FailedLoginThrottleTest {
   record Answer(int status, String reason, String retryAfter, long nanos) {}
 
   Vertx vertx;
+  @org.junit.jupiter.api.io.TempDir java.nio.file.Path dataDir;
 
   Vertx start(int perClientPerMinute, int perUserPerMinute) throws Exception {
     vertx = Vertx.vertx();
     var config = new JsonObject().put("adminUser", "admin").put("adminPassword", PASSWORD)
         .put("loginFailures", new JsonObject().put("perClientPerMinute", perClientPerMinute).put("perUserPerMinute", perUserPerMinute));
-    await(vertx.deployVerticle(new AuthVerticle(), new io.vertx.core.DeploymentOptions().setConfig(config)));
+    var store = io.mws.store.FileStateStore.open(vertx, dataDir);
+    await(vertx.deployVerticle(new AuthVerticle(store), new io.vertx.core.DeploymentOptions().setConfig(config)));
     return vertx;
   }
 

@@ -37,6 +37,12 @@ public final class MwsTarget implements Target {
 
   @Override public String name() { return "mws"; }
 
+  /** The vhost it created (the Pusher app id and key of {@link MwsPusherTarget}); after setUp. */
+  String vhost() { return vhost; }
+
+  /** The vhost token, without "Bearer "; after setUp. */
+  String vhostSecretToken() { return vhostToken.substring("Bearer ".length()); }
+
   private Future<HttpResponse<Buffer>> call(HttpMethod method, String path, String auth, JsonObject body) {
     var req = clients.http.request(method, pubPort, host, path).putHeader("Authorization", auth).timeout(30_000);
     return body == null ? req.send() : req.putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(body.encode()));

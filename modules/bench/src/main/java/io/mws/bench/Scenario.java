@@ -158,11 +158,13 @@ public final class Scenario {
     var opened = open(target, names, p.subscribers(), recorder);
     Thread.sleep(300);
     var churner = churn ? new Churner(target, names) : null;
+    double cpuBefore = server == null ? Double.NaN : server.cpuSeconds();
     if (churner != null) churner.start();
     var pub = publish(target, names);
     long expected = expected(pub, opened.perChannel());
     drain(recorder, expected);
     if (churner != null) churner.stop();
+    double cpu = server == null ? Double.NaN : server.cpuSeconds() - cpuBefore;
     var stats = recorder.stats();
     double rss = server == null ? Double.NaN : server.rssMb();
     long lastDelivery = recorder.lastNanos() == 0 ? pub.endNanos() : recorder.lastNanos();
@@ -170,7 +172,9 @@ public final class Scenario {
     var result = base(target, stats, stats.count() / seconds, expected - stats.count(), rss)
         .put("received", stats.count()).put("expected", expected).put("duplicates", recorder.duplicates())
         .put("published", pub.ok()).put("publish_failed", pub.failed()).put("publish_skipped", pub.skipped())
-        .put("subscribe_failed", opened.failed());
+        .put("subscribe_failed", opened.failed())
+        // Server CPU (user + system, from /proc) over publishing and draining, per 1000 deliveries (churn included).
+        .put("cpu_s", round(cpu)).put("cpu_ms_per_1k_deliveries", stats.count() == 0 ? null : round(cpu * 1e6 / stats.count()));
     if (churner != null) {
       result.put("churn_cycles", churner.cycles.get()).put("churn_failed", churner.failed.get())
           .put("churn_per_s", round(churner.cycles.get() / seconds));

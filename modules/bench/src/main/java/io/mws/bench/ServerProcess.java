@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** A server process under test, by PID: its RSS (with its direct children: nginx's workers) from /proc. */
+/** A server process under test, by PID: its RSS and CPU time (with its direct children: nginx's workers) from /proc. */
 public record ServerProcess(long pid) {
   public static ServerProcess fromPidFile(String file) throws IOException {
     return new ServerProcess(Long.parseLong(Files.readString(Path.of(file)).trim()));
@@ -17,6 +17,28 @@ public record ServerProcess(long pid) {
     var self = ProcessHandle.of(pid);
     if (self.isPresent()) for (var child : (Iterable<ProcessHandle>) self.get().children()::iterator) kb += rssKb(child.pid());
     return kb / 1024.0;
+  }
+
+  /** CPU time (user + system) it and its direct children have used so far, in seconds; NaN when unreadable. */
+  public double cpuSeconds() {
+    long ticks = cpuTicks(pid);
+    var self = ProcessHandle.of(pid);
+    if (self.isPresent()) for (var child : (Iterable<ProcessHandle>) self.get().children()::iterator) ticks += Math.max(0, cpuTicks(child.pid()));
+    return ticks < 0 ? Double.NaN : ticks / (double) CLOCK_TICKS;
+  }
+
+  /** USER_HZ: 100 on Linux for every architecture the bench runs on. */
+  private static final int CLOCK_TICKS = 100;
+
+  /** utime + stime of /proc/PID/stat (fields 14 and 15, counted after the ')' that ends the command name). */
+  static long cpuTicks(long pid) {
+    try {
+      var stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      var fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
   }
 
   static long rssKb(long pid) {

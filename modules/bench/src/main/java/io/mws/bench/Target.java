@@ -10,7 +10,7 @@ import java.util.function.Consumer;
  * so no adapter parses JSON on the hot path.
  */
 public interface Target {
-  /** "mws", "nchan", "soketi" or "baseline". */
+  /** "mws", "mws-pusher", "nchan", "soketi" or "baseline". */
   String name();
 
   /** Creates whatever the server needs before channels can be used (a vhost, the channels). */

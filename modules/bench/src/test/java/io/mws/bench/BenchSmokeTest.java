@@ -35,7 +35,8 @@ class BenchSmokeTest {
         .with("http", "host", "127.0.0.1").with("http", "port", 0).with("http", "managementPort", 0)
         .with("auth", "adminPassword", PASSWORD)
         .with("cluster", "name", "mws-bench-" + UUID.randomUUID()).with("cluster", "port", clusterPort)
-        .with("cluster", "members", new JsonArray()).with("cluster", "partitions", 31);
+        .with("cluster", "members", new JsonArray()).with("cluster", "partitions", 31)
+        .with("store", "dataDir", java.nio.file.Path.of("target", "test-data", UUID.randomUUID().toString()).toString());
     node = Scenario.await(Node.start(config), 120);
     clientVertx = Vertx.vertx();
     baseline = Scenario.await(BaselineServer.start(clientVertx, "127.0.0.1", 0, 1), 30);
@@ -48,8 +49,12 @@ class BenchSmokeTest {
   }
 
   private JsonObject run(String scenario) throws Exception {
+    return run(scenario, "mws,baseline");
+  }
+
+  private JsonObject run(String scenario, String targets) throws Exception {
     return Bench.run(clientVertx, Map.ofEntries(
-        Map.entry("scenario", scenario), Map.entry("targets", "mws,baseline"), Map.entry("rounds", "1"),
+        Map.entry("scenario", scenario), Map.entry("targets", targets), Map.entry("rounds", "1"),
         Map.entry("subscribers", "20"), Map.entry("channels", "4"), Map.entry("rate", "100"), Map.entry("seconds", "1"),
         Map.entry("churn", "20"), Map.entry("drain", "10"), Map.entry("pause_ms", "0"),
         Map.entry("mws.port", String.valueOf(node.httpPort())), Map.entry("mws.password", PASSWORD),
@@ -78,6 +83,16 @@ class BenchSmokeTest {
     var written = new JsonObject(Files.readString(dir.resolve("fanout.json")));
     assertThat(written.fieldNames()).containsExactlyInAnyOrder("scenario", "params", "results");
     assertThat(Files.readString(dir.resolve("fanout.md"))).contains("| delivered_per_s |").contains("mws").contains("baseline");
+  }
+
+  /** MWS's Pusher face through the Pusher client Soketi's target uses: signed publishes, every delivery. */
+  @Test
+  void mwsPusherTargetDeliversEveryEvent() throws Exception {
+    var r = run("fanout", "mws-pusher").getJsonArray("results").getJsonObject(0);
+    assertThat(r.getString("server")).isEqualTo("mws-pusher");
+    assertThat(r.containsKey("error")).as(r.encode()).isFalse();
+    assertThat(r.getLong("published")).as(r.encode()).isEqualTo(100);
+    assertThat(r.getLong("received")).as(r.encode()).isEqualTo(500);
   }
 
   @Test

@@ -29,11 +29,18 @@ public final class BackendBacklog {
   private final Vertx vertx;
   private final HazelcastInstance hz;
   private final IMap<String, Long> groups;
+  private final String prefix;
 
   BackendBacklog(Vertx vertx, HazelcastInstance hz) {
+    this(vertx, hz, PREFIX);
+  }
+
+  /** A backlog of its own Ringbuffers, {@code prefix}{vhost} (the webhooks' queue: {@link WebhookDispatcher}). */
+  BackendBacklog(Vertx vertx, HazelcastInstance hz, String prefix) {
     this.vertx = vertx;
     this.hz = hz;
     this.groups = hz.getMap(GROUPS_MAP);
+    this.prefix = prefix;
   }
 
   /** Appends a message; returns it with its "id". */
@@ -105,6 +112,6 @@ public final class BackendBacklog {
   }
 
   private Ringbuffer<String> ring(String vhost) {
-    return hz.getRingbuffer(PREFIX + vhost.replace('@', '%')); // '@' would make Hazelcast read a partition key
+    return hz.getRingbuffer(prefix + vhost.replace('@', '%')); // '@' would make Hazelcast read a partition key
   }
 }

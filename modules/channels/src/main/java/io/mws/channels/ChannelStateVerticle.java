@@ -8,6 +8,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.Responder;
+import io.mws.protocol.VhostSettingsCache;
+import io.mws.store.StateStore;
+import io.mws.store.StoreUnavailable;
 import io.mws.protocol.Versions;
 import io.mws.protocol.VhostSettingsCache;
 import io.vertx.core.Future;
@@ -30,29 +33,77 @@ public final class ChannelStateVerticle extends VerticleBase {
 
   private final HazelcastInstance hazelcast;
   private final ChannelMetrics metrics;
+  private final StateStore stateStore;
   private ChannelStore store;
+  private StoreSeal seal;
+  /** Every consumer this verticle registered, unregistered before the seal so nothing changes under it. */
+  private final java.util.List<io.vertx.core.eventbus.MessageConsumer<JsonObject>> registered = new ArrayList<>();
+  /** Requests being handled: a stopping node seals once they are answered. */
+  private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+  /** How long a stop waits for the requests in flight before it seals anyway. */
+  private static final long QUIET_MS = 5000;
   private PresenceRegistry presence;
   private BackendBacklog backlog;
   private IdempotentPublishes idempotent;
   private VhostQuotas quotas;
   private HeapGuard heap;
   private int backlogCapacity;
+  private WebhookDispatcher webhooks;
 
-  /** @param registry where it records its meters (the node's Prometheus registry) */
-  public ChannelStateVerticle(HazelcastInstance hazelcast, MeterRegistry registry) {
+  /**
+   * @param registry   where it records its meters (the node's Prometheus registry)
+   * @param stateStore the node's store of record (docs/durability.md), which the node closes after this stops
+   */
+  public ChannelStateVerticle(HazelcastInstance hazelcast, MeterRegistry registry, StateStore stateStore) {
     this.hazelcast = hazelcast;
     this.metrics = new ChannelMetrics(registry);
+    this.stateStore = stateStore;
   }
 
+  /** Loads the store of record first when the cluster starts cold, then serves. */
   @Override
   public Future<?> start() {
     var limits = config().getJsonObject("limits", new JsonObject());
-    quotas = new VhostQuotas(vertx, hazelcast, new VhostSettingsCache(vertx), VhostQuotas.Defaults.from(limits));
+    var settings = new VhostSettingsCache(vertx);
+    quotas = new VhostQuotas(vertx, hazelcast, settings, VhostQuotas.Defaults.from(limits));
     heap = new HeapGuard(limits.getDouble("heapRefusePercent", 90.0));
     backlogCapacity = config().getInteger("backendBacklogSize", 1000);
-    store = new HazelcastChannelStore(vertx, hazelcast, quotas, new HistoryRings(hazelcast, config().getInteger("historySize", 1000)));
+    var rings = new HistoryRings(hazelcast, config().getInteger("historySize", 1000));
+    var hot = new HazelcastChannelStore(vertx, hazelcast, quotas, rings);
+    var writer = new HistoryWriter(stateStore);
+    var ceilings = new RevCeilings(vertx, hazelcast, stateStore);
+    var durable = new DurableChannelStore(hot, stateStore, writer, ceilings, settings::get, config().getInteger("historySize", 1000));
+    store = durable;
+    seal = new StoreSeal(vertx, stateStore, hot, writer, ceilings, durable::keep);
     backlog = new BackendBacklog(vertx, hazelcast);
     idempotent = new IdempotentPublishes(vertx, hazelcast, config().getLong("idempotencyKeySeconds", 86_400L));
+    webhooks = new WebhookDispatcher(vertx, hazelcast, settings,
+        WebhookDispatcher.Options.from(config().getJsonObject("webhooks")));
+    webhooks.start();
+    return new StoreRestore(vertx, hazelcast, stateStore, hot).restoreOnce().compose(v -> serve());
+  }
+
+  /**
+   * A graceful stop, before the node leaves the cluster: it stops taking requests, lets those in
+   * flight finish, then writes its queued events and seals every channel. Each node stops taking
+   * requests before its own seal, so when the last node seals nothing publishes any more and that
+   * seal sees every acknowledged event. Then this node's webhook POSTs finish and its webhook leases
+   * go to the other nodes.
+   */
+  @Override
+  public Future<?> stop() {
+    return Future.join(registered.stream().map(io.vertx.core.eventbus.MessageConsumer::unregister).toList())
+        .eventually(() -> quiet(System.currentTimeMillis() + QUIET_MS))
+        .eventually(() -> seal.seal())
+        .eventually(() -> webhooks.stop());
+  }
+
+  private Future<Void> quiet(long deadline) {
+    if (inFlight.get() == 0 || System.currentTimeMillis() > deadline) return Future.succeededFuture();
+    return vertx.timer(20).compose(v -> quiet(deadline));
+  }
+
+  private Future<?> serve() {
     var consumers = new ArrayList<Future<Void>>();
     serve(consumers, VHOST_CREATE, this::createVhost);
     serve(consumers, VHOST_GET, body -> vhost(body.getString("vhost")));
@@ -77,11 +128,16 @@ public final class ChannelStateVerticle extends VerticleBase {
 
   /** Presence records and leases; a periodic sweep drops the connections of nodes whose lease ran out. */
   private void servePresence(ArrayList<Future<Void>> consumers) {
-    presence = new PresenceRegistry(vertx, hazelcast, quotas, change -> vertx.eventBus().publish(CHANNEL_FEED, change.toJson()));
+    presence = new PresenceRegistry(vertx, hazelcast, quotas, change -> {
+      vertx.eventBus().publish(CHANNEL_FEED, change.toJson());
+      webhooks.record(change.vhost(), WebhookDispatcher.event(change.kind() == ChannelEvent.Kind.JOIN ? "member_added" : "member_removed",
+          change.channel()).put("user_id", change.uid()));
+    }, (vhost, channel, occupied) -> webhooks.record(vhost, WebhookDispatcher.event(occupied ? "channel_occupied" : "channel_vacated", channel)));
     serve(consumers, PRESENCE_UPDATE, body -> presence.update(body).map(v -> new JsonObject()));
     serve(consumers, PRESENCE_LEASE, body -> presence.lease(body.getString("node"), body.getLong("ttlMs"))
         .map(v -> new JsonObject()));
-    serve(consumers, PRESENCE_SUBSCRIBERS, body -> presence.subscribers(body.getString("vhost"), body.getString("channel"))
+    serve(consumers, PRESENCE_SUBSCRIBERS, body -> presence.subscribers(body.getString("vhost"), body.getString("channel"),
+            body.getBoolean("withInfo", false))
         .map(items -> new JsonObject().put("items", items)));
     serve(consumers, PRESENCE_CONNECTIONS, body -> presence.connections(body.getString("vhost")).map(list -> {
       var wanted = body.getString("connection");
@@ -93,14 +149,19 @@ public final class ChannelStateVerticle extends VerticleBase {
 
   private void serve(ArrayList<Future<Void>> consumers, String address,
                      java.util.function.Function<JsonObject, Future<JsonObject>> handler) {
-    consumers.add(Responder.serve(vertx, address, body -> {
+    var consumer = Responder.serve(vertx, address, body -> {
+      inFlight.incrementAndGet();
+      Future<JsonObject> result;
       try {
-        return handler.apply(body).onFailure(metrics::refused).recover(ChannelStateVerticle::quorumLost);
+        result = handler.apply(body).onFailure(metrics::refused);
       } catch (RuntimeException e) {
         metrics.refused(e);
-        throw e;
+        result = Future.failedFuture(e);
       }
-    }).completion());
+      return result.recover(ChannelStateVerticle::unavailable).onComplete(ar -> inFlight.decrementAndGet());
+    });
+    registered.add(consumer);
+    consumers.add(consumer.completion());
   }
 
   private Future<JsonObject> createVhost(JsonObject body) {
@@ -133,6 +194,7 @@ public final class ChannelStateVerticle extends VerticleBase {
         .compose(list -> Future.all(list.stream().map(c -> closeChannel(name, c.name())).toList()))
         .compose(deleted -> backlog.destroy(name))
         .compose(destroyed -> quotas.drop(name))
+        .compose(dropped -> webhooks.forget(name))
         .map(deleted -> {
           vertx.eventBus().publish(VHOST_CHANGED, new JsonObject().put("vhost", name));
           return new JsonObject().put("name", name);
@@ -203,8 +265,13 @@ public final class ChannelStateVerticle extends VerticleBase {
       if (event == null) throw channelNotFound(vhost, channel);
       metrics.eventsFired.increment();
       var json = event.toJson();
-      vertx.eventBus().publish(CHANNEL_FEED, json);
-      return fromClient ? toBackends(json).map(json) : Future.succeededFuture(json);
+      // A Pusher socket_id to leave out (Pusher's HTTP face, docs/pusher.md): on the live feed only, not in history.
+      var exclude = body.getString("exclude");
+      vertx.eventBus().publish(CHANNEL_FEED, exclude == null ? json : json.copy().put("exclude", exclude));
+      if (!fromClient) return Future.succeededFuture(json);
+      var hook = WebhookDispatcher.event("client_event", channel).put("event", event.event()).put("data", event.data()).put("user_id", uid);
+      if (exclude != null) hook.put("socket_id", exclude);
+      return toBackends(json).compose(stored -> webhooks.record(vhost, hook)).map(json);
     });
   }
 
@@ -231,9 +298,11 @@ public final class ChannelStateVerticle extends VerticleBase {
   private Future<JsonObject> trigger(JsonObject body) {
     var vhost = body.getString("vhost");
     heap.check();
+    var hook = WebhookDispatcher.event("mws_trigger", null).put("event", body.getString("event")).put("data", body.getValue("data"))
+        .put("user_id", body.getString("uid"));
     return idempotent.once(body.getJsonObject("idempotency"), body.getValue("data"), () -> vhost(vhost).compose(v -> chargedToBackends(new JsonObject().put("kind", "TRIGGER").put("vhost", vhost)
         .put("event", body.getString("event")).put("data", body.getValue("data")).put("uid", body.getString("uid"))
-        .put("ts", System.currentTimeMillis()))));
+        .put("ts", System.currentTimeMillis()))).compose(stored -> webhooks.record(vhost, hook).map(stored)));
   }
 
   /** {@link #toBackends} once the message's room in the vhost's backlog quota is taken. */
@@ -252,8 +321,12 @@ public final class ChannelStateVerticle extends VerticleBase {
     return failure instanceof ChannelStore.VersionConflict c ? Versions.conflict(what, c.currentVersion) : failure;
   }
 
-  /** A write refused by split-brain protection: this node is on the minority side of a partition. */
-  private static Future<JsonObject> quorumLost(Throwable failure) {
+  /**
+   * A write refused by split-brain protection (this node is on the minority side of a partition), or
+   * one the store of record could not take.
+   */
+  private static Future<JsonObject> unavailable(Throwable failure) {
+    if (failure instanceof StoreUnavailable) return Future.failedFuture(ApiError.storeUnavailable());
     for (var cause = failure; cause != null; cause = cause.getCause()) {
       if (cause instanceof SplitBrainProtectionException) {
         return Future.failedFuture(new ApiError(503, "no_quorum",

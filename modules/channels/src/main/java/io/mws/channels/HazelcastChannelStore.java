@@ -27,7 +27,9 @@ import java.util.concurrent.CompletionException;
  * channel closed and opened again never sees the old history or revs. Ringbuffer backups come from
  * the {@value #HISTORY_PREFIX}* config the server module installs; each channel's capacity and TTL
  * from its vhost's settings when it opened ({@link HistoryRings}). Opening a channel and appending to
- * it are charged to the vhost's quotas first ({@link VhostQuotas}).
+ * it are charged to the vhost's quotas first ({@link VhostQuotas}). A channel restored from the store
+ * of record has a rev base: its ringbuffer starts again at sequence 0, and rev = base + sequence + 1, so
+ * revs continue above every rev acknowledged before the restart ({@link DurableChannelStore}).
  *
  * <p>Hazelcast calls that have no async form (putIfAbsent, queries, tailSequence, destroy) run on a
  * worker thread, never on an event loop.
@@ -37,7 +39,7 @@ public final class HazelcastChannelStore implements ChannelStore {
   public static final String VHOSTS_MAP = "mws.vhosts";
   public static final String CHANNELS_MAP = "mws.channels";
 
-  private static final int MAX_READ = 1000; // Hazelcast's readMany limit per call
+  private static final int MAX_READ = 1000; // Hazelcast's readMany (and addAll) limit per call
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Vertx vertx;
@@ -172,7 +174,7 @@ public final class HazelcastChannelStore implements ChannelStore {
       return quotas.chargeHistory(vhost, channel, record.getString("epoch"), encoded, rings.capacity(record))
           .compose(charged -> async(history(record).addAsync(encoded, OverflowPolicy.OVERWRITE)))
           .compose(seq -> stillOpen(record).map(open -> open ? new ChannelEvent(ChannelEvent.Kind.EVENT, vhost, channel,
-              record.getString("epoch"), seq + 1, event, data, uid, timestamp) : null));
+              record.getString("epoch"), base(record) + seq + 1, event, data, uid, timestamp) : null));
     });
   }
 
@@ -205,27 +207,28 @@ public final class HazelcastChannelStore implements ChannelStore {
   /** Reads history; only the newest {@code window} events count as retained (the vhost's historySize now). */
   private HistoryPage readHistory(JsonObject record, long since, int limit, int window) throws Exception {
     var ring = history(record);
-    var rev = ring.tailSequence() + 1;
+    long base = base(record);
+    var rev = base + ring.tailSequence() + 1;
     // rev of the oldest retained event (rev+1 when empty)
-    var oldest = Math.max(ring.headSequence() + 1, rev - window + 1);
+    var oldest = Math.max(base + ring.headSequence() + 1, rev - window + 1);
     if (since >= rev) return new HistoryPage(List.of(), rev, oldest);
     if (since < oldest - 1) throw new RevExpired(rev, oldest);
     var events = new ArrayList<ChannelEvent>();
-    long next = since; // sequence of rev since+1
+    long next = since - base; // sequence of rev since+1
     while (events.size() < limit && next < rev) {
-      int want = (int) Math.min(Math.min(limit - events.size(), MAX_READ), rev - next);
+      int want = (int) Math.min(Math.min(limit - events.size(), MAX_READ), rev - base - next);
       ReadResultSet<String> batch;
       try {
         batch = ring.readManyAsync(next, 0, want, null).toCompletableFuture().join();
       } catch (CompletionException e) {
-        if (e.getCause() instanceof StaleSequenceException) throw new RevExpired(rev, ring.headSequence() + 1);
+        if (e.getCause() instanceof StaleSequenceException) throw new RevExpired(rev, base + ring.headSequence() + 1);
         throw e;
       }
       if (batch.readCount() == 0) break;
       for (int i = 0; i < batch.size(); i++) {
         var stored = new JsonObject(batch.get(i));
         events.add(new ChannelEvent(ChannelEvent.Kind.EVENT, record.getString("vhost"), record.getString("name"),
-            record.getString("epoch"), batch.getSequence(i) + 1, stored.getString("event"),
+            record.getString("epoch"), base + batch.getSequence(i) + 1, stored.getString("event"),
             stored.getValue("data"), stored.getString("uid"), stored.getLong("ts", 0L)));
       }
       next = batch.getNextSequenceToReadFrom();
@@ -239,7 +242,47 @@ public final class HazelcastChannelStore implements ChannelStore {
   }
 
   private long currentRev(JsonObject record) {
-    return history(record).tailSequence() + 1;
+    return base(record) + history(record).tailSequence() + 1;
+  }
+
+  /** The rev before the ringbuffer's sequence 0: 0 for a channel opened since the cluster started. */
+  private static long base(JsonObject record) {
+    return record.getLong("base", 0L);
+  }
+
+  /**
+   * Puts back a channel the store of record kept, unless the cluster has it: its record ({@code base}
+   * included, its ring shaped by the vhost's settings now), then its events, oldest first, at revs
+   * base+1, base+2..., counted in the vhost's quotas as if published (over a quota they are kept all the
+   * same: they were accepted once). True when it was restored.
+   */
+  Future<Boolean> restoreChannel(JsonObject record, List<JsonObject> events) {
+    var vhost = record.getString("vhost");
+    var channel = record.getString("name");
+    var epoch = record.getString("epoch");
+    return quotas.settings(vhost).compose(settings -> {
+      var shape = rings.shape(settings);
+      var shaped = HistoryRings.withShape(record.copy(), shape);
+      var encoded = events.stream().map(JsonObject::encode).toList();
+      return vertx.executeBlocking(() -> {
+        rings.configure(shape);
+        if (channels.putIfAbsent(key(vhost, channel), new HazelcastJsonValue(shaped.encode())) != null) return false;
+        var ring = history(shaped);
+        for (int from = 0; from < encoded.size(); from += MAX_READ) {
+          ring.addAllAsync(encoded.subList(from, Math.min(encoded.size(), from + MAX_READ)), OverflowPolicy.OVERWRITE)
+              .toCompletableFuture().get();
+        }
+        return true;
+      }, false).compose(restored -> {
+        if (!restored) return Future.succeededFuture(false);
+        Future<Void> counted = quotas.channelOpened(vhost, channel, epoch, shape);
+        for (var event : encoded) {
+          counted = counted.compose(v -> quotas.chargeHistory(vhost, channel, epoch, event, shape.capacity())
+              .recover(overQuota -> Future.succeededFuture()));
+        }
+        return counted.map(true);
+      });
+    });
   }
 
   private Ringbuffer<String> history(JsonObject record) {

@@ -21,7 +21,8 @@ import java.util.function.Consumer;
 
 /**
  * Cluster-wide presence in Hazelcast: one record per WebSocket connection that watches something
- * ({@value #CONNECTIONS_MAP}: connection id -> {connection, node, vhost, uid, connected, channels}),
+ * ({@value #CONNECTIONS_MAP}: connection id -> {connection, node, vhost, uid, connected, channels, info?},
+ * info: channel -> the user info the connection gave there, a Pusher presence member's user_info),
  * and one lease per gateway node ({@value #LEASES_MAP}: node id, with a Hazelcast TTL) that the
  * node's heartbeat renews. A record counts only while its node holds a lease, so the connections of a
  * node that died (even kill -9) leave presence once its lease runs out; {@link #sweep} then removes
@@ -40,6 +41,13 @@ final class PresenceRegistry {
   static final String WATCHING_MAP = "mws.presence.watching";
   /** Only its key locks are used (IMap.lock: released by Hazelcast when the holding member dies). */
   static final String LOCKS_MAP = "mws.presence.locks";
+  /** "vhost/channel" -> connections watching it (any uid or none): its 0 -> 1 and 1 -> 0 steps are occupied and vacated. */
+  static final String OCCUPANCY_MAP = "mws.presence.occupancy";
+
+  /** Hears a channel becoming occupied (its first watching connection) or vacated (its last one left). */
+  interface OccupancyListener {
+    void changed(String vhost, String channel, boolean occupied);
+  }
 
   private final Vertx vertx;
   private final IMap<String, HazelcastJsonValue> connections;
@@ -48,8 +56,13 @@ final class PresenceRegistry {
   private final IMap<String, Boolean> locks;
   private final Consumer<ChannelEvent> announce;
   private final VhostQuotas quotas;
+  private final IMap<String, Integer> occupancy;
+  private final OccupancyListener occupancyListener;
 
-  PresenceRegistry(Vertx vertx, HazelcastInstance hz, VhostQuotas quotas, Consumer<ChannelEvent> announce) {
+  PresenceRegistry(Vertx vertx, HazelcastInstance hz, VhostQuotas quotas, Consumer<ChannelEvent> announce,
+                   OccupancyListener occupancyListener) {
+    this.occupancy = hz.getMap(OCCUPANCY_MAP);
+    this.occupancyListener = occupancyListener;
     this.vertx = vertx;
     this.quotas = quotas;
     this.connections = hz.getMap(CONNECTIONS_MAP);
@@ -78,7 +91,10 @@ final class PresenceRegistry {
     var id = record.getString("connection");
     return vertx.executeBlocking(() -> {
       var stored = connections.get(id);
-      var owner = stored != null ? new JsonObject(stored.getValue()) : record;
+      // A connection without a uid may gain one (a Pusher connection that signs in or joins a presence
+      // channel): it then counts under its new uid, so it takes that uid's lock.
+      var owner = stored != null && (new JsonObject(stored.getValue()).getString("uid") != null || record.getBoolean("gone", false))
+          ? new JsonObject(stored.getValue()) : record;
       var removing = record.getBoolean("gone", false) || record.getJsonArray("channels", new JsonArray()).isEmpty();
       if (stored == null && (removing || !quotas.presenceAdded(record.getString("vhost")))) return null;
       var lock = owner.getString("vhost") + "/" + owner.getString("uid");
@@ -108,20 +124,34 @@ final class PresenceRegistry {
   }
 
   /**
-   * A channel's subscribers: each uid with its number of connections watching the channel. Connections
-   * without a uid (a backend's or an admin's token) are listed as connections but are nobody's presence.
+   * A channel's subscribers: each uid with its number of connections watching the channel, and with
+   * {@code withInfo} the user info one of them gave for the channel (when any did). Connections without
+   * a uid (a backend's or an admin's token) are listed as connections but are nobody's presence.
    */
-  Future<JsonArray> subscribers(String vhost, String channel) {
+  Future<JsonArray> subscribers(String vhost, String channel, boolean withInfo) {
     return connections(vhost).map(records -> {
       var counts = new TreeMap<String, Integer>();
+      var infos = new java.util.HashMap<String, Object>();
       for (var record : records) {
         var uid = record.getString("uid");
-        if (uid != null && record.getJsonArray("channels").contains(channel)) counts.merge(uid, 1, Integer::sum);
+        if (uid == null || !record.getJsonArray("channels").contains(channel)) continue;
+        counts.merge(uid, 1, Integer::sum);
+        var info = infoOf(record, channel);
+        if (withInfo && info != null) infos.putIfAbsent(uid, info);
       }
       var items = new JsonArray();
-      counts.forEach((uid, count) -> items.add(new JsonObject().put("uid", uid).put("connections", count)));
+      counts.forEach((uid, count) -> {
+        var item = new JsonObject().put("uid", uid).put("connections", count);
+        if (infos.containsKey(uid)) item.put("info", infos.get(uid));
+        items.add(item);
+      });
       return items;
     });
+  }
+
+  private static Object infoOf(JsonObject record, String channel) {
+    var info = record.getJsonObject("info");
+    return info == null ? null : info.getValue(channel);
   }
 
   /** Removes the records of nodes without a lease and announces their leaves. Safe to run on every node at once. */
@@ -167,19 +197,43 @@ final class PresenceRegistry {
   private void announceChanges(JsonObject before, JsonObject after) {
     var any = after != null ? after : before;
     if (any == null) return;
+    if (before != null && after != null && !java.util.Objects.equals(before.getString("uid"), after.getString("uid"))) {
+      // The connection changed who it is: the old uid leaves its channels, the new one joins them all.
+      announceChanges(before, null);
+      announceChanges(null, after);
+      return;
+    }
     var vhost = any.getString("vhost");
     var uid = any.getString("uid");
-    if (uid == null) return;
     var was = channels(before);
     var is = channels(after);
+    countOccupancy(vhost, was, is);
+    if (uid == null) return;
     for (var channel : is) {
       if (!was.contains(channel) && count(vhost, channel, uid, +1) == 1) {
-        announce.accept(ChannelEvent.presence(ChannelEvent.Kind.JOIN, vhost, channel, uid));
+        announce.accept(ChannelEvent.presence(ChannelEvent.Kind.JOIN, vhost, channel, uid, infoOf(after, channel)));
       }
     }
     for (var channel : was) {
       if (!is.contains(channel) && count(vhost, channel, uid, -1) == 0) {
         announce.accept(ChannelEvent.presence(ChannelEvent.Kind.LEAVE, vhost, channel, uid));
+      }
+    }
+  }
+
+  /**
+   * Counts the connection in and out of the channels' occupancy (atomic per channel: IMap merge and
+   * computeIfPresent, since connections of different uids hold different locks).
+   */
+  private void countOccupancy(String vhost, Set<String> was, Set<String> is) {
+    for (var channel : is) {
+      if (!was.contains(channel) && occupancy.merge(vhost + "/" + channel, 1, Integer::sum) == 1) {
+        occupancyListener.changed(vhost, channel, true);
+      }
+    }
+    for (var channel : was) {
+      if (!is.contains(channel) && occupancy.computeIfPresent(vhost + "/" + channel, (k, n) -> n <= 1 ? null : n - 1) == null) {
+        occupancyListener.changed(vhost, channel, false);
       }
     }
   }

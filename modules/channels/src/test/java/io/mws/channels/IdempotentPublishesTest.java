@@ -27,6 +27,8 @@ import org.junit.jupiter.api.Test;
 class IdempotentPublishesTest {
   Vertx vertx;
   HazelcastInstance hazelcast;
+  io.mws.store.StateStore store;
+  @org.junit.jupiter.api.io.TempDir java.nio.file.Path dataDir;
 
   @BeforeEach
   void start() throws Exception {
@@ -36,13 +38,16 @@ class IdempotentPublishesTest {
     config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
     hazelcast = Hazelcast.newHazelcastInstance(config);
     vertx = Vertx.vertx();
-    await(vertx.deployVerticle(new ChannelStateVerticle(hazelcast, new SimpleMeterRegistry()), new DeploymentOptions()));
+    store = io.mws.store.FileStateStore.open(vertx, dataDir);
+    await(vertx.deployVerticle(new ChannelStateVerticle(hazelcast, new SimpleMeterRegistry(), store), new DeploymentOptions()));
     await(ask(Addresses.VHOST_CREATE, new JsonObject().put("vhost", "v").put("settings", new JsonObject())));
     await(ask(Addresses.CHANNEL_OPEN, new JsonObject().put("vhost", "v").put("channel", "c")));
   }
 
   @AfterEach
   void stop() throws Exception {
+    await(vertx.undeploy(vertx.deploymentIDs().iterator().next()));
+    await(store.close());
     await(vertx.close());
     hazelcast.shutdown();
   }

@@ -105,6 +105,9 @@ class KubernetesManifestsTest {
       assertThat(env.get("MWS_CLUSTER_HOST").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.podIP");
       assertThat(env.get("MWS_ADMIN_PASSWORD").getValueFrom().getSecretKeyRef().getName()).isEqualTo("mws");
       assertThat(env.get("MWS_SIGNING_KEY").getValueFrom().getSecretKeyRef().getName()).isEqualTo("mws");
+      // The store of record is PostgreSQL, an external dependency: its URL (with a password) comes from the Secret.
+      assertThat(env.get("MWS_STORE_URL").getValueFrom().getSecretKeyRef().getName()).as(name + " store of record").isEqualTo("mws");
+      assertThat(env.get("MWS_STORE_URL").getValueFrom().getSecretKeyRef().getKey()).isEqualTo("store-url");
       assertThat(pod.getVolumes()).as(name + " mounts the rendered config")
           .anyMatch(v -> v.getConfigMap() != null && v.getConfigMap().getName().equals(configMap(rendered).getMetadata().getName()));
 
@@ -197,6 +200,7 @@ class KubernetesManifestsTest {
   @ValueSource(strings = {"dev", "prod", "split"})
   void theSecretHoldsEveryKeyThePodsReadAndTheReadmeCreatesThem(String overlay) throws Exception {
     var rendered = RenderedOverlay.render(overlay);
+    // The operator's Secret command (docs/kubernetes.md).
     var readme = Files.readString(RenderedOverlay.ROOT.resolve("docs/kubernetes.md"));
     var secret = rendered.all(Secret.class).stream().filter(s -> s.getMetadata().getName().equals("mws")).findFirst();
     assertThat(secret.isPresent()).as(overlay + " generates the Secret (dev) or leaves it to the operator (prod)")
@@ -211,6 +215,23 @@ class KubernetesManifestsTest {
         assertThat(readme).as("docs/kubernetes.md creates the Secret key " + ref.getKey()).contains("--from-literal=" + ref.getKey() + "=");
       }
     }
+  }
+
+  /** Development runs its own PostgreSQL, reachable at the host and port of the dev Secret's store-url. */
+  @ParameterizedTest
+  @ValueSource(strings = {"dev"})
+  void theDevOverlayRunsThePostgresqlItsStoreUrlNames(String overlay) throws Exception {
+    var rendered = RenderedOverlay.render(overlay);
+    var secret = rendered.all(Secret.class).stream().filter(s -> s.getMetadata().getName().equals("mws")).findFirst().orElseThrow();
+    var data = secret.getData().isEmpty() ? secret.getStringData() : secret.getData();
+    var url = data.get("store-url");
+    if (!url.startsWith("postgresql://")) url = new String(java.util.Base64.getMimeDecoder().decode(url)).strip();
+    var target = java.net.URI.create(url);
+    var service = rendered.one(Service.class, target.getHost());
+    assertThat(service.getSpec().getPorts().get(0).getPort()).isEqualTo(target.getPort());
+    var postgres = rendered.one(io.fabric8.kubernetes.api.model.apps.StatefulSet.class, target.getHost());
+    assertThat(postgres.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(service.getSpec().getSelector());
+    assertThat(postgres.getSpec().getVolumeClaimTemplates()).as("its data outlives the pod").isNotEmpty();
   }
 
   @ParameterizedTest

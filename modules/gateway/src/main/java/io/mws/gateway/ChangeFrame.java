@@ -8,16 +8,29 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * An OADA change message for one channel event, serialized once per node: only the leading
- * {@code requestId} differs between watchers, so it is prepended to the shared tail per watch.
+ * {@code requestId} differs between watchers, so it is prepended to the shared tail per watch. Its Pusher
+ * frame is encoded on first use and then shared by every Pusher subscriber of the channel on this node.
+ * Used on the gateway context only.
  */
 final class ChangeFrame {
+  private final ChannelEvent event;
   private final String tail;
+  /** The Pusher socket id this event leaves out (a Pusher trigger's socket_id); null for nearly every event. */
+  private final String exclude;
+  private String pusher;
 
-  private ChangeFrame(String tail) {
+  private ChangeFrame(ChannelEvent event, String tail, String exclude) {
+    this.event = event;
     this.tail = tail;
+    this.exclude = exclude;
   }
 
   static ChangeFrame of(ChannelEvent event) {
+    return of(event, null);
+  }
+
+  /** @param exclude the Pusher socket id that must not receive it (null: every watcher does) */
+  static ChangeFrame of(ChannelEvent event, String exclude) {
     var resourceId = new ChannelPath(event.vhost(), event.channel()).resourceId();
     JsonObject change;
     if (event.isPresence()) {
@@ -33,7 +46,18 @@ final class ChangeFrame {
     }
     var rest = new JsonObject().put("resourceId", resourceId).put("path_leftover", "")
         .put("change", new JsonArray().add(change)).encode();
-    return new ChangeFrame(rest.substring(1)); // drop the '{'; the per-watch head supplies it
+    return new ChangeFrame(event, rest.substring(1), exclude); // drop the '{'; the per-watch head supplies it
+  }
+
+  /** Whether the connection with this id is the one the event's trigger left out. */
+  boolean excludes(String connectionId) {
+    return exclude != null && exclude.equals(connectionId);
+  }
+
+  /** The event as a Pusher frame (see {@link PusherFrames#of}); null for a channel close. */
+  String forPusher() {
+    if (pusher == null) pusher = PusherFrames.of(event);
+    return pusher;
   }
 
   /** The change message without a requestId: the data of an SSE watch's message. */

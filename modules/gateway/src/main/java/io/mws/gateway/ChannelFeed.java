@@ -9,8 +9,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -32,6 +34,12 @@ final class ChannelFeed {
   private final Vertx vertx;
   private final Set<Watch> watches = new LinkedHashSet<>();
   private final TreeMap<Long, ChannelEvent> pending = new TreeMap<>();
+  /**
+   * Rev -> the Pusher socket id its event leaves out ({@code exclude} on the cluster feed), for the pending
+   * events that carry one: empty for every other event, so they cost nothing here. Kept beside pending
+   * rather than in it, so a history copy of the same rev (which has no exclude) does not drop it.
+   */
+  private final Map<Long, String> excludes = new HashMap<>();
   private final Promise<Void> ready = Promise.promise();
   private String epoch;
   private long lastRev = -1;
@@ -62,6 +70,7 @@ final class ChannelFeed {
       epoch = ar.result().getString("epoch");
       lastRev = ar.result().getLong("rev");
       pending.values().removeIf(e -> !e.epoch().equals(epoch) || e.rev() <= lastRev);
+      excludes.keySet().retainAll(pending.keySet());
       drain();
       if (closeBeforeInit != null && closeBeforeInit.epoch().equals(epoch)) close(closeBeforeInit);
       ready.complete(); // after a close, so no watch attaches to a feed that is already over
@@ -81,11 +90,21 @@ final class ChannelFeed {
 
   boolean hasWatches() { return !watches.isEmpty(); }
 
-  /** An event from the cluster feed (or from a history repair). */
+  /** An event from a history repair: it carries no exclude. */
   void accept(ChannelEvent event) {
+    accept(event, null);
+  }
+
+  /**
+   * An event from the cluster feed. {@code exclude}: the Pusher socket id its trigger named (null: none),
+   * which the Pusher sessions skip. Only the live copy carries it: when a gap repair delivered the rev
+   * from history before the live copy came, the live copy is a duplicate and that socket gets the event
+   * (rare: the live copy must be more than {@link #GAP_WAIT_MS} late; docs/pusher.md).
+   */
+  void accept(ChannelEvent event, String exclude) {
     if (closed) return;
     if (event.isPresence()) {
-      deliver(event); // outside the rev order: a join or leave carries no rev
+      deliver(event, null); // outside the rev order: a join or leave carries no rev
       return;
     }
     if (event.kind() == ChannelEvent.Kind.CLOSED) {
@@ -99,6 +118,7 @@ final class ChannelFeed {
     if (epoch != null && !event.epoch().equals(epoch)) return; // another lifetime of the channel
     if (epoch != null && event.rev() <= lastRev) return;        // seen already
     pending.put(event.rev(), event);
+    if (exclude != null) excludes.put(event.rev(), exclude);
     if (epoch != null) drain();
   }
 
@@ -123,14 +143,14 @@ final class ChannelFeed {
     while (!pending.isEmpty() && pending.firstKey() == lastRev + 1) {
       var event = pending.pollFirstEntry().getValue();
       lastRev = event.rev();
-      deliver(event);
+      deliver(event, excludes.isEmpty() ? null : excludes.remove(event.rev()));
     }
     if (!pending.isEmpty()) scheduleRepair();
   }
 
-  private void deliver(ChannelEvent event) {
+  private void deliver(ChannelEvent event, String exclude) {
     if (event.kind() == ChannelEvent.Kind.EVENT) metrics.delivering(event);
-    var frame = ChangeFrame.of(event);
+    var frame = ChangeFrame.of(event, exclude);
     for (var watch : List.copyOf(watches)) watch.offer(event, frame);
   }
 
@@ -164,7 +184,7 @@ final class ChannelFeed {
     drain();
     closed = true;
     if (repairTimer >= 0) vertx.cancelTimer(repairTimer);
-    deliver(closedEvent);
+    deliver(closedEvent, null);
   }
 
   List<Watch> watches() { return List.copyOf(watches); }

@@ -21,7 +21,7 @@ final class ChannelFeeds {
   private final Vertx vertx;
   private final Context context;
   private final Map<String, ChannelFeed> feeds = new HashMap<>();
-  private final Map<Watcher, Map<String, Watch>> bySession = new HashMap<>();
+  private final Map<GatewaySession, Map<String, Watch>> bySession = new HashMap<>();
   private final PresenceReporter presence;
   private final LongAdder gapRepairs = new LongAdder();
   /** The watches in bySession, counted as they come and go: readable from any thread (the metrics scrape). */
@@ -35,11 +35,14 @@ final class ChannelFeeds {
     this.metrics = metrics;
   }
 
-  /** A message from the cluster's channel feed; runs on the gateway context already. */
-  void onClusterEvent(ChannelEvent event) {
+  /**
+   * A message from the cluster's channel feed, with the Pusher socket id it leaves out (null: none);
+   * runs on the gateway context already.
+   */
+  void onClusterEvent(ChannelEvent event, String exclude) {
     var feed = feeds.get(event.key());
     if (feed == null) return;
-    feed.accept(event);
+    feed.accept(event, exclude);
     if (feed.isClosed()) {
       feeds.remove(event.key());
       for (var watch : feed.watches()) {
@@ -54,7 +57,7 @@ final class ChannelFeeds {
    * history after it. Completes with the watch and the channel's rev; fails with 404 or 410, or 429 when
    * the session holds {@code maxWatches} already (0: no limit).
    */
-  Future<Watch> watch(Watcher session, String requestId, ChannelPath path, Long resumeRev, boolean withPresence,
+  Future<Watch> watch(GatewaySession session, String requestId, ChannelPath path, Long resumeRev, boolean withPresence,
                       int maxWatches) {
     return onContext(() -> {
       var held = sessionWatches(session);
@@ -97,7 +100,7 @@ final class ChannelFeeds {
   }
 
   /** Ends the watch; completes with whether there was one. */
-  Future<Boolean> unwatch(Watcher session, String requestId) {
+  Future<Boolean> unwatch(GatewaySession session, String requestId) {
     return onContext(() -> {
       var watch = sessionWatches(session).remove(requestId);
       if (watch != null) {
@@ -109,14 +112,14 @@ final class ChannelFeeds {
     });
   }
 
-  void closeSession(Watcher session) {
+  void closeSession(GatewaySession session) {
     context.runOnContext(v -> {
       var watches = bySession.remove(session);
       if (watches != null) {
         watchCount.addAndGet(-watches.size());
         watches.values().forEach(this::detach);
       }
-      if (session instanceof ClientSession client) presence.gone(client);
+      presence.gone(session);
     });
   }
 
@@ -130,7 +133,7 @@ final class ChannelFeeds {
   int feedCount() { return feeds.size(); }
 
   /** Whether the session watches anything; call on the gateway context. */
-  boolean isWatching(Watcher session) {
+  boolean isWatching(GatewaySession session) {
     var watches = bySession.get(session);
     return watches != null && !watches.isEmpty();
   }
@@ -142,15 +145,13 @@ final class ChannelFeeds {
     if (!feed.hasWatches() && feeds.get(key) == feed) feeds.remove(key);
   }
 
-  /** WebSocket sessions are in presence; SSE watchers are not (they are not connections a backend can list or close). */
-  private void reportPresence(Watcher watcher) {
-    if (!(watcher instanceof ClientSession session)) return;
+  private void reportPresence(GatewaySession session) {
     var watches = bySession.getOrDefault(session, Map.of()).values();
     presence.report(session, watches.stream().filter(w -> w.feed.path.vhost().equals(session.vhost()))
         .map(w -> w.feed.path.channel()).toList());
   }
 
-  private Map<String, Watch> sessionWatches(Watcher session) {
+  private Map<String, Watch> sessionWatches(GatewaySession session) {
     return bySession.computeIfAbsent(session, s -> new HashMap<>());
   }
 

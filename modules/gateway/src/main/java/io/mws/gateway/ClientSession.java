@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * WATCH (and OADA's get-, put-, post-, delete-watch), UNWATCH and PING are handled here; every other
  * method is forwarded to the REST API over the event bus, so it behaves exactly as over HTTP.
  */
-final class ClientSession implements Watcher {
+final class ClientSession extends GatewaySession {
   private static final Set<String> FORWARDED = Set.of("head", "get", "put", "post", "patch", "delete");
   /** Close code for a connection that stopped answering pings or sat idle. */
   static final short GOING_AWAY = 1001;
@@ -43,8 +43,6 @@ final class ClientSession implements Watcher {
   /** Replays go out after the 200 reply has reached the client (OADA clients listen only after it). */
   static final long REPLAY_DELAY_MS = 10;
 
-  final String id = UUID.randomUUID().toString();
-  final long connectedAt = System.currentTimeMillis();
   private final Vertx vertx;
   private final ServerWebSocket socket;
   private final ChannelFeeds feeds;
@@ -64,8 +62,6 @@ final class ClientSession implements Watcher {
   private final boolean adminOrigin;
   /** Whether credentials have been accepted: on the upgrade, or in a request since. */
   private volatile boolean authenticated;
-  /** The vhost, Origin and limits this connection was admitted with. */
-  final ConnectionGrant grant;
   private final ConnectionLimits limits;
   private final BoundedWriter writer;
   private final GatewayMetrics metrics;
@@ -74,13 +70,12 @@ final class ClientSession implements Watcher {
   /** Who watches through this connection (from its last successful watch); null until then. */
   private volatile String vhost;
   private volatile String uid;
-  /** The presence updates of this connection, one after the other; touched on the gateway context only. */
-  Future<?> presenceUpdates = Future.succeededFuture();
 
   ClientSession(Vertx vertx, ServerWebSocket socket, ChannelFeeds feeds, ApiForwarder forwarder,
                 GatewaySettings settings, String connectionAuthorization, String client, Principal connectionPrincipal,
                 ConnectionGrant grant,
                 ConnectionLimits limits, GatewayMetrics metrics, Expiries expiries) {
+    super(UUID.randomUUID().toString(), grant);
     this.vertx = vertx;
     this.socket = socket;
     this.feeds = feeds;
@@ -92,7 +87,6 @@ final class ClientSession implements Watcher {
     this.expiries = expiries;
     this.authenticated = connectionPrincipal.role() != Principal.Role.ANONYMOUS;
     this.adminOrigin = settings.adminOriginAllowed(grant.origin(), socket.headers().get("Host"));
-    this.grant = grant;
     this.limits = limits;
     this.metrics = metrics;
     this.writer = new BoundedWriter(socket, settings.writeQueueBytes(), metrics.slowClientCloses);
@@ -135,13 +129,7 @@ final class ClientSession implements Watcher {
     writer.write(text);
   }
 
-  @Override
-  public void deliver(String requestId, io.mws.protocol.ChannelEvent event, ChangeFrame frame) {
-    sendText(frame.forWatch(requestId));
-  }
-
-  @Override
-  public boolean isClosed() { return writer.isClosing(); }
+  boolean isClosed() { return writer.isClosing(); }
 
   String vhost() { return vhost; }
 

@@ -10,27 +10,27 @@ import java.util.function.Predicate;
  * per-node timer (never a timer per connection).
  */
 final class Connections {
-  private final Map<String, ClientSession> byId = new ConcurrentHashMap<>();
+  private final Map<String, GatewaySession> byId = new ConcurrentHashMap<>();
   private final ConnectionLimits limits;
 
   Connections(ConnectionLimits limits) {
     this.limits = limits;
   }
 
-  void add(ClientSession session) { byId.put(session.id, session); }
+  void add(GatewaySession session) { byId.put(session.id, session); }
 
   /** The connection closed: it leaves the map and gives back its place under the limits. */
-  void remove(ClientSession session) {
+  void remove(GatewaySession session) {
     if (byId.remove(session.id, session)) limits.release(session.grant.vhost());
   }
 
-  ClientSession get(String id) { return byId.get(id); }
+  GatewaySession get(String id) { return byId.get(id); }
 
   int count() { return byId.size(); }
 
   /** Characters written to sockets that their clients have not taken yet, over all connections. */
   long queuedBytes() {
-    return byId.values().stream().mapToLong(ClientSession::queuedBytes).sum();
+    return byId.values().stream().mapToLong(GatewaySession::queuedBytes).sum();
   }
 
   /** Closes the connections admitted for the vhost or watching its channels. */
@@ -40,13 +40,22 @@ final class Connections {
     }
   }
 
+  /** Closes the vhost's connections that are that uid (a Pusher sign-in or presence user_id, an MWS token's uid). */
+  void closeUser(String vhost, String uid, short code, String reason) {
+    for (var session : byId.values()) {
+      if (uid.equals(session.uid()) && (vhost.equals(session.grant.vhost()) || vhost.equals(session.vhost()))) {
+        session.close(code, reason);
+      }
+    }
+  }
+
   /** Closes every connection; completes when all close handshakes are done. */
   Future<?> closeAll(short code, String reason) {
     return Future.join(byId.values().stream().map(session -> session.close(code, reason)).toList());
   }
 
   /** One heartbeat round: pings every connection; drops those that missed too many pongs or sat idle. */
-  void heartbeat(long now, Predicate<ClientSession> watching) {
+  void heartbeat(long now, Predicate<GatewaySession> watching) {
     for (var session : byId.values()) session.heartbeat(now, watching.test(session));
   }
 }

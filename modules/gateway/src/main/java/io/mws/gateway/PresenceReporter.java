@@ -32,21 +32,23 @@ final class PresenceReporter {
   }
 
   /** The session's channels now (empty: it watches nothing and leaves presence). */
-  void report(ClientSession session, Collection<String> channels) {
+  void report(GatewaySession session, Collection<String> channels) {
     if (session.vhost() == null) return;
     var record = new JsonObject().put("connection", session.id).put("node", settings.nodeId())
         .put("vhost", session.vhost()).put("uid", session.uid()).put("connected", session.connectedAt)
         .put("channels", new JsonArray(channels.stream().sorted().distinct().toList()));
+    var info = session.presenceInfo();
+    if (info != null && !info.isEmpty()) record.put("info", info);
     inOrder(session, record);
   }
 
-  void gone(ClientSession session) {
+  void gone(GatewaySession session) {
     if (session.vhost() == null) return;
     inOrder(session, new JsonObject().put("connection", session.id).put("gone", true));
   }
 
   /** One update at a time per connection, so a late "watching" can never overwrite its "gone". */
-  private void inOrder(ClientSession session, JsonObject record) {
+  private void inOrder(GatewaySession session, JsonObject record) {
     session.presenceUpdates = session.presenceUpdates.eventually(() -> send(Addresses.PRESENCE_UPDATE, record));
   }
 

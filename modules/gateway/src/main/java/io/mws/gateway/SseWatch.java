@@ -19,9 +19,11 @@ import io.vertx.core.http.HttpServerResponse;
  * rev_expired with the current rev in x-oada-rev). A comment every {@link #HEARTBEAT_MS}; the stream
  * ends with {@code event: mws/expired} when the caller's token expires, after the channel's delete
  * change, and when the client reads too slowly (it resumes with Last-Event-ID). A stream counts as a
- * connection against the gateway's limits ({@link ConnectionLimits}).
+ * connection against the gateway's limits ({@link ConnectionLimits}). It has no vhost or uid as a
+ * session, so it stays out of presence (a backend can neither list nor close it); a Pusher trigger's
+ * socket_id exclusion does not apply to it.
  */
-final class SseWatch implements Watcher {
+final class SseWatch extends GatewaySession {
   static final long HEARTBEAT_MS = 15_000;
   private static final String REQUEST_ID = "sse";
 
@@ -36,7 +38,8 @@ final class SseWatch implements Watcher {
   private volatile boolean closed;
   private Runnable cleanup;
 
-  private SseWatch(Vertx vertx, ChannelFeeds feeds, HttpServerRequest request, long bound) {
+  private SseWatch(Vertx vertx, ChannelFeeds feeds, HttpServerRequest request, ConnectionGrant grant, long bound) {
+    super(java.util.UUID.randomUUID().toString(), grant);
     this.vertx = vertx;
     this.feeds = feeds;
     this.request = request;
@@ -86,7 +89,6 @@ final class SseWatch implements Watcher {
       refuse(request, refusal);
       return;
     }
-    var watcher = new SseWatch(vertx, feeds, request, settings.writeQueueBytes());
     var counted = new String[1]; // the vhost whose connection count this stream holds, once admitted
     request.pause();
     forwarder.authenticate(authorization, settings.clients().of(request))
@@ -102,11 +104,12 @@ final class SseWatch implements Watcher {
           return limits.admit(path.vhost(), request.getHeader("Origin"))
               .compose(grant -> {
                 counted[0] = path.vhost();
-                return feeds.watch(watcher, REQUEST_ID, path, resumeRev, presence, 0);
-              })
-              .map(watch -> {
-                watcher.start(watch, principal, expiries, () -> limits.release(path.vhost()));
-                return watch;
+                var watcher = new SseWatch(vertx, feeds, request, grant, settings.writeQueueBytes());
+                return feeds.watch(watcher, REQUEST_ID, path, resumeRev, presence, 0)
+                    .map(watch -> {
+                      watcher.start(watch, principal, expiries, () -> limits.release(path.vhost()));
+                      return watch;
+                    });
               });
         })
         .onFailure(failure -> {
@@ -149,13 +152,39 @@ final class SseWatch implements Watcher {
     if (action != null) action.run();
   }
 
+  /** None as a session: presence does not list an SSE watch. */
   @Override
-  public boolean isClosed() {
+  String vhost() { return null; }
+
+  @Override
+  String uid() { return null; }
+
+  @Override
+  boolean isClosed() {
     return closed || response.closed();
   }
 
   @Override
-  public void deliver(String requestId, ChannelEvent event, ChangeFrame frame) {
+  long queuedBytes() { return queued.get(); }
+
+  /** Ends the stream; an SSE response has no close code, so the code and reason go out as a comment. */
+  @Override
+  Future<Void> close(short code, String reason) {
+    return end(": closed " + code + " " + reason.replace('\n', ' ') + "\n\n");
+  }
+
+  /** Nothing: the stream writes its own heartbeat comment (a client's EventSource answers no ping). */
+  @Override
+  void heartbeat(long now, boolean watching) {
+  }
+
+  @Override
+  void sendText(String text) {
+    throw new UnsupportedOperationException("an SSE watch delivers changes only (deliver)");
+  }
+
+  @Override
+  void deliver(Watch watch, ChannelEvent event, ChangeFrame frame) {
     if (isClosed()) return;
     if (event.isPresence()) {
       response.write("event: presence\ndata: " + frame.body() + "\n\n");
@@ -178,10 +207,10 @@ final class SseWatch implements Watcher {
   }
 
   /** Writes a last message and ends the stream (the connection is closed: an SSE response has no end marker). */
-  private void end(String last) {
-    if (closed || response.ended()) return;
+  private Future<Void> end(String last) {
+    if (closed || response.ended()) return Future.succeededFuture();
     stop();
-    response.end(last).onComplete(v -> request.connection().close());
+    return response.end(last).eventually(() -> request.connection().close());
   }
 
   /** Last-Event-ID (header, or ?lastEventId=): the last rev the client has; null for "from now". */

@@ -11,7 +11,7 @@ import java.util.List;
  * Confined to the gateway verticle's context.
  */
 final class Watch {
-  final Watcher session;
+  final GatewaySession session;
   final String requestId;
   final ChannelFeed feed;
   private final long startRev;
@@ -27,7 +27,7 @@ final class Watch {
    * @param fromRev  the last rev the client has; the watch sends every rev after it
    * @param presence whether it also receives join and leave changes (x-mws-presence: true)
    */
-  Watch(Watcher session, String requestId, ChannelFeed feed, long startRev, long fromRev, boolean presence) {
+  Watch(GatewaySession session, String requestId, ChannelFeed feed, long startRev, long fromRev, boolean presence) {
     this.session = session;
     this.presence = presence;
     this.requestId = requestId;
@@ -63,11 +63,11 @@ final class Watch {
   private void send(ChannelEvent event, ChangeFrame frame) {
     if (event.kind() == ChannelEvent.Kind.EVENT && event.rev() <= sentRev) return;
     if (event.isPresence()) {
-      session.deliver(requestId, event, frame); // presence has no rev: it never moves sentRev
+      session.deliver(this, event, frame); // presence has no rev: it never moves sentRev
       return;
     }
     sentRev = Math.max(sentRev, event.rev());
     if (event.kind() == ChannelEvent.Kind.EVENT) feed.metrics.eventsDelivered.increment();
-    session.deliver(requestId, event, frame);
+    session.deliver(this, event, frame);
   }
 }

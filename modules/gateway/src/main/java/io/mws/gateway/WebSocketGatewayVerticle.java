@@ -12,10 +12,11 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 
 /**
  * Client connections: WebSocket upgrades (through {@link #endpoint()}), OADA requests and WATCH
- * delivery. One clustered consumer per node receives every channel event once and routes it to the
+ * delivery, and the Pusher protocol on {@code /app/{key}} ({@link PusherEndpoint}, docs/pusher.md). One clustered consumer per node receives every channel event once and routes it to the
  * local watchers through {@link ChannelFeeds}; nothing is registered per channel or per connection.
  * One per-node timer pings every connection. Config: the {@code gateway} section ({@link GatewaySettings})
  * and {@code limits} ({@link ConnectionLimits}).
@@ -25,7 +26,7 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
   static final short SERVICE_RESTART = 1012;
 
   private final MeterRegistry registry;
-  private volatile GatewayEndpoint endpoint;
+  private volatile HttpEndpoint endpoint;
   private Connections connections;
 
   /** With meters of its own (deployed by class name, or alone in a test). */
@@ -44,15 +45,18 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
     var presence = new PresenceReporter(vertx, settings);
     var metrics = new GatewayMetrics(registry);
     var feeds = new ChannelFeeds(vertx, context, presence, metrics);
-    var limits = new ConnectionLimits(NodeLimits.from(config().getJsonObject("limits")), new VhostSettingsCache(vertx));
+    var vhostSettings = new VhostSettingsCache(vertx);
+    var limits = new ConnectionLimits(NodeLimits.from(config().getJsonObject("limits")), vhostSettings);
     connections = new Connections(limits);
     metrics.gaugeOpen(connections::count, feeds::watchCount);
-    endpoint = new GatewayEndpoint(vertx, feeds, connections, new ApiForwarder(vertx), settings, limits, metrics,
-        new Expiries(vertx));
+    var forwarder = new ApiForwarder(vertx);
+    var mws = new GatewayEndpoint(vertx, feeds, connections, forwarder, settings, limits, metrics, new Expiries(vertx));
+    var pusher = new PusherEndpoint(vertx, context, feeds, connections, forwarder, settings, limits, vhostSettings, metrics);
+    endpoint = request -> (PusherEndpoint.isUpgradePath(request.path()) ? pusher : mws).handle(request);
     vertx.setPeriodic(settings.pingIntervalMs(), id ->
         connections.heartbeat(System.currentTimeMillis(), feeds::isWatching));
     var consumer = vertx.eventBus().<JsonObject>consumer(Addresses.CHANNEL_FEED,
-        message -> feeds.onClusterEvent(ChannelEvent.fromJson(message.body())));
+        message -> feeds.onClusterEvent(ChannelEvent.fromJson(message.body()), message.body().getString("exclude")));
     var stats = vertx.eventBus().<JsonObject>localConsumer(Addresses.GATEWAY_STATS, message -> message.reply(
         new JsonObject().put("connections", connections.count()).put("watches", feeds.watchCount())
             .put("queuedBytes", connections.queuedBytes()).put("feeds", feeds.feedCount())
@@ -61,12 +65,20 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
       var session = connections.get(message.body().getString("connection"));
       if (session != null) session.close(ClientSession.DISCONNECTED, "disconnected by the backend");
     });
+    // Pusher's terminate_connections: every connection of the uid, signed-in Pusher sockets that watch
+    // nothing (presence does not list them) included; a Pusher session turns 4000 into pusher:error 4009.
+    var userDisconnect = vertx.eventBus().<JsonObject>consumer(Addresses.USER_DISCONNECT, message -> {
+      var vhost = message.body().getString("vhost");
+      var uid = message.body().getString("uid");
+      if (vhost != null && uid != null) connections.closeUser(vhost, uid, ClientSession.DISCONNECTED, "disconnected by the app");
+    });
     // A rotated (or revoked) vhost token voids the access tokens issued under it: the connections that
     // hold or watch that vhost's channels are closed, and reconnect with fresh tokens (resuming by rev).
     var revoked = vertx.eventBus().<JsonObject>consumer(Addresses.VHOST_TOKEN_CHANGED, message ->
         connections.closeVhost(message.body().getString("vhost"), ClientSession.CREDENTIALS_REVOKED, "vhost token rotated"));
     presence.startLeasing();
-    return Future.all(consumer.completion(), stats.completion(), disconnect.completion(), revoked.completion());
+    return Future.all(List.of(consumer.completion(), stats.completion(), disconnect.completion(), userDisconnect.completion(),
+        revoked.completion()));
   }
 
   /**
@@ -91,8 +103,10 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
     return endpoint;
   }
 
-  /** Whether a request is a WebSocket upgrade this gateway accepts, or a watch over SSE ({@code .../channels/{c}/watch}). */
+  /** Whether a request is a WebSocket upgrade this gateway accepts (MWS or Pusher), or a watch over SSE ({@code .../channels/{c}/watch}). */
   public static boolean accepts(HttpServerRequest request) {
-    return (request.canUpgradeToWebSocket() && GatewayEndpoint.isUpgradePath(request.path())) || SseWatch.isWatchPath(request);
+    return (request.canUpgradeToWebSocket()
+        && (GatewayEndpoint.isUpgradePath(request.path()) || PusherEndpoint.isUpgradePath(request.path())))
+        || SseWatch.isWatchPath(request);
   }
 }

@@ -21,7 +21,12 @@ final class ClusterScenario implements AutoCloseable {
   private final String clientToken;
 
   ClusterScenario(String name, int nodes) throws Exception {
-    cluster = ProcessCluster.start(name, nodes);
+    this(name, nodes, java.util.Map.of());
+  }
+
+  /** With environment variables for every node (MWS_STORE_URL...). */
+  ClusterScenario(String name, int nodes, java.util.Map<String, String> env) throws Exception {
+    cluster = ProcessCluster.start(name, nodes, env);
     try {
       backend = new Backend(vertx, cluster.lbPort());
       backend.setUp(VHOST, CHANNEL);

@@ -18,18 +18,25 @@ final class ProcessCluster implements AutoCloseable {
   final Path dir;
   final int base;
   private final Path script;
+  private final java.util.Map<String, String> env;
 
-  private ProcessCluster(Path dir, int base) {
+  private ProcessCluster(Path dir, int base, java.util.Map<String, String> env) {
     this.dir = dir;
     this.base = base;
+    this.env = env;
     this.script = Path.of(System.getProperty("mws.root", "../..")).resolve("scripts/cluster.sh");
   }
 
   /** Starts {@code nodes} nodes and nginx on a random block of loopback ports. */
   static ProcessCluster start(String name, int nodes) throws Exception {
+    return start(name, nodes, java.util.Map.of());
+  }
+
+  /** As {@link #start(String, int)}, with environment variables for every node (MWS_STORE_URL...). */
+  static ProcessCluster start(String name, int nodes, java.util.Map<String, String> env) throws Exception {
     var dir = Path.of("target", "clusters", name + "-" + System.currentTimeMillis()).toAbsolutePath();
     Files.createDirectories(dir);
-    var cluster = new ProcessCluster(dir, freeBlock());
+    var cluster = new ProcessCluster(dir, freeBlock(), env);
     try {
       cluster.run("start", dir.toString(), String.valueOf(nodes), String.valueOf(cluster.base));
     } catch (Exception e) {
@@ -77,6 +84,15 @@ final class ProcessCluster implements AutoCloseable {
 
   void restart(int node) throws Exception { run("restart", dir.toString(), String.valueOf(node)); }
 
+  /** SIGTERM to every node at once, waiting until all have exited. */
+  void termAll() throws Exception { run("term-all", dir.toString()); }
+
+  /** kill -9 of every node. */
+  void killAll() throws Exception { run("kill-all", dir.toString()); }
+
+  /** Every node started again with its ports, once all are gone; returns when all are ready. */
+  void restartAll() throws Exception { run("restart-all", dir.toString()); }
+
   int add() throws Exception {
     var out = run("add", dir.toString());
     return Integer.parseInt(out.strip().lines().reduce((a, b) -> b).orElseThrow());
@@ -99,6 +115,7 @@ final class ProcessCluster implements AutoCloseable {
     var builder = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()));
     builder.environment().put("MWS_ADMIN_PASSWORD", ADMIN_PASSWORD);
+    builder.environment().putAll(env);
     var process = builder.start();
     int exit = process.waitFor();
     var text = Files.readString(out);

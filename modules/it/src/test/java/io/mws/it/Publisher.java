@@ -22,11 +22,16 @@ final class Publisher {
 
   /** Fires {@code perSecond} events a second for {@code seconds}; returns when all are answered. */
   void run(Vertx vertx, Backend backend, String path, int perSecond, int seconds) throws InterruptedException {
+    run(vertx, backend, path, perSecond, seconds, 1);
+  }
+
+  /** As {@link #run(Vertx, Backend, String, int, int)}, numbering the events from {@code first}. */
+  void run(Vertx vertx, Backend backend, String path, int perSecond, int seconds, long first) throws InterruptedException {
     long total = (long) perSecond * seconds;
     long intervalNanos = 1_000_000_000L / perSecond;
     long start = System.nanoTime();
-    for (long seq = 1; seq <= total; seq++) {
-      long due = start + (seq - 1) * intervalNanos;
+    for (long seq = first; seq < first + total; seq++) {
+      long due = start + (seq - first) * intervalNanos;
       long wait = due - System.nanoTime();
       if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
       fire(vertx, backend, path, seq);

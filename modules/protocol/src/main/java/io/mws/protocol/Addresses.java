@@ -19,8 +19,22 @@ public final class Addresses {
   public static final String USER_DELETE = "mws.auth.user.delete";
   /** Broadcast when an admin user's password changes or the user is deleted: caches drop it. */
   public static final String USER_CHANGED = "mws.auth.user.changed";
+  /**
+   * Pusher compatibility (docs/pusher.md): {vhost, stringToSign, signature} -> {} when signature is the
+   * lowercase hex HMAC-SHA256 of stringToSign keyed with the vhost's Pusher secret (the hex SHA-256 of its
+   * vhost token, which is what the auth verticle stores); 401 otherwise, also for a vhost without a token.
+   */
+  public static final String PUSHER_VERIFY = "mws.auth.pusher.verify";
+  /** Pusher webhooks: {vhost, body} -> {key, signature}: the HMAC-SHA256 hex of body with the vhost's Pusher secret; 401 without a token. */
+  public static final String PUSHER_SIGN = "mws.auth.pusher.sign";
   /** Broadcast when a vhost's token is rotated or revoked: every auth verticle forgets what it cached. */
   public static final String VHOST_TOKEN_CHANGED = "mws.auth.vhost-token.changed";
+  /**
+   * {vhost} -> {secret}: the vhost's Pusher app secret, the lowercase hex SHA-256 of its current token
+   * (the digest the auth verticle stores; docs/pusher.md). 404 vhost_not_found when the vhost has no
+   * token. Asked by the gateway to check Pusher subscription signatures; it changes with the token.
+   */
+  public static final String PUSHER_SECRET = "mws.auth.pusher.secret";
 
   // ChannelStateVerticle (request/reply)
   public static final String VHOST_CREATE = "mws.channels.vhost.create";
@@ -38,7 +52,10 @@ public final class Addresses {
   public static final String PRESENCE_UPDATE = "mws.channels.presence.update";
   /** A gateway node's lease on its connections' presence: {node, ttlMs}. Renewed by every gateway's heartbeat. */
   public static final String PRESENCE_LEASE = "mws.channels.presence.lease";
-  /** {vhost, channel} -> {items: [{uid, connections}]}, cluster-wide. */
+  /**
+   * {vhost, channel, withInfo?} -> {items: [{uid, connections}]}, cluster-wide; with withInfo=true each
+   * item also has "info" when a connection gave user info for the channel (Pusher presence user_info).
+   */
   public static final String PRESENCE_SUBSCRIBERS = "mws.channels.presence.subscribers";
   /** {vhost, connection?} -> {items: [connection records]}, cluster-wide. */
   public static final String PRESENCE_CONNECTIONS = "mws.channels.presence.connections";
@@ -51,10 +68,20 @@ public final class Addresses {
   public static final String GATEWAY_STATS = "mws.gateway.stats";
 
   // Broadcasts (publish): one consumer per node that cares, routed to channels and sockets locally.
-  /** Channel events and channel closes, consumed by every gateway node. Body: {@link ChannelEvent} JSON. */
+  /**
+   * Channel events and channel closes, consumed by every gateway node. Body: {@link ChannelEvent} JSON,
+   * plus {@code "exclude": "<socket id>"} on an event triggered through Pusher's HTTP API with a
+   * socket_id: the gateway leaves that Pusher socket out (docs/pusher.md). Not part of history.
+   */
   public static final String CHANNEL_FEED = "mws.feed.channels";
   /** {connection}: the gateway holding that connection closes it (DELETE of a connection). */
   public static final String CONNECTION_DISCONNECT = "mws.feed.connections.disconnect";
+  /**
+   * {vhost, uid}: every gateway closes the vhost's connections of that uid, MWS and Pusher sockets alike
+   * (Pusher's terminate_connections). The API also sends {@link #CONNECTION_DISCONNECT} for each of the
+   * uid's connections that presence knows, so a gateway that only honours that address still closes them.
+   */
+  public static final String USER_DISCONNECT = "mws.feed.users.disconnect";
   /**
    * {vhost, id}: a client trigger or client-published event entered the vhost's backend backlog with
    * that SSE id; every API node's streams of the vhost read it (BACKEND_READ / BACKEND_CLAIM).

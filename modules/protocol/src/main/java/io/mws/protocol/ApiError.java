@@ -42,6 +42,12 @@ public final class ApiError extends RuntimeException {
   public static ApiError forbidden(String message) { return new ApiError(403, "forbidden", message); }
   public static ApiError notFound(String message) { return new ApiError(404, "not_found", message); }
   public static ApiError conflict(String reason, String message) { return new ApiError(409, reason, message); }
+  /** 503: the store of record failed, so a change could not be made durable (and was not made, or undone). */
+  public static ApiError storeUnavailable() {
+    return new ApiError(503, "store_unavailable", "The store of record is unavailable; nothing was changed. Retry later.",
+        List.of(), Map.of("Retry-After", "5"));
+  }
+
   public static ApiError unavailable(String message) {
     return new ApiError(503, "unavailable", message, List.of(), Map.of("Retry-After", "1"));
   }

@@ -8,7 +8,8 @@ import io.vertx.core.json.JsonObject;
  * @param kind    EVENT for a fired event; CLOSED when the channel was closed (rev = its last rev); JOIN and
  *                LEAVE when a uid's first connection starts or its last one stops watching (no rev, no epoch)
  * @param epoch   identifies one lifetime of the channel: a channel closed and opened again starts a new epoch
- * @param data    any JSON value (object, array, string, number, boolean or null)
+ * @param data    any JSON value (object, array, string, number, boolean or null); on a JOIN, the user info
+ *                the joining connection gave for the channel (Pusher presence user_info), if any
  * @param uid     the publishing client's uid, or null when a backend fired it
  */
 public record ChannelEvent(Kind kind, String vhost, String channel, String epoch, long rev, String event,
@@ -18,7 +19,12 @@ public record ChannelEvent(Kind kind, String vhost, String channel, String epoch
   public boolean isPresence() { return kind == Kind.JOIN || kind == Kind.LEAVE; }
 
   public static ChannelEvent presence(Kind kind, String vhost, String channel, String uid) {
-    return new ChannelEvent(kind, vhost, channel, null, 0, null, null, uid, System.currentTimeMillis());
+    return presence(kind, vhost, channel, uid, null);
+  }
+
+  /** A JOIN or LEAVE; {@code info}: the user info of a JOIN (null: none). */
+  public static ChannelEvent presence(Kind kind, String vhost, String channel, String uid, Object info) {
+    return new ChannelEvent(kind, vhost, channel, null, 0, null, info, uid, System.currentTimeMillis());
   }
 
   public String key() { return key(vhost, channel); }

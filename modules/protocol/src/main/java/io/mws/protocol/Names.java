@@ -14,8 +14,11 @@ public final class Names {
 
   // A fixed, linear pattern of our own (not user input), so java.util.regex is safe here.
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:@-]{1,128}");
-  /** Vhost names that would shadow the server's own top-level paths, in lower case; compared ignoring case. */
-  public static final Set<String> RESERVED_VHOSTS = Set.of("v1", "healthz", "readyz", "metrics", "console");
+  /**
+   * Vhost names that would shadow the server's own top-level paths, in lower case; compared ignoring case
+   * ({@code apps}: Pusher's HTTP API, docs/pusher.md).
+   */
+  public static final Set<String> RESERVED_VHOSTS = Set.of("v1", "healthz", "readyz", "metrics", "console", "apps");
 
   public static boolean isValid(String name) {
     return name != null && NAME.matcher(name).matches() && !name.equals(".") && !name.equals("..");

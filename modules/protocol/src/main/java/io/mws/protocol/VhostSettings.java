@@ -16,6 +16,7 @@ import java.util.Set;
  * historySize         int 1..100000     events kept per channel (the resume window)
  * historyTtlSeconds   int 0..31536000   events older than this leave the history (0: kept until pushed out)
  * clientPublish       boolean           clients whose token has the publish right may fire events
+ * durableHistory      boolean           a publish is answered once its event is committed to the store of record
  * allowedOrigins      [string]          Origins allowed for browser WebSocket upgrades and CORS; "*" = any
  * limits              object            per-vhost limits, each an int >= 0 (0 = the node default):
  *   connections          WebSocket connections of this vhost per node
@@ -26,15 +27,32 @@ import java.util.Set;
  *   historyBytes         bytes of event history this vhost may retain (cluster-wide, per replica)
  *   backlogBytes         bytes of the backend event backlog this vhost may retain (cluster-wide, per replica)
  *   presenceRecords      connections of this vhost tracked in presence (cluster-wide)
+ * implicitChannels    "pusher" | "all" | "none"   who may publish to a channel that is not open, opening it
+ *                     ("pusher", the default: Pusher's HTTP and WebSocket faces; "all": MWS's own publish too)
+ * webhooks            [{url, events[]}]  at most {@value #MAX_WEBHOOKS}; Pusher-format webhooks (docs/pusher.md)
  * </pre>
  */
 public final class VhostSettings {
   private VhostSettings() {}
 
-  public static final Set<String> FIELDS = Set.of("historySize", "historyTtlSeconds", "clientPublish", "allowedOrigins", "limits");
+  public static final Set<String> FIELDS = Set.of("historySize", "historyTtlSeconds", "clientPublish", "durableHistory", "allowedOrigins", "limits",
+      "implicitChannels", "webhooks");
   public static final Set<String> LIMITS = Set.of("connections", "watchesPerConnection", "messagesPerSecond", "publishesPerSecond",
       "channels", "historyBytes", "backlogBytes", "presenceRecords");
   static final int MAX_ORIGINS = 100;
+  public static final int MAX_WEBHOOKS = 10;
+  static final int MAX_URL = 2048;
+  /** implicitChannels: Pusher's faces open channels as needed (the default). */
+  public static final String IMPLICIT_PUSHER = "pusher";
+  public static final String IMPLICIT_ALL = "all";
+  public static final String IMPLICIT_NONE = "none";
+  static final Set<String> IMPLICIT = Set.of(IMPLICIT_PUSHER, IMPLICIT_ALL, IMPLICIT_NONE);
+  /**
+   * Webhook event names: Pusher's, plus {@code mws_trigger} (a client's trigger, POST /v1/vhosts/{v}/triggers
+   * or over WebSocket), which Pusher has no name for.
+   */
+  public static final Set<String> WEBHOOK_EVENTS = Set.of("channel_occupied", "channel_vacated", "member_added",
+      "member_removed", "client_event", "mws_trigger");
 
   /**
    * Validates settings attributes: unknown fields and wrong types are 422 with one error per
@@ -57,11 +75,15 @@ public final class VhostSettings {
       switch (field) {
         case "historySize" -> integer(errors, property, value, 1, 100_000);
         case "historyTtlSeconds" -> integer(errors, property, value, 0, 31_536_000);
-        case "clientPublish" -> {
+        case "clientPublish", "durableHistory" -> {
           if (!(value instanceof Boolean)) errors.add(new ApiError.FieldError("invalid_type", property, "Must be true or false."));
         }
         case "allowedOrigins" -> origins(errors, property, value);
         case "limits" -> limits(errors, property, value);
+        case "implicitChannels" -> {
+          if (!IMPLICIT.contains(value)) errors.add(new ApiError.FieldError("invalid_value", property, "Must be one of " + IMPLICIT + "."));
+        }
+        case "webhooks" -> webhooks(errors, property, value);
         default -> throw new IllegalStateException(field);
       }
       settings.put(field, value);
@@ -80,8 +102,10 @@ public final class VhostSettings {
     for (var field : List.of("historySize", "historyTtlSeconds")) {
       if (typed.containsKey(field)) typed.put(field, number(typed.getValue(field)));
     }
-    if (typed.getValue("clientPublish") instanceof String flag && (flag.equals("true") || flag.equals("false"))) {
-      typed.put("clientPublish", Boolean.parseBoolean(flag));
+    for (var field : List.of("clientPublish", "durableHistory")) {
+      if (typed.getValue(field) instanceof String flag && (flag.equals("true") || flag.equals("false"))) {
+        typed.put(field, Boolean.parseBoolean(flag));
+      }
     }
     if (typed.getValue("allowedOrigins") instanceof String origin) {
       typed.put("allowedOrigins", origin.isEmpty() ? new JsonArray() : new JsonArray().add(origin));
@@ -133,6 +157,47 @@ public final class VhostSettings {
         integer(errors, property + "." + name, limits.getValue(name), 0, 1_000_000_000);
       }
     }
+  }
+
+  private static void webhooks(List<ApiError.FieldError> errors, String property, Object value) {
+    if (!(value instanceof JsonArray list) || list.size() > MAX_WEBHOOKS) {
+      errors.add(new ApiError.FieldError("invalid_type", property, "Must be an array of at most " + MAX_WEBHOOKS + " webhooks {url, events}."));
+      return;
+    }
+    for (int i = 0; i < list.size(); i++) {
+      var at = property + "[" + i + "]";
+      if (!(list.getValue(i) instanceof JsonObject hook)) {
+        errors.add(new ApiError.FieldError("invalid_type", at, "Must be an object {url, events}."));
+        continue;
+      }
+      for (var name : hook.fieldNames()) {
+        if (!name.equals("url") && !name.equals("events")) {
+          errors.add(new ApiError.FieldError("unknown_attribute", at + "." + name, "A webhook has only url and events."));
+        }
+      }
+      if (!(hook.getValue("url") instanceof String url) || !isWebhookUrl(url)) {
+        errors.add(new ApiError.FieldError("invalid_value", at + ".url", "Must be an absolute http:// or https:// URL of at most " + MAX_URL + " characters."));
+      }
+      if (!(hook.getValue("events") instanceof JsonArray events) || events.isEmpty()
+          || !events.stream().allMatch(WEBHOOK_EVENTS::contains)) {
+        errors.add(new ApiError.FieldError("invalid_value", at + ".events", "Must be a non-empty array of " + WEBHOOK_EVENTS + "."));
+      }
+    }
+  }
+
+  static boolean isWebhookUrl(String url) {
+    if (url.length() > MAX_URL) return false;
+    try {
+      var uri = new java.net.URI(url);
+      return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null && uri.getUserInfo() == null;
+    } catch (java.net.URISyntaxException e) {
+      return false;
+    }
+  }
+
+  /** The vhost's implicitChannels ("pusher" when it does not set it). */
+  public static String implicitChannels(JsonObject settings) {
+    return settings == null ? IMPLICIT_PUSHER : settings.getString("implicitChannels", IMPLICIT_PUSHER);
   }
 
   /** "*" or scheme://host[:port] with an http(s) scheme, as browsers send it in the Origin header. */

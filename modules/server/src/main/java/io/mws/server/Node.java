@@ -6,6 +6,8 @@ import io.mws.channels.ChannelStateVerticle;
 import io.mws.gateway.WebSocketGatewayVerticle;
 import io.mws.protocol.HttpEndpoint;
 import io.mws.protocol.RefusalMetrics;
+import io.mws.store.StateStore;
+import io.mws.store.StateStores;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -38,6 +40,8 @@ public final class Node {
   private final HttpFrontVerticle front;
   private final HazelcastInstance hazelcast;
   private final WebSocketGatewayVerticle gateway;
+  /** The store of record, or null on a node with neither the auth nor the channels role; closed after the verticles stop. */
+  private StateStore store;
   private volatile boolean ready;
   private String frontDeployment;
   private long drainQuietMs;
@@ -67,17 +71,40 @@ public final class Node {
     long started = System.nanoTime();
     return Vertx.builder().with(options).withClusterManager(clusterManager)
         .withMetrics(new MicrometerMetricsFactory(registry)).buildClustered()
-        .compose(vertx -> deploy(vertx, clusterManager, config, registry).recover(failure ->
-            vertx.close().transform(closed -> Future.failedFuture(failure))))
+        .compose(vertx -> openStore(vertx, config).compose(store -> deploy(vertx, clusterManager, config, registry, store)
+                .onSuccess(node -> node.store = store)
+                .recover(failure -> (store == null ? Future.succeededFuture() : store.close()).transform(closed -> Future.failedFuture(failure))))
+            .recover(failure -> vertx.close().transform(closed -> Future.failedFuture(failure))))
         .onSuccess(node -> LOG.info("MWS node ready in " + (System.nanoTime() - started) / 1_000_000 + " ms: roles "
             + config.roles() + ", http port " + node.httpPort() + ", management port " + node.managementPort() + ", cluster '" + cluster.getString("name") + "'"));
   }
 
-  private static Future<Node> deploy(Vertx vertx, HazelcastClusterManager clusterManager, NodeConfig config,
-                                     PrometheusMeterRegistry registry) {
+  /**
+   * The store of record (docs/durability.md): PostgreSQL when store.url is set, else the embedded store
+   * in store.dataDir. Only the auth and channels roles keep state; a node with neither opens none.
+   */
+  private static Future<StateStore> openStore(Vertx vertx, NodeConfig config) {
     var roles = config.roles();
-    var auth = roles.contains("auth") ? new AuthVerticle() : null;
-    var channels = roles.contains("channels") ? new ChannelStateVerticle(clusterManager.getHazelcastInstance(), registry) : null;
+    if (!roles.contains("auth") && !roles.contains("channels")) return Future.succeededFuture();
+    var settings = config.store();
+    var url = settings.getString("url");
+    var members = config.cluster().getJsonArray("members");
+    var dns = config.cluster().getString("dns");
+    // One member listed is this node itself (scripts/cluster.sh with one node): standalone.
+    var clustered = (members != null && members.size() > 1) || (dns != null && !dns.isEmpty());
+    if ((url == null || url.isBlank()) && clustered) {
+      LOG.warning("This node is part of a cluster but keeps its state in an embedded store (" + settings.getString("dataDir")
+          + "): each node's copy holds only the changes it handled, so after a full restart some may be missing."
+          + " Give every node the same MWS_STORE_URL (PostgreSQL); see docs/durability.md");
+    }
+    return StateStores.open(vertx, settings).onSuccess(store -> LOG.info("Store of record: " + store.describe()));
+  }
+
+  private static Future<Node> deploy(Vertx vertx, HazelcastClusterManager clusterManager, NodeConfig config,
+                                     PrometheusMeterRegistry registry, StateStore store) {
+    var roles = config.roles();
+    var auth = roles.contains("auth") ? new AuthVerticle(store) : null;
+    var channels = roles.contains("channels") ? new ChannelStateVerticle(clusterManager.getHazelcastInstance(), registry, store) : null;
     var api = roles.contains("api") ? new HttpApiVerticle(registry) : null;
     var gateway = roles.contains("gateway") ? new WebSocketGatewayVerticle(registry) : null;
     var node = new Node[1];
@@ -188,6 +215,8 @@ public final class Node {
     // consumers unregister, and after a short grace the other nodes stop routing requests here.
     // Closing with the consumers still registered left requests in flight to them unanswered (503).
     for (var deployment : stopOrder) drained = drained.eventually(() -> vertx.undeploy(deployment));
+    // The channels verticle sealed the history into the store as it stopped; now nothing writes to it.
+    if (store != null) drained = drained.eventually(() -> store.close());
     drained.eventually(() -> vertx.timer(UNREGISTER_GRACE_MS))
         // vertx.close() is called from a plain thread: called from a callback on one of its own event
         // loops, its completion would be dispatched to that loop after close() terminated it.

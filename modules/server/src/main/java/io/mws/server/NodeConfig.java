@@ -58,7 +58,9 @@ public record NodeConfig(JsonObject json) {
       new EnvOverride("MWS_LIMIT_PRESENCE_RECORDS_PER_VHOST", "limits", "presenceRecordsPerVhost", Kind.INT),
       new EnvOverride("MWS_LIMIT_HEAP_REFUSE_PERCENT", "limits", "heapRefusePercent", Kind.INT),
       new EnvOverride("MWS_ROLES", null, "roles", Kind.LIST),
-      new EnvOverride("MWS_LOG_FORMAT", "log", "format", Kind.STRING));
+      new EnvOverride("MWS_LOG_FORMAT", "log", "format", Kind.STRING),
+      new EnvOverride("MWS_STORE_URL", "store", "url", Kind.STRING),
+      new EnvOverride("MWS_DATA_DIR", "store", "dataDir", Kind.STRING));
 
   /** The config file's environment variable (read by {@link Main}). */
   public static final String CONF_VARIABLE = "MWS_CONF";
@@ -121,6 +123,8 @@ public record NodeConfig(JsonObject json) {
   public JsonObject gateway() { return section(json, "gateway"); }
 
   public JsonObject limits() { return section(json, "limits"); }
+
+  public JsonObject store() { return section(json, "store"); }
 
   /** Whose X-Forwarded-For names the client (http.trustedProxies). */
   public ClientAddress trustedProxies() {

@@ -26,7 +26,8 @@ final class ChildNode implements AutoCloseable {
   static ChildNode start(NodeConfig like, String member, Path dir) throws Exception {
     int httpPort = TestCluster.freePort();
     var config = like.with("http", "port", httpPort).with("cluster", "port", TestCluster.freePort())
-        .with("cluster", "members", new JsonArray().add(member));
+        .with("cluster", "members", new JsonArray().add(member))
+        .with("store", "dataDir", dir.resolve("child-data").toAbsolutePath().toString());
     var file = dir.resolve("child-mws.yaml"); // JSON is YAML
     Files.writeString(file, config.json().encodePrettily());
     var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();

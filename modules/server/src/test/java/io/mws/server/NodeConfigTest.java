@@ -47,6 +47,15 @@ class NodeConfigTest {
   }
 
   @Test
+  void theStoreOfRecordIsEmbeddedInDataByDefaultAndPostgresqlFromTheEnvironment() throws Exception {
+    assertThat(NodeConfig.defaults().store().getString("dataDir")).isEqualTo("data");
+    assertThat(NodeConfig.defaults().store().getString("url")).isNull();
+    var config = NodeConfig.load(null, Map.of("MWS_STORE_URL", "postgresql://mws:pw@db:5432/mws", "MWS_DATA_DIR", "/var/lib/mws"));
+    assertThat(config.store().getString("url")).isEqualTo("postgresql://mws:pw@db:5432/mws");
+    assertThat(config.store().getString("dataDir")).isEqualTo("/var/lib/mws");
+  }
+
+  @Test
   void frontDoorVariablesWin() throws Exception {
     var config = NodeConfig.load(null, Map.of("MWS_MANAGEMENT_PORT", "9191", "MWS_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7",
         "MWS_LIMIT_CONNECTIONS_PER_CLIENT_IP", "12"));

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -33,7 +34,14 @@ final class NodeScripts {
 
   /** Runs a command, waits at most {@code timeoutSeconds}, and returns stdout+stderr; fails on a non-zero exit. */
   static String run(Path dir, long timeoutSeconds, List<String> command) throws Exception {
-    var process = new ProcessBuilder(new ArrayList<>(command)).directory(dir.toFile()).redirectErrorStream(true).start();
+    return run(dir, timeoutSeconds, command, Map.of());
+  }
+
+  /** As {@link #run(Path, long, List)}, with these variables added to the process's environment. */
+  static String run(Path dir, long timeoutSeconds, List<String> command, Map<String, String> env) throws Exception {
+    var builder = new ProcessBuilder(new ArrayList<>(command)).directory(dir.toFile()).redirectErrorStream(true);
+    builder.environment().putAll(env);
+    var process = builder.start();
     try {
       var out = process.getInputStream();
       var collected = new StringBuilder();
@@ -46,7 +54,9 @@ final class NodeScripts {
       });
       reader.start();
       if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-        throw new AssertionError(command + " did not finish within " + timeoutSeconds + " s");
+        process.destroyForcibly();
+        reader.join(5000);
+        throw new AssertionError(command + " did not finish within " + timeoutSeconds + " s; its output:\n" + collected);
       }
       reader.join(5000);
       if (process.exitValue() != 0) throw new AssertionError(command + " exited " + process.exitValue() + ":\n" + collected);

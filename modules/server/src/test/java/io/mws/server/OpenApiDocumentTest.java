@@ -22,8 +22,11 @@ import org.junit.jupiter.api.Test;
  * HTTP client goes through, see {@link OpenApiConformance}).
  */
 class OpenApiDocumentTest {
-  /** Paths served outside the API's router: the front's probes, the gateway (WebSocket, SSE watch), the console's files. */
-  static final Set<String> FRONT_PATHS = Set.of("/healthz", "/readyz", "/metrics", "/v1/ws",
+  /**
+   * Paths served outside the API's router: the front's probes, the gateway (WebSocket, Pusher, SSE watch),
+   * the console's files.
+   */
+  static final Set<String> FRONT_PATHS = Set.of("/healthz", "/readyz", "/metrics", "/v1/ws", "/app/{key}",
       "/v1/vhosts/{vhost}/channels/{channel}/watch", "/console", "/console/{file}");
   static TestCluster cluster;
 

@@ -61,7 +61,8 @@ final class TestCluster implements AutoCloseable {
             .with("auth", "adminPassword", ADMIN_PASSWORD)
             .with("cluster", "name", name).with("cluster", "port", ports[i])
             .with("cluster", "members", size == 1 ? new JsonArray() : members)
-            .with("cluster", "partitions", 31);
+            .with("cluster", "partitions", 31)
+            .with("store", "dataDir", TestNodes.freshDataDir());
         starting.add(Node.start(customize.apply(config)));
       }
       for (var node : starting) cluster.nodes.add(await(node));

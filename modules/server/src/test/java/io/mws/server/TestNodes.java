@@ -24,6 +24,12 @@ final class TestNodes {
         .with("auth", "adminPassword", TestCluster.ADMIN_PASSWORD)
         .with("cluster", "name", name).with("cluster", "port", clusterPorts[i])
         .with("cluster", "members", clusterPorts.length == 1 ? new JsonArray() : members)
-        .with("cluster", "partitions", 31);
+        .with("cluster", "partitions", 31)
+        .with("store", "dataDir", freshDataDir());
+  }
+
+  /** An empty embedded store for one test node (a node's directory is locked while it runs). */
+  static String freshDataDir() {
+    return java.nio.file.Path.of("target", "test-data", java.util.UUID.randomUUID().toString()).toString();
   }
 }

@@ -27,7 +27,6 @@ import org.junit.jupiter.api.Test;
  * latency and the CPU the node burned during the attack are printed.
  */
 class BruteForceIT {
-  static final String PASSWORD = "bruteforce-admin-password";
   static final int GUESSES = 750;
   static final long GUESS_EVERY_MS = 20;
   static final long PROBE_EVERY_MS = 100;
@@ -35,10 +34,10 @@ class BruteForceIT {
   @Test
   void theAttackerIsThrottledAndTheAdminKeepsWorking() throws Exception {
     var vertx = Vertx.vertx();
-    try (var node = BruteForceNode.start(PASSWORD)) {
+    try (var node = SingleNode.builder("bruteforce").start()) {
       var attacker = WebClient.create(vertx, new WebClientOptions().setLocalAddress("127.0.0.2"));
       var admin = WebClient.create(vertx, new WebClientOptions().setLocalAddress("127.0.0.1"));
-      var right = basic("admin", PASSWORD);
+      var right = basic("admin", SingleNode.ADMIN_PASSWORD);
       for (int i = 0; i < 5; i++) assertThat(status(admin, node, right)).as("warm-up").isEqualTo(200);
 
       var attackStatuses = new ConcurrentHashMap<Integer, AtomicInteger>();
@@ -103,7 +102,7 @@ class BruteForceIT {
     }
   }
 
-  static int status(WebClient client, BruteForceNode node, String authorization) throws Exception {
+  static int status(WebClient client, SingleNode node, String authorization) throws Exception {
     return client.request(HttpMethod.GET, node.httpPort, "127.0.0.1", "/v1/vhosts").putHeader("Authorization", authorization)
         .send().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS).statusCode();
   }

@@ -7,7 +7,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -42,9 +41,9 @@ class TenantFloodIT {
 
   @Test
   void aFloodingTenantGetsQuotaAnswersWhileAQuietOneIsServedAndTheNodeStaysReady() throws Exception {
-    try (var node = FloodNode.start("384m")) {
+    try (var node = SingleNode.builder("flood").heap("384m").start()) {
       var base = "http://127.0.0.1:" + node.httpPort;
-      var admin = "Basic " + Base64.getEncoder().encodeToString(("admin:" + FloodNode.ADMIN_PASSWORD).getBytes());
+      var admin = "Basic " + Base64.getEncoder().encodeToString(("admin:" + SingleNode.ADMIN_PASSWORD).getBytes());
       var flooder = createVhost(base, admin, "flooder");
       var quiet = createVhost(base, admin, "quiet");
       var client = clientToken(base, flooder);
@@ -63,8 +62,8 @@ class TenantFloodIT {
       var notReady = new AtomicInteger();
       var watcher = new Thread(() -> {
         while (!stop.get()) {
-          heapHigh.accumulateAndGet(node.heapUsedBytes(http), Math::max);
-          if (node.readyz(http) != 200) notReady.incrementAndGet();
+          heapHigh.accumulateAndGet(heapUsedBytes(node), Math::max);
+          if (readyz(node) != 200) notReady.incrementAndGet();
           sleep(200);
         }
       }, "flood-watch");
@@ -134,9 +133,28 @@ class TenantFloodIT {
       assertEquals(0, failures.get(), "no request failed at the transport");
       assertEquals(List.of(), quietRefused, "every publish of the quiet tenant was accepted");
       assertEquals(0, notReady.get(), "/readyz answered 200 throughout");
-      assertEquals(200, node.readyz(http));
-      assertEquals(0.0, node.metricSum(http, "mws_memory_pressure_refusals_total", ""), "the heap guard never fired: the quotas held first");
-      assertTrue(Files.readString(node.log).lines().noneMatch(l -> l.contains("OutOfMemoryError")), "no OutOfMemoryError in the node's log");
+      assertEquals(200, node.readyz());
+      assertEquals(0.0, node.metric("mws_memory_pressure_refusals_total", ""), "the heap guard never fired: the quotas held first");
+      assertTrue(node.log().lines().noneMatch(l -> l.contains("OutOfMemoryError")), "no OutOfMemoryError in the node's log");
+    }
+  }
+
+  /** Heap in use now, from the node's own JVM metrics (jvm_memory_used_bytes, area="heap"); -1 when unreadable. */
+  private static long heapUsedBytes(SingleNode node) {
+    try {
+      return (long) node.metric("jvm_memory_used_bytes", "area=\"heap\"");
+    } catch (Exception unreadable) {
+      return -1;
+    }
+  }
+
+  /** The node's /readyz status, 0 when it does not answer (the watcher thread goes on). */
+  private static int readyz(SingleNode node) {
+    try {
+      return node.readyz();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 0;
     }
   }
 

@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -24,11 +29,14 @@ import org.junit.jupiter.api.Test;
  */
 class WebSocketAttacksIT {
   static final String FOREIGN = "https://evil.example";
-  static WsAttackNode node;
+  /** The one browser Origin the node's config (http.adminAllowedOrigins) trusts with admin credentials. */
+  static final String TRUSTED_ORIGIN = "https://ops.example";
+  static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  static SingleNode node;
 
   @BeforeAll
   static void startNode() throws Exception {
-    node = WsAttackNode.start("ws-attacks");
+    node = SingleNode.builder("ws-attacks").config("http:\n  adminAllowedOrigins: [\"" + TRUSTED_ORIGIN + "\"]\n").start();
   }
 
   @AfterAll
@@ -40,8 +48,8 @@ class WebSocketAttacksIT {
   void aCompressionBombIsClosedWith1009WithoutBeingInflatedWhileAnotherConnectionIsServed() throws Exception {
     var chunk = zeros(32 << 20); // about 32 KB that inflate to 32 MB, and stand alone in any deflate stream
     int frames = 192;            // 6 GB once inflated, 6 MB on the wire
-    try (var bomber = AttackSocket.open(node.port, "/v1/ws", Map.of("Sec-WebSocket-Extensions", "permessage-deflate"));
-         var probe = AttackSocket.open(node.port, "/v1/ws", Map.of())) {
+    try (var bomber = AttackSocket.open(node.httpPort, "/v1/ws", Map.of("Sec-WebSocket-Extensions", "permessage-deflate"));
+         var probe = AttackSocket.open(node.httpPort, "/v1/ws", Map.of())) {
       assertThat(bomber.handshake.status()).isEqualTo(101);
       assertThat(bomber.handshake.head().toLowerCase()).contains("permessage-deflate");
       // An honest compressed request is served (and warms the node's inflating path up).
@@ -79,7 +87,7 @@ class WebSocketAttacksIT {
       });
       prober.start();
       Thread.sleep(2000); // the probe's first requests warm the node up; they are not counted
-      long cpuBefore = node.cpuMillis();
+      double cpuBefore = node.cpuSeconds();
       long start = System.nanoTime();
       bombStarted.set(start);
       sender.start();
@@ -92,7 +100,7 @@ class WebSocketAttacksIT {
       }
       sender.join(30_000);
       Thread.sleep(1000); // the probe goes on after the bomb
-      long cpuMs = node.cpuMillis() - cpuBefore;
+      long cpuMs = Math.round((node.cpuSeconds() - cpuBefore) * 1000);
       stop.set(true);
       prober.join(10_000);
       var sorted = new ArrayList<>(latencies);
@@ -113,22 +121,22 @@ class WebSocketAttacksIT {
 
   @Test
   void adminCredentialsFromAForeignBrowserOriginAreRefusedOnTheUpgradeAndInRequests() throws Exception {
-    try (var hijack = AttackSocket.open(node.port, "/v1/ws", Map.of("Authorization", WsAttackNode.adminBasic(), "Origin", FOREIGN))) {
+    try (var hijack = AttackSocket.open(node.httpPort, "/v1/ws", Map.of("Authorization", adminBasic(), "Origin", FOREIGN))) {
       assertThat(hijack.handshake.status()).isEqualTo(403);
       assertThat(new JsonObject(hijack.handshake.body()).getJsonObject("error").getString("reason"))
           .isEqualTo("admin_origin_not_allowed");
     }
-    try (var tool = AttackSocket.open(node.port, "/v1/ws", Map.of("Authorization", WsAttackNode.adminBasic()))) {
+    try (var tool = AttackSocket.open(node.httpPort, "/v1/ws", Map.of("Authorization", adminBasic()))) {
       assertThat(tool.handshake.status()).as("no Origin: not a browser").isEqualTo(101);
     }
-    try (var console = AttackSocket.open(node.port, "/v1/ws",
-        Map.of("Authorization", WsAttackNode.adminBasic(), "Origin", WsAttackNode.TRUSTED_ORIGIN))) {
+    try (var console = AttackSocket.open(node.httpPort, "/v1/ws",
+        Map.of("Authorization", adminBasic(), "Origin", TRUSTED_ORIGIN))) {
       assertThat(console.handshake.status()).as("an Origin in http.adminAllowedOrigins").isEqualTo(101);
     }
-    try (var page = AttackSocket.open(node.port, "/v1/ws", Map.of("Origin", FOREIGN))) {
+    try (var page = AttackSocket.open(node.httpPort, "/v1/ws", Map.of("Origin", FOREIGN))) {
       assertThat(page.handshake.status()).isEqualTo(101);
       page.sendText(new JsonObject().put("requestId", "r").put("method", "get").put("path", "/v1/vhosts")
-          .put("headers", new JsonObject().put("authorization", WsAttackNode.adminBasic())).encode());
+          .put("headers", new JsonObject().put("authorization", adminBasic())).encode());
       var reply = new JsonObject(page.readUntil(text -> text.contains("\"r\"")).text());
       assertThat(reply.getInteger("status")).isEqualTo(403);
       assertThat(reply.getJsonObject("data").getJsonObject("error").getString("reason")).isEqualTo("admin_origin_not_allowed");
@@ -137,14 +145,14 @@ class WebSocketAttacksIT {
 
   @Test
   void anExpiredTokenClosesItsConnectionWith4002AndEndsItsWatchWith401TokenExpired() throws Exception {
-    var created = node.send("POST", "/v1/vhosts", WsAttackNode.adminBasic(),
+    var created = send("POST", "/v1/vhosts", adminBasic(),
         "{\"data\":{\"type\":\"vhosts\",\"id\":\"expiry\"}}");
     assertThat(created.statusCode()).isEqualTo(201);
     var backend = "Bearer " + new JsonObject(created.body()).getJsonObject("data").getJsonObject("attributes").getString("token");
-    assertThat(node.send("PUT", "/v1/vhosts/expiry/channels/chat", backend, null).statusCode()).isEqualTo(201);
+    assertThat(send("PUT", "/v1/vhosts/expiry/channels/chat", backend, null).statusCode()).isEqualTo(201);
 
     var connectionToken = clientToken(backend);
-    try (var ws = AttackSocket.open(node.port, "/v1/ws?token=" + connectionToken, Map.of())) {
+    try (var ws = AttackSocket.open(node.httpPort, "/v1/ws?token=" + connectionToken, Map.of())) {
       assertThat(ws.handshake.status()).isEqualTo(101);
       var close = ws.readUntil(text -> false);
       long late = System.currentTimeMillis() - expiresAt(connectionToken);
@@ -154,7 +162,7 @@ class WebSocketAttacksIT {
     }
 
     var watchToken = clientToken(backend);
-    try (var ws = AttackSocket.open(node.port, "/v1/ws", Map.of())) {
+    try (var ws = AttackSocket.open(node.httpPort, "/v1/ws", Map.of())) {
       ws.sendText(new JsonObject().put("requestId", "w").put("method", "watch").put("path", "/v1/vhosts/expiry/channels/chat")
           .put("headers", new JsonObject().put("authorization", "Bearer " + watchToken)).encode());
       assertThat(new JsonObject(ws.readUntil(text -> text.contains("\"status\"")).text()).getInteger("status")).isEqualTo(200);
@@ -165,7 +173,7 @@ class WebSocketAttacksIT {
       assertThat(last.getInteger("status")).isEqualTo(401);
       assertThat(late).isBetween(0L, 2000L);
       // The watch is gone: an event fired now does not reach it, and the connection still answers.
-      var fired = node.send("POST", "/v1/vhosts/expiry/channels/chat/events", backend,
+      var fired = send("POST", "/v1/vhosts/expiry/channels/chat/events", backend,
           "{\"data\":{\"type\":\"events\",\"attributes\":{\"event\":\"late\",\"data\":{}}}}");
       assertThat(fired.statusCode()).isEqualTo(202);
       ws.sendText("{\"requestId\":\"after\",\"method\":\"ping\"}");
@@ -174,9 +182,21 @@ class WebSocketAttacksIT {
     }
   }
 
+  static String adminBasic() {
+    return "Basic " + Base64.getEncoder().encodeToString(("admin:" + SingleNode.ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static HttpResponse<String> send(String method, String path, String authorization, String json) throws Exception {
+    var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort + path)).timeout(Duration.ofSeconds(10))
+        .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+    if (authorization != null) request.header("Authorization", authorization);
+    if (json != null) request.header("Content-Type", "application/json");
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   /** A client token for every channel of the vhost, valid for 2 seconds. */
   private static String clientToken(String backend) throws Exception {
-    var issued = node.send("GET", "/v1/vhosts/expiry/token?uid=ann&channels=.*&ttl=2", backend, null);
+    var issued = send("GET", "/v1/vhosts/expiry/token?uid=ann&channels=.*&ttl=2", backend, null);
     assertThat(issued.statusCode()).isEqualTo(200);
     return new JsonObject(issued.body()).getString("token");
   }

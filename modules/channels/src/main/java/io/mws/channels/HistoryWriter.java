@@ -1,0 +1,90 @@
+package io.mws.channels;
+
+import io.mws.store.StateStore;
+import io.mws.store.StateStore.StoredEvent;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * Writes channel events to the store of record in group commits: one store append at a time, and
+ * everything that arrived meanwhile goes in the next one, so under load a commit carries many events
+ * (not a round trip per event) and when idle an event is written at once. A caller that promises
+ * durability (durableHistory) waits for the future; the others do not (write-behind).
+ */
+final class HistoryWriter {
+  private static final Logger LOG = Logger.getLogger(HistoryWriter.class.getName());
+  /**
+   * Write-behind events queued beyond this are not written (a store slower than the publishers must not
+   * fill the heap): a graceful stop's seal still writes them from the cluster, and after a crash the
+   * rev ceiling keeps their revs from being given again.
+   */
+  static final int MAX_QUEUED = 100_000;
+
+  private record Pending(StoredEvent event, int keep, Promise<Void> committed) {}
+
+  private final StateStore store;
+  private List<Pending> queued = new ArrayList<>();
+  private boolean writing;
+  private long failures;
+  private long skipped;
+
+  HistoryWriter(StateStore store) {
+    this.store = store;
+  }
+
+  /** Queues the event; the future completes when the commit that carried it did. */
+  synchronized Future<Void> write(StoredEvent event, int keep) {
+    var pending = new Pending(event, keep, Promise.promise());
+    queued.add(pending);
+    if (!writing) commitNext();
+    return pending.committed().future();
+  }
+
+  /** Queues the event unless {@link #MAX_QUEUED} are waiting; nobody waits for it. */
+  synchronized void writeBehind(StoredEvent event, int keep) {
+    if (queued.size() >= MAX_QUEUED) {
+      if (skipped++ % 10_000 == 0) LOG.warning("The store is behind by " + MAX_QUEUED + " events; " + skipped + " not written until the next graceful stop");
+      return;
+    }
+    write(event, keep);
+  }
+
+  /** Completes once everything queued before the call is committed (or failed). */
+  Future<Void> flush() {
+    Promise<Void> done = Promise.promise();
+    synchronized (this) {
+      if (!writing && queued.isEmpty()) return Future.succeededFuture();
+      queued.add(new Pending(null, 0, done));
+    }
+    return done.future().recover(failure -> Future.succeededFuture());
+  }
+
+  /** Takes everything queued into one commit (per distinct keep: vhosts may keep different amounts). */
+  private synchronized void commitNext() {
+    if (queued.isEmpty()) {
+      writing = false;
+      return;
+    }
+    writing = true;
+    var batch = queued;
+    queued = new ArrayList<>();
+    var byKeep = new LinkedHashMap<Integer, List<StoredEvent>>();
+    for (var p : batch) if (p.event() != null) byKeep.computeIfAbsent(p.keep(), k -> new ArrayList<>()).add(p.event());
+    Future<Void> commit = Future.succeededFuture();
+    for (var group : byKeep.entrySet()) commit = commit.compose(v -> store.append(group.getValue(), group.getKey()));
+    commit.onComplete(ar -> {
+      if (ar.failed() && failures++ % 1000 == 0) {
+        LOG.warning("Writing " + batch.size() + " events to the store failed (" + failures + " failed commits so far): " + ar.cause());
+      }
+      for (var p : batch) {
+        if (ar.succeeded()) p.committed().tryComplete();
+        else p.committed().tryFail(ar.cause());
+      }
+      commitNext();
+    });
+  }
+}

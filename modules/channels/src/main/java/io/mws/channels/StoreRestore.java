@@ -1,0 +1,114 @@
+package io.mws.channels;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import io.mws.store.StateStore;
+import io.mws.store.StateStore.StoredEvent;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * Loads the store of record into Hazelcast when the cluster starts cold (every member had stopped):
+ * once per cluster lifetime, by the first channels node to take the lock, while the others wait.
+ *
+ * <p>A channel comes back in one of two ways, decided by its rev ceiling C and the newest stored rev T
+ * of its contiguous stored history (the run of events without a gap that ends at its newest):
+ * <ul>
+ *   <li>C &lt;= T: every acknowledged rev is stored (a graceful stop sealed it, or its vhost has
+ *       durableHistory): the events come back at their revs and the next event gets T+1;</li>
+ *   <li>C &gt; T: events may have been acknowledged and lost (kill -9 with write-behind history): the
+ *       history starts empty above C, so the next event gets C+1 and a resume from any older rev is
+ *       410 rev_expired, never other events under an old rev.</li>
+ * </ul>
+ */
+final class StoreRestore {
+  private static final Logger LOG = Logger.getLogger(StoreRestore.class.getName());
+  static final String MAP = "mws.store";
+  private static final String RESTORED = "restored";
+  /** Channels restored at once: the store's reads and Hazelcast's writes overlap, within the worker pool's means. */
+  private static final int PARALLEL = 8;
+
+  private final Vertx vertx;
+  private final HazelcastInstance hz;
+  private final StateStore store;
+  private final HazelcastChannelStore hot;
+
+  StoreRestore(Vertx vertx, HazelcastInstance hz, StateStore store, HazelcastChannelStore hot) {
+    this.vertx = vertx;
+    this.hz = hz;
+    this.store = store;
+    this.hot = hot;
+  }
+
+  /** Restores unless this cluster lifetime did already; the other nodes starting at the same time wait. */
+  Future<Void> restoreOnce() {
+    return vertx.executeBlocking(() -> {
+      IMap<String, Long> marks = hz.getMap(MAP);
+      marks.lock(RESTORED);
+      try {
+        if (marks.containsKey(RESTORED)) return null;
+        long started = System.nanoTime();
+        int channels = restore().toCompletionStage().toCompletableFuture().get(10, TimeUnit.MINUTES);
+        marks.set(RESTORED, System.currentTimeMillis());
+        LOG.info("Restored " + channels + " channels from the " + store.describe() + " in "
+            + (System.nanoTime() - started) / 1_000_000 + " ms");
+        return null;
+      } finally {
+        marks.unlock(RESTORED);
+      }
+    }, false);
+  }
+
+  private Future<Integer> restore() {
+    return store.records(DurableChannelStore.VHOSTS)
+        .compose(vhosts -> Future.all(vhosts.entrySet().stream().map(e -> hot.createVhost(e.getKey(), e.getValue())).toList()))
+        .compose(v -> Future.all(store.records(DurableChannelStore.CHANNELS), store.ceilings()))
+        .compose(both -> {
+          java.util.Map<String, JsonObject> channels = both.resultAt(0);
+          java.util.Map<String, Long> ceilings = both.resultAt(1);
+          var queue = new java.util.concurrent.ConcurrentLinkedQueue<>(channels.entrySet());
+          var workers = new ArrayList<Future<Void>>();
+          for (int i = 0; i < PARALLEL; i++) workers.add(restoreNext(queue, ceilings));
+          return Future.all(workers).map(channels.size());
+        });
+  }
+
+  /** One of {@value #PARALLEL} workers: restores channels from the queue, one after another, until it is empty. */
+  private Future<Void> restoreNext(java.util.Queue<java.util.Map.Entry<String, JsonObject>> queue, java.util.Map<String, Long> ceilings) {
+    var next = queue.poll();
+    if (next == null) return Future.succeededFuture();
+    return restoreChannel(next.getKey(), next.getValue(), ceilings.getOrDefault(next.getKey(), 0L))
+        .compose(v -> restoreNext(queue, ceilings));
+  }
+
+  private Future<Void> restoreChannel(String key, JsonObject record, long ceiling) {
+    return store.events(key).compose(stored -> {
+      var run = contiguousRun(stored, record.getString("epoch"));
+      long newest = run.isEmpty() ? 0 : run.get(run.size() - 1).rev();
+      var events = new ArrayList<JsonObject>();
+      long base;
+      if (ceiling <= newest) {
+        base = run.isEmpty() ? newest : run.get(0).rev() - 1;
+        run.forEach(e -> events.add(e.body()));
+      } else {
+        base = ceiling;
+        LOG.info("Channel " + key + " restored without history above rev " + ceiling + ": revs up to it may have been"
+            + " acknowledged and not written (write-behind history, no graceful stop)");
+      }
+      return hot.restoreChannel(record.copy().put("base", base), events).mapEmpty();
+    });
+  }
+
+  /** The stored events of the channel's epoch that end at its newest, without a gap. */
+  static List<StoredEvent> contiguousRun(List<StoredEvent> stored, String epoch) {
+    var ofEpoch = stored.stream().filter(e -> epoch.equals(e.epoch())).toList();
+    int start = ofEpoch.size();
+    while (start > 0 && (start == ofEpoch.size() || ofEpoch.get(start - 1).rev() == ofEpoch.get(start).rev() - 1)) start--;
+    return ofEpoch.subList(start, ofEpoch.size());
+  }
+}
