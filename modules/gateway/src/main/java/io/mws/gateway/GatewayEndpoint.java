@@ -41,7 +41,7 @@ final class GatewayEndpoint implements HttpEndpoint {
   @Override
   public void handle(HttpServerRequest request) {
     if (!request.canUpgradeToWebSocket() && SseWatch.isWatchPath(request)) {
-      SseWatch.serve(vertx, request, feeds, forwarder, settings, limits, expiries);
+      SseWatch.serve(vertx, request, feeds, forwarder, settings, limits, connections, expiries);
       return;
     }
     String token;

@@ -19,7 +19,9 @@ import io.vertx.core.http.HttpServerResponse;
  * rev_expired with the current rev in x-oada-rev). A comment every {@link #HEARTBEAT_MS}; the stream
  * ends with {@code event: mws/expired} when the caller's token expires, after the channel's delete
  * change, and when the client reads too slowly (it resumes with Last-Event-ID). A stream counts as a
- * connection against the gateway's limits ({@link ConnectionLimits}). It has no vhost or uid as a
+ * connection against the gateway's limits ({@link ConnectionLimits}) and is one of its {@link Connections}:
+ * a rotated vhost token and a stopping node end it as they close a WebSocket (with a comment naming the
+ * close code, as SSE has no close frame). It has no vhost or uid as a
  * session, so it stays out of presence (a backend can neither list nor close it); a Pusher trigger's
  * socket_id exclusion does not apply to it.
  */
@@ -60,7 +62,7 @@ final class SseWatch extends GatewaySession {
 
   /** For a request {@link #isWatchPath} accepts: authenticates, opens the watch, then streams; every failure before the stream is a JSON error. */
   static void serve(Vertx vertx, HttpServerRequest request, ChannelFeeds feeds, ApiForwarder forwarder,
-                    GatewaySettings settings, ConnectionLimits limits, Expiries expiries) {
+                    GatewaySettings settings, ConnectionLimits limits, Connections connections, Expiries expiries) {
     var path = channelOf(request.path());
     if (request.method() != io.vertx.core.http.HttpMethod.GET) {
       refuse(request, new ApiError(405, "method_not_allowed", "A watch stream answers GET only.").withHeader("Allow", "GET"));
@@ -107,7 +109,7 @@ final class SseWatch extends GatewaySession {
                 var watcher = new SseWatch(vertx, feeds, request, grant, settings.writeQueueBytes());
                 return feeds.watch(watcher, REQUEST_ID, path, resumeRev, presence, 0)
                     .map(watch -> {
-                      watcher.start(watch, principal, expiries, () -> limits.release(path.vhost()));
+                      watcher.start(watch, principal, expiries, connections);
                       return watch;
                     });
               });
@@ -119,8 +121,8 @@ final class SseWatch extends GatewaySession {
         });
   }
 
-  /** Streams the watch; {@code release} gives its connection back to the limits when it ends. */
-  private void start(Watch watch, Principal principal, Expiries expiries, Runnable release) {
+  /** Streams the watch, as one of {@code connections}; leaving them gives its place under the limits back. */
+  private void start(Watch watch, Principal principal, Expiries expiries, Connections connections) {
     request.resume();
     response.setStatusCode(200).setChunked(true).putHeader("Content-Type", "text/event-stream; charset=utf-8")
         .putHeader("Cache-Control", "no-cache").putHeader("X-Accel-Buffering", "no")
@@ -133,14 +135,16 @@ final class SseWatch extends GatewaySession {
     });
     var expiry = principal.expiresAt() == null ? null
         : expiries.schedule(principal.expiresAt(), e -> end("event: mws/expired\ndata: {\"reason\":\"token_expired\"}\n\n"));
+    connections.add(this);
     cleanup = () -> {
-      release.run();
+      connections.remove(this);
       vertx.cancelTimer(heartbeat);
       if (expiry != null) expiries.cancel(expiry);
       feeds.closeSession(this);
     };
     // Fires when the client goes; a stream the server ends (end()) cleans up there.
     response.closeHandler(v -> stop());
+    if (response.closed()) stop(); // gone before the handler was set: it would never fire
     feeds.start(watch);
   }
 

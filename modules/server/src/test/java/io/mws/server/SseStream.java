@@ -6,6 +6,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -16,6 +17,8 @@ final class SseStream implements AutoCloseable {
   private final HttpClient client;
   private final LinkedBlockingQueue<Message> messages = new LinkedBlockingQueue<>();
   private final StringBuilder pending = new StringBuilder();
+  /** Counted down when the server ends the stream (or its connection closes). */
+  private final CountDownLatch ended = new CountDownLatch(1);
 
   private SseStream(HttpClient client) {
     this.client = client;
@@ -30,7 +33,8 @@ final class SseStream implements AutoCloseable {
     // The handler is set on the event loop as the response arrives: set later, from this thread, it
     // would miss what the server writes at once (a resume's replay).
     HttpClientResponse response = TestCluster.await(client.request(options).compose(req -> req.send())
-        .onSuccess(r -> r.handler(chunk -> stream.parse(chunk.toString()))));
+        .onSuccess(r -> r.handler(chunk -> stream.parse(chunk.toString()))
+            .endHandler(v -> stream.ended.countDown()).exceptionHandler(e -> stream.ended.countDown())));
     if (response.statusCode() != 200) throw new AssertionError("stream: " + response.statusCode());
     TestCluster.await(OpenApiConformance.get().check(response, null)); // its head, against openapi.json
     return stream;
@@ -69,6 +73,11 @@ final class SseStream implements AutoCloseable {
       list.add(message);
     }
     return list;
+  }
+
+  /** Whether the server ended the stream within {@code seconds}. */
+  boolean ends(int seconds) throws InterruptedException {
+    return ended.await(seconds, TimeUnit.SECONDS);
   }
 
   /** Messages received so far and not yet taken. */

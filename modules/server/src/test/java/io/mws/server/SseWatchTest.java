@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
  * WATCH over Server-Sent Events ({@code GET /v1/vhosts/{v}/channels/{c}/watch}) on a two-node cluster:
  * a resume from Last-Event-ID while events are fired on the other node gets every rev after it once, in
  * order; a second resume goes on gaplessly; a resume older than the history is 410 before the stream;
- * access is a client token's (also as ?token=); the stream ends when the token expires.
+ * access is a client token's (also as ?token=); the stream ends when the token expires, and when the
+ * vhost token it was issued under is rotated.
  */
 class SseWatchTest {
   static TestCluster cluster;
@@ -149,6 +150,22 @@ class SseWatchTest {
         Thread.sleep(100);
       }
     }
+  }
+
+  @Test
+  void aRotatedVhostTokenEndsTheStreamsOfItsClients() throws Exception {
+    var rotating = cluster.createVhost("rotating");
+    assertThat(cluster.send(0, PUT, "/v1/vhosts/rotating/channels/c", "Bearer " + rotating, null).statusCode()).isEqualTo(201);
+    var token = cluster.clientToken(0, "rotating", rotating, "ann", "c");
+    var other = cluster.clientToken(0, "moon", backend, "ann", "chat");
+    try (var stream = SseStream.open(cluster, 1, "/v1/vhosts/rotating/channels/c/watch?token=" + token, null, null);
+         var otherVhost = SseStream.open(cluster, 1, "/v1/vhosts/moon/channels/chat/watch?token=" + other, null, null)) {
+      assertThat(cluster.send(0, POST, "/v1/vhosts/rotating/token/rotate", cluster.adminAuth(), null).statusCode()).isEqualTo(200);
+      assertThat(stream.ends(10)).as("the stream of a token issued under the rotated vhost token ends").isTrue();
+      assertThat(otherVhost.ends(1)).as("another vhost's stream goes on").isFalse();
+    }
+    assertThat(cluster.send(1, GET, "/v1/vhosts/rotating/channels/c/watch?token=" + token, null, null).statusCode())
+        .as("and its token opens none again").isEqualTo(401);
   }
 
   @Test
