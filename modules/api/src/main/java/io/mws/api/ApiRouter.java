@@ -148,17 +148,45 @@ final class ApiRouter {
         .withHeader("Allow", String.join(", ", allowed));
   }
 
-  /** Who opens the vhost's SSE stream: its backend or an admin, from an Origin the vhost admits. */
+  /**
+   * Who opens the vhost's SSE stream: its backend, an admin, or a scoped stream token
+   * ({@code ?scope=events}), from an Origin the vhost admits. {@code ?token=} (for EventSource, which
+   * cannot send headers) takes only a scoped stream token of this vhost: a URL gets logged and kept in
+   * browser history, so a vhost token, an admin's or a client's token there is refused (401) even when
+   * valid, and so is a token in both the URL and a header.
+   */
   Future<Principal> streamCaller(ApiRequest request, String vhost, String client) {
-    return authenticate(request, client).compose(principal -> {
-      Access.requireBackend(principal, vhost);
+    var token = request.param("token");
+    Future<Principal> caller;
+    if (token == null || token.isEmpty()) {
+      caller = authenticate(request, client);
+    } else if (request.header("authorization") != null || request.param("apikey") != null) {
+      caller = Future.failedFuture(urlTokenRefused("Send credentials in one place: ?token= or a header, not both."));
+    } else {
+      caller = authenticate("Bearer " + token, null, client).map(principal -> {
+        if (principal.role() != Principal.Role.EVENTS) {
+          throw urlTokenRefused("?token= takes only a scoped stream token (GET /v1/vhosts/{v}/token?scope=events); "
+              + "send other credentials in the Authorization header.");
+        }
+        return principal;
+      });
+    }
+    return caller.compose(principal -> {
+      Access.requireVisible(principal, vhost);
+      if (!principal.canStreamEvents(vhost)) throw ApiError.forbidden("Only the vhost's backend, an admin or a scoped stream token may read this stream.");
       return cors.check(vhost, request).map(principal);
     });
   }
 
+  private static ApiError urlTokenRefused(String message) {
+    return new ApiError(401, "token_not_allowed_in_url", message).withHeader("WWW-Authenticate", Access.WWW_AUTHENTICATE);
+  }
+
   private Future<Principal> authenticate(ApiRequest request, String client) {
-    var apikey = request.param("apikey");
-    var authorization = request.header("authorization");
+    return authenticate(request.header("authorization"), request.param("apikey"), client);
+  }
+
+  private Future<Principal> authenticate(String authorization, String apikey, String client) {
     if ((authorization == null || authorization.isBlank()) && (apikey == null || apikey.isEmpty())) {
       return Future.succeededFuture(Principal.ANONYMOUS);
     }

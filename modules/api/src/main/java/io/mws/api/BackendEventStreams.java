@@ -94,16 +94,27 @@ final class BackendEventStreams {
 
   /**
    * Opens a stream. {@code lastEventId}: resume after it (null: start at the present). A grouped
-   * stream goes on from its group's cursor; it ignores {@code lastEventId}.
+   * stream goes on from its group's cursor; it ignores {@code lastEventId}. {@code expiresAt} (epoch ms,
+   * null: never): when the caller's token expires the stream says {@code event: mws/expired} and ends,
+   * so a scoped stream token does not outlive its ttl; the page reconnects with a fresh one.
    */
-  void open(String vhost, Options options, HttpServerResponse response) {
+  void open(String vhost, Options options, HttpServerResponse response, Long expiresAt) {
     var group = options.group();
     var lastEventId = options.lastEventId();
     response.setChunked(true).putHeader("Content-Type", "text/event-stream; charset=utf-8")
         .putHeader("Cache-Control", "no-cache").putHeader("X-Accel-Buffering", "no");
     var stream = new Stream(vhost, options.filter(), group, response);
     byVhost.computeIfAbsent(vhost, v -> new CopyOnWriteArraySet<>()).add(stream);
-    response.closeHandler(v -> byVhost.getOrDefault(vhost, Set.of()).remove(stream));
+    long expiry = expiresAt == null ? -1 : vertx.setTimer(Math.max(1, expiresAt - System.currentTimeMillis()), id -> {
+      byVhost.getOrDefault(vhost, Set.of()).remove(stream);
+      if (response.closed() || response.ended()) return;
+      response.write("event: mws/expired\ndata: {\"reason\":\"token_expired\"}\n\n");
+      response.end();
+    });
+    response.closeHandler(v -> {
+      byVhost.getOrDefault(vhost, Set.of()).remove(stream);
+      if (expiry >= 0) vertx.cancelTimer(expiry);
+    });
     response.write(": stream open\n\n");
     if (group != null || lastEventId != null) {
       stream.cursor = lastEventId == null ? 0 : lastEventId;

@@ -37,20 +37,26 @@ final class HttpApiEndpoint implements HttpEndpoint {
   private final int maxBodyBytes;
   private final RefusalMetrics refusals;
   private final ClientAddress clients;
+  private final ConsoleFiles console;
   private final PusherApi pusher;
 
-  HttpApiEndpoint(ApiRouter router, BackendEventStreams streams, PusherApi pusher, int maxBodyBytes, RefusalMetrics refusals,
-                  ClientAddress clients) {
+  HttpApiEndpoint(ApiRouter router, BackendEventStreams streams, ConsoleFiles console, PusherApi pusher,
+                  int maxBodyBytes, RefusalMetrics refusals, ClientAddress clients) {
     this.router = router;
     this.pusher = pusher;
     this.streams = streams;
     this.maxBodyBytes = maxBodyBytes;
     this.refusals = refusals;
     this.clients = clients;
+    this.console = console;
   }
 
   @Override
   public void handle(HttpServerRequest req) {
+    if (ConsoleFiles.serves(req.path())) {
+      console.handle(req);
+      return;
+    }
     var declared = req.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (declared != null && parseLength(declared) > maxBodyBytes) {
       write(req, ApiResponse.error(tooLarge()));
@@ -112,7 +118,7 @@ final class HttpApiEndpoint implements HttpEndpoint {
       }
       var response = req.response().setStatusCode(200).putHeader("Date", httpDate());
       Cors.expose(request, ApiResponse.of(200, null)).headers().forEach(response::putHeader);
-      streams.open(vhost, options, response);
+      streams.open(vhost, options, response, ar.result().expiresAt());
     });
   }
 

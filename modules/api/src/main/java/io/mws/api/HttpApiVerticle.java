@@ -49,8 +49,9 @@ public final class HttpApiVerticle extends VerticleBase {
     var routes = routes(events);
     var router = new ApiRouter(vertx, routes, new Cors(settings));
     var streams = new BackendEventStreams(vertx);
-    endpoint = new HttpApiEndpoint(router, streams, new PusherApi(vertx, events), maxPayload + ENVELOPE_BYTES,
-        new RefusalMetrics(registry, "http"), ClientAddress.fromConfig(config().getValue("trustedProxies")));
+    endpoint = new HttpApiEndpoint(router, streams, new ConsoleFiles(vertx), new PusherApi(vertx, events),
+        maxPayload + ENVELOPE_BYTES, new RefusalMetrics(registry, "http"),
+        ClientAddress.fromConfig(config().getValue("trustedProxies")));
 
     var forwarded = vertx.eventBus().<JsonObject>consumer(Addresses.API_REQUEST, message -> {
       ApiRequest request;

@@ -13,13 +13,19 @@ import java.util.List;
 /**
  * {@code GET /v1/vhosts/{vhost}/token?uid=&channels=&ttl=&publish=} (and WebRocket's {@code /{vhost}/token}):
  * a backend hands a client an access token. {@code uid} is required; {@code channels} is an RE2J
- * pattern the channel name must fully match (default: every channel).
+ * pattern the channel name must fully match (default: every channel). With {@code ?scope=events} it
+ * issues a scoped stream token instead: no uid, no channels, only the right to read the vhost's backend
+ * event stream, with a short default ttl; it is the one credential that stream takes as {@code ?token=}
+ * (a browser's EventSource cannot send headers, and a URL must not carry a long-lived secret).
  * {@code POST /v1/vhosts/{vhost}/token/rotate}: an admin replaces the vhost token.
  */
 final class TokenResources {
   private TokenResources() {}
 
   static final String ALL_CHANNELS = ".*";
+  static final String EVENTS_SCOPE = "events";
+  /** A scoped stream token lives 5 minutes unless ?ttl= says otherwise: it travels in URLs, which get logged. */
+  static final int EVENTS_TOKEN_TTL_SECONDS = 300;
 
   static List<Route> routes() {
     return List.of(
@@ -47,6 +53,11 @@ final class TokenResources {
 
   private static Future<ApiResponse> issue(ApiCall call) {
     Access.requireBackend(call.principal, call.vhost());
+    var scope = call.request.param("scope");
+    if (scope != null && !scope.isEmpty()) {
+      if (!scope.equals(EVENTS_SCOPE)) throw ApiError.badRequest("invalid_scope", "Query parameter 'scope' may only be 'events'.");
+      return issueEventsToken(call);
+    }
     var uid = call.request.param("uid");
     if (!Names.isValid(uid)) throw ApiError.badRequest("invalid_uid", "Query parameter 'uid' is required and " + Names.RULE + ".");
     var channels = call.request.param("channels");
@@ -70,5 +81,17 @@ final class TokenResources {
             .put("meta", new JsonObject().put("vhost", call.vhost()).put("uid", uid).put("channels", pattern)
                 .put("publish", publish).put("ttl", issued.getInteger("ttl"))
                 .put("expires", JsonApi.time(issued.getLong("expires") * 1000)))));
+  }
+
+  /** {@code ?scope=events}: {"token", "meta": {vhost, scope, ttl, expires}}. */
+  private static Future<ApiResponse> issueEventsToken(ApiCall call) {
+    int ttl = Params.intParam(call.request, "ttl", EVENTS_TOKEN_TTL_SECONDS, 1, Integer.MAX_VALUE);
+    var request = new JsonObject().put("vhost", call.vhost()).put("scope", EVENTS_SCOPE).put("ttl", ttl);
+    return call.ask(VHOST_GET, new JsonObject().put("vhost", call.vhost()))
+        .compose(vhost -> call.ask(ACCESS_TOKEN_ISSUE, request))
+        .map(issued -> ApiResponse.of(200, new JsonObject()
+            .put("token", issued.getString("token"))
+            .put("meta", new JsonObject().put("vhost", call.vhost()).put("scope", EVENTS_SCOPE)
+                .put("ttl", issued.getInteger("ttl")).put("expires", JsonApi.time(issued.getLong("expires") * 1000)))));
   }
 }

@@ -13,9 +13,13 @@ import io.vertx.ext.auth.jwt.JWTAuthOptions;
 /**
  * Client access tokens: HS256 JWTs signed with a key every node shares, so any node verifies them
  * locally. Claims: {@code vhost}, {@code sub} (uid), {@code channels} (RE2J pattern), {@code publish}.
+ * A scoped stream token has {@code scope: "events"} instead of channels and publish: it verifies as an
+ * {@link Principal.Role#EVENTS} principal, whose only right is reading the vhost's backend event stream.
  */
 final class AccessTokens {
   static final String ISSUER = "mws";
+  /** The one scope a token may carry: reading the vhost's backend event stream. */
+  static final String EVENTS_SCOPE = "events";
 
   private final JWTAuth jwt;
   private final TokenGenerations generations;
@@ -29,11 +33,19 @@ final class AccessTokens {
 
   /** A token bound to the vhost token's current generation ({@code gen}): rotating that token voids it. */
   Future<String> issue(String vhost, String uid, String channels, boolean publish, int ttlSeconds) {
+    return sign(vhost, new JsonObject().put("channels", channels).put("publish", publish), uid, ttlSeconds);
+  }
+
+  /** A scoped stream token for the vhost's backend event stream, bound like a client token to the vhost token's generation. */
+  Future<String> issueEventsToken(String vhost, int ttlSeconds) {
+    return sign(vhost, new JsonObject().put("scope", EVENTS_SCOPE), null, ttlSeconds);
+  }
+
+  private Future<String> sign(String vhost, JsonObject claims, String subject, int ttlSeconds) {
     return generations.current(vhost).map(generation -> {
-      var claims = new JsonObject().put("vhost", vhost).put("channels", channels).put("publish", publish)
-          .put("gen", generation);
-      return jwt.generateToken(claims, new JWTOptions().setAlgorithm("HS256").setIssuer(ISSUER).setSubject(uid)
-          .setExpiresInSeconds(ttlSeconds));
+      var options = new JWTOptions().setAlgorithm("HS256").setIssuer(ISSUER).setExpiresInSeconds(ttlSeconds);
+      if (subject != null) options.setSubject(subject);
+      return jwt.generateToken(claims.put("vhost", vhost).put("gen", generation), options);
     });
   }
 
@@ -51,6 +63,11 @@ final class AccessTokens {
       return generations.current(vhost).map(current -> {
         if (current.isEmpty() || !current.equals(claims.getString("gen"))) {
           throw new IllegalArgumentException("issued under a vhost token that was rotated");
+        }
+        var scope = claims.getString("scope");
+        if (scope != null) {
+          if (!EVENTS_SCOPE.equals(scope)) throw new IllegalArgumentException("unknown scope");
+          return new Principal(Principal.Role.EVENTS, vhost, null, null, false, Jwts.expiresAt(user));
         }
         return new Principal(Principal.Role.CLIENT, vhost, claims.getString("sub"),
             claims.getString("channels"), claims.getBoolean("publish", false), Jwts.expiresAt(user));

@@ -239,11 +239,17 @@ public final class AuthVerticle extends VerticleBase {
     });
   }
 
-  /** Body: {vhost, uid, channels, publish, ttl}; already validated by the caller. */
+  /**
+   * Body: {vhost, uid, channels, publish, ttl}, or {vhost, scope: "events", ttl} for a scoped stream
+   * token; already validated by the caller. The ttl is capped by maxTokenTtlSeconds either way.
+   */
   private Future<JsonObject> issueAccessToken(JsonObject body) {
     int ttl = Math.min(body.getInteger("ttl", defaultTtl), maxTtl);
-    return accessTokens.issue(body.getString("vhost"), body.getString("uid"), body.getString("channels"),
-            body.getBoolean("publish", false), ttl)
+    var vhost = body.getString("vhost");
+    var issued = AccessTokens.EVENTS_SCOPE.equals(body.getString("scope"))
+        ? accessTokens.issueEventsToken(vhost, ttl)
+        : accessTokens.issue(vhost, body.getString("uid"), body.getString("channels"), body.getBoolean("publish", false), ttl);
+    return issued
         .map(token -> new JsonObject().put("token", token).put("ttl", ttl)
             .put("expires", System.currentTimeMillis() / 1000 + ttl));
   }

@@ -60,6 +60,11 @@ final class ChangeFrame {
     return pusher;
   }
 
+  /** The change message without a requestId: the data of an SSE watch's message. */
+  String body() {
+    return "{" + tail;
+  }
+
   String forWatch(String requestId) {
     return "{\"requestId\":[" + Json.encode(requestId) + "]," + tail;
   }

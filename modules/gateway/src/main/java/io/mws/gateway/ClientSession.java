@@ -327,7 +327,8 @@ final class ClientSession extends GatewaySession {
     return response.status() >= 200 && response.status() < 300;
   }
 
-  private static void checkRead(Principal principal, ChannelPath path) {
+  /** WATCH's access rule (401, 404 for a vhost the caller may not see, 403), shared with {@link SseWatch}. */
+  static void checkRead(Principal principal, ChannelPath path) {
     if (principal.role() == Principal.Role.ANONYMOUS) {
       throw ApiError.unauthorized("WATCH needs a Bearer access token in headers.authorization.");
     }

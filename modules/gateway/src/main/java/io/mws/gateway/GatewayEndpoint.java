@@ -11,8 +11,10 @@ import io.vertx.core.http.HttpServerRequest;
  * Accepts WebSocket upgrades on {@code /} and {@code /v1/ws}; a token may come as {@code ?token=} or
  * Authorization. Before the upgrade: the node's connect rate and connection limit, and, when the
  * upgrade carries credentials, their check (401), for admin credentials the admin Origins
- * ({@code http.adminAllowedOrigins}, 403), the vhost's allowed Origins (403) and its connection
- * limit (429). Refusals are JSON, as every error of the API.
+ * ({@code http.adminAllowedOrigins}, 403), a scoped stream token (403: it reads only the backend
+ * event stream), the vhost's allowed Origins (403) and its connection
+ * limit (429). Refusals are JSON, as every error of the API. Also serves WATCH over Server-Sent
+ * Events ({@link SseWatch}), since it shares the watch machinery.
  */
 final class GatewayEndpoint implements HttpEndpoint {
   private final Vertx vertx;
@@ -38,6 +40,10 @@ final class GatewayEndpoint implements HttpEndpoint {
 
   @Override
   public void handle(HttpServerRequest request) {
+    if (!request.canUpgradeToWebSocket() && SseWatch.isWatchPath(request)) {
+      SseWatch.serve(vertx, request, feeds, forwarder, settings, limits, connections, expiries);
+      return;
+    }
     String token;
     try {
       token = request.getParam("token");
@@ -56,7 +62,9 @@ final class GatewayEndpoint implements HttpEndpoint {
     var client = settings.clients().of(request);
     forwarder.authenticate(authorization, client)
         .recover(failure -> Future.failedFuture(ApiError.from(failure)))
-        .compose(principal -> principal.isAdmin() && !settings.adminOriginAllowed(origin, request.getHeader("Host"))
+        .compose(principal -> principal.role() == Principal.Role.EVENTS
+            ? Future.<Admission>failedFuture(ApiError.forbidden("A scoped stream token reads the backend event stream only; it opens no WebSocket."))
+            : principal.isAdmin() && !settings.adminOriginAllowed(origin, request.getHeader("Host"))
             ? Future.<Admission>failedFuture(adminOriginRefused(origin))
             : limits.admit(principal.vhost(), origin).map(grant -> new Admission(principal, grant)))
         .onFailure(failure -> {

@@ -104,9 +104,10 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
     return endpoint;
   }
 
-  /** Whether a request is a WebSocket upgrade this gateway accepts. */
+  /** Whether a request is a WebSocket upgrade this gateway accepts (MWS or Pusher), or a watch over SSE ({@code .../channels/{c}/watch}). */
   public static boolean accepts(HttpServerRequest request) {
-    return request.canUpgradeToWebSocket()
-        && (GatewayEndpoint.isUpgradePath(request.path()) || PusherEndpoint.isUpgradePath(request.path()));
+    return (request.canUpgradeToWebSocket()
+        && (GatewayEndpoint.isUpgradePath(request.path()) || PusherEndpoint.isUpgradePath(request.path())))
+        || SseWatch.isWatchPath(request);
   }
 }

@@ -15,8 +15,13 @@ import io.vertx.core.json.JsonObject;
  *                  The gateway ends a watch (or a connection) authorized with them at that instant.
  */
 public record Principal(Role role, String vhost, String uid, String channels, boolean publish, Long expiresAt) {
-  /** USER: authenticated (e.g. by an external OAuth2 issuer) but holding no MWS role. */
-  public enum Role { ANONYMOUS, USER, CLIENT, BACKEND, ADMIN }
+  /**
+   * USER: authenticated (e.g. by an external OAuth2 issuer) but holding no MWS role. EVENTS: a scoped
+   * stream token ({@code GET /v1/vhosts/{v}/token?scope=events}), whose only right is reading the
+   * vhost's backend event stream: it sees its vhost (so other resources answer 403, not 404) and may
+   * do nothing there.
+   */
+  public enum Role { ANONYMOUS, USER, CLIENT, BACKEND, ADMIN, EVENTS }
 
   /** Credentials that do not expire. */
   public Principal(Role role, String vhost, String uid, String channels, boolean publish) {
@@ -38,6 +43,11 @@ public record Principal(Role role, String vhost, String uid, String channels, bo
   /** Admins, and backends of this vhost, may manage it. */
   public boolean isBackendOf(String vhostName) {
     return isAdmin() || (role == Role.BACKEND && vhostName.equals(vhost));
+  }
+
+  /** May this caller read the vhost's backend event stream: its backend, an admin, or its scoped stream token. */
+  public boolean canStreamEvents(String vhostName) {
+    return isBackendOf(vhostName) || (role == Role.EVENTS && vhostName.equals(vhost));
   }
 
   public boolean isClientOf(String vhostName) {

@@ -22,8 +22,12 @@ import org.junit.jupiter.api.Test;
  * HTTP client goes through, see {@link OpenApiConformance}).
  */
 class OpenApiDocumentTest {
-  /** Paths the node's HTTP front and WebSocket gateway answer, not the API's router. */
-  static final Set<String> FRONT_PATHS = Set.of("/healthz", "/readyz", "/metrics", "/v1/ws", "/app/{key}");
+  /**
+   * Paths served outside the API's router: the front's probes, the gateway (WebSocket, Pusher, SSE watch),
+   * the console's files.
+   */
+  static final Set<String> FRONT_PATHS = Set.of("/healthz", "/readyz", "/metrics", "/v1/ws", "/app/{key}",
+      "/v1/vhosts/{vhost}/channels/{channel}/watch", "/console", "/console/{file}");
   static TestCluster cluster;
 
   @BeforeAll

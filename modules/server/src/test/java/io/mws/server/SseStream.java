@@ -6,6 +6,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -16,6 +17,8 @@ final class SseStream implements AutoCloseable {
   private final HttpClient client;
   private final LinkedBlockingQueue<Message> messages = new LinkedBlockingQueue<>();
   private final StringBuilder pending = new StringBuilder();
+  /** Counted down when the server ends the stream (or its connection closes). */
+  private final CountDownLatch ended = new CountDownLatch(1);
 
   private SseStream(HttpClient client) {
     this.client = client;
@@ -23,14 +26,15 @@ final class SseStream implements AutoCloseable {
 
   static SseStream open(TestCluster cluster, int node, String uri, String authorization, String lastEventId) throws Exception {
     var client = cluster.clientVertx.createHttpClient();
-    var options = new RequestOptions().setHost("127.0.0.1").setPort(cluster.port(node)).setURI(uri)
-        .putHeader("Authorization", authorization);
+    var options = new RequestOptions().setHost("127.0.0.1").setPort(cluster.port(node)).setURI(uri);
+    if (authorization != null) options.putHeader("Authorization", authorization); // null: the URI carries ?token=
     if (lastEventId != null) options.putHeader("Last-Event-ID", lastEventId);
     var stream = new SseStream(client);
     // The handler is set on the event loop as the response arrives: set later, from this thread, it
     // would miss what the server writes at once (a resume's replay).
     HttpClientResponse response = TestCluster.await(client.request(options).compose(req -> req.send())
-        .onSuccess(r -> r.handler(chunk -> stream.parse(chunk.toString()))));
+        .onSuccess(r -> r.handler(chunk -> stream.parse(chunk.toString()))
+            .endHandler(v -> stream.ended.countDown()).exceptionHandler(e -> stream.ended.countDown())));
     if (response.statusCode() != 200) throw new AssertionError("stream: " + response.statusCode());
     TestCluster.await(OpenApiConformance.get().check(response, null)); // its head, against openapi.json
     return stream;
@@ -50,7 +54,8 @@ final class SseStream implements AutoCloseable {
         else if (line.startsWith("event: ")) event = line.substring(7);
         else if (line.startsWith("data: ")) data = line.substring(6);
       }
-      if (event != null) messages.add(new Message(id, event, data));
+      // A message without an event line is of type "message" (the SSE watch's changes).
+      if (event != null || data != null) messages.add(new Message(id, event == null ? "message" : event, data));
     }
   }
 
@@ -68,6 +73,11 @@ final class SseStream implements AutoCloseable {
       list.add(message);
     }
     return list;
+  }
+
+  /** Whether the server ended the stream within {@code seconds}. */
+  boolean ends(int seconds) throws InterruptedException {
+    return ended.await(seconds, TimeUnit.SECONDS);
   }
 
   /** Messages received so far and not yet taken. */
