@@ -21,7 +21,10 @@ import java.util.function.Supplier;
  * member), publishes, then records its result (without the data: the same fingerprint means the same
  * data) before it answers. A repeat with the same fingerprint answers that result, waiting while the
  * first is still pending; with another fingerprint it is 422 {@code idempotency_key_reused}. A pending
- * entry whose member has left the cluster is taken over (that member died mid-publish). A failed
+ * entry whose member has left the cluster is taken over (that member died mid-publish): a channel
+ * publish first looks for the event that member appended under the key since its reservation ("at";
+ * the key travels in the event's history entry) and answers it, so an append followed by the
+ * member's death before the record is never published twice. A failed
  * publish gives its reservation back, so a retry publishes anew. Entries live {@code ttlSeconds} in
  * {@value #MAP}, which has one synchronous backup (the server's {@code mws.*} map config), so a result
  * outlives the node that took the first request.
