@@ -100,9 +100,11 @@ final class IdempotentPublishes {
   private Future<JsonObject> takeOver(String key, String stale, String pending, Publish publish,
                                       String fingerprint, Object data, long deadline) {
     long reservedAt = new JsonObject(stale).getLong("at", 0L);
-    return vertx.executeBlocking(() -> entries.replace(key, stale, pending), false).compose(taken -> !taken
+    // The first reservation's time stays: should this member die too, the next takeover looks back as far.
+    var claimed = new JsonObject(pending).put("at", reservedAt).encode();
+    return vertx.executeBlocking(() -> entries.replace(key, stale, claimed), false).compose(taken -> !taken
         ? attempt(key, fingerprint, data, publish, deadline)
-        : publishAndRecord(key, pending, () -> publish.since().apply(reservedAt)
+        : publishAndRecord(key, claimed, () -> publish.since().apply(reservedAt)
             .compose(found -> found != null ? Future.succeededFuture(found) : publish.anew().get())));
   }
 
