@@ -68,6 +68,7 @@ public final class ChannelStateVerticle extends VerticleBase {
     quotas = new VhostQuotas(vertx, hazelcast, settings, VhostQuotas.Defaults.from(limits));
     heap = new HeapGuard(limits.getDouble("heapRefusePercent", 90.0));
     backlogCapacity = config().getInteger("backendBacklogSize", 1000);
+    idempotent = new IdempotentPublishes(vertx, hazelcast, config().getLong("idempotencyKeySeconds", 86_400L));
     var rings = new HistoryRings(hazelcast, config().getInteger("historySize", 1000));
     var hot = new HazelcastChannelStore(vertx, hazelcast, quotas, rings);
     var writer = new HistoryWriter(stateStore);
@@ -76,11 +77,10 @@ public final class ChannelStateVerticle extends VerticleBase {
     store = durable;
     seal = new StoreSeal(vertx, stateStore, hot, writer, ceilings, durable::keep);
     backlog = new BackendBacklog(vertx, hazelcast);
-    idempotent = new IdempotentPublishes(vertx, hazelcast, config().getLong("idempotencyKeySeconds", 86_400L));
     webhooks = new WebhookDispatcher(vertx, hazelcast, settings,
         WebhookDispatcher.Options.from(config().getJsonObject("webhooks")));
     webhooks.start();
-    return new StoreRestore(vertx, hazelcast, stateStore, hot).restoreOnce().compose(v -> serve());
+    return new StoreRestore(vertx, hazelcast, stateStore, hot, idempotent).restoreOnce().compose(v -> serve());
   }
 
   /**
@@ -252,7 +252,9 @@ public final class ChannelStateVerticle extends VerticleBase {
     var channel = body.getString("channel");
     var uid = body.getString("uid");
     heap.check();
-    return idempotent.once(body.getJsonObject("idempotency"), body.getValue("data"), () -> append(body, vhost, channel, uid));
+    var idempotency = body.getJsonObject("idempotency");
+    return idempotent.once(idempotency, body.getValue("data"), () -> append(body, vhost, channel, uid),
+        since -> store.findKeyed(vhost, channel, idempotency, since).map(found -> found == null ? null : fed(found, null)));
   }
 
   private Future<JsonObject> append(JsonObject body, String vhost, String channel, String uid) {
@@ -261,18 +263,28 @@ public final class ChannelStateVerticle extends VerticleBase {
     // so an event is never fired and then refused. (The charge is an estimate of the stored message: the
     // event before it has its rev and channel fields, a few dozen bytes.)
     var backlogRoom = fromClient ? quotas.chargeBacklog(vhost, body.encode(), backlogCapacity) : Future.<Void>succeededFuture();
-    return backlogRoom.compose(room -> store.append(vhost, channel, body.getString("event"), body.getValue("data"), uid)).compose(event -> {
+    return backlogRoom.compose(room -> store.append(vhost, channel, body.getString("event"), body.getValue("data"), uid,
+        body.getJsonObject("idempotency"))).compose(event -> {
       if (event == null) throw channelNotFound(vhost, channel);
       metrics.eventsFired.increment();
-      var json = event.toJson();
       // A Pusher socket_id to leave out (Pusher's HTTP face, docs/pusher.md): on the live feed only, not in history.
       var exclude = body.getString("exclude");
-      vertx.eventBus().publish(CHANNEL_FEED, exclude == null ? json : json.copy().put("exclude", exclude));
+      var json = fed(event, exclude);
       if (!fromClient) return Future.succeededFuture(json);
       var hook = WebhookDispatcher.event("client_event", channel).put("event", event.event()).put("data", event.data()).put("user_id", uid);
       if (exclude != null) hook.put("socket_id", exclude);
       return toBackends(json).compose(stored -> webhooks.record(vhost, hook)).map(json);
     });
+  }
+
+  /**
+   * The event on the live feed, as JSON. An event found under its key after its appender died may have
+   * been fed already: the gateways drop a rev they have seen.
+   */
+  private JsonObject fed(ChannelEvent event, String exclude) {
+    var json = event.toJson();
+    vertx.eventBus().publish(CHANNEL_FEED, exclude == null ? json : json.copy().put("exclude", exclude));
+    return json;
   }
 
   private Future<JsonObject> history(JsonObject body) {

@@ -74,8 +74,20 @@ public interface ChannelStore {
   /** Closes the channel and drops its history; returns what it was, or null when it was not open. */
   Future<ChannelInfo> closeChannel(String vhost, String channel);
 
-  /** Appends an event and assigns its rev. Fails with null result when the channel is not open. */
-  Future<ChannelEvent> append(String vhost, String channel, String event, Object data, String uid);
+  /**
+   * Appends an event and assigns its rev. Fails with null result when the channel is not open.
+   * {@code idempotency} ({key, fingerprint}, or null) travels with the event: in its history entry and
+   * its stored record, so the key's result can be found from the event ({@link #findKeyed}).
+   */
+  Future<ChannelEvent> append(String vhost, String channel, String event, Object data, String uid, JsonObject idempotency);
+
+  /**
+   * The event of the channel's current epoch appended under {@code idempotency}'s key at or after
+   * {@code sinceMillis} (its append time, on the clock of the member that reserved the key), or null.
+   * Reads the history newest first and stops at the first event older than that (less a margin for
+   * clock skew): bounded by the events appended since the key was reserved.
+   */
+  Future<ChannelEvent> findKeyed(String vhost, String channel, JsonObject idempotency, long sinceMillis);
 
   /** Reads up to {@code limit} events with rev > since; fails with {@link RevExpired} past the window. */
   Future<HistoryPage> history(String vhost, String channel, long since, int limit);

@@ -113,17 +113,29 @@ final class DurableChannelStore implements ChannelStore {
   }
 
   @Override
-  public Future<ChannelEvent> append(String vhost, String channel, String event, Object data, String uid) {
-    return hot.append(vhost, channel, event, data, uid).compose(fired -> {
-      if (fired == null) return Future.succeededFuture(null);
-      return vhostSettings.apply(vhost).compose(settings -> {
-        var stored = stored(fired);
-        int keep = keep(settings);
-        if (settings.getBoolean("durableHistory", false)) return writer.write(stored, keep).map(fired);
-        return ceilings.cover(fired.key(), fired.rev()).map(v -> {
-          writer.writeBehind(stored, keep); // a failure is logged by the writer
-          return fired;
-        });
+  public Future<ChannelEvent> append(String vhost, String channel, String event, Object data, String uid, JsonObject idempotency) {
+    return hot.append(vhost, channel, event, data, uid, idempotency).compose(fired -> persisted(fired, idempotency));
+  }
+
+  /**
+   * A keyed event found in the cluster's history is persisted as an append would (its appender may
+   * have died before): committed first on a durableHistory vhost, its rev covered by the ceiling otherwise.
+   */
+  @Override
+  public Future<ChannelEvent> findKeyed(String vhost, String channel, JsonObject idempotency, long sinceMillis) {
+    return hot.findKeyed(vhost, channel, idempotency, sinceMillis).compose(found -> persisted(found, idempotency));
+  }
+
+  /** The event, once committed (durableHistory) or its rev covered by the persisted ceiling and queued (write-behind). */
+  private Future<ChannelEvent> persisted(ChannelEvent fired, JsonObject idempotency) {
+    if (fired == null) return Future.succeededFuture(null);
+    return vhostSettings.apply(fired.vhost()).compose(settings -> {
+      var stored = stored(fired, idempotency);
+      int keep = keep(settings);
+      if (settings.getBoolean("durableHistory", false)) return writer.write(stored, keep).map(fired);
+      return ceilings.cover(fired.key(), fired.rev()).map(v -> {
+        writer.writeBehind(stored, keep); // a failure is logged by the writer
+        return fired;
       });
     });
   }
@@ -134,9 +146,9 @@ final class DurableChannelStore implements ChannelStore {
   }
 
   /** An event as the store keeps it: the body is what the ringbuffer holds, so a restore puts it back as it was. */
-  static StoredEvent stored(ChannelEvent e) {
-    return new StoredEvent(e.key(), e.epoch(), e.rev(), new JsonObject().put("event", e.event()).put("data", e.data())
-        .put("uid", e.uid()).put("ts", e.timestamp()));
+  static StoredEvent stored(ChannelEvent e, JsonObject idempotency) {
+    return new StoredEvent(e.key(), e.epoch(), e.rev(), HazelcastChannelStore.withKey(new JsonObject().put("event", e.event())
+        .put("data", e.data()).put("uid", e.uid()).put("ts", e.timestamp()), idempotency));
   }
 
   int keep(JsonObject settings) {

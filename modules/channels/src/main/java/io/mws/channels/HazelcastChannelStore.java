@@ -41,6 +41,13 @@ public final class HazelcastChannelStore implements ChannelStore {
 
   private static final int MAX_READ = 1000; // Hazelcast's readMany (and addAll) limit per call
   private static final SecureRandom RANDOM = new SecureRandom();
+  /** The idempotency key's hash and the request's fingerprint in a keyed event's history entry. */
+  static final String KEY = "idem";
+  static final String FINGERPRINT = "fp";
+  /** Entries read per call when looking for a key. */
+  private static final int FIND_PAGE = 100;
+  /** How much older than the key's reservation an event found while looking may be (other members' clocks). */
+  private static final long CLOCK_SKEW_MS = 30_000;
 
   private final Vertx vertx;
   private final HazelcastInstance hz;
@@ -166,11 +173,12 @@ public final class HazelcastChannelStore implements ChannelStore {
   }
 
   @Override
-  public Future<ChannelEvent> append(String vhost, String channel, String event, Object data, String uid) {
+  public Future<ChannelEvent> append(String vhost, String channel, String event, Object data, String uid, JsonObject idempotency) {
     return record(vhost, channel).compose(record -> {
       if (record == null) return Future.succeededFuture(null);
       var timestamp = System.currentTimeMillis();
-      var encoded = new JsonObject().put("event", event).put("data", data).put("uid", uid).put("ts", timestamp).encode();
+      var entry = new JsonObject().put("event", event).put("data", data).put("uid", uid).put("ts", timestamp);
+      var encoded = withKey(entry, idempotency).encode();
       return quotas.chargeHistory(vhost, channel, record.getString("epoch"), encoded, rings.capacity(record))
           .compose(charged -> async(history(record).addAsync(encoded, OverflowPolicy.OVERWRITE)))
           .compose(seq -> stillOpen(record).map(open -> open ? new ChannelEvent(ChannelEvent.Kind.EVENT, vhost, channel,
@@ -193,6 +201,45 @@ public final class HazelcastChannelStore implements ChannelStore {
       }, false).compose(destroyed -> quotas.channelClosed(appendedTo.getString("vhost"), appendedTo.getString("name"),
           appendedTo.getString("epoch"))).map(false);
     });
+  }
+
+  /**
+   * The key's hash and fingerprint in a history entry (and so in the stored event, whose body is the
+   * entry): {@value #KEY} and {@value #FINGERPRINT}, 32 hex characters each, only on keyed events.
+   */
+  static JsonObject withKey(JsonObject entry, JsonObject idempotency) {
+    if (idempotency == null) return entry;
+    return entry.put(KEY, idempotency.getString("key")).put(FINGERPRINT, idempotency.getString("fingerprint"));
+  }
+
+  @Override
+  public Future<ChannelEvent> findKeyed(String vhost, String channel, JsonObject idempotency, long sinceMillis) {
+    var key = idempotency.getString("key");
+    return record(vhost, channel).compose(record -> record == null ? Future.succeededFuture(null)
+        : vertx.executeBlocking(() -> findKeyed(record, key, sinceMillis - CLOCK_SKEW_MS), false));
+  }
+
+  /** Newest first, a page at a time, until the key, an event older than {@code notBefore}, or the ring's head. */
+  private ChannelEvent findKeyed(JsonObject record, String key, long notBefore) {
+    var ring = history(record);
+    long head = ring.headSequence();
+    for (long last = ring.tailSequence(); last >= head; ) {
+      long first = Math.max(head, last - FIND_PAGE + 1);
+      ReadResultSet<String> page;
+      try {
+        page = ring.readManyAsync(first, 0, (int) (last - first + 1), null).toCompletableFuture().join();
+      } catch (CompletionException e) {
+        if (e.getCause() instanceof StaleSequenceException) return null; // overwritten meanwhile: older than the ring
+        throw e;
+      }
+      for (int i = page.size() - 1; i >= 0; i--) {
+        var entry = new JsonObject(page.get(i));
+        if (key.equals(entry.getString(KEY))) return toEvent(record, page.getSequence(i), entry);
+        if (entry.getLong("ts", 0L) < notBefore) return null;
+      }
+      last = first - 1;
+    }
+    return null;
   }
 
   @Override
@@ -225,15 +272,17 @@ public final class HazelcastChannelStore implements ChannelStore {
         throw e;
       }
       if (batch.readCount() == 0) break;
-      for (int i = 0; i < batch.size(); i++) {
-        var stored = new JsonObject(batch.get(i));
-        events.add(new ChannelEvent(ChannelEvent.Kind.EVENT, record.getString("vhost"), record.getString("name"),
-            record.getString("epoch"), base + batch.getSequence(i) + 1, stored.getString("event"),
-            stored.getValue("data"), stored.getString("uid"), stored.getLong("ts", 0L)));
-      }
+      for (int i = 0; i < batch.size(); i++) events.add(toEvent(record, batch.getSequence(i), new JsonObject(batch.get(i))));
       next = batch.getNextSequenceToReadFrom();
     }
     return new HistoryPage(events, rev, oldest);
+  }
+
+  /** A history entry of the channel's ring at {@code sequence} as its event. */
+  private static ChannelEvent toEvent(JsonObject record, long sequence, JsonObject entry) {
+    return new ChannelEvent(ChannelEvent.Kind.EVENT, record.getString("vhost"), record.getString("name"),
+        record.getString("epoch"), base(record) + sequence + 1, entry.getString("event"),
+        entry.getValue("data"), entry.getString("uid"), entry.getLong("ts", 0L));
   }
 
   private Future<JsonObject> record(String vhost, String channel) {

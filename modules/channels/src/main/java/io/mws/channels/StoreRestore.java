@@ -2,6 +2,7 @@ package io.mws.channels;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import io.mws.protocol.ChannelEvent;
 import io.mws.store.StateStore;
 import io.mws.store.StateStore.StoredEvent;
 import io.vertx.core.Future;
@@ -37,12 +38,14 @@ final class StoreRestore {
   private final HazelcastInstance hz;
   private final StateStore store;
   private final HazelcastChannelStore hot;
+  private final IdempotentPublishes keys;
 
-  StoreRestore(Vertx vertx, HazelcastInstance hz, StateStore store, HazelcastChannelStore hot) {
+  StoreRestore(Vertx vertx, HazelcastInstance hz, StateStore store, HazelcastChannelStore hot, IdempotentPublishes keys) {
     this.vertx = vertx;
     this.hz = hz;
     this.store = store;
     this.hot = hot;
+    this.keys = keys;
   }
 
   /** Restores unless this cluster lifetime did already; the other nodes starting at the same time wait. */
@@ -91,17 +94,38 @@ final class StoreRestore {
       var run = contiguousRun(stored, record.getString("epoch"));
       long newest = run.isEmpty() ? 0 : run.get(run.size() - 1).rev();
       var events = new ArrayList<JsonObject>();
+      var restored = new ArrayList<StoredEvent>();
       long base;
       if (ceiling <= newest) {
         base = run.isEmpty() ? newest : run.get(0).rev() - 1;
         run.forEach(e -> events.add(e.body()));
+        restored.addAll(run);
       } else {
         base = ceiling;
         LOG.info("Channel " + key + " restored without history above rev " + ceiling + ": revs up to it may have been"
             + " acknowledged and not written (write-behind history, no graceful stop)");
       }
-      return hot.restoreChannel(record.copy().put("base", base), events).mapEmpty();
+      return hot.restoreChannel(record.copy().put("base", base), events)
+          .compose(done -> done ? restoreKeys(record, restored) : Future.<Void>succeededFuture());
     });
+  }
+
+  /**
+   * The idempotency keys of the restored events (a keyed event's body carries its key and fingerprint):
+   * a retry after the cold start answers the event's rev, for what is left of the key's lifetime.
+   */
+  private Future<Void> restoreKeys(JsonObject record, List<StoredEvent> restored) {
+    var keyed = restored.stream().filter(e -> e.body().getString(HazelcastChannelStore.KEY) != null).toList();
+    if (keyed.isEmpty()) return Future.succeededFuture();
+    return vertx.executeBlocking(() -> {
+      for (var e : keyed) {
+        var body = e.body();
+        var result = new ChannelEvent(ChannelEvent.Kind.EVENT, record.getString("vhost"), record.getString("name"), e.epoch(),
+            e.rev(), body.getString("event"), null, body.getString("uid"), body.getLong("ts", 0L)).toJson();
+        keys.restoreBlocking(body.getString(HazelcastChannelStore.KEY), body.getString(HazelcastChannelStore.FINGERPRINT), result);
+      }
+      return null;
+    }, false);
   }
 
   /** The stored events of the channel's epoch that end at its newest, without a gap. */

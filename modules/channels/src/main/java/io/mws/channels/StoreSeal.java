@@ -86,7 +86,7 @@ final class StoreSeal {
       }
       if (page == null || page.events().isEmpty()) break;
       var events = new ArrayList<StoredEvent>();
-      for (var e : page.events()) events.add(DurableChannelStore.stored(e));
+      for (var e : page.events()) events.add(DurableChannelStore.stored(e, null));
       await(store.append(events, keepEvents));
       since = page.events().get(page.events().size() - 1).rev();
     }

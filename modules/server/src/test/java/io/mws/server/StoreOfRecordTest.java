@@ -77,6 +77,49 @@ class StoreOfRecordTest {
     }
   }
 
+  /**
+   * Idempotency keys outlive a restart of the whole cluster: the key travels with its event into the store
+   * (committed with it on a durableHistory vhost, so a crash keeps it; written with it by write-behind and
+   * the graceful stop's seal otherwise). A retry after the restart answers the first rev; nothing is appended.
+   */
+  @Test
+  void aRetryAfterAFullRestartAnswersTheFirstRev() throws Exception {
+    var dataDir = TestNodes.freshDataDir();
+    var crashed = TestNodes.freshDataDir();
+    String moon;
+    String sun;
+    try (var cluster = start(dataDir)) {
+      moon = cluster.createVhost("moon", new JsonObject().put("durableHistory", true));
+      sun = cluster.createVhost("sun");
+      assertThat(cluster.send(0, PUT, "/v1/vhosts/moon/channels/d", "Bearer " + moon, null).statusCode()).isEqualTo(201);
+      assertThat(cluster.send(0, PUT, "/v1/vhosts/sun/channels/w", "Bearer " + sun, null).statusCode()).isEqualTo(201);
+      assertThat(fireKeyed(cluster, moon, "moon", "d", 1, "key-1")).isEqualTo(1);
+      assertThat(fireKeyed(cluster, sun, "sun", "w", 1, "key-1")).isEqualTo(1);
+      Files.createDirectories(Path.of(crashed));
+      for (var file : List.of("snapshot.json", "log.jsonl")) Files.copy(Path.of(dataDir, file), Path.of(crashed, file));
+    }
+    try (var cluster = start(crashed)) {
+      assertThat(fireKeyed(cluster, moon, "moon", "d", 1, "key-1")).as("durableHistory, after kill -9: the first rev").isEqualTo(1);
+      assertThat(history(cluster, moon, "moon", "d")).as("one event").containsExactly(1L);
+      assertThat(fireKeyed(cluster, moon, "moon", "d", 2, "key-2")).as("another key publishes").isEqualTo(2);
+    }
+    try (var cluster = start(dataDir)) {
+      assertThat(fireKeyed(cluster, moon, "moon", "d", 1, "key-1")).as("durableHistory, after a graceful stop").isEqualTo(1);
+      assertThat(fireKeyed(cluster, sun, "sun", "w", 1, "key-1")).as("write-behind, after a graceful stop").isEqualTo(1);
+      assertThat(history(cluster, moon, "moon", "d")).containsExactly(1L);
+      assertThat(history(cluster, sun, "sun", "w")).containsExactly(1L);
+    }
+  }
+
+  /** Fires one event (data = n) with an Idempotency-Key and returns its rev. */
+  static long fireKeyed(TestCluster cluster, String token, String vhost, String channel, long n, String key) throws Exception {
+    var body = new JsonObject().put("trigger", new JsonObject().put("event", "e").put("data", n));
+    var fired = cluster.send(0, POST, "/v1/vhosts/" + vhost + "/channels/" + channel + "/events", "Bearer " + token,
+        "application/json", body.encode(), "Idempotency-Key", key);
+    assertThat(fired.statusCode()).as(fired.bodyAsString()).isEqualTo(202);
+    return Long.parseLong(fired.bodyAsJsonObject().getJsonObject("data").getString("id"));
+  }
+
   /** Many channels come back, each with its own history and next rev; the stop and start times are printed. */
   @Test
   void manyChannelsComeBackEachWithItsHistory() throws Exception {

@@ -22,7 +22,11 @@ import java.util.Map;
  */
 public interface StateStore {
 
-  /** One stored history event. {@code channel} is ChannelEvent.key (vhost/channel); {@code body}: event, data, uid, ts. */
+  /**
+   * One stored history event. {@code channel} is ChannelEvent.key (vhost/channel); {@code body}: event, data,
+   * uid, ts, and on an event published with an idempotency key its hash and fingerprint (idem, fp), so the key
+   * is committed with its event and comes back with it. Kept whole: a store never rewrites a body.
+   */
   record StoredEvent(String channel, String epoch, long rev, JsonObject body) {}
 
   /** Every record of a kind, by key. */

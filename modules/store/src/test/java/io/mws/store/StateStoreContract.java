@@ -94,6 +94,16 @@ abstract class StateStoreContract {
     assertThat(await(store.events("moon/a"))).hasSize(5);
   }
 
+  /** An event's body comes back as written, with the fields a keyed event adds (its idempotency key and fingerprint). */
+  @Test
+  void anEventsBodyIsKeptWhole() throws Exception {
+    var body = new JsonObject().put("event", "e").put("data", new JsonObject().put("x", 1)).put("uid", "u").put("ts", 5L)
+        .put("idem", "0123456789abcdef0123456789abcdef").put("fp", "fedcba9876543210fedcba9876543210");
+    await(store.append(List.of(new StoredEvent("moon/k", "e1", 1, body)), 10));
+    reopen();
+    assertThat(await(store.events("moon/k")).get(0).body()).isEqualTo(body);
+  }
+
   /** Many writers at once: every acknowledged write is there afterwards (group commit loses none). */
   @Test
   void concurrentWritesAreAllKept() throws Exception {
