@@ -176,7 +176,15 @@ class AccessMatrixTest {
     for (var row : table()) {
       for (var role : Role.values()) {
         var path = row.target().apply(role);
-        var answer = TestCluster.await(httpStatus(row.method(), path, credentials.get(role), row.body().apply(role)));
+        long t0 = System.nanoTime();
+        Answer answer;
+        try {
+          answer = TestCluster.await(httpStatus(row.method(), path, credentials.get(role), row.body().apply(role)));
+        } catch (java.util.concurrent.TimeoutException e) {
+          throw new AssertionError("no answer within 60 s to " + row.method() + " " + path + " as " + role, e);
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        if (ms > 2000) System.out.println("SLOW " + ms + " ms: " + row.method() + " " + path + " as " + role);
         check(mismatches, "HTTP", row, role, path, answer);
       }
     }

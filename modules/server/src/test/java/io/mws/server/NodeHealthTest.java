@@ -59,8 +59,11 @@ class NodeHealthTest {
 
       // A second member joins: whole again, back in rotation.
       var member = new JsonArray().add("127.0.0.1:" + like.get().cluster().getInteger("port"));
-      cluster.nodes.add(TestCluster.await(Node.start(like.get().with("cluster", "minimumClusterSize", 2)
-          .with("cluster", "port", TestCluster.freePort()).with("cluster", "members", member))));
+      // A joining node is ready once every partition has its backup again: on a loaded machine that took
+      // over a minute once, so this wait is longer than TestCluster's.
+      cluster.nodes.add(Node.start(like.get().with("cluster", "minimumClusterSize", 2)
+          .with("cluster", "port", TestCluster.freePort()).with("cluster", "members", member))
+          .toCompletionStage().toCompletableFuture().get(180, java.util.concurrent.TimeUnit.SECONDS));
       long deadline = System.nanoTime() + 30_000_000_000L;
       while (status(cluster, "/readyz") != 200 && System.nanoTime() < deadline) Thread.sleep(100);
       assertThat(status(cluster, "/readyz")).isEqualTo(200);
