@@ -1,5 +1,6 @@
 package io.mws.api;
 
+import io.mws.protocol.LogContext;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ClientAddress;
 import io.mws.protocol.ApiRequest;
@@ -68,8 +69,12 @@ final class HttpApiEndpoint implements HttpEndpoint {
       body.appendBuffer(chunk);
     });
     req.exceptionHandler(e -> { });
+    var logContext = LogContext.current(); // the body ends in a later callback, without it
     req.endHandler(v -> {
-      if (!tooLarge[0]) serve(req, body);
+      if (tooLarge[0]) return;
+      try (var context = LogContext.resume(logContext)) {
+        serve(req, body);
+      }
     });
   }
 

@@ -1,5 +1,7 @@
 package io.mws.gateway;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.http.ServerWebSocket;
@@ -19,12 +21,16 @@ final class BoundedWriter {
   private final ServerWebSocket socket;
   private final long bound;
   private final Counter slowCloses;
+  private static final Logger LOG = LoggerFactory.getLogger(BoundedWriter.class);
+  /** The connection's id, for the log. */
+  private final String connection;
   private final AtomicLong queued = new AtomicLong();
   private final AtomicBoolean closing = new AtomicBoolean();
 
   /** @param slowCloses counts the closes with {@link #TOO_SLOW} */
-  BoundedWriter(ServerWebSocket socket, long bound, Counter slowCloses) {
+  BoundedWriter(ServerWebSocket socket, String connection, long bound, Counter slowCloses) {
     this.socket = socket;
+    this.connection = connection;
     this.bound = bound;
     this.slowCloses = slowCloses;
   }
@@ -43,7 +49,10 @@ final class BoundedWriter {
   /** Closes once with this code; later writes are dropped. Completes when the close handshake is done. */
   Future<Void> close(short code, String reason) {
     if (closing.compareAndSet(false, true) && !socket.isClosed()) {
-      if (code == TOO_SLOW) slowCloses.increment();
+      if (code == TOO_SLOW) {
+        slowCloses.increment();
+        LOG.warn("Closed connection {} with 1008: {}", connection, reason); // a client's pace, not a fault: no stack trace
+      }
       return socket.close(code, reason);
     }
     return Future.succeededFuture();
