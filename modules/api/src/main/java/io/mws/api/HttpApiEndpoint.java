@@ -1,11 +1,11 @@
 package io.mws.api;
 
-import io.mws.protocol.LogContext;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ClientAddress;
 import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.HttpEndpoint;
+import io.mws.protocol.LogContext;
 import io.mws.protocol.RefusalMetrics;
 import io.mws.protocol.RequestJson;
 import io.vertx.core.buffer.Buffer;

@@ -1,12 +1,12 @@
 package io.mws.gateway;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.http.ServerWebSocket;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes text frames to one socket, keeping count of the characters handed to the socket that it has
@@ -16,12 +16,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * Thread-safe: replies are written from the socket's context, changes from the gateway's.
  */
 final class BoundedWriter {
+  private static final Logger LOG = LoggerFactory.getLogger(BoundedWriter.class);
   static final short TOO_SLOW = 1008;
 
   private final ServerWebSocket socket;
   private final long bound;
   private final Counter slowCloses;
-  private static final Logger LOG = LoggerFactory.getLogger(BoundedWriter.class);
   /** The connection's id, for the log. */
   private final String connection;
   private final AtomicLong queued = new AtomicLong();

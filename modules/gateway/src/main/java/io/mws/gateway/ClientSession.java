@@ -1,9 +1,9 @@
 package io.mws.gateway;
 
-import io.mws.protocol.LogContext;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.ChannelPath;
+import io.mws.protocol.LogContext;
 import io.mws.protocol.Principal;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
