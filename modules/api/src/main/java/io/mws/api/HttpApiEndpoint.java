@@ -5,6 +5,7 @@ import io.mws.protocol.ClientAddress;
 import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.HttpEndpoint;
+import io.mws.protocol.LogContext;
 import io.mws.protocol.RefusalMetrics;
 import io.mws.protocol.RequestJson;
 import io.vertx.core.buffer.Buffer;
@@ -74,8 +75,12 @@ final class HttpApiEndpoint implements HttpEndpoint {
       body.appendBuffer(chunk);
     });
     req.exceptionHandler(e -> { });
+    var logContext = LogContext.current(); // the body ends in a later callback, without it
     req.endHandler(v -> {
-      if (!tooLarge[0]) serve(req, body);
+      if (tooLarge[0]) return;
+      try (var context = LogContext.resume(logContext)) {
+        serve(req, body);
+      }
     });
   }
 

@@ -17,7 +17,6 @@ import java.util.List;
 import io.vertx.core.shareddata.AsyncMap;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.logging.Logger;
 
 /**
  * Verifies credentials and issues tokens. Config (the {@code auth} section of mws.yaml):
@@ -26,7 +25,6 @@ import java.util.logging.Logger;
  * {@code loginFailures} ({@code perClientPerMinute}, {@code perUserPerMinute}: see {@link LoginThrottle}).
  */
 public final class AuthVerticle extends VerticleBase {
-  private static final Logger LOG = Logger.getLogger(AuthVerticle.class.getName());
   private static final String BASIC = "basic ";
   private static final String BEARER = "bearer ";
   /** The Basic user name that marks a vhost token, as in WebRocket. */

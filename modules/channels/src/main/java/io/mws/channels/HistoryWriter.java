@@ -7,7 +7,8 @@ import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes channel events to the store of record in group commits: one store append at a time, and
@@ -16,7 +17,7 @@ import java.util.logging.Logger;
  * durability (durableHistory) waits for the future; the others do not (write-behind).
  */
 final class HistoryWriter {
-  private static final Logger LOG = Logger.getLogger(HistoryWriter.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(HistoryWriter.class);
   /**
    * Write-behind events queued beyond this are not written (a store slower than the publishers must not
    * fill the heap): a graceful stop's seal still writes them from the cluster, and after a crash the
@@ -47,7 +48,7 @@ final class HistoryWriter {
   /** Queues the event unless {@link #MAX_QUEUED} are waiting; nobody waits for it. */
   synchronized void writeBehind(StoredEvent event, int keep) {
     if (queued.size() >= MAX_QUEUED) {
-      if (skipped++ % 10_000 == 0) LOG.warning("The store is behind by " + MAX_QUEUED + " events; " + skipped + " not written until the next graceful stop");
+      if (skipped++ % 10_000 == 0) LOG.warn("The store is behind by {} events; {} not written until the next graceful stop", MAX_QUEUED, skipped);
       return;
     }
     write(event, keep);
@@ -78,7 +79,7 @@ final class HistoryWriter {
     for (var group : byKeep.entrySet()) commit = commit.compose(v -> store.append(group.getValue(), group.getKey()));
     commit.onComplete(ar -> {
       if (ar.failed() && failures++ % 1000 == 0) {
-        LOG.warning("Writing " + batch.size() + " events to the store failed (" + failures + " failed commits so far): " + ar.cause());
+        LOG.warn("Writing {} events to the store failed ({} failed commits so far): {}", batch.size(), failures, ar.cause().toString());
       }
       for (var p : batch) {
         if (ar.succeeded()) p.committed().tryComplete();

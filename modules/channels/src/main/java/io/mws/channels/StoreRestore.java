@@ -11,7 +11,8 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Loads the store of record into Hazelcast when the cluster starts cold (every member had stopped):
@@ -28,7 +29,7 @@ import java.util.logging.Logger;
  * </ul>
  */
 final class StoreRestore {
-  private static final Logger LOG = Logger.getLogger(StoreRestore.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(StoreRestore.class);
   static final String MAP = "mws.store";
   private static final String RESTORED = "restored";
   /** Channels restored at once: the store's reads and Hazelcast's writes overlap, within the worker pool's means. */
@@ -58,8 +59,7 @@ final class StoreRestore {
         long started = System.nanoTime();
         int channels = restore().toCompletionStage().toCompletableFuture().get(10, TimeUnit.MINUTES);
         marks.set(RESTORED, System.currentTimeMillis());
-        LOG.info("Restored " + channels + " channels from the " + store.describe() + " in "
-            + (System.nanoTime() - started) / 1_000_000 + " ms");
+        LOG.info("Restored {} channels from the {} in {} ms", channels, store.describe(), (System.nanoTime() - started) / 1_000_000);
         return null;
       } finally {
         marks.unlock(RESTORED);
@@ -102,8 +102,8 @@ final class StoreRestore {
         restored.addAll(run);
       } else {
         base = ceiling;
-        LOG.info("Channel " + key + " restored without history above rev " + ceiling + ": revs up to it may have been"
-            + " acknowledged and not written (write-behind history, no graceful stop)");
+        LOG.info("Channel {} restored without history above rev {}: revs up to it may have been"
+            + " acknowledged and not written (write-behind history, no graceful stop)", key, ceiling);
       }
       return hot.restoreChannel(record.copy().put("base", base), events)
           .compose(done -> done ? restoreKeys(record, restored) : Future.<Void>succeededFuture());

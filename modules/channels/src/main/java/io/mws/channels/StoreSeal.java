@@ -10,7 +10,8 @@ import java.util.ArrayList;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A graceful stop's last word to the store of record, before this node leaves the cluster: what this
@@ -25,7 +26,7 @@ import java.util.logging.Logger;
  * raises it again if it came after; either way the channel restores as not sealed.
  */
 final class StoreSeal {
-  private static final Logger LOG = Logger.getLogger(StoreSeal.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(StoreSeal.class);
   private static final int PAGE = 1000;
 
   private final Vertx vertx;
@@ -63,8 +64,7 @@ final class StoreSeal {
               if (sealChannel(channel, key, stored.getOrDefault(key, 0L), newest.getOrDefault(key, 0L), keepEvents)) sealed++;
             }
           }
-          LOG.info("Sealed " + sealed + " of " + channels + " channels in the " + store.describe() + " in "
-              + (System.nanoTime() - started) / 1_000_000 + " ms");
+          LOG.info("Sealed {} of {} channels in the {} in {} ms", sealed, channels, store.describe(), (System.nanoTime() - started) / 1_000_000);
           return null;
         }, false));
   }

@@ -19,7 +19,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Pusher-format webhooks (docs/pusher.md), sent once per cluster and at least once across the loss of
@@ -34,7 +35,7 @@ import java.util.logging.Logger;
  * next holder re-sends from the cursor: a batch whose 2xx arrived just before the death is sent twice.
  */
 final class WebhookDispatcher {
-  private static final Logger LOG = Logger.getLogger(WebhookDispatcher.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(WebhookDispatcher.class);
   static final String QUEUE_PREFIX = "mws.webhooks.";
   static final String LEASES_MAP = "mws.webhook-leases";
   static final String CURSORS_MAP = "mws.webhook-cursors";
@@ -135,7 +136,7 @@ final class WebhookDispatcher {
       if (!busy.add(vhost)) return;
       var delivery = deliver(vhost).onComplete(ar -> {
         busy.remove(vhost);
-        if (ar.failed()) LOG.fine("webhooks of " + vhost + ": " + ar.cause());
+        if (ar.failed()) LOG.debug("webhooks of {}: {}", vhost, ar.cause().toString());
       });
       synchronized (inFlight) {
         inFlight.add(delivery);

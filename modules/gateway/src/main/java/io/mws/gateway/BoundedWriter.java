@@ -5,6 +5,8 @@ import io.vertx.core.Future;
 import io.vertx.core.http.ServerWebSocket;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes text frames to one socket, keeping count of the characters handed to the socket that it has
@@ -14,17 +16,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * Thread-safe: replies are written from the socket's context, changes from the gateway's.
  */
 final class BoundedWriter {
+  private static final Logger LOG = LoggerFactory.getLogger(BoundedWriter.class);
   static final short TOO_SLOW = 1008;
 
   private final ServerWebSocket socket;
   private final long bound;
   private final Counter slowCloses;
+  /** The connection's id, for the log. */
+  private final String connection;
   private final AtomicLong queued = new AtomicLong();
   private final AtomicBoolean closing = new AtomicBoolean();
 
   /** @param slowCloses counts the closes with {@link #TOO_SLOW} */
-  BoundedWriter(ServerWebSocket socket, long bound, Counter slowCloses) {
+  BoundedWriter(ServerWebSocket socket, String connection, long bound, Counter slowCloses) {
     this.socket = socket;
+    this.connection = connection;
     this.bound = bound;
     this.slowCloses = slowCloses;
   }
@@ -43,7 +49,10 @@ final class BoundedWriter {
   /** Closes once with this code; later writes are dropped. Completes when the close handshake is done. */
   Future<Void> close(short code, String reason) {
     if (closing.compareAndSet(false, true) && !socket.isClosed()) {
-      if (code == TOO_SLOW) slowCloses.increment();
+      if (code == TOO_SLOW) {
+        slowCloses.increment();
+        LOG.warn("Closed connection {} with 1008: {}", connection, reason); // a client's pace, not a fault: no stack trace
+      }
       return socket.close(code, reason);
     }
     return Future.succeededFuture();

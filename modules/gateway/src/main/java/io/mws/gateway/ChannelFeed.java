@@ -16,7 +16,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One channel's events on this node, in rev order, for its local watches. Events fired on different
@@ -26,7 +27,7 @@ import java.util.logging.Logger;
  * Confined to the gateway verticle's context.
  */
 final class ChannelFeed {
-  private static final Logger LOG = Logger.getLogger(ChannelFeed.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(ChannelFeed.class);
   static final long GAP_WAIT_MS = 50;
   static final int HISTORY_PAGE = 500;
 
@@ -172,8 +173,8 @@ final class ChannelFeed {
       if (ar.succeeded()) {
         ar.result().forEach(this::accept);
       } else if (ApiError.from(ar.cause()).status() == 410) {
-        LOG.warning("Revs " + (lastRev + 1) + ".." + missingUntil + " of " + path.path()
-            + " expired before this node received them; watchers here skip them.");
+        LOG.warn("Revs {}..{} of {} expired before this node received them; watchers here skip them.",
+            lastRev + 1, missingUntil, path.path());
         lastRev = missingUntil;
       }
       drain();

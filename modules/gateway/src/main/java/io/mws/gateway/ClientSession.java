@@ -3,6 +3,7 @@ package io.mws.gateway;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.ChannelPath;
+import io.mws.protocol.LogContext;
 import io.mws.protocol.Principal;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
@@ -89,7 +90,7 @@ final class ClientSession extends GatewaySession {
     this.adminOrigin = settings.adminOriginAllowed(grant.origin(), socket.headers().get("Host"));
     this.limits = limits;
     this.metrics = metrics;
-    this.writer = new BoundedWriter(socket, settings.writeQueueBytes(), metrics.slowClientCloses);
+    this.writer = new BoundedWriter(socket, id, settings.writeQueueBytes(), metrics.slowClientCloses);
   }
 
   void start(Connections connections) {
@@ -153,7 +154,14 @@ final class ClientSession extends GatewaySession {
     }
   }
 
+  /** One request frame, served with its log context (LogContext) set while it is handled here. */
   private void onText(String text) {
+    try (var context = LogContext.open(null, id, null)) {
+      serveText(text);
+    }
+  }
+
+  private void serveText(String text) {
     if (writer.isClosing()) return; // closed for a broken limit or an expiry: nothing more is served
     lastRequestAt = System.currentTimeMillis();
     RequestFrame frame;
@@ -163,6 +171,7 @@ final class ClientSession extends GatewaySession {
       reply(e.requestId, ApiResponse.error(e.error));
       return;
     }
+    LogContext.request(LogContext.vhostOf(frame.path()), frame.requestId());
     var limited = grant.takeMessage();
     if (limited != null) {
       reply(frame.requestId(), ApiResponse.error(limited));

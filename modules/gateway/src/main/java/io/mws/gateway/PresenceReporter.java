@@ -8,7 +8,8 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.Collection;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Tells the channel state verticle (which keeps presence in Hazelcast) what this node's connections
@@ -16,7 +17,7 @@ import java.util.logging.Logger;
  * row still leave the records standing, and a dead node's records lapse within one lease.
  */
 final class PresenceReporter {
-  private static final Logger LOG = Logger.getLogger(PresenceReporter.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(PresenceReporter.class);
 
   private final Vertx vertx;
   private final GatewaySettings settings;
@@ -58,6 +59,6 @@ final class PresenceReporter {
 
   private Future<?> send(String address, JsonObject body) {
     return Delivery.request(vertx, address, body).onFailure(e ->
-        LOG.fine(() -> "Presence update not stored (" + address + ", " + Instant.now() + "): " + e.getMessage()));
+        LOG.debug("Presence update not stored ({}, {}): {}", address, Instant.now(), e.getMessage()));
   }
 }

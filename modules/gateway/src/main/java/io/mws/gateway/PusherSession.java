@@ -85,7 +85,7 @@ final class PusherSession extends GatewaySession {
     this.limits = limits;
     this.vhostSettings = vhostSettings;
     this.settings = settings;
-    this.writer = new BoundedWriter(socket, settings.writeQueueBytes(), metrics.slowClientCloses);
+    this.writer = new BoundedWriter(socket, socketId, settings.writeQueueBytes(), metrics.slowClientCloses);
   }
 
   void start(Connections connections) {

@@ -5,8 +5,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.function.Function;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Serves one request/reply address: the handler's JSON result is the reply, its failure becomes an
@@ -14,7 +14,7 @@ import java.util.logging.Logger;
  * stack trace ever crosses the bus to a user.
  */
 public final class Responder {
-  private static final Logger LOG = Logger.getLogger(Responder.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(Responder.class);
 
   private Responder() {}
 
@@ -33,7 +33,7 @@ public final class Responder {
         } else {
           var error = ApiError.from(ar.cause());
           if (error.status() >= 500 && !(ar.cause() instanceof ApiError)) {
-            LOG.log(Level.WARNING, "Failed to serve " + address, ar.cause());
+            LOG.warn("Failed to serve {}", address, ar.cause());
           }
           error.replyTo(message);
         }

@@ -28,7 +28,7 @@ final class ClusterSettings {
     var config = new Config();
     config.setClusterName(cluster.getString("name", "mws"));
     config.setProperty("hazelcast.phone.home.enabled", "false");
-    config.setProperty("hazelcast.logging.type", "jdk");
+    config.setProperty("hazelcast.logging.type", "slf4j"); // through Logback, like everything else
     config.setProperty("hazelcast.partition.count", String.valueOf(cluster.getInteger("partitions", 271)));
     config.setProperty("hazelcast.shutdownhook.enabled", "false"); // the node shuts Hazelcast down itself, after draining
     // A member silent this long is declared dead and its partitions are promoted from backups.

@@ -4,8 +4,10 @@ import io.mws.gateway.InboundMessageLimits;
 import io.mws.gateway.WebSocketGatewayVerticle;
 import io.mws.protocol.ClientAddress;
 import io.mws.protocol.HttpEndpoint;
+import io.mws.protocol.LogContext;
 import io.mws.protocol.RefusalMetrics;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
@@ -50,6 +52,7 @@ final class HttpFrontVerticle extends VerticleBase {
   private HttpServer server;
   private HttpServer management;
   private volatile boolean draining;
+  private boolean accessLog;
 
   private static final JsonObject DRAINING = new JsonObject().put("reason", "draining")
       .put("message", "This node is shutting down; send the request to another node.");
@@ -87,10 +90,12 @@ final class HttpFrontVerticle extends VerticleBase {
       if (key == null || key.isEmpty()) return Future.failedFuture("http.tls.certFile is set but http.tls.keyFile is not");
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(cert).setKeyPath(key));
     }
+    accessLog = http.getBoolean("accessLog", true);
     cap = new ClientConnectionCap(http.getJsonObject("limits", new JsonObject()).getInteger("connectionsPerClientIp", 0), clients);
     long headMillis = http.getInteger("requestHeadTimeoutSeconds", 10) * 1000L;
     long idleMillis = http.getInteger("idleTimeoutSeconds", 75) * 1000L;
-    server = vertx.createHttpServer(options).requestHandler(this::route).invalidRequestHandler(this::invalid)
+    server = vertx.createHttpServer(options).requestHandler(request -> logged(request, this::route))
+        .invalidRequestHandler(request -> logged(request, this::invalid))
         .connectionHandler(connection -> accept(connection, options, headMillis, idleMillis));
     management = vertx.createHttpServer(new HttpServerOptions().setHost(options.getHost())
             .setPort(http.getInteger("managementPort", 9090)).setHttp2ClearTextEnabled(false)
@@ -156,6 +161,19 @@ final class HttpFrontVerticle extends VerticleBase {
   public Future<?> stop() {
     return server.shutdown(config().getLong("shutdownTimeoutMillis", 30_000L), TimeUnit.MILLISECONDS)
         .eventually(() -> management.close());
+  }
+
+  /**
+   * Handles a request of the public port with its log context (LogContext: vhost, connection, requestId)
+   * set while it is handled on this thread, and its line in the access log (log.access) once answered.
+   */
+  private void logged(HttpServerRequest request, Handler<HttpServerRequest> handler) {
+    var channel = channel(request.connection());
+    try (var context = LogContext.open(LogContext.vhostOf(request.path()), channel.id().asShortText(),
+        LogContext.requestId(request.getHeader("X-Request-Id")))) {
+      if (accessLog) AccessLog.watch(request, channel, clients.of(request));
+      handler.handle(request);
+    }
   }
 
   private void route(HttpServerRequest request) {

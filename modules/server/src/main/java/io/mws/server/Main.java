@@ -5,16 +5,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.LogManager;
-import java.util.logging.Logger;
+import org.slf4j.LoggerFactory;
 
 /** {@code java -jar mws.jar [--conf PATH]}: starts one node and stops it on SIGTERM. */
 public final class Main {
   static {
-    // Before anything touches java.util.logging: keep logging alive while the node drains.
-    if (System.getProperty("java.util.logging.manager") == null) {
-      System.setProperty("java.util.logging.manager", DrainSafeLogManager.class.getName());
-    }
     // Hazelcast and vertx-hazelcast complete futures on the common ForkJoinPool; with 2 CPUs its
     // parallelism is 1 and Hazelcast then starts a thread per callback (BENCHMARKS.md, finding 2).
     if (System.getProperty("java.util.concurrent.ForkJoinPool.common.parallelism") == null) {
@@ -26,17 +21,16 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws Exception {
-    configureLogging();
-    var log = Logger.getLogger(Main.class.getName());
     NodeConfig config;
     try {
       config = NodeConfig.load(configFile(args), System.getenv());
+      Logging.use(config.log().getString("format", "text"));
     } catch (IOException | IllegalArgumentException e) {
       System.err.println("mws: cannot load the configuration: " + e.getMessage());
       System.exit(2);
       return;
     }
-    useLogFormat(config.json().getJsonObject("log", new io.vertx.core.json.JsonObject()).getString("format", "text"));
+    var log = LoggerFactory.getLogger(Main.class);
     Node node;
     try {
       node = Node.start(config).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
@@ -54,7 +48,7 @@ public final class Main {
         // The drain is bounded by shutdownTimeout; leave a little on top for leaving the cluster.
         node.close().toCompletionStage().toCompletableFuture().get(Node.shutdownTimeoutMillis(settings) + 15_000, TimeUnit.MILLISECONDS);
       } catch (Exception e) {
-        log.warning("Stopping took too long: " + e);
+        log.warn("Stopping took too long: {}", e.toString());
       }
       log.info("Stopped");
       stopped.countDown();
@@ -71,24 +65,5 @@ public final class Main {
     if (env != null && !env.isEmpty()) return Path.of(env);
     var local = Path.of("conf", "mws.yaml");
     return Files.isRegularFile(local) ? local : null;
-  }
-
-  /** "json": one JSON object per line on every root handler; "text": the one-line format. */
-  static void useLogFormat(String format) {
-    if (!"json".equals(format)) return;
-    for (var handler : java.util.logging.Logger.getLogger("").getHandlers()) handler.setFormatter(new JsonLogFormatter());
-  }
-
-  /** Our one-line format, unless the operator points java.util.logging elsewhere. */
-  private static boolean loggingConfigured;
-
-  static synchronized void configureLogging() {
-    if (loggingConfigured || System.getProperty("java.util.logging.config.file") != null) return;
-    loggingConfigured = true; // once per JVM: reading it again would drop handlers added since
-    try (var in = Main.class.getResourceAsStream("/mws-logging.properties")) {
-      if (in != null) LogManager.getLogManager().readConfiguration(in);
-    } catch (IOException e) {
-      System.err.println("mws: default logging config unreadable: " + e);
-    }
   }
 }

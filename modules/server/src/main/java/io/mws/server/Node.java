@@ -22,14 +22,15 @@ import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One MWS node: a clustered Vert.x on Hazelcast, the verticles of its roles, and the HTTP front.
  * Ready once it has joined the cluster and every local verticle is deployed.
  */
 public final class Node {
-  private static final Logger LOG = Logger.getLogger(Node.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(Node.class);
   /** Time for other nodes to see this node's event-bus consumers gone before it leaves. */
   private static final long UNREGISTER_GRACE_MS = 500;
 
@@ -82,8 +83,8 @@ public final class Node {
                 .onSuccess(node -> node.store = store)
                 .recover(failure -> (store == null ? Future.succeededFuture() : store.close()).transform(closed -> Future.failedFuture(failure))))
             .recover(failure -> vertx.close().transform(closed -> Future.failedFuture(failure))))
-        .onSuccess(node -> LOG.info("MWS node ready in " + (System.nanoTime() - started) / 1_000_000 + " ms: roles "
-            + config.roles() + ", http port " + node.httpPort() + ", management port " + node.managementPort() + ", cluster '" + cluster.getString("name") + "'"));
+        .onSuccess(node -> LOG.info("MWS node ready in {} ms: roles {}, http port {}, management port {}, cluster '{}'",
+            (System.nanoTime() - started) / 1_000_000, config.roles(), node.httpPort(), node.managementPort(), cluster.getString("name")));
   }
 
   /**
@@ -100,11 +101,11 @@ public final class Node {
     // One member listed is this node itself (scripts/cluster.sh with one node): standalone.
     var clustered = (members != null && members.size() > 1) || (dns != null && !dns.isEmpty());
     if ((url == null || url.isBlank()) && clustered) {
-      LOG.warning("This node is part of a cluster but keeps its state in an embedded store (" + settings.getString("dataDir")
+      LOG.warn("This node is part of a cluster but keeps its state in an embedded store ({}"
           + "): each node's copy holds only the changes it handled, so after a full restart some may be missing."
-          + " Give every node the same MWS_STORE_URL (PostgreSQL); see docs/durability.md");
+          + " Give every node the same MWS_STORE_URL (PostgreSQL); see docs/durability.md", settings.getString("dataDir"));
     }
-    return StateStores.open(vertx, settings).onSuccess(store -> LOG.info("Store of record: " + store.describe()));
+    return StateStores.open(vertx, settings).onSuccess(store -> LOG.info("Store of record: {}", store.describe()));
   }
 
   private static Future<Node> deploy(Vertx vertx, HazelcastClusterManager clusterManager, NodeConfig config,
@@ -132,7 +133,7 @@ public final class Node {
           node[0].drainQuietMs = config.http().getLong("drainQuietMillis", 1500L);
           java.util.Collections.reverse(node[0].stopOrder);
           var frontConfig = config.http().copy().put("shutdownTimeoutMillis", shutdownTimeoutMillis(config))
-              .put("limits", config.limits());
+              .put("limits", config.limits()).put("accessLog", config.log().getBoolean("access", true));
           return vertx.deployVerticle(front, new DeploymentOptions().setConfig(frontConfig));
         })
         .compose(id -> {
@@ -195,7 +196,7 @@ public final class Node {
       var partitions = hazelcast.getPartitionService();
       while (!partitions.isClusterSafe()) {
         if (System.nanoTime() > deadline) {
-          LOG.warning("The cluster is not partition-safe after " + seconds + " s; reporting ready anyway");
+          LOG.warn("The cluster is not partition-safe after {} s; reporting ready anyway", seconds);
           return null;
         }
         Thread.sleep(200);
@@ -219,7 +220,7 @@ public final class Node {
       if (cut == cutOff || !ready) return; // unchanged, or the node is stopping (its own drain runs)
       cutOff = cut;
       if (cut) {
-        LOG.warning("Cut off from most of the cluster (or merging): out of rotation, WebSocket clients sent elsewhere (1012)");
+        LOG.warn("Cut off from most of the cluster (or merging): out of rotation, WebSocket clients sent elsewhere (1012)");
         if (gateway != null) gateway.drain(DRAIN_MS, "cut off from the cluster");
       } else {
         LOG.info("The cluster is whole again: back in rotation");

@@ -118,6 +118,8 @@ public record NodeConfig(JsonObject json) {
 
   public JsonObject cluster() { return section(json, "cluster"); }
 
+  public JsonObject log() { return section(json, "log"); }
+
   public JsonObject channels() { return section(json, "channels"); }
 
   public JsonObject gateway() { return section(json, "gateway"); }

@@ -10,7 +10,8 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.util.Properties;
 import java.util.Set;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reports this node to the cluster's node list ({@code GET /v1/nodes}): its id, roles, start time,
@@ -19,7 +20,7 @@ import java.util.logging.Logger;
  * intervals, so a missed report or two does not drop the node, and lists only current members.
  */
 final class NodeReporter extends VerticleBase {
-  private static final Logger LOG = Logger.getLogger(NodeReporter.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(NodeReporter.class);
   static final String VERSION = version();
 
   private final String nodeId;
@@ -50,7 +51,7 @@ final class NodeReporter extends VerticleBase {
             .put("version", VERSION).put("httpPort", httpPort.getAsInt())
             .put("connections", stats.getInteger("connections", 0)).put("watches", stats.getInteger("watches", 0))
             .put("ttlMs", 3 * interval)))
-        .onFailure(e -> LOG.fine(() -> "Node report not stored: " + e.getMessage()));
+        .onFailure(e -> LOG.debug("Node report not stored: {}", e.getMessage()));
   }
 
   /** This node's gateway counts (local only); none on a node without the gateway role. */

@@ -3,6 +3,7 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,7 +41,7 @@ class SlowClientAndMalformedFramesTest {
   @Test
   void aClientThatStopsReadingIsClosedWith1008AndItsQueueStaysBounded() throws Exception {
     cluster.send(0, PUT, "/v1/vhosts/moon/channels/flood", "Bearer " + backend, null);
-    try (var slow = RawWebSocket.connect(cluster.port(0), "/v1/ws", 4096)) {
+    try (var capture = new LogCapture("text", Level.INFO); var slow = RawWebSocket.connect(cluster.port(0), "/v1/ws", 4096)) {
       slow.sendText(watch("w", "flood"));
       assertThat(slow.read().text()).contains("\"status\":200");
       // From here on the client reads nothing. 16 MiB of events: more than the bound plus what the
@@ -63,6 +64,12 @@ class SlowClientAndMalformedFramesTest {
       assertThat(close.closeCode()).isEqualTo(1008);
       assertThat(received[0]).isLessThan(fired);
       assertThat(maxQueued).isLessThanOrEqualTo(WRITE_QUEUE_BYTES);
+      // The close is logged as one WARN line with the connection's id, and no stack trace.
+      Thread.sleep(200);
+      var lines = capture.lines();
+      assertThat(lines).filteredOn(line -> line.contains("with 1008"))
+          .singleElement().asString().matches(".* WARN  io\\.mws\\.gateway\\.BoundedWriter: Closed connection [0-9a-f-]{36} with 1008: .*");
+      assertThat(lines).noneMatch(line -> line.startsWith("\tat ") || line.contains("Exception"));
     }
   }
 

@@ -46,7 +46,6 @@ final class TestCluster implements AutoCloseable {
 
   /** Starts {@code size} nodes whose test config {@code customize} adjusts. */
   static TestCluster start(int size, java.util.function.UnaryOperator<NodeConfig> customize) throws Exception {
-    Main.configureLogging();
     var cluster = new TestCluster();
     var name = "mws-test-" + UUID.randomUUID();
     var ports = new int[size];

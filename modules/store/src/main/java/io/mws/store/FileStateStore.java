@@ -26,7 +26,8 @@ import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Function;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embedded store of record: files in one data directory, for a standalone node.
@@ -45,7 +46,7 @@ import java.util.logging.Logger;
  * {@code keep} events per channel).
  */
 public final class FileStateStore implements StateStore {
-  private static final Logger LOG = Logger.getLogger(FileStateStore.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(FileStateStore.class);
   static final long COMPACT_BYTES = 64L << 20;
 
   private final Vertx vertx;
@@ -235,7 +236,7 @@ public final class FileStateStore implements StateStore {
         }
         if (log.size() > COMPACT_BYTES) compact();
       } catch (IOException | RuntimeException e) {
-        LOG.severe("The store could not write to " + dir + ": " + e);
+        LOG.error("The store could not write to {}: {}", dir, e.toString());
         failure = new StoreUnavailable(e);
       }
       for (int i = 0; i < batch.size(); i++) complete(batch.get(i), failure, i < results.size() ? results.get(i) : null);
@@ -277,7 +278,7 @@ public final class FileStateStore implements StateStore {
           line = new JsonObject(text);
         } catch (RuntimeException e) {
           // Only the last line can be torn (a crash while it was written): it was never acknowledged.
-          LOG.warning("The store's log ends in a torn line after " + replayed + " lines; ignored");
+          LOG.warn("The store's log ends in a torn line after {} lines; ignored", replayed);
           break;
         }
         replay(line);
@@ -362,7 +363,7 @@ public final class FileStateStore implements StateStore {
       lock.release();
       lockChannel.close();
     } catch (IOException e) {
-      LOG.warning("Closing the store in " + dir + ": " + e);
+      LOG.warn("Closing the store in {}: {}", dir, e.toString());
     }
   }
 

@@ -15,7 +15,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The store of record on PostgreSQL, for clusters: every node connects to the same database
@@ -24,7 +25,7 @@ import java.util.logging.Logger;
  * means the statement was committed (PostgreSQL's own fsync'd WAL, with its default synchronous_commit).
  */
 public final class PgStateStore implements StateStore {
-  private static final Logger LOG = Logger.getLogger(PgStateStore.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(PgStateStore.class);
 
   private final Pool pool;
   private final String description;
@@ -46,7 +47,7 @@ public final class PgStateStore implements StateStore {
     var description = "PostgreSQL store at " + options.getHost() + ":" + options.getPort() + "/" + options.getDatabase();
     return pool.withConnection(PgSchema::migrate)
         .map(version -> {
-          LOG.info(description + ", schema version " + version);
+          LOG.info("{}, schema version {}", description, version);
           return new PgStateStore(pool, description);
         })
         .recover(failure -> pool.close().transform(v -> Future.failedFuture(failure)));
