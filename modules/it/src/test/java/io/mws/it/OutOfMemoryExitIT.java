@@ -17,8 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * A node started as documented ({@code java @conf/jvm.options -jar mws.jar}), given a small heap, is
- * driven out of memory by real load: large events into many channels, whose histories fill the heap.
+ * A node started as documented ({@code java @conf/jvm.options -jar mws.jar}), given a small heap and its
+ * memory budgets taken off, is driven out of memory by real load: large events into many channels, whose
+ * histories fill the heap.
  * It must exit (code 3, -XX:+ExitOnOutOfMemoryError) instead of living on with its Hazelcast member
  * shut down and answering 503. Prints how many events it took and how long.
  */
@@ -42,6 +43,10 @@ class OutOfMemoryExitIT {
     env.put("MWS_CLUSTER_PORT", String.valueOf(base + 101));
     env.put("MWS_CLUSTER_NAME", "mws-oom-" + base);
     env.put("MWS_ADMIN_PASSWORD", ProcessCluster.ADMIN_PASSWORD);
+    // The memory budgets (docs/security.md) would refuse this load long before the heap runs out: an
+    // operator has taken them off (history quota of 1 GB, no heap guard), so only the JVM option is left.
+    env.put("MWS_LIMIT_HISTORY_BYTES_PER_VHOST", "1000000000");
+    env.put("MWS_LIMIT_HEAP_REFUSE_PERCENT", "0");
     var node = builder.start();
     try {
       var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
