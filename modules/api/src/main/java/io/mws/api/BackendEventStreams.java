@@ -64,7 +64,7 @@ final class BackendEventStreams {
     }
   }
 
-  private final class Stream {
+  private static final class Stream {
     final String vhost;
     final ChannelPattern filter;
     final String group;

@@ -174,7 +174,7 @@ final class AdminUsers {
     long now = System.currentTimeMillis();
     return vertx.executeBlocking(() -> PasswordHasher.hash(password), false).map(hash -> new JsonObject()
         .put("name", name).put("hash", hash)
-        .put("created", existing == null ? now : existing.getLong("created", now)).put("updated", now)
+        .put("created", existing == null ? Long.valueOf(now) : existing.getLong("created", now)).put("updated", now)
         .put(Versions.FIELD, existing == null ? Versions.FIRST : version(existing) + 1));
   }
 

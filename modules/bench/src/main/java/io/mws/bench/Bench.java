@@ -114,7 +114,8 @@ public final class Bench {
   }
 
   public static void write(JsonObject doc, Path out) throws Exception {
-    if (out.getParent() != null) Files.createDirectories(out.getParent());
+    var dir = out.getParent();
+    if (dir != null) Files.createDirectories(dir);
     Files.writeString(out, doc.encodePrettily() + "\n");
     var base = out.toString().replaceAll("\\.json$", "");
     Files.writeString(Path.of(base + ".md"), markdown(doc));

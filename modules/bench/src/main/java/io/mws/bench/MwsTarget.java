@@ -7,6 +7,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
@@ -55,7 +56,7 @@ public final class MwsTarget implements Target {
   @Override
   public Future<Void> setUp(List<String> channels) {
     Future<Void> vhostReady = vhostToken != null ? Future.succeededFuture() : call(HttpMethod.POST, "/v1/vhosts",
-        "Basic " + Base64.getEncoder().encodeToString(("admin:" + adminPassword).getBytes()),
+        "Basic " + Base64.getEncoder().encodeToString(("admin:" + adminPassword).getBytes(StandardCharsets.UTF_8)),
         new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("id", vhost)))
         .compose(r -> expect2xx(r, "create vhost"))
         .compose(r -> {

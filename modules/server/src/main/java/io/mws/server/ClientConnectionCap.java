@@ -43,7 +43,7 @@ final class ClientConnectionCap {
     open.compute(client, (key, n) -> {
       int now = n == null ? 0 : n;
       admitted[0] = now < max;
-      return admitted[0] ? now + 1 : (n == null ? null : n);
+      return admitted[0] ? Integer.valueOf(now + 1) : n;
     });
     if (!admitted[0]) return false;
     channel.attr(COUNTED_AS).set(client);
