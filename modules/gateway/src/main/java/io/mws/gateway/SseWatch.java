@@ -136,16 +136,21 @@ final class SseWatch extends GatewaySession {
     var expiry = principal.expiresAt() == null ? null
         : expiries.schedule(principal.expiresAt(), e -> end("event: mws/expired\ndata: {\"reason\":\"token_expired\"}\n\n"));
     connections.add(this);
-    cleanup = () -> {
+    setCleanup(() -> {
       connections.remove(this);
       vertx.cancelTimer(heartbeat);
       if (expiry != null) expiries.cancel(expiry);
       feeds.closeSession(this);
-    };
+    });
     // Fires when the client goes; a stream the server ends (end()) cleans up there.
     response.closeHandler(v -> stop());
     if (response.closed()) stop(); // gone before the handler was set: it would never fire
     feeds.start(watch);
+  }
+
+  /** What {@link #stop} undoes; set under the same lock, as stop may run on another thread (a close). */
+  private synchronized void setCleanup(Runnable action) {
+    cleanup = action;
   }
 
   /** Ends the watch and its timers, once. */
