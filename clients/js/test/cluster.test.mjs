@@ -153,8 +153,14 @@ test('a deleted channel: a delete change ends the watch; heartbeat pings are ans
 
 /** The backend disconnects every connection of `uid` (each is closed with 4000). */
 async function disconnect(uid) {
-  const { body } = await api('GET', `/v1/vhosts/${vhost}/connections?limit=100`);
-  const ids = body.data.filter((c) => c.attributes.uid === uid).map((c) => c.id);
+  // Presence is recorded just after a watch's 200 (asynchronously, cluster-wide): look until it is listed.
+  let ids = [];
+  const deadline = Date.now() + 10_000;
+  while (ids.length === 0 && Date.now() < deadline) {
+    const { body } = await api('GET', `/v1/vhosts/${vhost}/connections?limit=100`);
+    ids = body.data.filter((c) => c.attributes.uid === uid).map((c) => c.id);
+    if (ids.length === 0) await sleep(50);
+  }
   assert.ok(ids.length > 0, `a connection of ${uid}`);
   for (const id of ids) assert.equal((await api('DELETE', `/v1/vhosts/${vhost}/connections/${id}`)).status, 204);
 }

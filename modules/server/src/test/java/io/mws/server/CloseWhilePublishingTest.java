@@ -68,7 +68,9 @@ class CloseWhilePublishingTest {
         }
         for (var post : posts) {
           var response = post.result();
-          if (response.statusCode() == 404) {
+          // Refused, so never acknowledged: 404 (closed first), or 503 with Retry-After while the two-node
+          // cluster was still moving partitions (seen once right after start).
+          if (response.statusCode() == 404 || response.statusCode() == 503) {
             refused++;
             continue;
           }
