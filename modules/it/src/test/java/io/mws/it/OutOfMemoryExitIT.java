@@ -43,6 +43,7 @@ class OutOfMemoryExitIT {
     env.put("MWS_CLUSTER_PORT", String.valueOf(base + 101));
     env.put("MWS_CLUSTER_NAME", "mws-oom-" + base);
     env.put("MWS_ADMIN_PASSWORD", ProcessCluster.ADMIN_PASSWORD);
+    env.put("MWS_DATA_DIR", dir.resolve("data").toString()); // its own store, not ./data of the build
     // The memory budgets (docs/security.md) would refuse this load long before the heap runs out: an
     // operator has taken them off (history quota of 1 GB, no heap guard), so only the JVM option is left.
     env.put("MWS_LIMIT_HISTORY_BYTES_PER_VHOST", "1000000000");
