@@ -52,7 +52,7 @@ start_node() {
   [ -f "$dir/mws.yaml" ] && conf=(--conf "$dir/mws.yaml")
   MWS_HTTP_HOST=$(client_ip "$i") MWS_HTTP_PORT=8080 MWS_CLUSTER_HOST=$(cluster_ip "$i") MWS_CLUSTER_PORT=5701 \
   MWS_EVENTBUS_PORT=5711 MWS_CLUSTER_MEMBERS=$(members "$n") MWS_CLUSTER_NAME=mws-$prefix \
-  MWS_ADMIN_PASSWORD=${MWS_ADMIN_PASSWORD:-admin} \
+  MWS_ADMIN_PASSWORD=${MWS_ADMIN_PASSWORD:-admin} MWS_DATA_DIR="$dir/data-$i" \
     setsid ip netns exec "$prefix-$i" java "@$root/conf/jvm.options" ${JAVA_OPTS:--Xmx256m} -jar "$jar" "${conf[@]}" \
     >>"$dir/node-$i.log" 2>&1 </dev/null &
   echo $! > "$dir/node-$i.pid"
