@@ -81,7 +81,12 @@ class PartitionIT {
       for (int node = 1; node <= NODES; node++) {
         if (node == CUT) continue;
         int n = node;
-        assertThat(probesBetween(probes, cutAt, healAt)).as("node " + n + " stays ready").allMatch(p -> ready(p, n) == 200);
+        // Never unready; a probe unanswered within its 500 ms (0: the machine is loaded) is not a 503, but
+        // nine in ten must be answered 200, so a node that stopped answering cannot pass.
+        var during = probesBetween(probes, cutAt, healAt);
+        assertThat(during).as("node " + n + " stays ready").allMatch(p -> ready(p, n) == 200 || ready(p, n) == 0);
+        assertThat(during.stream().filter(p -> ready(p, n) == 200).count()).as("node " + n + " answers ready")
+            .isGreaterThanOrEqualTo(during.size() * 9L / 10);
       }
       assertThat(ackedAtHeal - ackedBefore).as("the majority keeps accepting events").isPositive();
       assertThat(outcome.getJsonArray("closeCodes").stream().anyMatch(c -> ((JsonArray) c).contains(1012)))
