@@ -3,6 +3,7 @@ package io.mws.gateway;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.ChannelPath;
+import io.mws.protocol.CloseCode;
 import io.mws.protocol.Principal;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -178,8 +179,8 @@ final class SseWatch extends GatewaySession {
 
   /** Ends the stream; an SSE response has no close code, so the code and reason go out as a comment. */
   @Override
-  Future<Void> close(short code, String reason) {
-    return end(": closed " + code + " " + reason.replace('\n', ' ') + "\n\n");
+  Future<Void> close(CloseCode code, String reason) {
+    return end(": closed " + code.code() + " " + reason.replace('\n', ' ') + "\n\n");
   }
 
   /** Nothing: the stream writes its own heartbeat comment (a client's EventSource answers no ping). */
