@@ -1,6 +1,5 @@
 package io.mws.api;
 
-import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.VhostSettings;
@@ -30,7 +29,6 @@ final class Cors {
   static final String EXPOSE_HEADERS = "ETag, Location, Link, Retry-After, Allow, Last-Modified, Accept-Patch, "
       + "WWW-Authenticate, x-oada-rev, x-mws-quota";
   static final String MAX_AGE_SECONDS = "600";
-  private static final String REFUSED = "origin_not_allowed";
 
   private final VhostSettingsCache settings;
 
@@ -40,12 +38,7 @@ final class Cors {
 
   /** Fails with 403 when the request's Origin is not admitted by the vhost (no Origin: not a browser). */
   Future<Void> check(String vhost, ApiRequest request) {
-    var origin = request.header("origin");
-    if (origin == null) return Future.succeededFuture();
-    return settings.get(vhost).map(vhostSettings -> {
-      if (!VhostSettings.allowsOrigin(vhostSettings, origin)) throw refused(origin);
-      return null;
-    });
+    return settings.checkOrigin(vhost, request.header("origin"));
   }
 
   /** The answer to {@code OPTIONS}: a CORS preflight when the request has an Origin, else the Allow list. */
@@ -73,10 +66,6 @@ final class Cors {
 
   private static boolean isRefusal(ApiResponse response) {
     return response.status() == 403 && response.body() instanceof JsonObject body
-        && body.getValue("error") instanceof JsonObject error && REFUSED.equals(error.getString("reason"));
-  }
-
-  static ApiError refused(String origin) {
-    return new ApiError(403, REFUSED, "Origin " + origin + " is not among this vhost's allowedOrigins.");
+        && body.getValue("error") instanceof JsonObject error && VhostSettings.ORIGIN_NOT_ALLOWED.equals(error.getString("reason"));
   }
 }

@@ -145,7 +145,7 @@ public final class AuthVerticle extends VerticleBase {
   private Future<JsonObject> pusherSecret(JsonObject body) {
     var vhost = body.getString("vhost");
     return vhostTokens.pusherSecret(vhost).map(digest -> {
-      if (digest == null) throw new ApiError(404, "vhost_not_found", "There is no vhost named '" + vhost + "'.");
+      if (digest == null) throw ApiError.vhostNotFound(vhost);
       return new JsonObject().put("secret", digest);
     });
   }

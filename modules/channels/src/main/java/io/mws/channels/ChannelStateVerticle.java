@@ -176,7 +176,7 @@ public final class ChannelStateVerticle extends VerticleBase {
 
   private Future<JsonObject> vhost(String name) {
     return store.getVhost(name).map(record -> {
-      if (record == null) throw vhostNotFound(name);
+      if (record == null) throw ApiError.vhostNotFound(name);
       return record;
     });
   }
@@ -188,7 +188,7 @@ public final class ChannelStateVerticle extends VerticleBase {
     return store.deleteVhost(name, Versions.expected(body))
         .recover(failure -> Future.failedFuture(conflict(failure, "The vhost")))
         .compose(deleted -> {
-          if (!deleted) throw vhostNotFound(name);
+          if (!deleted) throw ApiError.vhostNotFound(name);
           return store.listChannels(name);
         })
         .compose(list -> Future.all(list.stream().map(c -> closeChannel(name, c.name())).toList()))
@@ -205,7 +205,7 @@ public final class ChannelStateVerticle extends VerticleBase {
     var name = body.getString("vhost");
     return store.updateVhost(name, body.getJsonObject("settings", new JsonObject()), Versions.expected(body))
         .recover(failure -> Future.failedFuture(conflict(failure, "The vhost"))).map(record -> {
-      if (record == null) throw vhostNotFound(name);
+      if (record == null) throw ApiError.vhostNotFound(name);
       vertx.eventBus().publish(VHOST_CHANGED, new JsonObject().put("vhost", name).put("record", record));
       return record;
     });
@@ -354,10 +354,6 @@ public final class ChannelStateVerticle extends VerticleBase {
         .put("created", info.created());
     if (info.rev() >= 0) json.put("rev", info.rev());
     return json;
-  }
-
-  private static ApiError vhostNotFound(String vhost) {
-    return new ApiError(404, "vhost_not_found", "There is no vhost named '" + vhost + "'.");
   }
 
   private static ApiError channelNotFound(String vhost, String channel) {

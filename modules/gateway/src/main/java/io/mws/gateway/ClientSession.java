@@ -302,7 +302,7 @@ final class ClientSession extends GatewaySession {
   private Future<Started> startWatch(String requestId, ChannelPath path, Long resumeRev, Map<String, String> headers) {
     return forwarder.authenticate(headers.get("authorization"), client)
         .map(principal -> {
-          checkRead(principal, path);
+          principal.requireReader(path.vhost(), path.channel(), ClientSession::unauthenticatedWatch);
           return principal;
         })
         .compose(principal -> limits.checkOrigin(path.vhost(), grant.origin())
@@ -324,15 +324,9 @@ final class ClientSession extends GatewaySession {
     return response.status() >= 200 && response.status() < 300;
   }
 
-  /** WATCH's access rule (401, 404 for a vhost the caller may not see, 403), shared with {@link SseWatch}. */
-  static void checkRead(Principal principal, ChannelPath path) {
-    if (principal.role() == Principal.Role.ANONYMOUS) {
-      throw ApiError.unauthorized("WATCH needs a Bearer access token in headers.authorization.");
-    }
-    if (!principal.canSee(path.vhost())) throw new ApiError(404, "vhost_not_found", "There is no vhost named '" + path.vhost() + "'.");
-    if (!principal.canRead(path.vhost(), path.channel())) {
-      throw ApiError.forbidden("Your token does not cover channel '" + path.channel() + "'.");
-    }
+  /** WATCH's 401 ({@link Principal#requireReader} holds the rest of the rule). */
+  private static ApiError unauthenticatedWatch() {
+    return ApiError.unauthorized("WATCH needs a Bearer access token in headers.authorization.");
   }
 
   /**

@@ -103,7 +103,8 @@ final class SseWatch extends GatewaySession {
             throw new ApiError(401, "token_not_allowed_in_url", "?token= takes a client access token only; "
                 + "send other credentials in the Authorization header.");
           }
-          ClientSession.checkRead(principal, path);
+          principal.requireReader(path.vhost(), path.channel(),
+              () -> ApiError.unauthorized("WATCH needs a Bearer access token in the Authorization header or ?token=."));
           return limits.admit(path.vhost(), request.getHeader("Origin"))
               .compose(grant -> {
                 counted[0] = path.vhost();

@@ -39,6 +39,11 @@ public final class ApiError extends RuntimeException {
 
   public static ApiError badRequest(String reason, String message) { return new ApiError(400, reason, message); }
   public static ApiError unauthorized(String message) { return new ApiError(401, "unauthorized", message); }
+
+  /** 404 for a vhost that does not exist, or that the caller may not know of (the same answer: no leak). */
+  public static ApiError vhostNotFound(String vhost) {
+    return new ApiError(404, "vhost_not_found", "There is no vhost named '" + vhost + "'.");
+  }
   public static ApiError forbidden(String message) { return new ApiError(403, "forbidden", message); }
   public static ApiError notFound(String message) { return new ApiError(404, "not_found", message); }
   public static ApiError conflict(String reason, String message) { return new ApiError(409, reason, message); }
