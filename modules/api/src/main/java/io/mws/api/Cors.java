@@ -17,7 +17,8 @@ import java.util.Set;
  * attaches no stored credentials to a cross-origin request.
  *
  * <p>A preflight carries no credentials, so answering it by the vhost's settings would tell anyone
- * which vhost names exist (API.md: existence never leaks). Preflights are therefore answered alike for
+ * which vhost names exist (docs/API.md, "1. Authentication and roles": existence never leaks).
+ * Preflights are therefore answered alike for
  * every origin, and the vhost's origins are enforced on the request itself, once the caller is known to
  * see the vhost: an Origin the vhost does not admit gets 403 {@code origin_not_allowed} (a server-side
  * refusal, which also stops simple requests a browser sends without a preflight) and no

@@ -10,13 +10,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The one error model of MWS: an HTTP status plus the JSON body of API.md section 1. It crosses the
+ * The one error model of MWS: an HTTP status plus the JSON body of docs/API.md, "2. Conventions". It
+ * crosses the
  * event bus as a {@link ReplyException} whose failure code is the status and whose message is the body.
  */
 public final class ApiError extends RuntimeException {
   public record FieldError(String reason, String property, String message) {}
 
-  /** The schemes a 401 names (API.md section 2). */
+  /** The schemes a 401 names (docs/API.md, "1. Authentication and roles"). */
   public static final String WWW_AUTHENTICATE = "Basic realm=\"mws\", Bearer realm=\"mws\"";
 
   private final int status;

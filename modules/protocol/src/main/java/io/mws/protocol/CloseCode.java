@@ -6,8 +6,8 @@ import java.util.Optional;
 /**
  * Every WebSocket close code a client of MWS may see, in one catalogue: the code, what it means and
  * whether the client should reconnect (and whether it should get a fresh token first). The gateway
- * closes with these constants only; docs/websocket.md ("Close codes") and docs/pusher.md ("Errors")
- * list them, and the JS client's table (clients/js/src/close-codes.js) acts on them:
+ * closes with these constants only; docs/websocket.md, "Close codes", and docs/pusher.md,
+ * "Errors", list them, and the JS client's table (clients/js/src/close-codes.js) acts on them:
  * {@code CloseCodeCatalogueTest} fails when either drifts from this enum.
  *
  * <p>The 4000-4999 range is private to each protocol, so the same number means different things on

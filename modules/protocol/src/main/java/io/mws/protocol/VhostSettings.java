@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * A vhost's settings (API.md section 3, {@code /v1/vhosts/{v}}): the attributes an admin sets on
+ * A vhost's settings (docs/API.md, "3. Vhosts", {@code /v1/vhosts/{v}}): the attributes an admin sets on
  * create, PUT or PATCH, stored in the vhost record as "settings". Every field is optional; an absent
  * one means "the node default" (conf/mws.yaml), so stored settings stay small and a changed default
  * reaches every vhost that did not override it.

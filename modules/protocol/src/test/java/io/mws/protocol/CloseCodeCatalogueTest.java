@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mws.protocol.CloseCode.Protocol;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -24,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * production class spells a close code as a number of its own.
  */
 class CloseCodeCatalogueTest {
-  private static final Path ROOT = repositoryRoot();
+  private static final Path ROOT = RepositoryFiles.ROOT;
 
   /** What a copy says of one code: its reconnect and refresh flags and a text (meaning or constant name). */
   record Entry(String text, boolean reconnect, boolean refresh) {}
@@ -32,14 +31,14 @@ class CloseCodeCatalogueTest {
   @Test
   void theJavaScriptClientFollowsTheCatalogue() {
     var js = byCode(Pattern.compile("^\\s*(\\d{4}): \\{ meaning: '((?:[^'\\\\]|\\\\.)*)', reconnect: (true|false), refresh: (true|false) },?$",
-        Pattern.MULTILINE), read("clients/js/src/close-codes.js"),
+        Pattern.MULTILINE), RepositoryFiles.read("clients/js/src/close-codes.js"),
         m -> new Entry(m.group(2).replace("\\'", "'"), Boolean.parseBoolean(m.group(3)), Boolean.parseBoolean(m.group(4))));
     assertThat(js).isEqualTo(expected(Protocol.MWS, c -> new Entry(c.meaning(), c.reconnect(), c.refreshToken())));
   }
 
   @Test
   void docsWebsocketListsTheCatalogue() {
-    var section = section(read("docs/websocket.md"), "## Close codes");
+    var section = section(RepositoryFiles.read("docs/websocket.md"), "## Close codes");
     var rows = byCode(Pattern.compile("^\\| (\\d{4}) \\| `([A-Z_]+)` \\| .+ \\| (yes|no) \\| (yes|no) \\|$", Pattern.MULTILINE),
         section, m -> new Entry(m.group(2), m.group(3).equals("yes"), m.group(4).equals("yes")));
     assertThat(rows).isEqualTo(expected(Protocol.MWS, c -> new Entry(c.name(), c.reconnect(), c.refreshToken())));
@@ -47,7 +46,7 @@ class CloseCodeCatalogueTest {
 
   @Test
   void docsPusherListsThePusherCodesWithWhatPusherJsDoes() {
-    var section = section(read("docs/pusher.md"), "## Errors");
+    var section = section(RepositoryFiles.read("docs/pusher.md"), "## Errors");
     var rows = byCode(Pattern.compile("^\\| (\\d{4}) \\| .+ \\| (gives up|reconnects with back-off|reconnects at once) \\|$",
         Pattern.MULTILINE), section, m -> m.group(2));
     var pusher = Arrays.stream(CloseCode.values()).filter(c -> c.protocol() == Protocol.PUSHER)
@@ -78,7 +77,7 @@ class CloseCodeCatalogueTest {
       var offenders = files
           .filter(p -> p.toString().endsWith(".java") && p.toString().contains("src" + java.io.File.separator + "main"))
           .filter(p -> !p.toString().contains(java.io.File.separator + "bench" + java.io.File.separator)) // the baseline server is not MWS
-          .filter(p -> ownCode.matcher(readPath(p)).find())
+          .filter(p -> ownCode.matcher(RepositoryFiles.read(p)).find())
           .map(p -> ROOT.relativize(p).toString())
           .toList();
       assertThat(offenders).as("classes with close codes of their own").isEmpty();
@@ -91,7 +90,7 @@ class CloseCodeCatalogueTest {
         (a, b) -> { throw new AssertionError("a code listed twice: " + a + ", " + b); }, TreeMap::new));
   }
 
-  /** The catalogue's codes seen on MWS's own WebSocket (RFC codes and the MWS range), code -> entry. */
+  /** The catalogue's codes seen on an endpoint of {@code protocol} (with the shared RFC codes), code -> entry. */
   private static Map<Integer, Entry> expected(Protocol protocol, Function<CloseCode, Entry> entry) {
     return Arrays.stream(CloseCode.values())
         .filter(c -> c.protocol() == protocol || c.protocol() == Protocol.WEBSOCKET)
@@ -106,25 +105,5 @@ class CloseCodeCatalogueTest {
     var next = Pattern.compile("\n#{1," + (level.length() - 1) + "} ").matcher(markdown);
     int end = next.find(start + heading.length() + 1) ? next.start() : markdown.length();
     return markdown.substring(start, end);
-  }
-
-  private static String read(String relative) {
-    return readPath(ROOT.resolve(relative));
-  }
-
-  private static String readPath(Path path) {
-    try {
-      return Files.readString(path);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /** The checkout's root: the first directory upwards from the module that holds docs/ and clients/. */
-  private static Path repositoryRoot() {
-    for (var dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      if (Files.isDirectory(dir.resolve("docs")) && Files.isDirectory(dir.resolve("clients/js"))) return dir;
-    }
-    throw new IllegalStateException("no docs/ and clients/js/ above " + Path.of("").toAbsolutePath());
   }
 }

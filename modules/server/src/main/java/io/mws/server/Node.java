@@ -233,7 +233,8 @@ public final class Node {
   }
 
   /**
-   * Drains and stops the node (API.md section 0): readiness goes 503, other requests are answered 503
+   * Drains and stops the node (docs/operations.md, "Running a node"): readiness goes 503, other requests
+   * are answered 503
    * {@code draining} (retried elsewhere by the load balancer) for {@code http.drainQuietMillis}, WebSocket clients are closed
    * with 1012 (and given {@value #DRAIN_MS} ms to acknowledge), the HTTP front stops accepting and
    * lets in-flight requests finish, then the verticles stop and the node leaves the cluster

@@ -18,7 +18,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * A node's configuration: the embedded conf/mws.yaml, then a config file merged over it, then the
- * MWS_* environment variables of API.md section 0.
+ * MWS_* environment variables (docs/operations.md, "Running a node").
  */
 public record NodeConfig(JsonObject json) {
   public static final Set<String> ALL_ROLES = Set.of("api", "gateway", "auth", "channels");
