@@ -4,7 +4,8 @@ import io.mws.protocol.ApiError;
 import io.mws.protocol.Principal;
 
 /**
- * The access rules of API.md section 2, in one place. No credentials: 401. Credentials that do not
+ * The access rules of docs/API.md ("1. Authentication and roles"), in one place (the read rule is
+ * {@link Principal#requireReader}, which the gateway's WATCH applies too). No credentials: 401. Credentials that do not
  * reach the vhost at all: 404, so a vhost's existence never leaks. Credentials for the vhost but not
  * for this action: 403.
  */
@@ -29,8 +30,7 @@ final class Access {
   }
 
   static void requireReader(Principal p, String vhost, String channel) {
-    requireVisible(p, vhost);
-    if (!p.canRead(vhost, channel)) throw ApiError.forbidden("Your token does not cover channel '" + channel + "'.");
+    p.requireReader(vhost, channel, Access::unauthenticated);
   }
 
   static void requirePublisher(Principal p, String vhost, String channel) {
@@ -39,11 +39,6 @@ final class Access {
   }
 
   static void requireVisible(Principal p, String vhost) {
-    if (p.role() == Principal.Role.ANONYMOUS) throw unauthenticated();
-    if (!p.canSee(vhost)) throw vhostNotFound(vhost);
-  }
-
-  static ApiError vhostNotFound(String vhost) {
-    return new ApiError(404, "vhost_not_found", "There is no vhost named '" + vhost + "'.");
+    p.requireVisible(vhost, Access::unauthenticated);
   }
 }

@@ -6,12 +6,11 @@ import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.Delivery;
 import io.mws.protocol.Names;
+import io.mws.protocol.PathSegment;
 import io.mws.protocol.Principal;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -234,7 +233,7 @@ final class ApiRouter {
     if (trimmed.equals("/")) return segments;
     for (var raw : trimmed.substring(1).split("/", -1)) {
       try {
-        segments.add(URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8));
+        segments.add(PathSegment.decode(raw));
       } catch (IllegalArgumentException e) {
         throw ApiError.badRequest("invalid_path", "The path has a malformed percent-encoding.");
       }

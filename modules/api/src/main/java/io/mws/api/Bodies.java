@@ -5,7 +5,9 @@ import io.mws.protocol.ApiRequest;
 import io.mws.protocol.RequestJson;
 import io.vertx.core.json.JsonObject;
 
-/** Reads the request bodies of API.md, answering 422 with the offending property when they are wrong. */
+/**
+ * Reads the request bodies of docs/API.md, answering 422 with the offending property when they are wrong.
+ */
 final class Bodies {
   private Bodies() {}
 

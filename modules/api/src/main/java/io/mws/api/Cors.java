@@ -1,6 +1,5 @@
 package io.mws.api;
 
-import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.VhostSettings;
@@ -18,7 +17,8 @@ import java.util.Set;
  * attaches no stored credentials to a cross-origin request.
  *
  * <p>A preflight carries no credentials, so answering it by the vhost's settings would tell anyone
- * which vhost names exist (API.md: existence never leaks). Preflights are therefore answered alike for
+ * which vhost names exist (docs/API.md, "1. Authentication and roles": existence never leaks).
+ * Preflights are therefore answered alike for
  * every origin, and the vhost's origins are enforced on the request itself, once the caller is known to
  * see the vhost: an Origin the vhost does not admit gets 403 {@code origin_not_allowed} (a server-side
  * refusal, which also stops simple requests a browser sends without a preflight) and no
@@ -30,7 +30,6 @@ final class Cors {
   static final String EXPOSE_HEADERS = "ETag, Location, Link, Retry-After, Allow, Last-Modified, Accept-Patch, "
       + "WWW-Authenticate, x-oada-rev, x-mws-quota";
   static final String MAX_AGE_SECONDS = "600";
-  private static final String REFUSED = "origin_not_allowed";
 
   private final VhostSettingsCache settings;
 
@@ -40,12 +39,7 @@ final class Cors {
 
   /** Fails with 403 when the request's Origin is not admitted by the vhost (no Origin: not a browser). */
   Future<Void> check(String vhost, ApiRequest request) {
-    var origin = request.header("origin");
-    if (origin == null) return Future.succeededFuture();
-    return settings.get(vhost).map(vhostSettings -> {
-      if (!VhostSettings.allowsOrigin(vhostSettings, origin)) throw refused(origin);
-      return null;
-    });
+    return settings.checkOrigin(vhost, request.header("origin"));
   }
 
   /** The answer to {@code OPTIONS}: a CORS preflight when the request has an Origin, else the Allow list. */
@@ -73,10 +67,6 @@ final class Cors {
 
   private static boolean isRefusal(ApiResponse response) {
     return response.status() == 403 && response.body() instanceof JsonObject body
-        && body.getValue("error") instanceof JsonObject error && REFUSED.equals(error.getString("reason"));
-  }
-
-  static ApiError refused(String origin) {
-    return new ApiError(403, REFUSED, "Origin " + origin + " is not among this vhost's allowedOrigins.");
+        && body.getValue("error") instanceof JsonObject error && VhostSettings.ORIGIN_NOT_ALLOWED.equals(error.getString("reason"));
   }
 }

@@ -16,7 +16,7 @@ import java.util.Set;
 import java.util.StringJoiner;
 
 /**
- * The headers API.md section 1 asks of every resource response, applied in one place: Allow,
+ * The headers docs/API.md, "2. Conventions" asks of every resource response, applied in one place: Allow,
  * Accept-Patch, Link (RFC 8288) on collections, ETag and Last-Modified on reads, and conditional
  * requests: If-None-Match / If-Modified-Since give 304 on GET and HEAD; If-Match /
  * If-Unmodified-Since give 412 on PUT, PATCH and DELETE when the current representation differs

@@ -23,7 +23,7 @@ import javax.xml.stream.XMLStreamConstants;
 import javax.xml.stream.XMLStreamException;
 
 /**
- * The XML form of the JSON documents (API.md section 1: same document, other syntax), through
+ * The XML form of the JSON documents (docs/API.md, "2. Conventions": same document, other syntax), through
  * Jackson's XML data format. The mapping, both ways:
  * <ul>
  *   <li>the root element is {@code <document>} (any name is accepted in a request);</li>

@@ -3,20 +3,22 @@ package io.mws.auth;
 import static io.mws.protocol.Addresses.*;
 
 import io.mws.protocol.ApiError;
+import io.mws.protocol.ConfigDefaults;
+import io.mws.protocol.ConfigSection;
 import io.mws.protocol.Principal;
 import io.mws.protocol.Responder;
 import io.mws.protocol.Versions;
+import io.mws.store.StateStore;
+import io.mws.store.StoreUnavailable;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.mws.store.StateStore;
-import io.mws.store.StoreUnavailable;
-import java.util.ArrayList;
-import java.util.List;
 import io.vertx.core.shareddata.AsyncMap;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 
 /**
  * Verifies credentials and issues tokens. Config (the {@code auth} section of mws.yaml):
@@ -56,11 +58,12 @@ public final class AuthVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    var conf = config();
-    defaultTtl = conf.getInteger("tokenTtlSeconds", 3600);
-    maxTtl = conf.getInteger("maxTokenTtlSeconds", 86400);
-    var failures = conf.getJsonObject("loginFailures", new JsonObject());
-    throttle = new LoginThrottle(failures.getInteger("perClientPerMinute", 10), failures.getInteger("perUserPerMinute", 100));
+    var conf = ConfigDefaults.over("auth", config()); // a bad value below fails the start, naming its key
+    var auth = new ConfigSection("auth", conf);
+    defaultTtl = auth.integer("tokenTtlSeconds", 1);
+    maxTtl = auth.integer("maxTokenTtlSeconds", 1);
+    var failures = auth.section("loginFailures");
+    throttle = new LoginThrottle(failures.integer("perClientPerMinute", 0), failures.integer("perUserPerMinute", 0));
     var data = vertx.sharedData();
     return Future.all(
             data.<String, String>getAsyncMap("mws.auth.admins"),
@@ -82,11 +85,11 @@ public final class AuthVerticle extends VerticleBase {
         .compose(key -> {
           accessTokens = new AccessTokens(vertx, key, generations);
           try {
-            externalIssuer = ExternalIssuer.fromConfig(vertx, conf.getJsonObject("oauth2", new JsonObject()));
+            externalIssuer = ExternalIssuer.fromConfig(vertx, conf.getJsonObject("oauth2"));
           } catch (java.io.IOException e) {
             return Future.failedFuture("auth.oauth2: cannot read the issuer's keys: " + e.getMessage());
           }
-          var user = conf.getString("adminUser", "admin");
+          var user = auth.text("adminUser");
           return admins.bootstrap(user, conf.getString("adminPassword")).onSuccess(generated -> {
             if (generated != null) {
               // Printed once, on the node that created the admin, so an operator can log in.
@@ -145,7 +148,7 @@ public final class AuthVerticle extends VerticleBase {
   private Future<JsonObject> pusherSecret(JsonObject body) {
     var vhost = body.getString("vhost");
     return vhostTokens.pusherSecret(vhost).map(digest -> {
-      if (digest == null) throw new ApiError(404, "vhost_not_found", "There is no vhost named '" + vhost + "'.");
+      if (digest == null) throw ApiError.vhostNotFound(vhost);
       return new JsonObject().put("secret", digest);
     });
   }

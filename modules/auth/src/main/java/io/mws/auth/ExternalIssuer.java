@@ -1,5 +1,6 @@
 package io.mws.auth;
 
+import io.mws.protocol.ConfigSection;
 import io.mws.protocol.Principal;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -40,6 +41,7 @@ final class ExternalIssuer {
   static ExternalIssuer fromConfig(Vertx vertx, JsonObject conf) throws IOException {
     var issuer = conf.getString("issuer");
     if (issuer == null || issuer.isEmpty()) return null;
+    var oauth2 = new ConfigSection("auth.oauth2", conf); // over conf/mws.yaml's defaults (AuthVerticle)
     var jwtOptions = new JWTOptions().setIssuer(issuer);
     var audience = conf.getString("audience");
     if (audience != null && !audience.isEmpty()) jwtOptions.setAudience(List.of(audience));
@@ -47,7 +49,7 @@ final class ExternalIssuer {
     var pem = conf.getString("publicKeyFile");
     var jwks = conf.getString("jwksFile");
     if (pem != null && !pem.isEmpty()) {
-      options.addPubSecKey(new PubSecKeyOptions().setAlgorithm(conf.getString("algorithm", "RS256"))
+      options.addPubSecKey(new PubSecKeyOptions().setAlgorithm(oauth2.text("algorithm"))
           .setBuffer(Files.readString(Path.of(pem))));
     } else if (jwks != null && !jwks.isEmpty()) {
       var keys = new JsonObject(Files.readString(Path.of(jwks))).getJsonArray("keys", new JsonArray());
@@ -56,7 +58,7 @@ final class ExternalIssuer {
       throw new IllegalArgumentException("auth.oauth2.issuer is set: set auth.oauth2.publicKeyFile or auth.oauth2.jwksFile too");
     }
     return new ExternalIssuer(issuer, JWTAuth.create(vertx, options),
-        conf.getString("rolesClaim", "roles"), conf.getString("adminRole", "mws-admin"));
+        oauth2.text("rolesClaim"), oauth2.text("adminRole"));
   }
 
   /** Whether the token claims to come from this issuer (read before verifying, to pick the verifier). */

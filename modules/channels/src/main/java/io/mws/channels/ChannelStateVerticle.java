@@ -7,12 +7,12 @@ import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ChannelEvent;
+import io.mws.protocol.ConfigSection;
 import io.mws.protocol.Responder;
+import io.mws.protocol.Versions;
 import io.mws.protocol.VhostSettingsCache;
 import io.mws.store.StateStore;
 import io.mws.store.StoreUnavailable;
-import io.mws.protocol.Versions;
-import io.mws.protocol.VhostSettingsCache;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
@@ -63,22 +63,25 @@ public final class ChannelStateVerticle extends VerticleBase {
   /** Loads the store of record first when the cluster starts cold, then serves. */
   @Override
   public Future<?> start() {
-    var limits = config().getJsonObject("limits", new JsonObject());
+    // The channels section and the node's limits, over conf/mws.yaml's defaults: a bad value fails the start, naming it.
+    var channels = ConfigSection.of("channels", config());
+    var limits = ConfigSection.of("limits", config().getJsonObject("limits"));
     var settings = new VhostSettingsCache(vertx);
     quotas = new VhostQuotas(vertx, hazelcast, settings, VhostQuotas.Defaults.from(limits));
-    heap = new HeapGuard(limits.getDouble("heapRefusePercent", 90.0));
-    backlogCapacity = config().getInteger("backendBacklogSize", 1000);
-    idempotent = new IdempotentPublishes(vertx, hazelcast, config().getLong("idempotencyKeySeconds", 86_400L));
-    var rings = new HistoryRings(hazelcast, config().getInteger("historySize", 1000));
+    heap = new HeapGuard(limits.number("heapRefusePercent", 0));
+    backlogCapacity = channels.integer("backendBacklogSize", 1);
+    idempotent = new IdempotentPublishes(vertx, hazelcast, channels.wholeNumber("idempotencyKeySeconds", 1));
+    int historySize = channels.integer("historySize", 1);
+    var rings = new HistoryRings(hazelcast, historySize);
     var hot = new HazelcastChannelStore(vertx, hazelcast, quotas, rings);
     var writer = new HistoryWriter(stateStore);
     var ceilings = new RevCeilings(vertx, hazelcast, stateStore);
-    var durable = new DurableChannelStore(hot, stateStore, writer, ceilings, settings::get, config().getInteger("historySize", 1000));
+    var durable = new DurableChannelStore(hot, stateStore, writer, ceilings, settings::get, historySize);
     store = durable;
     seal = new StoreSeal(vertx, stateStore, hot, writer, ceilings, durable::keep);
     backlog = new BackendBacklog(vertx, hazelcast);
     webhooks = new WebhookDispatcher(vertx, hazelcast, settings,
-        WebhookDispatcher.Options.from(config().getJsonObject("webhooks")));
+        WebhookDispatcher.Options.from(channels.section("webhooks")));
     webhooks.start();
     return new StoreRestore(vertx, hazelcast, stateStore, hot, idempotent).restoreOnce().compose(v -> serve());
   }
@@ -144,7 +147,7 @@ public final class ChannelStateVerticle extends VerticleBase {
       return new JsonObject().put("items", new JsonArray(list.stream()
           .filter(r -> wanted == null || wanted.equals(r.getString("connection"))).toList()));
     }));
-    vertx.setPeriodic(config().getLong("presenceSweepMs", 5000L), id -> presence.sweep());
+    vertx.setPeriodic(ConfigSection.of("channels", config()).wholeNumber("presenceSweepMs", 1), id -> presence.sweep());
   }
 
   private void serve(ArrayList<Future<Void>> consumers, String address,
@@ -176,7 +179,7 @@ public final class ChannelStateVerticle extends VerticleBase {
 
   private Future<JsonObject> vhost(String name) {
     return store.getVhost(name).map(record -> {
-      if (record == null) throw vhostNotFound(name);
+      if (record == null) throw ApiError.vhostNotFound(name);
       return record;
     });
   }
@@ -188,7 +191,7 @@ public final class ChannelStateVerticle extends VerticleBase {
     return store.deleteVhost(name, Versions.expected(body))
         .recover(failure -> Future.failedFuture(conflict(failure, "The vhost")))
         .compose(deleted -> {
-          if (!deleted) throw vhostNotFound(name);
+          if (!deleted) throw ApiError.vhostNotFound(name);
           return store.listChannels(name);
         })
         .compose(list -> Future.all(list.stream().map(c -> closeChannel(name, c.name())).toList()))
@@ -205,7 +208,7 @@ public final class ChannelStateVerticle extends VerticleBase {
     var name = body.getString("vhost");
     return store.updateVhost(name, body.getJsonObject("settings", new JsonObject()), Versions.expected(body))
         .recover(failure -> Future.failedFuture(conflict(failure, "The vhost"))).map(record -> {
-      if (record == null) throw vhostNotFound(name);
+      if (record == null) throw ApiError.vhostNotFound(name);
       vertx.eventBus().publish(VHOST_CHANGED, new JsonObject().put("vhost", name).put("record", record));
       return record;
     });
@@ -354,10 +357,6 @@ public final class ChannelStateVerticle extends VerticleBase {
         .put("created", info.created());
     if (info.rev() >= 0) json.put("rev", info.rev());
     return json;
-  }
-
-  private static ApiError vhostNotFound(String vhost) {
-    return new ApiError(404, "vhost_not_found", "There is no vhost named '" + vhost + "'.");
   }
 
   private static ApiError channelNotFound(String vhost, String channel) {

@@ -3,6 +3,7 @@ package io.mws.channels;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.mws.protocol.ApiError;
+import io.mws.protocol.ConfigSection;
 import io.mws.protocol.VhostSettings;
 import io.mws.protocol.VhostSettingsCache;
 import io.vertx.core.Future;
@@ -31,10 +32,9 @@ final class VhostQuotas {
 
   /** The node defaults (mws.yaml {@code limits}); 0 for the counts means no limit. */
   record Defaults(int channels, long historyBytes, long backlogBytes, int presenceRecords) {
-    static Defaults from(JsonObject limits) {
-      var l = limits == null ? new JsonObject() : limits;
-      return new Defaults(l.getInteger("channelsPerVhost", 1000), l.getLong("historyBytesPerVhost", 32L << 20),
-          l.getLong("backlogBytesPerVhost", 8L << 20), l.getInteger("presenceRecordsPerVhost", 100_000));
+    static Defaults from(ConfigSection limits) {
+      return new Defaults(limits.integer("channelsPerVhost", 0), limits.wholeNumber("historyBytesPerVhost", 0),
+          limits.wholeNumber("backlogBytesPerVhost", 0), limits.integer("presenceRecordsPerVhost", 0));
     }
   }
 

@@ -3,6 +3,7 @@ package io.mws.channels;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.mws.protocol.Addresses;
+import io.mws.protocol.ConfigSection;
 import io.mws.protocol.Delivery;
 import io.mws.protocol.VhostSettingsCache;
 import io.vertx.core.Future;
@@ -44,10 +45,9 @@ final class WebhookDispatcher {
 
   /** webhooks config of the channels section of mws.yaml. */
   record Options(long pollMs, long timeoutMs, long leaseMs, long retryMinMs, long retryMaxMs, int batchSize) {
-    static Options from(JsonObject conf) {
-      var c = conf == null ? new JsonObject() : conf;
-      return new Options(c.getLong("pollMs", 250L), c.getLong("timeoutMs", 5000L), c.getLong("leaseMs", 15000L),
-          c.getLong("retryMinMs", 1000L), c.getLong("retryMaxMs", 60000L), c.getInteger("batchSize", 50));
+    static Options from(ConfigSection c) {
+      return new Options(c.wholeNumber("pollMs", 1), c.wholeNumber("timeoutMs", 1), c.wholeNumber("leaseMs", 1),
+          c.wholeNumber("retryMinMs", 1), c.wholeNumber("retryMaxMs", 1), c.integer("batchSize", 1));
     }
   }
 

@@ -1,6 +1,7 @@
 package io.mws.gateway;
 
 import io.micrometer.core.instrument.Counter;
+import io.mws.protocol.CloseCode;
 import io.vertx.core.Future;
 import io.vertx.core.http.ServerWebSocket;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -17,7 +18,7 @@ import org.slf4j.LoggerFactory;
  */
 final class BoundedWriter {
   private static final Logger LOG = LoggerFactory.getLogger(BoundedWriter.class);
-  static final short TOO_SLOW = 1008;
+  static final short TOO_SLOW = CloseCode.POLICY_VIOLATION.code();
 
   private final ServerWebSocket socket;
   private final long bound;

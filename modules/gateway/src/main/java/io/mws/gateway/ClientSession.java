@@ -3,6 +3,7 @@ package io.mws.gateway;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.ChannelPath;
+import io.mws.protocol.CloseCode;
 import io.mws.protocol.LogContext;
 import io.mws.protocol.Principal;
 import io.netty.handler.codec.TooLongFrameException;
@@ -27,20 +28,6 @@ import java.util.function.Supplier;
  */
 final class ClientSession extends GatewaySession {
   private static final Set<String> FORWARDED = Set.of("head", "get", "put", "post", "patch", "delete");
-  /** Close code for a connection that stopped answering pings or sat idle. */
-  static final short GOING_AWAY = 1001;
-  /** Close code for a connection a backend disconnected (DELETE /v1/vhosts/{v}/connections/{id}). */
-  static final short DISCONNECTED = 4000;
-  /** Close code for a frame above the size limit (http.maxPayloadBytes + 4096). */
-  static final short TOO_BIG = 1009;
-  /** Close code for the connections of a vhost whose token was rotated: their access tokens no longer verify. */
-  static final short CREDENTIALS_REVOKED = 4001;
-  /** Close code for a connection that keeps sending over its limits (limits.overLimitRepliesToClose). */
-  static final short POLICY_VIOLATION = 1008;
-  /** Close code when the access token of the upgrade expires: reconnect with a fresh token, resume by rev. */
-  static final short TOKEN_EXPIRED = 4002;
-  /** Close code for a connection that made no authenticated request within gateway.unauthenticatedTimeoutSeconds. */
-  static final short UNAUTHENTICATED = 4003;
   /** Replays go out after the 200 reply has reached the client (OADA clients listen only after it). */
   static final long REPLAY_DELAY_MS = 10;
 
@@ -96,10 +83,10 @@ final class ClientSession extends GatewaySession {
   void start(Connections connections) {
     connections.add(this);
     if (connectionPrincipal.expiresAt() != null) {
-      connectionDeadline = expiries.schedule(connectionPrincipal.expiresAt(), e -> close(TOKEN_EXPIRED, "access token expired"));
+      connectionDeadline = expiries.schedule(connectionPrincipal.expiresAt(), e -> close(CloseCode.TOKEN_EXPIRED, "access token expired"));
     } else if (!authenticated && settings.unauthenticatedTimeoutMs() > 0) {
       connectionDeadline = expiries.schedule(connectedAt + settings.unauthenticatedTimeoutMs(), e -> {
-        if (!authenticated) close(UNAUTHENTICATED, "no authenticated request");
+        if (!authenticated) close(CloseCode.UNAUTHENTICATED, "no authenticated request");
       });
     }
     socket.textMessageHandler(this::onText);
@@ -111,9 +98,10 @@ final class ClientSession extends GatewaySession {
       // big, 1007 not UTF-8, 1002 bad deflate data). Anything else (a reset peer) needs nothing here; the
       // close handler cleans up.
       if (e instanceof CorruptedWebSocketFrameException corrupted) {
-        writer.close((short) corrupted.closeStatus().code(), corrupted.closeStatus().reasonText());
+        var code = CloseCode.of(CloseCode.Protocol.WEBSOCKET, corrupted.closeStatus().code()).orElse(CloseCode.PROTOCOL_ERROR);
+        close(code, corrupted.closeStatus().reasonText());
       } else if (e instanceof TooLongFrameException) {
-        writer.close(TOO_BIG, "message too large");
+        close(CloseCode.TOO_BIG, "message too large");
       }
     });
     socket.closeHandler(v -> {
@@ -123,7 +111,7 @@ final class ClientSession extends GatewaySession {
       feeds.closeSession(this);
     });
     // The node is draining (SIGTERM): 1012 "service restart" tells the client to reconnect elsewhere.
-    socket.shutdownHandler(v -> writer.close((short) 1012, "service restart"));
+    socket.shutdownHandler(v -> close(CloseCode.SERVICE_RESTART, "service restart"));
   }
 
   void sendText(String text) {
@@ -139,15 +127,15 @@ final class ClientSession extends GatewaySession {
   long queuedBytes() { return writer.queued(); }
 
   /** Ends the connection from the server side (DELETE of a connection, shutdown). */
-  Future<Void> close(short code, String reason) { return writer.close(code, reason); }
+  Future<Void> close(CloseCode code, String reason) { return writer.close(code.code(), reason); }
 
   /** One heartbeat tick: drop the connection after too many unanswered pings or too long idle, else ping. */
   void heartbeat(long now, boolean watching) {
     if (writer.isClosing()) return;
     if (missedPongs.get() >= settings.maxMissedPongs()) {
-      writer.close(GOING_AWAY, "no pong to " + missedPongs.get() + " pings");
+      close(CloseCode.GOING_AWAY, "no pong to " + missedPongs.get() + " pings");
     } else if (settings.idleTimeoutMs() > 0 && !watching && now - lastRequestAt > settings.idleTimeoutMs()) {
-      writer.close(GOING_AWAY, "idle");
+      close(CloseCode.GOING_AWAY, "idle");
     } else {
       missedPongs.incrementAndGet();
       socket.writePing(Buffer.buffer("mws"));
@@ -314,7 +302,7 @@ final class ClientSession extends GatewaySession {
   private Future<Started> startWatch(String requestId, ChannelPath path, Long resumeRev, Map<String, String> headers) {
     return forwarder.authenticate(headers.get("authorization"), client)
         .map(principal -> {
-          checkRead(principal, path);
+          principal.requireReader(path.vhost(), path.channel(), ClientSession::unauthenticatedWatch);
           return principal;
         })
         .compose(principal -> limits.checkOrigin(path.vhost(), grant.origin())
@@ -336,15 +324,9 @@ final class ClientSession extends GatewaySession {
     return response.status() >= 200 && response.status() < 300;
   }
 
-  /** WATCH's access rule (401, 404 for a vhost the caller may not see, 403), shared with {@link SseWatch}. */
-  static void checkRead(Principal principal, ChannelPath path) {
-    if (principal.role() == Principal.Role.ANONYMOUS) {
-      throw ApiError.unauthorized("WATCH needs a Bearer access token in headers.authorization.");
-    }
-    if (!principal.canSee(path.vhost())) throw new ApiError(404, "vhost_not_found", "There is no vhost named '" + path.vhost() + "'.");
-    if (!principal.canRead(path.vhost(), path.channel())) {
-      throw ApiError.forbidden("Your token does not cover channel '" + path.channel() + "'.");
-    }
+  /** WATCH's 401 ({@link Principal#requireReader} holds the rest of the rule). */
+  private static ApiError unauthenticatedWatch() {
+    return ApiError.unauthorized("WATCH needs a Bearer access token in headers.authorization.");
   }
 
   /**
@@ -373,7 +355,7 @@ final class ClientSession extends GatewaySession {
         .put("headers", headers).put("data", response.body());
     var written = writer.write(message.encode());
     // A client that keeps going over its limits is cut off (it was told: each 429 says when to retry).
-    if (response.status() == 429 && grant.exhausted()) writer.close(POLICY_VIOLATION, "too many requests over the limit");
+    if (response.status() == 429 && grant.exhausted()) close(CloseCode.POLICY_VIOLATION, "too many requests over the limit");
     return written;
   }
 }

@@ -56,7 +56,7 @@ final class ConnectionLimits {
   Future<ConnectionGrant> admit(String vhost, String origin) {
     if (vhost == null) return Future.succeededFuture(grant(null, origin, null));
     return settings.get(vhost).map(vhostSettings -> {
-      if (!VhostSettings.allowsOrigin(vhostSettings, origin)) throw originRefused(origin);
+      VhostSettings.requireOrigin(vhostSettings, origin);
       int max = VhostSettings.limit(vhostSettings, "connections", node.connectionsPerVhost());
       var count = byVhost.computeIfAbsent(vhost, v -> new AtomicInteger());
       if (count.incrementAndGet() > max && max > 0) {
@@ -75,11 +75,7 @@ final class ConnectionLimits {
 
   /** 403 unless the vhost admits the browser Origin of the connection (no Origin: not a browser). */
   Future<Void> checkOrigin(String vhost, String origin) {
-    if (origin == null) return Future.succeededFuture();
-    return settings.get(vhost).map(vhostSettings -> {
-      if (!VhostSettings.allowsOrigin(vhostSettings, origin)) throw originRefused(origin);
-      return null;
-    });
+    return settings.checkOrigin(vhost, origin);
   }
 
   /** How many watches a connection may hold on the vhost's channels. */
@@ -91,9 +87,5 @@ final class ConnectionLimits {
     int rate = VhostSettings.limit(vhostSettings, "messagesPerSecond", node.messagesPerSecond());
     return new ConnectionGrant(vhost, origin, rate > 0 ? RateLimiter.perSecond(rate) : null,
         node.overLimitRepliesToClose() > 0 ? new RateLimiter(1, node.overLimitRepliesToClose()) : null);
-  }
-
-  static ApiError originRefused(String origin) {
-    return new ApiError(403, "origin_not_allowed", "Origin " + origin + " is not among this vhost's allowedOrigins.");
   }
 }

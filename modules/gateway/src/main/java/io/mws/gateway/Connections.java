@@ -1,5 +1,6 @@
 package io.mws.gateway;
 
+import io.mws.protocol.CloseCode;
 import io.vertx.core.Future;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,14 +35,14 @@ final class Connections {
   }
 
   /** Closes the connections admitted for the vhost or watching its channels. */
-  void closeVhost(String vhost, short code, String reason) {
+  void closeVhost(String vhost, CloseCode code, String reason) {
     for (var session : byId.values()) {
       if (vhost.equals(session.grant.vhost()) || vhost.equals(session.vhost())) session.close(code, reason);
     }
   }
 
   /** Closes the vhost's connections that are that uid (a Pusher sign-in or presence user_id, an MWS token's uid). */
-  void closeUser(String vhost, String uid, short code, String reason) {
+  void closeUser(String vhost, String uid, CloseCode code, String reason) {
     for (var session : byId.values()) {
       if (uid.equals(session.uid()) && (vhost.equals(session.grant.vhost()) || vhost.equals(session.vhost()))) {
         session.close(code, reason);
@@ -50,7 +51,7 @@ final class Connections {
   }
 
   /** Closes every connection; completes when all close handshakes are done. */
-  Future<?> closeAll(short code, String reason) {
+  Future<?> closeAll(CloseCode code, String reason) {
     return Future.join(byId.values().stream().map(session -> session.close(code, reason)).toList());
   }
 

@@ -1,6 +1,7 @@
 package io.mws.gateway;
 
 import io.mws.protocol.ChannelEvent;
+import io.mws.protocol.CloseCode;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
@@ -33,7 +34,7 @@ abstract class GatewaySession {
   abstract long queuedBytes();
 
   /** Ends the connection from the server side with one of MWS's close codes (the protocol may translate it). */
-  abstract Future<Void> close(short code, String reason);
+  abstract Future<Void> close(CloseCode code, String reason);
 
   /** One heartbeat tick (see {@link Connections#heartbeat}). */
   abstract void heartbeat(long now, boolean watching);

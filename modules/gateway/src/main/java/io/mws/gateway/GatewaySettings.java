@@ -1,6 +1,7 @@
 package io.mws.gateway;
 
 import io.mws.protocol.ClientAddress;
+import io.mws.protocol.ConfigSection;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -27,15 +28,21 @@ record GatewaySettings(long pingIntervalMs, int maxMissedPongs, long writeQueueB
                        long unauthenticatedTimeoutMs, String nodeId, long presenceLeaseMs,
                        List<String> adminAllowedOrigins, ClientAddress clients) {
 
+  /**
+   * The verticle's config over the {@code gateway} defaults of conf/mws.yaml; a bad value fails with
+   * its key's name. {@code nodeId}, {@code adminAllowedOrigins} and {@code trustedProxies} are given by
+   * the server module (a node without a cluster id, a test, gets a random one).
+   */
   static GatewaySettings from(JsonObject config) {
+    var gateway = ConfigSection.of("gateway", config);
     return new GatewaySettings(
-        config.getLong("pingIntervalMs", 30_000L),
-        config.getInteger("maxMissedPongs", 2),
-        config.getLong("writeQueueBytes", 1_048_576L),
-        config.getLong("idleTimeoutSeconds", 600L) * 1000,
-        Math.round(config.getDouble("unauthenticatedTimeoutSeconds", 30.0) * 1000),
+        gateway.wholeNumber("pingIntervalMs", 1),
+        gateway.integer("maxMissedPongs", 1),
+        gateway.wholeNumber("writeQueueBytes", 1),
+        gateway.wholeNumber("idleTimeoutSeconds", 0) * 1000,
+        Math.round(gateway.number("unauthenticatedTimeoutSeconds", 0) * 1000),
         config.getString("nodeId", java.util.UUID.randomUUID().toString()),
-        config.getLong("presenceLeaseMs", 15_000L),
+        gateway.wholeNumber("presenceLeaseMs", 1),
         origins(config.getValue("adminAllowedOrigins")),
         ClientAddress.fromConfig(config.getValue("trustedProxies")));
   }

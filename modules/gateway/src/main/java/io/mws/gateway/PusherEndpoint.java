@@ -2,6 +2,7 @@ package io.mws.gateway;
 
 import io.mws.protocol.Addresses;
 import io.mws.protocol.ApiError;
+import io.mws.protocol.CloseCode;
 import io.mws.protocol.Delivery;
 import io.mws.protocol.HttpEndpoint;
 import io.mws.protocol.Names;
@@ -66,12 +67,12 @@ final class PusherEndpoint implements HttpEndpoint {
     var version = protocol;
     request.toWebSocket().onSuccess(socket -> {
       if (version == null) {
-        refuse(socket, PusherSession.NO_PROTOCOL, "No protocol version supplied.");
+        refuse(socket, CloseCode.PUSHER_NO_PROTOCOL, "No protocol version supplied.");
       } else if (!supported(version)) {
-        refuse(socket, PusherSession.UNSUPPORTED_PROTOCOL, "Unsupported protocol version " + version
+        refuse(socket, CloseCode.PUSHER_UNSUPPORTED_PROTOCOL, "Unsupported protocol version " + version
             + "; this server speaks " + MIN_PROTOCOL + " to " + MAX_PROTOCOL + ".");
       } else if (!Names.isValidVhost(key)) {
-        refuse(socket, PusherSession.APP_NOT_FOUND, "App key '" + key + "' does not exist.");
+        refuse(socket, CloseCode.PUSHER_APP_NOT_FOUND, "App key '" + key + "' does not exist.");
       } else {
         admit(socket, key, origin);
       }
@@ -82,7 +83,7 @@ final class PusherEndpoint implements HttpEndpoint {
     var full = limits.admitToNode();
     if (full != null) {
       metrics.upgradeRefusals.written(full.status());
-      refuse(socket, PusherSession.OVER_CAPACITY, full.getMessage());
+      refuse(socket, CloseCode.PUSHER_OVER_CAPACITY, full.getMessage());
       return;
     }
     socket.pause(); // its first messages wait for the session
@@ -96,13 +97,13 @@ final class PusherEndpoint implements HttpEndpoint {
           limits.release(null);
           var error = ApiError.from(failure);
           metrics.upgradeRefusals.written(error.status());
-          short code = switch (error.status()) {
-            case 404 -> PusherSession.APP_NOT_FOUND;
-            case 403 -> PusherSession.UNAUTHORIZED;
-            case 429 -> PusherSession.OVER_QUOTA;
-            default -> PusherSession.OVER_CAPACITY;
+          var code = switch (error.status()) {
+            case 404 -> CloseCode.PUSHER_APP_NOT_FOUND;
+            case 403 -> CloseCode.PUSHER_UNAUTHORIZED;
+            case 429 -> CloseCode.PUSHER_OVER_QUOTA;
+            default -> CloseCode.PUSHER_OVER_CAPACITY;
           };
-          refuse(socket, code, code == PusherSession.APP_NOT_FOUND ? "App key '" + key + "' does not exist." : error.getMessage());
+          refuse(socket, code, code == CloseCode.PUSHER_APP_NOT_FOUND ? "App key '" + key + "' does not exist." : error.getMessage());
           socket.resume();
         });
   }
@@ -128,9 +129,9 @@ final class PusherEndpoint implements HttpEndpoint {
     return random.nextLong(1, 1_000_000_000_000L) + "." + random.nextLong(1, 1_000_000_000_000L);
   }
 
-  private static void refuse(ServerWebSocket socket, short code, String message) {
+  private static void refuse(ServerWebSocket socket, CloseCode code, String message) {
     // A close reason holds at most 123 bytes; the whole message went in the pusher:error before it.
     var reason = message.length() > 100 ? message.substring(0, 100) : message;
-    socket.writeTextMessage(PusherFrames.error((int) code, message)).eventually(() -> socket.close(code, reason));
+    socket.writeTextMessage(PusherFrames.error((int) code.code(), message)).eventually(() -> socket.close(code.code(), reason));
   }
 }

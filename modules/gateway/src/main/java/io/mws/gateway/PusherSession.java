@@ -5,6 +5,7 @@ import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.ChannelPath;
+import io.mws.protocol.CloseCode;
 import io.mws.protocol.Delivery;
 import io.mws.protocol.Names;
 import io.mws.protocol.VhostSettingsCache;
@@ -37,15 +38,7 @@ final class PusherSession extends GatewaySession {
   /** Seconds of silence after which pusher-js sends pusher:ping (Pusher's own default). */
   static final int ACTIVITY_TIMEOUT_SECONDS = 120;
 
-  // The protocol's close and error codes (docs/pusher.md).
-  static final short APP_NOT_FOUND = 4001;
-  static final short OVER_QUOTA = 4004;
-  static final short UNSUPPORTED_PROTOCOL = 4007;
-  static final short NO_PROTOCOL = 4008;
-  static final short UNAUTHORIZED = 4009;
-  static final short OVER_CAPACITY = 4100;
-  static final short RECONNECT = 4200;
-  static final short PONG_NOT_RECEIVED = 4201;
+  /** The error code of a client event over the rate limit (an error that keeps the connection open: no close code). */
   static final int CLIENT_EVENT_RATE_LIMITED = 4301;
 
   private final Vertx vertx;
@@ -94,13 +87,13 @@ final class PusherSession extends GatewaySession {
     socket.binaryMessageHandler(b -> sendText(PusherFrames.error(null, "Send Pusher messages as JSON text frames.")));
     socket.pongHandler(b -> missedPongs.set(0));
     socket.exceptionHandler(e -> {
-      if (e instanceof CorruptedWebSocketFrameException) writer.close(ClientSession.TOO_BIG, "frame too large");
+      if (e instanceof CorruptedWebSocketFrameException) close(CloseCode.TOO_BIG, "frame too large");
     });
     socket.closeHandler(v -> {
       connections.remove(this);
       feeds.closeSession(this);
     });
-    socket.shutdownHandler(v -> close(WebSocketGatewayVerticle.SERVICE_RESTART, "service restart"));
+    socket.shutdownHandler(v -> close(CloseCode.SERVICE_RESTART, "service restart"));
     sendText(PusherFrames.connectionEstablished(id, ACTIVITY_TIMEOUT_SECONDS));
   }
 
@@ -124,15 +117,15 @@ final class PusherSession extends GatewaySession {
    * (the app secret changed) asks for a reconnection (4200), a backend's disconnect refuses (4009).
    */
   @Override
-  Future<Void> close(short code, String reason) {
-    short pusherCode = switch (code) {
-      case WebSocketGatewayVerticle.SERVICE_RESTART, ClientSession.CREDENTIALS_REVOKED -> RECONNECT;
-      case ClientSession.DISCONNECTED -> UNAUTHORIZED;
-      case ClientSession.GOING_AWAY -> PONG_NOT_RECEIVED;
+  Future<Void> close(CloseCode code, String reason) {
+    var pusherCode = switch (code) {
+      case SERVICE_RESTART, CREDENTIALS_REVOKED -> CloseCode.PUSHER_RECONNECT;
+      case DISCONNECTED -> CloseCode.PUSHER_UNAUTHORIZED;
+      case GOING_AWAY -> CloseCode.PUSHER_PONG_NOT_RECEIVED;
       default -> code;
     };
-    if (pusherCode >= 4000) sendText(PusherFrames.error((int) pusherCode, reason));
-    return writer.close(pusherCode, reason);
+    if (pusherCode.protocol() == CloseCode.Protocol.PUSHER) sendText(PusherFrames.error((int) pusherCode.code(), reason));
+    return writer.close(pusherCode.code(), reason);
   }
 
   /** WebSocket pings (pusher-js's socket answers them); the protocol's own pusher:ping is answered in {@link #onText}. */
@@ -140,7 +133,7 @@ final class PusherSession extends GatewaySession {
   void heartbeat(long now, boolean watching) {
     if (writer.isClosing()) return;
     if (missedPongs.get() >= settings.maxMissedPongs()) {
-      close(ClientSession.GOING_AWAY, "Pong reply not received");
+      close(CloseCode.GOING_AWAY, "Pong reply not received");
     } else {
       missedPongs.incrementAndGet();
       socket.writePing(Buffer.buffer("mws"));
@@ -179,7 +172,7 @@ final class PusherSession extends GatewaySession {
     var limited = grant.takeMessage();
     if (limited != null) {
       sendText(PusherFrames.error(isClientEvent(event) ? CLIENT_EVENT_RATE_LIMITED : null, limited.getMessage()));
-      if (grant.exhausted()) writer.close(ClientSession.POLICY_VIOLATION, "too many messages over the limit");
+      if (grant.exhausted()) close(CloseCode.POLICY_VIOLATION, "too many messages over the limit");
       return;
     }
     switch (event) {
@@ -264,7 +257,7 @@ final class PusherSession extends GatewaySession {
     var userData = data.getValue("user_data") instanceof String text ? text : null;
     var auth = data.getValue("auth") instanceof String text ? text : null;
     if (userData == null || !PusherSignatures.verify(app, secret, id + "::user::" + userData, auth)) {
-      close(UNAUTHORIZED, "Invalid signin: expected HMAC SHA256 hex digest of 'socket_id::user::user_data'");
+      close(CloseCode.PUSHER_UNAUTHORIZED, "Invalid signin: expected HMAC SHA256 hex digest of 'socket_id::user::user_data'");
       return;
     }
     Object rawId;
@@ -275,7 +268,7 @@ final class PusherSession extends GatewaySession {
     }
     var user = rawId instanceof String || rawId instanceof Number ? String.valueOf(rawId) : null;
     if (!Names.isValid(user) || (userId != null && !userId.equals(user))) {
-      close(UNAUTHORIZED, "Invalid signin: user_data.id must follow the name rule and not change");
+      close(CloseCode.PUSHER_UNAUTHORIZED, "Invalid signin: user_data.id must follow the name rule and not change");
       return;
     }
     userId = user;

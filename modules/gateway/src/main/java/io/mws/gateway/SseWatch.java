@@ -3,6 +3,7 @@ package io.mws.gateway;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.ChannelPath;
+import io.mws.protocol.CloseCode;
 import io.mws.protocol.Principal;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -102,7 +103,8 @@ final class SseWatch extends GatewaySession {
             throw new ApiError(401, "token_not_allowed_in_url", "?token= takes a client access token only; "
                 + "send other credentials in the Authorization header.");
           }
-          ClientSession.checkRead(principal, path);
+          principal.requireReader(path.vhost(), path.channel(),
+              () -> ApiError.unauthorized("WATCH needs a Bearer access token in the Authorization header or ?token=."));
           return limits.admit(path.vhost(), request.getHeader("Origin"))
               .compose(grant -> {
                 counted[0] = path.vhost();
@@ -178,8 +180,8 @@ final class SseWatch extends GatewaySession {
 
   /** Ends the stream; an SSE response has no close code, so the code and reason go out as a comment. */
   @Override
-  Future<Void> close(short code, String reason) {
-    return end(": closed " + code + " " + reason.replace('\n', ' ') + "\n\n");
+  Future<Void> close(CloseCode code, String reason) {
+    return end(": closed " + code.code() + " " + reason.replace('\n', ' ') + "\n\n");
   }
 
   /** Nothing: the stream writes its own heartbeat comment (a client's EventSource answers no ping). */

@@ -1,10 +1,11 @@
 package io.mws.gateway;
 
-import io.mws.protocol.Addresses;
-import io.mws.protocol.ChannelEvent;
-import io.mws.protocol.HttpEndpoint;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.mws.protocol.Addresses;
+import io.mws.protocol.ChannelEvent;
+import io.mws.protocol.CloseCode;
+import io.mws.protocol.HttpEndpoint;
 import io.mws.protocol.NodeLimits;
 import io.mws.protocol.VhostSettingsCache;
 import io.vertx.core.Future;
@@ -22,9 +23,6 @@ import java.util.List;
  * and {@code limits} ({@link ConnectionLimits}).
  */
 public final class WebSocketGatewayVerticle extends VerticleBase {
-  /** Close code for every connection when the node stops: reconnect elsewhere (API.md section 0). */
-  static final short SERVICE_RESTART = 1012;
-
   private final MeterRegistry registry;
   private volatile HttpEndpoint endpoint;
   private Connections connections;
@@ -63,19 +61,19 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
             .put("gapRepairs", feeds.gapRepairs())));
     var disconnect = vertx.eventBus().<JsonObject>consumer(Addresses.CONNECTION_DISCONNECT, message -> {
       var session = connections.get(message.body().getString("connection"));
-      if (session != null) session.close(ClientSession.DISCONNECTED, "disconnected by the backend");
+      if (session != null) session.close(CloseCode.DISCONNECTED, "disconnected by the backend");
     });
     // Pusher's terminate_connections: every connection of the uid, signed-in Pusher sockets that watch
     // nothing (presence does not list them) included; a Pusher session turns 4000 into pusher:error 4009.
     var userDisconnect = vertx.eventBus().<JsonObject>consumer(Addresses.USER_DISCONNECT, message -> {
       var vhost = message.body().getString("vhost");
       var uid = message.body().getString("uid");
-      if (vhost != null && uid != null) connections.closeUser(vhost, uid, ClientSession.DISCONNECTED, "disconnected by the app");
+      if (vhost != null && uid != null) connections.closeUser(vhost, uid, CloseCode.DISCONNECTED, "disconnected by the app");
     });
     // A rotated (or revoked) vhost token voids the access tokens issued under it: the connections that
     // hold or watch that vhost's channels are closed, and reconnect with fresh tokens (resuming by rev).
     var revoked = vertx.eventBus().<JsonObject>consumer(Addresses.VHOST_TOKEN_CHANGED, message ->
-        connections.closeVhost(message.body().getString("vhost"), ClientSession.CREDENTIALS_REVOKED, "vhost token rotated"));
+        connections.closeVhost(message.body().getString("vhost"), CloseCode.CREDENTIALS_REVOKED, "vhost token rotated"));
     presence.startLeasing();
     return Future.all(List.of(consumer.completion(), stats.completion(), disconnect.completion(), userDisconnect.completion(),
         revoked.completion()));
@@ -88,7 +86,7 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
    * which would otherwise close the sockets with a plain 1000.
    */
   public Future<Void> drain(long timeoutMs, String reason) {
-    var closed = connections.closeAll(SERVICE_RESTART, reason).<Void>mapEmpty();
+    var closed = connections.closeAll(CloseCode.SERVICE_RESTART, reason).<Void>mapEmpty();
     var timeout = Promise.<Void>promise();
     vertx.setTimer(timeoutMs, t -> timeout.tryComplete());
     return Future.any(closed, timeout.future()).mapEmpty();
@@ -96,7 +94,7 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return connections.closeAll(SERVICE_RESTART, "node stopping").otherwiseEmpty();
+    return connections.closeAll(CloseCode.SERVICE_RESTART, "node stopping").otherwiseEmpty();
   }
 
   /** Handles WebSocket upgrade requests; available once the verticle has started. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.mws.protocol.Addresses;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ChannelEvent;
+import io.mws.protocol.CloseCode;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.WebSocket;
@@ -284,7 +285,7 @@ class PusherProtocolTest {
         + limited + " refused with 4301, then closed");
     assertThat(apiRequests.size()).as("the burst of the rate, not the flood").isBetween(3, 10);
     assertThat(limited).as("refusals until limits.overLimitRepliesToClose (10) ran out").isBetween(10, 11);
-    assertThat(sender.closed.get(5, TimeUnit.SECONDS)).isEqualTo(ClientSession.POLICY_VIOLATION);
+    assertThat(sender.closed.get(5, TimeUnit.SECONDS)).isEqualTo(CloseCode.POLICY_VIOLATION.code());
   }
 
   /**

@@ -8,7 +8,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * The promise of API.md section 5, checked after a failure scenario: history revs are consecutive,
+ * The promise of docs/architecture.md, "Delivery guarantees", checked after a failure scenario: history
+ * revs are consecutive,
  * every acknowledged event is in history under its rev, and every watcher received exactly the
  * history's revs, once each, in order, each with the event history has under that rev (a rev reused
  * for another event, e.g. by two sides of a network partition, is caught). Each problem names the

@@ -2,7 +2,8 @@ package io.mws.protocol;
 
 /**
  * Every event-bus address the verticles use. The set is fixed: no address is made per channel or per
- * connection, because each clustered registration is a write to a Hazelcast MultiMap (see DESIGN.md).
+ * connection, because each clustered registration is a write to a Hazelcast MultiMap
+ * (docs/architecture.md, "Why nothing is registered per channel or per connection").
  */
 public final class Addresses {
   private Addresses() {}

@@ -10,13 +10,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The one error model of MWS: an HTTP status plus the JSON body of API.md section 1. It crosses the
+ * The one error model of MWS: an HTTP status plus the JSON body of docs/API.md, "2. Conventions". It
+ * crosses the
  * event bus as a {@link ReplyException} whose failure code is the status and whose message is the body.
  */
 public final class ApiError extends RuntimeException {
   public record FieldError(String reason, String property, String message) {}
 
-  /** The schemes a 401 names (API.md section 2). */
+  /** The schemes a 401 names (docs/API.md, "1. Authentication and roles"). */
   public static final String WWW_AUTHENTICATE = "Basic realm=\"mws\", Bearer realm=\"mws\"";
 
   private final int status;
@@ -39,6 +40,11 @@ public final class ApiError extends RuntimeException {
 
   public static ApiError badRequest(String reason, String message) { return new ApiError(400, reason, message); }
   public static ApiError unauthorized(String message) { return new ApiError(401, "unauthorized", message); }
+
+  /** 404 for a vhost that does not exist, or that the caller may not know of (the same answer: no leak). */
+  public static ApiError vhostNotFound(String vhost) {
+    return new ApiError(404, "vhost_not_found", "There is no vhost named '" + vhost + "'.");
+  }
   public static ApiError forbidden(String message) { return new ApiError(403, "forbidden", message); }
   public static ApiError notFound(String message) { return new ApiError(404, "not_found", message); }
   public static ApiError conflict(String reason, String message) { return new ApiError(409, reason, message); }

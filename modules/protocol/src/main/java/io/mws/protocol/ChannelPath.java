@@ -1,8 +1,5 @@
 package io.mws.protocol;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-
 /** A channel's resource path, {@code /v1/vhosts/{vhost}/channels/{channel}}: what clients WATCH. */
 public record ChannelPath(String vhost, String channel) {
 
@@ -29,8 +26,8 @@ public record ChannelPath(String vhost, String channel) {
       return null;
     }
     try {
-      var vhost = URLDecoder.decode(parts[3].replace("+", "%2B"), StandardCharsets.UTF_8);
-      var channel = URLDecoder.decode(parts[5].replace("+", "%2B"), StandardCharsets.UTF_8);
+      var vhost = PathSegment.decode(parts[3]);
+      var channel = PathSegment.decode(parts[5]);
       return Names.isValidVhost(vhost) && Names.isValid(channel) ? new ChannelPath(vhost, channel) : null;
     } catch (IllegalArgumentException e) {
       return null;

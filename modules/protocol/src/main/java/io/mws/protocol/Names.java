@@ -5,7 +5,8 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The naming rule of API.md section 1 for vhosts, channels and uids: {@code [A-Za-z0-9_.:@-]{1,128}},
+ * The naming rule of docs/API.md, "2. Conventions" for vhosts, channels and uids: {@code
+ * [A-Za-z0-9_.:@-]{1,128}},
  * except {@code .} and {@code ..} (path segments that mean "here" and "up" to every URL resolver, so a
  * resource of that name could not be addressed reliably).
  */

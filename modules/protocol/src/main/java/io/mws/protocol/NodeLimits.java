@@ -21,15 +21,16 @@ import io.vertx.core.json.JsonObject;
 public record NodeLimits(int connectionsPerNode, int connectionsPerVhost, int watchesPerConnection, int connectsPerSecond,
                          int messagesPerSecond, int publishesPerSecond, int overLimitRepliesToClose) {
 
+  /** {@code limits} over the defaults of conf/mws.yaml (null: the defaults); a bad value fails with its key's name. */
   public static NodeLimits from(JsonObject limits) {
-    var l = limits == null ? new JsonObject() : limits;
+    var l = ConfigSection.of("limits", limits);
     return new NodeLimits(
-        l.getInteger("connectionsPerNode", 50_000),
-        l.getInteger("connectionsPerVhost", 25_000),
-        l.getInteger("watchesPerConnection", 100),
-        l.getInteger("connectsPerSecond", 2_000),
-        l.getInteger("messagesPerSecond", 100),
-        l.getInteger("publishesPerSecond", 1_000),
-        l.getInteger("overLimitRepliesToClose", 10));
+        l.integer("connectionsPerNode", 0),
+        l.integer("connectionsPerVhost", 0),
+        l.integer("watchesPerConnection", 0),
+        l.integer("connectsPerSecond", 0),
+        l.integer("messagesPerSecond", 0),
+        l.integer("publishesPerSecond", 0),
+        l.integer("overLimitRepliesToClose", 0));
   }
 }

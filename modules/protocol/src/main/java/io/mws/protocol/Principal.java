@@ -1,6 +1,7 @@
 package io.mws.protocol;
 
 import io.vertx.core.json.JsonObject;
+import java.util.function.Supplier;
 
 /**
  * Who is asking, as the auth verticle established it.
@@ -67,6 +68,25 @@ public record Principal(Role role, String vhost, String uid, String channels, bo
   /** Does the caller know of this vhost at all? Those who don't get 404, not 403 (no existence leak). */
   public boolean canSee(String vhostName) {
     return isAdmin() || vhostName.equals(vhost);
+  }
+
+  /**
+   * The rule of every request on a vhost (docs/API.md, "1. Authentication and roles"): no credentials,
+   * {@code unauthenticated} (401, worded for where the credentials go); credentials that do not reach
+   * the vhost, 404 {@code vhost_not_found}, so its existence never leaks.
+   */
+  public void requireVisible(String vhostName, Supplier<ApiError> unauthenticated) {
+    if (role == Role.ANONYMOUS) throw unauthenticated.get();
+    if (!canSee(vhostName)) throw ApiError.vhostNotFound(vhostName);
+  }
+
+  /**
+   * The read rule (GET over HTTP or WebSocket, WATCH over WebSocket or SSE): {@link #requireVisible},
+   * then 403 for a channel the caller's token does not cover.
+   */
+  public void requireReader(String vhostName, String channel, Supplier<ApiError> unauthenticated) {
+    requireVisible(vhostName, unauthenticated);
+    if (!canRead(vhostName, channel)) throw ApiError.forbidden("Your token does not cover channel '" + channel + "'.");
   }
 
   public JsonObject toJson() {

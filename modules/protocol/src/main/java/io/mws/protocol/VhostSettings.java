@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * A vhost's settings (API.md section 3, {@code /v1/vhosts/{v}}): the attributes an admin sets on
+ * A vhost's settings (docs/API.md, "3. Vhosts", {@code /v1/vhosts/{v}}): the attributes an admin sets on
  * create, PUT or PATCH, stored in the vhost record as "settings". Every field is optional; an absent
  * one means "the node default" (conf/mws.yaml), so stored settings stay small and a changed default
  * reaches every vhost that did not override it.
@@ -35,6 +35,8 @@ import java.util.Set;
 public final class VhostSettings {
   private VhostSettings() {}
 
+  /** The reason of the refusal of a browser Origin. */
+  public static final String ORIGIN_NOT_ALLOWED = "origin_not_allowed";
   public static final Set<String> FIELDS = Set.of("historySize", "historyTtlSeconds", "clientPublish", "durableHistory", "allowedOrigins", "limits",
       "implicitChannels", "webhooks");
   public static final Set<String> LIMITS = Set.of("connections", "watchesPerConnection", "messagesPerSecond", "publishesPerSecond",
@@ -203,6 +205,13 @@ public final class VhostSettings {
   /** "*" or scheme://host[:port] with an http(s) scheme, as browsers send it in the Origin header. */
   static boolean isOrigin(String origin) {
     return origin.equals("*") || origin.length() <= 253 && origin.matches("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?");
+  }
+
+  /** 403 {@code origin_not_allowed} unless the vhost admits the browser Origin (HTTP CORS and WebSocket alike). */
+  public static void requireOrigin(JsonObject settings, String origin) {
+    if (!allowsOrigin(settings, origin)) {
+      throw new ApiError(403, ORIGIN_NOT_ALLOWED, "Origin " + origin + " is not among this vhost's allowedOrigins.");
+    }
   }
 
   /** Whether a browser Origin header value may use this vhost (no Origin header: not a browser, allowed). */

@@ -40,6 +40,15 @@ public final class VhostSettingsCache {
     }
   }
 
+  /** Fails with 403 unless the vhost admits the browser Origin ({@link VhostSettings#requireOrigin}; null: not a browser). */
+  public Future<Void> checkOrigin(String vhost, String origin) {
+    if (origin == null) return Future.succeededFuture();
+    return get(vhost).map(settings -> {
+      VhostSettings.requireOrigin(settings, origin);
+      return null;
+    });
+  }
+
   /** The vhost's settings; completes at once when they were read within the TTL. Never fails. */
   public Future<JsonObject> get(String vhost) {
     long now = System.currentTimeMillis();

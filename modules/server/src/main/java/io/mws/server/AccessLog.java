@@ -18,7 +18,10 @@ import org.slf4j.LoggerFactory;
 final class AccessLog {
   static final String LOGGER = "mws.access";
   private static final Logger LOG = LoggerFactory.getLogger(LOGGER);
-  /** A credential in the query string (API.md: ?apikey= on REST, ?token= on the WebSocket upgrade). */
+  /**
+   * A credential in the query string (docs/API.md, "1. Authentication and roles": ?apikey= on REST,
+   * ?token= on the WebSocket upgrade).
+   */
   private static final Pattern SECRET = Pattern.compile("(?i)((?:^|&)(?:apikey|token)=)[^&]*");
 
   private AccessLog() {}

@@ -25,16 +25,17 @@ final class ClusterSettings {
 
   static Config hazelcast(NodeConfig node) {
     var cluster = node.cluster();
+    var settings = node.section("cluster");
     var config = new Config();
-    config.setClusterName(cluster.getString("name", "mws"));
+    config.setClusterName(settings.text("name"));
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.logging.type", "slf4j"); // through Logback, like everything else
-    config.setProperty("hazelcast.partition.count", String.valueOf(cluster.getInteger("partitions", 271)));
+    config.setProperty("hazelcast.partition.count", String.valueOf(settings.integer("partitions", 1)));
     config.setProperty("hazelcast.shutdownhook.enabled", "false"); // the node shuts Hazelcast down itself, after draining
     // A member silent this long is declared dead and its partitions are promoted from backups.
     // Hazelcast's default (60 s) would freeze the channels it owned for a minute after a kill -9.
     config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
-    config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(cluster.getInteger("failureDetectionSeconds", 10)));
+    config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(settings.integer("failureDetectionSeconds", 1)));
     // Healing a network partition: the master of each side looks for the other side's members (the
     // join list or DNS) this long after it starts and then this often; once it finds them, the smaller
     // side merges into the larger (its members rejoin it, see the merge policy below) and its nodes step
@@ -43,7 +44,7 @@ final class ClusterSettings {
     // quorum and diverging without one. A look is one join message per configured member: cheap. The
     // first look after the link returns only opens connections; the next one merges, and the merge
     // takes ~6 s (the join wait below): whole again within about 2 x this + 6 s.
-    int mergeCheck = cluster.getInteger("mergeCheckSeconds", 2);
+    int mergeCheck = settings.integer("mergeCheckSeconds", 1);
     config.setProperty("hazelcast.merge.first.run.delay.seconds", String.valueOf(mergeCheck));
     config.setProperty("hazelcast.merge.next.run.delay.seconds", String.valueOf(mergeCheck));
     // Hazelcast's wait before a master admits joiners (hazelcast.wait.seconds.before.join, 5 s) stays:
@@ -55,13 +56,13 @@ final class ClusterSettings {
     // "Network partitions"), but with it nodes joining on a loaded machine hung in their start
     // (NodeShutdownTest's child, PartitionIT's nodes: PresenceRegistry's IMap.addIndex never returned).
     // Leaving (SIGTERM) hands this member's partitions to the others first, within the shutdown bound.
-    config.setProperty("hazelcast.graceful.shutdown.max.wait", String.valueOf(node.json().getInteger("shutdownTimeoutSeconds", 30)));
-    var host = cluster.getString("host", "127.0.0.1");
+    config.setProperty("hazelcast.graceful.shutdown.max.wait", String.valueOf(node.section("").integer("shutdownTimeoutSeconds", 1)));
+    var host = settings.text("host");
     config.setProperty("hazelcast.local.localAddress", host);
     config.setProperty("hazelcast.socket.bind.any", "false");
 
     var network = config.getNetworkConfig();
-    network.setPort(cluster.getInteger("port", 5701)).setPortAutoIncrement(true).setPortCount(10);
+    network.setPort(settings.integer("port", 0)).setPortAutoIncrement(true).setPortCount(10);
     var join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
@@ -97,7 +98,7 @@ final class ClusterSettings {
     // Channel history rings; each channel opened now gets a copy with its vhost's capacity and TTL
     // (HistoryRings), under a name this pattern does not match.
     var history = new RingbufferConfig(HazelcastChannelStore.HISTORY_PREFIX + "*")
-        .setCapacity(node.channels().getInteger("historySize", 1000))
+        .setCapacity(node.section("channels").integer("historySize", 1))
         .setBackupCount(1).setAsyncBackupCount(0)
         .setInMemoryFormat(InMemoryFormat.BINARY)
         .setMergePolicyConfig(merge);
@@ -105,7 +106,7 @@ final class ClusterSettings {
     // no_quorum), so two halves never assign the same rev to different events. Auth state is not
     // guarded: a node must be able to start (and bootstrap its admin) before its peers have joined.
     // Off (1) by default: a cluster of one works.
-    int quorum = cluster.getInteger("minimumClusterSize", 1);
+    int quorum = settings.integer("minimumClusterSize", 1);
     if (quorum > 1) {
       config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(QUORUM, true, quorum)
           .setProtectOn(SplitBrainProtectionOn.WRITE));
@@ -122,7 +123,7 @@ final class ClusterSettings {
     config.addRingBufferConfig(history);
     // The backends' SSE backlog per vhost: the Last-Event-ID resume window.
     config.addRingBufferConfig(new RingbufferConfig(BackendBacklog.PREFIX + "*")
-        .setCapacity(node.channels().getInteger("backendBacklogSize", 1000))
+        .setCapacity(node.section("channels").integer("backendBacklogSize", 1))
         .setBackupCount(1).setAsyncBackupCount(0).setInMemoryFormat(InMemoryFormat.BINARY).setMergePolicyConfig(merge));
     return config;
   }

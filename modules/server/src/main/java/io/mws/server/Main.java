@@ -24,7 +24,7 @@ public final class Main {
     NodeConfig config;
     try {
       config = NodeConfig.load(configFile(args), System.getenv());
-      Logging.use(config.log().getString("format", "text"));
+      Logging.use(config.section("log").text("format"));
     } catch (IOException | IllegalArgumentException e) {
       System.err.println("mws: cannot load the configuration: " + e.getMessage());
       System.exit(2);

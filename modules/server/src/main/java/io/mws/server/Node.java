@@ -69,8 +69,8 @@ public final class Node {
     var clusterManager = new HazelcastClusterManager(ClusterSettings.hazelcast(config));
     var cluster = config.cluster();
     var eventBus = new EventBusOptions()
-        .setHost(cluster.getString("host", "127.0.0.1"))
-        .setPort(cluster.getInteger("eventBusPort", 0));
+        .setHost(config.section("cluster").text("host"))
+        .setPort(config.section("cluster").integer("eventBusPort", 0));
     // One registry per node (nodes in one JVM, as in tests, keep their own counts).
     var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     var metrics = new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
@@ -124,16 +124,16 @@ public final class Node {
             .put("limits", config.limits()).put("adminAllowedOrigins", config.http().getValue("adminAllowedOrigins"))
             .put("trustedProxies", config.http().getValue("trustedProxies")), deployed))
         .compose(v -> {
-          var health = new NodeHealth(clusterManager.getHazelcastInstance(), config.cluster().getInteger("minimumClusterSize", 1));
+          var health = new NodeHealth(clusterManager.getHazelcastInstance(), config.section("cluster").integer("minimumClusterSize", 1));
           var front = new HttpFrontVerticle(endpoint(api), gateway == null ? null : gateway.endpoint(), health::live,
               () -> node[0] != null && node[0].ready && health.whole(), health::whole, registry::scrape,
               new RefusalMetrics(registry, "http"), config.trustedProxies());
           node[0] = new Node(vertx, front, clusterManager.getHazelcastInstance(), gateway, health);
           node[0].stopOrder.addAll(deployed);
-          node[0].drainQuietMs = config.http().getLong("drainQuietMillis", 1500L);
+          node[0].drainQuietMs = config.section("http").wholeNumber("drainQuietMillis", 0);
           java.util.Collections.reverse(node[0].stopOrder);
           var frontConfig = config.http().copy().put("shutdownTimeoutMillis", shutdownTimeoutMillis(config))
-              .put("limits", config.limits()).put("accessLog", config.log().getBoolean("access", true));
+              .put("limits", config.limits()).put("accessLog", config.section("log").bool("access"));
           return vertx.deployVerticle(front, new DeploymentOptions().setConfig(frontConfig));
         })
         .compose(id -> {
@@ -144,7 +144,7 @@ public final class Node {
         })
         .compose(reporterId -> {
           node[0].stopOrder.add(0, reporterId); // the first to stop: a stopping node reports no more
-          return node[0].awaitClusterSafe(config.cluster().getInteger("safeWaitSeconds", 120));
+          return node[0].awaitClusterSafe(config.section("cluster").integer("safeWaitSeconds", 0));
         })
         .map(v -> {
           node[0].ready = true;
@@ -233,7 +233,8 @@ public final class Node {
   }
 
   /**
-   * Drains and stops the node (API.md section 0): readiness goes 503, other requests are answered 503
+   * Drains and stops the node (docs/operations.md, "Running a node"): readiness goes 503, other requests
+   * are answered 503
    * {@code draining} (retried elsewhere by the load balancer) for {@code http.drainQuietMillis}, WebSocket clients are closed
    * with 1012 (and given {@value #DRAIN_MS} ms to acknowledge), the HTTP front stops accepting and
    * lets in-flight requests finish, then the verticles stop and the node leaves the cluster
@@ -263,6 +264,6 @@ public final class Node {
   }
 
   static long shutdownTimeoutMillis(NodeConfig config) {
-    return config.json().getInteger("shutdownTimeoutSeconds", 30) * 1000L;
+    return config.section("").integer("shutdownTimeoutSeconds", 1) * 1000L;
   }
 }

@@ -1,10 +1,12 @@
 package io.mws.server;
 
 import io.mws.protocol.ClientAddress;
+import io.mws.protocol.ConfigDefaults;
+import io.mws.protocol.ConfigSection;
+import io.mws.protocol.NodeLimits;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -12,13 +14,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * A node's configuration: the embedded conf/mws.yaml, then a config file merged over it, then the
- * MWS_* environment variables of API.md section 0.
+ * MWS_* environment variables (docs/operations.md, "Running a node").
  */
 public record NodeConfig(JsonObject json) {
   public static final Set<String> ALL_ROLES = Set.of("api", "gateway", "auth", "channels");
@@ -75,14 +74,10 @@ public record NodeConfig(JsonObject json) {
 
   /** Loads the defaults, then {@code file} when not null, then the environment. */
   public static NodeConfig load(Path file, Map<String, String> env) throws IOException {
-    JsonObject json;
-    try (var in = NodeConfig.class.getResourceAsStream("/mws.yaml")) {
-      if (in == null) throw new IOException("mws.yaml is missing from the jar");
-      json = parse(in);
-    }
+    var json = ConfigDefaults.all();
     if (file != null) {
       try (var in = Files.newInputStream(file)) {
-        json.mergeIn(parse(in), true);
+        json.mergeIn(ConfigDefaults.parse(in), true);
       }
     }
     for (var override : ENV) {
@@ -128,6 +123,11 @@ public record NodeConfig(JsonObject json) {
 
   public JsonObject store() { return section(json, "store"); }
 
+  /** A section for typed reads that fail naming the key ({@code section("cluster").integer("port", 0)}); "" is the top level. */
+  public ConfigSection section(String name) {
+    return new ConfigSection(name, name.isEmpty() ? json : section(json, name));
+  }
+
   /** Whose X-Forwarded-For names the client (http.trustedProxies). */
   public ClientAddress trustedProxies() {
     return ClientAddress.fromConfig(http().getValue("trustedProxies"));
@@ -135,7 +135,7 @@ public record NodeConfig(JsonObject json) {
 
   public Set<String> roles() {
     var roles = new LinkedHashSet<String>();
-    json.getJsonArray("roles", new JsonArray(List.copyOf(ALL_ROLES))).forEach(r -> roles.add(String.valueOf(r)));
+    json.getJsonArray("roles").forEach(r -> roles.add(String.valueOf(r)));
     return roles;
   }
 
@@ -152,10 +152,11 @@ public record NodeConfig(JsonObject json) {
     if (!unknown.isEmpty() || roles().isEmpty()) {
       throw new IllegalArgumentException("roles must be a non-empty subset of " + ALL_ROLES + "; unknown: " + unknown);
     }
-    int port = http().getInteger("port");
-    if (port < 0 || port > 65535) throw new IllegalArgumentException("http.port must be 0..65535");
-    int managementPort = http().getInteger("managementPort", 9090);
-    if (managementPort < 0 || managementPort > 65535) throw new IllegalArgumentException("http.managementPort must be 0..65535");
+    var http = section("http");
+    int port = http.integer("port", 0);
+    if (port > 65535) throw new IllegalArgumentException("http.port must be 0..65535");
+    int managementPort = http.integer("managementPort", 0);
+    if (managementPort > 65535) throw new IllegalArgumentException("http.managementPort must be 0..65535");
     if (managementPort != 0 && managementPort == port) {
       throw new IllegalArgumentException("http.managementPort must differ from http.port (/metrics stays off the public port)");
     }
@@ -164,6 +165,7 @@ public record NodeConfig(JsonObject json) {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("http.trustedProxies: " + e.getMessage());
     }
+    NodeLimits.from(limits()); // a bad limit fails the start here, naming its key
   }
 
   /** The section at a dotted path ("http.tls"), created when missing. */
@@ -177,13 +179,5 @@ public record NodeConfig(JsonObject json) {
       json.put(name, section);
     }
     return section;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static JsonObject parse(InputStream in) {
-    Object loaded = new Yaml(new SafeConstructor(new LoaderOptions())).load(in);
-    if (loaded == null) return new JsonObject();
-    if (!(loaded instanceof Map)) throw new IllegalArgumentException("the config file must be a YAML mapping");
-    return new JsonObject((Map<String, Object>) loaded);
   }
 }

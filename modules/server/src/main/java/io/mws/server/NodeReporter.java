@@ -1,6 +1,7 @@
 package io.mws.server;
 
 import io.mws.protocol.Addresses;
+import io.mws.protocol.ConfigSection;
 import io.mws.protocol.Delivery;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -39,7 +40,7 @@ final class NodeReporter extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    long interval = config().getLong("nodeReportMillis", 5000L);
+    long interval = ConfigSection.of("cluster", config()).wholeNumber("nodeReportMillis", 1);
     report(interval);
     vertx.setPeriodic(interval, id -> report(interval));
     return Future.succeededFuture();

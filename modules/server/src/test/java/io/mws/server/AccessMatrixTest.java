@@ -22,8 +22,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every route of the API × every role, over HTTP and over WebSocket, against the exact status API.md
- * sections 2 and 3 imply: 401 (with WWW-Authenticate) without or with bad credentials, 404 for a vhost
+ * Every route of the API × every role, over HTTP and over WebSocket, against the exact status
+ * docs/API.md, "1. Authentication and roles", and the resource sections imply: 401 (with
+ * WWW-Authenticate) without or with bad credentials, 404 for a vhost
  * the caller cannot see (its existence never leaks), 403 for a visible vhost without the right, 2xx
  * otherwise. The table must name every route the API serves ({@link HttpApiVerticle#routeSignatures()}):
  * a new route without a row fails {@link #theTableCoversEveryRouteTheApiServes()}.

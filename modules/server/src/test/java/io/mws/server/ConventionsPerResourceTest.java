@@ -14,7 +14,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * API.md section 1, convention by convention, on every kind of resource (one row each): Allow and
+ * docs/API.md, "2. Conventions", convention by convention, on every kind of resource (one row each):
+ * Allow and
  * Date, ETag with 304 on If-None-Match, HEAD, ?pretty=, XML by Accept and ?format=, 406, OPTIONS, 405
  * with Allow, and on collections pagination (links, meta.total, Link header) and a bad ?limit=. Every
  * answer is also checked against openapi.json by TestCluster's client.

@@ -12,7 +12,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Bad input gets the JSON error bodies of API.md section 1 with the right 4xx, never a 5xx. */
+/**
+ * Bad input gets the JSON error bodies of docs/API.md, "2. Conventions" with the right 4xx, never a 5xx.
+ */
 class ErrorResponsesTest {
   static TestCluster cluster;
   static String token;

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The HTTP conventions of API.md section 1 on each resource kind: Allow, Accept-Patch, Date, ETag and
+ * The HTTP conventions of docs/API.md, "2. Conventions" on each resource kind: Allow, Accept-Patch,
+ * Date, ETag and
  * Last-Modified with 304 and 412, Link on collections, HEAD, 406, 414, 431, method override.
  */
 class HttpConventionsTest {

@@ -3,6 +3,10 @@ package io.mws.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.mws.protocol.ConfigDefaults;
+import io.mws.protocol.ConfigSection;
+import io.mws.protocol.NodeLimits;
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -79,6 +83,42 @@ class NodeConfigTest {
         .hasMessageContaining("MWS_HTTP_PORT");
     assertThatThrownBy(() -> NodeConfig.load(null, Map.of("MWS_ROLES", "api,frontend")))
         .hasMessageContaining("frontend");
+  }
+
+  @Test
+  void aBadOrMissingKeyFailsTheStartNamingTheKey(@TempDir Path dir) throws Exception {
+    var file = dir.resolve("mws.yaml");
+    Files.writeString(file, "limits:\n  connectsPerSecond: lots\n");
+    assertThatThrownBy(() -> NodeConfig.load(file, Map.of()))
+        .hasMessage("limits.connectsPerSecond must be a whole number >= 0, not \"lots\"");
+    Files.writeString(file, "limits:\n  watchesPerConnection: -1\n");
+    assertThatThrownBy(() -> NodeConfig.load(file, Map.of())).hasMessageContaining("limits.watchesPerConnection");
+    Files.writeString(file, "http:\n  managementPort: 1.5\n");
+    assertThatThrownBy(() -> NodeConfig.load(file, Map.of())).hasMessageContaining("http.managementPort");
+    // A key the operator's file blanks out (YAML ~) is missing: nothing in Java stands in for it.
+    Files.writeString(file, "http:\n  port: ~\n");
+    assertThatThrownBy(() -> NodeConfig.load(file, Map.of()))
+        .hasMessage("http.port is missing (every key has its default in conf/mws.yaml)");
+    assertThatThrownBy(() -> new ConfigSection("limits", new JsonObject()).integer("connectsPerSecond", 0))
+        .hasMessageContaining("limits.connectsPerSecond is missing");
+  }
+
+  @Test
+  void everyDefaultComesFromConfMwsYaml() throws Exception {
+    // The embedded defaults are the repository's conf/mws.yaml, byte for byte as parsed.
+    try (var in = Files.newInputStream(Path.of(System.getProperty("mws.root", "../.."), "conf", "mws.yaml"))) {
+      var file = ConfigDefaults.parse(in);
+      assertThat(ConfigDefaults.all()).isEqualTo(file);
+      var limits = NodeLimits.from(null); // no config at all: the limits section of the file
+      var fileLimits = file.getJsonObject("limits");
+      assertThat(limits).isEqualTo(new NodeLimits(fileLimits.getInteger("connectionsPerNode"),
+          fileLimits.getInteger("connectionsPerVhost"), fileLimits.getInteger("watchesPerConnection"),
+          fileLimits.getInteger("connectsPerSecond"), fileLimits.getInteger("messagesPerSecond"),
+          fileLimits.getInteger("publishesPerSecond"), fileLimits.getInteger("overLimitRepliesToClose")));
+      // A section given in part keeps the file's value for the rest.
+      assertThat(NodeLimits.from(new JsonObject().put("messagesPerSecond", 7)).connectsPerSecond())
+          .isEqualTo(fileLimits.getInteger("connectsPerSecond"));
+    }
   }
 
   @Test

@@ -31,7 +31,8 @@ class NodeShutdownTest {
   }
 
   /**
-   * API.md section 0 on a real process: after SIGTERM its readiness answers 503 while it still serves,
+   * docs/operations.md, "Running a node", on a real process: after SIGTERM its readiness answers 503
+   * while it still serves,
    * its WebSocket clients get 1012, and it completes the drain (logs "Stopped") and exits.
    */
   @Test

@@ -128,7 +128,7 @@ final class OpenApiConformance {
 
   /**
    * A reply to an HTTP-style request sent over WebSocket ({@code {requestId, method, path, headers, data}}):
-   * API.md section 4 promises the statuses, headers and bodies of HTTP, so it is checked as the HTTP
+   * docs/websocket.md promises the statuses, headers and bodies of HTTP, so it is checked as the HTTP
    * response would be (its body as JSON: the error type for error bodies, else JSON:API). Watches,
    * pings and other non-HTTP methods, and a reply to another request, are not checked.
    */
