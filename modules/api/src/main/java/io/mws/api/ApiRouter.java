@@ -42,10 +42,13 @@ final class ApiRouter {
    * {@code client} is the caller's address as its transport knows it (null: unknown), which the auth
    * verticle keys its failed-login budget by.
    */
-  Future<ApiResponse> handle(ApiRequest request, String client) {
-    if (request.method().equals("OPTIONS")) return preflight(request);
+  Future<ApiResponse> handle(ApiRequest received, String client) {
+    ApiRequest request;
     Match match;
     try {
+      request = MethodOverride.apply(received);
+      HttpConventions.checkLength(request);
+      if (request.method().equals("OPTIONS")) return preflight(request);
       match = resolve(request.method(), request.path());
       if (match.route().streaming()) {
         throw ApiError.badRequest("stream_over_http_only",
@@ -130,8 +133,9 @@ final class ApiRouter {
     return true;
   }
 
-  /** Finds the route; 400 for a malformed path, 404 for an unknown one, 405 (with Allow) for a wrong method. */
+  /** Finds the route; 501 for a method no resource answers, 400 for a malformed path, 404 for an unknown one, 405 (with Allow) for a wrong method. */
   Match resolve(String method, String rawPath) {
+    HttpConventions.checkImplemented(method);
     var segments = decode(rawPath);
     var allowed = new LinkedHashSet<String>();
     for (var route : routes) {
@@ -186,10 +190,21 @@ final class ApiRouter {
     return authenticate(request.header("authorization"), request.param("apikey"), client);
   }
 
+  /**
+   * The caller named by the Authorization header or {@code ?apikey=}. When both are sent, both must be
+   * valid (the Whispir seed: a bad credential is 401 even next to a good one); the header names the caller.
+   */
   private Future<Principal> authenticate(String authorization, String apikey, String client) {
-    if ((authorization == null || authorization.isBlank()) && (apikey == null || apikey.isEmpty())) {
-      return Future.succeededFuture(Principal.ANONYMOUS);
+    boolean hasHeader = authorization != null && !authorization.isBlank();
+    boolean hasApikey = apikey != null && !apikey.isEmpty();
+    if (!hasHeader && !hasApikey) return Future.succeededFuture(Principal.ANONYMOUS);
+    if (hasHeader && hasApikey) {
+      return verify(null, apikey, client).compose(checked -> verify(authorization, null, client));
     }
+    return verify(authorization, apikey, client);
+  }
+
+  private Future<Principal> verify(String authorization, String apikey, String client) {
     var body = new JsonObject().put("authorization", authorization).put("apikey", apikey).put("client", client);
     return Delivery.<JsonObject>request(vertx, Addresses.AUTHENTICATE, body)
         .map(reply -> Principal.fromJson(reply.body()))
