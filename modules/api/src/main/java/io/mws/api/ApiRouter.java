@@ -97,20 +97,32 @@ final class ApiRouter {
    */
   private Future<Void> preconditions(ApiRequest request, Principal principal) {
     if (!HttpConventions.hasPreconditions(request)) return Future.succeededFuture();
-    Match read;
     try {
-      read = resolve("GET", request.path());
+      if (resolve("GET", request.path()).route().streaming()) return Future.succeededFuture(); // a stream (the batch's path) has no representation
     } catch (ApiError e) {
       return Future.succeededFuture(); // a resource without a representation to compare
     }
-    if (read.route().streaming()) return Future.succeededFuture(); // a stream (the batch's path) has none either
-    var get = new ApiRequest("GET", request.path(), java.util.Map.of(), request.headers(), null);
-    return read.route().handler().apply(new ApiCall(vertx, get, principal, read.params()))
+    return read(request.path(), Map.of(), new ApiCall(vertx, request, principal, Map.of()))
         .recover(failure -> Future.succeededFuture(ApiResponse.error(ApiError.from(failure))))
         .map(current -> {
           HttpConventions.checkPreconditions(request, current);
           return null;
         });
+  }
+
+  /**
+   * The GET answer of the resource at {@code rawPath}, read as {@code caller} reads (its principal and
+   * headers), failing as that GET fails. A path without a GET (or a stream) answers 404 here.
+   */
+  Future<ApiResponse> read(String rawPath, Map<String, List<String>> query, ApiCall caller) {
+    try {
+      var read = resolve("GET", rawPath);
+      if (read.route().streaming()) throw ApiError.notFound("There is no resource at " + rawPath + ".");
+      var get = new ApiRequest("GET", rawPath, query, caller.request.headers(), null);
+      return read.route().handler().apply(new ApiCall(vertx, get, caller.principal, read.params()));
+    } catch (ApiError e) {
+      return Future.failedFuture(e);
+    }
   }
 
   /** The methods the resource at this path answers (HEAD wherever GET is); SSE streams only if asked. */

@@ -109,10 +109,10 @@ final class ChannelResources {
     var attributes = new JsonObject().put("name", name).put("created", JsonApi.time(info.getLong("created")));
     if (info.containsKey("rev")) attributes.put("rev", info.getLong("rev"));
     var self = self(vhost, name);
-    return JsonApi.resource("channels", name, attributes, self).put("relationships", new JsonObject()
+    return JsonApi.resource("channels", name, attributes, self).put("relationships", JsonApi.relationships(self, new JsonObject()
         .put("vhost", JsonApi.belongsTo("vhosts", vhost, VhostResources.self(vhost)))
         .put("events", JsonApi.related(self + "/events"))
-        .put("subscribers", JsonApi.related(self + "/subscribers")));
+        .put("subscribers", JsonApi.related(self + "/subscribers"))));
   }
 
   private static ApiResponse status(ApiResponse response, int status) {

@@ -181,7 +181,7 @@ final class EventResources {
   static JsonObject resource(ChannelEvent event) {
     var self = ChannelResources.self(event.vhost(), event.channel()) + "/events/" + event.rev();
     return JsonApi.resource("events", String.valueOf(event.rev()), event.attributes(), self)
-        .put("relationships", new JsonObject().put("channel",
-            JsonApi.belongsTo("channels", event.channel(), ChannelResources.self(event.vhost(), event.channel()))));
+        .put("relationships", JsonApi.relationships(self, new JsonObject().put("channel",
+            JsonApi.belongsTo("channels", event.channel(), ChannelResources.self(event.vhost(), event.channel())))));
   }
 }

@@ -293,6 +293,32 @@ class SeedConformanceTest {
     assertThat(overSocket.getJsonObject("data").getJsonObject("links").getString("prev")).endsWith("offset=" + Math.max(0, total() - 2));
   }
 
+  // MaxScale: relationships carry links.self (the relationship link, which answers its linkage) and links.related.
+  @Test
+  void relationshipsLinkThemselvesAndTheirRelatedResources() throws Exception {
+    var channel = request(GET, "/v1/vhosts/moon/channels/c", bearer()).bodyAsJsonObject().getJsonObject("data");
+    var vhost = channel.getJsonObject("relationships").getJsonObject("vhost").getJsonObject("links");
+    assertThat(vhost.getString("self")).isEqualTo("/v1/vhosts/moon/channels/c/relationships/vhost");
+    assertThat(vhost.getString("related")).isEqualTo("/v1/vhosts/moon");
+    var toOne = request(GET, vhost.getString("self"), bearer()).bodyAsJsonObject();
+    assertThat(toOne.getJsonObject("data")).isEqualTo(new JsonObject().put("type", "vhosts").put("id", "moon"));
+
+    send(POST, "/v1/vhosts/moon/channels/c/events", bearer(), "application/json", event("linked"));
+    var toMany = request(GET, "/v1/vhosts/moon/channels/c/relationships/events?limit=1", bearer());
+    assertThat(toMany.statusCode()).isEqualTo(200);
+    var body = toMany.bodyAsJsonObject();
+    assertThat(body.getJsonArray("data").getJsonObject(0)).isEqualTo(new JsonObject().put("type", "events").put("id", "1"));
+    assertThat(body.getJsonObject("links").getString("related")).isEqualTo("/v1/vhosts/moon/channels/c/events");
+    assertThat(body.getJsonObject("links").getString("next")).startsWith("/v1/vhosts/moon/channels/c/relationships/events?");
+    assertThat(toMany.getHeader("Link")).contains("rel=\"next\"");
+    assertThat(request(GET, "/v1/vhosts/moon/channels/c/relationships/nothing", bearer()).statusCode()).isEqualTo(404);
+    assertThat(request(GET, "/v1/vhosts/moon/channels/c/relationships/vhost", null).statusCode()).as("the resource's rights").isEqualTo(401);
+
+    var overSocket = overSocket("get", "/v1/vhosts/moon/relationships/channels?limit=100", null);
+    assertThat(overSocket.getInteger("status")).isEqualTo(200);
+    assertThat(overSocket.getJsonObject("data").getJsonArray("data").stream().map(o -> ((JsonObject) o).getString("id")).toList()).contains("c");
+  }
+
   private static int total() throws Exception {
     return request(GET, "/v1/vhosts/moon/channels", bearer()).bodyAsJsonObject().getJsonObject("meta").getInteger("total");
   }
