@@ -46,7 +46,7 @@ final class OpenApiConformance {
   private static final String UNMATCHED_PATH = "/__no-such-resource__";
   private static final Set<String> HTTP_METHODS = Set.of("GET", "HEAD", "PUT", "POST", "PATCH", "DELETE");
   private static final Set<String> JSON_TYPES = Set.of("application/json", "application/vnd.api+json");
-  private static final List<String> UNMATCHED_STATUSES = List.of("400", "404", "405", "406", "411", "413", "414", "415", "431", "501", "503");
+  private static final List<String> UNMATCHED_STATUSES = List.of("400", "404", "405", "406", "411", "413", "414", "415", "431", "501", "503", "505");
   private static OpenApiConformance instance;
 
   private final JsonObject served;
@@ -248,7 +248,7 @@ final class OpenApiConformance {
     var names = Map.ofEntries(Map.entry("400", "BadRequest"), Map.entry("404", "NotFound"), Map.entry("405", "MethodNotAllowed"),
         Map.entry("406", "NotAcceptable"), Map.entry("411", "LengthRequired"), Map.entry("413", "PayloadTooLarge"),
         Map.entry("414", "UriTooLong"), Map.entry("415", "UnsupportedMediaType"), Map.entry("431", "HeadersTooLarge"),
-        Map.entry("501", "NotImplemented"), Map.entry("503", "Unavailable"));
+        Map.entry("501", "NotImplemented"), Map.entry("503", "Unavailable"), Map.entry("505", "HttpVersionNotSupported"));
     for (var status : UNMATCHED_STATUSES) responses.put(status, new JsonObject().put("$ref", "#/components/responses/" + names.get(status)));
     copy.getJsonObject("paths").put(UNMATCHED_PATH, new JsonObject().put("get", new JsonObject()
         .put("operationId", UNMATCHED).put("responses", responses)));
