@@ -41,10 +41,13 @@ final class ApiRouter {
    * {@code client} is the caller's address as its transport knows it (null: unknown), which the auth
    * verticle keys its failed-login budget by.
    */
-  Future<ApiResponse> handle(ApiRequest request, String client) {
-    if (request.method().equals("OPTIONS")) return preflight(request);
+  Future<ApiResponse> handle(ApiRequest received, String client) {
+    ApiRequest request;
     Match match;
     try {
+      request = MethodOverride.apply(received);
+      HttpConventions.checkLength(request);
+      if (request.method().equals("OPTIONS")) return preflight(request);
       match = resolve(request.method(), request.path());
       if (match.route().streaming()) {
         throw ApiError.badRequest("stream_over_http_only",
@@ -93,20 +96,32 @@ final class ApiRouter {
    */
   private Future<Void> preconditions(ApiRequest request, Principal principal) {
     if (!HttpConventions.hasPreconditions(request)) return Future.succeededFuture();
-    Match read;
     try {
-      read = resolve("GET", request.path());
+      if (resolve("GET", request.path()).route().streaming()) return Future.succeededFuture(); // a stream (the batch's path) has no representation
     } catch (ApiError e) {
       return Future.succeededFuture(); // a resource without a representation to compare
     }
-    if (read.route().streaming()) return Future.succeededFuture(); // a stream (the batch's path) has none either
-    var get = new ApiRequest("GET", request.path(), java.util.Map.of(), request.headers(), null);
-    return read.route().handler().apply(new ApiCall(vertx, get, principal, read.params()))
+    return read(request.path(), Map.of(), new ApiCall(vertx, request, principal, Map.of()))
         .recover(failure -> Future.succeededFuture(ApiResponse.error(ApiError.from(failure))))
         .map(current -> {
           HttpConventions.checkPreconditions(request, current);
           return null;
         });
+  }
+
+  /**
+   * The GET answer of the resource at {@code rawPath}, read as {@code caller} reads (its principal and
+   * headers), failing as that GET fails. A path without a GET (or a stream) answers 404 here.
+   */
+  Future<ApiResponse> read(String rawPath, Map<String, List<String>> query, ApiCall caller) {
+    try {
+      var read = resolve("GET", rawPath);
+      if (read.route().streaming()) throw ApiError.notFound("There is no resource at " + rawPath + ".");
+      var get = new ApiRequest("GET", rawPath, query, caller.request.headers(), null);
+      return read.route().handler().apply(new ApiCall(vertx, get, caller.principal, read.params()));
+    } catch (ApiError e) {
+      return Future.failedFuture(e);
+    }
   }
 
   /** The methods the resource at this path answers (HEAD wherever GET is); SSE streams only if asked. */
@@ -129,8 +144,9 @@ final class ApiRouter {
     return true;
   }
 
-  /** Finds the route; 400 for a malformed path, 404 for an unknown one, 405 (with Allow) for a wrong method. */
+  /** Finds the route; 501 for a method no resource answers, 400 for a malformed path, 404 for an unknown one, 405 (with Allow) for a wrong method. */
   Match resolve(String method, String rawPath) {
+    HttpConventions.checkImplemented(method);
     var segments = decode(rawPath);
     var allowed = new LinkedHashSet<String>();
     for (var route : routes) {
@@ -185,10 +201,21 @@ final class ApiRouter {
     return authenticate(request.header("authorization"), request.param("apikey"), client);
   }
 
+  /**
+   * The caller named by the Authorization header or {@code ?apikey=}. When both are sent, both must be
+   * valid (the Whispir seed: a bad credential is 401 even next to a good one); the header names the caller.
+   */
   private Future<Principal> authenticate(String authorization, String apikey, String client) {
-    if ((authorization == null || authorization.isBlank()) && (apikey == null || apikey.isEmpty())) {
-      return Future.succeededFuture(Principal.ANONYMOUS);
+    boolean hasHeader = authorization != null && !authorization.isBlank();
+    boolean hasApikey = apikey != null && !apikey.isEmpty();
+    if (!hasHeader && !hasApikey) return Future.succeededFuture(Principal.ANONYMOUS);
+    if (hasHeader && hasApikey) {
+      return verify(null, apikey, client).compose(checked -> verify(authorization, null, client));
     }
+    return verify(authorization, apikey, client);
+  }
+
+  private Future<Principal> verify(String authorization, String apikey, String client) {
     var body = new JsonObject().put("authorization", authorization).put("apikey", apikey).put("client", client);
     return Delivery.<JsonObject>request(vertx, Addresses.AUTHENTICATE, body)
         .map(reply -> Principal.fromJson(reply.body()))

@@ -22,12 +22,18 @@ final class ChannelResources {
         Route.of("PUT", "/v1/vhosts/{vhost}/channels/{channel}", ChannelResources::put),
         Route.of("DELETE", "/v1/vhosts/{vhost}/channels/{channel}", ChannelResources::delete),
         // WebRocket backend API: open and close answer 202.
-        Route.of("POST", "/{vhost}/channels/{channel}", call -> open(call, call.channel()).map(r -> status(r, 202))),
-        Route.of("DELETE", "/{vhost}/channels/{channel}", call -> delete(call).map(r -> ApiResponse.of(202, null))));
+        // Its Location names the path it was opened on (WebRocket's own), not the /v1 one.
+        Route.webRocket("POST", "/{vhost}/channels/{channel}", call -> open(call, call.channel(), webRocketSelf(call.vhost(), call.channel()))
+            .map(r -> status(r, 202))),
+        Route.webRocket("DELETE", "/{vhost}/channels/{channel}", call -> delete(call).map(r -> ApiResponse.of(202, null))));
   }
 
   static String self(String vhost, String channel) {
     return VhostResources.self(vhost) + "/channels/" + channel;
+  }
+
+  static String webRocketSelf(String vhost, String channel) {
+    return "/" + vhost + "/channels/" + channel;
   }
 
   private static Future<ApiResponse> list(ApiCall call) {
@@ -43,32 +49,52 @@ final class ChannelResources {
     if (!(data.getValue("id") instanceof String name) || !Names.isValid(name)) {
       throw ApiError.invalid("invalid_name", "data.id", "The channel name " + Names.RULE + ".");
     }
-    return open(call, name);
+    return open(call, name, self(call.vhost(), name));
   }
 
   private static Future<ApiResponse> put(ApiCall call) {
-    return open(call, call.channel());
+    return open(call, call.channel(), self(call.vhost(), call.channel()));
   }
 
-  /** Opens a channel: 201 with Location when new, 200 when it was open already. */
-  private static Future<ApiResponse> open(ApiCall call, String channel) {
+  /**
+   * Opens a channel: 201 with Location ({@code location}) when new, 200 when it was open already; the
+   * body is the channel as its GET answers it, so the answer's ETag is the one a GET would give.
+   */
+  private static Future<ApiResponse> open(ApiCall call, String channel, String location) {
     Access.requireBackend(call.principal, call.vhost());
-    return call.ask(CHANNEL_OPEN, new JsonObject().put("vhost", call.vhost()).put("channel", channel)).map(info -> {
+    return call.ask(CHANNEL_OPEN, new JsonObject().put("vhost", call.vhost()).put("channel", channel)).compose(info -> {
       boolean created = info.getBoolean("created_now");
-      var response = ApiResponse.of(created ? 201 : 200, JsonApi.document(resource(info)))
-          .header("x-oada-rev", String.valueOf(info.getLong("rev")));
-      return created ? response.header("Location", self(call.vhost(), channel)) : response;
+      return describe(call, info, created ? 201 : 200).map(response -> created ? response.header("Location", location) : response);
     });
   }
 
   private static Future<ApiResponse> get(ApiCall call) {
     Access.requireReader(call.principal, call.vhost(), call.channel());
     var channel = new JsonObject().put("vhost", call.vhost()).put("channel", call.channel());
-    return call.ask(CHANNEL_GET, channel).compose(info -> call.ask(PRESENCE_SUBSCRIBERS, channel).map(presence -> {
+    return call.ask(CHANNEL_GET, channel).compose(info -> describe(call, info, 200));
+  }
+
+  /**
+   * One channel's document: its subscribers, counted cluster-wide, and {@code updated}, when its last
+   * event was fired (its creation while it has none), which its Last-Modified is. When that event has
+   * left the history (ttl), the time is unknown and the channel answers without Last-Modified.
+   */
+  private static Future<ApiResponse> describe(ApiCall call, JsonObject info, int status) {
+    var channel = new JsonObject().put("vhost", info.getString("vhost")).put("channel", info.getString("name"));
+    long rev = info.getLong("rev", 0L);
+    Future<Long> updated = rev == 0 ? Future.succeededFuture(info.getLong("created"))
+        : call.ask(EVENT_HISTORY, channel.copy().put("since", rev - 1).put("limit", 1)).map(page -> {
+          var events = page.getJsonArray("events");
+          var last = events.isEmpty() ? null : events.getJsonObject(0);
+          return last != null && last.getLong("rev", 0L) == rev ? last.getLong("ts") : null;
+        });
+    var subscribers = call.ask(PRESENCE_SUBSCRIBERS, channel);
+    return Future.all(updated, subscribers).map(all -> {
       var resource = resource(info);
-      resource.getJsonObject("attributes").put("subscribers", presence.getJsonArray("items").size());
-      return ApiResponse.of(200, JsonApi.document(resource)).header("x-oada-rev", String.valueOf(info.getLong("rev")));
-    }));
+      var attributes = resource.getJsonObject("attributes").put("subscribers", subscribers.result().getJsonArray("items").size());
+      if (updated.result() != null) attributes.put("updated", JsonApi.time(updated.result()));
+      return ApiResponse.of(status, JsonApi.document(resource)).header("x-oada-rev", String.valueOf(rev));
+    });
   }
 
   private static Future<ApiResponse> delete(ApiCall call) {
@@ -83,10 +109,10 @@ final class ChannelResources {
     var attributes = new JsonObject().put("name", name).put("created", JsonApi.time(info.getLong("created")));
     if (info.containsKey("rev")) attributes.put("rev", info.getLong("rev"));
     var self = self(vhost, name);
-    return JsonApi.resource("channels", name, attributes, self).put("relationships", new JsonObject()
+    return JsonApi.resource("channels", name, attributes, self).put("relationships", JsonApi.relationships(self, new JsonObject()
         .put("vhost", JsonApi.belongsTo("vhosts", vhost, VhostResources.self(vhost)))
         .put("events", JsonApi.related(self + "/events"))
-        .put("subscribers", JsonApi.related(self + "/subscribers")));
+        .put("subscribers", JsonApi.related(self + "/subscribers"))));
   }
 
   private static ApiResponse status(ApiResponse response, int status) {

@@ -43,7 +43,7 @@ final class EventResources {
         Route.of("GET", "/v1/vhosts/{vhost}/channels/{channel}/events/{rev}", this::one),
         Route.of("POST", "/v1/vhosts/{vhost}/triggers", this::trigger),
         Route.of("POST", "/v1/vhosts/{vhost}/events", batch(Face.MWS)::handle),
-        Route.of("POST", "/{vhost}/channels/{channel}/events", this::fire));
+        Route.webRocket("POST", "/{vhost}/channels/{channel}/events", this::fire));
   }
 
   private Future<ApiResponse> fire(ApiCall call) {
@@ -181,7 +181,7 @@ final class EventResources {
   static JsonObject resource(ChannelEvent event) {
     var self = ChannelResources.self(event.vhost(), event.channel()) + "/events/" + event.rev();
     return JsonApi.resource("events", String.valueOf(event.rev()), event.attributes(), self)
-        .put("relationships", new JsonObject().put("channel",
-            JsonApi.belongsTo("channels", event.channel(), ChannelResources.self(event.vhost(), event.channel()))));
+        .put("relationships", JsonApi.relationships(self, new JsonObject().put("channel",
+            JsonApi.belongsTo("channels", event.channel(), ChannelResources.self(event.vhost(), event.channel())))));
   }
 }

@@ -141,16 +141,7 @@ final class HttpApiEndpoint implements HttpEndpoint {
     } catch (IllegalArgumentException e) {
       throw ApiError.badRequest("invalid_query", "The query string is malformed.");
     }
-    var method = req.method().name();
-    var override = req.getHeader("X-HTTP-Method-Override");
-    if (override != null && (method.equals("POST") || method.equals("PUT"))) {
-      var wanted = override.strip().toUpperCase(Locale.ROOT);
-      if (!List.of("PATCH", "PUT", "DELETE").contains(wanted)) {
-        throw ApiError.badRequest("invalid_method_override", "X-HTTP-Method-Override may be PATCH, PUT or DELETE.");
-      }
-      method = wanted;
-    }
-    return new ApiRequest(method, req.path(), query, headers, parseBody(req, rawBody));
+    return MethodOverride.apply(new ApiRequest(req.method().name(), req.path(), query, headers, parseBody(req, rawBody)));
   }
 
   private static Object parseBody(HttpServerRequest req, Buffer raw) {
@@ -174,7 +165,7 @@ final class HttpApiEndpoint implements HttpEndpoint {
       res.end();
       return;
     }
-    boolean pretty = prettyRequested(req);
+    boolean pretty = Representation.pretty(req.path(), req.query());
     boolean xml = Representation.of(req) == Representation.XML;
     var encoded = xml ? XmlDocuments.write(response.body(), pretty)
         : pretty ? Json.encodePrettily(response.body()) : Json.encode(response.body());
@@ -194,12 +185,6 @@ final class HttpApiEndpoint implements HttpEndpoint {
   private static String varyAlso(ApiResponse response, String header) {
     var vary = response.headers().get("Vary");
     return vary == null || vary.isBlank() ? header : vary + ", " + header;
-  }
-
-  /** ?pretty=true, read without decoding the whole query: a malformed query must still get its 400 written. */
-  private static boolean prettyRequested(HttpServerRequest req) {
-    var query = req.query();
-    return query != null && java.util.Arrays.asList(query.split("&")).contains("pretty=true");
   }
 
   private static ApiError tooLarge() {

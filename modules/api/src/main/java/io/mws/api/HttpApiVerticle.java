@@ -46,8 +46,10 @@ public final class HttpApiVerticle extends VerticleBase {
     var limits = NodeLimits.from(config().getJsonObject("limits"));
     var settings = new VhostSettingsCache(vertx);
     var events = new EventResources(maxPayload, new PublishLimits(settings, limits.publishesPerSecond()), settings);
-    var routes = routes(events);
-    var router = new ApiRouter(vertx, routes, new Cors(settings));
+    // Relationship routes read other routes through the router they end up in.
+    var built = new java.util.concurrent.atomic.AtomicReference<ApiRouter>();
+    var router = new ApiRouter(vertx, routes(events, built::get), new Cors(settings));
+    built.set(router);
     var streams = new BackendEventStreams(vertx);
     endpoint = new HttpApiEndpoint(router, streams, new ConsoleFiles(vertx), new PusherApi(vertx, events),
         maxPayload + ENVELOPE_BYTES, new RefusalMetrics(registry, "http"),
@@ -69,7 +71,7 @@ public final class HttpApiVerticle extends VerticleBase {
     return Future.all(forwarded.completion(), backendFeed.completion());
   }
 
-  private static List<Route> routes(EventResources events) {
+  private static List<Route> routes(EventResources events, java.util.function.Supplier<ApiRouter> router) {
     var routes = new ArrayList<Route>();
     routes.addAll(RootResource.routes());
     routes.addAll(OpenApiResource.routes());
@@ -80,6 +82,7 @@ public final class HttpApiVerticle extends VerticleBase {
     routes.addAll(UserResources.routes());
     routes.addAll(PresenceResources.routes());
     routes.addAll(NodeResources.routes());
+    routes.addAll(RelationshipResources.routes(router));
     routes.add(Route.stream("/v1/vhosts/{vhost}/events"));
     routes.add(Route.stream("/{vhost}/events"));
     return List.copyOf(routes);
@@ -90,7 +93,7 @@ public final class HttpApiVerticle extends VerticleBase {
    * the access-matrix test checks that it has a row for each, so no route goes untested.
    */
   public static List<String> routeSignatures() {
-    return routes(new EventResources(0, null, null)).stream().map(r -> r.method() + " /" + String.join("/", r.segments())).toList();
+    return routes(new EventResources(0, null, null), () -> null).stream().map(r -> r.method() + " /" + String.join("/", r.segments())).toList();
   }
 
   /** Serves this verticle's HTTP requests; available once the verticle has started. */

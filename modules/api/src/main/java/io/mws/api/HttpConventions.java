@@ -28,23 +28,58 @@ import java.util.StringJoiner;
 final class HttpConventions {
   static final String ACCEPT_PATCH = ResourcePatch.ACCEPTED;
   private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
+  /** The methods some resource answers; anything else is 501. */
+  static final java.util.List<String> IMPLEMENTED = java.util.List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
 
   private HttpConventions() {}
 
-  /** Adds the headers every response of a resource carries, and answers 304 where the client is current. */
+  /**
+   * Adds the headers every response of a resource carries, and answers 304 where the client is current.
+   * A write that answers with the resource (PUT, PATCH, a POST that creates: 200 or 201) carries its new
+   * ETag and Last-Modified too, the ones a GET would give, so a client can chain If-Match from write to write.
+   */
   static ApiResponse apply(ApiRequest request, Set<String> allowed, ApiResponse response) {
     response.header("Allow", String.join(", ", allowed));
     if (allowed.contains("PATCH")) response.header("Accept-Patch", ACCEPT_PATCH);
-    if (!(response.body() instanceof JsonObject body) || response.status() != 200) return response;
-    var links = link(body);
-    if (links != null) response.header("Link", links);
-    if (!request.method().equals("GET") && !request.method().equals("HEAD")) return response;
+    if (!(response.body() instanceof JsonObject body) || response.status() >= 300) return response;
+    if (!response.headers().containsKey("Content-Type")) {
+      var type = Representation.jsonType(request.header("accept"));
+      if (!type.equals(HttpApiEndpoint.JSON_API)) response.header("Content-Type", type);
+    }
+    var method = request.method();
+    boolean read = method.equals("GET") || method.equals("HEAD");
+    boolean write = method.equals("PUT") || method.equals("PATCH") || method.equals("POST") && response.status() == 201;
+    if (response.status() == 200) {
+      var links = link(body);
+      if (links != null) response.header("Link", links);
+    }
+    if (!(read && response.status() == 200 || write && body.getValue("data") instanceof JsonObject)) return response;
     var etag = etag(response);
     response.header("ETag", etag);
     var modified = lastModified(body);
     if (modified != null) response.header("Last-Modified", HTTP_DATE.format(modified.atZone(ZoneOffset.UTC)));
-    if (notModified(request, etag, modified)) return new ApiResponse(304, response.headers(), null);
+    if (read && notModified(request, etag, modified)) return new ApiResponse(304, response.headers(), null);
     return response;
+  }
+
+  /**
+   * Methods this API does not implement are 501 (MaxScale), not 405: no resource answers them. A body
+   * of unknown length (chunked, without Content-Length) is 411 (MaxScale): limits are decided on the
+   * declared length before a body is read. A WebSocket request has neither header, so it passes.
+   */
+  static void checkImplemented(String method) {
+    if (!IMPLEMENTED.contains(method)) {
+      throw new ApiError(501, "not_implemented", "Method " + method + " is not implemented; this API answers "
+          + String.join(", ", IMPLEMENTED) + ".");
+    }
+  }
+
+  /** See {@link #checkImplemented}. */
+  static void checkLength(ApiRequest request) {
+    var encoding = request.header("transfer-encoding");
+    if (encoding != null && encoding.toLowerCase(java.util.Locale.ROOT).contains("chunked") && request.header("content-length") == null) {
+      throw new ApiError(411, "length_required", "Send the request body with a Content-Length header, not chunked.");
+    }
   }
 
   /** Whether the request carries preconditions that need the current representation. */

@@ -13,6 +13,20 @@ final class JsonApi {
         .put("links", new JsonObject().put("self", self));
   }
 
+  /**
+   * The relationships of the resource at {@code owner}, each given its relationship link
+   * ({@code links.self}, {@code <owner>/relationships/<name>}, which {@link RelationshipResources}
+   * serves) beside its {@code links.related}.
+   */
+  static JsonObject relationships(String owner, JsonObject relationships) {
+    relationships.forEach(entry -> {
+      var links = ((JsonObject) entry.getValue()).getJsonObject("links");
+      var related = links.remove("related");
+      links.put("self", owner + RelationshipResources.PATH + entry.getKey()).put("related", related);
+    });
+    return relationships;
+  }
+
   static JsonObject related(String link) {
     return new JsonObject().put("links", new JsonObject().put("related", link));
   }

@@ -37,7 +37,8 @@ record Paging(int limit, int offset) {
 
   JsonObject document(String base, JsonArray page, int total) {
     var links = new JsonObject().put("self", link(base, offset)).put("first", link(base, 0));
-    if (offset > 0) links.put("prev", link(base, Math.max(0, offset - limit)));
+    // prev stays within the collection (the Whispir seed): past the end, it is the last page that has items.
+    if (offset > 0 && total > 0) links.put("prev", link(base, Math.max(0, Math.min(offset - limit, total - limit))));
     if (offset + limit < total) links.put("next", link(base, offset + limit));
     return JsonApi.collection(page, links, new JsonObject().put("total", total));
   }

@@ -54,9 +54,10 @@ final class PresenceResources {
   private static JsonObject subscriber(ApiCall call, JsonObject record) {
     var uid = record.getString("uid");
     var channel = ChannelResources.self(call.vhost(), call.channel());
+    var self = subscribersBase(call) + "/" + uid;
     return JsonApi.resource("subscribers", uid, new JsonObject().put("uid", uid).put("connections", record.getInteger("connections")),
-        subscribersBase(call) + "/" + uid).put("relationships", new JsonObject()
-            .put("channel", JsonApi.belongsTo("channels", call.channel(), channel)));
+        self).put("relationships", JsonApi.relationships(self, new JsonObject()
+            .put("channel", JsonApi.belongsTo("channels", call.channel(), channel))));
   }
 
   private static Future<ApiResponse> connections(ApiCall call) {
@@ -105,6 +106,7 @@ final class PresenceResources {
         .put("channels", record.getJsonArray("channels")).put("connected", JsonApi.time(record.getLong("connected")));
     var relationships = new JsonObject().put("vhost", JsonApi.belongsTo("vhosts", vhost, VhostResources.self(vhost)))
         .put("node", JsonApi.belongsTo("nodes", record.getString("node"), NodeResources.self(record.getString("node"))));
-    return JsonApi.resource("connections", id, attributes, base(vhost) + "/" + id).put("relationships", relationships);
+    var self = base(vhost) + "/" + id;
+    return JsonApi.resource("connections", id, attributes, self).put("relationships", JsonApi.relationships(self, relationships));
   }
 }

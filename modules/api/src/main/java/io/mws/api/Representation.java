@@ -10,8 +10,11 @@ import java.util.Locale;
 /**
  * The syntax a response is written in, by content negotiation: {@code ?format=json|xml} first, else
  * the Accept header (RFC 9110: each type takes the q of the most specific range that names it; the
- * higher q wins, then the more specific range, then JSON). No Accept: JSON. Server-Sent-Events
- * streams answer {@code text/event-stream}; their errors are JSON.
+ * higher q wins, then the more specific range), else the request's own syntax: an XML body without
+ * an Accept that prefers either is answered in XML (the Whispir seed), anything else in JSON.
+ * Server-Sent-Events streams answer {@code text/event-stream}; their errors are JSON.
+ * Also decided here, from the request alone so the WebSocket path shares it: the JSON media type
+ * ({@link #jsonType}) and indentation ({@link #pretty}).
  */
 enum Representation {
   JSON(List.of("application/json", HttpApiEndpoint.JSON_API)),
@@ -25,7 +28,11 @@ enum Representation {
 
   /** The representation this request asks for; 400 for an unknown ?format=, 406 when Accept admits none. */
   static Representation negotiate(HttpServerRequest req, boolean streaming) {
-    var format = format(req);
+    return negotiate(format(req.query()), req.getHeader(HttpHeaders.ACCEPT), req.getHeader(HttpHeaders.CONTENT_TYPE), streaming);
+  }
+
+  /** {@link #negotiate(HttpServerRequest, boolean)} from the raw ?format= value, Accept and Content-Type. */
+  static Representation negotiate(String format, String accept, String contentType, boolean streaming) {
     if (format != null) {
       return switch (format) {
         case "json" -> JSON;
@@ -33,15 +40,53 @@ enum Representation {
         default -> throw ApiError.badRequest("invalid_parameter", "Query parameter 'format' must be json or xml.");
       };
     }
-    var accept = req.getHeader(HttpHeaders.ACCEPT);
-    if (accept == null || accept.isBlank()) return JSON;
+    var requestSyntax = !streaming && isXml(contentType) ? XML : JSON;
+    if (accept == null || accept.isBlank()) return requestSyntax;
     var json = JSON.preference(accept, streaming);
     var xml = streaming ? Preference.NONE : XML.preference(accept, false);
     if (json.q() == 0 && xml.q() == 0) {
       throw new ApiError(406, "not_acceptable", "This resource answers in application/json, " + HttpApiEndpoint.JSON_API
           + (streaming ? " or text/event-stream" : " or application/xml") + "; the Accept header admits none of them.");
     }
-    return xml.compareTo(json) > 0 ? XML : JSON;
+    int preferred = xml.compareTo(json);
+    return preferred > 0 ? XML : preferred < 0 ? JSON : requestSyntax;
+  }
+
+  /** Whether a Content-Type names an XML body. */
+  static boolean isXml(String contentType) {
+    return contentType != null && HttpApiEndpoint.XML_BODIES.contains(contentType.split(";")[0].strip().toLowerCase(Locale.ROOT));
+  }
+
+  /**
+   * The media type of a JSON document: {@code application/json} when the Accept header names it at
+   * least as highly as {@code application/vnd.api+json} (a client asking for plain JSON gets what it
+   * asked for), else JSON:API's own type.
+   */
+  static String jsonType(String accept) {
+    if (accept == null) return HttpApiEndpoint.JSON_API;
+    double plain = -1;
+    double jsonApi = -1;
+    for (var range : accept.split(",")) {
+      var parts = range.split(";", -1);
+      var type = parts[0].strip().toLowerCase(Locale.ROOT);
+      if (type.equals("application/json")) plain = q(parts);
+      if (type.equals(HttpApiEndpoint.JSON_API)) jsonApi = q(parts);
+    }
+    return plain > 0 && plain >= jsonApi ? "application/json" : HttpApiEndpoint.JSON_API;
+  }
+
+  /**
+   * Whether to indent: {@code ?pretty=true|false} when given, else the path's seed decides: the
+   * MWS API (MaxScale's convention, {@code /} and {@code /v1...}) indents, the WebRocket paths
+   * ({@code /{vhost}/...}) answer compact, as WebRocket did. Read from the raw query, without decoding
+   * it: a malformed query must still get its 400 written.
+   */
+  static boolean pretty(String path, String query) {
+    var given = query == null ? null : Arrays.stream(query.split("&")).filter(p -> p.startsWith("pretty="))
+        .map(p -> p.substring(7)).findFirst().orElse(null);
+    if ("true".equals(given) || "1".equals(given)) return true;
+    if ("false".equals(given) || "0".equals(given)) return false;
+    return path == null || path.equals("/") || path.equals("/v1") || path.startsWith("/v1/");
   }
 
   /** The representation for writing a response, never failing: JSON when the request's own is not acceptable. */
@@ -101,8 +146,7 @@ enum Representation {
   }
 
   /** ?format=, read from the raw query: a malformed query string must still get its error written. */
-  private static String format(HttpServerRequest req) {
-    var query = req.query();
+  private static String format(String query) {
     if (query == null) return null;
     return Arrays.stream(query.split("&")).filter(p -> p.startsWith("format=")).map(p -> p.substring(7))
         .findFirst().orElse(null);

@@ -1,5 +1,6 @@
 package io.mws.api;
 
+import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiResponse;
 import io.vertx.core.Future;
 import java.util.List;
@@ -14,6 +15,29 @@ record Route(String method, List<String> segments, Function<ApiCall, Future<ApiR
 
   static Route of(String method, String template, Function<ApiCall, Future<ApiResponse>> handler) {
     return new Route(method, split(template), handler, false, false);
+  }
+
+  /**
+   * A route of the WebRocket backend API ({@code /{vhost}/...}), which keeps WebRocket's statuses: a
+   * request whose body or parameters are invalid is 400 there (the JSON:API paths answer 422), with the
+   * single-error body naming the first problem and the property it is in.
+   */
+  static Route webRocket(String method, String template, Function<ApiCall, Future<ApiResponse>> handler) {
+    return of(method, template, call -> {
+      Future<ApiResponse> answer;
+      try {
+        answer = handler.apply(call);
+      } catch (RuntimeException e) {
+        answer = Future.failedFuture(e);
+      }
+      return answer.recover(failure -> {
+        var error = ApiError.from(failure);
+        if (error.status() != 422) return Future.failedFuture(failure);
+        var first = error.body().getJsonArray("errors").getJsonObject(0);
+        return Future.failedFuture(ApiError.badRequest(first.getString("reason"),
+            first.getString("message") + " (property " + first.getString("property") + ")"));
+      });
+    });
   }
 
   /** A write whose handler decides If-Match and If-Unmodified-Since itself, atomically ({@link ConditionalWrite}). */

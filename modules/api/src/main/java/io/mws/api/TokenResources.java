@@ -30,7 +30,7 @@ final class TokenResources {
   static List<Route> routes() {
     return List.of(
         Route.of("GET", "/v1/vhosts/{vhost}/token", TokenResources::issue),
-        Route.of("GET", "/{vhost}/token", TokenResources::issue),
+        Route.webRocket("GET", "/{vhost}/token", TokenResources::issue),
         Route.of("POST", "/v1/vhosts/{vhost}/token/rotate", TokenResources::rotate));
   }
 

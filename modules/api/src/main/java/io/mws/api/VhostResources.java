@@ -129,7 +129,7 @@ final class VhostResources {
         .put("updated", JsonApi.time(record.getLong("updated", record.getLong("created"))))
         .mergeIn(record.getJsonObject("settings", new JsonObject()));
     return JsonApi.resource("vhosts", name, attributes, self(name))
-        .put("relationships", new JsonObject().put("channels", JsonApi.related(self(name) + "/channels"))
-            .put("connections", JsonApi.related(self(name) + "/connections")));
+        .put("relationships", JsonApi.relationships(self(name), new JsonObject().put("channels", JsonApi.related(self(name) + "/channels"))
+            .put("connections", JsonApi.related(self(name) + "/connections"))));
   }
 }

@@ -145,6 +145,12 @@ class AccessMatrixTest {
     row(rows, "GET", "/v1/vhosts/{vhost}/connections/{connection}", "401 401 404 403 404 200 200");
     rows.add(new Row("DELETE", "/v1/vhosts/{vhost}/connections/{connection}", "401 401 404 403 404 204 204",
         r -> "/v1/vhosts/moon/connections/" + freshConnection(), r -> null, false));
+    // Relationship links: read with the rights of the resource and of the related collection.
+    row(rows, "GET", "/v1/vhosts/{vhost}/relationships/{relationship}", "401 401 404 403 404 200 200");
+    row(rows, "GET", "/v1/vhosts/{vhost}/channels/{channel}/relationships/{relationship}", "401 401 404 200 404 200 200");
+    row(rows, "GET", "/v1/vhosts/{vhost}/channels/{channel}/events/{rev}/relationships/{relationship}", "401 401 404 200 404 200 200");
+    row(rows, "GET", "/v1/vhosts/{vhost}/channels/{channel}/subscribers/{uid}/relationships/{relationship}", "401 401 404 403 404 200 200");
+    row(rows, "GET", "/v1/vhosts/{vhost}/connections/{connection}/relationships/{relationship}", "401 401 404 403 404 200 200");
     rows.add(new Row("GET", "/v1/users", "401 401 403 403 403 403 200", r -> "/v1/users", r -> null, false));
     rows.add(new Row("POST", "/v1/users", "401 401 403 403 403 403 201", r -> "/v1/users", r -> user("u" + fresh.incrementAndGet()), false));
     rows.add(new Row("GET", "/v1/users/{user}", "401 401 403 403 403 403 200", r -> "/v1/users/bob", r -> null, false));
@@ -156,10 +162,19 @@ class AccessMatrixTest {
     return rows;
   }
 
+  /** The relationship each resource's row reads: a to-many one where it has one (its identifiers come from a second read). */
+  static final Map<String, String> RELATIONSHIPS = Map.of(
+      "/v1/vhosts/{vhost}/relationships/{relationship}", "channels",
+      "/v1/vhosts/{vhost}/channels/{channel}/relationships/{relationship}", "events",
+      "/v1/vhosts/{vhost}/channels/{channel}/events/{rev}/relationships/{relationship}", "channel",
+      "/v1/vhosts/{vhost}/channels/{channel}/subscribers/{uid}/relationships/{relationship}", "channel",
+      "/v1/vhosts/{vhost}/connections/{connection}/relationships/{relationship}", "node");
+
   /** A read-only row: the template with the test's vhost, channel "c", rev 1 and the watching connection. */
   static void row(List<Row> rows, String method, String template, String expected, String... query) {
     var path = template.replace("{vhost}", VHOST).replace("{channel}", "c").replace("{rev}", "1")
-        .replace("{connection}", "CONNECTION").replace("{uid}", "u") + String.join("", query);
+        .replace("{connection}", "CONNECTION").replace("{uid}", "u").replace("{relationship}", RELATIONSHIPS.getOrDefault(template, ""))
+        + String.join("", query);
     rows.add(new Row(method, template, expected, r -> path.replace("CONNECTION", connection), r -> null, false));
   }
 

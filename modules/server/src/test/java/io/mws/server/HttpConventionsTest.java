@@ -131,10 +131,12 @@ class HttpConventionsTest {
   }
 
   @Test
-  void aPostWithMethodOverrideActsAsThatMethod() throws Exception {
+  void aPutWithMethodOverrideActsAsThatMethodAndAPostWithOneIsRefused() throws Exception {
     var created = cluster.createVhost("overridden");
     assertThat(created).isNotBlank();
     assertThat(request(POST, "/v1/vhosts/overridden", cluster.adminAuth(), "X-HTTP-Method-Override", "DELETE").statusCode())
+        .as("only a PUT carries an override").isEqualTo(400);
+    assertThat(request(PUT, "/v1/vhosts/overridden", cluster.adminAuth(), "X-HTTP-Method-Override", "DELETE").statusCode())
         .isEqualTo(204);
     assertThat(request(GET, "/v1/vhosts/overridden", cluster.adminAuth()).statusCode()).isEqualTo(404);
   }

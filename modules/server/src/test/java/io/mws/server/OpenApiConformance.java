@@ -46,7 +46,7 @@ final class OpenApiConformance {
   private static final String UNMATCHED_PATH = "/__no-such-resource__";
   private static final Set<String> HTTP_METHODS = Set.of("GET", "HEAD", "PUT", "POST", "PATCH", "DELETE");
   private static final Set<String> JSON_TYPES = Set.of("application/json", "application/vnd.api+json");
-  private static final List<String> UNMATCHED_STATUSES = List.of("400", "404", "405", "406", "413", "414", "415", "431", "503");
+  private static final List<String> UNMATCHED_STATUSES = List.of("400", "404", "405", "406", "411", "413", "414", "415", "431", "501", "503", "505");
   private static OpenApiConformance instance;
 
   private final JsonObject served;
@@ -146,8 +146,10 @@ final class OpenApiConformance {
       headers.add("Content-Type", error ? "application/json" : "application/vnd.api+json");
     }
     var body = data == null ? Buffer.buffer() : io.vertx.core.json.Json.encodeToBuffer(data);
+    var requestHeaders = MultiMap.caseInsensitiveMultiMap();
+    if (request.getValue("headers") instanceof JsonObject sent) sent.forEach(h -> requestHeaders.add(h.getKey(), String.valueOf(h.getValue())));
     try {
-      await(check(method, uri, null, status, headers, body));
+      await(check(method, uri, requestHeaders, status, headers, body));
     } catch (java.util.concurrent.ExecutionException e) {
       throw new AssertionError("Over WebSocket: " + e.getCause().getMessage(), e.getCause());
     } catch (Exception e) {
@@ -220,12 +222,12 @@ final class OpenApiConformance {
     return document.getJsonObject("components").getJsonObject("responses").getJsonObject(ref.substring(ref.lastIndexOf('/') + 1));
   }
 
-  /** The method the server acts on: X-HTTP-Method-Override on a POST or PUT, as HttpApiEndpoint reads it. */
+  /** The method the server acts on: X-HTTP-Method-Override on a PUT, as MethodOverride reads it (elsewhere it is a 400). */
   private static String effectiveMethod(String method, MultiMap requestHeaders) {
     var override = requestHeaders == null ? null : requestHeaders.get("X-HTTP-Method-Override");
-    if (override == null || !(method.equals("POST") || method.equals("PUT"))) return method;
+    if (override == null || !method.equals("PUT")) return method;
     var wanted = override.strip().toUpperCase(Locale.ROOT);
-    return List.of("PATCH", "PUT", "DELETE").contains(wanted) ? wanted : method;
+    return List.of("POST", "PATCH", "DELETE").contains(wanted) ? wanted : method;
   }
 
   /** The path without query; a trailing slash is ignored, as the server ignores it. */
@@ -243,8 +245,10 @@ final class OpenApiConformance {
   private static JsonObject withUnmatched(JsonObject document) {
     var copy = document.copy();
     var responses = new JsonObject();
-    var names = Map.of("400", "BadRequest", "404", "NotFound", "405", "MethodNotAllowed", "406", "NotAcceptable",
-        "413", "PayloadTooLarge", "414", "UriTooLong", "415", "UnsupportedMediaType", "431", "HeadersTooLarge", "503", "Unavailable");
+    var names = Map.ofEntries(Map.entry("400", "BadRequest"), Map.entry("404", "NotFound"), Map.entry("405", "MethodNotAllowed"),
+        Map.entry("406", "NotAcceptable"), Map.entry("411", "LengthRequired"), Map.entry("413", "PayloadTooLarge"),
+        Map.entry("414", "UriTooLong"), Map.entry("415", "UnsupportedMediaType"), Map.entry("431", "HeadersTooLarge"),
+        Map.entry("501", "NotImplemented"), Map.entry("503", "Unavailable"), Map.entry("505", "HttpVersionNotSupported"));
     for (var status : UNMATCHED_STATUSES) responses.put(status, new JsonObject().put("$ref", "#/components/responses/" + names.get(status)));
     copy.getJsonObject("paths").put(UNMATCHED_PATH, new JsonObject().put("get", new JsonObject()
         .put("operationId", UNMATCHED).put("responses", responses)));

@@ -91,8 +91,10 @@ class OpenApiDocumentTest {
     var vhost = new JsonObject().put("type", "vhosts").put("id", "moon")
         .put("attributes", new JsonObject().put("name", "moon").put("created", "2026-01-01T00:00:00Z").put("updated", "2026-01-01T00:00:00Z"))
         .put("relationships", new JsonObject()
-            .put("channels", new JsonObject().put("links", new JsonObject().put("related", "/v1/vhosts/moon/channels")))
-            .put("connections", new JsonObject().put("links", new JsonObject().put("related", "/v1/vhosts/moon/connections"))))
+            .put("channels", new JsonObject().put("links", new JsonObject().put("self", "/v1/vhosts/moon/relationships/channels")
+                .put("related", "/v1/vhosts/moon/channels")))
+            .put("connections", new JsonObject().put("links", new JsonObject().put("self", "/v1/vhosts/moon/relationships/connections")
+                .put("related", "/v1/vhosts/moon/connections"))))
         .put("links", new JsonObject().put("self", "/v1/vhosts/moon"));
     var good = new JsonObject().put("data", vhost).put("links", new JsonObject().put("self", "/v1/vhosts/moon"));
     var headers = MultiMap.caseInsensitiveMultiMap().add("Content-Type", "application/vnd.api+json")

@@ -37,8 +37,24 @@ class ResourceLinksTest {
             assertThat(read.bodyAsJsonObject().getJsonObject("data").getString("id")).isEqualTo(item.getString("id"));
             var relationships = item.getJsonObject("relationships", new JsonObject());
             for (var name : relationships.fieldNames()) {
-              var related = relationships.getJsonObject(name).getJsonObject("links").getString("related");
-              assertThat(cluster.send(0, GET, related, cluster.adminAuth(), null).statusCode()).as(self + " -> " + name).isEqualTo(200);
+              var links = relationships.getJsonObject(name).getJsonObject("links");
+              var related = links.getString("related");
+              var relatedRead = cluster.send(0, GET, related, cluster.adminAuth(), null);
+              assertThat(relatedRead.statusCode()).as(self + " -> " + name).isEqualTo(200);
+              // MaxScale: relationships carry links.self too, the relationship link, which answers the linkage.
+              assertThat(links.getString("self")).isEqualTo(self + "/relationships/" + name);
+              var linkage = cluster.send(0, GET, links.getString("self"), auth, null);
+              assertThat(linkage.statusCode()).as(links.getString("self")).isEqualTo(200);
+              var linked = linkage.bodyAsJsonObject();
+              assertThat(linked.getJsonObject("links").getString("related")).isEqualTo(related);
+              var relatedData = relatedRead.bodyAsJsonObject().getValue("data");
+              if (relatedData instanceof JsonObject one) {
+                assertThat(linked.getJsonObject("data")).isEqualTo(new JsonObject().put("type", one.getString("type")).put("id", one.getString("id")));
+              } else {
+                var ids = ((JsonArray) relatedData).stream().map(o -> ((JsonObject) o).getString("id")).toList();
+                assertThat(linked.getJsonArray("data").stream().map(o -> ((JsonObject) o).getString("id")).toList()).as(links.getString("self"))
+                    .isEqualTo(ids);
+              }
             }
           }
         }
