@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * Thousands of generated malformed requests (seeded, so a failure reproduces): bad JSON, wrong types,
  * huge numbers, unknown fields, bad percent-encoding, odd methods and content types, broken
  * credentials, malformed XML, XML and odd Accept headers. None may get a 5xx (but the 501 an unimplemented
- * method such as TRACE gets, API.md section 1), and every answer with a body is a JSON or (when it says
+ * method such as TRACE gets, docs/API.md, "2. Conventions"), and every answer with a body is a JSON or (when it says
  * so) XML document, an error document for every 4xx and 5xx.
  */
 class MalformedRequestsTest {
