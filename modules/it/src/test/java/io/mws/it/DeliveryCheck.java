@@ -1,5 +1,6 @@
 package io.mws.it;
 
+import io.mws.testsupport.ResumingWatcher;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,5 +1,6 @@
 package io.mws.it;
 
+import io.mws.testsupport.ResumingWatcher;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketClient;
@@ -67,7 +68,7 @@ public final class PartitionClients {
           .put("failures", new JsonArray(java.util.List.copyOf(publisher.failures)))
           .put("closeCodes", closes)
           .put("probes", probes).encodePrettily());
-      watchers.forEach(ResumingWatcher::stop);
+      watchers.forEach(ResumingWatcher::close);
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }

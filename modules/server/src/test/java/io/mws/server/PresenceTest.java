@@ -3,6 +3,7 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.WatchClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicReference;
