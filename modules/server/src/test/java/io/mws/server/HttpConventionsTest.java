@@ -3,6 +3,7 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * The HTTP conventions of API.md section 1 on each resource kind: Allow, Accept-Patch, Date, ETag and
  * Last-Modified with 304 and 412, Link on collections, HEAD, 406, 414, 431, method override.
  */
+@ClusterTest
 class HttpConventionsTest {
   static TestCluster cluster;
   static String token;

@@ -2,6 +2,7 @@ package io.mws.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * credentials, malformed XML, XML and odd Accept headers. None may get a 5xx, and every answer with a
  * body is a JSON or (when it says so) XML document, an error document for every 4xx.
  */
+@ClusterTest
 class MalformedRequestsTest {
   static final int REQUESTS = 3000;
   static final long SEED = 20261122L;

@@ -21,13 +21,27 @@ public final class Prerequisites {
   }
 
   /**
-   * Fails unless {@code file} exists or this JVM runs as root: {@code script} installs the missing
-   * thing with apt-get, which only root may run.
+   * Fails unless {@code tool} is on the PATH or this JVM runs as root: {@code script} installs it with
+   * apt-get when it is missing, which only root may do.
    */
-  public static void requireOrRoot(Path file, String script, String howToGetIt) {
-    if (Files.exists(file) || isRoot()) return;
-    throw new AssertionError("this test needs " + file + ", which is missing, and " + script + " can install it only as root: "
-        + howToGetIt + " (docs/testing.md, Prerequisites)");
+  public static void requireOrRoot(String tool, String script, String howToGetIt) {
+    if (find(tool) == null) failUnlessRoot(tool + " (not on the PATH)", script, howToGetIt);
+  }
+
+  /** As {@link #requireOrRoot(String, String, String)} for something that is not a command on the PATH. */
+  public static void requireOrRoot(Path installed, String script, String howToGetIt) {
+    if (!Files.exists(installed)) failUnlessRoot(installed + " (missing)", script, howToGetIt);
+  }
+
+  private static void failUnlessRoot(String what, String script, String howToGetIt) {
+    if (isRoot()) return;
+    throw new AssertionError("this test needs " + what + ", and " + script + " can install it only as root: " + howToGetIt
+        + " (docs/testing.md, Prerequisites)");
+  }
+
+  /** Fails unless this JVM runs as root ({@code why}: what needs it). */
+  public static void requireRoot(String why) {
+    if (!isRoot()) throw new AssertionError("this test must run as root: " + why + " (docs/testing.md, Prerequisites)");
   }
 
   /** The executable {@code tool} on the PATH, or null. */
