@@ -58,6 +58,12 @@ public final class LoopbackHazelcast implements AfterEachCallback, AfterAllCallb
     return member;
   }
 
+  /** One member for everything that asks (started by the first caller): the usual one-member cluster of a test. */
+  public synchronized HazelcastInstance shared() {
+    if (members.isEmpty()) member();
+    return members.get(0);
+  }
+
   /** A Vert.x clustered over a new member, so event-bus messages travel between instances as between nodes. */
   public Vertx clusteredVertx() throws Exception {
     var vertx = Vertx.builder().withClusterManager(new HazelcastClusterManager(member())).buildClustered()
