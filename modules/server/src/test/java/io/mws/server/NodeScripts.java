@@ -20,9 +20,9 @@ final class NodeScripts {
 
   /** How to get each program these tests run (docs/testing.md, Prerequisites). */
   private static final Map<String, String> HOW_TO_GET = Map.of(
-      "node", "Node.js 18 or newer with npm (apt-get install nodejs npm, or https://nodejs.org); the first run"
+      "node", "Node.js 20 or newer with npm (apt-get install nodejs npm, or https://nodejs.org); the first run"
           + " installs the clients' packages from the npm registry with `npm ci`, so it needs registry.npmjs.org",
-      "npm", "npm, with Node.js 18 or newer (apt-get install nodejs npm); it installs the clients' packages from"
+      "npm", "npm, with Node.js 20 or newer (apt-get install nodejs npm); it installs the clients' packages from"
           + " registry.npmjs.org on the first run",
       "bash", "apt-get install bash");
 
