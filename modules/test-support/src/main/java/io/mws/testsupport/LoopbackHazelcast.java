@@ -5,6 +5,8 @@ import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import io.vertx.core.Vertx;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -24,6 +26,8 @@ public final class LoopbackHazelcast implements AfterEachCallback, AfterAllCallb
   private final String clusterName = "mws-test-" + UUID.randomUUID();
   private final List<HazelcastInstance> members = new ArrayList<>();
   private final List<Vertx> clustered = new ArrayList<>();
+  /** host:port of every member started, for the next one to join. */
+  private final List<String> addresses = new ArrayList<>();
   private final boolean perClass;
 
   private LoopbackHazelcast(boolean perClass) {
@@ -41,32 +45,48 @@ public final class LoopbackHazelcast implements AfterEachCallback, AfterAllCallb
   }
 
   /** The config every member gets: loopback, explicit members only, nothing sent home. */
-  public static Config config(String clusterName) {
+  private static Config config(String clusterName) {
     var config = new Config().setClusterName(clusterName).setProperty("hazelcast.phone.home.enabled", "false");
-    config.getNetworkConfig().setPort(0);
     config.getNetworkConfig().getJoin().getMulticastConfig().setEnabled(false);
     config.getNetworkConfig().getJoin().getAutoDetectionConfig().setEnabled(false);
     config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
-    config.getNetworkConfig().getJoin().getTcpIpConfig().setEnabled(true).addMember("127.0.0.1");
+    config.getNetworkConfig().getJoin().getTcpIpConfig().setEnabled(true);
+    return config;
+  }
+
+  /** The next member's config: a port of its own, and every member started before it to join. */
+  private synchronized Config nextConfig() throws IOException {
+    var config = config(clusterName);
+    int port;
+    try (var socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    config.getNetworkConfig().setPort(port).setPortAutoIncrement(false);
+    addresses.forEach(config.getNetworkConfig().getJoin().getTcpIpConfig()::addMember);
+    addresses.add("127.0.0.1:" + port);
     return config;
   }
 
   /** A new member of this extension's cluster (the first one alone; later ones join it over loopback). */
-  public synchronized HazelcastInstance member() {
-    var member = Hazelcast.newHazelcastInstance(config(clusterName));
+  public synchronized HazelcastInstance member() throws IOException {
+    var member = Hazelcast.newHazelcastInstance(nextConfig());
     members.add(member);
     return member;
   }
 
   /** One member for everything that asks (started by the first caller): the usual one-member cluster of a test. */
-  public synchronized HazelcastInstance shared() {
+  public synchronized HazelcastInstance shared() throws IOException {
     if (members.isEmpty()) member();
     return members.get(0);
   }
 
-  /** A Vert.x clustered over a new member, so event-bus messages travel between instances as between nodes. */
+  /**
+   * A Vert.x clustered over a member of its own (it creates the member, from {@link #config}, so that it
+   * can set its node id in the member's attributes), so event-bus messages travel between instances as
+   * between nodes. Closing the Vert.x shuts its member down.
+   */
   public Vertx clusteredVertx() throws Exception {
-    var vertx = Vertx.builder().withClusterManager(new HazelcastClusterManager(member())).buildClustered()
+    var vertx = Vertx.builder().withClusterManager(new HazelcastClusterManager(nextConfig())).buildClustered()
         .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     synchronized (this) {
       clustered.add(vertx);
@@ -90,5 +110,6 @@ public final class LoopbackHazelcast implements AfterEachCallback, AfterAllCallb
     clustered.clear();
     members.forEach(HazelcastInstance::shutdown);
     members.clear();
+    addresses.clear();
   }
 }
