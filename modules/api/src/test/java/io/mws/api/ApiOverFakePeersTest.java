@@ -17,6 +17,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,15 +48,8 @@ class ApiOverFakePeersTest {
   @BeforeEach
   void start() throws Exception {
     vertx = Vertx.vertx();
-    BusPeer.on(vertx, Addresses.AUTHENTICATE, body -> {
-      var authorization = body.getString("authorization");
-      if (BACKEND.equals(authorization)) return Future.succeededFuture(Principal.backend("moon").toJson());
-      if (CLIENT.equals(authorization)) {
-        return Future.succeededFuture(new Principal(Principal.Role.CLIENT, "moon", "fan", "storm", false).toJson());
-      }
-      if (authorization == null) return Future.succeededFuture(Principal.ANONYMOUS.toJson());
-      return Future.failedFuture(ApiError.unauthorized("Wrong credentials."));
-    });
+    BusPeer.authenticating(vertx, Map.of(BACKEND, Principal.backend("moon"),
+        CLIENT, new Principal(Principal.Role.CLIENT, "moon", "fan", "storm", false)));
     BusPeer.on(vertx, Addresses.VHOST_GET, body -> Future.succeededFuture(new JsonObject().put("name", body.getString("vhost"))
         .put("created", 1L).put("updated", 2L).put("settings", new JsonObject())));
     BusPeer.on(vertx, Addresses.CHANNEL_GET, body -> "storm".equals(body.getString("channel"))

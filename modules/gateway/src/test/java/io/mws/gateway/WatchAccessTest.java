@@ -3,7 +3,6 @@ package io.mws.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mws.protocol.Addresses;
-import io.mws.protocol.ApiError;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.Principal;
 import io.mws.testsupport.BusPeer;
@@ -14,6 +13,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,14 +34,7 @@ class WatchAccessTest {
   @BeforeEach
   void deploy() throws Exception {
     vertx = Vertx.vertx();
-    BusPeer.on(vertx, Addresses.AUTHENTICATE, body -> {
-      var authorization = body.getString("authorization");
-      if (("Bearer " + FAN).equals(authorization)) {
-        return Future.succeededFuture(new Principal(Principal.Role.CLIENT, "moon", "fan", "storm", false).toJson());
-      }
-      return authorization == null || authorization.isEmpty() ? Future.succeededFuture(Principal.ANONYMOUS.toJson())
-          : Future.failedFuture(ApiError.unauthorized("Bad token."));
-    });
+    BusPeer.authenticating(vertx, Map.of("Bearer " + FAN, new Principal(Principal.Role.CLIENT, "moon", "fan", "storm", false)));
     BusPeer.on(vertx, Addresses.CHANNEL_GET, body -> Future.succeededFuture(new JsonObject().put("vhost", body.getString("vhost"))
         .put("name", body.getString("channel")).put("epoch", "e1").put("rev", 0L).put("created", 0L)));
     BusPeer.replying(vertx, Addresses.EVENT_HISTORY, new JsonObject().put("events", new JsonArray()).put("rev", 0L).put("oldest", 1L));

@@ -1,11 +1,14 @@
 package io.mws.testsupport;
 
+import io.mws.protocol.Addresses;
 import io.mws.protocol.ApiError;
+import io.mws.protocol.Principal;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
@@ -39,6 +42,20 @@ public final class BusPeer {
   /** Answers every request on {@code address} with the same reply. */
   public static BusPeer replying(Vertx vertx, String address, Object reply) {
     return on(vertx, address, body -> Future.succeededFuture(reply));
+  }
+
+  /**
+   * The auth verticle played on {@link Addresses#AUTHENTICATE}: each Authorization header in
+   * {@code principals} is that principal, no credentials are anonymous, anything else is 401.
+   */
+  public static BusPeer authenticating(Vertx vertx, Map<String, Principal> principals) {
+    return on(vertx, Addresses.AUTHENTICATE, body -> {
+      var authorization = body.getString("authorization");
+      var principal = principals.get(authorization);
+      if (principal != null) return Future.succeededFuture(principal.toJson());
+      return authorization == null || authorization.isBlank() ? Future.succeededFuture(Principal.ANONYMOUS.toJson())
+          : Future.failedFuture(ApiError.unauthorized("Wrong credentials."));
+    });
   }
 
   public JsonObject last() {
