@@ -46,7 +46,7 @@ public final class PartitionClients {
         watcher.start();
         watchers.add(watcher);
       }
-      DeliveryCheck.waitUntil(() -> watchers.stream().allMatch(w -> w.watching), 60, "every watcher watching");
+      DeliveryCheck.waitUntil(() -> watchers.stream().allMatch(w -> w.watching()), 60, "every watcher watching");
       var publisher = new Publisher();
       var probes = new JsonArray();
       var prober = new Thread(() -> probe(vertx, nodes, probes, publisher), "prober");

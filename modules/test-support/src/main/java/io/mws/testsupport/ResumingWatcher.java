@@ -11,6 +11,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntUnaryOperator;
 
 /**
@@ -39,9 +41,10 @@ public final class ResumingWatcher implements AutoCloseable {
   public final Map<Long, Object> dataByRev = new ConcurrentHashMap<>();
   public final List<String> anomalies = Collections.synchronizedList(new ArrayList<>());
   public final List<Short> closeCodes = Collections.synchronizedList(new ArrayList<>());
-  public volatile long lastRev;
-  public volatile boolean watching;
-  public volatile int connections;
+  /** Written on the watcher's context only; read from the test's thread. */
+  private final AtomicLong lastRev = new AtomicLong();
+  private volatile boolean watching;
+  private final AtomicInteger connections = new AtomicInteger();
   private volatile boolean stopped;
   private WebSocket socket;
 
@@ -72,7 +75,7 @@ public final class ResumingWatcher implements AutoCloseable {
 
   private void connect() {
     if (stopped) return;
-    int port = portOfConnection.applyAsInt(connections);
+    int port = portOfConnection.applyAsInt(connections.get());
     var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/v1/ws").setTimeout(5_000);
     client.connect(options).onComplete(ar -> {
       if (ar.failed()) {
@@ -81,7 +84,7 @@ public final class ResumingWatcher implements AutoCloseable {
       }
       var ws = ar.result();
       socket = ws;
-      connections++;
+      connections.incrementAndGet();
       ws.textMessageHandler(text -> {
         if (ws == socket) onMessage(new JsonObject(text), port);
       });
@@ -92,7 +95,7 @@ public final class ResumingWatcher implements AutoCloseable {
         if (ws.closeStatusCode() != null) closeCodes.add(ws.closeStatusCode());
         retry();
       });
-      ws.writeTextMessage(WatchClient.watch(name + "-" + connections, path, token, lastRev).encode());
+      ws.writeTextMessage(WatchClient.watch(name + "-" + connections.get(), path, token, lastRev.get()).encode());
     });
   }
 
@@ -113,14 +116,15 @@ public final class ResumingWatcher implements AutoCloseable {
     var body = WatchClient.body(message);
     long rev = body.getLong("_rev");
     if (body.getValue("data") != null) dataByRev.put(rev, body.getValue("data"));
-    if (rev != lastRev + 1) {
-      anomalies.add(rev <= lastRev
-          ? "rev " + rev + " again after " + lastRev
-          : "revs " + (lastRev + 1) + ".." + (rev - 1) + " missing before " + rev);
+    long last = lastRev.get();
+    if (rev != last + 1) {
+      anomalies.add(rev <= last
+          ? "rev " + rev + " again after " + last
+          : "revs " + (last + 1) + ".." + (rev - 1) + " missing before " + rev);
     }
     revs.add(rev);
     arrivalsNanos.add(System.nanoTime());
-    lastRev = Math.max(lastRev, rev);
+    lastRev.accumulateAndGet(rev, Math::max);
     if (dropEvery > 0 && revs.size() % dropEvery == 0) {
       var old = socket;
       socket = null;
@@ -139,9 +143,24 @@ public final class ResumingWatcher implements AutoCloseable {
     }
   }
 
+  /** The newest rev received. */
+  public long lastRev() {
+    return lastRev.get();
+  }
+
+  /** Whether its current connection's watch was answered 200 (and the connection has not ended since). */
+  public boolean watching() {
+    return watching;
+  }
+
+  /** Connections made so far. */
+  public int connections() {
+    return connections.get();
+  }
+
   /** Connections after the first. */
   public int reconnects() {
-    return Math.max(0, connections - 1);
+    return Math.max(0, connections.get() - 1);
   }
 
   /** Null when the revs are exactly 1..n, once each, in order, with no anomaly; else what went wrong first. */
