@@ -55,6 +55,9 @@ class ApiOverFakePeersTest {
     BusPeer.on(vertx, Addresses.CHANNEL_GET, body -> "storm".equals(body.getString("channel"))
         ? Future.succeededFuture(channel("storm", 7, false))
         : Future.failedFuture(new ApiError(404, "channel_not_found", "No such channel.")));
+    // The channel state's history of storm: its last event, rev 7 (what a channel document's "updated" is read from).
+    BusPeer.replying(vertx, Addresses.EVENT_HISTORY, new JsonObject().put("rev", 7L).put("oldest", 1L).put("events", new JsonArray()
+        .add(new ChannelEvent(ChannelEvent.Kind.EVENT, "moon", "storm", "e1", 7, "e", 1, null, 5000).toJson())));
     BusPeer.replying(vertx, Addresses.PRESENCE_SUBSCRIBERS, new JsonObject().put("items", new JsonArray().add(new JsonObject())));
     opens = BusPeer.on(vertx, Addresses.CHANNEL_OPEN, body -> Future.succeededFuture(channel(body.getString("channel"), 0, true)));
     publishes = BusPeer.on(vertx, Addresses.EVENT_PUBLISH, body -> Future.succeededFuture(new ChannelEvent(ChannelEvent.Kind.EVENT,
