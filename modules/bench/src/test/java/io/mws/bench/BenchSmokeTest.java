@@ -2,6 +2,7 @@ package io.mws.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.mws.server.Node;
 import io.mws.server.NodeConfig;
 import io.vertx.core.Vertx;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The harness cannot rot: a tiny fan-out, churn and idle run against an in-process MWS node and the baseline,
  * in seconds. The real benchmark (bench/run.sh) never runs in {@code mvn verify}.
  */
+@ClusterTest
 class BenchSmokeTest {
   static final String PASSWORD = "bench-smoke-password";
   static Node node;

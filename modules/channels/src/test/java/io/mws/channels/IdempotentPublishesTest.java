@@ -2,11 +2,10 @@ package io.mws.channels;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.hazelcast.config.Config;
-import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mws.protocol.Addresses;
+import io.mws.testsupport.LoopbackHazelcast;
 import io.mws.protocol.ApiError;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -17,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The channel-state verticle alone on a one-member Hazelcast, publishing with idempotency keys over
@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * key with another fingerprint is 422.
  */
 class IdempotentPublishesTest {
+  @RegisterExtension final LoopbackHazelcast loopback = LoopbackHazelcast.perTest();
   Vertx vertx;
   HazelcastInstance hazelcast;
   io.mws.store.StateStore store;
@@ -32,11 +33,7 @@ class IdempotentPublishesTest {
 
   @BeforeEach
   void start() throws Exception {
-    var config = new Config().setClusterName("idem-" + UUID.randomUUID()).setProperty("hazelcast.phone.home.enabled", "false");
-    config.getNetworkConfig().setPort(0).getJoin().getMulticastConfig().setEnabled(false);
-    config.getNetworkConfig().getJoin().getAutoDetectionConfig().setEnabled(false);
-    config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
-    hazelcast = Hazelcast.newHazelcastInstance(config);
+    hazelcast = loopback.member();
     vertx = Vertx.vertx();
     store = io.mws.store.FileStateStore.open(vertx, dataDir);
     await(vertx.deployVerticle(new ChannelStateVerticle(hazelcast, new SimpleMeterRegistry(), store), new DeploymentOptions()));
@@ -49,7 +46,6 @@ class IdempotentPublishesTest {
     await(vertx.undeploy(vertx.deploymentIDs().iterator().next()));
     await(store.close());
     await(vertx.close());
-    hazelcast.shutdown();
   }
 
   static <T> T await(Future<T> future) throws Exception {

@@ -2,6 +2,7 @@ package io.mws.channels;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import com.hazelcast.config.Config;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * are promoted on B), and the retry to B must answer the rev A appended, never append a second event.
  * Without the key in the history entry the retry takes the key over and publishes rev 2.
  */
+@ClusterTest
 class KeyTravelsWithEventTest {
   @TempDir Path dir;
   HazelcastInstance hzA;

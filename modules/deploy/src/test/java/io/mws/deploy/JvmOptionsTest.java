@@ -2,6 +2,7 @@ package io.mws.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ExternalToolTest;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Kubernetes pods through it, scripts/cluster.sh, bench/peers.sh, scripts/netns.sh), and the java
  * launcher accepts it as it is: a node that runs out of heap exits instead of answering 503 forever.
  */
+@ExternalToolTest
 class JvmOptionsTest {
   static final Path FILE = RenderedOverlay.ROOT.resolve("conf/jvm.options");
 

@@ -2,6 +2,7 @@ package io.mws.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ExternalToolTest;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -31,6 +32,7 @@ import org.yaml.snakeyaml.Yaml;
  * off, Prometheus scraping /metrics on the management port, pods spread across Kubernetes nodes, a
  * NetworkPolicy that keeps the cluster ports to MWS pods, and the Grafana dashboard shipped as it is.
  */
+@ExternalToolTest
 class KubernetesManifestsTest {
   static final NodeConfig DEFAULTS = NodeConfig.defaults();
   static final Set<String> JVM_VARIABLES = Set.of("JAVA_TOOL_OPTIONS");

@@ -1,5 +1,6 @@
 package io.mws.it;
 
+import io.mws.testsupport.ResumingWatcher;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +46,7 @@ final class ClusterScenario implements AutoCloseable {
       watcher.start();
       started.add(watcher);
     }
-    DeliveryCheck.waitUntil(() -> started.stream().allMatch(w -> w.watching), 30, "watchers " + prefix + "* acknowledged");
+    DeliveryCheck.waitUntil(() -> started.stream().allMatch(w -> w.watching()), 30, "watchers " + prefix + "* acknowledged");
     watchers.addAll(started);
     return started;
   }
@@ -77,7 +78,7 @@ final class ClusterScenario implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    watchers.forEach(ResumingWatcher::stop);
+    watchers.forEach(ResumingWatcher::close);
     vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     cluster.close();
   }

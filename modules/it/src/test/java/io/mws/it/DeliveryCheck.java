@@ -1,5 +1,6 @@
 package io.mws.it;
 
+import io.mws.testsupport.ResumingWatcher;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,7 +24,7 @@ final class DeliveryCheck {
       throws Exception {
     var history = backend.history(vhost, channel);
     long last = history.isEmpty() ? 0 : history.get(history.size() - 1).getLong("rev");
-    waitUntil(() -> watchers.stream().allMatch(w -> w.lastRev >= last), 60, "every watcher caught up to rev " + last);
+    waitUntil(() -> watchers.stream().allMatch(w -> w.lastRev() >= last), 60, "every watcher caught up to rev " + last);
     return history;
   }
 
@@ -63,7 +64,7 @@ final class DeliveryCheck {
   static String report(String scenario, Publisher publisher, List<JsonObject> history, List<ResumingWatcher> watchers,
                        long sinceNanos) {
     var silences = watchers.stream().mapToLong(w -> w.longestSilenceMillisAfter(sinceNanos)).sorted().toArray();
-    long reconnected = watchers.stream().filter(w -> w.connections > 1).count();
+    long reconnected = watchers.stream().filter(w -> w.connections() > 1).count();
     return String.format(
         "%s report: %d fired, %d acknowledged, %d failed, %d in history; %d of %d watchers reconnected;%n"
             + "  longest time without events after it, per watcher: median %d ms, p90 %d ms, max %d ms%n"

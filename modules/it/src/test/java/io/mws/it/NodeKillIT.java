@@ -27,7 +27,7 @@ class NodeKillIT {
 
       assertThat(DeliveryCheck.problems(publisher, history, scenario.watchers)).isEmpty();
       assertThat(publisher.acknowledged.size()).as("most events acknowledged").isGreaterThan(40 * 18 / 2);
-      assertThat(scenario.watchers.stream().filter(w -> w.connections > 1)).as("some watchers were on the killed node").isNotEmpty();
+      assertThat(scenario.watchers.stream().filter(w -> w.connections() > 1)).as("some watchers were on the killed node").isNotEmpty();
     }
   }
 }

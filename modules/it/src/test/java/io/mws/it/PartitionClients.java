@@ -1,5 +1,6 @@
 package io.mws.it;
 
+import io.mws.testsupport.ResumingWatcher;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketClient;
@@ -45,7 +46,7 @@ public final class PartitionClients {
         watcher.start();
         watchers.add(watcher);
       }
-      DeliveryCheck.waitUntil(() -> watchers.stream().allMatch(w -> w.watching), 60, "every watcher watching");
+      DeliveryCheck.waitUntil(() -> watchers.stream().allMatch(w -> w.watching()), 60, "every watcher watching");
       var publisher = new Publisher();
       var probes = new JsonArray();
       var prober = new Thread(() -> probe(vertx, nodes, probes, publisher), "prober");
@@ -67,7 +68,7 @@ public final class PartitionClients {
           .put("failures", new JsonArray(java.util.List.copyOf(publisher.failures)))
           .put("closeCodes", closes)
           .put("probes", probes).encodePrettily());
-      watchers.forEach(ResumingWatcher::stop);
+      watchers.forEach(ResumingWatcher::close);
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }

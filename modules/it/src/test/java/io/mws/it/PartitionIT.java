@@ -2,6 +2,7 @@ package io.mws.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.Prerequisites;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
@@ -106,6 +107,8 @@ class PartitionIT {
   }
 
   private static void netns(String... args) throws Exception {
+    Prerequisites.requireRoot("scripts/netns.sh makes network namespaces and veth links (ip netns, ip link)");
+    Prerequisites.require("ip", "apt-get install iproute2");
     var command = new ArrayList<>(List.of("bash", script().toString()));
     command.addAll(List.of(args));
     var builder = new ProcessBuilder(command).redirectErrorStream(true);

@@ -3,6 +3,7 @@ package io.mws.it;
 import static io.vertx.core.http.HttpMethod.GET;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ResumingWatcher;
 import io.vertx.core.json.JsonObject;
 import java.util.HashSet;
 import java.util.Set;

@@ -1,5 +1,6 @@
 package io.mws.it;
 
+import io.mws.testsupport.Prerequisites;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -21,6 +22,9 @@ final class ProcessCluster implements AutoCloseable {
   private final java.util.Map<String, String> env;
 
   private ProcessCluster(Path dir, int base, java.util.Map<String, String> env) {
+    Prerequisites.require("bash", "apt-get install bash");
+    Prerequisites.require("curl", "apt-get install curl (scripts/cluster.sh probes each node's /readyz with it)");
+    Prerequisites.requireOrRoot("nginx", "scripts/cluster.sh", "apt-get install nginx once as root, or run the ITs as root");
     this.dir = dir;
     this.base = base;
     this.env = env;

@@ -3,10 +3,12 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.GET;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import ch.qos.logback.classic.Level;
 import org.junit.jupiter.api.Test;
 
 /** The access log (log.access): one line per HTTP request by default, none when it is turned off. */
+@ClusterTest
 class AccessLogTest {
 
   @Test

@@ -2,6 +2,8 @@ package io.mws.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.WatchClient;
 import io.mws.api.HttpApiVerticle;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -29,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * otherwise. The table must name every route the API serves ({@link HttpApiVerticle#routeSignatures()}):
  * a new route without a row fails {@link #theTableCoversEveryRouteTheApiServes()}.
  */
+@ClusterTest
 class AccessMatrixTest {
   /** The roles, in the column order of {@link Row#expected}. */
   enum Role { NONE, WRONG_TOKEN, OTHER_CLIENT, CLIENT, OTHER_BACKEND, BACKEND, ADMIN }

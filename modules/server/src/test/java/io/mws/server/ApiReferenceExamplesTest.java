@@ -2,6 +2,8 @@ package io.mws.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.Prerequisites;
+import io.mws.testsupport.ClusterTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code MWS_ADMIN_PASSWORD} set as the page tells a reader to. The {@code text} block after an example
  * lists lines its output must contain; a line with {@code ...} stands for values that change from run to run.
  */
+@ClusterTest
 class ApiReferenceExamplesTest {
   static final Path REFERENCE = Path.of("../../docs/API.md");
   static final Pattern BLOCK = Pattern.compile("```(sh|text)\\n(.*?)```", Pattern.DOTALL);
@@ -27,6 +30,8 @@ class ApiReferenceExamplesTest {
   void everyCurlExampleOfTheApiReferenceAnswersAsDocumented(@TempDir Path dir) throws Exception {
     var examples = examples(Files.readString(REFERENCE));
     assertThat(examples).as("sh examples in " + REFERENCE).hasSizeGreaterThan(10);
+    Prerequisites.require("bash", "apt-get install bash");
+    Prerequisites.require("curl", "apt-get install curl (the examples are curl commands)");
     try (var cluster = TestCluster.start(1)) {
       var script = new StringBuilder("set -u\n");
       for (int i = 0; i < examples.size(); i++) {

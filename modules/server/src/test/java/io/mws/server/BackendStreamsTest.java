@@ -3,6 +3,7 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Backend SSE streams on a two-node cluster: ordered ids, Last-Event-ID resume, groups that share events exactly once. */
+@ClusterTest
 class BackendStreamsTest {
   static final int BACKLOG = 30;
   static TestCluster cluster;

@@ -3,6 +3,8 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.WatchClient;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * in batch order per channel; a malformed or oversized batch is refused whole; each item is one publish
  * for access, the publish rate and idempotency; the same over WebSocket.
  */
+@ClusterTest
 class BatchPublishTest {
   static TestCluster cluster;
   static String backend;

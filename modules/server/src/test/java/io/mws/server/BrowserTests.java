@@ -1,5 +1,6 @@
 package io.mws.server;
 
+import io.mws.testsupport.Prerequisites;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
@@ -20,6 +21,8 @@ final class BrowserTests {
    */
   static Path prepare() throws Exception {
     assumeClientBuilt();
+    Prerequisites.requireOrRoot(Path.of("/usr/bin/chromium"), "scripts/chromium.sh",
+        "apt-get install chromium once as root, or run the browser tests as root");
     NodeScripts.run(Path.of("..", "..").toAbsolutePath().normalize(), 600, List.of("bash", "scripts/chromium.sh"));
     var dir = NodeScripts.clientDir("browser-tests");
     NodeScripts.ensureInstalled(dir, "puppeteer-core");

@@ -3,6 +3,7 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * random) while events are fired on the other, and the watched node is stopped halfway; the client
  * reconnects to the other node and resumes by rev, so the page gets every rev once, in order.
  */
+@ClusterTest
 class ClientFailoverBrowserTest {
   static final int EVENTS = 40;
   static TestCluster cluster;

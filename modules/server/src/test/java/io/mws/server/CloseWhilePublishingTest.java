@@ -3,6 +3,8 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.WatchClient;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -18,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * channel's history before the close (a watcher received it, with its rev, before the delete change);
  * every other one is refused 404. None is acknowledged and lost.
  */
+@ClusterTest
 class CloseWhilePublishingTest {
   static final int ROUNDS = 6;
   static final int EVENTS = 30;

@@ -3,6 +3,7 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * same old value never both pass; patches without preconditions are all applied; every write answers
  * the new ETag (version based, the same for JSON and XML).
  */
+@ClusterTest
 class ConditionalWritesTest {
   static final String MERGE = "application/merge-patch+json";
   static final String JSON_PATCH = "application/json-patch+json";

@@ -3,6 +3,7 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * client while events are published through the console's form, signs out; then a same-origin page
  * reads the backend event stream with a scoped token. Screenshots: target/console-screenshots/.
  */
+@ClusterTest
 class ConsoleBrowserTest {
   static TestCluster cluster;
   static String backend;

@@ -3,6 +3,8 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.WatchClient;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * with Allow, and on collections pagination (links, meta.total, Link header) and a bad ?limit=. Every
  * answer is also checked against openapi.json by TestCluster's client.
  */
+@ClusterTest
 class ConventionsPerResourceTest {
   /**
    * A resource kind: one instance and its collection (null: none), as {@code auth} reads them.

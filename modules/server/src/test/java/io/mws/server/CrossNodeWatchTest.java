@@ -3,6 +3,8 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.WatchClient;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -18,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * in rev order, none missing, none twice; a watcher resumes from its last rev on another node; a rev
  * older than the history window gets 410.
  */
+@ClusterTest
 class CrossNodeWatchTest {
   static final int HISTORY = 40;
   static TestCluster cluster;

@@ -3,6 +3,7 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.util.stream.Stream;
@@ -15,6 +16,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Bad input gets the JSON error bodies of docs/API.md, "2. Conventions" with the right 4xx, never a 5xx.
  */
+@ClusterTest
 class ErrorResponsesTest {
   static TestCluster cluster;
   static String token;

@@ -3,6 +3,7 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.GET;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketClientOptions;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * {@code auth.loginFailures} says, over HTTP and on the WebSocket upgrade, with a 429 JSON error and
  * Retry-After, while the admin keeps working.
  */
+@ClusterTest
 class FailedLoginsTest {
   @Test
   void attackersGet429PerClientAndPerUserWhileTheAdminKeepsWorking() throws Exception {

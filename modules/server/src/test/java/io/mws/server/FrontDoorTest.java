@@ -2,6 +2,7 @@ package io.mws.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * X-Forwarded-For, the deadlines that close slow and idle connections but never an SSE stream or a
  * WebSocket, and /metrics only on the management port.
  */
+@ClusterTest
 class FrontDoorTest {
   static final int HEAD_SECONDS = 2;
   static final int IDLE_SECONDS = 2;

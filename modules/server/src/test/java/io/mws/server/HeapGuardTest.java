@@ -3,6 +3,7 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
@@ -10,6 +11,7 @@ import org.junit.jupiter.api.Test;
  * limits.heapRefusePercent: a node whose heap after the last collection is over it refuses writes with
  * 503 memory_pressure and Retry-After (here set to 0.01 %, which any running node exceeds), and reads go on.
  */
+@ClusterTest
 class HeapGuardTest {
 
   @Test

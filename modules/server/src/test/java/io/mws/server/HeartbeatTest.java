@@ -3,6 +3,9 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.RawWebSocket;
+import io.mws.testsupport.WatchClient;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
@@ -17,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * dropped with 1001 after two missed pongs; one that answers and watches stays; one that answers but
  * neither watches nor asks anything is dropped as idle.
  */
+@ClusterTest
 class HeartbeatTest {
   static final long PING_MS = 200;
   static TestCluster cluster;

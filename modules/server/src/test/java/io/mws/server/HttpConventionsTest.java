@@ -3,6 +3,7 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * Date, ETag and
  * Last-Modified with 304 and 412, Link on collections, HEAD, 406, 414, 431, method override.
  */
+@ClusterTest
 class HttpConventionsTest {
   static TestCluster cluster;
   static String token;

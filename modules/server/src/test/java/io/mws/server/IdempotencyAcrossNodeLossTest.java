@@ -3,6 +3,7 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * own: the retry to the survivor answers the first rev), and is forgotten after
  * {@code channels.idempotencyKeySeconds} (here 3 s): then the same key publishes anew.
  */
+@ClusterTest
 class IdempotencyAcrossNodeLossTest {
   static final int KEY_SECONDS = 3;
   static final AtomicReference<NodeConfig> config = new AtomicReference<>();

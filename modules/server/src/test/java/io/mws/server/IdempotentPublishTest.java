@@ -3,6 +3,8 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.WatchClient;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * 202 and store one event; another body under the key is 422; malformed keys are 400; keys are
  * scoped per channel and caller. Node loss and the key lifetime: {@link IdempotencyAcrossNodeLossTest}.
  */
+@ClusterTest
 class IdempotentPublishTest {
   static TestCluster cluster;
   static String backend;

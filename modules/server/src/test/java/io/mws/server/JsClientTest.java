@@ -2,6 +2,7 @@ package io.mws.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.http.HttpServer;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * requests, watches, resume after a killed socket and after node loss (no gap, no duplicate), the 410
  * resync signal, token refresh with 2 s tokens, presence, and the README example.
  */
+@ClusterTest
 class JsClientTest {
   /** Events kept per channel: small, so the suite can push a resume point out of the history (410). */
   static final int HISTORY = 20;

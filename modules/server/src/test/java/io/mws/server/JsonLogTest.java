@@ -2,6 +2,7 @@ package io.mws.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * output is one JSON object with timestamp, level, loggerName and formattedMessage, from its start through
  * its drain after SIGTERM (Logback must not stop before the drain ends), access log lines included.
  */
+@ClusterTest
 class JsonLogTest {
 
   @Test

@@ -2,6 +2,8 @@ package io.mws.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.WatchClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.Test;
  * on a forwarded request; CORS preflights and responses carry the headers browsers need; and a
  * pathological channel pattern is answered at once.
  */
+@ClusterTest
 class LimitsAndOriginsTest {
   static final String GOOD = "https://app.example.com";
   static final String EVIL = "https://evil.example.net";

@@ -3,6 +3,8 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.WatchClient;
 import ch.qos.logback.classic.Level;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -15,6 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * password or token appears in any of them, the access log masks {@code ?apikey=} and {@code ?token=},
  * and in the json format every line is one JSON object.
  */
+@ClusterTest
 class LogSecrecyTest {
 
   @ParameterizedTest

@@ -2,6 +2,7 @@ package io.mws.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * method such as TRACE gets, docs/API.md, "2. Conventions"), and every answer with a body is a JSON or (when it says
  * so) XML document, an error document for every 4xx and 5xx.
  */
+@ClusterTest
 class MalformedRequestsTest {
   static final int REQUESTS = 3000;
   static final long SEED = 20261122L;

@@ -3,6 +3,9 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.RawWebSocket;
+import io.mws.testsupport.WatchClient;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -14,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * clients are connected, events fired and delivered, one fire-to-deliver sample per event per node
  * (not per watcher), 401s over HTTP and WebSocket, and a slow client's 1008 close.
  */
+@ClusterTest
 class MetricsTest {
   /** Small, so a client that stops reading is closed after a few MiB of events. */
   static final long WRITE_QUEUE_BYTES = 64 * 1024;

@@ -2,6 +2,7 @@ package io.mws.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * A node's own connection limits, before any upgrade: a full node answers 503 with Retry-After (a load
  * balancer retries another node), and upgrades faster than the node's connect rate get 429.
  */
+@ClusterTest
 class NodeConnectionLimitsTest {
   static TestCluster cluster;
 

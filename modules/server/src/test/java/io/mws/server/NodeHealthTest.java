@@ -2,6 +2,8 @@ package io.mws.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.WatchClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * of rotation (readiness 503, WebSockets closed with 1012, upgrades and REST requests refused with 503
  * no_quorum) and steps back in once whole.
  */
+@ClusterTest
 class NodeHealthTest {
 
   @Test

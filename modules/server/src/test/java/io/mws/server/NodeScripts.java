@@ -1,5 +1,6 @@
 package io.mws.server;
 
+import io.mws.testsupport.Prerequisites;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,6 +17,14 @@ import java.util.concurrent.TimeUnit;
  */
 final class NodeScripts {
   private NodeScripts() {}
+
+  /** How to get each program these tests run (docs/testing.md, Prerequisites). */
+  private static final Map<String, String> HOW_TO_GET = Map.of(
+      "node", "Node.js 20 or newer with npm (apt-get install nodejs npm, or https://nodejs.org); the first run"
+          + " installs the clients' packages from the npm registry with `npm ci`, so it needs registry.npmjs.org",
+      "npm", "npm, with Node.js 20 or newer (apt-get install nodejs npm); it installs the clients' packages from"
+          + " registry.npmjs.org on the first run",
+      "bash", "apt-get install bash");
 
   /** The project's {@code clients/<name>} folder, from the module's working directory. */
   static Path clientDir(String name) {
@@ -39,6 +48,7 @@ final class NodeScripts {
 
   /** As {@link #run(Path, long, List)}, with these variables added to the process's environment. */
   static String run(Path dir, long timeoutSeconds, List<String> command, Map<String, String> env) throws Exception {
+    Prerequisites.require(command.get(0), HOW_TO_GET.getOrDefault(command.get(0), "install it"));
     var builder = new ProcessBuilder(new ArrayList<>(command)).directory(dir.toFile()).redirectErrorStream(true);
     builder.environment().putAll(env);
     var process = builder.start();

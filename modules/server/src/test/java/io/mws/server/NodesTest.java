@@ -2,6 +2,7 @@ package io.mws.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -17,6 +18,7 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 /** GET /v1/nodes: every member with its roles and counts, whatever node answers; a node that leaves leaves the list. */
+@ClusterTest
 class NodesTest {
   static final String ADMIN = TestCluster.basic("admin", TestCluster.ADMIN_PASSWORD);
 

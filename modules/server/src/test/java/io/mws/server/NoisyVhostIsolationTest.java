@@ -2,6 +2,8 @@ package io.mws.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.WatchClient;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -26,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * delivery latencies with and without the noise are printed (this machine is shared, so they are
  * evidence, not an assertion).
  */
+@ClusterTest
 class NoisyVhostIsolationTest {
   static final int QUIET_EVENTS = 150;
   static final int NOISE_STREAMS = 8;

@@ -3,6 +3,7 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.Test;
  * The real {@code @oada/client} 5.3.0 (clients/oada, installed by {@code npm ci} on first run) against
  * one node over WebSocket: get, post an event, watch resuming from a rev, live changes, unwatch, a 404.
  */
+@ClusterTest
 class OadaClientTest {
   static TestCluster cluster;
   static String backend;

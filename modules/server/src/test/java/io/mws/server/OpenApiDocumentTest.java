@@ -3,6 +3,7 @@ package io.mws.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.mws.testsupport.ClusterTest;
 import io.mws.api.HttpApiVerticle;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * the server has, and enforced: a response that deviates from it is reported (the hook every test's
  * HTTP client goes through, see {@link OpenApiConformance}).
  */
+@ClusterTest
 class OpenApiDocumentTest {
   /**
    * Paths served outside the API's router: the front's probes, the gateway (WebSocket, Pusher, SSE watch),

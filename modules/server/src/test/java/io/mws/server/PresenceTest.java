@@ -3,6 +3,8 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.WatchClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * and the connections of a node killed with SIGKILL (a JVM of its own) leave within the lease.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ClusterTest
 class PresenceTest {
   static final long LEASE_MS = 1500;
   static final long SWEEP_MS = 500;

@@ -2,6 +2,8 @@ package io.mws.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.WatchClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.HttpMethod;
@@ -32,6 +34,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * The script signs subscriptions with the app secret rule of docs/pusher.md: sha256(vhost token), hex.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ClusterTest
 class PusherClientTest {
   static TestCluster cluster;
   static String token;

@@ -3,6 +3,8 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.WatchClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.Test;
  * trigger (one and many channels), batch trigger, channel and user queries, terminate_connections,
  * refusals of a wrong secret and a stale timestamp, and each value of the vhost's implicitChannels.
  */
+@ClusterTest
 class PusherHttpApiTest {
   static TestCluster cluster;
   static String backend;

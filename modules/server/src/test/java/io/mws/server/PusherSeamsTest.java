@@ -3,6 +3,8 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.PUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.WatchClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * nodes, with pusher:error 4009 (pusher-js does not reconnect); webhooks arrive signed, once each; a
  * wrong secret and a forged subscription are refused.
  */
+@ClusterTest
 class PusherSeamsTest {
   static TestCluster cluster;
 

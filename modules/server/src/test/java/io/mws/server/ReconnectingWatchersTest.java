@@ -3,6 +3,8 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.ResumingWatcher;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * dropping their connection and resuming on the next node with their last rev. Every client must see
  * exactly revs 1..N, once each, in order.
  */
+@ClusterTest
 class ReconnectingWatchersTest {
   static final int EVENTS = 300;
   static TestCluster cluster;

@@ -3,12 +3,15 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.WatchClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Every resource object of every collection has type, id, attributes and a links.self that reads it back; related links resolve. */
+@ClusterTest
 class ResourceLinksTest {
 
   @Test

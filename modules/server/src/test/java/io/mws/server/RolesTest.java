@@ -2,6 +2,7 @@ package io.mws.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketClient;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
  * Nodes that each run some of the verticles (MWS_ROLES) form one working cluster: REST on an api
  * node, state on a channels node, credentials on an auth node, clients on a gateway node.
  */
+@ClusterTest
 class RolesTest {
 
   @Test

@@ -3,6 +3,8 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.WatchClient;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.Test;
  * is not about HTTP's own framing, over a WebSocket-forwarded request too. docs/conformance.md names
  * each test here beside the rule it proves.
  */
+@ClusterTest
 class SeedConformanceTest {
   static TestCluster cluster;
   static String token;

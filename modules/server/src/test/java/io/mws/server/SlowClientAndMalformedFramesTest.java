@@ -3,6 +3,8 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.RawWebSocket;
 import ch.qos.logback.classic.Level;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -14,6 +16,7 @@ import org.junit.jupiter.api.Test;
  * the server's queue for it stays under the 1 MiB bound; malformed frames get a 400 reply and leave
  * the connection open; a frame above the size limit closes it with 1009.
  */
+@ClusterTest
 class SlowClientAndMalformedFramesTest {
   static final long WRITE_QUEUE_BYTES = 1_048_576;
   static TestCluster cluster;

@@ -2,6 +2,7 @@ package io.mws.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.Test;
  * With cluster.minimumClusterSize = 2, a node left alone refuses to assign revs (503 no_quorum,
  * with Retry-After) instead of diverging from the rest of the cluster.
  */
+@ClusterTest
 class SplitBrainProtectionTest {
 
   @Test

@@ -3,6 +3,7 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * access is a client token's (also as ?token=); the stream ends when the token expires, and when the
  * vhost token it was issued under is rotated.
  */
+@ClusterTest
 class SseWatchTest {
   static TestCluster cluster;
   static String backend;

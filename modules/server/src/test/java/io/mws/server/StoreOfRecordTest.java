@@ -5,6 +5,7 @@ import static io.vertx.core.http.HttpMethod.POST;
 import static io.vertx.core.http.HttpMethod.PUT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * user, channel and event, and its revs continue above every rev acknowledged before. A crash is
  * what the data directory holds while the node runs, copied aside and started on.
  */
+@ClusterTest
 class StoreOfRecordTest {
 
   @Test

@@ -3,6 +3,7 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Test;
  * event stream, also as {@code ?token=}, and nothing else; {@code ?token=} takes no other credential;
  * the stream ends when the token expires; rotating the vhost token revokes them.
  */
+@ClusterTest
 class StreamTokenTest {
   static TestCluster cluster;
   static String backend;

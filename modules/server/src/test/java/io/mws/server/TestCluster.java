@@ -1,5 +1,6 @@
 package io.mws.server;
 
+import io.mws.testsupport.Nodes;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -21,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * N real MWS nodes in this JVM, clustered over loopback with a cluster name of their own, plus a plain
  * Vert.x for the test's HTTP and WebSocket clients. {@link #close()} stops every node and client.
  */
-final class TestCluster implements AutoCloseable {
+final class TestCluster implements AutoCloseable, Nodes {
   static final String ADMIN_PASSWORD = "test-admin-password";
 
   final List<Node> nodes = new ArrayList<>();
@@ -72,8 +73,24 @@ final class TestCluster implements AutoCloseable {
     return cluster;
   }
 
-  int port(int node) {
+  @Override
+  public int port(int node) {
     return nodes.get(node).httpPort();
+  }
+
+  @Override
+  public int size() {
+    return nodes.size();
+  }
+
+  @Override
+  public Vertx clientVertx() {
+    return clientVertx;
+  }
+
+  @Override
+  public WebSocketClient webSocketClient() {
+    return ws;
   }
 
   String adminAuth() {

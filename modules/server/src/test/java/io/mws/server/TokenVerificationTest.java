@@ -3,6 +3,8 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.GET;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.WatchClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -26,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * here) map its admin role to MWS admin; expired, tampered, foreign or mis-addressed tokens get 401;
  * rotating a vhost token voids the vhost token and every access token issued under it, on every node.
  */
+@ClusterTest
 class TokenVerificationTest {
   static final String ISSUER = "https://id.example.com/realms/ops";
   static final String AUDIENCE = "mws";

@@ -3,12 +3,14 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Admin users over /v1/users on a two-node cluster: hashed, never returned, changes seen on every node at once. */
+@ClusterTest
 class UsersTest {
   static TestCluster cluster;
 

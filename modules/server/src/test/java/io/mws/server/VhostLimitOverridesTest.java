@@ -2,6 +2,8 @@ package io.mws.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.WatchClient;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * connectionsPerVhost applies to a vhost that sets no connections limit (LimitsAndOriginsTest covers
  * the vhost's own). Each fails when the setting it attacks is ignored.
  */
+@ClusterTest
 class VhostLimitOverridesTest {
   static TestCluster cluster;
   static String strict;

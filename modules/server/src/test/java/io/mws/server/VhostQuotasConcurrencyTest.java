@@ -2,6 +2,7 @@ package io.mws.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.Test;
  * The quotas are counted atomically cluster-wide: writers racing through two nodes at once never get
  * more than the quota between them (each charge is one Hazelcast entry processor on the vhost's usage).
  */
+@ClusterTest
 class VhostQuotasConcurrencyTest {
   static TestCluster cluster;
 

@@ -3,6 +3,8 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.WatchClient;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * (429 quota_exceeded naming the quota, with Retry-After; never a 5xx), each set per vhost and each
  * falling back to the node default of the limits section.
  */
+@ClusterTest
 class VhostQuotasTest {
   static TestCluster cluster;
 

@@ -3,6 +3,7 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** PUT and PATCH (merge patch and JSON Patch) of vhost settings and of users, on a two-node cluster. */
+@ClusterTest
 class VhostUpdatesTest {
   static final String MERGE = "application/merge-patch+json";
   static final String JSON_PATCH = "application/json-patch+json";

@@ -3,6 +3,8 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.WatchClient;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * strings, HEAD has no body), OADA's get-watch and put-watch, and a client that may publish fires
  * events and triggers over its socket that reach watchers on the other node and the backend's SSE stream.
  */
+@ClusterTest
 class WebSocketRequestsTest {
   static TestCluster cluster;
   static String backend;

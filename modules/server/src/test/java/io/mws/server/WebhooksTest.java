@@ -3,6 +3,8 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.WatchClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.InetSocketAddress;
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * every POST with the Pusher SDK's webhook() validation (clients/pusher-server/receiver.mjs). Both nodes
  * run a dispatcher; the one sending is stopped mid-way; every event still arrives, exactly once.
  */
+@ClusterTest
 class WebhooksTest {
   static TestCluster cluster;
 

@@ -3,6 +3,8 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.WatchClient;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.client.HttpResponse;
@@ -15,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
 
 /** XML through content negotiation: the same documents (errors too) as XML, and XML request bodies. */
+@ClusterTest
 class XmlRepresentationTest {
   static TestCluster cluster;
   static String token;

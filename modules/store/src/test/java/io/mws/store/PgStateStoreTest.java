@@ -2,6 +2,8 @@ package io.mws.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.Prerequisites;
+import io.mws.testsupport.ExternalToolTest;
 import io.vertx.core.Future;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The contract against a real PostgreSQL that scripts/postgres.sh starts (and installs when missing). */
+@ExternalToolTest
 class PgStateStoreTest extends StateStoreContract {
   static Path dir;
   static String url;
@@ -59,6 +62,9 @@ class PgStateStoreTest extends StateStoreContract {
   }
 
   static String postgres(String... args) throws Exception {
+    Prerequisites.require("bash", "apt-get install bash");
+    Prerequisites.requireOrRoot(Path.of("/usr/lib/postgresql"), "scripts/postgres.sh",
+        "apt-get install postgresql once as root, or run this test as root");
     var script = Path.of(System.getProperty("mws.root", "../..")).resolve("scripts/postgres.sh");
     var command = new ArrayList<String>();
     command.add("bash");

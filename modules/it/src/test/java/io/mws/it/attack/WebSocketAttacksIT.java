@@ -2,6 +2,7 @@ package io.mws.it.attack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.RawWebSocket;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -48,13 +49,13 @@ class WebSocketAttacksIT {
   void aCompressionBombIsClosedWith1009WithoutBeingInflatedWhileAnotherConnectionIsServed() throws Exception {
     var chunk = zeros(32 << 20); // about 32 KB that inflate to 32 MB, and stand alone in any deflate stream
     int frames = 192;            // 6 GB once inflated, 6 MB on the wire
-    try (var bomber = AttackSocket.open(node.httpPort, "/v1/ws", Map.of("Sec-WebSocket-Extensions", "permessage-deflate"));
-         var probe = AttackSocket.open(node.httpPort, "/v1/ws", Map.of())) {
+    try (var bomber = RawWebSocket.open(node.httpPort, "/v1/ws", Map.of("Sec-WebSocket-Extensions", "permessage-deflate"));
+         var probe = RawWebSocket.open(node.httpPort, "/v1/ws", Map.of())) {
       assertThat(bomber.handshake.status()).isEqualTo(101);
       assertThat(bomber.handshake.head().toLowerCase()).contains("permessage-deflate");
       // An honest compressed request is served (and warms the node's inflating path up).
       var compressedPing = deflate("{\"requestId\":\"z\",\"method\":\"ping\"}".getBytes(StandardCharsets.UTF_8));
-      bomber.send(AttackSocket.TEXT, true, true, compressedPing);
+      bomber.send(RawWebSocket.TEXT, true, true, compressedPing);
       var reply = bomber.read(); // the server compresses its replies on this connection too
       assertThat(reply.compressed()).isTrue();
       assertThat(inflate(reply.payload())).contains("\"z\"").contains("\"status\":200");
@@ -79,7 +80,7 @@ class WebSocketAttacksIT {
       var sender = new Thread(() -> {
         try {
           for (int i = 0; i < frames; i++) {
-            bomber.send(i == 0 ? AttackSocket.TEXT : AttackSocket.CONTINUATION, i == 0, i == frames - 1, chunk);
+            bomber.send(i == 0 ? RawWebSocket.TEXT : RawWebSocket.CONTINUATION, i == 0, i == frames - 1, chunk);
           }
         } catch (IOException closedUnderUs) {
           // the server closed the connection: the rest of the bomb is not needed
@@ -94,7 +95,7 @@ class WebSocketAttacksIT {
       var close = bomber.readUntil(text -> false);
       long closedMs = (System.nanoTime() - start) / 1_000_000;
       try {
-        bomber.send(AttackSocket.CLOSE, false, true, new byte[] {0x03, (byte) 0xe8});
+        bomber.send(RawWebSocket.CLOSE, false, true, new byte[] {0x03, (byte) 0xe8});
       } catch (IOException alreadyClosed) {
         // the server closed the TCP connection right after its close frame
       }
@@ -109,7 +110,7 @@ class WebSocketAttacksIT {
               + "from the bomb to 1 s after; probe pings meanwhile: %d, p50 %.2f ms, p99 %.2f ms, max %.2f ms%n", frames, chunk.length,
           close.closeCode(), closedMs, cpuMs, sorted.size(), percentile(sorted, 50), percentile(sorted, 99),
           percentile(sorted, 100));
-      assertThat(close.opcode()).isEqualTo(AttackSocket.CLOSE);
+      assertThat(close.opcode()).isEqualTo(RawWebSocket.CLOSE);
       assertThat(close.closeCode()).isEqualTo(1009);
       assertThat(closedMs).as("closed quickly").isLessThan(5000);
       assertThat(cpuMs).as("the node did not inflate the bomb (unbounded: ~19 s of CPU)").isLessThan(5000);
@@ -121,19 +122,19 @@ class WebSocketAttacksIT {
 
   @Test
   void adminCredentialsFromAForeignBrowserOriginAreRefusedOnTheUpgradeAndInRequests() throws Exception {
-    try (var hijack = AttackSocket.open(node.httpPort, "/v1/ws", Map.of("Authorization", adminBasic(), "Origin", FOREIGN))) {
+    try (var hijack = RawWebSocket.open(node.httpPort, "/v1/ws", Map.of("Authorization", adminBasic(), "Origin", FOREIGN))) {
       assertThat(hijack.handshake.status()).isEqualTo(403);
       assertThat(new JsonObject(hijack.handshake.body()).getJsonObject("error").getString("reason"))
           .isEqualTo("admin_origin_not_allowed");
     }
-    try (var tool = AttackSocket.open(node.httpPort, "/v1/ws", Map.of("Authorization", adminBasic()))) {
+    try (var tool = RawWebSocket.open(node.httpPort, "/v1/ws", Map.of("Authorization", adminBasic()))) {
       assertThat(tool.handshake.status()).as("no Origin: not a browser").isEqualTo(101);
     }
-    try (var console = AttackSocket.open(node.httpPort, "/v1/ws",
+    try (var console = RawWebSocket.open(node.httpPort, "/v1/ws",
         Map.of("Authorization", adminBasic(), "Origin", TRUSTED_ORIGIN))) {
       assertThat(console.handshake.status()).as("an Origin in http.adminAllowedOrigins").isEqualTo(101);
     }
-    try (var page = AttackSocket.open(node.httpPort, "/v1/ws", Map.of("Origin", FOREIGN))) {
+    try (var page = RawWebSocket.open(node.httpPort, "/v1/ws", Map.of("Origin", FOREIGN))) {
       assertThat(page.handshake.status()).isEqualTo(101);
       page.sendText(new JsonObject().put("requestId", "r").put("method", "get").put("path", "/v1/vhosts")
           .put("headers", new JsonObject().put("authorization", adminBasic())).encode());
@@ -152,7 +153,7 @@ class WebSocketAttacksIT {
     assertThat(send("PUT", "/v1/vhosts/expiry/channels/chat", backend, null).statusCode()).isEqualTo(201);
 
     var connectionToken = clientToken(backend);
-    try (var ws = AttackSocket.open(node.httpPort, "/v1/ws?token=" + connectionToken, Map.of())) {
+    try (var ws = RawWebSocket.open(node.httpPort, "/v1/ws?token=" + connectionToken, Map.of())) {
       assertThat(ws.handshake.status()).isEqualTo(101);
       var close = ws.readUntil(text -> false);
       long late = System.currentTimeMillis() - expiresAt(connectionToken);
@@ -162,7 +163,7 @@ class WebSocketAttacksIT {
     }
 
     var watchToken = clientToken(backend);
-    try (var ws = AttackSocket.open(node.httpPort, "/v1/ws", Map.of())) {
+    try (var ws = RawWebSocket.open(node.httpPort, "/v1/ws", Map.of())) {
       ws.sendText(new JsonObject().put("requestId", "w").put("method", "watch").put("path", "/v1/vhosts/expiry/channels/chat")
           .put("headers", new JsonObject().put("authorization", "Bearer " + watchToken)).encode());
       assertThat(new JsonObject(ws.readUntil(text -> text.contains("\"status\"")).text()).getInteger("status")).isEqualTo(200);
