@@ -49,7 +49,8 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
     var limits = new ConnectionLimits(NodeLimits.from(config().getJsonObject("limits")), vhostSettings);
     connections = new Connections(limits);
     metrics.gaugeOpen(connections::count, feeds::watchCount);
-    var forwarder = new ApiForwarder(vertx);
+    var tokens = new LocalAccessTokens(vertx, config().getString("signingKey"));
+    var forwarder = new ApiForwarder(vertx, tokens);
     var mws = new GatewayEndpoint(vertx, feeds, connections, forwarder, settings, limits, metrics, new Expiries(vertx));
     var pusher = new PusherEndpoint(vertx, context, feeds, connections, forwarder, settings, limits, vhostSettings, metrics);
     endpoint = request -> (PusherEndpoint.isUpgradePath(request.path()) ? pusher : mws).handle(request);
@@ -77,7 +78,7 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
     var revoked = vertx.eventBus().<JsonObject>consumer(Addresses.VHOST_TOKEN_CHANGED, message ->
         connections.closeVhost(message.body().getString("vhost"), ClientSession.CREDENTIALS_REVOKED, "vhost token rotated"));
     presence.startLeasing();
-    return Future.all(List.of(consumer.completion(), stats.completion(), disconnect.completion(), userDisconnect.completion(),
+    return Future.all(List.of(tokens.start(), consumer.completion(), stats.completion(), disconnect.completion(), userDisconnect.completion(),
         revoked.completion()));
   }
 
