@@ -91,26 +91,38 @@ final class PresenceRegistry {
    */
   Future<Void> apply(String node, JsonArray changes) {
     return vertx.executeBlocking(() -> {
+      if (!isMember(node)) return null;
+      // The steps in order, in phases of distinct keys (a key stepping twice starts a new phase):
+      // within a phase the order does not matter, so each phase is two calls, whatever its size.
       var on = new HashSet<String>();
       var off = new HashSet<String>();
       var infos = new java.util.HashMap<String, Object>();
       for (var item : changes) {
         var change = (JsonObject) item;
         var key = change.getString("key");
+        if (on.contains(key) || off.contains(key)) {
+          applyPhase(node, on, off, infos);
+          on = new HashSet<>();
+          off = new HashSet<>();
+          infos = new java.util.HashMap<>();
+        }
         (change.getBoolean("on") ? on : off).add(key);
         if (change.containsKey("info")) infos.put(key, change.getValue("info"));
       }
-      if (!isMember(node)) return null;
-      if (!on.isEmpty()) {
-        byNode.executeOnKey(node, new NodeKeys(on, Set.of()));
-        announce(holders.executeOnKeys(on, new Hold(node, true)), true, infos);
-      }
-      if (!off.isEmpty()) {
-        announce(holders.executeOnKeys(off, new Hold(node, false)), false, infos);
-        byNode.executeOnKey(node, new NodeKeys(Set.of(), off));
-      }
+      applyPhase(node, on, off, infos);
       return null;
     }, false);
+  }
+
+  private void applyPhase(String node, Set<String> on, Set<String> off, Map<String, Object> infos) {
+    if (!on.isEmpty()) {
+      byNode.executeOnKey(node, new NodeKeys(on, Set.of()));
+      announce(holders.executeOnKeys(on, new Hold(node, true)), true, infos);
+    }
+    if (!off.isEmpty()) {
+      announce(holders.executeOnKeys(off, new Hold(node, false)), false, infos);
+      byNode.executeOnKey(node, new NodeKeys(Set.of(), off));
+    }
   }
 
   private boolean isMember(String node) {

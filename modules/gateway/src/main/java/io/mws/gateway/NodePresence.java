@@ -9,9 +9,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * number of its connections per (vhost, channel, uid) and per (vhost, channel). Only the steps that
  * matter to the cluster leave the node: a uid's first connection on a channel here and its last one
  * (and the same for the channel's connections of any uid: occupancy), batched, one batch in flight at a
- * time ({@link Addresses#PRESENCE_CHANGES}); a step undone before its batch goes costs nothing. The
+ * time, in the order they happened ({@link Addresses#PRESENCE_CHANGES}), so a join and the leave right
+ * after it are both announced, as a connection's quick visit was before. The
  * channel state verticle turns the nodes' steps into joins and leaves, and asks every node for listings
  * ({@link Addresses#presenceOf}). All of it runs on the gateway's context: no lock, no cluster call per watch.
  * A vhost's {@code presenceRecords} limit bounds the connections this node tracks for it (a connection
@@ -42,10 +41,8 @@ final class NodePresence {
   private final Map<String, Integer> recordsPerVhost = new HashMap<>();
   /** "vhost/channel/uid" (uid empty: any connection) -> this node's connections there. */
   private final Map<String, Integer> counts = new HashMap<>();
-  /** The keys whose presence the cluster has acknowledged for this node. */
-  private final Set<String> published = new HashSet<>();
-  /** Keys whose count crossed zero since their last batch; with the info a join carries. */
-  private final Map<String, Object> dirty = new HashMap<>();
+  /** Steps not sent yet, in order: {key, on, info?} (info: what a join carries). */
+  private final java.util.ArrayDeque<JsonObject> pending = new java.util.ArrayDeque<>();
   private boolean scheduled;
   private boolean inFlight;
 
@@ -109,7 +106,9 @@ final class NodePresence {
     int now = counts.getOrDefault(key, 0) + delta;
     if (now <= 0) counts.remove(key); else counts.put(key, now);
     if (now == 0 || (now == 1 && delta > 0)) {
-      dirty.put(key, info);
+      var change = new JsonObject().put("key", key).put("on", now > 0);
+      if (now > 0 && info != null) change.put("info", info);
+      pending.add(change);
       schedule(BATCH_MS);
     }
   }
@@ -128,33 +127,20 @@ final class NodePresence {
     });
   }
 
-  /** Sends the keys whose presence here differs from what the cluster was told, one batch at a time. */
+  /** Sends the pending steps, one batch at a time; a batch that fails goes again first. */
   private void flush() {
-    var changes = new JsonArray();
-    var sent = new HashMap<String, Object>();
-    dirty.forEach((key, info) -> {
-      boolean present = counts.containsKey(key);
-      if (present == published.contains(key)) return;
-      var change = new JsonObject().put("key", key).put("on", present);
-      if (present && info != null) change.put("info", info);
-      changes.add(change);
-      sent.put(key, info);
-    });
-    dirty.clear();
-    if (changes.isEmpty()) return;
+    if (pending.isEmpty()) return;
+    var batch = new java.util.ArrayList<>(pending);
+    pending.clear();
     inFlight = true;
-    Delivery.request(vertx, Addresses.PRESENCE_CHANGES, new JsonObject().put("node", node).put("changes", changes))
+    Delivery.request(vertx, Addresses.PRESENCE_CHANGES, new JsonObject().put("node", node).put("changes", new JsonArray(batch)))
         .onComplete(ar -> {
           inFlight = false;
           if (ar.succeeded()) {
-            for (var change : changes) {
-              var c = (JsonObject) change;
-              if (c.getBoolean("on")) published.add(c.getString("key")); else published.remove(c.getString("key"));
-            }
-            if (!dirty.isEmpty()) schedule(BATCH_MS);
+            if (!pending.isEmpty()) schedule(BATCH_MS);
           } else {
             LOG.debug("Presence changes not stored, retried in {} ms: {}", RETRY_MS, ar.cause().getMessage());
-            sent.forEach(dirty::putIfAbsent);
+            for (int i = batch.size() - 1; i >= 0; i--) pending.addFirst(batch.get(i));
             schedule(RETRY_MS);
           }
         });
