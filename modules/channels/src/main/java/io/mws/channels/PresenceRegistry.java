@@ -6,6 +6,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import io.mws.protocol.Addresses;
+import io.mws.protocol.ApiError;
 import io.mws.protocol.ChannelEvent;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -86,12 +87,13 @@ final class PresenceRegistry {
 
   /**
    * A node's batch of steps. Its keys are recorded under the node before they are held (and after they
-   * are released), so a node that dies between the two leaves nothing its membership event misses; a
-   * batch from a node that is no longer a member is ignored (its presence is gone already).
+   * are released), so a node that dies between the two leaves nothing its membership event misses. A
+   * batch from a node this member does not know is refused (the sender retries it): a node that left
+   * has had its presence dropped already, one that is joining is known in a moment.
    */
   Future<Void> apply(String node, JsonArray changes) {
     return vertx.executeBlocking(() -> {
-      if (!isMember(node)) return null;
+      if (!isMember(node)) throw new ApiError(503, "unknown_node", "Node " + node + " is not a member of this cluster (yet).");
       // The steps in order, in phases of distinct keys (a key stepping twice starts a new phase):
       // within a phase the order does not matter, so each phase is two calls, whatever its size.
       var on = new HashSet<String>();
