@@ -69,8 +69,9 @@ final class NodePresence {
     var info = session.presenceInfo();
     if (info != null && !info.isEmpty()) record.put("info", info);
     records.put(session.id, record);
-    count(before, -1);
+    // In before out: a channel it keeps watching goes 1 -> 2 -> 1, never through 0 (no leave and join again).
     count(record, +1);
+    count(before, -1);
   }
 
   void gone(GatewaySession session) {

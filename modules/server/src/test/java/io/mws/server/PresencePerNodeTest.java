@@ -51,8 +51,9 @@ class PresencePerNodeTest {
     bus.addOutboundInterceptor(counter);
     try {
       var observer = WatchClient.connect(cluster, 0, "/");
-      assertThat(observer.request(PresenceTest.watch("o", "hall", cluster.clientToken(0, "moon", backend, "observer", "hall"), true))
-          .getInteger("status")).isEqualTo(200);
+      var observerToken = cluster.clientToken(0, "moon", backend, "observer", "hall.*");
+      assertThat(observer.request(PresenceTest.watch("o", "hall", observerToken, true)).getInteger("status")).isEqualTo(200);
+      PresenceTest.presenceChange(observer, "join", "observer");
       var aliceToken = cluster.clientToken(0, "moon", backend, "alice", "hall");
       var alices = new ArrayList<WatchClient>();
       for (int i = 0; i < 10; i++) {
@@ -61,6 +62,10 @@ class PresencePerNodeTest {
         alices.add(alice);
       }
       PresenceTest.presenceChange(observer, "join", "alice");
+      // A uid's only connection that watches one more channel stays in the ones it watched: no leave and join again.
+      cluster.send(0, PUT, "/v1/vhosts/moon/channels/hallway", "Bearer " + backend, null);
+      assertThat(observer.request(PresenceTest.watch("o2", "hallway", observerToken, false)).getInteger("status")).isEqualTo(200);
+      assertThat(observer.changesWithin(500)).as("the observer's watch of another channel changes nothing on this one").isEmpty();
       assertThat(subscribers("hall")).containsExactly(new JsonObject().put("uid", "alice").put("connections", 10),
           new JsonObject().put("uid", "observer").put("connections", 1));
       for (int i = 0; i < 9; i++) alices.get(i).close();
