@@ -54,9 +54,13 @@ class GatewayTokenCheckTest {
 
   /** The status of an upgrade to node {@code node} with {@code ?token=}: 101 when it opened. */
   int upgrade(int node, String token) throws Exception {
-    var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(cluster.port(node)).setURI("/v1/ws?token=" + token);
+    return upgrade(cluster, node, token);
+  }
+
+  static int upgrade(TestCluster on, int node, String token) throws Exception {
+    var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(on.port(node)).setURI("/v1/ws?token=" + token);
     try {
-      TestCluster.await(cluster.ws.connect(options)).close();
+      TestCluster.await(on.ws.connect(options)).close();
       return 101;
     } catch (java.util.concurrent.ExecutionException e) {
       return e.getCause() instanceof UpgradeRejectedException rejected ? rejected.getStatus() : -1;
@@ -75,6 +79,23 @@ class GatewayTokenCheckTest {
     System.out.println("vhost settings reads for 20 upgrades: " + settingsReads.get());
     assertThat(settingsReads.get()).as("settings reads (at most one TTL refresh)").isLessThanOrEqualTo(1);
     assertThat(upgrade(1, access.substring(0, access.length() - 3) + "abc")).as("tampered").isEqualTo(401);
+  }
+
+  /** With auth.signingKey configured (not kept in the cluster), the node hands it to its gateway. */
+  @Test
+  void aConfiguredSigningKeyIsUsedByTheGatewayToo() throws Exception {
+    try (var own = TestCluster.start(1, config -> config.with("auth", "signingKey", "a-configured-signing-key-of-32-chars-or-more"))) {
+      var backend = own.createVhost("configured");
+      var access = own.clientToken(0, "configured", backend, "u", ".*");
+      var asked = new AtomicInteger();
+      Handler<DeliveryContext<Object>> count = delivery -> {
+        if (Addresses.AUTHENTICATE.equals(delivery.message().address())) asked.incrementAndGet();
+        delivery.next();
+      };
+      own.nodes.get(0).vertx().eventBus().addOutboundInterceptor(count);
+      for (int i = 0; i < 5; i++) assertThat(upgrade(own, 0, access)).isEqualTo(101);
+      assertThat(asked.get()).as("requests to the auth verticle for 5 upgrades").isZero();
+    }
   }
 
   @Test
