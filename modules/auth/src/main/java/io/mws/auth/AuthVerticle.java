@@ -2,10 +2,12 @@ package io.mws.auth;
 
 import static io.mws.protocol.Addresses.*;
 
+import io.mws.protocol.AccessTokenVerifier;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ConfigDefaults;
 import io.mws.protocol.ConfigSection;
 import io.mws.protocol.Principal;
+import io.mws.protocol.TokenGenerations;
 import io.mws.protocol.Responder;
 import io.mws.protocol.Versions;
 import io.mws.store.StateStore;
@@ -68,8 +70,8 @@ public final class AuthVerticle extends VerticleBase {
     return Future.all(
             data.<String, String>getAsyncMap("mws.auth.admins"),
             data.<String, String>getAsyncMap("mws.auth.vhost-by-token"),
-            data.<String, String>getAsyncMap("mws.auth.token-of-vhost"),
-            data.<String, String>getAsyncMap("mws.auth.secrets"))
+            data.<String, String>getAsyncMap(TokenGenerations.MAP),
+            data.<String, String>getAsyncMap(AccessTokenVerifier.SECRETS_MAP))
         .compose(hot -> {
           var maps = new ArrayList<DurableMap>();
           for (int i = 0; i < KINDS.size(); i++) maps.add(new DurableMap(hot.resultAt(i), store, KINDS.get(i)));
@@ -160,7 +162,7 @@ public final class AuthVerticle extends VerticleBase {
       return Future.succeededFuture(configured);
     }
     var generated = Secrets.randomHex(32);
-    return secrets.putIfAbsent("jwt-hs256", generated).map(existing -> existing == null ? generated : existing);
+    return secrets.putIfAbsent(AccessTokenVerifier.SIGNING_KEY, generated).map(existing -> existing == null ? generated : existing);
   }
 
   /**

@@ -1,6 +1,8 @@
 package io.mws.auth;
 
 import io.mws.protocol.ConfigSection;
+import io.mws.protocol.Jwts;
+
 import io.mws.protocol.Principal;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,5 +1,7 @@
 package io.mws.auth;
 
+import io.mws.protocol.TokenGenerations;
+
 import io.vertx.core.Future;
 import io.vertx.core.shareddata.AsyncMap;
 

@@ -30,6 +30,8 @@ import java.util.ArrayList;
 public final class ChannelStateVerticle extends VerticleBase {
   /** The map of the vhosts' quota usage, which the server configures (OBJECT format). */
   public static final String QUOTA_MAP = VhostQuotas.MAP;
+  /** The maps of cluster-wide presence (a wildcard name), which the server configures (OBJECT format). */
+  public static final String PRESENCE_MAPS = "mws.presence.*";
 
   private final HazelcastInstance hazelcast;
   private final ChannelMetrics metrics;
@@ -129,25 +131,21 @@ public final class ChannelStateVerticle extends VerticleBase {
     return Future.all(consumers);
   }
 
-  /** Presence records and leases; a periodic sweep drops the connections of nodes whose lease ran out. */
+  /** Presence: the gateways' batched steps in, joins and leaves out, listings gathered from every node (see PresenceRegistry). */
   private void servePresence(ArrayList<Future<Void>> consumers) {
-    presence = new PresenceRegistry(vertx, hazelcast, quotas, change -> {
+    presence = new PresenceRegistry(vertx, context, hazelcast, change -> {
       vertx.eventBus().publish(CHANNEL_FEED, change.toJson());
       webhooks.record(change.vhost(), WebhookDispatcher.event(change.kind() == ChannelEvent.Kind.JOIN ? "member_added" : "member_removed",
           change.channel()).put("user_id", change.uid()));
     }, (vhost, channel, occupied) -> webhooks.record(vhost, WebhookDispatcher.event(occupied ? "channel_occupied" : "channel_vacated", channel)));
-    serve(consumers, PRESENCE_UPDATE, body -> presence.update(body).map(v -> new JsonObject()));
-    serve(consumers, PRESENCE_LEASE, body -> presence.lease(body.getString("node"), body.getLong("ttlMs"))
+    consumers.add(presence.start());
+    serve(consumers, PRESENCE_CHANGES, body -> presence.apply(body.getString("node"), body.getJsonArray("changes", new JsonArray()))
         .map(v -> new JsonObject()));
     serve(consumers, PRESENCE_SUBSCRIBERS, body -> presence.subscribers(body.getString("vhost"), body.getString("channel"),
             body.getBoolean("withInfo", false))
         .map(items -> new JsonObject().put("items", items)));
-    serve(consumers, PRESENCE_CONNECTIONS, body -> presence.connections(body.getString("vhost")).map(list -> {
-      var wanted = body.getString("connection");
-      return new JsonObject().put("items", new JsonArray(list.stream()
-          .filter(r -> wanted == null || wanted.equals(r.getString("connection"))).toList()));
-    }));
-    vertx.setPeriodic(ConfigSection.of("channels", config()).wholeNumber("presenceSweepMs", 1), id -> presence.sweep());
+    serve(consumers, PRESENCE_CONNECTIONS, body -> presence.connections(body.getString("vhost"), body.getString("connection"))
+        .map(list -> new JsonObject().put("items", new JsonArray(list))));
   }
 
   private void serve(ArrayList<Future<Void>> consumers, String address,

@@ -1,48 +1,48 @@
 package io.mws.channels;
 
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.core.HazelcastJsonValue;
+import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
-import com.hazelcast.config.IndexType;
-import com.hazelcast.query.Predicates;
+import io.mws.protocol.Addresses;
+import io.mws.protocol.ApiError;
 import io.mws.protocol.ChannelEvent;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
- * Cluster-wide presence in Hazelcast: one record per WebSocket connection that watches something
- * ({@value #CONNECTIONS_MAP}: connection id -> {connection, node, vhost, uid, connected, channels, info?},
- * info: channel -> the user info the connection gave there, a Pusher presence member's user_info),
- * and one lease per gateway node ({@value #LEASES_MAP}: node id, with a Hazelcast TTL) that the
- * node's heartbeat renews. A record counts only while its node holds a lease, so the connections of a
- * node that died (even kill -9) leave presence once its lease runs out; {@link #sweep} then removes
- * them and announces their leaves. A third map ({@value #WATCHING_MAP}: "vhost/channel/uid" -> number
- * of that uid's connections watching the channel) makes joins and leaves the 0 -> 1 and 1 -> 0 steps
- * of a count, so a connection change costs O(channels it changes), however many connections its uid
- * has (the benchmark's 1,000 connections of one uid made a lookup of the uid's records O(N) per
- * change: 63 % of the profile under churn). Every map keeps a backup, so losing a node loses no record.
- * Blocking Hazelcast calls run on worker threads. The records of one vhost count against its
- * {@code presenceRecords} quota ({@link VhostQuotas}): a connection over it is served but not tracked
- * (it is in no listing and causes no join), so what one vhost makes the cluster hold stays bounded.
+ * Cluster-wide presence from each gateway node's own (the gateway's {@code NodePresence} keeps the
+ * connection records; nothing per connection is kept in Hazelcast). What the cluster holds is which
+ * nodes have a uid on a channel ({@value #HOLDERS_MAP}: "vhost/channel/uid" -> node ids; uid empty:
+ * any connection, the channel's occupancy), written only when a node's first connection there comes
+ * or its last one goes ({@link Addresses#PRESENCE_CHANGES}, batched by the node), with an entry
+ * processor per batch: no lock. A key's first holder is a JOIN (occupied), its last one leaving a LEAVE
+ * (vacated). {@value #BY_NODE_MAP} (node -> its keys) lets the membership event of a node that died,
+ * even kill -9, drop its presence at once: the first channels node to take its keys announces the leaves
+ * it causes; nothing scans, nothing sweeps. Listings (subscribers, connections) ask each member's gateway
+ * ({@link Addresses#presenceOf}) for its part. Blocking Hazelcast calls run on worker threads, and
+ * nothing blocks at start (the maps need no index).
  */
 final class PresenceRegistry {
-  static final String CONNECTIONS_MAP = "mws.presence.connections";
-  static final String LEASES_MAP = "mws.presence.leases";
-  static final String WATCHING_MAP = "mws.presence.watching";
-  /** Only its key locks are used (IMap.lock: released by Hazelcast when the holding member dies). */
-  static final String LOCKS_MAP = "mws.presence.locks";
-  /** "vhost/channel" -> connections watching it (any uid or none): its 0 -> 1 and 1 -> 0 steps are occupied and vacated. */
-  static final String OCCUPANCY_MAP = "mws.presence.occupancy";
+  static final String HOLDERS_MAP = "mws.presence.holders";
+  static final String BY_NODE_MAP = "mws.presence.by-node";
+  /** How long a listing waits for one node's part; a node that does not answer in time adds nothing. */
+  static final long ASK_TIMEOUT_MS = 2_000;
+  /** The member attribute in which Vert.x's Hazelcast cluster manager keeps the node's id. */
+  private static final String VERTX_NODE_ID = "__vertx.nodeId";
 
   /** Hears a channel becoming occupied (its first watching connection) or vacated (its last one left). */
   interface OccupancyListener {
@@ -50,206 +50,188 @@ final class PresenceRegistry {
   }
 
   private final Vertx vertx;
-  private final IMap<String, HazelcastJsonValue> connections;
-  private final IMap<String, Long> leases;
-  private final IMap<String, Integer> watching;
-  private final IMap<String, Boolean> locks;
-  private final Consumer<ChannelEvent> announce;
-  private final VhostQuotas quotas;
-  private final IMap<String, Integer> occupancy;
+  private final Context context;
+  private final HazelcastInstance hz;
+  private final java.util.function.Consumer<ChannelEvent> announce;
   private final OccupancyListener occupancyListener;
+  private IMap<String, HashSet<String>> holders;
+  private IMap<String, HashSet<String>> byNode;
 
-  PresenceRegistry(Vertx vertx, HazelcastInstance hz, VhostQuotas quotas, Consumer<ChannelEvent> announce,
+  PresenceRegistry(Vertx vertx, Context context, HazelcastInstance hz, java.util.function.Consumer<ChannelEvent> announce,
                    OccupancyListener occupancyListener) {
-    this.occupancy = hz.getMap(OCCUPANCY_MAP);
-    this.occupancyListener = occupancyListener;
     this.vertx = vertx;
-    this.quotas = quotas;
-    this.connections = hz.getMap(CONNECTIONS_MAP);
-    this.leases = hz.getMap(LEASES_MAP);
-    this.watching = hz.getMap(WATCHING_MAP);
-    this.locks = hz.getMap(LOCKS_MAP);
+    this.context = context;
+    this.hz = hz;
     this.announce = announce;
-    // The REST listings (connections, subscribers) read one vhost's records.
-    connections.addIndex(IndexType.HASH, "vhost");
+    this.occupancyListener = occupancyListener;
   }
 
-  Future<Void> lease(String node, long ttlMs) {
+  /** Gets the maps and starts hearing members leave, on a worker thread. */
+  Future<Void> start() {
     return vertx.executeBlocking(() -> {
-      leases.put(node, System.currentTimeMillis(), ttlMs, TimeUnit.MILLISECONDS);
-      return null;
-    }, false);
-  }
+      holders = hz.getMap(HOLDERS_MAP);
+      byNode = hz.getMap(BY_NODE_MAP);
+      hz.getCluster().addMembershipListener(new MembershipListener() {
+        @Override
+        public void memberAdded(MembershipEvent event) { }
 
-  /**
-   * Stores (or, with gone=true, removes) a connection's record and announces the joins and leaves it
-   * causes. Updates of one uid are serialized cluster-wide by a lock on (vhost, uid), which also
-   * makes each read-and-write of that uid's watch counts atomic: two of its connections leaving at
-   * once on different nodes would otherwise both count down from 2 and neither announce the leave.
-   */
-  Future<Void> update(JsonObject record) {
-    var id = record.getString("connection");
-    return vertx.executeBlocking(() -> {
-      var stored = connections.get(id);
-      // A connection without a uid may gain one (a Pusher connection that signs in or joins a presence
-      // channel): it then counts under its new uid, so it takes that uid's lock.
-      var owner = stored != null && (new JsonObject(stored.getValue()).getString("uid") != null || record.getBoolean("gone", false))
-          ? new JsonObject(stored.getValue()) : record;
-      var removing = record.getBoolean("gone", false) || record.getJsonArray("channels", new JsonArray()).isEmpty();
-      if (stored == null && (removing || !quotas.presenceAdded(record.getString("vhost")))) return null;
-      var lock = owner.getString("vhost") + "/" + owner.getString("uid");
-      locks.lock(lock);
-      try {
-        HazelcastJsonValue previous;
-        JsonObject now = null;
-        if (removing) {
-          previous = connections.remove(id);
-          if (previous != null) quotas.presenceRemoved(owner.getString("vhost"));
-        } else {
-          now = record.copy();
-          now.remove("gone");
-          previous = connections.put(id, new HazelcastJsonValue(now.encode()));
+        @Override
+        public void memberRemoved(MembershipEvent event) {
+          var node = nodeId(event.getMember());
+          context.executeBlocking(() -> dropNode(node), false);
         }
-        announceChanges(previous == null ? null : new JsonObject(previous.getValue()), now);
-      } finally {
-        locks.unlock(lock);
-      }
+      });
       return null;
     }, false);
   }
 
-  /** Live records of a vhost (their node holds a lease), oldest first. */
-  Future<List<JsonObject>> connections(String vhost) {
-    return vertx.executeBlocking(() -> live(vhost), false);
+  /**
+   * A node's batch of steps. Its keys are recorded under the node before they are held (and after they
+   * are released), so a node that dies between the two leaves nothing its membership event misses. A
+   * batch from a node this member does not know is refused (the sender retries it): a node that left
+   * has had its presence dropped already, one that is joining is known in a moment.
+   */
+  Future<Void> apply(String node, JsonArray changes) {
+    return vertx.executeBlocking(() -> {
+      if (!isMember(node)) throw new ApiError(503, "unknown_node", "Node " + node + " is not a member of this cluster (yet).");
+      // The steps in order, in phases of distinct keys (a key stepping twice starts a new phase):
+      // within a phase the order does not matter, so each phase is two calls, whatever its size.
+      var on = new HashSet<String>();
+      var off = new HashSet<String>();
+      var infos = new java.util.HashMap<String, Object>();
+      for (var item : changes) {
+        var change = (JsonObject) item;
+        var key = change.getString("key");
+        if (on.contains(key) || off.contains(key)) {
+          applyPhase(node, on, off, infos);
+          on = new HashSet<>();
+          off = new HashSet<>();
+          infos = new java.util.HashMap<>();
+        }
+        (change.getBoolean("on") ? on : off).add(key);
+        if (change.containsKey("info")) infos.put(key, change.getValue("info"));
+      }
+      applyPhase(node, on, off, infos);
+      return null;
+    }, false);
+  }
+
+  private void applyPhase(String node, Set<String> on, Set<String> off, Map<String, Object> infos) {
+    if (!on.isEmpty()) {
+      byNode.executeOnKey(node, new NodeKeys(on, Set.of()));
+      announce(holders.executeOnKeys(on, new Hold(node, true)), true, infos);
+    }
+    if (!off.isEmpty()) {
+      announce(holders.executeOnKeys(off, new Hold(node, false)), false, infos);
+      byNode.executeOnKey(node, new NodeKeys(Set.of(), off));
+    }
+  }
+
+  private boolean isMember(String node) {
+    return hz.getCluster().getMembers().stream().anyMatch(m -> node.equals(nodeId(m)));
+  }
+
+  /** A member's Vert.x node id, which gateways name themselves by (Vert.x keeps it as a member attribute). */
+  private static String nodeId(com.hazelcast.cluster.Member member) {
+    var id = member.getAttribute(VERTX_NODE_ID);
+    return id != null ? id : member.getUuid().toString();
+  }
+
+  /** The dead node's presence: released key by key; the channels node that took its key list announces. */
+  private Void dropNode(String node) {
+    var keys = byNode.remove(node);
+    if (keys != null && !keys.isEmpty()) announce(holders.executeOnKeys(keys, new Hold(node, false)), false, Map.of());
+    return null;
+  }
+
+  /** Announces the keys whose holders went from none to some ({@code on}) or from some to none. */
+  private void announce(Map<String, Boolean> crossed, boolean on, Map<String, Object> infos) {
+    crossed.forEach((key, didCross) -> {
+      if (!Boolean.TRUE.equals(didCross)) return;
+      var parts = key.split("/", 3);
+      if (parts[2].isEmpty()) {
+        occupancyListener.changed(parts[0], parts[1], on);
+      } else {
+        announce.accept(on ? ChannelEvent.presence(ChannelEvent.Kind.JOIN, parts[0], parts[1], parts[2], infos.get(key))
+            : ChannelEvent.presence(ChannelEvent.Kind.LEAVE, parts[0], parts[1], parts[2]));
+      }
+    });
   }
 
   /**
-   * A channel's subscribers: each uid with its number of connections watching the channel, and with
-   * {@code withInfo} the user info one of them gave for the channel (when any did). Connections without
-   * a uid (a backend's or an admin's token) are listed as connections but are nobody's presence.
+   * A channel's subscribers cluster-wide: each uid with its number of connections watching the channel,
+   * and with {@code withInfo} the user info one of them gave for the channel (when any did). Connections
+   * without a uid (a backend's or an admin's token) are listed as connections but are nobody's presence.
    */
   Future<JsonArray> subscribers(String vhost, String channel, boolean withInfo) {
-    return connections(vhost).map(records -> {
-      var counts = new TreeMap<String, Integer>();
-      var infos = new java.util.HashMap<String, Object>();
-      for (var record : records) {
-        var uid = record.getString("uid");
-        if (uid == null || !record.getJsonArray("channels").contains(channel)) continue;
-        counts.merge(uid, 1, Integer::sum);
-        var info = infoOf(record, channel);
-        if (withInfo && info != null) infos.putIfAbsent(uid, info);
+    return ask(new JsonObject().put("vhost", vhost).put("channel", channel)).map(parts -> {
+      var merged = new TreeMap<String, JsonObject>();
+      for (var item : parts) {
+        var uid = item.getString("uid");
+        var into = merged.get(uid);
+        if (into == null) {
+          merged.put(uid, item);
+        } else {
+          into.put("connections", into.getInteger("connections") + item.getInteger("connections"));
+          if (!into.containsKey("info") && item.containsKey("info")) into.put("info", item.getValue("info"));
+        }
       }
       var items = new JsonArray();
-      counts.forEach((uid, count) -> {
-        var item = new JsonObject().put("uid", uid).put("connections", count);
-        if (infos.containsKey(uid)) item.put("info", infos.get(uid));
+      merged.values().forEach(item -> {
+        if (!withInfo) item.remove("info");
         items.add(item);
       });
       return items;
     });
   }
 
-  private static Object infoOf(JsonObject record, String channel) {
-    var info = record.getJsonObject("info");
-    return info == null ? null : info.getValue(channel);
+  /** A vhost's connection records cluster-wide (one, with {@code connection}), oldest first. */
+  Future<List<JsonObject>> connections(String vhost, String connection) {
+    return ask(new JsonObject().put("vhost", vhost).put("connection", connection)).map(records -> {
+      var list = new ArrayList<>(records);
+      list.sort(Comparator.comparing((JsonObject r) -> r.getLong("connected")).thenComparing(r -> r.getString("connection")));
+      return list;
+    });
   }
 
-  /** Removes the records of nodes without a lease and announces their leaves. Safe to run on every node at once. */
-  Future<Integer> sweep() {
-    return vertx.executeBlocking(() -> {
-      var alive = leases.keySet();
-      int removed = 0;
-      for (var entry : connections.entrySet()) {
-        var record = new JsonObject(entry.getValue().getValue());
-        if (alive.contains(record.getString("node"))) continue;
-        var lock = record.getString("vhost") + "/" + record.getString("uid");
-        locks.lock(lock);
-        try {
-          if (connections.remove(entry.getKey(), entry.getValue())) {
-            quotas.presenceRemoved(record.getString("vhost"));
-            removed++;
-            announceChanges(record, null);
-          }
-        } finally {
-          locks.unlock(lock);
-        }
-      }
-      return removed;
-    }, false);
+  /** Asks every member's gateway for its items; a member without a gateway, or one that does not answer in time, has none. */
+  private Future<List<JsonObject>> ask(JsonObject query) {
+    var options = new DeliveryOptions().setSendTimeout(ASK_TIMEOUT_MS);
+    var parts = new ArrayList<Future<List<JsonObject>>>();
+    for (var member : hz.getCluster().getMembers()) {
+      parts.add(vertx.eventBus().<JsonObject>request(Addresses.presenceOf(nodeId(member)), query, options)
+          .map(reply -> reply.body().getJsonArray("items").stream().map(JsonObject.class::cast).toList())
+          .otherwise(failure -> List.of()));
+    }
+    return Future.join(parts).map(all -> {
+      var items = new ArrayList<JsonObject>();
+      parts.forEach(part -> items.addAll(part.result()));
+      return items;
+    });
   }
 
-  private List<JsonObject> live(String vhost) {
-    var alive = leases.keySet();
-    var list = new ArrayList<JsonObject>();
-    for (var value : connections.values(Predicates.equal("vhost", vhost))) {
-      var record = new JsonObject(value.getValue());
-      if (alive.contains(record.getString("node"))) list.add(record);
-    }
-    list.sort(Comparator.comparing((JsonObject r) -> r.getLong("connected")).thenComparing(r -> r.getString("connection")));
-    return list;
-  }
-
-  /**
-   * Counts the connection in for the channels it starts watching and out for those it stops: a JOIN
-   * when it is the uid's first connection on a channel, a LEAVE when it was the last. The caller holds
-   * the (vhost, uid) lock.
-   */
-  private void announceChanges(JsonObject before, JsonObject after) {
-    var any = after != null ? after : before;
-    if (any == null) return;
-    if (before != null && after != null && !java.util.Objects.equals(before.getString("uid"), after.getString("uid"))) {
-      // The connection changed who it is: the old uid leaves its channels, the new one joins them all.
-      announceChanges(before, null);
-      announceChanges(null, after);
-      return;
-    }
-    var vhost = any.getString("vhost");
-    var uid = any.getString("uid");
-    var was = channels(before);
-    var is = channels(after);
-    countOccupancy(vhost, was, is);
-    if (uid == null) return;
-    for (var channel : is) {
-      if (!was.contains(channel) && count(vhost, channel, uid, +1) == 1) {
-        announce.accept(ChannelEvent.presence(ChannelEvent.Kind.JOIN, vhost, channel, uid, infoOf(after, channel)));
-      }
-    }
-    for (var channel : was) {
-      if (!is.contains(channel) && count(vhost, channel, uid, -1) == 0) {
-        announce.accept(ChannelEvent.presence(ChannelEvent.Kind.LEAVE, vhost, channel, uid));
-      }
+  /** Adds or removes a node among a key's holders; answers whether the key crossed between none and some. */
+  record Hold(String node, boolean on) implements EntryProcessor<String, HashSet<String>, Boolean>, Serializable {
+    @Override
+    public Boolean process(Map.Entry<String, HashSet<String>> entry) {
+      var nodes = entry.getValue() == null ? new HashSet<String>() : entry.getValue();
+      boolean wasEmpty = nodes.isEmpty();
+      boolean changed = on ? nodes.add(node) : nodes.remove(node);
+      if (!changed) return false;
+      entry.setValue(nodes.isEmpty() ? null : nodes);
+      return on ? wasEmpty : nodes.isEmpty();
     }
   }
 
-  /**
-   * Counts the connection in and out of the channels' occupancy (atomic per channel: IMap merge and
-   * computeIfPresent, since connections of different uids hold different locks).
-   */
-  private void countOccupancy(String vhost, Set<String> was, Set<String> is) {
-    for (var channel : is) {
-      if (!was.contains(channel) && occupancy.merge(vhost + "/" + channel, 1, Integer::sum) == 1) {
-        occupancyListener.changed(vhost, channel, true);
-      }
+  /** Records keys as held by a node ({@code add}) or no longer ({@code remove}). */
+  record NodeKeys(Set<String> add, Set<String> remove) implements EntryProcessor<String, HashSet<String>, Void>, Serializable {
+    @Override
+    public Void process(Map.Entry<String, HashSet<String>> entry) {
+      var keys = entry.getValue() == null ? new HashSet<String>() : entry.getValue();
+      keys.addAll(add);
+      keys.removeAll(remove);
+      entry.setValue(keys.isEmpty() ? null : keys);
+      return null;
     }
-    for (var channel : was) {
-      if (!is.contains(channel) && occupancy.computeIfPresent(vhost + "/" + channel, (k, n) -> n <= 1 ? null : n - 1) == null) {
-        occupancyListener.changed(vhost, channel, false);
-      }
-    }
-  }
-
-  /** Adds {@code delta} to the uid's number of connections watching the channel; returns the new count. */
-  private int count(String vhost, String channel, String uid, int delta) {
-    var key = vhost + "/" + channel + "/" + uid; // names cannot contain '/'
-    int count = Math.max(0, watching.getOrDefault(key, 0) + delta);
-    if (count == 0) watching.delete(key);
-    else watching.set(key, count);
-    return count;
-  }
-
-  private static Set<String> channels(JsonObject record) {
-    var set = new HashSet<String>();
-    if (record != null) record.getJsonArray("channels", new JsonArray()).forEach(c -> set.add(String.valueOf(c)));
-    return set;
   }
 }

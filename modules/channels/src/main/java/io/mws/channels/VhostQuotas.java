@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The memory quotas of each vhost, counted cluster-wide in {@value #MAP} (one {@link VhostUsage} per
- * vhost): open channels, bytes of channel history, bytes of backend backlog, presence records. Each
+ * vhost): open channels, bytes of channel history, bytes of backend backlog (presence records are bounded per gateway node, where they are kept). Each
  * is the vhost's {@code limits} setting of the same name, else the node default from the
  * {@code limits} section of mws.yaml. Over a quota a write is refused with 429 {@code quota_exceeded}
  * (header {@value #QUOTA_HEADER} names the quota) before anything is stored: what one tenant holds is
@@ -31,10 +31,10 @@ final class VhostQuotas {
   private static final int RETRY_AFTER_SECONDS = 5;
 
   /** The node defaults (mws.yaml {@code limits}); 0 for the counts means no limit. */
-  record Defaults(int channels, long historyBytes, long backlogBytes, int presenceRecords) {
+  record Defaults(int channels, long historyBytes, long backlogBytes) {
     static Defaults from(ConfigSection limits) {
       return new Defaults(limits.integer("channelsPerVhost", 0), limits.wholeNumber("historyBytesPerVhost", 0),
-          limits.wholeNumber("backlogBytesPerVhost", 0), limits.integer("presenceRecordsPerVhost", 0));
+          limits.wholeNumber("backlogBytesPerVhost", 0));
     }
   }
 
@@ -120,20 +120,6 @@ final class VhostQuotas {
         return null;
       });
     });
-  }
-
-  /**
-   * Counts a new presence record in (true) or refuses it (false: the vhost tracks its quota of
-   * connections already). Blocking: for the presence registry's worker threads.
-   */
-  boolean presenceAdded(String vhost) throws Exception {
-    var s = settings(vhost).toCompletionStage().toCompletableFuture().get();
-    return usage.executeOnKey(vhost, new VhostUsage.CountPresence(+1, limit(s, "presenceRecords", defaults.presenceRecords())));
-  }
-
-  /** Counts a presence record out. Blocking, as {@link #presenceAdded}. */
-  void presenceRemoved(String vhost) {
-    usage.executeOnKey(vhost, new VhostUsage.CountPresence(-1, 0));
   }
 
   /** Forgets a deleted vhost's usage. */

@@ -21,7 +21,6 @@ final class VhostUsage implements Serializable {
   final Map<String, SizeLog> histories = new HashMap<>();
   final SizeLog backlog = new SizeLog(0, 0);
   long historyBytes;
-  int presence;
   private int sweptAt;
 
   /** Releases what the channels' TTLs expired; at most once a second, since it visits every channel. */
@@ -193,25 +192,6 @@ final class VhostUsage implements Serializable {
       log.drop(pushedOut);
       log.add(bytes, 0);
       return -1L;
-    }
-  }
-
-  /** Counts a presence record in ({@code +1}: false when {@code max} are counted already) or out ({@code -1}). */
-  static final class CountPresence extends Processor<Boolean> {
-    private static final long serialVersionUID = 1L;
-    private final int delta;
-    private final int max;
-
-    CountPresence(int delta, int max) {
-      this.delta = delta;
-      this.max = max;
-    }
-
-    @Override
-    Boolean apply(VhostUsage usage) {
-      if (delta > 0 && usage.presence >= max) return false;
-      usage.presence = Math.max(0, usage.presence + delta);
-      return true;
     }
   }
 }

@@ -17,13 +17,16 @@ import java.util.TreeMap;
 
 /**
  * Sends what the gateway does not serve itself to the cluster: REST requests to the API
- * ({@link Addresses#API_REQUEST}), credentials to the auth verticle. Never fails: errors become responses.
+ * ({@link Addresses#API_REQUEST}), credentials to the auth verticle (but for MWS access tokens, which
+ * {@link LocalAccessTokens} verifies on this node). Never fails: errors become responses.
  */
 final class ApiForwarder {
   private final Vertx vertx;
+  private final LocalAccessTokens tokens;
 
-  ApiForwarder(Vertx vertx) {
+  ApiForwarder(Vertx vertx, LocalAccessTokens tokens) {
     this.vertx = vertx;
+    this.tokens = tokens;
   }
 
   /**
@@ -44,9 +47,17 @@ final class ApiForwarder {
         .otherwise(failure -> ApiResponse.error(ApiError.from(failure)));
   }
 
-  /** Who the authorization header names; {@code client}: the caller's address, for the failed-login budgets. */
+  /**
+   * Who the authorization header names: an MWS access token verified here, anything else (or a token
+   * refused here, which the auth verticle refuses too, with its reason) by the auth verticle.
+   * {@code client}: the caller's address, for the failed-login budgets.
+   */
   Future<Principal> authenticate(String authorization, String client) {
     if (authorization == null || authorization.isBlank()) return Future.succeededFuture(Principal.ANONYMOUS);
+    return tokens.verify(authorization).recover(notHere -> overTheBus(authorization, client));
+  }
+
+  private Future<Principal> overTheBus(String authorization, String client) {
     var body = new JsonObject().put("authorization", authorization).put("client", client);
     return Delivery.<JsonObject>request(vertx, Addresses.AUTHENTICATE, body).map(m -> Principal.fromJson(m.body()));
   }

@@ -22,13 +22,13 @@ final class ChannelFeeds {
   private final Context context;
   private final Map<String, ChannelFeed> feeds = new HashMap<>();
   private final Map<GatewaySession, Map<String, Watch>> bySession = new HashMap<>();
-  private final PresenceReporter presence;
+  private final NodePresence presence;
   private final LongAdder gapRepairs = new LongAdder();
   /** The watches in bySession, counted as they come and go: readable from any thread (the metrics scrape). */
   private final AtomicInteger watchCount = new AtomicInteger();
   private final GatewayMetrics metrics;
 
-  ChannelFeeds(Vertx vertx, Context context, PresenceReporter presence, GatewayMetrics metrics) {
+  ChannelFeeds(Vertx vertx, Context context, NodePresence presence, GatewayMetrics metrics) {
     this.vertx = vertx;
     this.context = context;
     this.presence = presence;

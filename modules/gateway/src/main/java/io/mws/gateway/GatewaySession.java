@@ -15,8 +15,6 @@ abstract class GatewaySession {
   final long connectedAt = System.currentTimeMillis();
   /** The vhost, Origin and limits this connection was admitted with. */
   final ConnectionGrant grant;
-  /** The presence updates of this connection, one after the other; touched on the gateway context only. */
-  Future<?> presenceUpdates = Future.succeededFuture();
 
   GatewaySession(String id, ConnectionGrant grant) {
     this.id = id;

@@ -17,15 +17,13 @@ import java.util.List;
  * @param unauthenticatedTimeoutMs a connection without credentials on its upgrade that has made no
  *                         authenticated request for this long after it opened is closed (4003); 0 = never
  * @param nodeId           this node's id in presence records (the cluster node id, given by the server module)
- * @param presenceLeaseMs  how long this node's presence records outlive its last heartbeat: the bound
- *                         within which a dead node's connections leave presence
  * @param adminAllowedOrigins the browser Origins from which admin credentials may be used over a
  *                         WebSocket (the server module copies {@code http.adminAllowedOrigins} here)
  * @param clients          who the client of an upgrade is ({@code http.trustedProxies}, copied here too):
  *                         failed logins are throttled by it
  */
 record GatewaySettings(long pingIntervalMs, int maxMissedPongs, long writeQueueBytes, long idleTimeoutMs,
-                       long unauthenticatedTimeoutMs, String nodeId, long presenceLeaseMs,
+                       long unauthenticatedTimeoutMs, String nodeId,
                        List<String> adminAllowedOrigins, ClientAddress clients) {
 
   /**
@@ -42,7 +40,6 @@ record GatewaySettings(long pingIntervalMs, int maxMissedPongs, long writeQueueB
         gateway.wholeNumber("idleTimeoutSeconds", 0) * 1000,
         Math.round(gateway.number("unauthenticatedTimeoutSeconds", 0) * 1000),
         config.getString("nodeId", java.util.UUID.randomUUID().toString()),
-        gateway.wholeNumber("presenceLeaseMs", 1),
         origins(config.getValue("adminAllowedOrigins")),
         ClientAddress.fromConfig(config.getValue("trustedProxies")));
   }

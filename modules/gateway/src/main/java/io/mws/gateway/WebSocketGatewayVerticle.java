@@ -40,14 +40,16 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     var settings = GatewaySettings.from(config());
-    var presence = new PresenceReporter(vertx, settings);
+    var vhostSettings = new VhostSettingsCache(vertx);
+    var presence = new NodePresence(vertx, settings.nodeId(), vhostSettings,
+        config().getJsonObject("limits", new JsonObject()).getInteger("presenceRecordsPerVhost", 100_000));
     var metrics = new GatewayMetrics(registry);
     var feeds = new ChannelFeeds(vertx, context, presence, metrics);
-    var vhostSettings = new VhostSettingsCache(vertx);
     var limits = new ConnectionLimits(NodeLimits.from(config().getJsonObject("limits")), vhostSettings);
     connections = new Connections(limits);
     metrics.gaugeOpen(connections::count, feeds::watchCount);
-    var forwarder = new ApiForwarder(vertx);
+    var tokens = new LocalAccessTokens(vertx, config().getString("signingKey"));
+    var forwarder = new ApiForwarder(vertx, tokens);
     var mws = new GatewayEndpoint(vertx, feeds, connections, forwarder, settings, limits, metrics, new Expiries(vertx));
     var pusher = new PusherEndpoint(vertx, context, feeds, connections, forwarder, settings, limits, vhostSettings, metrics);
     endpoint = request -> (PusherEndpoint.isUpgradePath(request.path()) ? pusher : mws).handle(request);
@@ -74,8 +76,13 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
     // hold or watch that vhost's channels are closed, and reconnect with fresh tokens (resuming by rev).
     var revoked = vertx.eventBus().<JsonObject>consumer(Addresses.VHOST_TOKEN_CHANGED, message ->
         connections.closeVhost(message.body().getString("vhost"), CloseCode.CREDENTIALS_REVOKED, "vhost token rotated"));
-    presence.startLeasing();
-    return Future.all(List.of(consumer.completion(), stats.completion(), disconnect.completion(), userDisconnect.completion(),
+    // This node's part of the cluster's presence listings (the channel state verticle asks every node).
+    var presenceQueries = vertx.eventBus().<JsonObject>consumer(Addresses.presenceOf(settings.nodeId()), message -> {
+      var body = message.body();
+      message.reply(body.containsKey("channel") ? presence.subscribers(body.getString("vhost"), body.getString("channel"))
+          : presence.connections(body.getString("vhost"), body.getString("connection")));
+    });
+    return Future.all(List.of(tokens.start(), presenceQueries.completion(), consumer.completion(), stats.completion(), disconnect.completion(), userDisconnect.completion(),
         revoked.completion()));
   }
 

@@ -30,7 +30,6 @@ class GatewaySettingsTest {
     assertThat(settings.writeQueueBytes()).isEqualTo(file.getLong("writeQueueBytes"));
     assertThat(settings.idleTimeoutMs()).isEqualTo(file.getLong("idleTimeoutSeconds") * 1000);
     assertThat(settings.unauthenticatedTimeoutMs()).isEqualTo(Math.round(file.getDouble("unauthenticatedTimeoutSeconds") * 1000));
-    assertThat(settings.presenceLeaseMs()).isEqualTo(file.getLong("presenceLeaseMs"));
 
     var partial = GatewaySettings.from(new JsonObject().put("pingIntervalMs", 250).put("unauthenticatedTimeoutSeconds", 0.5));
     assertThat(partial.pingIntervalMs()).isEqualTo(250);

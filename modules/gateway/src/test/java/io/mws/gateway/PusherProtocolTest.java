@@ -70,8 +70,7 @@ class PusherProtocolTest {
       openChannels.add(m.body().getString("channel"));
       m.reply(new JsonObject());
     });
-    bus.<JsonObject>consumer(Addresses.PRESENCE_UPDATE, m -> m.reply(new JsonObject()));
-    bus.<JsonObject>consumer(Addresses.PRESENCE_LEASE, m -> m.reply(new JsonObject()));
+    bus.<JsonObject>consumer(Addresses.PRESENCE_CHANGES, m -> m.reply(new JsonObject()));
     bus.<JsonObject>consumer(Addresses.ACCESS_TOKEN_ISSUE, m -> m.reply(new JsonObject().put("token", "client-token-of-" + m.body().getString("uid"))));
     // The API fires the event on the feed first and answers 150 ms later: the sender's copy arrives before its rev is known.
     bus.<JsonObject>consumer(Addresses.API_REQUEST, m -> {

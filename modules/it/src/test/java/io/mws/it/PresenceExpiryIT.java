@@ -11,9 +11,9 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * Presence of clients on a node killed with SIGKILL leaves the cluster-wide subscriber list within
- * the documented bound (gateway.presenceLeaseMs + channels.presenceSweepMs = 20 s by default), while
- * clients on the surviving nodes stay listed.
+ * Presence of clients on a node killed with SIGKILL leaves the cluster-wide subscriber list on the
+ * membership event that removes the node (within cluster.failureDetectionSeconds, 10 s by default; the
+ * bound checked keeps the former 20 s), while clients on the surviving nodes stay listed.
  */
 class PresenceExpiryIT {
   static final long BOUND_MS = 15_000 + 5_000;

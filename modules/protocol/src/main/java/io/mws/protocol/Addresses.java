@@ -49,10 +49,12 @@ public final class Addresses {
   public static final String EVENT_PUBLISH = "mws.channels.event.publish";
   public static final String EVENT_HISTORY = "mws.channels.event.history";
   public static final String TRIGGER = "mws.channels.trigger";
-  /** A connection's presence: {connection, node, vhost, uid, connected, channels[]}, or {connection, gone: true}. */
-  public static final String PRESENCE_UPDATE = "mws.channels.presence.update";
-  /** A gateway node's lease on its connections' presence: {node, ttlMs}. Renewed by every gateway's heartbeat. */
-  public static final String PRESENCE_LEASE = "mws.channels.presence.lease";
+  /**
+   * A gateway node's presence steps, batched: {node, changes: [{key: "vhost/channel/uid", on, info?}]}
+   * (uid empty: the channel's connections of any uid). on=true: the node's first connection there;
+   * false: its last one left. The channel state verticle announces the cluster-wide joins and leaves.
+   */
+  public static final String PRESENCE_CHANGES = "mws.channels.presence.changes";
   /**
    * {vhost, channel, withInfo?} -> {items: [{uid, connections}]}, cluster-wide; with withInfo=true each
    * item also has "info" when a connection gave user info for the channel (Pusher presence user_info).
@@ -60,6 +62,15 @@ public final class Addresses {
   public static final String PRESENCE_SUBSCRIBERS = "mws.channels.presence.subscribers";
   /** {vhost, connection?} -> {items: [connection records]}, cluster-wide. */
   public static final String PRESENCE_CONNECTIONS = "mws.channels.presence.connections";
+
+  /**
+   * The gateway of one node ({@code node}: its cluster node id), for its part of the presence listings:
+   * {vhost, channel} -> {items: [{uid, connections, info?}]}; {vhost, connection?} -> {items: [its connection
+   * records]}. One address per node (not per channel or connection), asked by the channel state verticle.
+   */
+  public static String presenceOf(String node) {
+    return "mws.gateway.presence." + node;
+  }
 
   // HttpApiVerticle (request/reply): an HTTP-style request forwarded from the WebSocket gateway.
   public static final String API_REQUEST = "mws.api.request";

@@ -26,7 +26,7 @@ import java.util.Set;
  *   channels             open channels of this vhost (cluster-wide)
  *   historyBytes         bytes of event history this vhost may retain (cluster-wide, per replica)
  *   backlogBytes         bytes of the backend event backlog this vhost may retain (cluster-wide, per replica)
- *   presenceRecords      connections of this vhost tracked in presence (cluster-wide)
+ *   presenceRecords      connections of this vhost tracked in presence (per gateway node)
  * implicitChannels    "pusher" | "all" | "none"   who may publish to a channel that is not open, opening it
  *                     ("pusher", the default: Pusher's HTTP and WebSocket faces; "all": MWS's own publish too)
  * webhooks            [{url, events[]}]  at most {@value #MAX_WEBHOOKS}; Pusher-format webhooks (docs/pusher.md)

@@ -7,9 +7,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Vhosts' settings as this node last read them from the channel state verticle ({@link Addresses#VHOST_GET}),
- * kept for {@link #TTL_MS}: limits and allowed origins are checked per connection and per request
- * without a cluster round trip each time. A change ({@link Addresses#VHOST_CHANGED}) replaces the copy at
- * once; the TTL bounds a copy's age when that broadcast was missed.
+ * refreshed after {@link #TTL_MS}: limits and allowed origins are checked per connection and per request
+ * without a cluster round trip (a copy past its TTL is answered while one read refreshes it). A change
+ * ({@link Addresses#VHOST_CHANGED}) replaces the copy at once; the TTL bounds a copy's age when that
+ * broadcast was missed.
  * A vhost that does not exist reads as empty settings (the node defaults); a failed read is not kept.
  */
 public final class VhostSettingsCache {
@@ -49,19 +50,42 @@ public final class VhostSettingsCache {
     });
   }
 
-  /** The vhost's settings; completes at once when they were read within the TTL. Never fails. */
+  /**
+   * The vhost's settings; completes at once when this node has a copy. A copy older than the TTL is
+   * still answered (so a connection never waits on the cluster for what it has) while one read
+   * replaces it. Never fails.
+   */
   public Future<JsonObject> get(String vhost) {
     long now = System.currentTimeMillis();
     var entry = entries.get(vhost);
-    if (entry != null && now - entry.readAt() < TTL_MS) return entry.settings();
-    if (entries.size() >= MAX_ENTRIES) entries.clear();
+    if (entry == null) return read(vhost, null, now);
+    if (now - entry.readAt() >= TTL_MS && entry.settings().isComplete()) {
+      // Marks the copy as being refreshed (a fresh readAt), so one read goes out, not one per caller.
+      var refreshing = new Entry(entry.settings(), now);
+      if (entries.replace(vhost, entry, refreshing)) read(vhost, refreshing, now);
+    }
+    return entry.settings();
+  }
+
+  /**
+   * Reads the vhost's settings from the channel state verticle. A first read is kept as it goes (callers
+   * wait on it) and dropped when it fails; a refresh ({@code replacing}) leaves the copy being refreshed
+   * until its answer, which replaces it only if no broadcast did meanwhile (a failed refresh keeps it).
+   */
+  private Future<JsonObject> read(String vhost, Entry replacing, long now) {
     var read = Delivery.<JsonObject>request(vertx, Addresses.VHOST_GET, new JsonObject().put("vhost", vhost))
-        .map(reply -> reply.body().getJsonObject("settings", new JsonObject()))
-        .recover(failure -> {
-          if (ApiError.from(failure).status() != 404) entries.remove(vhost);
-          return Future.succeededFuture(new JsonObject());
-        });
-    entries.put(vhost, new Entry(read, now));
-    return read;
+        .map(reply -> reply.body().getJsonObject("settings", new JsonObject()));
+    if (replacing != null) {
+      read.onSuccess(settings -> entries.replace(vhost, replacing, new Entry(Future.succeededFuture(settings), now)));
+      return read;
+    }
+    if (entries.size() >= MAX_ENTRIES) entries.clear();
+    var settings = read.recover(failure -> Future.succeededFuture(new JsonObject()));
+    var entry = new Entry(settings, now);
+    entries.put(vhost, entry);
+    read.onFailure(failure -> {
+      if (ApiError.from(failure).status() != 404) entries.remove(vhost, entry);
+    });
+    return settings;
   }
 }

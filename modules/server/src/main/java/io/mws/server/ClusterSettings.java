@@ -118,6 +118,10 @@ final class ClusterSettings {
     // (primary and backup) instead of deserializing and serializing it on every publish.
     config.addMapConfig(new MapConfig(ChannelStateVerticle.QUOTA_MAP).setBackupCount(1).setMergePolicyConfig(merge)
         .setInMemoryFormat(InMemoryFormat.OBJECT));
+    // Presence (which nodes hold a uid on a channel, and each node's keys): OBJECT too, so a node's batch
+    // changes its key set in place rather than re-encoding it whole.
+    config.addMapConfig(new MapConfig(ChannelStateVerticle.PRESENCE_MAPS).setBackupCount(1).setMergePolicyConfig(merge)
+        .setInMemoryFormat(InMemoryFormat.OBJECT));
     channelState.forEach(config::addMapConfig);
     config.addMapConfig(new MapConfig("__vertx.*").setBackupCount(1));
     config.addRingBufferConfig(history);

@@ -122,7 +122,8 @@ public final class Node {
         .compose(v -> deploy(vertx, api, config.http().copy().put("limits", config.limits()), deployed))
         .compose(v -> deploy(vertx, gateway, config.gateway().copy().put("nodeId", clusterManager.getNodeId())
             .put("limits", config.limits()).put("adminAllowedOrigins", config.http().getValue("adminAllowedOrigins"))
-            .put("trustedProxies", config.http().getValue("trustedProxies")), deployed))
+            .put("trustedProxies", config.http().getValue("trustedProxies"))
+            .put("signingKey", config.auth().getString("signingKey")), deployed))
         .compose(v -> {
           var health = new NodeHealth(clusterManager.getHazelcastInstance(), config.section("cluster").integer("minimumClusterSize", 1));
           var front = new HttpFrontVerticle(endpoint(api), gateway == null ? null : gateway.endpoint(), health::live,

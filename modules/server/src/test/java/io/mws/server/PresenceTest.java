@@ -20,15 +20,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Presence on two clustered nodes with a 1.5 s lease: subscribers and connections are cluster-wide,
+ * Presence on two clustered nodes (each keeps its own): subscribers and connections are cluster-wide,
  * presence watches get join/leave once per uid, a backend disconnects a connection on another node,
- * and the connections of a node killed with SIGKILL (a JVM of its own) leave within the lease.
+ * and the connections of a node killed with SIGKILL (a JVM of its own) leave on the membership event
+ * that removes it (cluster.failureDetectionSeconds), with no sweep.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @ClusterTest
 class PresenceTest {
-  static final long LEASE_MS = 1500;
-  static final long SWEEP_MS = 500;
   static final AtomicReference<NodeConfig> firstConfig = new AtomicReference<>();
   static TestCluster cluster;
   static String backend;
@@ -36,9 +35,8 @@ class PresenceTest {
   @BeforeAll
   static void startCluster() throws Exception {
     cluster = TestCluster.start(2, 100, config -> {
-      var tweaked = config.with("gateway", "presenceLeaseMs", LEASE_MS).with("channels", "presenceSweepMs", SWEEP_MS);
-      firstConfig.compareAndSet(null, tweaked);
-      return tweaked;
+      firstConfig.compareAndSet(null, config);
+      return config;
     });
     backend = cluster.createVhost("moon");
   }
@@ -134,7 +132,7 @@ class PresenceTest {
 
   @Test
   @Order(2)
-  void theConnectionsOfAKilledNodeLeavePresenceWithinTheLease(@TempDir Path dir) throws Exception {
+  void theConnectionsOfAKilledNodeLeavePresenceOnTheMembershipEvent(@TempDir Path dir) throws Exception {
     cluster.send(0, PUT, "/v1/vhosts/moon/channels/wake", "Bearer " + backend, null);
     var observer = WatchClient.connect(cluster, 0, "/");
     assertThat(observer.request(watch("o", "wake", cluster.clientToken(0, "moon", backend, "observer", "wake"), true))
@@ -162,7 +160,7 @@ class PresenceTest {
       presenceChange(observer, "leave", "bob");
       long announced = (System.nanoTime() - killed) / 1_000_000;
       System.out.printf("kill -9'd node: its connection left the subscribers after %d ms and its leave was announced after"
-          + " %d ms (lease %d ms, sweep every %d ms)%n", gone, announced, LEASE_MS, SWEEP_MS);
+          + " %d ms (the cluster notices a dead member within cluster.failureDetectionSeconds)%n", gone, announced);
       assertThat(gone).as("ms until the killed node's connection left presence").isBetween(0L, 30_000L);
     }
     observer.close();
