@@ -41,7 +41,7 @@ final class ChangeFrame {
           .put("body", new JsonObject().put("_rev", event.rev()));
     } else {
       change = new JsonObject().put("type", "merge").put("path", "").put("resource_id", resourceId)
-          .put("body", new JsonObject().put("_rev", event.rev()).put("event", event.event())
+          .put("body", new JsonObject().put("_rev", event.rev()).put("_tag", event.tag()).put("event", event.event())
               .put("data", event.data()).put("uid", event.uid()));
     }
     var rest = new JsonObject().put("resourceId", resourceId).put("path_leftover", "")

@@ -129,6 +129,28 @@ final class ChannelFeed {
     return readFrom(since, until, collected).map(v -> collected);
   }
 
+  /**
+   * Whether a client may resume from {@code rev}: the channel has reached it (a rev it has not is one a
+   * network partition's merge dropped, or one of an earlier lifetime of the channel) and, when the client
+   * sent the {@code tag} it received with that rev, the event under it is still that event. Fails with
+   * 410 {@code rev_expired} (x-oada-rev: the channel's current rev) otherwise: the client resyncs, where
+   * resuming would skip events silently. One history read of one event, from the channel's owner.
+   */
+  Future<Void> verifyResume(long rev, String tag) {
+    return ask(Addresses.EVENT_HISTORY, new JsonObject().put("since", Math.max(0, rev - 1)).put("limit", 1)).compose(page -> {
+      long current = page.getLong("rev");
+      var events = page.getJsonArray("events");
+      var held = events.isEmpty() ? null : ChannelEvent.fromJson(events.getJsonObject(0));
+      if (current >= rev && (tag == null || rev == 0 || held != null && held.rev() == rev && held.tag().equals(tag))) {
+        return Future.succeededFuture();
+      }
+      return Future.failedFuture(new ApiError(410, "rev_expired", "Rev " + rev + (current < rev
+              ? " is ahead of this channel's current rev " + current : " now names another event than the one you received")
+          + " (a network partition's merge dropped the events you saw, or the channel was opened again); reload the channel"
+          + " and watch from its current rev.").withHeader("x-oada-rev", String.valueOf(current)));
+    });
+  }
+
   private Future<Void> readFrom(long since, long until, List<ChannelEvent> into) {
     if (since >= until) return Future.succeededFuture();
     int limit = (int) Math.min(HISTORY_PAGE, until - since);

@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -59,6 +60,16 @@ final class ChannelFeeds {
    */
   Future<Watch> watch(GatewaySession session, String requestId, ChannelPath path, Long resumeRev, boolean withPresence,
                       int maxWatches) {
+    return watch(session, requestId, path, resumeRev, null, withPresence, maxWatches);
+  }
+
+  /**
+   * As above; {@code resumeTag}: the tag the client received with {@code resumeRev} (null: none sent). A
+   * resume that names a rev the channel has not reached, or whose tag no longer matches the event under it,
+   * fails with 410 ({@link ChannelFeed#verifyResume}).
+   */
+  Future<Watch> watch(GatewaySession session, String requestId, ChannelPath path, Long resumeRev, String resumeTag,
+                      boolean withPresence, int maxWatches) {
     return onContext(() -> {
       var held = sessionWatches(session);
       if (maxWatches > 0 && held.size() >= maxWatches && !held.containsKey(requestId)) {
@@ -82,11 +93,15 @@ final class ChannelFeeds {
         if (previous != null) detach(previous); else watchCount.incrementAndGet();
         feed.add(watch);
         reportPresence(session);
-        if (resumeRev == null || resumeRev >= current) return Future.succeededFuture(watch);
-        return feed.history(resumeRev, current).map(events -> {
-          watch.setReplay(events);
-          return watch;
-        }).recover(failure -> {
+        if (resumeRev == null) return Future.succeededFuture(watch);
+        // A rev above what this node has seen may be one it has not received yet, or one the channel lost.
+        boolean verify = resumeTag != null || resumeRev > current;
+        return (verify ? feed.verifyResume(resumeRev, resumeTag) : Future.<Void>succeededFuture())
+            .compose(verified -> resumeRev >= current ? Future.succeededFuture(List.<ChannelEvent>of()) : feed.history(resumeRev, current))
+            .map(events -> {
+              watch.setReplay(events);
+              return watch;
+            }).recover(failure -> {
           unwatch(session, requestId);
           return Future.failedFuture(ApiError.from(failure));
         });

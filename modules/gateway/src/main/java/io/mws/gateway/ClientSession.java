@@ -2,6 +2,7 @@ package io.mws.gateway;
 
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiResponse;
+import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.ChannelPath;
 import io.mws.protocol.CloseCode;
 import io.mws.protocol.LogContext;
@@ -30,6 +31,8 @@ final class ClientSession extends GatewaySession {
   private static final Set<String> FORWARDED = Set.of("head", "get", "put", "post", "patch", "delete");
   /** Replays go out after the 200 reply has reached the client (OADA clients listen only after it). */
   static final long REPLAY_DELAY_MS = 10;
+  /** What a rev's {@code _tag} looks like ({@link ChannelEvent#tag}). */
+  private static final java.util.regex.Pattern REV_TAG = java.util.regex.Pattern.compile("[0-9a-f]{" + ChannelEvent.TAG_CHARS + "}");
 
   private final Vertx vertx;
   private final ServerWebSocket socket;
@@ -243,9 +246,16 @@ final class ClientSession extends GatewaySession {
       reply(frame.requestId(), ApiResponse.error(ApiError.badRequest("invalid_rev", "x-oada-rev must be a whole number >= 0.")));
       return;
     }
+    // The _tag received with that rev: the resume is refused (410) if the rev now names another event.
+    var resumeTag = frame.header("x-mws-rev-tag");
+    if (resumeTag != null && (resumeRev == null || !REV_TAG.matcher(resumeTag).matches())) {
+      reply(frame.requestId(), ApiResponse.error(ApiError.badRequest("invalid_rev_tag",
+          "x-mws-rev-tag must be the _tag received with the rev in x-oada-rev (" + ChannelEvent.TAG_CHARS + " hex digits).")));
+      return;
+    }
     var headers = withAuthorization(frame.headers());
     var started = new Started[1];
-    Supplier<Future<Started>> start = () -> startWatch(frame.requestId(), path, resumeRev, headers)
+    Supplier<Future<Started>> start = () -> startWatch(frame.requestId(), path, resumeRev, resumeTag, headers)
         .onSuccess(s -> started[0] = s);
     Future<ApiResponse> answer;
     if (alongWith == null) {
@@ -299,7 +309,8 @@ final class ClientSession extends GatewaySession {
     });
   }
 
-  private Future<Started> startWatch(String requestId, ChannelPath path, Long resumeRev, Map<String, String> headers) {
+  private Future<Started> startWatch(String requestId, ChannelPath path, Long resumeRev, String resumeTag,
+                                     Map<String, String> headers) {
     return forwarder.authenticate(headers.get("authorization"), client)
         .map(principal -> {
           principal.requireReader(path.vhost(), path.channel(), ClientSession::unauthenticatedWatch);
@@ -310,7 +321,7 @@ final class ClientSession extends GatewaySession {
             .compose(maxWatches -> {
               vhost = path.vhost();
               uid = principal.uid();
-              return feeds.watch(this, requestId, path, resumeRev, "true".equalsIgnoreCase(headers.get("x-mws-presence")),
+              return feeds.watch(this, requestId, path, resumeRev, resumeTag, "true".equalsIgnoreCase(headers.get("x-mws-presence")),
                   maxWatches).map(watch -> new Started(watch, principal));
             }));
   }

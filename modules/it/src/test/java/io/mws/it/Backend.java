@@ -14,13 +14,19 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A backend talking to the cluster's REST API through the load balancer. */
+/** A backend talking to the cluster's REST API through the load balancer (or one node: {@link #at}). */
 final class Backend {
   final WebClient http;
   final int port;
+  private final String host;
   String vhostToken;
 
   Backend(Vertx vertx, int port) {
+    this(vertx, "127.0.0.1", port);
+  }
+
+  private Backend(Vertx vertx, String host, int port) {
+    this.host = host;
     // One connection per request: taking a node out of rotation reloads nginx, whose old workers close
     // their idle keep-alive connections; a request racing that close fails on the client side
     // ("Connection was closed"), a property of nginx reloads, not of MWS, that would hide what we measure.
@@ -28,12 +34,19 @@ final class Backend {
     this.port = port;
   }
 
+  /** The same backend (its vhost token) talking to the node at {@code host} directly. */
+  Backend at(Vertx vertx, String host) {
+    var direct = new Backend(vertx, host, port);
+    direct.vhostToken = vhostToken;
+    return direct;
+  }
+
   static String basic(String user, String password) {
     return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes());
   }
 
   Future<HttpResponse<Buffer>> request(HttpMethod method, String path, String auth, JsonObject body) {
-    var request = http.request(method, port, "127.0.0.1", path).timeout(30_000);
+    var request = http.request(method, port, host, path).timeout(30_000);
     if (auth != null) request.putHeader("Authorization", auth);
     if (body == null) return request.send();
     return request.putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(body.encode()));

@@ -29,6 +29,17 @@ final class DeliveryCheck {
   }
 
   static List<String> problems(Publisher publisher, List<JsonObject> history, List<ResumingWatcher> watchers) {
+    var problems = problems(publisher.acknowledged, history, watchers);
+    // Outside a network partition a resume is never refused: a resync there is a lost promise.
+    for (var w : watchers) if (!w.resyncedAt.isEmpty()) problems.add(w.name + ": resynced after 410 at revs " + w.resyncedAt);
+    return problems;
+  }
+
+  /**
+   * As above, where a watcher may have been refused a resume (410) and resynced, as after a network
+   * partition's merge: what counts is what it holds at the end. {@code acknowledged}: sequence -> rev.
+   */
+  static List<String> problems(java.util.Map<Long, Long> acknowledged, List<JsonObject> history, List<ResumingWatcher> watchers) {
     var problems = new ArrayList<String>();
     var revs = history.stream().map(e -> e.getLong("rev")).toList();
     for (int i = 0; i < revs.size(); i++) {
@@ -39,7 +50,7 @@ final class DeliveryCheck {
     }
     var sequenceByRev = new HashMap<Long, Long>();
     history.forEach(e -> sequenceByRev.put(e.getLong("rev"), e.getLong("data")));
-    publisher.acknowledged.forEach((sequence, rev) -> {
+    acknowledged.forEach((sequence, rev) -> {
       if (!sequence.equals(sequenceByRev.get(rev))) {
         problems.add("event " + sequence + " was acknowledged as rev " + rev + " but history has " + sequenceByRev.get(rev));
       }

@@ -23,7 +23,11 @@ import java.util.concurrent.TimeUnit;
  * 200 ms, for {@code /readyz} and a WebSocket upgrade. Writes {@code watching} to the marker file once
  * every watcher is watching, and everything the test asserts to the result file at the end.
  *
- * <p>Arguments: result-file marker-file nodes watchers events-per-second seconds
+ * <p>And the attack on a rev written on the cut-off side in the first seconds of the cut ({@link Sides}):
+ * {@value Sides#COUNT} more vhosts of one channel, each with a watcher placed on the node that is cut
+ * off; once the cut file appears, one event to each through the cut-off node.
+ *
+ * <p>Arguments: result-file marker-file nodes watchers events-per-second seconds cut-node cut-file
  */
 public final class PartitionClients {
   private PartitionClients() {}
@@ -35,6 +39,8 @@ public final class PartitionClients {
     int watcherCount = Integer.parseInt(args[3]);
     int rate = Integer.parseInt(args[4]);
     int seconds = Integer.parseInt(args[5]);
+    int cutNode = Integer.parseInt(args[6]);
+    var cutFile = Path.of(args[7]);
     var vertx = Vertx.vertx();
     try {
       var backend = new Backend(vertx, 8080);
@@ -46,7 +52,8 @@ public final class PartitionClients {
         watcher.start();
         watchers.add(watcher);
       }
-      DeliveryCheck.waitUntil(() -> watchers.stream().allMatch(w -> w.watching()), 60, "every watcher watching");
+      var sides = new Sides(vertx, cutNode);
+      DeliveryCheck.waitUntil(() -> watchers.stream().allMatch(w -> w.watching()) && sides.watching(), 60, "every watcher watching");
       var publisher = new Publisher();
       var probes = new JsonArray();
       var prober = new Thread(() -> probe(vertx, nodes, probes, publisher), "prober");
@@ -55,20 +62,27 @@ public final class PartitionClients {
       Files.writeString(marker, "watching");
 
       long publishing = System.nanoTime();
+      sides.start(seconds, cutFile);
       publisher.run(vertx, backend, ClusterScenario.PATH + "/events", rate, seconds);
       var history = DeliveryCheck.settle(backend, ClusterScenario.VHOST, ClusterScenario.CHANNEL, watchers);
+      var sideOutcome = sides.settle();
       prober.interrupt();
       prober.join(5000);
       var closes = new JsonArray();
       watchers.forEach(w -> closes.add(new JsonArray(java.util.List.copyOf(w.closeCodes))));
+      var problems = DeliveryCheck.problems(publisher.acknowledged, history, watchers);
+      problems.addAll(sideOutcome.getJsonArray("problems").stream().map(String::valueOf).toList());
       Files.writeString(result, new JsonObject()
-          .put("problems", new JsonArray(DeliveryCheck.problems(publisher, history, watchers)))
+          .put("problems", new JsonArray(problems))
+          .put("sides", sideOutcome.getJsonArray("channels"))
+          .put("resyncs", watchers.stream().mapToInt(w -> w.resyncedAt.size()).sum())
           .put("report", DeliveryCheck.report("partition", publisher, history, watchers, publishing))
           .put("acknowledged", publisher.acknowledged.size()).put("sent", publisher.sent.get())
           .put("failures", new JsonArray(java.util.List.copyOf(publisher.failures)))
           .put("closeCodes", closes)
           .put("probes", probes).encodePrettily());
       watchers.forEach(ResumingWatcher::close);
+      sides.stop();
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }

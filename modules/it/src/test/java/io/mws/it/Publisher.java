@@ -36,11 +36,17 @@ final class Publisher {
       if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
       fire(vertx, backend, path, seq);
     }
+    awaitAnswers();
+  }
+
+  /** Waits (up to 60 s) until every event fired has been answered. */
+  void awaitAnswers() throws InterruptedException {
     long deadline = System.nanoTime() + 60_000_000_000L;
     while (inFlight.get() > 0 && System.nanoTime() < deadline) Thread.sleep(50);
   }
 
-  private void fire(Vertx vertx, Backend backend, String path, long seq) {
+  /** Fires one event, numbered {@code seq}, without waiting for its answer. */
+  void fire(Vertx vertx, Backend backend, String path, long seq) {
     sent.incrementAndGet();
     inFlight.incrementAndGet();
     var body = new JsonObject().put("trigger", new JsonObject().put("event", "tick").put("data", seq));

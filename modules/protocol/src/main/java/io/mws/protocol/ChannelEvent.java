@@ -43,6 +43,28 @@ public record ChannelEvent(Kind kind, String vhost, String channel, String epoch
         json.getValue("data"), json.getString("uid"), json.getLong("ts", 0L));
   }
 
+  /**
+   * A fingerprint of the event a rev names: its channel's epoch, rev, name, data, uid and time, hashed
+   * (SHA-256, the first {@value #TAG_CHARS} hex characters). Watchers receive it as {@code _tag} beside
+   * {@code _rev} and may send it back with the rev they resume from ({@code x-mws-rev-tag}): when that rev
+   * now names another event (the side of a network partition that wrote it was dropped at the merge, or
+   * the channel was closed and opened again), the resume is refused with 410 {@code rev_expired} instead
+   * of going on silently past an event the client never saw (docs/security.md, "Network partitions").
+   * Computed from the event, not stored: its live copy and its history copy give the same tag.
+   */
+  public String tag() {
+    var text = epoch + "\n" + rev + "\n" + event + "\n" + io.vertx.core.json.Json.encode(data) + "\n" + uid + "\n" + timestamp;
+    try {
+      var digest = java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(digest, 0, TAG_CHARS / 2);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+
+  /** Length of a {@link #tag()}: 64 bits, so two events under one rev have the same tag by chance about never. */
+  public static final int TAG_CHARS = 16;
+
   /** The event as a resource's attributes, the shape clients and backends see. */
   public JsonObject attributes() {
     return new JsonObject().put("rev", rev).put("event", event).put("data", data).put("uid", uid)

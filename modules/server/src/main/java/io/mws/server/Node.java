@@ -77,14 +77,34 @@ public final class Node {
         .setLabels(java.util.EnumSet.of(Label.EB_ADDRESS, Label.EB_FAILURE, Label.HTTP_CODE, Label.HTTP_METHOD));
     var options = new VertxOptions().setEventBusOptions(eventBus).setMetricsOptions(metrics);
     long started = System.nanoTime();
-    return Vertx.builder().with(options).withClusterManager(clusterManager)
+    // Completed from whichever thread finishes the start; bound to no Vert.x context, so a start that
+    // fails once the node has joined still reaches its caller after Vert.x is closed (closedAfter).
+    Promise<Node> result = Promise.promise();
+    Vertx.builder().with(options).withClusterManager(clusterManager)
         .withMetrics(new MicrometerMetricsFactory(registry)).buildClustered()
-        .compose(vertx -> openStore(vertx, config).compose(store -> deploy(vertx, clusterManager, config, registry, store)
+        .onFailure(result::fail)
+        .onSuccess(vertx -> openStore(vertx, config).compose(store -> deploy(vertx, clusterManager, config, registry, store)
                 .onSuccess(node -> node.store = store)
                 .recover(failure -> (store == null ? Future.succeededFuture() : store.close()).transform(closed -> Future.failedFuture(failure))))
-            .recover(failure -> vertx.close().transform(closed -> Future.failedFuture(failure))))
-        .onSuccess(node -> LOG.info("MWS node ready in {} ms: roles {}, http port {}, management port {}, cluster '{}'",
-            (System.nanoTime() - started) / 1_000_000, config.roles(), node.httpPort(), node.managementPort(), cluster.getString("name")));
+            .onSuccess(node -> {
+              LOG.info("MWS node ready in {} ms: roles {}, http port {}, management port {}, cluster '{}'",
+                  (System.nanoTime() - started) / 1_000_000, config.roles(), node.httpPort(), node.managementPort(), cluster.getString("name"));
+              result.complete(node);
+            })
+            .onFailure(failure -> closedAfter(vertx, failure, result)));
+    return result.future();
+  }
+
+  /**
+   * A start that failed once the node had joined: Vert.x is closed (the node leaves the cluster), then
+   * the start fails with {@code failure}. Closed from a thread of its own and handed on from there, as
+   * {@link #close} does: chained on the closing Vert.x, the failure was dispatched to an event loop the
+   * close had terminated (a RejectedExecutionException printed to stderr), and the start never
+   * completed, with no thread blocked: a node whose store could not open looked as if it hung joining.
+   */
+  private static void closedAfter(Vertx vertx, Throwable failure, Promise<Node> result) {
+    LOG.error("The node failed to start; leaving the cluster", failure);
+    new Thread(() -> vertx.close().onComplete(closed -> result.fail(failure)), "mws-close").start();
   }
 
   /**

@@ -119,6 +119,46 @@ class CrossNodeWatchTest {
     second.close();
   }
 
+  /**
+   * The _tag a watcher receives with each rev, live from any node, is the one the gateway derives from
+   * history when it checks a resume (ChannelEvent.tag): resuming with it is served; with another event's
+   * tag under that rev (what a partition's merge leaves a client that saw a dropped event), or with a rev
+   * the channel has not reached, the watch is refused with 410 and the current rev (docs/websocket.md).
+   */
+  @Test
+  void aResumeWithTheTagOfItsRevIsServedAndOneThatNamesAnotherEventIs410() throws Exception {
+    cluster.send(0, PUT, "/v1/vhosts/moon/channels/tagged", "Bearer " + token, null);
+    var first = WatchClient.connect(cluster, 1, "/v1/ws");
+    assertThat(first.request(watch("t", "tagged", null)).getInteger("status")).isEqualTo(200);
+    fireConcurrently("tagged", 3); // revs 1..9, fired through every node: most reach node 1 over the bus
+    var seen = first.changes(9);
+    first.close();
+    var tags = seen.stream().map(CrossNodeWatchTest::tag).toList();
+    assertThat(tags).allMatch(t -> t.matches("[0-9a-f]{16}")).doesNotHaveDuplicates();
+
+    for (int i = 0; i < 9; i++) {
+      var client = WatchClient.connect(cluster, i % 3, "/v1/ws");
+      var reply = client.request(watch("r" + i, "tagged", i + 1L).put("headers",
+          watch("r" + i, "tagged", i + 1L).getJsonObject("headers").put("x-mws-rev-tag", tags.get(i))));
+      assertThat(reply.getInteger("status")).as("resume from rev %d with its tag", i + 1).isEqualTo(200);
+      assertThat(revs(client.changes(8 - i))).containsExactlyElementsOf(range(i + 2, 9));
+      client.close();
+    }
+    var client = WatchClient.connect(cluster, 2, "/v1/ws");
+    var another = client.request(watch("x", "tagged", 5L).put("headers",
+        watch("x", "tagged", 5L).getJsonObject("headers").put("x-mws-rev-tag", tags.get(5))));
+    assertThat(another.getInteger("status")).as("rev 5 with rev 6's tag").isEqualTo(410);
+    assertThat(another.getJsonObject("data").getJsonObject("error").getString("reason")).isEqualTo("rev_expired");
+    assertThat(another.getJsonObject("headers").getString("x-oada-rev")).isEqualTo("9");
+    assertThat(client.request(watch("y", "tagged", 12L)).getInteger("status")).as("a rev the channel never reached").isEqualTo(410);
+    assertThat(client.changesWithin(300)).isEmpty();
+    client.close();
+  }
+
+  static String tag(JsonObject change) {
+    return change.getJsonArray("change").getJsonObject(0).getJsonObject("body").getString("_tag");
+  }
+
   @Test
   void resumingFromARevOutsideTheHistoryGets410WithTheCurrentRev() throws Exception {
     cluster.send(0, PUT, "/v1/vhosts/moon/channels/expiry", "Bearer " + token, null);

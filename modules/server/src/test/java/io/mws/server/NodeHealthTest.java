@@ -9,7 +9,6 @@ import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -59,35 +58,59 @@ class NodeHealthTest {
   }
 
   /**
-   * Back in rotation once a member joins. Disabled: the joining node's start never completes while the
-   * only member is below the quorum (reproduced in-JVM: no thread blocked, the start waits on a future
-   * that never completes); a cluster whose members fell below the quorum cannot be brought back by new
-   * nodes. PartitionIT proves the other way back (a healed network merges the cut-off node). Open in
-   * the "Network partitions" issue.
+   * A cluster that fell below its quorum is brought back by starting a new node: node 0 is alone, out of
+   * rotation; a new member joins, and node 0 is back in rotation. (This test hung while the new node
+   * shared node 0's store directory: its store refused to open, and the failed start never completed;
+   * see the next test.)
    */
   @Test
-  @org.junit.jupiter.api.Disabled("a node joining a cluster below its quorum never finishes starting (see the comment)")
   void aNodeBelowTheQuorumIsBackInRotationOnceAMemberJoins() throws Exception {
-    var like = new AtomicReference<NodeConfig>();
+    var configs = new java.util.concurrent.ConcurrentHashMap<Integer, NodeConfig>();
     try (var cluster = TestCluster.start(2, config -> {
-      like.compareAndSet(null, config);
-      return config.with("cluster", "minimumClusterSize", 2);
+      var quorum = config.with("cluster", "minimumClusterSize", 2);
+      configs.put(config.cluster().getInteger("port"), quorum);
+      return quorum;
     })) {
       TestCluster.await(cluster.nodes.remove(1).close()); // node 0 is alone: 1 member < 2
-      assertThat(status(cluster, "/readyz")).isEqualTo(503);
+      awaitReadiness(cluster, 503);
       // A second member joins: whole again, back in rotation.
-      var member = new JsonArray().add("127.0.0.1:" + like.get().cluster().getInteger("port"));
-      // A joining node is ready once every partition has its backup again: on a loaded machine that took
-      // over a minute once, so this wait is longer than TestCluster's.
-      cluster.nodes.add(Node.start(like.get().with("cluster", "minimumClusterSize", 2)
-          .with("cluster", "port", TestCluster.freePort()).with("cluster", "members", member))
+      long joining = System.nanoTime();
+      cluster.nodes.add(Node.start(joiner(cluster, configs).with("store", "dataDir", TestNodes.freshDataDir()))
           .toCompletionStage().toCompletableFuture().get(180, java.util.concurrent.TimeUnit.SECONDS));
-      long deadline = System.nanoTime() + 30_000_000_000L;
-      while (status(cluster, "/readyz") != 200 && System.nanoTime() < deadline) Thread.sleep(100);
-      assertThat(status(cluster, "/readyz")).isEqualTo(200);
+      awaitReadiness(cluster, 200);
+      System.out.printf("a node below its quorum was back in rotation %d ms after a new member began to start%n",
+          (System.nanoTime() - joining) / 1_000_000);
       assertThat(cluster.send(0, HttpMethod.GET, "/v1/vhosts", cluster.adminAuth(), null).statusCode()).isEqualTo(200);
       WatchClient.connect(cluster, 0, "/v1/ws").close();
     }
+  }
+
+  /**
+   * A node whose start fails after it has joined the cluster (here its store directory is held by the node
+   * it joins) fails its start, and leaves, instead of never completing it.
+   */
+  @Test
+  void aStartThatFailsAfterJoiningFailsInsteadOfHanging() throws Exception {
+    var configs = new java.util.concurrent.ConcurrentHashMap<Integer, NodeConfig>();
+    try (var cluster = TestCluster.start(2, config -> {
+      configs.put(config.cluster().getInteger("port"), config);
+      return config;
+    })) {
+      var start = Node.start(joiner(cluster, configs)).toCompletionStage().toCompletableFuture();
+      var failure = org.assertj.core.api.Assertions.catchThrowable(() -> start.get(120, java.util.concurrent.TimeUnit.SECONDS));
+      assertThat(failure).isInstanceOf(java.util.concurrent.ExecutionException.class);
+      assertThat(failure.getCause()).hasMessageContaining("in use by another MWS node");
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      while (cluster.nodes.get(0).hazelcast().getCluster().getMembers().size() != 2 && System.nanoTime() < deadline) Thread.sleep(100);
+      assertThat(cluster.nodes.get(0).hazelcast().getCluster().getMembers()).as("the failed node left").hasSize(2);
+    }
+  }
+
+  /** A config for a new member joining node 0: node 0's own (its store directory too), on a port of its own. */
+  private static NodeConfig joiner(TestCluster cluster, java.util.Map<Integer, NodeConfig> configs) throws Exception {
+    int port = cluster.nodes.get(0).hazelcast().getCluster().getLocalMember().getAddress().getPort();
+    return configs.get(port).with("cluster", "port", TestCluster.freePort())
+        .with("cluster", "members", new JsonArray().add("127.0.0.1:" + port));
   }
 
   /** The control: without a quorum (minimumClusterSize 1), a node left alone keeps serving. */
@@ -100,6 +123,13 @@ class NodeHealthTest {
       assertThat(status(cluster, "/readyz")).isEqualTo(200);
       assertThat(client.request(new JsonObject().put("requestId", "p").put("method", "ping")).getInteger("status")).isEqualTo(200);
     }
+  }
+
+  /** Node 0's readiness turns {@code expected} within 30 s (it follows membership events asynchronously). */
+  private static void awaitReadiness(TestCluster cluster, int expected) throws Exception {
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (status(cluster, "/readyz") != expected && System.nanoTime() < deadline) Thread.sleep(100);
+    assertThat(status(cluster, "/readyz")).isEqualTo(expected);
   }
 
   private static int status(TestCluster cluster, String path) throws Exception {

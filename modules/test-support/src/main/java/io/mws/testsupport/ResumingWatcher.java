@@ -18,10 +18,12 @@ import java.util.function.IntUnaryOperator;
 /**
  * A client as a real one behaves: it watches one channel and, whenever its connection ends (or it is
  * refused, e.g. a 503 while the cluster fails over), reconnects after {@link #RECONNECT_DELAY_MS} and
- * resumes from the last rev it received. Built over a cluster's nodes it also drops its connection on
+ * resumes from the last rev it received, with that rev's {@code _tag} (x-mws-rev-tag). Refused with
+ * 410 rev_expired (the rev now names another event: a network partition's merge dropped it), it
+ * resyncs: forgets what it received and watches again from rev 0, the whole history. Built over a cluster's nodes it also drops its connection on
  * its own every {@code dropEvery} changes and resumes on the next node, as after a network blip.
  * It records every rev with its arrival time and event data, and every anomaly (a rev missing,
- * repeated or out of order). Its state is touched on the one Vert.x context it was created on.
+ * repeated or out of order) and every resync. Its state is touched on the one Vert.x context it was created on.
  */
 public final class ResumingWatcher implements AutoCloseable {
   public static final long RECONNECT_DELAY_MS = 200;
@@ -30,6 +32,8 @@ public final class ResumingWatcher implements AutoCloseable {
   private final Vertx vertx;
   private final WebSocketClient client; // held: an unreferenced client can be collected mid-connect (vert.x#5839)
   private final Context context;
+  /** Where the first connection goes (a node's address, to place the watcher there); later ones go to 127.0.0.1. */
+  private volatile String firstHost;
   /** The port of the connection with this index (0 the first). */
   private final IntUnaryOperator portOfConnection;
   private final String path;
@@ -39,10 +43,16 @@ public final class ResumingWatcher implements AutoCloseable {
   public final List<Long> arrivalsNanos = Collections.synchronizedList(new ArrayList<>());
   /** Each received rev's event data: a rev served for two different events shows up against history. */
   public final Map<Long, Object> dataByRev = new ConcurrentHashMap<>();
+  /** The data of every event it received, kept across resyncs (which clear {@link #dataByRev}). */
+  public final java.util.Set<Object> everReceived = ConcurrentHashMap.newKeySet();
+  /** The revs it held when a resume was refused with 410 and it resynced. */
+  public final List<Long> resyncedAt = Collections.synchronizedList(new ArrayList<>());
   public final List<String> anomalies = Collections.synchronizedList(new ArrayList<>());
   public final List<Short> closeCodes = Collections.synchronizedList(new ArrayList<>());
   /** Written on the watcher's context only; read from the test's thread. */
   private final AtomicLong lastRev = new AtomicLong();
+  /** The _tag of {@link #lastRev}'s event; null before the first event. */
+  private volatile String lastTag;
   private volatile boolean watching;
   private final AtomicInteger connections = new AtomicInteger();
   private volatile boolean stopped;
@@ -51,6 +61,12 @@ public final class ResumingWatcher implements AutoCloseable {
   /** Watches through one address (a load balancer's, or one node's) and reconnects there. */
   public ResumingWatcher(Vertx vertx, String name, int port, String path, String token) {
     this(vertx, name, connection -> port, path, token, 0);
+  }
+
+  /** As above, with the first connection to {@code firstHost} (a node's own address) instead of 127.0.0.1. */
+  public ResumingWatcher(Vertx vertx, String name, String firstHost, int port, String path, String token) {
+    this(vertx, name, port, path, token);
+    this.firstHost = firstHost;
   }
 
   /** Starts on {@code firstNode} and, every {@code dropEvery} changes, resumes on the next node. */
@@ -76,7 +92,9 @@ public final class ResumingWatcher implements AutoCloseable {
   private void connect() {
     if (stopped) return;
     int port = portOfConnection.applyAsInt(connections.get());
-    var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI("/v1/ws").setTimeout(5_000);
+    var host = firstHost == null ? "127.0.0.1" : firstHost;
+    firstHost = null;
+    var options = new WebSocketConnectOptions().setHost(host).setPort(port).setURI("/v1/ws").setTimeout(5_000);
     client.connect(options).onComplete(ar -> {
       if (ar.failed()) {
         retry();
@@ -95,7 +113,9 @@ public final class ResumingWatcher implements AutoCloseable {
         if (ws.closeStatusCode() != null) closeCodes.add(ws.closeStatusCode());
         retry();
       });
-      ws.writeTextMessage(WatchClient.watch(name + "-" + connections.get(), path, token, lastRev.get()).encode());
+      var watch = WatchClient.watch(name + "-" + connections.get(), path, token, lastRev.get());
+      if (lastTag != null) watch.getJsonObject("headers").put("x-mws-rev-tag", lastTag);
+      ws.writeTextMessage(watch.encode());
     });
   }
 
@@ -107,6 +127,8 @@ public final class ResumingWatcher implements AutoCloseable {
     if (!message.containsKey("change")) {
       if (message.getInteger("status", 0) == 200) {
         watching = true;
+      } else if (message.getInteger("status", 0) == 410) {
+        resync();
       } else {
         anomalies.add("watch on port " + port + " answered " + message.encode());
         socket.close(); // reconnect and try again
@@ -115,7 +137,10 @@ public final class ResumingWatcher implements AutoCloseable {
     }
     var body = WatchClient.body(message);
     long rev = body.getLong("_rev");
-    if (body.getValue("data") != null) dataByRev.put(rev, body.getValue("data"));
+    if (body.getValue("data") != null) {
+      dataByRev.put(rev, body.getValue("data"));
+      everReceived.add(body.getValue("data"));
+    }
     long last = lastRev.get();
     if (rev != last + 1) {
       anomalies.add(rev <= last
@@ -124,6 +149,7 @@ public final class ResumingWatcher implements AutoCloseable {
     }
     revs.add(rev);
     arrivalsNanos.add(System.nanoTime());
+    if (rev > last) lastTag = body.getString("_tag");
     lastRev.accumulateAndGet(rev, Math::max);
     if (dropEvery > 0 && revs.size() % dropEvery == 0) {
       var old = socket;
@@ -131,6 +157,19 @@ public final class ResumingWatcher implements AutoCloseable {
       old.close();
       connect();
     }
+  }
+
+  /**
+   * What a client does with 410 rev_expired: what it has is not the channel's history any more, so it
+   * reloads it (here: watches from rev 0, which replays the whole retained history).
+   */
+  private void resync() {
+    resyncedAt.add(lastRev.get());
+    revs.clear();
+    dataByRev.clear();
+    lastRev.set(0);
+    lastTag = null;
+    socket.close();
   }
 
   public int received() {
@@ -167,6 +206,7 @@ public final class ResumingWatcher implements AutoCloseable {
   public String problem(long n) {
     var got = revs();
     if (!anomalies.isEmpty()) return name + ": " + List.copyOf(anomalies);
+    if (!resyncedAt.isEmpty()) return name + ": resynced after 410 at revs " + List.copyOf(resyncedAt);
     long expected = 1;
     for (int i = 0; i < got.size(); i++) {
       long rev = got.get(i);
