@@ -1,18 +1,25 @@
 package io.mws.gateway;
 
 import io.micrometer.core.instrument.Counter;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.http.ServerWebSocket;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes text frames to one socket, keeping count of the characters handed to the socket that it has
+ * Writes text frames to one socket, keeping count of the bytes handed to the socket that it has
  * not yet passed to the operating system. A client that does not read lets that count grow; past the
  * bound it is closed with 1008 (policy violation) and every later write is dropped, so a slow client
  * costs at most the bound plus one frame, never unbounded memory. It resumes with its last rev.
+ * Every frame goes through one {@link WebSocketChannel}, so replies and changes keep their order, and a
+ * change frame's bytes (encoded once per event, see {@link ChangeFrame}) are written as they are.
  * Thread-safe: replies are written from the socket's context, changes from the gateway's.
  */
 final class BoundedWriter {
@@ -20,6 +27,7 @@ final class BoundedWriter {
   static final short TOO_SLOW = 1008;
 
   private final ServerWebSocket socket;
+  private final WebSocketChannel channel;
   private final long bound;
   private final Counter slowCloses;
   /** The connection's id, for the log. */
@@ -30,20 +38,45 @@ final class BoundedWriter {
   /** @param slowCloses counts the closes with {@link #TOO_SLOW} */
   BoundedWriter(ServerWebSocket socket, String connection, long bound, Counter slowCloses) {
     this.socket = socket;
+    this.channel = new WebSocketChannel(socket);
     this.connection = connection;
     this.bound = bound;
     this.slowCloses = slowCloses;
   }
 
+  /** A reply or a protocol message; completes once it has reached the operating system (or was dropped). */
   Future<Void> write(String text) {
-    if (closing.get() || socket.isClosed()) return Future.succeededFuture();
-    long size = text.length();
+    Promise<Void> written = Promise.promise();
+    send(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8), written::tryComplete);
+    return written.future();
+  }
+
+  /** A frame's UTF-8 bytes, released once written or dropped (a change frame: nobody waits for it). */
+  void send(ByteBuf utf8) {
+    send(utf8, null);
+  }
+
+  private void send(ByteBuf utf8, Handler<Void> done) {
+    if (closing.get() || socket.isClosed()) {
+      dropped(utf8, done);
+      return;
+    }
+    long size = utf8.readableBytes();
     if (queued.addAndGet(size) > bound) {
       queued.addAndGet(-size);
       close(TOO_SLOW, "client too slow: write queue over " + bound + " bytes");
-      return Future.succeededFuture();
+      dropped(utf8, done);
+      return;
     }
-    return socket.writeTextMessage(text).andThen(ar -> queued.addAndGet(-size));
+    channel.write(utf8, future -> {
+      queued.addAndGet(-size);
+      if (done != null) done.handle(null);
+    });
+  }
+
+  private static void dropped(ByteBuf utf8, Handler<Void> done) {
+    utf8.release();
+    if (done != null) done.handle(null);
   }
 
   /** Closes once with this code; later writes are dropped. Completes when the close handshake is done. */

@@ -2,6 +2,7 @@ package io.mws.gateway;
 
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiResponse;
+import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.ChannelPath;
 import io.mws.protocol.LogContext;
 import io.mws.protocol.Principal;
@@ -128,6 +129,12 @@ final class ClientSession extends GatewaySession {
 
   void sendText(String text) {
     writer.write(text);
+  }
+
+  /** The watch's head and the bytes every watch of the event shares, as one text frame: nothing encoded here. */
+  @Override
+  void deliver(Watch watch, ChannelEvent event, ChangeFrame frame) {
+    writer.send(frame.forWatch(watch.head));
   }
 
   boolean isClosed() { return writer.isClosing(); }
