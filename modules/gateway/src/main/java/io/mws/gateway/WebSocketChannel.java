@@ -8,7 +8,6 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.internal.http.WebSocketInternal;
 import java.nio.channels.ClosedChannelException;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -17,20 +16,24 @@ import java.util.concurrent.atomic.AtomicInteger;
  * write outside a read is flushed at once. So this is the one class that reaches under Vert.x, through
  * {@link WebSocketInternal#channelHandlerContext()} (the context Vert.x itself writes frames with, so a frame
  * passes the same deflate and frame encoders), as {@link InboundMessageLimits} does for the pipeline. A frame is
- * written on the channel's event loop and flushed by that loop's {@link TurnFlush}. Frames keep the order
+ * written on the channel's event loop, handed over and flushed by that loop's {@link LoopWriter}. Frames keep the order
  * they were written in, from any thread: once one is queued to the loop, the later ones queue behind it.
+ * Vert.x's own byte counters (vertx_http_server_bytes_written) do not see these frames; mws.events.delivered
+ * counts them.
  */
 final class WebSocketChannel {
   private final ChannelHandlerContext context;
   private final EventLoop loop;
+  private final LoopWriter writer;
   /** Frames handed to the loop and not yet written: while any is, a write on the loop queues too. */
-  private final AtomicInteger queued = new AtomicInteger();
+  private final AtomicInteger posted = new AtomicInteger();
   /** Whether this turn's flush already lists it; on the loop only. */
   private boolean flushPending;
 
   WebSocketChannel(ServerWebSocket socket) {
     this.context = ((WebSocketInternal) socket).channelHandlerContext();
     this.loop = context.channel().eventLoop();
+    this.writer = LoopWriter.of(loop);
   }
 
   /**
@@ -38,21 +41,15 @@ final class WebSocketChannel {
    * have reached the operating system, or failed (the channel closed first).
    */
   void write(ByteBuf utf8, ChannelFutureListener done) {
-    if (loop.inEventLoop() && queued.get() == 0) {
+    if (loop.inEventLoop() && posted.get() == 0) {
       writeNow(utf8, done);
       return;
     }
-    queued.incrementAndGet();
-    try {
-      loop.execute(() -> {
-        queued.decrementAndGet();
-        writeNow(utf8, done);
-      });
-    } catch (RejectedExecutionException e) { // the loop is shutting down with the node
-      queued.decrementAndGet();
-      utf8.release();
-      failed(done);
-    }
+    posted.incrementAndGet();
+    writer.offer(() -> {
+      posted.decrementAndGet();
+      writeNow(utf8, done);
+    });
   }
 
   private void writeNow(ByteBuf utf8, ChannelFutureListener done) {
@@ -64,7 +61,7 @@ final class WebSocketChannel {
     context.write(new TextWebSocketFrame(true, 0, utf8)).addListener(done);
     if (!flushPending) {
       flushPending = true;
-      TurnFlush.of(loop).add(this);
+      writer.flushLater(this);
     }
   }
 
@@ -76,7 +73,7 @@ final class WebSocketChannel {
     }
   }
 
-  /** Called by {@link TurnFlush} on the loop. */
+  /** Called by {@link LoopWriter} on the loop. */
   void flush() {
     flushPending = false;
     context.flush();
