@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
 final class BoundedWriter {
   private static final Logger LOG = LoggerFactory.getLogger(BoundedWriter.class);
   static final short TOO_SLOW = 1008;
+  /** The head of a frame that is all in its shared bytes. */
+  static final byte[] NO_HEAD = new byte[0];
 
   private final ServerWebSocket socket;
   private final WebSocketChannel channel;
@@ -47,36 +49,34 @@ final class BoundedWriter {
   /** A reply or a protocol message; completes once it has reached the operating system (or was dropped). */
   Future<Void> write(String text) {
     Promise<Void> written = Promise.promise();
-    send(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8), written::tryComplete);
+    send(NO_HEAD, Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8)), written::tryComplete);
     return written.future();
   }
 
-  /** A frame's UTF-8 bytes, released once written or dropped (a change frame: nobody waits for it). */
-  void send(ByteBuf utf8) {
-    send(utf8, null);
+  /**
+   * A frame of a {@code head} and then {@code shared} UTF-8 bytes, which other frames may carry too: only read
+   * (see {@link WebSocketChannel#write}). Nobody waits for it: a change.
+   */
+  void send(byte[] head, ByteBuf shared) {
+    send(head, shared, null);
   }
 
-  private void send(ByteBuf utf8, Handler<Void> done) {
+  private void send(byte[] head, ByteBuf shared, Handler<Void> done) {
     if (closing.get() || socket.isClosed()) {
-      dropped(utf8, done);
+      if (done != null) done.handle(null);
       return;
     }
-    long size = utf8.readableBytes();
+    long size = head.length + shared.readableBytes();
     if (queued.addAndGet(size) > bound) {
       queued.addAndGet(-size);
       close(TOO_SLOW, "client too slow: write queue over " + bound + " bytes");
-      dropped(utf8, done);
+      if (done != null) done.handle(null);
       return;
     }
-    channel.write(utf8, future -> {
+    channel.write(head, shared, future -> {
       queued.addAndGet(-size);
       if (done != null) done.handle(null);
     });
-  }
-
-  private static void dropped(ByteBuf utf8, Handler<Void> done) {
-    utf8.release();
-    if (done != null) done.handle(null);
   }
 
   /** Closes once with this code; later writes are dropped. Completes when the close handshake is done. */

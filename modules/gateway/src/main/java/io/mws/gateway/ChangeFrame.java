@@ -15,7 +15,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * An OADA change message for one channel event, encoded to UTF-8 once per node: only the leading
  * {@code requestId} differs between watchers, so each watch's frame is its own small head (see
- * {@link Watch#head}) followed by the shared bytes, written as they are (no copy, no encoding per watcher).
+ * {@link Watch#head}) followed by the shared bytes, copied as they are into the socket's buffer (no encoding
+ * and no garbage per watcher, see {@link WebSocketChannel}).
  * Its Pusher frame is encoded on first use and then shared by every Pusher subscriber of the channel on this
  * node. Used on the gateway context only; the shared bytes are only read, from any thread.
  */
@@ -62,11 +63,11 @@ final class ChangeFrame {
   }
 
   /**
-   * Bytes many frames carry: read-only, so no writer can change what the others send, and unreleasable, so
-   * the release of one written frame leaves them to the others (heap memory: the garbage collector frees it).
+   * Bytes many frames carry, read by their sockets' loops at the same time (absolute reads only): read-only,
+   * so no writer can change what the others send. Heap memory: the garbage collector frees it, nobody releases it.
    */
   private static ByteBuf shared(ByteBuf bytes) {
-    return Unpooled.unreleasableBuffer(bytes.asReadOnly());
+    return bytes.asReadOnly();
   }
 
   /** Whether the connection with this id is the one the event's trigger left out. */
@@ -80,10 +81,10 @@ final class ChangeFrame {
     return pusher;
   }
 
-  /** {@link #forPusher} as UTF-8, encoded once; each call is a view of its own (released by its writer). */
+  /** {@link #forPusher} as UTF-8, encoded once and shared by the Pusher subscribers of the channel here. */
   ByteBuf forPusherBytes() {
     if (pusherBytes == null) pusherBytes = shared(Unpooled.copiedBuffer(forPusher(), StandardCharsets.UTF_8));
-    return pusherBytes.duplicate();
+    return pusherBytes;
   }
 
   /** The change message without a requestId, between a head and a trailer: an SSE watch's message. */
@@ -92,9 +93,9 @@ final class ChangeFrame {
     return ((BufferInternal) bytes).appendBuffer(BufferInternal.buffer(tail.duplicate())).appendBytes(trailer);
   }
 
-  /** The frame of one watch: its {@code head} ({@link Watch#head}) and then the shared bytes, not copied. */
-  ByteBuf forWatch(byte[] head) {
-    return Unpooled.wrappedBuffer(Unpooled.wrappedBuffer(head), tail.duplicate());
+  /** What every watch's frame carries after its {@link #head}: shared, never to be modified or released. */
+  ByteBuf shared() {
+    return tail;
   }
 
   /** A watch's head: the message's opening brace and its requestId, {@code {"requestId":["id"],}. */

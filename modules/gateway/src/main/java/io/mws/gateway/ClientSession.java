@@ -134,7 +134,7 @@ final class ClientSession extends GatewaySession {
   /** The watch's head and the bytes every watch of the event shares, as one text frame: nothing encoded here. */
   @Override
   void deliver(Watch watch, ChannelEvent event, ChangeFrame frame) {
-    writer.send(frame.forWatch(watch.head));
+    writer.send(watch.head, frame.shared());
   }
 
   boolean isClosed() { return writer.isClosing(); }

@@ -13,7 +13,7 @@ import java.util.List;
 final class Watch {
   final GatewaySession session;
   final String requestId;
-  /** The start of each of its change frames, encoded once: {@code {"requestId":["id"],} (see {@link ChangeFrame#forWatch}). */
+  /** The start of each of its change frames, encoded once: {@code {"requestId":["id"],} (see {@link ChangeFrame#shared}). */
   final byte[] head;
   final ChannelFeed feed;
   private final long startRev;

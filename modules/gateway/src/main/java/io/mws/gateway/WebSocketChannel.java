@@ -37,28 +37,32 @@ final class WebSocketChannel {
   }
 
   /**
-   * Writes one final text frame of these UTF-8 bytes (released once written); {@code done} hears when they
-   * have reached the operating system, or failed (the channel closed first).
+   * Writes one final text frame: {@code head}, then the readable bytes of {@code shared}, both UTF-8. They are
+   * copied, on the socket's loop, into one buffer of the channel's pooled allocator (which the write releases):
+   * a watcher's frame leaves no garbage behind, and {@code shared} is only read, by absolute index, so the
+   * loops of many sockets may copy it at once. {@code done} hears when the frame has reached the operating
+   * system, or failed (the channel closed first).
    */
-  void write(ByteBuf utf8, ChannelFutureListener done) {
+  void write(byte[] head, ByteBuf shared, ChannelFutureListener done) {
     if (loop.inEventLoop() && posted.get() == 0) {
-      writeNow(utf8, done);
+      writeNow(head, shared, done);
       return;
     }
     posted.incrementAndGet();
     writer.offer(() -> {
       posted.decrementAndGet();
-      writeNow(utf8, done);
+      writeNow(head, shared, done);
     });
   }
 
-  private void writeNow(ByteBuf utf8, ChannelFutureListener done) {
+  private void writeNow(byte[] head, ByteBuf shared, ChannelFutureListener done) {
     if (!context.channel().isActive()) {
-      utf8.release();
       failed(done);
       return;
     }
-    context.write(new TextWebSocketFrame(true, 0, utf8)).addListener(done);
+    int size = shared.readableBytes();
+    var payload = context.alloc().buffer(head.length + size).writeBytes(head).writeBytes(shared, shared.readerIndex(), size);
+    context.write(new TextWebSocketFrame(true, 0, payload)).addListener(done);
     if (!flushPending) {
       flushPending = true;
       writer.flushLater(this);
