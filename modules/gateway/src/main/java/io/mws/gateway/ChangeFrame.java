@@ -1,36 +1,46 @@
 package io.mws.gateway;
 
+import io.micrometer.core.instrument.Counter;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.ChannelPath;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 
 /**
- * An OADA change message for one channel event, serialized once per node: only the leading
- * {@code requestId} differs between watchers, so it is prepended to the shared tail per watch. Its Pusher
- * frame is encoded on first use and then shared by every Pusher subscriber of the channel on this node.
- * Used on the gateway context only.
+ * An OADA change message for one channel event, encoded to UTF-8 once per node: only the leading
+ * {@code requestId} differs between watchers, so each watch's frame is its own small head (see
+ * {@link Watch#head}) followed by the shared bytes, copied as they are into the socket's buffer (no encoding
+ * and no garbage per watcher, see {@link WebSocketChannel}).
+ * Its Pusher frame is encoded on first use and then shared by every Pusher subscriber of the channel on this
+ * node. Used on the gateway context only; the shared bytes are only read, from any thread.
  */
 final class ChangeFrame {
   private final ChannelEvent event;
-  private final String tail;
+  /** {@code "resourceId":...,"path_leftover":"","change":[...]}}: the message after its opening brace. */
+  private final ByteBuf tail;
   /** The Pusher socket id this event leaves out (a Pusher trigger's socket_id); null for nearly every event. */
   private final String exclude;
   private String pusher;
+  private ByteBuf pusherBytes;
 
-  private ChangeFrame(ChannelEvent event, String tail, String exclude) {
+  private ChangeFrame(ChannelEvent event, ByteBuf tail, String exclude) {
     this.event = event;
     this.tail = tail;
     this.exclude = exclude;
   }
 
-  static ChangeFrame of(ChannelEvent event) {
-    return of(event, null);
-  }
-
-  /** @param exclude the Pusher socket id that must not receive it (null: every watcher does) */
-  static ChangeFrame of(ChannelEvent event, String exclude) {
+  /**
+   * @param exclude the Pusher socket id that must not receive it (null: every watcher does)
+   * @param encodes counts the encodings (one per event per node, whatever the number of watchers)
+   */
+  static ChangeFrame of(ChannelEvent event, String exclude, Counter encodes) {
+    encodes.increment();
     var resourceId = new ChannelPath(event.vhost(), event.channel()).resourceId();
     JsonObject change;
     if (event.isPresence()) {
@@ -44,9 +54,20 @@ final class ChangeFrame {
           .put("body", new JsonObject().put("_rev", event.rev()).put("_tag", event.tag()).put("event", event.event())
               .put("data", event.data()).put("uid", event.uid()));
     }
-    var rest = new JsonObject().put("resourceId", resourceId).put("path_leftover", "")
-        .put("change", new JsonArray().add(change)).encode();
-    return new ChangeFrame(event, rest.substring(1), exclude); // drop the '{'; the per-watch head supplies it
+    // Encoded as a String first: Jackson's byte output escapes characters beyond the BMP as surrogate pairs, its
+    // String output does not, and clients see the same bytes as when each watcher's frame was a String.
+    var message = new JsonObject().put("resourceId", resourceId).put("path_leftover", "")
+        .put("change", new JsonArray().add(change)).encode().getBytes(StandardCharsets.UTF_8);
+    // Drop the '{' (the per-watch head supplies it).
+    return new ChangeFrame(event, shared(Unpooled.wrappedBuffer(message, 1, message.length - 1)), exclude);
+  }
+
+  /**
+   * Bytes many frames carry, read by their sockets' loops at the same time (absolute reads only): read-only,
+   * so no writer can change what the others send. Heap memory: the garbage collector frees it, nobody releases it.
+   */
+  private static ByteBuf shared(ByteBuf bytes) {
+    return bytes.asReadOnly();
   }
 
   /** Whether the connection with this id is the one the event's trigger left out. */
@@ -60,12 +81,27 @@ final class ChangeFrame {
     return pusher;
   }
 
-  /** The change message without a requestId: the data of an SSE watch's message. */
-  String body() {
-    return "{" + tail;
+  /** {@link #forPusher} as UTF-8, encoded once and shared by the Pusher subscribers of the channel here. */
+  ByteBuf forPusherBytes() {
+    if (pusherBytes == null) pusherBytes = shared(Unpooled.copiedBuffer(forPusher(), StandardCharsets.UTF_8));
+    return pusherBytes;
   }
 
-  String forWatch(String requestId) {
-    return "{\"requestId\":[" + Json.encode(requestId) + "]," + tail;
+  /** The change message without a requestId, between a head and a trailer: an SSE watch's message. */
+  Buffer between(byte[] head, byte[] trailer) {
+    var bytes = Buffer.buffer(head.length + 1 + tail.readableBytes() + trailer.length).appendBytes(head).appendByte(OPEN);
+    return ((BufferInternal) bytes).appendBuffer(BufferInternal.buffer(tail.duplicate())).appendBytes(trailer);
   }
+
+  /** What every watch's frame carries after its {@link #head}: shared, never to be modified or released. */
+  ByteBuf shared() {
+    return tail;
+  }
+
+  /** A watch's head: the message's opening brace and its requestId, {@code {"requestId":["id"],}. */
+  static byte[] head(String requestId) {
+    return ("{\"requestId\":[" + Json.encode(requestId) + "],").getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static final byte OPEN = '{';
 }

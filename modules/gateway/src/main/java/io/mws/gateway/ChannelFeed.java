@@ -173,7 +173,7 @@ final class ChannelFeed {
 
   private void deliver(ChannelEvent event, String exclude) {
     if (event.kind() == ChannelEvent.Kind.EVENT) metrics.delivering(event);
-    var frame = ChangeFrame.of(event, exclude);
+    var frame = ChangeFrame.of(event, exclude, metrics.changeEncodes);
     for (var watch : List.copyOf(watches)) watch.offer(event, frame);
   }
 

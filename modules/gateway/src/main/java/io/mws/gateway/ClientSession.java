@@ -121,6 +121,12 @@ final class ClientSession extends GatewaySession {
     writer.write(text);
   }
 
+  /** The watch's head and the bytes every watch of the event shares, as one text frame: nothing encoded here. */
+  @Override
+  void deliver(Watch watch, ChannelEvent event, ChangeFrame frame) {
+    writer.send(watch.head, frame.shared());
+  }
+
   boolean isClosed() { return writer.isClosing(); }
 
   String vhost() { return vhost; }

@@ -20,11 +20,14 @@ final class GatewayMetrics {
   static final String EVENTS_DELIVERED = "mws.events.delivered";
   static final String SLOW_CLIENT_CLOSES = "mws.slow.client.closes";
   static final String FIRE_TO_DELIVER = "mws.events.fire.to.deliver";
+  static final String CHANGE_ENCODES = "mws.change.encodes";
 
   /** Channel events written to watchers: one per watcher per event, replays included. */
   final Counter eventsDelivered;
   /** Connections closed with 1008 because their write queue passed its bound. */
   final Counter slowClientCloses;
+  /** Change messages encoded: one per live event per node, whatever its watchers; one per replayed event per watch. */
+  final Counter changeEncodes;
   /** Fire time (the event's timestamp) to the moment this node hands it to its watchers, once per event per node. */
   final Timer fireToDeliver;
   /** 401 and 429 replies over WebSocket. */
@@ -41,6 +44,10 @@ final class GatewayMetrics {
         .register(registry);
     slowClientCloses = Counter.builder(SLOW_CLIENT_CLOSES)
         .description("Connections closed with 1008: the client read too slowly and its write queue passed the bound")
+        .register(registry);
+    changeEncodes = Counter.builder(CHANGE_ENCODES)
+        .description("Change messages encoded: one per live event per node, shared by all its watchers there;"
+            + " one per event per watch for history replays")
         .register(registry);
     fireToDeliver = Timer.builder(FIRE_TO_DELIVER)
         .description("From an event's fire time to its hand-over to this node's watchers; recorded once per event"

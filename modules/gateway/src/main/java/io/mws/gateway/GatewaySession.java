@@ -40,9 +40,7 @@ abstract class GatewaySession {
   abstract void sendText(String text);
 
   /** Sends one change of a channel it watches; {@code frame} is encoded once per node, shared by all watches. */
-  void deliver(Watch watch, ChannelEvent event, ChangeFrame frame) {
-    sendText(frame.forWatch(watch.requestId));
-  }
+  abstract void deliver(Watch watch, ChannelEvent event, ChangeFrame frame);
 
   /** Channel -> the user info it gave there, stored with its presence record; null: none. */
   JsonObject presenceInfo() {

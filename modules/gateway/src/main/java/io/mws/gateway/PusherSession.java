@@ -151,7 +151,7 @@ final class PusherSession extends GatewaySession {
     if (text == null) return; // a channel close: Pusher has no such message
     if (event.isPresence() && event.uid().equals(userId)) return; // it knows itself from subscription_succeeded
     if (event.kind() == ChannelEvent.Kind.EVENT && isClientEvent(event.event()) && !own.admit(event, text, publisherUid())) return;
-    sendText(text);
+    writer.send(BoundedWriter.NO_HEAD, frame.forPusherBytes());
   }
 
   @Override

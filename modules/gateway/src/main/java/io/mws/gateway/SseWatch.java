@@ -7,8 +7,10 @@ import io.mws.protocol.CloseCode;
 import io.mws.protocol.Principal;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import java.nio.charset.StandardCharsets;
 
 /**
  * WATCH over Server-Sent Events, for clients whose network blocks WebSockets:
@@ -198,10 +200,11 @@ final class SseWatch extends GatewaySession {
   void deliver(Watch watch, ChannelEvent event, ChangeFrame frame) {
     if (isClosed()) return;
     if (event.isPresence()) {
-      response.write("event: presence\ndata: " + frame.body() + "\n\n");
+      response.write(frame.between(PRESENCE_HEAD, END));
       return;
     }
-    var message = "id: " + event.rev() + "\ndata: " + frame.body() + "\n\n";
+    // The shared change message, copied between its head and trailer: not encoded again per stream.
+    var message = frame.between(("id: " + event.rev() + "\ndata: ").getBytes(StandardCharsets.UTF_8), END);
     if (event.kind() == ChannelEvent.Kind.CLOSED) {
       end(message); // the channel was deleted: nothing more will come
       return;
@@ -217,8 +220,16 @@ final class SseWatch extends GatewaySession {
     response.write(message).onComplete(ar -> queued.addAndGet(-size));
   }
 
+  private static final byte[] PRESENCE_HEAD = "event: presence\ndata: ".getBytes(StandardCharsets.UTF_8);
+  /** The blank line that ends an SSE message. */
+  private static final byte[] END = "\n\n".getBytes(StandardCharsets.UTF_8);
+
   /** Writes a last message and ends the stream (the connection is closed: an SSE response has no end marker). */
   private Future<Void> end(String last) {
+    return end(Buffer.buffer(last));
+  }
+
+  private Future<Void> end(Buffer last) {
     if (closed || response.ended()) return Future.succeededFuture();
     stop();
     return response.end(last).eventually(() -> request.connection().close());

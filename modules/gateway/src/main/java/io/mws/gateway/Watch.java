@@ -13,6 +13,8 @@ import java.util.List;
 final class Watch {
   final GatewaySession session;
   final String requestId;
+  /** The start of each of its change frames, encoded once: {@code {"requestId":["id"],} (see {@link ChangeFrame#shared}). */
+  final byte[] head;
   final ChannelFeed feed;
   private final long startRev;
   private final boolean presence;
@@ -31,6 +33,7 @@ final class Watch {
     this.session = session;
     this.presence = presence;
     this.requestId = requestId;
+    this.head = ChangeFrame.head(requestId);
     this.feed = feed;
     this.startRev = startRev;
     this.sentRev = fromRev;
@@ -44,7 +47,7 @@ final class Watch {
 
   /** Called once the 200 reply is on the wire. */
   void start() {
-    for (var event : replay) send(event, ChangeFrame.of(event));
+    for (var event : replay) send(event, ChangeFrame.of(event, null, feed.metrics.changeEncodes));
     replay = List.of();
     var pending = buffered;
     buffered = null;
