@@ -47,7 +47,11 @@ public final class HttpApiVerticle extends VerticleBase {
     var settings = new VhostSettingsCache(vertx);
     var events = new EventResources(maxPayload, new PublishLimits(settings, limits.publishesPerSecond()), settings);
     var routes = routes(events);
-    var router = new ApiRouter(vertx, routes, new Cors(settings));
+    return ContractValidation.load(vertx, OpenApiResource.document())
+        .compose(contract -> serve(new ApiRouter(vertx, routes, new Cors(settings), contract), events, maxPayload));
+  }
+
+  private Future<?> serve(ApiRouter router, EventResources events, int maxPayload) {
     var streams = new BackendEventStreams(vertx);
     endpoint = new HttpApiEndpoint(router, streams, new ConsoleFiles(vertx), new PusherApi(vertx, events),
         maxPayload + ENVELOPE_BYTES, new RefusalMetrics(registry, "http"),

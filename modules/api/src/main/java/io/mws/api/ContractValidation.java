@@ -1,0 +1,244 @@
+package io.mws.api;
+
+import io.mws.protocol.ApiError;
+import io.mws.protocol.ApiRequest;
+import io.mws.protocol.RequestJson;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.json.schema.OutputUnit;
+import io.vertx.openapi.contract.OpenAPIContract;
+import io.vertx.openapi.contract.Location;
+import io.vertx.openapi.contract.Operation;
+import io.vertx.openapi.validation.SchemaValidationException;
+import io.vertx.openapi.validation.ValidatorException;
+import io.vertx.openapi.validation.impl.RequestParameterImpl;
+import io.vertx.openapi.validation.impl.RequestValidatorImpl;
+import io.vertx.openapi.validation.impl.ValidatableRequestImpl;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Validates a request against {@code openapi.json} with vertx-openapi's request validator, in the
+ * transport-free core, so requests sent over HTTP and over WebSocket are held to the same document
+ * (docs/rest.md, "How requests are validated"): the query parameters of every operation the document
+ * declares (a wrong one is 400 {@code invalid_parameter}), and the JSON body of every {@code /v1}
+ * operation (a wrong one is 422 with one entry per violation, {@code property} its dotted path).
+ *
+ * <p>The validator's own {@code validate(...)} runs each request on a worker thread; its per-parameter
+ * and per-body steps are synchronous and cheap for the bodies the API takes, so they are called here,
+ * on the event loop. Left to the handlers: path names (a reserved vhost name is 404, not 400), XML
+ * bodies (every XML value is text, so the JSON schemas do not describe them) and WebRocket paths' bodies
+ * (that seed answers 400, not 422).
+ */
+final class ContractValidation {
+  /** Media types whose bodies are JSON and validated; the document's XML and patch bodies are not. */
+  private static final Set<String> VALIDATED_BODIES = Set.of("application/json", HttpApiEndpoint.JSON_API);
+
+  /** The extension a query parameter of the document names its refusal's reason with (default invalid_parameter). */
+  static final String REASON_EXTENSION = "x-mws-reason";
+
+  private final OpenAPIContract contract;
+  private final RequestValidatorImpl validator;
+  /** operationId: every media type the document lets its body come as (XML and patches included). */
+  private final Map<String, Set<String>> bodyTypes;
+
+  private ContractValidation(Vertx vertx, OpenAPIContract contract, Map<String, Set<String>> bodyTypes) {
+    this.contract = contract;
+    this.validator = new RequestValidatorImpl(vertx, contract);
+    this.bodyTypes = bodyTypes;
+  }
+
+  /** Loads {@code document} (the API's openapi.json) as the validator reads it: see {@link #requestView}. */
+  static Future<ContractValidation> load(Vertx vertx, JsonObject document) {
+    var bodyTypes = new java.util.HashMap<String, Set<String>>();
+    forEachOperation(document, op -> {
+      if (op.getValue("requestBody") instanceof JsonObject body && body.getValue("content") instanceof JsonObject content) {
+        bodyTypes.put(op.getString("operationId"), Set.copyOf(content.fieldNames()));
+      }
+    });
+    return OpenAPIContract.from(vertx, requestView(document))
+        .map(contract -> new ContractValidation(vertx, contract, Map.copyOf(bodyTypes)));
+  }
+
+  /**
+   * Checks the request's parameters and body; throws the 400 or 422 {@link ApiError} of the first
+   * refusal. A request the document has no operation for is left to the router (404, 405).
+   */
+  void check(ApiRequest request) {
+    var operation = operationOf(request);
+    if (operation == null) return;
+    for (var parameter : operation.getParameters()) {
+      if (parameter.getIn() != Location.QUERY) continue;
+      try {
+        var value = request.param(parameter.getName()); // empty is absent, as the handlers read it
+        validator.validateParameter(parameter, new RequestParameterImpl(value == null || value.isEmpty() ? null : value));
+      } catch (ValidatorException e) {
+        // A parameter may name the reason its refusal has always had (x-mws-reason: invalid_uid, invalid_scope).
+        var reason = parameter.getExtensions().get(REASON_EXTENSION) instanceof String own ? own : "invalid_parameter";
+        throw ApiError.badRequest(reason, "Query parameter '" + parameter.getName() + "' does not match openapi.json: "
+            + e.getMessage());
+      }
+    }
+    var body = operation.getRequestBody();
+    if (body == null || request.body() == null) return;
+    var type = mediaType(request);
+    var accepted = bodyTypes.getOrDefault(operation.getOperationId(), Set.of());
+    if (type != null && !accepted.contains(type)) {
+      throw new ApiError(415, "unsupported_media_type", "Send this request's body as one of " + new java.util.TreeSet<>(accepted) + ".");
+    }
+    if (!request.path().startsWith("/v1/") || (type != null && !VALIDATED_BODIES.contains(type))) return;
+    RequestJson.requireFinite(request.body()); // JSON has no non-finite numbers: one would not survive re-encoding
+    var validatable = new ValidatableRequestImpl(Map.of(), Map.of(), Map.of(), Map.of(),
+        new RequestParameterImpl(Json.encodeToBuffer(request.body())), "application/json");
+    try {
+      validator.validateBody(body, validatable);
+    } catch (SchemaValidationException e) {
+      throw ApiError.invalid(BodyViolations.of(e.getOutputUnit()));
+    } catch (ValidatorException e) {
+      throw ApiError.invalid("invalid_value", "(body)", e.getMessage());
+    }
+  }
+
+  private Operation operationOf(ApiRequest request) {
+    HttpMethod method;
+    try {
+      method = HttpMethod.valueOf(request.method().equals("HEAD") ? "GET" : request.method());
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    var path = request.path();
+    var trimmed = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    return contract.findOperation(trimmed, method);
+  }
+
+  /** The body's media type, lower case, without parameters; null when not given (over WebSocket every body is JSON). */
+  private static String mediaType(ApiRequest request) {
+    var type = request.header("content-type");
+    return type == null ? null : type.split(";")[0].strip().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /**
+   * The document as the validator reads it: request bodies reduced to their JSON media types (it cannot
+   * load XML or JSON Patch ones) and responses without content (only requests are validated here).
+   */
+  static JsonObject requestView(JsonObject document) {
+    var copy = document.copy();
+    forEachOperation(copy, op -> {
+      if (op.getValue("requestBody") instanceof JsonObject requestBody && requestBody.getJsonObject("content") != null) {
+        var kept = new JsonObject();
+        requestBody.getJsonObject("content").forEach(m -> {
+          if (VALIDATED_BODIES.contains(m.getKey())) kept.put(m.getKey(), m.getValue());
+        });
+        if (kept.isEmpty()) op.remove("requestBody");
+        else requestBody.put("content", kept);
+      }
+      op.getJsonObject("responses").forEach(r -> {
+        if (r.getValue() instanceof JsonObject response) response.remove("content");
+      });
+    });
+    copy.getJsonObject("components").getJsonObject("responses").forEach(r -> ((JsonObject) r.getValue()).remove("content"));
+    return copy;
+  }
+
+  private static void forEachOperation(JsonObject document, java.util.function.Consumer<JsonObject> action) {
+    for (var pathItem : document.getJsonObject("paths")) {
+      for (var entry : (JsonObject) pathItem.getValue()) {
+        if (entry.getValue() instanceof JsonObject op && op.containsKey("responses")) action.accept(op);
+      }
+    }
+  }
+
+  /** Turns the validator's output into the 422 entries: reason, dotted property, message. */
+  static final class BodyViolations {
+    /** Keywords that only apply other schemas: their errors repeat the failure found inside them. */
+    private static final Set<String> APPLICATORS = Set.of("properties", "$ref", "items", "prefixItems", "allOf", "anyOf",
+        "additionalProperties", "patternProperties", "unevaluatedProperties", "unevaluatedItems", "dependentSchemas");
+
+    private BodyViolations() {}
+
+    /**
+     * The violations at the deepest place the body was checked: under {@code oneOf} (an event is
+     * WebRocket's {@code trigger} or JSON:API's {@code data}) the branch the body got furthest in is
+     * the one its sender meant.
+     */
+    static List<ApiError.FieldError> of(OutputUnit output) {
+      var leaves = new ArrayList<OutputUnit>();
+      collect(output, leaves);
+      int deepest = leaves.stream().mapToInt(u -> depth(u.getInstanceLocation())).max().orElse(0);
+      var there = leaves.stream().filter(u -> depth(u.getInstanceLocation()) == deepest).toList();
+      // The validator also reports each schema the failure passed through ("A subschema had errors"):
+      // the keyword that failed (pattern, type, required...) says what is wrong.
+      var specific = there.stream().filter(u -> !APPLICATORS.contains(keyword(u.getKeywordLocation()))).toList();
+      var errors = new ArrayList<ApiError.FieldError>();
+      for (var leaf : specific.isEmpty() ? there : specific) {
+        var error = toFieldError(leaf);
+        if (!errors.contains(error)) errors.add(error);
+      }
+      if (errors.isEmpty()) errors.add(new ApiError.FieldError("invalid_value", "(body)", "The body does not match the request schema."));
+      return errors;
+    }
+
+    private static void collect(OutputUnit unit, List<OutputUnit> leaves) {
+      if (unit == null) return;
+      var children = unit.getErrors();
+      if (children == null || children.isEmpty()) {
+        if (unit.getError() != null) leaves.add(unit);
+        return;
+      }
+      for (var child : children) collect(child, leaves);
+    }
+
+    private static ApiError.FieldError toFieldError(OutputUnit unit) {
+      var keyword = keyword(unit.getKeywordLocation());
+      var property = dotted(unit.getInstanceLocation());
+      if (keyword.equals("required")) {
+        var missing = quoted(unit.getError());
+        if (missing != null) property = property.equals("(body)") ? missing : property + "." + missing;
+      }
+      var schema = unit.getAbsoluteKeywordLocation() == null ? "" : unit.getAbsoluteKeywordLocation();
+      var reason = keyword.equals("required") ? "required"
+          : schema.contains("/schemas/Name/") ? "invalid_name" // the reasons these values always had
+          : schema.contains("/schemas/EventName/") ? "invalid_event"
+          : switch (keyword) {
+        case "type", "const", "enum" -> "wrong_type";
+        case "maxItems" -> "too_many_items";
+        default -> "invalid_value";
+      };
+      return new ApiError.FieldError(reason, property, unit.getError());
+    }
+
+    private static String keyword(String location) {
+      if (location == null) return "";
+      var at = location.lastIndexOf('/');
+      return at < 0 ? location : location.substring(at + 1);
+    }
+
+    private static int depth(String instanceLocation) {
+      return instanceLocation == null ? 0 : (int) instanceLocation.chars().filter(c -> c == '/').count();
+    }
+
+    /** "/data/1/attributes/event" as "data[1].attributes.event"; the root as "(body)". */
+    static String dotted(String pointer) {
+      if (pointer == null || pointer.isEmpty() || pointer.equals("/") || pointer.equals("#")) return "(body)";
+      var out = new StringBuilder();
+      for (var segment : pointer.replaceFirst("^#", "").substring(1).split("/")) {
+        var name = segment.replace("~1", "/").replace("~0", "~");
+        if (name.chars().allMatch(Character::isDigit) && !name.isEmpty() && out.length() > 0) out.append('[').append(name).append(']');
+        else out.append(out.length() == 0 ? "" : ".").append(name);
+      }
+      return out.toString();
+    }
+
+    private static String quoted(String message) {
+      if (message == null) return null;
+      int first = message.indexOf('"');
+      int last = message.lastIndexOf('"');
+      return first >= 0 && last > first ? message.substring(first + 1, last) : null;
+    }
+  }
+}
