@@ -157,30 +157,47 @@ final class ContractValidation {
   static final class BodyViolations {
     /** Keywords that only apply other schemas: their errors repeat the failure found inside them. */
     private static final Set<String> APPLICATORS = Set.of("properties", "$ref", "items", "prefixItems", "allOf", "anyOf",
-        "additionalProperties", "patternProperties", "unevaluatedProperties", "unevaluatedItems", "dependentSchemas");
+        "patternProperties", "unevaluatedProperties", "unevaluatedItems", "dependentSchemas");
 
     private BodyViolations() {}
 
     /**
-     * The violations at the deepest place the body was checked: under {@code oneOf} (an event is
-     * WebRocket's {@code trigger} or JSON:API's {@code data}) the branch the body got furthest in is
-     * the one its sender meant.
+     * One violation per property, as the keyword that failed says it (pattern, type, required...). Under
+     * {@code oneOf} (an event is WebRocket's {@code trigger} or JSON:API's {@code data}) only the branch
+     * the body got furthest in counts: it is the one its sender meant.
      */
     static List<ApiError.FieldError> of(OutputUnit output) {
       var leaves = new ArrayList<OutputUnit>();
       collect(output, leaves);
-      int deepest = leaves.stream().mapToInt(u -> depth(u.getInstanceLocation())).max().orElse(0);
-      var there = leaves.stream().filter(u -> depth(u.getInstanceLocation()) == deepest).toList();
-      // The validator also reports each schema the failure passed through ("A subschema had errors"):
-      // the keyword that failed (pattern, type, required...) says what is wrong.
-      var specific = there.stream().filter(u -> !APPLICATORS.contains(keyword(u.getKeywordLocation()))).toList();
-      var errors = new ArrayList<ApiError.FieldError>();
-      for (var leaf : specific.isEmpty() ? there : specific) {
-        var error = toFieldError(leaf);
-        if (!errors.contains(error)) errors.add(error);
+      var branches = new java.util.HashMap<String, Integer>();
+      for (var leaf : leaves) {
+        var branch = branch(leaf);
+        if (branch != null) branches.merge(branch, depth(leaf.getInstanceLocation()), Math::max);
       }
-      if (errors.isEmpty()) errors.add(new ApiError.FieldError("invalid_value", "(body)", "The body does not match the request schema."));
-      return errors;
+      var meant = branches.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(null);
+      var counted = leaves.stream().filter(u -> branch(u) == null ? meant == null || !keyword(u.getKeywordLocation()).equals("oneOf")
+          : branch(u).equals(meant)).toList();
+      // The validator also reports each schema a failure passed through ("A subschema had errors").
+      var specific = counted.stream().filter(u -> !APPLICATORS.contains(keyword(u.getKeywordLocation()))).toList();
+      var byProperty = new java.util.LinkedHashMap<String, ApiError.FieldError>();
+      for (var leaf : specific.isEmpty() ? counted : specific) {
+        var error = toFieldError(leaf);
+        byProperty.putIfAbsent(error.property(), error);
+      }
+      // An object's error that only sums up its properties' errors ("limits" over "limits.connections") goes.
+      var properties = List.copyOf(byProperty.keySet());
+      byProperty.keySet().removeIf(p -> properties.stream().anyMatch(q -> q.startsWith(p + ".") || q.startsWith(p + "[")));
+      if (byProperty.isEmpty()) return List.of(new ApiError.FieldError("invalid_value", "(body)", "The body does not match the request schema."));
+      return List.copyOf(byProperty.values());
+    }
+
+    /** "#/oneOf/1" for a failure inside the second branch of a oneOf; null outside any. */
+    private static String branch(OutputUnit unit) {
+      var location = unit.getKeywordLocation();
+      var at = location == null ? -1 : location.indexOf("/oneOf/");
+      if (at < 0) return null;
+      var end = location.indexOf('/', at + "/oneOf/".length());
+      return end < 0 ? location : location.substring(0, end);
     }
 
     private static void collect(OutputUnit unit, List<OutputUnit> leaves) {
