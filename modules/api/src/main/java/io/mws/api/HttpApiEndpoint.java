@@ -4,6 +4,7 @@ import io.mws.protocol.ApiError;
 import io.mws.protocol.ClientAddress;
 import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
+import io.mws.protocol.HttpDate;
 import io.mws.protocol.HttpEndpoint;
 import io.mws.protocol.LogContext;
 import io.mws.protocol.RefusalMetrics;
@@ -13,9 +14,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -121,7 +119,7 @@ final class HttpApiEndpoint implements HttpEndpoint {
         write(req, Cors.expose(request, ApiResponse.error(ApiError.from(ar.cause()))));
         return;
       }
-      var response = req.response().setStatusCode(200).putHeader("Date", httpDate());
+      var response = req.response().setStatusCode(200).putHeader("Date", HttpDate.now());
       Cors.expose(request, ApiResponse.of(200, null)).headers().forEach(response::putHeader);
       streams.open(vhost, options, response, ar.result().expiresAt());
     });
@@ -168,7 +166,7 @@ final class HttpApiEndpoint implements HttpEndpoint {
     var res = req.response();
     if (res.ended() || res.closed()) return;
     refusals.written(response.status());
-    res.setStatusCode(response.status()).putHeader("Date", httpDate());
+    res.setStatusCode(response.status()).putHeader("Date", HttpDate.now());
     for (Map.Entry<String, String> header : response.headers().entrySet()) res.putHeader(header.getKey(), header.getValue());
     if (response.body() == null) {
       res.end();
@@ -212,9 +210,5 @@ final class HttpApiEndpoint implements HttpEndpoint {
     } catch (NumberFormatException e) {
       return 0;
     }
-  }
-
-  static String httpDate() {
-    return DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC));
   }
 }

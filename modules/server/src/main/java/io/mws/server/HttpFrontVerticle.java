@@ -3,6 +3,7 @@ package io.mws.server;
 import io.mws.gateway.InboundMessageLimits;
 import io.mws.gateway.WebSocketGatewayVerticle;
 import io.mws.protocol.ClientAddress;
+import io.mws.protocol.HttpDate;
 import io.mws.protocol.HttpEndpoint;
 import io.mws.protocol.LogContext;
 import io.mws.protocol.RefusalMetrics;
@@ -21,9 +22,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.netty.channel.Channel;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -220,7 +218,7 @@ final class HttpFrontVerticle extends VerticleBase {
     }
     if (!getOrHead(request)) return;
     request.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-        .putHeader("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC)))
+        .putHeader("Date", HttpDate.now())
         .end(metrics.get());
   }
 
@@ -304,7 +302,7 @@ final class HttpFrontVerticle extends VerticleBase {
   private void json(HttpServerRequest request, int status, JsonObject body) {
     refusals.written(status);
     request.response().setStatusCode(status).putHeader("Content-Type", "application/json")
-        .putHeader("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC)))
+        .putHeader("Date", HttpDate.now())
         .end(body.encode());
   }
 }
