@@ -53,7 +53,7 @@ public final class HttpApiVerticle extends VerticleBase {
 
   private Future<?> serve(ApiRouter router, EventResources events, int maxPayload) {
     var streams = new BackendEventStreams(vertx);
-    endpoint = new HttpApiEndpoint(router, streams, new ConsoleFiles(vertx), new PusherApi(vertx, events),
+    endpoint = new HttpApiEndpoint(vertx, router, streams, new ConsoleFiles(vertx), new PusherApi(vertx, events),
         maxPayload + ENVELOPE_BYTES, new RefusalMetrics(registry, "http"),
         ClientAddress.fromConfig(config().getValue("trustedProxies")));
 
