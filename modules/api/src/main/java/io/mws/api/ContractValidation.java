@@ -8,6 +8,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.json.schema.OutputUnit;
+import io.vertx.json.schema.Draft;
+import io.vertx.json.schema.JsonSchemaOptions;
+import io.vertx.json.schema.OutputFormat;
 import io.vertx.json.schema.Validator;
 import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.contract.Location;
@@ -43,12 +46,21 @@ final class ContractValidation {
   /** The extension a query parameter of the document names its refusal's reason with (default invalid_parameter). */
   static final String REASON_EXTENSION = "x-mws-reason";
 
+  /** The base the OpenAPI contract resolves its schemas against (vertx-openapi's). */
+  private static final String BASE_URI = "app:///";
+
   private final OpenAPIContract contract;
   private final RequestValidatorImpl validator;
   /** operationId: every media type the document lets its body come as (XML and patches included). */
   private final Map<String, Set<String>> bodyTypes;
-  /** operationId: the schema validator of its JSON body, built once. */
-  private final Map<String, Validator> bodySchemas = new java.util.concurrent.ConcurrentHashMap<>();
+  /** operationId: the schema validators of its JSON body, built once. */
+  private final Map<String, BodySchema> bodySchemas = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * A body schema's two validators: {@code quick} only says whether the body is valid (the JSON Schema
+   * "flag" output, cheap), {@code detailed} runs only on a refused body, for its violations.
+   */
+  private record BodySchema(Validator quick, Validator detailed) {}
 
   private ContractValidation(Vertx vertx, OpenAPIContract contract, Map<String, Set<String>> bodyTypes) {
     this.contract = contract;
@@ -96,11 +108,14 @@ final class ContractValidation {
     }
     if (!request.path().startsWith("/v1/") || (type != null && !VALIDATED_BODIES.contains(type))) return;
     RequestJson.requireFinite(request.body()); // before the schema, which has no words for a non-finite number
-    var schema = bodySchemas.computeIfAbsent(operation.getOperationId(), id -> contract.getSchemaRepository()
-        .validator(body.getContent().get(body.getContent().containsKey("application/json") ? "application/json" : HttpApiEndpoint.JSON_API)
-            .getSchema()));
-    var output = schema.validate(request.body());
-    if (!Boolean.TRUE.equals(output.getValid())) throw ApiError.invalid(BodyViolations.of(output));
+    var schema = bodySchemas.computeIfAbsent(operation.getOperationId(), id -> {
+      var json = body.getContent().get(body.getContent().containsKey("application/json") ? "application/json" : HttpApiEndpoint.JSON_API);
+      var repository = contract.getSchemaRepository();
+      var flag = new JsonSchemaOptions().setDraft(Draft.DRAFT202012).setBaseUri(BASE_URI).setOutputFormat(OutputFormat.Flag);
+      return new BodySchema(repository.validator(json.getSchema(), flag), repository.validator(json.getSchema()));
+    });
+    if (Boolean.TRUE.equals(schema.quick().validate(request.body()).getValid())) return;
+    throw ApiError.invalid(BodyViolations.of(schema.detailed().validate(request.body())));
   }
 
   private Operation operationOf(ApiRequest request) {
