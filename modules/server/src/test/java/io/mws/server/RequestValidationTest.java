@@ -87,6 +87,20 @@ class RequestValidationTest {
   }
 
   @Test
+  void aBodyInAMediaTypeTheOperationDoesNotDeclareIs415() throws Exception {
+    var xmlBatch = cluster.send(0, POST, "/v1/vhosts/moon/events", "Bearer " + backend, "application/xml",
+        "<document><data><attributes><channel>c</channel><event>e</event></attributes></data></document>");
+    assertThat(xmlBatch.statusCode()).as("a batch is JSON only in openapi.json").isEqualTo(415);
+    assertThat(TestCluster.reason(xmlBatch)).isEqualTo("unsupported_media_type");
+    var xmlEvent = cluster.send(0, POST, "/v1/vhosts/moon/channels/c/events", "Bearer " + backend, "application/xml",
+        "<document><trigger><event>e</event><data>1</data></trigger></document>");
+    assertThat(xmlEvent.statusCode()).as("an event may be XML").isEqualTo(202);
+    var form = cluster.send(0, POST, "/v1/vhosts/moon/channels/c/events", "Bearer " + backend, "application/x-www-form-urlencoded",
+        "trigger=e");
+    assertThat(form.statusCode()).as("a form never reaches the body reader").isEqualTo(415);
+  }
+
+  @Test
   void theSameRefusalsOverWebSocket() throws Exception {
     var ws = WatchClient.connect(cluster, 0, "/v1/ws?token=" + backend);
     var both = ws.request(WebSocketRequestsTest.request("1", "post", "/v1/vhosts/moon/channels/c/events", bothForms()));
