@@ -182,6 +182,12 @@ final class HttpFrontVerticle extends VerticleBase {
   private Router publicRoutes() {
     var router = Router.router(vertx);
     router.route().handler(ctx -> logged(ctx.request(), request -> ctx.next()));
+    // Every answer of the public port, the API's, the gateway's refusals and the router's own: a browser
+    // never reads a JSON error (or an event's data echoed in one) as HTML or script.
+    router.route().handler(ctx -> {
+      ctx.response().putHeader("X-Content-Type-Options", "nosniff");
+      ctx.next();
+    });
     router.route().handler(this::admit);
     router.route("/metrics").handler(ctx -> json(ctx.request(), 404, new JsonObject().put("error", new JsonObject()
         .put("reason", "not_found").put("message", "Metrics are served on the management port (http.managementPort), not here."))));

@@ -45,6 +45,14 @@ class FrontDoorTest {
   }
 
   @Test
+  void everyAnswerOfThePublicPortForbidsContentSniffing() throws Exception {
+    for (var path : new String[] {"/healthz", "/metrics", "/v1", "/v1/vhosts/moon", "/v1/vhosts/%zz"}) {
+      var answer = cluster.send(0, io.vertx.core.http.HttpMethod.GET, path, null, null);
+      assertThat(answer.getHeader("X-Content-Type-Options")).as(path + " (" + answer.statusCode() + ")").isEqualTo("nosniff");
+    }
+  }
+
+  @Test
   void contentLengthWithTransferEncodingIsRefusedAndClosed() throws Exception {
     for (var server : new TestCluster[] {cluster}) {
       for (var head : new String[] {
