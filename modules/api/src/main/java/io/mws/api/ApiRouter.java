@@ -29,11 +29,13 @@ final class ApiRouter {
   private final Vertx vertx;
   private final List<Route> routes;
   private final Cors cors;
+  private final ContractValidation contract;
 
-  ApiRouter(Vertx vertx, List<Route> routes, Cors cors) {
+  ApiRouter(Vertx vertx, List<Route> routes, Cors cors, ContractValidation contract) {
     this.vertx = vertx;
     this.routes = routes;
     this.cors = cors;
+    this.contract = contract;
   }
 
   /**
@@ -60,7 +62,11 @@ final class ApiRouter {
     var vhost = match.params().get("vhost");
     return authenticate(request, client)
         .compose(principal -> checkOrigin(principal, vhost, request)
-            .compose(v -> match.route().conditional() ? Future.<Void>succeededFuture() : preconditions(request, principal))
+            .compose(v -> {
+              // After authentication and the origin check, so bad credentials are still answered 401 first.
+              contract.check(request);
+              return match.route().conditional() ? Future.<Void>succeededFuture() : preconditions(request, principal);
+            })
             .compose(v -> match.route().handler().apply(new ApiCall(vertx, request, principal, match.params()))))
         .recover(failure -> Future.succeededFuture(ApiResponse.error(ApiError.from(failure))))
         .map(response -> HttpConventions.apply(request, allowed, Cors.expose(request, response)));

@@ -1,13 +1,12 @@
 package io.mws.api;
 
+import io.mws.protocol.HttpDate;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.Versions;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -75,7 +74,7 @@ final class ConditionalWrite {
   static ApiResponse representation(int status, JsonObject record, JsonObject document) {
     var modified = Instant.ofEpochMilli(record.getLong("updated", record.getLong("created")));
     return ApiResponse.of(status, document).header("ETag", etag(record))
-        .header("Last-Modified", DateTimeFormatter.RFC_1123_DATE_TIME.format(modified.atZone(ZoneOffset.UTC)));
+        .header("Last-Modified", HttpDate.format(modified));
   }
 
   static String etag(JsonObject record) {

@@ -1,5 +1,6 @@
 package io.mws.api;
 
+import io.mws.protocol.HttpDate;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -37,7 +38,7 @@ final class ConsoleFiles {
     var response = req.response().putHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         .putHeader("X-Content-Type-Options", "nosniff").putHeader("Referrer-Policy", "no-referrer")
         .putHeader("X-Frame-Options", "DENY").putHeader("Cache-Control", "no-cache")
-        .putHeader("Date", HttpApiEndpoint.httpDate());
+        .putHeader("Date", HttpDate.now());
     if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) {
       response.putHeader("Allow", "GET, HEAD");
       error(req, 405, "method_not_allowed", "The console answers GET and HEAD only.");

@@ -94,8 +94,8 @@ final class EventResources {
   /** History, oldest first: events with rev > {@code since}, at most {@code limit}. */
   private Future<ApiResponse> history(ApiCall call) {
     Access.requireReader(call.principal, call.vhost(), call.channel());
-    long since = Params.longParam(call.request, "since", 0, 0, Long.MAX_VALUE);
-    int limit = Params.intParam(call.request, "limit", Paging.DEFAULT_LIMIT, 1, Paging.MAX_LIMIT);
+    long since = Params.longParam(call.request, "since", 0);
+    int limit = Params.intParam(call.request, "limit", Paging.DEFAULT_LIMIT);
     return readHistory(call, since, limit).map(page -> {
       var events = page.getJsonArray("events").stream().map(JsonObject.class::cast).map(ChannelEvent::fromJson).toList();
       long rev = page.getLong("rev");

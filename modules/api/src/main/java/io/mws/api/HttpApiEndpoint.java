@@ -4,18 +4,21 @@ import io.mws.protocol.ApiError;
 import io.mws.protocol.ClientAddress;
 import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
+import io.mws.protocol.HttpDate;
 import io.mws.protocol.HttpEndpoint;
 import io.mws.protocol.LogContext;
 import io.mws.protocol.RefusalMetrics;
 import io.mws.protocol.RequestJson;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -23,9 +26,11 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The REST API over plain HTTP: turns an HTTP request into an {@link ApiRequest} (bounded body, JSON
- * or XML), lets the {@link ApiRouter} answer it, and writes the {@link ApiResponse} in the negotiated
- * {@link Representation}. SSE routes are served here, since they hold the connection open.
+ * The REST API over plain HTTP, a Vert.x Web {@link Router}: the console's files, the SSE streams (they
+ * hold the connection open, so they are served here, without a body), the body read within its limit
+ * ({@link BodyHandler}: 413 past {@code maxBodyBytes}), and then one handler that turns the request into
+ * an {@link ApiRequest} (JSON or XML body) for the transport-free {@link ApiRouter}, which WebSocket
+ * requests go through too, and writes its {@link ApiResponse} in the negotiated {@link Representation}.
  */
 final class HttpApiEndpoint implements HttpEndpoint {
   static final String JSON_API = "application/vnd.api+json";
@@ -33,55 +38,78 @@ final class HttpApiEndpoint implements HttpEndpoint {
       ResourcePatch.MERGE_PATCH, ResourcePatch.JSON_PATCH);
   static final java.util.Set<String> XML_BODIES = java.util.Set.of("application/xml", "text/xml");
 
+  /** The request's log context, which the body's end (a later callback) runs without. */
+  private static final String LOG_CONTEXT = "mws.logContext";
+
   private final ApiRouter router;
+  private final Router routes;
   private final BackendEventStreams streams;
-  private final int maxBodyBytes;
   private final RefusalMetrics refusals;
   private final ClientAddress clients;
   private final ConsoleFiles console;
   private final PusherApi pusher;
 
-  HttpApiEndpoint(ApiRouter router, BackendEventStreams streams, ConsoleFiles console, PusherApi pusher,
+  HttpApiEndpoint(Vertx vertx, ApiRouter router, BackendEventStreams streams, ConsoleFiles console, PusherApi pusher,
                   int maxBodyBytes, RefusalMetrics refusals, ClientAddress clients) {
     this.router = router;
+    this.routes = routes(vertx, maxBodyBytes);
     this.pusher = pusher;
     this.streams = streams;
-    this.maxBodyBytes = maxBodyBytes;
     this.refusals = refusals;
     this.clients = clients;
     this.console = console;
   }
 
+  private Router routes(Vertx vertx, int maxBodyBytes) {
+    var routes = Router.router(vertx);
+    routes.route().handler(ctx -> {
+      ctx.put(LOG_CONTEXT, LogContext.current());
+      ctx.next();
+    });
+    routes.route().handler(ctx -> {
+      if (ConsoleFiles.serves(ctx.request().path())) console.handle(ctx.request());
+      else ctx.next();
+    });
+    for (var stream : List.of("/v1/vhosts/:vhost/events", "/:vhost/events")) {
+      routes.route(stream).method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> openStream(ctx.request()));
+    }
+    routes.route().handler(this::refuseForms);
+    routes.route().handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes).setMergeFormAttributes(false));
+    routes.route().handler(ctx -> {
+      var body = ctx.body().buffer();
+      try (var context = LogContext.resume(ctx.get(LOG_CONTEXT))) {
+        serve(ctx.request(), body == null ? Buffer.buffer() : body);
+      }
+    });
+    routes.route().failureHandler(ctx -> write(ctx.request(), ApiResponse.error(ctx.statusCode() == 413 ? tooLarge()
+        : ctx.statusCode() == 400 ? ApiError.badRequest("bad_request", "The request body could not be read.")
+        : ApiError.from(ctx.failure() == null ? new IllegalStateException("status " + ctx.statusCode()) : ctx.failure()))));
+    return routes;
+  }
+
+  /**
+   * A form (multipart or URL-encoded) never reaches BodyHandler, which would decode it into attributes
+   * rather than keep its bytes: with a body it is 415 (the API takes JSON and XML only), without one
+   * the request is served as any bodiless request.
+   */
+  private void refuseForms(RoutingContext ctx) {
+    var type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+    var essence = type == null ? "" : type.split(";")[0].strip().toLowerCase(Locale.ROOT);
+    if (!essence.startsWith("multipart/") && !essence.equals("application/x-www-form-urlencoded")) {
+      ctx.next();
+      return;
+    }
+    var length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (ctx.request().headers().contains(HttpHeaders.TRANSFER_ENCODING) || length != null && !length.strip().equals("0")) {
+      write(ctx.request(), ApiResponse.error(unsupportedMediaType()));
+    } else {
+      serve(ctx.request(), Buffer.buffer());
+    }
+  }
+
   @Override
   public void handle(HttpServerRequest req) {
-    if (ConsoleFiles.serves(req.path())) {
-      console.handle(req);
-      return;
-    }
-    var declared = req.getHeader(HttpHeaders.CONTENT_LENGTH);
-    if (declared != null && parseLength(declared) > maxBodyBytes) {
-      write(req, ApiResponse.error(tooLarge()));
-      return;
-    }
-    var body = Buffer.buffer();
-    var tooLarge = new boolean[1];
-    req.handler(chunk -> {
-      if (tooLarge[0]) return;
-      if (body.length() + chunk.length() > maxBodyBytes) {
-        tooLarge[0] = true;
-        write(req, ApiResponse.error(tooLarge()));
-        return;
-      }
-      body.appendBuffer(chunk);
-    });
-    req.exceptionHandler(e -> { });
-    var logContext = LogContext.current(); // the body ends in a later callback, without it
-    req.endHandler(v -> {
-      if (tooLarge[0]) return;
-      try (var context = LogContext.resume(logContext)) {
-        serve(req, body);
-      }
-    });
+    routes.handle(req);
   }
 
   private void serve(HttpServerRequest req, Buffer rawBody) {
@@ -92,13 +120,9 @@ final class HttpApiEndpoint implements HttpEndpoint {
     ApiRequest request;
     try {
       request = toApiRequest(req, rawBody);
-      // OPTIONS (CORS preflights) is answered by the router for every path it serves.
-      var match = request.method().equals("OPTIONS") ? null : router.resolve(request.method(), request.path());
-      Representation.negotiate(req, match != null && match.route().streaming());
-      if (match != null && match.route().streaming()) {
-        openStream(req, request, match.params().get("vhost"));
-        return;
-      }
+      // The path decides first (400, 404, 405), then the representation (406); OPTIONS is answered for any path.
+      if (!request.method().equals("OPTIONS")) router.resolve(request.method(), request.path());
+      Representation.negotiate(req, false);
     } catch (ApiError e) {
       write(req, ApiResponse.error(e));
       return;
@@ -108,9 +132,15 @@ final class HttpApiEndpoint implements HttpEndpoint {
         : ApiResponse.error(ApiError.from(ar.cause()))));
   }
 
-  private void openStream(HttpServerRequest req, ApiRequest request, String vhost) {
+  /** An SSE stream of a vhost's events (BackendEventStreams); its vhost name checked as every path's is. */
+  private void openStream(HttpServerRequest req) {
+    ApiRequest request;
+    String vhost;
     BackendEventStreams.Options options;
     try {
+      request = toApiRequest(req, Buffer.buffer());
+      vhost = router.resolve("GET", request.path()).params().get("vhost");
+      Representation.negotiate(req, true);
       options = BackendEventStreams.Options.of(request);
     } catch (ApiError e) {
       write(req, ApiResponse.error(e));
@@ -121,7 +151,7 @@ final class HttpApiEndpoint implements HttpEndpoint {
         write(req, Cors.expose(request, ApiResponse.error(ApiError.from(ar.cause()))));
         return;
       }
-      var response = req.response().setStatusCode(200).putHeader("Date", httpDate());
+      var response = req.response().setStatusCode(200).putHeader("Date", HttpDate.now());
       Cors.expose(request, ApiResponse.of(200, null)).headers().forEach(response::putHeader);
       streams.open(vhost, options, response, ar.result().expiresAt());
     });
@@ -150,7 +180,7 @@ final class HttpApiEndpoint implements HttpEndpoint {
     var mediaType = type == null ? "" : type.split(";")[0].strip().toLowerCase(Locale.ROOT);
     if (XML_BODIES.contains(mediaType)) return XmlDocuments.read(raw);
     if (!JSON_BODIES.contains(mediaType)) {
-      throw new ApiError(415, "unsupported_media_type", "Send request bodies as one of " + JSON_BODIES + " or " + XML_BODIES + ".");
+      throw unsupportedMediaType();
     }
     return RequestJson.parse(raw);
   }
@@ -159,7 +189,7 @@ final class HttpApiEndpoint implements HttpEndpoint {
     var res = req.response();
     if (res.ended() || res.closed()) return;
     refusals.written(response.status());
-    res.setStatusCode(response.status()).putHeader("Date", httpDate());
+    res.setStatusCode(response.status()).putHeader("Date", HttpDate.now());
     for (Map.Entry<String, String> header : response.headers().entrySet()) res.putHeader(header.getKey(), header.getValue());
     if (response.body() == null) {
       res.end();
@@ -187,19 +217,11 @@ final class HttpApiEndpoint implements HttpEndpoint {
     return vary == null || vary.isBlank() ? header : vary + ", " + header;
   }
 
+  private static ApiError unsupportedMediaType() {
+    return new ApiError(415, "unsupported_media_type", "Send request bodies as one of " + JSON_BODIES + " or " + XML_BODIES + ".");
+  }
+
   private static ApiError tooLarge() {
     return new ApiError(413, "payload_too_large", "The request body is larger than this server accepts.");
-  }
-
-  private static long parseLength(String value) {
-    try {
-      return Long.parseLong(value.strip());
-    } catch (NumberFormatException e) {
-      return 0;
-    }
-  }
-
-  static String httpDate() {
-    return DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC));
   }
 }

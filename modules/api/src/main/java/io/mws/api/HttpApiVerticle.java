@@ -48,10 +48,17 @@ public final class HttpApiVerticle extends VerticleBase {
     var events = new EventResources(maxPayload, new PublishLimits(settings, limits.publishesPerSecond()), settings);
     // Relationship routes read other routes through the router they end up in.
     var built = new java.util.concurrent.atomic.AtomicReference<ApiRouter>();
-    var router = new ApiRouter(vertx, routes(events, built::get), new Cors(settings));
-    built.set(router);
+    var routes = routes(events, built::get);
+    return ContractValidation.load(vertx, OpenApiResource.document()).compose(contract -> {
+      var router = new ApiRouter(vertx, routes, new Cors(settings), contract);
+      built.set(router);
+      return serve(router, events, maxPayload);
+    });
+  }
+
+  private Future<?> serve(ApiRouter router, EventResources events, int maxPayload) {
     var streams = new BackendEventStreams(vertx);
-    endpoint = new HttpApiEndpoint(router, streams, new ConsoleFiles(vertx), new PusherApi(vertx, events),
+    endpoint = new HttpApiEndpoint(vertx, router, streams, new ConsoleFiles(vertx), new PusherApi(vertx, events),
         maxPayload + ENVELOPE_BYTES, new RefusalMetrics(registry, "http"),
         ClientAddress.fromConfig(config().getValue("trustedProxies")));
 

@@ -1,5 +1,6 @@
 package io.mws.api;
 
+import io.mws.protocol.HttpDate;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
@@ -7,9 +8,6 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.Set;
@@ -27,7 +25,6 @@ import java.util.StringJoiner;
  */
 final class HttpConventions {
   static final String ACCEPT_PATCH = ResourcePatch.ACCEPTED;
-  private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
   /** The methods some resource answers; anything else is 501. */
   static final java.util.List<String> IMPLEMENTED = java.util.List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
 
@@ -57,7 +54,7 @@ final class HttpConventions {
     var etag = etag(response);
     response.header("ETag", etag);
     var modified = lastModified(body);
-    if (modified != null) response.header("Last-Modified", HTTP_DATE.format(modified.atZone(ZoneOffset.UTC)));
+    if (modified != null) response.header("Last-Modified", HttpDate.format(modified));
     if (read && notModified(request, etag, modified)) return new ApiResponse(304, response.headers(), null);
     return response;
   }
@@ -100,9 +97,9 @@ final class HttpConventions {
     var ifUnmodified = request.header("if-unmodified-since");
     if (ifUnmodified != null && exists) {
       var modified = lastModified((JsonObject) current.body());
-      var since = parseDate(ifUnmodified);
+      var since = HttpDate.parse(ifUnmodified);
       if (modified != null && since != null && modified.getEpochSecond() > since.getEpochSecond()) {
-        throw failed("If-Unmodified-Since", "the resource was modified at " + HTTP_DATE.format(modified.atZone(ZoneOffset.UTC)));
+        throw failed("If-Unmodified-Since", "the resource was modified at " + HttpDate.format(modified));
       }
     }
   }
@@ -110,7 +107,7 @@ final class HttpConventions {
   private static boolean notModified(ApiRequest request, String etag, Instant modified) {
     var ifNoneMatch = request.header("if-none-match");
     if (ifNoneMatch != null) return ifNoneMatch.strip().equals("*") || tags(ifNoneMatch).contains(etag);
-    var since = parseDate(request.header("if-modified-since"));
+    var since = HttpDate.parse(request.header("if-modified-since"));
     return since != null && modified != null && modified.getEpochSecond() <= since.getEpochSecond();
   }
 
@@ -137,15 +134,6 @@ final class HttpConventions {
       return time == null ? null : Instant.parse(time);
     } catch (DateTimeParseException e) {
       return null;
-    }
-  }
-
-  private static Instant parseDate(String value) {
-    if (value == null) return null;
-    try {
-      return ZonedDateTime.parse(value.strip(), HTTP_DATE).toInstant();
-    } catch (DateTimeParseException e) {
-      return null; // an unparsable date is ignored, as RFC 9110 asks
     }
   }
 

@@ -23,6 +23,11 @@ final class OpenApiResource {
         Future.succeededFuture(ApiResponse.of(200, DOCUMENT).header("Content-Type", "application/json"))));
   }
 
+  /** The document (shared, not to be changed). */
+  static JsonObject document() {
+    return DOCUMENT;
+  }
+
   private static JsonObject load() {
     try (var in = OpenApiResource.class.getResourceAsStream("/openapi.json")) {
       if (in == null) throw new IllegalStateException("openapi.json is missing from the api module's resources");

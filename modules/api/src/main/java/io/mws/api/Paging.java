@@ -11,12 +11,11 @@ import java.util.List;
 /** {@code ?limit=} (default 20, max 100) and {@code ?offset=} over an in-memory list, with JSON:API links. */
 record Paging(int limit, int offset) {
   static final int DEFAULT_LIMIT = 20;
-  static final int MAX_LIMIT = 100;
 
   static Paging of(ApiRequest request) {
     return new Paging(
-        Params.intParam(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
-        Params.intParam(request, "offset", 0, 0, Integer.MAX_VALUE));
+        Params.intParam(request, "limit", DEFAULT_LIMIT),
+        Params.intParam(request, "offset", 0));
   }
 
   /** 200 with this page of {@code all}, each item turned into a resource object, with links and meta.total. */

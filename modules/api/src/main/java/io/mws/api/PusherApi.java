@@ -1,5 +1,6 @@
 package io.mws.api;
 
+import io.mws.protocol.HttpDate;
 import static io.mws.protocol.Addresses.*;
 
 import io.mws.protocol.ApiError;
@@ -71,7 +72,7 @@ final class PusherApi {
     answer.onComplete(ar -> {
       var res = req.response();
       if (res.ended() || res.closed()) return;
-      res.putHeader("Date", HttpApiEndpoint.httpDate());
+      res.putHeader("Date", HttpDate.now());
       if (ar.succeeded()) {
         res.setStatusCode(200).putHeader("Content-Type", "application/json").end(ar.result().encode());
       } else {

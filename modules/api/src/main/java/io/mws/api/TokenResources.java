@@ -54,10 +54,7 @@ final class TokenResources {
   private static Future<ApiResponse> issue(ApiCall call) {
     Access.requireBackend(call.principal, call.vhost());
     var scope = call.request.param("scope");
-    if (scope != null && !scope.isEmpty()) {
-      if (!scope.equals(EVENTS_SCOPE)) throw ApiError.badRequest("invalid_scope", "Query parameter 'scope' may only be 'events'.");
-      return issueEventsToken(call);
-    }
+    if (scope != null && !scope.isEmpty()) return issueEventsToken(call); // "events", the one value openapi.json admits
     var uid = call.request.param("uid");
     if (!Names.isValid(uid)) throw ApiError.badRequest("invalid_uid", "Query parameter 'uid' is required and " + Names.RULE + ".");
     var channels = call.request.param("channels");
@@ -67,7 +64,7 @@ final class TokenResources {
     } catch (IllegalArgumentException e) {
       throw ApiError.badRequest("invalid_pattern", "Query parameter 'channels': " + e.getMessage() + ".");
     }
-    int ttl = Params.intParam(call.request, "ttl", 0, 1, Integer.MAX_VALUE);
+    int ttl = Params.intParam(call.request, "ttl", 0);
     boolean publish = Params.boolParam(call.request, "publish", false);
     var request = new JsonObject().put("vhost", call.vhost()).put("uid", uid).put("channels", channels)
         .put("publish", publish);
@@ -85,7 +82,7 @@ final class TokenResources {
 
   /** {@code ?scope=events}: {"token", "meta": {vhost, scope, ttl, expires}}. */
   private static Future<ApiResponse> issueEventsToken(ApiCall call) {
-    int ttl = Params.intParam(call.request, "ttl", EVENTS_TOKEN_TTL_SECONDS, 1, Integer.MAX_VALUE);
+    int ttl = Params.intParam(call.request, "ttl", EVENTS_TOKEN_TTL_SECONDS);
     var request = new JsonObject().put("vhost", call.vhost()).put("scope", EVENTS_SCOPE).put("ttl", ttl);
     return call.ask(VHOST_GET, new JsonObject().put("vhost", call.vhost()))
         .compose(vhost -> call.ask(ACCESS_TOKEN_ISSUE, request))

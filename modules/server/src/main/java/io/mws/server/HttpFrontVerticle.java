@@ -3,6 +3,7 @@ package io.mws.server;
 import io.mws.gateway.InboundMessageLimits;
 import io.mws.gateway.WebSocketGatewayVerticle;
 import io.mws.protocol.ClientAddress;
+import io.mws.protocol.HttpDate;
 import io.mws.protocol.HttpEndpoint;
 import io.mws.protocol.LogContext;
 import io.mws.protocol.RefusalMetrics;
@@ -20,19 +21,20 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.impl.ConnectionBase;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.netty.channel.Channel;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * The node's HTTP listeners. REST, SSE and WebSocket share the public port, so this verticle hands each
- * request to the endpoint of the local verticle that owns it (WebSocket upgrades to the gateway,
- * everything else to the API) and answers {@code /healthz} and {@code /readyz} itself, as {@link NodeHealth} decides. The management
- * port ({@code http.managementPort}) answers {@code /metrics} (Prometheus text format) and the probes.
+ * The node's HTTP listeners. REST, SSE and WebSocket share the public port, whose Vert.x Web
+ * {@link Router} owns what is HTTP's alone: the log context and access log of each request, the
+ * admission checks below, {@code /healthz} and {@code /readyz} (as {@link NodeHealth} decides), and
+ * last the hand-over to the endpoint of the local verticle that owns the request (WebSocket upgrades
+ * to the gateway, everything else to the API, whose own router reads the body). The management port
+ * ({@code http.managementPort}) answers {@code /metrics} (Prometheus text format) and the probes.
  * The public port's front door (docs/security.md, "The HTTP front door"): a deadline for each request
  * head and for idle keep-alive connections ({@link ConnectionDeadlines}), a cap on connections per
  * client address ({@link ClientConnectionCap}), no ambiguous request length, HTTP/2 cleartext only when
@@ -94,13 +96,13 @@ final class HttpFrontVerticle extends VerticleBase {
     cap = new ClientConnectionCap(http.getJsonObject("limits", new JsonObject()).getInteger("connectionsPerClientIp", 0), clients);
     long headMillis = http.getInteger("requestHeadTimeoutSeconds", 10) * 1000L;
     long idleMillis = http.getInteger("idleTimeoutSeconds", 75) * 1000L;
-    server = vertx.createHttpServer(options).requestHandler(request -> logged(request, this::route))
+    server = vertx.createHttpServer(options).requestHandler(publicRoutes())
         .invalidRequestHandler(request -> logged(request, this::invalid))
         .connectionHandler(connection -> accept(connection, options, headMillis, idleMillis));
     management = vertx.createHttpServer(new HttpServerOptions().setHost(options.getHost())
             .setPort(http.getInteger("managementPort", 9090)).setHttp2ClearTextEnabled(false)
             .setIdleTimeout(http.getInteger("idleTimeoutSeconds", 75)))
-        .requestHandler(this::manage);
+        .requestHandler(managementRoutes());
     return server.listen().compose(listening -> management.listen());
   }
 
@@ -176,7 +178,57 @@ final class HttpFrontVerticle extends VerticleBase {
     }
   }
 
-  private void route(HttpServerRequest request) {
+  /** The public port: each request logged, admitted, answered here if a probe, else handed over. */
+  private Router publicRoutes() {
+    var router = Router.router(vertx);
+    router.route().handler(ctx -> logged(ctx.request(), request -> ctx.next()));
+    // Every answer of the public port, the API's, the gateway's refusals and the router's own: a browser
+    // never reads a JSON error (or an event's data echoed in one) as HTML or script.
+    router.route().handler(ctx -> {
+      ctx.response().putHeader("X-Content-Type-Options", "nosniff");
+      ctx.next();
+    });
+    router.route().handler(this::admit);
+    router.route("/metrics").handler(ctx -> json(ctx.request(), 404, new JsonObject().put("error", new JsonObject()
+        .put("reason", "not_found").put("message", "Metrics are served on the management port (http.managementPort), not here."))));
+    probes(router);
+    router.route().handler(ctx -> dispatch(ctx.request()));
+    return withJsonErrors(router);
+  }
+
+  /** The management port: /metrics and the probes, nothing else. */
+  private Router managementRoutes() {
+    var router = Router.router(vertx);
+    router.route("/metrics").handler(ctx -> {
+      var request = ctx.request();
+      if (!getOrHead(request)) return;
+      request.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+          .putHeader("Date", HttpDate.now()).end(metrics.get());
+    });
+    probes(router);
+    router.route().handler(ctx -> json(ctx.request(), 404, new JsonObject().put("error", new JsonObject().put("reason", "not_found")
+        .put("message", "The management port serves /metrics, /healthz and /readyz."))));
+    return withJsonErrors(router);
+  }
+
+  /**
+   * What the router answers itself (a path it cannot decode, or a target that is not a path, such as
+   * {@code *}: 400; a handler that threw: 500) in the error body every other answer has, not in plain text.
+   */
+  private Router withJsonErrors(Router router) {
+    router.errorHandler(400, ctx -> json(ctx.request(), 400, new JsonObject().put("error", new JsonObject()
+        .put("reason", "invalid_path").put("message", "The request path is malformed (a bad percent-encoding, or not a path)."))));
+    router.errorHandler(500, ctx -> json(ctx.request(), 500, new JsonObject().put("error", new JsonObject()
+        .put("reason", "internal_error").put("message", "The server failed to answer this request."))));
+    return router;
+  }
+
+  /**
+   * Refuses what no endpoint may see: an ambiguous length, a client over its connection cap, and (but for
+   * the probes) everything while the node is cut off from its cluster, and WebSocket upgrades while it drains.
+   */
+  private void admit(RoutingContext ctx) {
+    var request = ctx.request();
     var path = request.path();
     if (request.headers().contains(HttpHeaders.TRANSFER_ENCODING) && request.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
       badRequest(request, AMBIGUOUS_LENGTH);
@@ -186,11 +238,6 @@ final class HttpFrontVerticle extends VerticleBase {
       request.response().putHeader("Retry-After", "1").putHeader("Connection", "close");
       json(request, 429, new JsonObject().put("error", new JsonObject().put("reason", "too_many_connections")
           .put("message", TOO_MANY_CONNECTIONS)));
-      return;
-    }
-    if (path.equals("/metrics")) {
-      json(request, 404, new JsonObject().put("error", new JsonObject().put("reason", "not_found")
-          .put("message", "Metrics are served on the management port (http.managementPort), not here.")));
       return;
     }
     boolean probe = path.equals("/healthz") || path.equals("/readyz");
@@ -206,52 +253,29 @@ final class HttpFrontVerticle extends VerticleBase {
       json(request, 503, new JsonObject().put("error", refusal.copy()));
       return;
     }
-    if (!probe(request)) dispatch(request);
+    ctx.next();
   }
 
-  /** The management port: /metrics and the probes, nothing else. */
-  private void manage(HttpServerRequest request) {
-    if (!request.path().equals("/metrics")) {
-      if (!probe(request)) {
-        json(request, 404, new JsonObject().put("error", new JsonObject().put("reason", "not_found")
-            .put("message", "The management port serves /metrics, /healthz and /readyz.")));
-      }
-      return;
-    }
-    if (!getOrHead(request)) return;
-    request.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-        .putHeader("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC)))
-        .end(metrics.get());
+  /** /healthz and /readyz, on either port. */
+  private void probes(Router router) {
+    probe(router, "/healthz", live, new JsonObject().put("status", "up"), new JsonObject().put("reason", "not_live")
+        .put("message", "This node's cluster member has shut down (out of memory or a fatal error); restart it."));
+    probe(router, "/readyz", ready, new JsonObject().put("status", "ready"), new JsonObject().put("reason", "not_ready")
+        .put("message", "This node is starting, draining, or cut off from most of its cluster."));
   }
 
-  /** Answers /healthz and /readyz (on either port); false for any other path. */
-  private boolean probe(HttpServerRequest request) {
-    switch (request.path()) {
-      case "/healthz" -> {
-        if (!getOrHead(request)) return true;
-        if (live.getAsBoolean()) {
-          json(request, 200, new JsonObject().put("status", "up"));
-        } else {
-          request.response().putHeader("Retry-After", "1");
-          json(request, 503, new JsonObject().put("error", new JsonObject().put("reason", "not_live")
-              .put("message", "This node's cluster member has shut down (out of memory or a fatal error); restart it.")));
-        }
+  /** A probe: 200 with {@code up} while {@code state} holds, else 503 with {@code error} and Retry-After. */
+  private void probe(Router router, String path, BooleanSupplier state, JsonObject up, JsonObject error) {
+    router.route(path).handler(ctx -> {
+      var request = ctx.request();
+      if (!getOrHead(request)) return;
+      if (state.getAsBoolean()) {
+        json(request, 200, up.copy());
+      } else {
+        request.response().putHeader("Retry-After", "1");
+        json(request, 503, new JsonObject().put("error", error.copy()));
       }
-      case "/readyz" -> {
-        if (!getOrHead(request)) return true;
-        if (ready.getAsBoolean()) {
-          json(request, 200, new JsonObject().put("status", "ready"));
-        } else {
-          request.response().putHeader("Retry-After", "1");
-          json(request, 503, new JsonObject().put("error", new JsonObject()
-              .put("reason", "not_ready").put("message", "This node is starting, draining, or cut off from most of its cluster.")));
-        }
-      }
-      default -> {
-        return false;
-      }
-    }
-    return true;
+    });
   }
 
   /** True for GET and HEAD; anything else is answered 405 here. */
@@ -279,7 +303,9 @@ final class HttpFrontVerticle extends VerticleBase {
       return;
     }
     if (cause instanceof SmugglingSafeRequestDecoder.NotHttp1) {
-      badRequest(request, "This port speaks HTTP/1.0 and HTTP/1.1" + " (HTTP/2 over cleartext is off: http.h2c).");
+      request.response().putHeader("Connection", "close");
+      json(request, 505, new JsonObject().put("error", new JsonObject().put("reason", "http_version_not_supported")
+          .put("message", "This port speaks HTTP/1.0 and HTTP/1.1 (HTTP/2 over cleartext is off: http.h2c).")));
       return;
     }
     int status = cause instanceof TooLongHttpLineException ? 414 : cause instanceof TooLongHttpHeaderException ? 431 : 400;
@@ -304,7 +330,7 @@ final class HttpFrontVerticle extends VerticleBase {
   private void json(HttpServerRequest request, int status, JsonObject body) {
     refusals.written(status);
     request.response().setStatusCode(status).putHeader("Content-Type", "application/json")
-        .putHeader("Date", DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC)))
+        .putHeader("Date", HttpDate.now())
         .end(body.encode());
   }
 }

@@ -52,7 +52,9 @@ class ErrorResponsesTest {
         Arguments.of(POST, "/v1/vhosts", Who.ADMIN, "{\"data\":{\"type\":\"users\",\"id\":\"x\"}}", 422, "wrong_type"),
         Arguments.of(POST, "/v1/vhosts", Who.ADMIN, "{\"data\":{\"type\":\"vhosts\",\"id\":\"moon\"}}", 409, "vhost_exists"),
         Arguments.of(POST, "/v1/vhosts/moon/channels", Who.BACKEND, "{\"data\":{\"type\":\"channels\",\"id\":\"a/b\"}}", 422, "invalid_name"),
-        Arguments.of(POST, "/v1/vhosts/moon/channels/open/events", Who.BACKEND, "{\"trigger\":{\"data\":1}}", 422, "invalid_event"),
+        // openapi.json refuses it (ContractValidation): the trigger's required event is missing.
+        Arguments.of(POST, "/v1/vhosts/moon/channels/open/events", Who.BACKEND, "{\"trigger\":{\"data\":1}}", 422, "required"),
+        Arguments.of(POST, "/v1/vhosts/moon/channels/open/events", Who.BACKEND, "{\"trigger\":{\"event\":\"\\u0007\"}}", 422, "invalid_event"),
         Arguments.of(POST, "/v1/vhosts/moon/channels/open/events", Who.BACKEND, "{\"nothing\":1}", 422, "required"),
         Arguments.of(POST, "/v1/vhosts/moon/channels/open/events", Who.BACKEND, "[1,2]", 422, "wrong_type"),
         Arguments.of(POST, "/v1/vhosts/moon/channels/open/events", Who.BACKEND, "{bad json", 400, "invalid_json"),

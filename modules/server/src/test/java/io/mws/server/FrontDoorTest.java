@@ -47,6 +47,14 @@ class FrontDoorTest {
   }
 
   @Test
+  void everyAnswerOfThePublicPortForbidsContentSniffing() throws Exception {
+    for (var path : new String[] {"/healthz", "/metrics", "/v1", "/v1/vhosts/moon", "/v1/vhosts/%zz"}) {
+      var answer = cluster.send(0, io.vertx.core.http.HttpMethod.GET, path, null, null);
+      assertThat(answer.getHeader("X-Content-Type-Options")).as(path + " (" + answer.statusCode() + ")").isEqualTo("nosniff");
+    }
+  }
+
+  @Test
   void contentLengthWithTransferEncodingIsRefusedAndClosed() throws Exception {
     for (var server : new TestCluster[] {cluster}) {
       for (var head : new String[] {
@@ -79,7 +87,7 @@ class FrontDoorTest {
     var preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
     try (var socket = socket(cluster.port(0))) {
       write(socket, preface);
-      assertThat(readUntilClosed(socket, 5_000)).as("off: the preface is not HTTP/1.x").contains(" 400 ").contains("h2c");
+      assertThat(readUntilClosed(socket, 5_000)).as("off: the preface is not HTTP/1.x").contains(" 505 ").contains("http_version_not_supported").contains("h2c");
     }
     try (var socket = socket(h2c.port(0))) {
       write(socket, preface);
