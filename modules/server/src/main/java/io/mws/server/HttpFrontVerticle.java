@@ -22,7 +22,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 import io.netty.channel.Channel;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -96,7 +95,15 @@ final class HttpFrontVerticle extends VerticleBase {
     cap = new ClientConnectionCap(http.getJsonObject("limits", new JsonObject()).getInteger("connectionsPerClientIp", 0), clients);
     long headMillis = http.getInteger("requestHeadTimeoutSeconds", 10) * 1000L;
     long idleMillis = http.getInteger("idleTimeoutSeconds", 75) * 1000L;
-    server = vertx.createHttpServer(options).requestHandler(publicRoutes())
+    var routes = publicRoutes();
+    server = vertx.createHttpServer(options).requestHandler(request -> {
+      // What the gateway serves (WebSocket upgrades, SSE watches) is handed over as Vert.x gave it, with
+      // the same log context, headers and admission as the Router's routes: Vert.x Web wraps a request
+      // and the WebSocket it upgrades to, and the gateway writes frames on the socket's own Netty
+      // channel (gateway WebSocketChannel), which a wrapper hides.
+      if (gateway != null && WebSocketGatewayVerticle.accepts(request)) logged(request, this::toGateway);
+      else routes.handle(request);
+    })
         .invalidRequestHandler(request -> logged(request, this::invalid))
         .connectionHandler(connection -> accept(connection, options, headMillis, idleMillis));
     management = vertx.createHttpServer(new HttpServerOptions().setHost(options.getHost())
@@ -182,13 +189,13 @@ final class HttpFrontVerticle extends VerticleBase {
   private Router publicRoutes() {
     var router = Router.router(vertx);
     router.route().handler(ctx -> logged(ctx.request(), request -> ctx.next()));
-    // Every answer of the public port, the API's, the gateway's refusals and the router's own: a browser
-    // never reads a JSON error (or an event's data echoed in one) as HTML or script.
     router.route().handler(ctx -> {
-      ctx.response().putHeader("X-Content-Type-Options", "nosniff");
+      secure(ctx.request());
       ctx.next();
     });
-    router.route().handler(this::admit);
+    router.route().handler(ctx -> {
+      if (admitted(ctx.request())) ctx.next();
+    });
     router.route("/metrics").handler(ctx -> json(ctx.request(), 404, new JsonObject().put("error", new JsonObject()
         .put("reason", "not_found").put("message", "Metrics are served on the management port (http.managementPort), not here."))));
     probes(router);
@@ -223,22 +230,32 @@ final class HttpFrontVerticle extends VerticleBase {
     return router;
   }
 
+  /** A request for the gateway, outside the Router: secured and admitted as every other request is. */
+  private void toGateway(HttpServerRequest request) {
+    secure(request);
+    if (admitted(request)) gateway.handle(request);
+  }
+
+  /** Every answer of the public port: a browser never reads a JSON error (or an event's data echoed in one) as HTML or script. */
+  private static void secure(HttpServerRequest request) {
+    request.response().putHeader("X-Content-Type-Options", "nosniff");
+  }
+
   /**
    * Refuses what no endpoint may see: an ambiguous length, a client over its connection cap, and (but for
    * the probes) everything while the node is cut off from its cluster, and WebSocket upgrades while it drains.
    */
-  private void admit(RoutingContext ctx) {
-    var request = ctx.request();
+  private boolean admitted(HttpServerRequest request) {
     var path = request.path();
     if (request.headers().contains(HttpHeaders.TRANSFER_ENCODING) && request.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
       badRequest(request, AMBIGUOUS_LENGTH);
-      return;
+      return false;
     }
     if (!cap.admit(channel(request.connection()), request.remoteAddress().hostAddress(), request.getHeader("X-Forwarded-For"))) {
       request.response().putHeader("Retry-After", "1").putHeader("Connection", "close");
       json(request, 429, new JsonObject().put("error", new JsonObject().put("reason", "too_many_connections")
           .put("message", TOO_MANY_CONNECTIONS)));
-      return;
+      return false;
     }
     boolean probe = path.equals("/healthz") || path.equals("/readyz");
     // A node cut off from most of its cluster (or merging back) refuses everything but the probes: its
@@ -251,9 +268,9 @@ final class HttpFrontVerticle extends VerticleBase {
     if (refusal != null) {
       request.response().putHeader("Retry-After", "1").putHeader("Connection", "close");
       json(request, 503, new JsonObject().put("error", refusal.copy()));
-      return;
+      return false;
     }
-    ctx.next();
+    return true;
   }
 
   /** /healthz and /readyz, on either port. */
@@ -316,16 +333,16 @@ final class HttpFrontVerticle extends VerticleBase {
     json(request, status, new JsonObject().put("error", new JsonObject().put("reason", reason).put("message", message)));
   }
 
+  /** Everything but what the gateway serves (handed over before the Router) goes to the API, where this node runs it. */
   private void dispatch(HttpServerRequest request) {
-    if (gateway != null && WebSocketGatewayVerticle.accepts(request)) {
-      gateway.handle(request);
-    } else if (api != null) {
+    if (api != null) {
       api.handle(request);
     } else {
       json(request, 404, new JsonObject().put("error", new JsonObject().put("reason", "not_served_here")
           .put("message", "This node does not run the REST API (MWS_ROLES); send REST requests to an api node.")));
     }
   }
+
 
   private void json(HttpServerRequest request, int status, JsonObject body) {
     refusals.written(status);

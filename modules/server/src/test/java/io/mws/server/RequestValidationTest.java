@@ -94,7 +94,9 @@ class RequestValidationTest {
     var xmlBatch = cluster.send(0, POST, "/v1/vhosts/moon/events", "Bearer " + backend, "application/xml",
         "<document><data><attributes><channel>c</channel><event>e</event></attributes></data></document>");
     assertThat(xmlBatch.statusCode()).as("a batch is JSON only in openapi.json").isEqualTo(415);
-    assertThat(TestCluster.reason(xmlBatch)).isEqualTo("unsupported_media_type");
+    // Its error comes in the request's format (Whispir: an XML request without Accept is answered in XML).
+    assertThat(xmlBatch.getHeader("Content-Type")).startsWith("application/xml");
+    assertThat(xmlBatch.bodyAsString()).contains("unsupported_media_type");
     var xmlEvent = cluster.send(0, POST, "/v1/vhosts/moon/channels/c/events", "Bearer " + backend, "application/xml",
         "<document><trigger><event>e</event><data>1</data></trigger></document>");
     assertThat(xmlEvent.statusCode()).as("an event may be XML").isEqualTo(202);
