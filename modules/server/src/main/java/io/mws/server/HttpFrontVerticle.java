@@ -24,6 +24,7 @@ import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -91,7 +92,7 @@ final class HttpFrontVerticle extends VerticleBase {
     cap = new ClientConnectionCap(settings.connectionsPerClientIp(), clients);
     long headMillis = settings.requestHeadTimeoutMillis();
     long idleMillis = settings.idleTimeoutSeconds() * 1000L;
-    server = vertx.createHttpServer(options).requestHandler(publicRoutes())
+    server = vertx.createHttpServer(options).requestHandler(upgradable(publicRoutes()))
         .invalidRequestHandler(request -> logged(request, this::invalid))
         .connectionHandler(connection -> accept(connection, options, headMillis, idleMillis));
     management = vertx.createHttpServer(new HttpServerOptions().setHost(options.getHost())
@@ -171,6 +172,23 @@ final class HttpFrontVerticle extends VerticleBase {
       if (settings.accessLog()) AccessLog.watch(request, channel, clients.of(request));
       handler.handle(request);
     }
+  }
+
+  /** An upgrade request as the listener got it, kept on its connection for {@link #dispatch}. */
+  private static final AttributeKey<HttpServerRequest> UPGRADE = AttributeKey.valueOf("mws.upgradeRequest");
+
+  /**
+   * The Router hands its handlers a wrapper of each request, and the WebSocket a wrapper upgrades to is a
+   * wrapper too, which hides the socket's Netty context the gateway writes its frames through
+   * (WebSocketChannel: every session failed with a ClassCastException). So an upgrade request is kept, as
+   * the listener got it, on its connection (which carries one request at a time, the upgrade its last),
+   * and the gateway upgrades that one.
+   */
+  private Handler<HttpServerRequest> upgradable(Router router) {
+    return request -> {
+      if (request.canUpgradeToWebSocket()) channel(request.connection()).attr(UPGRADE).set(request);
+      router.handle(request);
+    };
   }
 
   /** The public port: each request logged, admitted, answered here if a probe, else handed over. */
@@ -313,7 +331,8 @@ final class HttpFrontVerticle extends VerticleBase {
 
   private void dispatch(HttpServerRequest request) {
     if (gateway != null && WebSocketGatewayVerticle.accepts(request)) {
-      gateway.handle(request);
+      var original = channel(request.connection()).attr(UPGRADE).getAndSet(null);
+      gateway.handle(request.canUpgradeToWebSocket() && original != null ? original : request);
     } else if (api != null) {
       api.handle(request);
     } else {
