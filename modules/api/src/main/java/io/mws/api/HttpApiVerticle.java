@@ -2,14 +2,12 @@ package io.mws.api;
 
 import io.mws.protocol.Addresses;
 import io.mws.protocol.ApiError;
-import io.mws.protocol.ClientAddress;
 import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.HttpEndpoint;
 import io.mws.protocol.RefusalMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.mws.protocol.NodeLimits;
 import io.mws.protocol.VhostSettingsCache;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -20,8 +18,8 @@ import java.util.List;
 /**
  * The REST API: served over HTTP through {@link #endpoint()}, and to WebSocket clients through the
  * gateway, which forwards their requests to {@link Addresses#API_REQUEST}. Also feeds the backends'
- * SSE streams from {@link Addresses#BACKEND_FEED}. Config: {@code maxPayloadBytes}, {@code limits}
- * ({@link NodeLimits}: the publish rate is enforced here, where publishes are accepted).
+ * SSE streams from {@link Addresses#BACKEND_FEED}. Config: the {@code http} section with {@code limits}
+ * in it ({@link ApiSettings}).
  */
 public final class HttpApiVerticle extends VerticleBase {
   /** Room for the JSON envelope around an event's data. */
@@ -42,25 +40,23 @@ public final class HttpApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    int maxPayload = config().getInteger("maxPayloadBytes", 65536);
-    var limits = NodeLimits.from(config().getJsonObject("limits"));
+    var config = ApiSettings.from(config()); // a bad value fails the start here, naming its key
     var settings = new VhostSettingsCache(vertx);
-    var events = new EventResources(maxPayload, new PublishLimits(settings, limits.publishesPerSecond()), settings);
+    var events = new EventResources(config.maxPayloadBytes(), new PublishLimits(settings, config.limits().publishesPerSecond()), settings);
     // Relationship routes read other routes through the router they end up in.
     var built = new java.util.concurrent.atomic.AtomicReference<ApiRouter>();
     var routes = routes(events, built::get);
     return ContractValidation.load(vertx, OpenApiResource.document()).compose(contract -> {
       var router = new ApiRouter(vertx, routes, new Cors(settings), contract);
       built.set(router);
-      return serve(router, events, maxPayload);
+      return serve(router, events, config);
     });
   }
 
-  private Future<?> serve(ApiRouter router, EventResources events, int maxPayload) {
+  private Future<?> serve(ApiRouter router, EventResources events, ApiSettings config) {
     var streams = new BackendEventStreams(vertx);
     endpoint = new HttpApiEndpoint(vertx, router, streams, new ConsoleFiles(vertx), new PusherApi(vertx, events),
-        maxPayload + ENVELOPE_BYTES, new RefusalMetrics(registry, "http"),
-        ClientAddress.fromConfig(config().getValue("trustedProxies")));
+        config.maxPayloadBytes() + ENVELOPE_BYTES, new RefusalMetrics(registry, "http"), config.clients());
 
     var forwarded = vertx.eventBus().<JsonObject>consumer(Addresses.API_REQUEST, message -> {
       ApiRequest request;

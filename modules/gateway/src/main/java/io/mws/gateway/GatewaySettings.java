@@ -21,10 +21,12 @@ import java.util.List;
  *                         WebSocket (the server module copies {@code http.adminAllowedOrigins} here)
  * @param clients          who the client of an upgrade is ({@code http.trustedProxies}, copied here too):
  *                         failed logins are throttled by it
+ * @param presenceRecordsPerVhost connections of one vhost this node tracks in presence, unless the vhost
+ *                         sets its own ({@code limits.presenceRecordsPerVhost})
  */
 record GatewaySettings(long pingIntervalMs, int maxMissedPongs, long writeQueueBytes, long idleTimeoutMs,
                        long unauthenticatedTimeoutMs, String nodeId,
-                       List<String> adminAllowedOrigins, ClientAddress clients) {
+                       List<String> adminAllowedOrigins, ClientAddress clients, int presenceRecordsPerVhost) {
 
   /**
    * The verticle's config over the {@code gateway} defaults of conf/mws.yaml; a bad value fails with
@@ -41,7 +43,8 @@ record GatewaySettings(long pingIntervalMs, int maxMissedPongs, long writeQueueB
         Math.round(gateway.number("unauthenticatedTimeoutSeconds", 0) * 1000),
         config.getString("nodeId", java.util.UUID.randomUUID().toString()),
         origins(config.getValue("adminAllowedOrigins")),
-        ClientAddress.fromConfig(config.getValue("trustedProxies")));
+        ClientAddress.fromConfig(config.getValue("trustedProxies")),
+        ConfigSection.of("limits", config.getJsonObject("limits")).integer("presenceRecordsPerVhost", 0));
   }
 
   private static List<String> origins(Object configured) {

@@ -41,8 +41,7 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
   public Future<?> start() {
     var settings = GatewaySettings.from(config());
     var vhostSettings = new VhostSettingsCache(vertx);
-    var presence = new NodePresence(vertx, settings.nodeId(), vhostSettings,
-        config().getJsonObject("limits", new JsonObject()).getInteger("presenceRecordsPerVhost", 100_000));
+    var presence = new NodePresence(vertx, settings.nodeId(), vhostSettings, settings.presenceRecordsPerVhost());
     var metrics = new GatewayMetrics(registry);
     var feeds = new ChannelFeeds(vertx, context, presence, metrics);
     var limits = new ConnectionLimits(NodeLimits.from(config().getJsonObject("limits")), vhostSettings);

@@ -23,8 +23,13 @@ public record ConfigSection(String name, JsonObject json) {
   }
 
   public int integer(String key, int min) {
+    return integer(key, min, Integer.MAX_VALUE);
+  }
+
+  /** A whole number from {@code min} to {@code max} ({@code http.port}: 0 to 65535). */
+  public int integer(String key, int min, int max) {
     long value = wholeNumber(key, min);
-    if (value > Integer.MAX_VALUE) throw invalid(key, "a whole number from " + min + " to " + Integer.MAX_VALUE);
+    if (value > max) throw invalid(key, "a whole number from " + min + " to " + max);
     return (int) value;
   }
 
@@ -37,6 +42,17 @@ public record ConfigSection(String name, JsonObject json) {
   public String text(String key) {
     if (value(key) instanceof String text && !text.isBlank()) return text;
     throw invalid(key, "a text");
+  }
+
+  /**
+   * A text that may be left empty ({@code http.tls.certFile}: the file's default is empty): null when
+   * it is, and a value that is not a text (a number, a list) fails like any other.
+   */
+  public String optionalText(String key) {
+    var value = json.getValue(key);
+    if (value == null || value instanceof String text && text.isBlank()) return null;
+    if (value instanceof String text) return text;
+    throw invalid(key, "a text or empty");
   }
 
   public boolean bool(String key) {

@@ -40,6 +40,7 @@ import java.util.function.Supplier;
  * {@code http.h2c} is on.
  */
 final class HttpFrontVerticle extends VerticleBase {
+  private final FrontSettings settings;
   private final HttpEndpoint api;
   private final HttpEndpoint gateway;
   private final BooleanSupplier live;
@@ -53,15 +54,15 @@ final class HttpFrontVerticle extends VerticleBase {
   private HttpServer server;
   private HttpServer management;
   private volatile boolean draining;
-  private boolean accessLog;
 
   private static final JsonObject DRAINING = new JsonObject().put("reason", "draining")
       .put("message", "This node is shutting down; send the request to another node.");
   private static final JsonObject CUT_OFF = new JsonObject().put("reason", "no_quorum")
       .put("message", "This node is cut off from most of its cluster; send the request to another node.");
 
-  HttpFrontVerticle(HttpEndpoint api, HttpEndpoint gateway, BooleanSupplier live, BooleanSupplier ready,
+  HttpFrontVerticle(FrontSettings settings, HttpEndpoint api, HttpEndpoint gateway, BooleanSupplier live, BooleanSupplier ready,
                     BooleanSupplier whole, Supplier<String> metrics, RefusalMetrics refusals, ClientAddress clients) {
+    this.settings = settings;
     this.api = api;
     this.gateway = gateway;
     this.live = live;
@@ -74,27 +75,21 @@ final class HttpFrontVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    var http = config();
     var options = new HttpServerOptions()
-        .setHost(http.getString("host", "0.0.0.0"))
-        .setPort(http.getInteger("port", 8080))
+        .setHost(settings.host())
+        .setPort(settings.port())
         .setRegisterWebSocketWriteHandlers(false)
         // Vert.x accepts h2c (Upgrade: h2c and the prior-knowledge preface) unless told not to.
-        .setHttp2ClearTextEnabled(http.getBoolean("h2c", false));
+        .setHttp2ClearTextEnabled(settings.h2c());
     // One limit for a frame and a message, compressed or not: a request carries at most one event's data
     // plus its envelope. Each connection gets the capped inflater and UTF-8 check (InboundMessageLimits).
-    InboundMessageLimits.configure(options, http.getInteger("maxPayloadBytes", 65536) + 4096);
-    var tls = http.getJsonObject("tls", new JsonObject());
-    var cert = tls.getString("certFile");
-    var key = tls.getString("keyFile");
-    if (cert != null && !cert.isEmpty()) {
-      if (key == null || key.isEmpty()) return Future.failedFuture("http.tls.certFile is set but http.tls.keyFile is not");
-      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(cert).setKeyPath(key));
+    InboundMessageLimits.configure(options, settings.maxPayloadBytes() + 4096);
+    if (settings.certFile() != null) {
+      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(settings.certFile()).setKeyPath(settings.keyFile()));
     }
-    accessLog = http.getBoolean("accessLog", true);
-    cap = new ClientConnectionCap(http.getJsonObject("limits", new JsonObject()).getInteger("connectionsPerClientIp", 0), clients);
-    long headMillis = http.getInteger("requestHeadTimeoutSeconds", 10) * 1000L;
-    long idleMillis = http.getInteger("idleTimeoutSeconds", 75) * 1000L;
+    cap = new ClientConnectionCap(settings.connectionsPerClientIp(), clients);
+    long headMillis = settings.requestHeadTimeoutMillis();
+    long idleMillis = settings.idleTimeoutSeconds() * 1000L;
     var routes = publicRoutes();
     server = vertx.createHttpServer(options).requestHandler(request -> {
       // What the gateway serves (WebSocket upgrades, SSE watches) is handed over as Vert.x gave it, with
@@ -107,8 +102,8 @@ final class HttpFrontVerticle extends VerticleBase {
         .invalidRequestHandler(request -> logged(request, this::invalid))
         .connectionHandler(connection -> accept(connection, options, headMillis, idleMillis));
     management = vertx.createHttpServer(new HttpServerOptions().setHost(options.getHost())
-            .setPort(http.getInteger("managementPort", 9090)).setHttp2ClearTextEnabled(false)
-            .setIdleTimeout(http.getInteger("idleTimeoutSeconds", 75)))
+            .setPort(settings.managementPort()).setHttp2ClearTextEnabled(false)
+            .setIdleTimeout(settings.idleTimeoutSeconds()))
         .requestHandler(managementRoutes());
     return server.listen().compose(listening -> management.listen());
   }
@@ -164,11 +159,11 @@ final class HttpFrontVerticle extends VerticleBase {
 
   /**
    * Stops accepting connections, lets in-flight requests finish and asks WebSocket clients to go
-   * (each socket's shutdown handler closes it with 1012), for at most {@code timeoutMillis}.
+   * (each socket's shutdown handler closes it with 1012), for at most {@code shutdownTimeoutSeconds}.
    */
   @Override
   public Future<?> stop() {
-    return server.shutdown(config().getLong("shutdownTimeoutMillis", 30_000L), TimeUnit.MILLISECONDS)
+    return server.shutdown(settings.shutdownTimeoutMillis(), TimeUnit.MILLISECONDS)
         .eventually(() -> management.close());
   }
 
@@ -180,7 +175,7 @@ final class HttpFrontVerticle extends VerticleBase {
     var channel = channel(request.connection());
     try (var context = LogContext.open(LogContext.vhostOf(request.path()), channel.id().asShortText(),
         LogContext.requestId(request.getHeader("X-Request-Id")))) {
-      if (accessLog) AccessLog.watch(request, channel, clients.of(request));
+      if (settings.accessLog()) AccessLog.watch(request, channel, clients.of(request));
       handler.handle(request);
     }
   }

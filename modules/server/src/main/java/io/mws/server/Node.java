@@ -66,6 +66,12 @@ public final class Node {
   /** Starts a node; the future completes when it is ready. */
   public static Future<Node> start(NodeConfig config) {
     System.setProperty("hazelcast.phone.home.enabled", "false");
+    FrontSettings front;
+    try {
+      front = FrontSettings.from(config); // a bad http key fails the start before the node joins, naming the key
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
     var clusterManager = new HazelcastClusterManager(ClusterSettings.hazelcast(config));
     var cluster = config.cluster();
     var eventBus = new EventBusOptions()
@@ -83,7 +89,7 @@ public final class Node {
     Vertx.builder().with(options).withClusterManager(clusterManager)
         .withMetrics(new MicrometerMetricsFactory(registry)).buildClustered()
         .onFailure(result::fail)
-        .onSuccess(vertx -> openStore(vertx, config).compose(store -> deploy(vertx, clusterManager, config, registry, store)
+        .onSuccess(vertx -> openStore(vertx, config).compose(store -> deploy(vertx, clusterManager, config, front, registry, store)
                 .onSuccess(node -> node.store = store)
                 .recover(failure -> (store == null ? Future.succeededFuture() : store.close()).transform(closed -> Future.failedFuture(failure))))
             .onSuccess(node -> {
@@ -129,7 +135,7 @@ public final class Node {
   }
 
   private static Future<Node> deploy(Vertx vertx, HazelcastClusterManager clusterManager, NodeConfig config,
-                                     PrometheusMeterRegistry registry, StateStore store) {
+                                     FrontSettings frontSettings, PrometheusMeterRegistry registry, StateStore store) {
     var roles = config.roles();
     var auth = roles.contains("auth") ? new AuthVerticle(store) : null;
     var channels = roles.contains("channels") ? new ChannelStateVerticle(clusterManager.getHazelcastInstance(), registry, store) : null;
@@ -146,16 +152,14 @@ public final class Node {
             .put("signingKey", config.auth().getString("signingKey")), deployed))
         .compose(v -> {
           var health = new NodeHealth(clusterManager.getHazelcastInstance(), config.section("cluster").integer("minimumClusterSize", 1));
-          var front = new HttpFrontVerticle(endpoint(api), gateway == null ? null : gateway.endpoint(), health::live,
+          var front = new HttpFrontVerticle(frontSettings, endpoint(api), gateway == null ? null : gateway.endpoint(), health::live,
               () -> node[0] != null && node[0].ready && health.whole(), health::whole, registry::scrape,
               new RefusalMetrics(registry, "http"), config.trustedProxies());
           node[0] = new Node(vertx, front, clusterManager.getHazelcastInstance(), gateway, health);
           node[0].stopOrder.addAll(deployed);
           node[0].drainQuietMs = config.section("http").wholeNumber("drainQuietMillis", 0);
           java.util.Collections.reverse(node[0].stopOrder);
-          var frontConfig = config.http().copy().put("shutdownTimeoutMillis", shutdownTimeoutMillis(config))
-              .put("limits", config.limits()).put("accessLog", config.section("log").bool("access"));
-          return vertx.deployVerticle(front, new DeploymentOptions().setConfig(frontConfig));
+          return vertx.deployVerticle(front);
         })
         .compose(id -> {
           node[0].frontDeployment = id;

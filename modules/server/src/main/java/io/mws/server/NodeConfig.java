@@ -152,14 +152,7 @@ public record NodeConfig(JsonObject json) {
     if (!unknown.isEmpty() || roles().isEmpty()) {
       throw new IllegalArgumentException("roles must be a non-empty subset of " + ALL_ROLES + "; unknown: " + unknown);
     }
-    var http = section("http");
-    int port = http.integer("port", 0);
-    if (port > 65535) throw new IllegalArgumentException("http.port must be 0..65535");
-    int managementPort = http.integer("managementPort", 0);
-    if (managementPort > 65535) throw new IllegalArgumentException("http.managementPort must be 0..65535");
-    if (managementPort != 0 && managementPort == port) {
-      throw new IllegalArgumentException("http.managementPort must differ from http.port (/metrics stays off the public port)");
-    }
+    FrontSettings.from(this); // the listeners' keys: a bad one fails the start here, naming it
     try {
       trustedProxies();
     } catch (IllegalArgumentException e) {

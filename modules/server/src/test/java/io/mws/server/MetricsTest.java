@@ -7,7 +7,11 @@ import io.mws.testsupport.ClusterTest;
 import io.mws.testsupport.RawWebSocket;
 import io.mws.testsupport.WatchClient;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -140,6 +144,29 @@ class MetricsTest {
       scrape = MetricsScrape.of(cluster, 0);
     }
     assertThat(scrape.names()).as("metrics the dashboard queries").containsAll(wanted);
+  }
+
+  /** A metric family's {@code # TYPE} line in the Prometheus text format. */
+  static final Pattern TYPE = Pattern.compile("# TYPE (mws_\\w+) (\\w+)");
+
+  @Test
+  void everyMwsMetricANodeExportsIsDocumentedWithItsType() throws Exception {
+    // A quota refusal, so that the lazily registered mws_quota_refusals_total is exported too.
+    var quota = cluster.createVhost("quota", new JsonObject().put("limits", new JsonObject().put("channels", 1)));
+    assertThat(cluster.send(0, PUT, "/v1/vhosts/quota/channels/one", "Bearer " + quota, null).statusCode()).isEqualTo(201);
+    assertThat(cluster.send(0, PUT, "/v1/vhosts/quota/channels/two", "Bearer " + quota, null).statusCode()).isEqualTo(429);
+    var families = new TreeMap<String, String>();
+    for (var line : MetricsScrape.of(cluster, 0).text.split("\n")) {
+      var type = TYPE.matcher(line);
+      if (type.matches()) families.put(type.group(1), type.group(2));
+    }
+    assertThat(families).containsKeys("mws_connections", "mws_events_fired_total", "mws_events_fire_to_deliver_seconds",
+        "mws_quota_refusals_total", "mws_memory_pressure_refusals_total");
+    var doc = Files.readString(Path.of(System.getProperty("mws.root", "../.."), "docs", "metrics.md"));
+    for (var family : families.entrySet()) {
+      assertThat(doc).as("docs/metrics.md has a row for " + family.getKey() + " (" + family.getValue() + ")")
+          .containsPattern("\\| `" + Pattern.quote(family.getKey()) + "` \\| " + family.getValue() + " \\|");
+    }
   }
 
   static double delta(MetricsScrape before, MetricsScrape after, String sample) {

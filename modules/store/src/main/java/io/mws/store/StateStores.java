@@ -17,7 +17,13 @@ public final class StateStores {
     if (url != null && !url.isBlank()) {
       return PgStateStore.open(vertx, url.strip(), POOL_SIZE).map(s -> s);
     }
-    var dir = Path.of(config.getString("dataDir", "data"));
+    // No default here: store.dataDir has it in conf/mws.yaml, which the node's config is read over.
+    var dataDir = config.getValue("dataDir");
+    if (!(dataDir instanceof String name) || name.isBlank()) {
+      return Future.failedFuture(new IllegalArgumentException("store.dataDir must be a directory's path, not "
+          + (dataDir instanceof String ? "\"" + dataDir + "\"" : String.valueOf(dataDir))));
+    }
+    var dir = Path.of(name);
     return vertx.executeBlocking(() -> FileStateStore.open(vertx, dir), false);
   }
 }

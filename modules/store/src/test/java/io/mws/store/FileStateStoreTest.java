@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +23,22 @@ class FileStateStoreTest extends StateStoreContract {
   @Test
   void aSecondStoreOnTheSameDirectoryIsRefused() {
     assertThatThrownBy(() -> FileStateStore.open(vertx, dir.resolve("data"))).hasMessageContaining("in use by another MWS node");
+  }
+
+  /** store.dataDir comes from the node's config (conf/mws.yaml's default, "data"); none in Java. */
+  @Test
+  void theDataDirIsTheConfiguredOneAndAMissingOneFailsNamingTheKey() throws Exception {
+    var configured = dir.resolve("configured");
+    var opened = await(StateStores.open(vertx, new JsonObject().put("dataDir", configured.toString())));
+    try {
+      assertThat(opened.describe()).contains(configured.toString());
+    } finally {
+      await(opened.close());
+    }
+    var failure = StateStores.open(vertx, new JsonObject()).toCompletionStage().toCompletableFuture().handle((s, e) -> e).get(30, TimeUnit.SECONDS);
+    assertThat(failure).hasMessage("store.dataDir must be a directory's path, not null");
+    failure = StateStores.open(vertx, new JsonObject().put("dataDir", " ")).toCompletionStage().toCompletableFuture().handle((s, e) -> e).get(30, TimeUnit.SECONDS);
+    assertThat(failure).hasMessage("store.dataDir must be a directory's path, not \" \"");
   }
 
   /** kill -9 while a line was being written: the torn line was never acknowledged, everything before it stays. */
