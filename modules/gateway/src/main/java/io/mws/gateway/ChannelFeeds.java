@@ -80,7 +80,7 @@ final class ChannelFeeds {
       var feed = feeds.computeIfAbsent(ChannelEvent.key(path.vhost(), path.channel()), k -> {
         var created = new ChannelFeed(vertx, path, gapRepairs, metrics);
         created.init().onFailure(e -> feeds.remove(k, created));
-        created.over().onSuccess(closed -> closed(k, created));
+        created.over().onSuccess(v -> closed(k, created));
         return created;
       });
       return feed.ready().compose(v -> {

@@ -92,7 +92,7 @@ class SharedChangeFrameTest {
   static String perWatcherEncoding(String requestId, ChannelEvent event) {
     var resourceId = new ChannelPath(event.vhost(), event.channel()).resourceId();
     var change = new JsonObject().put("type", "merge").put("path", "").put("resource_id", resourceId)
-        .put("body", new JsonObject().put("_rev", event.rev()).put("event", event.event())
+        .put("body", new JsonObject().put("_rev", event.rev()).put("_tag", event.tag()).put("event", event.event())
             .put("data", event.data()).put("uid", event.uid()));
     var rest = new JsonObject().put("resourceId", resourceId).put("path_leftover", "")
         .put("change", new JsonArray().add(change)).encode();
