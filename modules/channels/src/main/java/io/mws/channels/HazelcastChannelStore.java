@@ -162,10 +162,16 @@ public final class HazelcastChannelStore implements ChannelStore {
   @Override
   public Future<ChannelInfo> closeChannel(String vhost, String channel) {
     return vertx.executeBlocking(() -> {
+      // The close's rev must cover every event acknowledged before it (the gateways deliver those first).
+      // The ring's tail read after the removal alone is not enough: an append refused meanwhile (stillOpen)
+      // may have destroyed the ring and another recreated it. So the tail before the removal counts too.
+      var before = channels.get(key(vhost, channel));
+      long revBefore = before == null ? -1 : currentRev(new JsonObject(before.getValue()));
       var removed = channels.remove(key(vhost, channel));
       if (removed == null) return null;
       var record = new JsonObject(removed.getValue());
-      var info = toInfo(record, currentRev(record));
+      boolean sameLifetime = before != null && new JsonObject(before.getValue()).getString("epoch").equals(record.getString("epoch"));
+      var info = toInfo(record, Math.max(currentRev(record), sameLifetime ? revBefore : -1));
       history(record).destroy();
       return info;
     }, false).compose(info -> info == null ? Future.succeededFuture(null)

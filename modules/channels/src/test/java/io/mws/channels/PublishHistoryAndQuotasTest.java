@@ -29,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The channel-state verticle alone on a one-member loopback Hazelcast, asked over the event bus as
  * the API and the gateway ask it: concurrent publishers get every rev once, in the order the feed
- * carries them; the history window answers what it keeps and 410 for what it dropped; and a vhost's
- * channel quota holds under a flood of concurrent opens.
+ * carries them; the history window answers what it keeps and 410 for what it dropped; a close's rev
+ * covers every event acknowledged before it; and a vhost's channel quota holds under a flood of concurrent opens.
  */
 class PublishHistoryAndQuotasTest {
   @RegisterExtension static final LoopbackHazelcast HAZELCAST = LoopbackHazelcast.perClass();
@@ -131,6 +131,44 @@ class PublishHistoryAndQuotasTest {
     await(ask(Addresses.CHANNEL_OPEN, new JsonObject().put("vhost", vhost).put("channel", "again")));
     assertThat(refusal(ask(Addresses.CHANNEL_OPEN, new JsonObject().put("vhost", vhost).put("channel", "more"))).status())
         .isEqualTo(429);
+  }
+
+  @Test
+  void aClosesRevCoversEveryEventAcknowledgedBeforeIt() throws Exception {
+    createVhost(new JsonObject());
+    var closes = new java.util.concurrent.ConcurrentHashMap<String, Long>();
+    vertx.eventBus().<JsonObject>consumer(Addresses.CHANNEL_FEED, m -> {
+      if (vhost.equals(m.body().getString("vhost")) && "CLOSED".equals(m.body().getString("kind"))) {
+        closes.put(m.body().getString("channel"), m.body().getLong("rev"));
+      }
+    });
+    int rounds = 20;
+    int refused = 0;
+    for (int round = 0; round < rounds; round++) {
+      var channel = "k" + round;
+      open(channel);
+      var acks = new ArrayList<Future<JsonObject>>();
+      Future<JsonObject> close = null;
+      for (int i = 0; i < 30; i++) {
+        acks.add(publish(channel, i));
+        // Appends refused by the close (404) destroy the ring they recreated, racing the close's own read of it.
+        if (i == 10) close = ask(Addresses.CHANNEL_CLOSE, new JsonObject().put("vhost", vhost).put("channel", channel));
+      }
+      await(Future.join(new ArrayList<Future<?>>(acks)).otherwiseEmpty());
+      await(close);
+      waitFor(() -> closes.containsKey(channel));
+      long closedAt = closes.get(channel);
+      for (var ack : acks) {
+        if (ack.failed()) {
+          assertThat(ApiError.from(ack.cause()).status()).isEqualTo(404);
+          refused++;
+        } else {
+          assertThat(ack.result().getLong("rev")).as("round %d: an acknowledged rev is at or below the close's rev", round)
+              .isLessThanOrEqualTo(closedAt);
+        }
+      }
+    }
+    System.out.printf("%d rounds of 30 publishes racing a close: %d refused 404%n", rounds, refused);
   }
 
   void createVhost(JsonObject settings) throws Exception {

@@ -24,12 +24,22 @@ import org.slf4j.LoggerFactory;
  * nodes can arrive out of order; a rev that arrives early waits in {@code pending}, and a gap that
  * stays open for {@link #GAP_WAIT_MS} is filled from the channel's history (an event is in history
  * before it is broadcast, so the history always has it, unless it has already expired).
+ * A close carries the channel's last rev and can overtake the revs before it (fired on another node,
+ * acknowledged, still on the way here): it waits for them as a rev waits for its gap, see {@link #CLOSE_WAIT_MS}.
  * Confined to the gateway verticle's context.
  */
 final class ChannelFeed {
   private static final Logger LOG = LoggerFactory.getLogger(ChannelFeed.class);
   static final long GAP_WAIT_MS = 50;
   static final int HISTORY_PAGE = 500;
+  /**
+   * How long a close waits for the revs at or below its rev that have not arrived. It cannot repair them
+   * from history, which the close destroyed: an acknowledged rev arrives live, since it was broadcast before
+   * it was acknowledged. A rev whose append the close refused (404) never arrives; the close, and the revs
+   * after that hole, are delivered when this wait ends. So a close that raced a refused append reaches
+   * watchers up to this late; every other close waits only for what is in flight.
+   */
+  static final long CLOSE_WAIT_MS = 1000;
 
   final ChannelPath path;
   private final Vertx vertx;
@@ -46,7 +56,11 @@ final class ChannelFeed {
   private long lastRev = -1;
   private long repairTimer = -1;
   private boolean repairing;
+  /** The channel's close, received and waiting for the revs before it; null while the channel is open. */
+  private ChannelEvent closing;
+  private long closeTimer = -1;
   private boolean closed;
+  private final Promise<Void> over = Promise.promise();
   /** A close that arrived before init said which epoch this feed follows; applied once it does. */
   private ChannelEvent closeBeforeInit;
 
@@ -73,8 +87,8 @@ final class ChannelFeed {
       pending.values().removeIf(e -> !e.epoch().equals(epoch) || e.rev() <= lastRev);
       excludes.keySet().retainAll(pending.keySet());
       drain();
-      if (closeBeforeInit != null && closeBeforeInit.epoch().equals(epoch)) close(closeBeforeInit);
-      ready.complete(); // after a close, so no watch attaches to a feed that is already over
+      if (closeBeforeInit != null && closeBeforeInit.epoch().equals(epoch)) closing(closeBeforeInit);
+      ready.complete(); // after a close was taken in, so no watch attaches to a feed that is already over
     });
     return ready.future();
   }
@@ -84,6 +98,9 @@ final class ChannelFeed {
   long lastRev() { return lastRev; }
 
   boolean isClosed() { return closed; }
+
+  /** Completes once the close has been delivered to the watches: nothing more comes from this feed. */
+  Future<Void> over() { return over.future(); }
 
   void add(Watch watch) { watches.add(watch); }
 
@@ -112,12 +129,13 @@ final class ChannelFeed {
       if (epoch == null) {
         closeBeforeInit = event; // it may close an earlier lifetime of the channel: init will tell
       } else if (event.epoch().equals(epoch)) {
-        close(event);
+        closing(event);
       }
       return;
     }
     if (epoch != null && !event.epoch().equals(epoch)) return; // another lifetime of the channel
     if (epoch != null && event.rev() <= lastRev) return;        // seen already
+    if (closing != null && event.rev() > closing.rev()) return; // not the channel's: it was refused
     pending.put(event.rev(), event);
     if (exclude != null) excludes.put(event.rev(), exclude);
     if (epoch != null) drain();
@@ -164,11 +182,19 @@ final class ChannelFeed {
 
   private void drain() {
     while (!pending.isEmpty() && pending.firstKey() == lastRev + 1) {
-      var event = pending.pollFirstEntry().getValue();
-      lastRev = event.rev();
-      deliver(event, excludes.isEmpty() ? null : excludes.remove(event.rev()));
+      deliverNext(pending.pollFirstEntry().getValue());
     }
-    if (!pending.isEmpty()) scheduleRepair();
+    if (closing != null) {
+      if (lastRev >= closing.rev()) close();
+    } else if (!pending.isEmpty()) {
+      scheduleRepair();
+    }
+  }
+
+  /** Delivers the next rev this feed has, with its exclude. */
+  private void deliverNext(ChannelEvent event) {
+    lastRev = event.rev();
+    deliver(event, excludes.isEmpty() ? null : excludes.remove(event.rev()));
   }
 
   private void deliver(ChannelEvent event, String exclude) {
@@ -183,6 +209,7 @@ final class ChannelFeed {
 
   private void repair() {
     repairTimer = -1;
+    if (closing != null) return; // the history went with the channel: the close waits for the revs live
     if (closed || pending.isEmpty() || pending.firstKey() == lastRev + 1) {
       drain();
       return;
@@ -203,11 +230,31 @@ final class ChannelFeed {
     });
   }
 
-  private void close(ChannelEvent closedEvent) {
-    drain();
-    closed = true;
+  /** The channel's close: delivered once every rev up to its rev is, or when {@link #CLOSE_WAIT_MS} is over. */
+  private void closing(ChannelEvent closedEvent) {
+    if (closing != null) return;
+    closing = closedEvent;
     if (repairTimer >= 0) vertx.cancelTimer(repairTimer);
-    deliver(closedEvent, null);
+    repairTimer = -1;
+    closeTimer = vertx.setTimer(CLOSE_WAIT_MS, id -> {
+      closeTimer = -1;
+      var arrived = List.copyOf(pending.headMap(closing.rev(), true).values());
+      LOG.warn("{} of the revs {}..{} of {} did not reach this node within {} ms of the channel's close (appends the "
+          + "close refused); its watchers here get the close without them.", closing.rev() - lastRev - arrived.size(),
+          lastRev + 1, closing.rev(), path.path(), CLOSE_WAIT_MS);
+      arrived.forEach(this::deliverNext); // in rev order, over the holes
+      close();
+    });
+    drain();
+  }
+
+  private void close() {
+    closed = true;
+    if (closeTimer >= 0) vertx.cancelTimer(closeTimer);
+    pending.clear();
+    excludes.clear();
+    deliver(closing, null);
+    over.complete();
   }
 
   List<Watch> watches() { return List.copyOf(watches); }

@@ -42,14 +42,15 @@ final class ChannelFeeds {
    */
   void onClusterEvent(ChannelEvent event, String exclude) {
     var feed = feeds.get(event.key());
-    if (feed == null) return;
-    feed.accept(event, exclude);
-    if (feed.isClosed()) {
-      feeds.remove(event.key());
-      for (var watch : feed.watches()) {
-        if (sessionWatches(watch.session).remove(watch.requestId) != null) watchCount.decrementAndGet();
-        reportPresence(watch.session);
-      }
+    if (feed != null) feed.accept(event, exclude);
+  }
+
+  /** The channel's close has reached the feed's watches (it may have waited for its last revs): they end. */
+  private void closed(String key, ChannelFeed feed) {
+    feeds.remove(key, feed);
+    for (var watch : feed.watches()) {
+      if (sessionWatches(watch.session).remove(watch.requestId, watch)) watchCount.decrementAndGet();
+      reportPresence(watch.session);
     }
   }
 
@@ -79,6 +80,7 @@ final class ChannelFeeds {
       var feed = feeds.computeIfAbsent(ChannelEvent.key(path.vhost(), path.channel()), k -> {
         var created = new ChannelFeed(vertx, path, gapRepairs, metrics);
         created.init().onFailure(e -> feeds.remove(k, created));
+        created.over().onSuccess(v -> closed(k, created));
         return created;
       });
       return feed.ready().compose(v -> {

@@ -3,6 +3,7 @@ package io.mws.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mws.protocol.Addresses;
+import io.mws.protocol.ApiError;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.Principal;
 import io.vertx.core.Vertx;
@@ -35,6 +36,8 @@ class WatchOrderingTest {
   /** What the fake channel state answers for the channel's rev, and how long it takes to answer. */
   volatile long channelRev = 0;
   volatile long channelGetDelayMs = 0;
+  /** Set once the fake channel is closed: its history is gone with it, as a real close destroys the ring. */
+  volatile boolean channelGone = false;
   HttpServer server;
   /** Held in a field: an unreferenced Vert.x 5 WebSocketClient can be collected mid-connect (vert.x#5839). */
   WebSocketClient client;
@@ -48,6 +51,10 @@ class WatchOrderingTest {
       if (channelGetDelayMs == 0) m.reply(info); else vertx.setTimer(channelGetDelayMs, t -> m.reply(info));
     });
     vertx.eventBus().<JsonObject>consumer(Addresses.EVENT_HISTORY, m -> {
+      if (channelGone) {
+        new ApiError(404, "channel_not_found", "Channel 'c' was closed.").replyTo(m);
+        return;
+      }
       long since = m.body().getLong("since");
       int limit = m.body().getInteger("limit");
       historyReads.add(since);
@@ -187,5 +194,71 @@ class WatchOrderingTest {
     }));
     assertThat(context.awaitCompletion(10, TimeUnit.SECONDS)).isTrue();
     if (context.failed()) throw context.causeOfFailure();
+  }
+
+  @Test
+  void aCloseThatOvertakesTheChannelsLastRevsReachesTheWatcherAfterThem(Vertx vertx, VertxTestContext context)
+      throws Throwable {
+    long waited = closeOvertakingItsLastRevs(vertx, context, 6);
+    System.out.printf("the close reached the watcher %d ms after it was broadcast, as soon as revs 4-6 did%n", waited);
+    assertThat(waited).as("a close with no refused rev before it waits only for the revs in flight")
+        .isLessThan(ChannelFeed.CLOSE_WAIT_MS);
+  }
+
+  @Test
+  void aCloseWaitsOutTheHoleARefusedAppendLeftThenDeliversTheRevsAroundIt(Vertx vertx, VertxTestContext context)
+      throws Throwable {
+    // Rev 7's append was refused (404) by the close, so it is never broadcast: the close must not wait for it forever.
+    long waited = closeOvertakingItsLastRevs(vertx, context, 7);
+    System.out.printf("the close reached the watcher %d ms after it was broadcast (rev 7 never came)%n", waited);
+  }
+
+  /**
+   * Revs 1 and 3 live (2 only in history: a gap repair fills it while the channel is open), then the
+   * channel closes at {@code closeRev}, its history destroyed with it: rev 5 comes before the close, 4 and 6
+   * (acknowledged on another node) well after a gap wait. The watcher must get 1-6, then the delete, nothing
+   * more. Returns how long the delete took after the close was broadcast, in ms.
+   */
+  private long closeOvertakingItsLastRevs(Vertx vertx, VertxTestContext context, long closeRev) throws Throwable {
+    for (long rev = 1; rev <= 3; rev++) history.add(event(rev));
+    var received = new ArrayList<String>();
+    long[] closeTook = new long[2];
+    var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.actualPort()).setURI("/v1/ws");
+    client = vertx.createWebSocketClient();
+    client.connect(options).onComplete(context.succeeding((WebSocket ws) -> {
+      ws.exceptionHandler(e -> { });
+      ws.textMessageHandler(text -> {
+        var message = new JsonObject(text);
+        if (message.containsKey("status")) {
+          for (long rev : new long[] {1, 3}) vertx.eventBus().publish(Addresses.CHANNEL_FEED, event(rev).toJson());
+          return;
+        }
+        var change = message.getJsonArray("change").getJsonObject(0);
+        received.add(change.getString("type").equals("delete") ? "delete" : String.valueOf(change.getJsonObject("body").getLong("_rev")));
+        if (received.size() == 3) {
+          channelGone = true;
+          closeTook[0] = System.nanoTime();
+          vertx.eventBus().publish(Addresses.CHANNEL_FEED, event(5).toJson());
+          var close = new ChannelEvent(ChannelEvent.Kind.CLOSED, "v", "c", EPOCH, closeRev, null, null, null, 0);
+          vertx.eventBus().publish(Addresses.CHANNEL_FEED, close.toJson());
+          vertx.setTimer(4 * ChannelFeed.GAP_WAIT_MS, t -> {
+            vertx.eventBus().publish(Addresses.CHANNEL_FEED, event(4).toJson());
+            vertx.eventBus().publish(Addresses.CHANNEL_FEED, event(6).toJson());
+          });
+        }
+        if (change.getString("type").equals("delete")) {
+          closeTook[1] = (System.nanoTime() - closeTook[0]) / 1_000_000;
+          vertx.setTimer(300, t -> context.verify(() -> {
+            assertThat(received).containsExactly("1", "2", "3", "4", "5", "6", "delete");
+            ws.close().onComplete(closed -> context.completeNow());
+          }));
+        }
+      });
+      ws.writeTextMessage(new JsonObject().put("requestId", "w").put("method", "watch")
+          .put("path", "/v1/vhosts/v/channels/c").put("headers", new JsonObject().put("authorization", "Bearer any")).encode());
+    }));
+    assertThat(context.awaitCompletion(10, TimeUnit.SECONDS)).isTrue();
+    if (context.failed()) throw context.causeOfFailure();
+    return closeTook[1];
   }
 }
