@@ -32,7 +32,8 @@ export interface ConnectOptions {
 }
 
 export type Change =
-  | { type: 'event'; rev: number; event: string; data: unknown; uid: string | null }
+  /** tag: the event's `_tag` (a fingerprint of the event under that rev), null from a server without tags. */
+  | { type: 'event'; rev: number; tag: string | null; event: string; data: unknown; uid: string | null }
   | { type: 'join' | 'leave'; uid: string }
   | { type: 'delete'; rev: number };
 
@@ -45,9 +46,14 @@ export interface ResyncInfo {
 export interface WatchOptions {
   /** Replay the events after this rev first. */
   since?: number;
+  /** The `tag` delivered with `since`: the server refuses the resume (410, a resync) if that rev now names another event. */
+  sinceTag?: string;
   /** Also deliver join/leave changes. */
   presence?: boolean;
-  /** Called when the events after the last rev are no longer in the history (410 rev_expired). */
+  /**
+   * Called when the server cannot resume from the last rev (410 rev_expired): its events are no longer in
+   * the history, or the rev now names another event (its tag differs, e.g. dropped at a partition's merge).
+   */
   onResync?: (info: ResyncInfo) => void;
 }
 
@@ -55,6 +61,8 @@ export interface WatchHandle {
   readonly path: string;
   /** The rev of the last event delivered (or the resume point). */
   readonly lastRev: number | null;
+  /** The tag of the event under lastRev, sent back with it on resume (null: unknown, a plain rev is sent). */
+  readonly lastTag: string | null;
   /** Resolves with the rev the server reported when it first accepted the watch; rejects if refused. */
   readonly ready: Promise<{ rev: number }>;
   unwatch(): Promise<Reply>;

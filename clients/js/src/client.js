@@ -96,8 +96,10 @@ export class MwsClient {
    * Watches a channel path. `onChange` gets `{type: 'event', rev, event, data, uid}` for each event, in
    * rev order, each once across reconnects; `{type: 'join' | 'leave', uid}` with `presence`; and
    * `{type: 'delete', rev}` when the channel is deleted (the watch ends). `since` replays the events
-   * after that rev first; `onResync({rev, path})` is called when the history no longer holds the
-   * events after the last rev (the watch then goes on live from `rev`).
+   * after that rev first (`sinceTag`: the `tag` delivered with that rev, so the server can tell whether
+   * the rev still names that event); `onResync({rev, path})` is called when the server cannot resume
+   * from the last rev (no longer in history, or it now names another event: the watch then goes on
+   * live from `rev`).
    */
   watch(path, options = {}, onChange = () => {}) {
     if (typeof options === 'function') [options, onChange] = [{}, options];
@@ -346,7 +348,12 @@ export class MwsClient {
     if (this.#socket?.readyState !== OPEN) return; // sent when the next connection opens
     const headers = this.#authorization();
     watch.sentToken = this.token;
-    if (watch.lastRev !== null) headers['x-oada-rev'] = String(watch.lastRev);
+    if (watch.lastRev !== null) {
+      headers['x-oada-rev'] = String(watch.lastRev);
+      // The _tag received with that rev: if a partition's merge dropped the event the app saw under it,
+      // the server refuses the resume (410) instead of going on past an event the app never saw.
+      if (watch.lastTag !== null) headers['x-mws-rev-tag'] = watch.lastTag;
+    }
     if (watch.presence) headers['x-mws-presence'] = 'true';
     this.#socket.send(JSON.stringify({ requestId: watch.requestId, method: 'watch', path: watch.path, headers }));
   }
@@ -357,9 +364,11 @@ export class MwsClient {
     if (status === 200) {
       watch._established(Number(headers['x-oada-rev']));
     } else if (status === 410) {
-      // The events after lastRev left the history: the app resyncs from the current rev, then live.
+      // The events after lastRev left the history, or lastRev now names another event (its tag differs):
+      // the app resyncs from the current rev, then live. The tag of that rev is not known: plain rev.
       const rev = Number(headers['x-oada-rev']);
       watch.lastRev = rev;
+      watch.lastTag = null;
       const info = { path: watch.path, rev };
       this.#emit('resync', info);
       watch._resync(info);
@@ -433,12 +442,14 @@ class Watch {
   #resolveReady;
   #rejectReady;
 
-  constructor(client, path, { since, presence = false, onResync } = {}, onChange, unwatch) {
+  constructor(client, path, { since, sinceTag, presence = false, onResync } = {}, onChange, unwatch) {
     this.#client = client;
     this.path = path;
     this.presence = !!presence;
     /** The rev of the last event delivered (or the resume point); null until the first answer. */
     this.lastRev = since === undefined || since === null ? null : Number(since);
+    /** The `_tag` of the event under lastRev (null: unknown, the resume sends the plain rev). */
+    this.lastTag = this.lastRev !== null && typeof sinceTag === 'string' ? sinceTag : null;
     this.requestId = null;
     /** The token the watch was last sent with: a 401 for it needs a newer one. */
     this.sentToken = undefined;
@@ -501,7 +512,8 @@ class Watch {
       }
       if (this.lastRev !== null && rev <= this.lastRev) continue; // delivered before a reconnect
       this.lastRev = rev;
-      this.#deliver({ type: 'event', rev, event: body.event, data: body.data, uid: body.uid });
+      this.lastTag = typeof body._tag === 'string' ? body._tag : null;
+      this.#deliver({ type: 'event', rev, tag: this.lastTag, event: body.event, data: body.data, uid: body.uid });
     }
   }
 }

@@ -2,6 +2,7 @@
 // stops a node.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { WebSocket } from 'ws';
 import {
   backendToken, client, httpUrls, runReadmeExample,
   accessToken, api, channelPath, dropSocket, fire, history, openChannel, revs, skip, sleep, stopNode, until, vhost, wsUrls,
@@ -97,6 +98,58 @@ test('a rev out of the history: resync signal with the current rev, then live fr
   await sleep(200);
   assert.deepEqual(onChange.revs(), [next]);
   assert.equal(next, current + 1);
+});
+
+test('a rev that now names another event: the resume sends its tag, gets 410, resyncs and goes on live; a plain rev is served as before', options, async () => {
+  await openChannel('retag');
+  for (let i = 1; i <= 3; i++) await fire('retag', 'first life', i);
+  // A WebSocket that cannot connect while `cut` is set: the client retries until it is lifted.
+  let cut = false;
+  const Gated = class extends WebSocket {
+    constructor(url) { super(cut ? 'ws://127.0.0.1:9/v1/ws' : url); }
+  };
+  const c = client(wsUrls[0], { token: await accessToken('ann'), WebSocket: Gated, backoff: { initialMs: 50, maxMs: 200 } });
+  const resyncs = [];
+  c.on('resync', (info) => resyncs.push(info));
+  const onChange = recorder();
+  const watch = c.watch(channelPath('retag'), { since: 0 }, onChange);
+  await until(() => onChange.revs().length === 3, 10_000, 'the first life\'s 3 events');
+  const seenTag = watch.lastTag;
+  assert.match(seenTag, /^[0-9a-f]{16}$/, 'each change carries its _tag');
+  cut = true;
+  dropSocket(c);
+  // While the client is away, rev 3 comes to name another event (as when a partition's merge dropped
+  // the side that wrote the one it saw; here the channel is closed and opened again).
+  assert.equal((await api('DELETE', channelPath('retag'))).status, 204);
+  await openChannel('retag');
+  let current = 0;
+  for (let i = 1; i <= 3; i++) current = await fire('retag', 'second life', i);
+  assert.equal(current, 3, 'the new channel reached rev 3 again');
+  cut = false;
+  await until(() => resyncs.length === 1, 15_000, 'the resync');
+  assert.deepEqual(resyncs, [{ path: channelPath('retag'), rev: 3 }]);
+  const next = await fire('retag', 'live', 4);
+  await until(() => onChange.revs().length === 4, 10_000, 'the live event');
+  await sleep(200);
+  assert.deepEqual(onChange.revs(), [1, 2, 3, next]);
+  assert.equal(onChange.seen.at(-1).event, 'live');
+  assert.notEqual(watch.lastTag, null);
+
+  // OADA compatibility: a plain x-oada-rev (no tag, as @oada/client sends) resumes as before.
+  const plain = client(wsUrls[1], { token: await accessToken('ann') });
+  const plainResyncs = [];
+  plain.on('resync', (info) => plainResyncs.push(info));
+  const replayed = recorder();
+  assert.deepEqual(await plain.watch(channelPath('retag'), { since: 3 }, replayed).ready, { rev: next });
+  await until(() => replayed.revs().length === 1, 10_000, 'the replay after rev 3');
+  assert.deepEqual(plainResyncs, []);
+  // With the first life's tag of rev 3, the same resume is refused: a resync from the current rev.
+  const tagged = client(wsUrls[2], { token: await accessToken('ann') });
+  const taggedResyncs = [];
+  tagged.on('resync', (info) => taggedResyncs.push(info));
+  tagged.watch(channelPath('retag'), { since: 3, sinceTag: seenTag }, () => {});
+  await until(() => taggedResyncs.length === 1, 10_000, 'the sinceTag resync');
+  assert.deepEqual(taggedResyncs, [{ path: channelPath('retag'), rev: next }]);
 });
 
 test('token refresh: 2 s tokens renewed ahead of expiry; requests, watches and reconnects keep working', options, async () => {

@@ -16,14 +16,17 @@ function jwt(claims) {
 /**
  * A WebSocket server that records each connection (its token, the frames it got) and lets the test
  * script its answers: `server.connections[i].frames`, `.send(obj)`, `.close(code)`. A connection
- * with a token in `refuse` is closed with 4001 at once.
+ * with a token in `refuse` is closed with 4001 at once. Watches are accepted at once with rev 0, except
+ * on connections opened while `server.manual` is set: the test answers those itself.
  */
 async function scriptedServer({ refuse = [] } = {}) {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise((resolve) => wss.on('listening', resolve));
   const connections = [];
+  const server = { url: `ws://127.0.0.1:${wss.address().port}/v1/ws`, connections, manual: false };
   wss.on('connection', (socket, request) => {
     const connection = {
+      manual: server.manual,
       token: new URL(request.url, 'http://x').searchParams.get('token'),
       frames: [],
       send: (o) => socket.send(JSON.stringify(o)),
@@ -32,7 +35,6 @@ async function scriptedServer({ refuse = [] } = {}) {
     socket.on('message', (data) => {
       const frame = JSON.parse(String(data));
       connection.frames.push(frame);
-      // Watches are accepted at once with rev 0 unless the test answers them itself.
       if (frame.method === 'watch' && !connection.manual) {
         connection.send({ requestId: frame.requestId, status: 200, headers: { 'x-oada-rev': '0' } });
       }
@@ -41,13 +43,15 @@ async function scriptedServer({ refuse = [] } = {}) {
     if (refuse.includes(connection.token)) connection.close(4001); // as for a token of a rotated vhost
   });
   after(() => new Promise((resolve) => { for (const s of wss.clients) s.terminate(); wss.close(resolve); }));
-  return { url: `ws://127.0.0.1:${wss.address().port}/v1/ws`, connections };
+  return server;
 }
 
+/** A change message of rev `rev`; its `_tag` is `tagOf(rev)`, as the server sends beside each rev. */
 const change = (requestId, rev) => ({
   requestId: [requestId], resourceId: 'resources/vhosts/v/channels/c', path_leftover: '',
-  change: [{ type: 'merge', path: '', body: { _rev: rev, event: 'e', data: rev, uid: null } }],
+  change: [{ type: 'merge', path: '', body: { _rev: rev, _tag: tagOf(rev), event: 'e', data: rev, uid: null } }],
 });
+const tagOf = (rev) => rev.toString(16).padStart(16, '0');
 const watchFrames = (connection) => connection.frames.filter((f) => f.method === 'watch');
 
 test('backoff: full jitter under a cap that doubles per attempt up to maxMs', () => {
@@ -143,6 +147,62 @@ test('4002: refresh, reconnect with the new token, resume from the last rev, dro
   await until(() => seen.length >= 3);
   await new Promise((resolve) => setTimeout(resolve, 100));
   assert.deepEqual(seen, [1, 2, 3]);
+});
+
+test('a resume carries the last change\'s _tag; a 410 (the rev now names another event) resyncs, then watches from the current rev with no tag', async () => {
+  const server = await scriptedServer();
+  const c = client(server.url, { backoff: { initialMs: 10 } });
+  const resyncs = [];
+  c.on('resync', (info) => resyncs.push(info));
+  const seen = [];
+  const onResyncCalls = [];
+  const watch = c.watch('/v1/vhosts/v/channels/c', { onResync: (info) => onResyncCalls.push(info) }, (ch) => seen.push([ch.rev, ch.tag]));
+  await watch.ready;
+  const [one] = server.connections;
+  for (const rev of [1, 2]) one.send(change(watchFrames(one)[0].requestId, rev));
+  await until(() => seen.length === 2);
+  assert.deepEqual(seen, [[1, tagOf(1)], [2, tagOf(2)]]);
+  assert.equal(watch.lastTag, tagOf(2));
+  server.manual = true; // the next connection's watch is refused by the test
+  one.close(1012);
+  await until(() => server.connections.length === 2 && watchFrames(server.connections[1]).length === 1);
+  const two = server.connections[1];
+  const resumed = watchFrames(two)[0];
+  assert.equal(resumed.headers['x-oada-rev'], '2');
+  assert.equal(resumed.headers['x-mws-rev-tag'], tagOf(2));
+  // The merged history holds another event under rev 2, and the channel is at rev 4.
+  two.send({ requestId: resumed.requestId, status: 410, headers: { 'x-oada-rev': '4' },
+    data: { error: { reason: 'rev_expired', message: 'rev 2 names another event' } } });
+  await until(() => watchFrames(two).length === 2);
+  assert.deepEqual(resyncs, [{ path: '/v1/vhosts/v/channels/c', rev: 4 }]);
+  assert.deepEqual(onResyncCalls, resyncs);
+  const rewatch = watchFrames(two)[1];
+  assert.equal(rewatch.headers['x-oada-rev'], '4');
+  assert.equal(rewatch.headers['x-mws-rev-tag'], undefined, 'the tag of rev 4 is not known: a plain rev');
+  two.send({ requestId: rewatch.requestId, status: 200, headers: { 'x-oada-rev': '4' } });
+  two.send(change(rewatch.requestId, 5));
+  await until(() => seen.length === 3);
+  assert.deepEqual(seen.at(-1), [5, tagOf(5)]);
+});
+
+test('sinceTag: the first watch sends it with since; without since, or from a server without tags, no tag is sent', async () => {
+  const server = await scriptedServer();
+  const c = client(server.url, {});
+  const tagged = c.watch('/v1/vhosts/v/channels/a', { since: 9, sinceTag: tagOf(9) }, () => {});
+  const untagged = c.watch('/v1/vhosts/v/channels/b', { sinceTag: tagOf(9) }, () => {});
+  await Promise.all([tagged.ready, untagged.ready]);
+  const [a, b] = watchFrames(server.connections[0]);
+  assert.deepEqual([a.headers['x-oada-rev'], a.headers['x-mws-rev-tag']], ['9', tagOf(9)]);
+  assert.deepEqual([b.headers['x-oada-rev'], b.headers['x-mws-rev-tag']], [undefined, undefined]);
+  // A change without _tag (an older server): the next resume sends the plain rev.
+  server.connections[0].send({ requestId: [a.requestId], resourceId: 'resources/vhosts/v/channels/a', path_leftover: '',
+    change: [{ type: 'merge', path: '', body: { _rev: 10, event: 'e', data: 1, uid: null } }] });
+  await until(() => tagged.lastRev === 10);
+  assert.equal(tagged.lastTag, null);
+  server.connections[0].close(1012);
+  await until(() => server.connections.length === 2 && watchFrames(server.connections[1]).length === 2);
+  const resumedA = watchFrames(server.connections[1]).find((f) => f.path.endsWith('/a'));
+  assert.deepEqual([resumedA.headers['x-oada-rev'], resumedA.headers['x-mws-rev-tag']], ['10', undefined]);
 });
 
 test('401 token_expired on a watch: refresh, then watch again from the last rev on the same connection', async () => {

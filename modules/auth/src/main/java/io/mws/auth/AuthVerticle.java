@@ -7,6 +7,7 @@ import io.mws.protocol.ApiError;
 import io.mws.protocol.ConfigDefaults;
 import io.mws.protocol.ConfigSection;
 import io.mws.protocol.Principal;
+import io.mws.protocol.QuorumGuard;
 import io.mws.protocol.TokenGenerations;
 import io.mws.protocol.Responder;
 import io.mws.protocol.Versions;
@@ -43,6 +44,8 @@ public final class AuthVerticle extends VerticleBase {
   static final List<String> KINDS = List.of("admin-user", "vhost-by-token-digest", "token-digest-of-vhost", "secret");
 
   private final StateStore store;
+  /** Answers 503 no_quorum, not 401 or 404, for what a node not whole did not find (see QuorumGuard). */
+  private final QuorumGuard quorum;
   private AdminUsers admins;
   private VhostTokens vhostTokens;
   private PusherSignatures pusher;
@@ -55,7 +58,16 @@ public final class AuthVerticle extends VerticleBase {
 
   /** @param store the node's store of record: users, token digests and the generated signing key are kept there */
   public AuthVerticle(StateStore store) {
+    this(store, QuorumGuard.NONE);
+  }
+
+  /**
+   * @param store  the node's store of record
+   * @param quorum whether this node is whole, so a node cut off from the others never calls a good token invalid
+   */
+  public AuthVerticle(StateStore store, QuorumGuard quorum) {
     this.store = store;
+    this.quorum = quorum;
   }
 
   @Override
@@ -119,9 +131,12 @@ public final class AuthVerticle extends VerticleBase {
             respond(PUSHER_SECRET, this::pusherSecret))));
   }
 
-  /** Serves one address; a change the store of record could not take is answered 503 store_unavailable. */
+  /**
+   * Serves one address; a change the store of record could not take is answered 503 store_unavailable, an
+   * absence this node may not have seen whole 503 no_quorum.
+   */
   private Future<Void> respond(String address, java.util.function.Function<JsonObject, Future<JsonObject>> handler) {
-    return Responder.serve(vertx, address, body -> handler.apply(body).recover(failure -> Future.failedFuture(
+    return Responder.serve(vertx, address, body -> quorum.read(() -> handler.apply(body)).recover(failure -> Future.failedFuture(
         failure instanceof StoreUnavailable ? ApiError.storeUnavailable() : failure))).completion();
   }
 

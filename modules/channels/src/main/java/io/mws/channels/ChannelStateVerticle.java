@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.ConfigSection;
+import io.mws.protocol.QuorumGuard;
 import io.mws.protocol.Responder;
 import io.mws.protocol.Versions;
 import io.mws.protocol.VhostSettingsCache;
@@ -36,6 +37,8 @@ public final class ChannelStateVerticle extends VerticleBase {
   private final HazelcastInstance hazelcast;
   private final ChannelMetrics metrics;
   private final StateStore stateStore;
+  /** Answers 503 no_quorum, not 404 or 410, for what a node not whole did not find (see QuorumGuard). */
+  private final QuorumGuard quorum;
   private ChannelStore store;
   private StoreSeal seal;
   /** Every consumer this verticle registered, unregistered before the seal so nothing changes under it. */
@@ -57,9 +60,15 @@ public final class ChannelStateVerticle extends VerticleBase {
    * @param stateStore the node's store of record (docs/durability.md), which the node closes after this stops
    */
   public ChannelStateVerticle(HazelcastInstance hazelcast, MeterRegistry registry, StateStore stateStore) {
+    this(hazelcast, registry, stateStore, QuorumGuard.NONE);
+  }
+
+  /** @param quorum whether this node is whole, so a node cut off from the others never answers "not found" */
+  public ChannelStateVerticle(HazelcastInstance hazelcast, MeterRegistry registry, StateStore stateStore, QuorumGuard quorum) {
     this.hazelcast = hazelcast;
     this.metrics = new ChannelMetrics(registry);
     this.stateStore = stateStore;
+    this.quorum = quorum;
   }
 
   /** Loads the store of record first when the cluster starts cold, then serves. */
@@ -154,7 +163,7 @@ public final class ChannelStateVerticle extends VerticleBase {
       inFlight.incrementAndGet();
       Future<JsonObject> result;
       try {
-        result = handler.apply(body).onFailure(metrics::refused);
+        result = quorum.read(() -> handler.apply(body)).onFailure(metrics::refused);
       } catch (RuntimeException e) {
         metrics.refused(e);
         result = Future.failedFuture(e);
@@ -342,9 +351,7 @@ public final class ChannelStateVerticle extends VerticleBase {
     if (failure instanceof StoreUnavailable) return Future.failedFuture(ApiError.storeUnavailable());
     for (var cause = failure; cause != null; cause = cause.getCause()) {
       if (cause instanceof SplitBrainProtectionException) {
-        return Future.failedFuture(new ApiError(503, "no_quorum",
-            "This part of the cluster has fewer members than cluster.minimumClusterSize; it accepts no writes until the cluster is whole again.")
-            .withHeader("Retry-After", "5"));
+        return Future.failedFuture(ApiError.noQuorum());
       }
     }
     return Future.failedFuture(failure);

@@ -24,7 +24,9 @@ import org.junit.jupiter.api.Test;
  * ready) within 15 s of the link coming back; every acknowledged event is in history and every watcher
  * received every rev once, in order, each with the event history has under it, or was refused a resume
  * with 410 and resynced (never served a rev that names another event than the one it saw: see Sides,
- * which writes through node 3 in the first second of the cut). Prints the timeline.
+ * which writes through node 3 in the first second of the cut); no request is answered 401 or 404 (the
+ * requests node 3 had queued when it dropped the others are answered 503 no_quorum, not from the
+ * partitions it took over empty). Prints the timeline.
  * Needs root (CI runs as root); skipped otherwise.
  */
 class PartitionIT {
@@ -81,7 +83,12 @@ class PartitionIT {
       System.out.printf("watchers resynced after a 410: %d; rev written through node %d in the first second of the cut, per channel: %s%n",
           outcome.getInteger("resyncs"), CUT, outcome.getJsonArray("sides").encodePrettily());
 
+      var absences = absencesAnswered(outcome);
+      System.out.printf("requests answered 401/404 (a good token called invalid, an open channel called absent): %d %s%n",
+          absences.size(), absences);
+
       assertThat(outcome.getJsonArray("problems")).as("every watcher got every rev once, in order, with its event").isEmpty();
+      assertThat(absences).as("a cut-off node answers what it cannot see 503 no_quorum, never 401 or 404").isEmpty();
       assertThat(outAt).as("the cut-off node turns unready").isBetween(cutAt, healAt);
       assertThat(upgradesDuring(probes, outAt, healAt, CUT)).as("upgrades to the cut-off node are refused").contains("503 no_quorum")
           .doesNotContain("101");
@@ -106,6 +113,24 @@ class PartitionIT {
       }
       netns("down", prefix, String.valueOf(NODES), dir.toString());
     }
+  }
+
+  /**
+   * The publishes (through nginx, so some reached node 3) and node 3's own writes (Sides) answered 401 or
+   * 404: every token and channel they name exists, so such an answer came from partitions a cut-off node
+   * took over empty.
+   */
+  private static List<String> absencesAnswered(JsonObject outcome) {
+    var absences = new ArrayList<String>();
+    var absence = java.util.regex.Pattern.compile("^(event \\d+: )?40[14] ");
+    outcome.getJsonArray("failures").forEach(f -> {
+      if (absence.matcher(String.valueOf(f)).find()) absences.add(String.valueOf(f));
+    });
+    outcome.getJsonArray("sides").forEach(c -> {
+      var answered = ((JsonObject) c).getString("cutNodeAnswered");
+      if (absence.matcher(answered).find()) absences.add(((JsonObject) c).getString("vhost") + ": " + answered);
+    });
+    return absences;
   }
 
   private static Path script() {

@@ -54,6 +54,17 @@ public final class ApiError extends RuntimeException {
         List.of(), Map.of("Retry-After", "5"));
   }
 
+  /**
+   * 503: this node is on a side of a partition smaller than cluster.minimumClusterSize (or merging), so it
+   * neither writes nor says that something is absent; another node can answer.
+   */
+  public static ApiError noQuorum() {
+    return new ApiError(503, "no_quorum",
+        "This part of the cluster has fewer members than cluster.minimumClusterSize; it accepts no writes and"
+            + " cannot tell what exists until the cluster is whole again. Retry on another node.",
+        List.of(), Map.of("Retry-After", "5"));
+  }
+
   public static ApiError unavailable(String message) {
     return new ApiError(503, "unavailable", message, List.of(), Map.of("Retry-After", "1"));
   }

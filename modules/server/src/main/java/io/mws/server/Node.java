@@ -5,6 +5,7 @@ import io.mws.auth.AuthVerticle;
 import io.mws.channels.ChannelStateVerticle;
 import io.mws.gateway.WebSocketGatewayVerticle;
 import io.mws.protocol.HttpEndpoint;
+import io.mws.protocol.QuorumGuard;
 import io.mws.protocol.RefusalMetrics;
 import io.mws.store.StateStore;
 import io.mws.store.StateStores;
@@ -137,8 +138,11 @@ public final class Node {
   private static Future<Node> deploy(Vertx vertx, HazelcastClusterManager clusterManager, NodeConfig config,
                                      FrontSettings frontSettings, PrometheusMeterRegistry registry, StateStore store) {
     var roles = config.roles();
-    var auth = roles.contains("auth") ? new AuthVerticle(store) : null;
-    var channels = roles.contains("channels") ? new ChannelStateVerticle(clusterManager.getHazelcastInstance(), registry, store) : null;
+    var health = new NodeHealth(clusterManager.getHazelcastInstance(), config.section("cluster").integer("minimumClusterSize", 1));
+    // State read while this node is cut off may come from partitions it took over empty: never "not found".
+    var quorum = new QuorumGuard(health::whole);
+    var auth = roles.contains("auth") ? new AuthVerticle(store, quorum) : null;
+    var channels = roles.contains("channels") ? new ChannelStateVerticle(clusterManager.getHazelcastInstance(), registry, store, quorum) : null;
     var api = roles.contains("api") ? new HttpApiVerticle(registry) : null;
     var gateway = roles.contains("gateway") ? new WebSocketGatewayVerticle(registry) : null;
     var node = new Node[1];
@@ -151,7 +155,6 @@ public final class Node {
             .put("trustedProxies", config.http().getValue("trustedProxies"))
             .put("signingKey", config.auth().getString("signingKey")), deployed))
         .compose(v -> {
-          var health = new NodeHealth(clusterManager.getHazelcastInstance(), config.section("cluster").integer("minimumClusterSize", 1));
           var front = new HttpFrontVerticle(frontSettings, endpoint(api), gateway == null ? null : gateway.endpoint(), health::live,
               () -> node[0] != null && node[0].ready && health.whole(), health::whole, registry::scrape,
               new RefusalMetrics(registry, "http"), config.trustedProxies());
