@@ -15,7 +15,8 @@ final class Access {
   static final String WWW_AUTHENTICATE = ApiError.WWW_AUTHENTICATE;
 
   static ApiError unauthenticated() {
-    return ApiError.unauthorized("This resource needs credentials: Basic (admin, or wr:<vhost token>) or a Bearer token.")
+    return ApiError
+        .unauthorized("This resource needs credentials: Basic (admin, or wr:<vhost token>) or a Bearer token.")
         .withHeader("WWW-Authenticate", WWW_AUTHENTICATE);
   }
 

@@ -135,7 +135,8 @@ final class ApiRouter {
     var segments = decode(rawPath);
     var allowed = new java.util.TreeSet<String>();
     for (var route : routes) {
-      if ((withStreams || !route.streaming()) && route.segments().size() == segments.size() && bindsLiterally(route, segments)) {
+      if ((withStreams || !route.streaming()) && route.segments().size() == segments.size()
+          && bindsLiterally(route, segments)) {
         allowed.add(route.method());
       }
     }
@@ -194,13 +195,15 @@ final class ApiRouter {
     }
     return caller.compose(principal -> {
       Access.requireVisible(principal, vhost);
-      if (!principal.canStreamEvents(vhost)) throw ApiError.forbidden("Only the vhost's backend, an admin or a scoped stream token may read this stream.");
+      if (!principal.canStreamEvents(vhost))
+        throw ApiError.forbidden("Only the vhost's backend, an admin or a scoped stream token may read this stream.");
       return cors.check(vhost, request).map(principal);
     });
   }
 
   private static ApiError urlTokenRefused(String message) {
-    return new ApiError(401, "token_not_allowed_in_url", message).withHeader("WWW-Authenticate", Access.WWW_AUTHENTICATE);
+    return new ApiError(401, "token_not_allowed_in_url", message).withHeader("WWW-Authenticate",
+        Access.WWW_AUTHENTICATE);
   }
 
   private Future<Principal> authenticate(ApiRequest request, String client) {
@@ -260,7 +263,8 @@ final class ApiRouter {
 
   /** Splits and percent-decodes a raw path; "/" is the empty list; a trailing slash is ignored. */
   static List<String> decode(String rawPath) {
-    if (rawPath == null || !rawPath.startsWith("/")) throw ApiError.badRequest("invalid_path", "The path must start with '/'.");
+    if (rawPath == null || !rawPath.startsWith("/"))
+      throw ApiError.badRequest("invalid_path", "The path must start with '/'.");
     var trimmed = rawPath.length() > 1 && rawPath.endsWith("/") ? rawPath.substring(0, rawPath.length() - 1) : rawPath;
     var segments = new ArrayList<String>();
     if (trimmed.equals("/")) return segments;

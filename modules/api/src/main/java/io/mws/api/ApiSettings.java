@@ -24,6 +24,7 @@ record ApiSettings(int maxPayloadBytes, NodeLimits limits, ClientAddress clients
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("http.trustedProxies: " + e.getMessage(), e);
     }
-    return new ApiSettings(http.integer("maxPayloadBytes", 1), NodeLimits.from(config.getJsonObject("limits")), clients);
+    return new ApiSettings(http.integer("maxPayloadBytes", 1), NodeLimits.from(config.getJsonObject("limits")),
+        clients);
   }
 }

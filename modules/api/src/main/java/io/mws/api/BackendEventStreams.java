@@ -3,9 +3,9 @@ package io.mws.api;
 import io.mws.protocol.Addresses;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiRequest;
-import io.mws.protocol.Names;
 import io.mws.protocol.ChannelPattern;
 import io.mws.protocol.Delivery;
+import io.mws.protocol.Names;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
@@ -60,7 +60,8 @@ final class BackendEventStreams {
       } catch (NumberFormatException e) {
         // answered below
       }
-      throw ApiError.badRequest("invalid_last_event_id", "Last-Event-ID must be an id this stream sent (a whole number >= 0).");
+      throw ApiError.badRequest("invalid_last_event_id",
+          "Last-Event-ID must be an id this stream sent (a whole number >= 0).");
     }
   }
 

@@ -73,7 +73,8 @@ final class Bodies {
   /** Whether the body came as XML, where every value is text (see {@link XmlDocuments}). */
   static boolean isXml(ApiRequest request) {
     var type = request.header("content-type");
-    return type != null && HttpApiEndpoint.XML_BODIES.contains(type.split(";")[0].strip().toLowerCase(java.util.Locale.ROOT));
+    return type != null
+        && HttpApiEndpoint.XML_BODIES.contains(type.split(";")[0].strip().toLowerCase(java.util.Locale.ROOT));
   }
 
   /**

@@ -6,7 +6,6 @@ import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.Names;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 
@@ -23,9 +22,11 @@ final class ChannelResources {
         Route.of("DELETE", "/v1/vhosts/{vhost}/channels/{channel}", ChannelResources::delete),
         // WebRocket backend API: open and close answer 202.
         // Its Location names the path it was opened on (WebRocket's own), not the /v1 one.
-        Route.webRocket("POST", "/{vhost}/channels/{channel}", call -> open(call, call.channel(), webRocketSelf(call.vhost(), call.channel()))
-            .map(r -> status(r, 202))),
-        Route.webRocket("DELETE", "/{vhost}/channels/{channel}", call -> delete(call).map(r -> ApiResponse.of(202, null))));
+        Route.webRocket("POST", "/{vhost}/channels/{channel}",
+            call -> open(call, call.channel(), webRocketSelf(call.vhost(), call.channel()))
+                .map(r -> status(r, 202))),
+        Route.webRocket("DELETE", "/{vhost}/channels/{channel}",
+            call -> delete(call).map(r -> ApiResponse.of(202, null))));
   }
 
   static String self(String vhost, String channel) {
@@ -39,7 +40,8 @@ final class ChannelResources {
   private static Future<ApiResponse> list(ApiCall call) {
     Access.requireBackend(call.principal, call.vhost());
     var paging = Paging.of(call.request);
-    return call.ask(CHANNEL_LIST, new JsonObject().put("vhost", call.vhost())).map(reply -> paging.page(VhostResources.self(call.vhost()) + "/channels", Paging.items(reply), ChannelResources::resource));
+    return call.ask(CHANNEL_LIST, new JsonObject().put("vhost", call.vhost())).map(reply -> paging
+        .page(VhostResources.self(call.vhost()) + "/channels", Paging.items(reply), ChannelResources::resource));
   }
 
   /** POST to the collection: {"data":{"type":"channels","id":"<name>"}}. */
@@ -64,7 +66,8 @@ final class ChannelResources {
     Access.requireBackend(call.principal, call.vhost());
     return call.ask(CHANNEL_OPEN, new JsonObject().put("vhost", call.vhost()).put("channel", channel)).compose(info -> {
       boolean created = info.getBoolean("created_now");
-      return describe(call, info, created ? 201 : 200).map(response -> created ? response.header("Location", location) : response);
+      return describe(call, info, created ? 201 : 200)
+          .map(response -> created ? response.header("Location", location) : response);
     });
   }
 
@@ -91,7 +94,8 @@ final class ChannelResources {
     var subscribers = call.ask(PRESENCE_SUBSCRIBERS, channel);
     return Future.all(updated, subscribers).map(all -> {
       var resource = resource(info);
-      var attributes = resource.getJsonObject("attributes").put("subscribers", subscribers.result().getJsonArray("items").size());
+      var attributes = resource.getJsonObject("attributes").put("subscribers",
+          subscribers.result().getJsonArray("items").size());
       if (updated.result() != null) attributes.put("updated", JsonApi.time(updated.result()));
       return ApiResponse.of(status, JsonApi.document(resource)).header("x-oada-rev", String.valueOf(rev));
     });
@@ -109,10 +113,11 @@ final class ChannelResources {
     var attributes = new JsonObject().put("name", name).put("created", JsonApi.time(info.getLong("created")));
     if (info.containsKey("rev")) attributes.put("rev", info.getLong("rev"));
     var self = self(vhost, name);
-    return JsonApi.resource("channels", name, attributes, self).put("relationships", JsonApi.relationships(self, new JsonObject()
-        .put("vhost", JsonApi.belongsTo("vhosts", vhost, VhostResources.self(vhost)))
-        .put("events", JsonApi.related(self + "/events"))
-        .put("subscribers", JsonApi.related(self + "/subscribers"))));
+    return JsonApi.resource("channels", name, attributes, self).put("relationships",
+        JsonApi.relationships(self, new JsonObject()
+            .put("vhost", JsonApi.belongsTo("vhosts", vhost, VhostResources.self(vhost)))
+            .put("events", JsonApi.related(self + "/events"))
+            .put("subscribers", JsonApi.related(self + "/subscribers"))));
   }
 
   private static ApiResponse status(ApiResponse response, int status) {

@@ -1,8 +1,8 @@
 package io.mws.api;
 
-import io.mws.protocol.HttpDate;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiResponse;
+import io.mws.protocol.HttpDate;
 import io.mws.protocol.Versions;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -36,7 +36,8 @@ final class ConditionalWrite {
    * @param document the record as the resource's GET answers it
    * @param write    the write, given the record read and the version it must still have
    */
-  static Future<JsonObject> run(ApiCall call, Supplier<Future<JsonObject>> read, Function<JsonObject, JsonObject> document,
+  static Future<JsonObject> run(ApiCall call, Supplier<Future<JsonObject>> read,
+                                Function<JsonObject, JsonObject> document,
                                 BiFunction<JsonObject, Long, Future<JsonObject>> write) {
     return attempt(call, read, document, write, 1);
   }
@@ -78,6 +79,7 @@ final class ConditionalWrite {
   }
 
   static String etag(JsonObject record) {
-    return "\"" + Long.toString(record.getLong("created"), 36) + "-" + record.getLong(Versions.FIELD, Versions.FIRST) + "\"";
+    return "\"" + Long.toString(record.getLong("created"), 36) + "-" + record.getLong(Versions.FIELD, Versions.FIRST)
+        + "\"";
   }
 }

@@ -7,13 +7,13 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
-import io.vertx.json.schema.OutputUnit;
 import io.vertx.json.schema.Draft;
 import io.vertx.json.schema.JsonSchemaOptions;
 import io.vertx.json.schema.OutputFormat;
+import io.vertx.json.schema.OutputUnit;
 import io.vertx.json.schema.Validator;
-import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.contract.Location;
+import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.contract.Operation;
 import io.vertx.openapi.validation.ValidatorException;
 import io.vertx.openapi.validation.impl.RequestParameterImpl;
@@ -72,7 +72,8 @@ final class ContractValidation {
   static Future<ContractValidation> load(Vertx vertx, JsonObject document) {
     var bodyTypes = new java.util.HashMap<String, Set<String>>();
     forEachOperation(document, op -> {
-      if (op.getValue("requestBody") instanceof JsonObject body && body.getValue("content") instanceof JsonObject content) {
+      if (op.getValue("requestBody") instanceof JsonObject body
+          && body.getValue("content") instanceof JsonObject content) {
         bodyTypes.put(op.getString("operationId"), Set.copyOf(content.fieldNames()));
       }
     });
@@ -91,7 +92,8 @@ final class ContractValidation {
       if (parameter.getIn() != Location.QUERY) continue;
       try {
         var value = request.param(parameter.getName()); // empty is absent, as the handlers read it
-        validator.validateParameter(parameter, new RequestParameterImpl(value == null || value.isEmpty() ? null : value));
+        validator.validateParameter(parameter,
+            new RequestParameterImpl(value == null || value.isEmpty() ? null : value));
       } catch (ValidatorException e) {
         // A parameter may name the reason its refusal has always had (x-mws-reason: invalid_uid, invalid_scope).
         var reason = parameter.getExtensions().get(REASON_EXTENSION) instanceof String own ? own : "invalid_parameter";
@@ -104,14 +106,17 @@ final class ContractValidation {
     var type = mediaType(request);
     var accepted = bodyTypes.getOrDefault(operation.getOperationId(), Set.of());
     if (type != null && !accepted.contains(type)) {
-      throw new ApiError(415, "unsupported_media_type", "Send this request's body as one of " + new java.util.TreeSet<>(accepted) + ".");
+      throw new ApiError(415, "unsupported_media_type",
+          "Send this request's body as one of " + new java.util.TreeSet<>(accepted) + ".");
     }
     if (!request.path().startsWith("/v1/") || (type != null && !VALIDATED_BODIES.contains(type))) return;
     RequestJson.requireFinite(request.body()); // before the schema, which has no words for a non-finite number
     var schema = bodySchemas.computeIfAbsent(operation.getOperationId(), id -> {
-      var json = body.getContent().get(body.getContent().containsKey("application/json") ? "application/json" : HttpApiEndpoint.JSON_API);
+      var json = body.getContent()
+          .get(body.getContent().containsKey("application/json") ? "application/json" : HttpApiEndpoint.JSON_API);
       var repository = contract.getSchemaRepository();
-      var flag = new JsonSchemaOptions().setDraft(Draft.DRAFT202012).setBaseUri(BASE_URI).setOutputFormat(OutputFormat.Flag);
+      var flag = new JsonSchemaOptions().setDraft(Draft.DRAFT202012).setBaseUri(BASE_URI)
+          .setOutputFormat(OutputFormat.Flag);
       return new BodySchema(repository.validator(json.getSchema(), flag), repository.validator(json.getSchema()));
     });
     if (Boolean.TRUE.equals(schema.quick().validate(request.body()).getValid())) return;
@@ -143,7 +148,8 @@ final class ContractValidation {
   static JsonObject requestView(JsonObject document) {
     var copy = document.copy();
     forEachOperation(copy, op -> {
-      if (op.getValue("requestBody") instanceof JsonObject requestBody && requestBody.getJsonObject("content") != null) {
+      if (op.getValue("requestBody") instanceof JsonObject requestBody
+          && requestBody.getJsonObject("content") != null) {
         var kept = new JsonObject();
         requestBody.getJsonObject("content").forEach(m -> {
           if (VALIDATED_BODIES.contains(m.getKey())) kept.put(m.getKey(), m.getValue());
@@ -155,7 +161,8 @@ final class ContractValidation {
         if (r.getValue() instanceof JsonObject response) response.remove("content");
       });
     });
-    copy.getJsonObject("components").getJsonObject("responses").forEach(r -> ((JsonObject) r.getValue()).remove("content"));
+    copy.getJsonObject("components").getJsonObject("responses")
+        .forEach(r -> ((JsonObject) r.getValue()).remove("content"));
     return copy;
   }
 
@@ -170,7 +177,8 @@ final class ContractValidation {
   /** Turns the validator's output into the 422 entries: reason, dotted property, message. */
   static final class BodyViolations {
     /** Keywords that only apply other schemas: their errors repeat the failure found inside them. */
-    private static final Set<String> APPLICATORS = Set.of("properties", "$ref", "items", "prefixItems", "allOf", "anyOf",
+    private static final Set<String> APPLICATORS = Set.of("properties", "$ref", "items", "prefixItems", "allOf",
+        "anyOf",
         "patternProperties", "unevaluatedProperties", "unevaluatedItems", "dependentSchemas");
 
     private BodyViolations() {}
@@ -189,8 +197,10 @@ final class ContractValidation {
         if (branch != null) branches.merge(branch, depth(leaf.getInstanceLocation()), Math::max);
       }
       var meant = branches.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(null);
-      var counted = leaves.stream().filter(u -> branch(u) == null ? meant == null || !keyword(u.getKeywordLocation()).equals("oneOf")
-          : branch(u).equals(meant)).toList();
+      var counted = leaves.stream()
+          .filter(u -> branch(u) == null ? meant == null || !keyword(u.getKeywordLocation()).equals("oneOf")
+              : branch(u).equals(meant))
+          .toList();
       // The validator also reports each schema a failure passed through ("A subschema had errors").
       var specific = counted.stream().filter(u -> !APPLICATORS.contains(keyword(u.getKeywordLocation()))).toList();
       var byProperty = new java.util.LinkedHashMap<String, ApiError.FieldError>();
@@ -200,8 +210,11 @@ final class ContractValidation {
       }
       // An object's error that only sums up its properties' errors ("limits" over "limits.connections") goes.
       var properties = List.copyOf(byProperty.keySet());
-      byProperty.keySet().removeIf(p -> properties.stream().anyMatch(q -> q.startsWith(p + ".") || q.startsWith(p + "[")));
-      if (byProperty.isEmpty()) return List.of(new ApiError.FieldError("invalid_value", "(body)", "The body does not match the request schema."));
+      byProperty.keySet()
+          .removeIf(p -> properties.stream().anyMatch(q -> q.startsWith(p + ".") || q.startsWith(p + "[")));
+      if (byProperty.isEmpty())
+        return List
+            .of(new ApiError.FieldError("invalid_value", "(body)", "The body does not match the request schema."));
       return List.copyOf(byProperty.values());
     }
 
@@ -234,12 +247,12 @@ final class ContractValidation {
       var schema = unit.getAbsoluteKeywordLocation() == null ? "" : unit.getAbsoluteKeywordLocation();
       var reason = keyword.equals("required") ? "required"
           : schema.contains("/schemas/Name/") ? "invalid_name" // the reasons these values always had
-          : schema.contains("/schemas/EventName/") ? "invalid_event"
-          : switch (keyword) {
-        case "type", "const", "enum" -> "wrong_type";
-        case "maxItems" -> "too_many_items";
-        default -> "invalid_value";
-      };
+              : schema.contains("/schemas/EventName/") ? "invalid_event"
+                  : switch (keyword) {
+                    case "type", "const", "enum" -> "wrong_type";
+                    case "maxItems" -> "too_many_items";
+                    default -> "invalid_value";
+                  };
       return new ApiError.FieldError(reason, property, unit.getError());
     }
 
@@ -259,8 +272,10 @@ final class ContractValidation {
       var out = new StringBuilder();
       for (var segment : pointer.replaceFirst("^#", "").substring(1).split("/")) {
         var name = segment.replace("~1", "/").replace("~0", "~");
-        if (name.chars().allMatch(Character::isDigit) && !name.isEmpty() && out.length() > 0) out.append('[').append(name).append(']');
-        else out.append(out.length() == 0 ? "" : ".").append(name);
+        if (name.chars().allMatch(Character::isDigit) && !name.isEmpty() && out.length() > 0)
+          out.append('[').append(name).append(']');
+        else
+          out.append(out.length() == 0 ? "" : ".").append(name);
       }
       return out.toString();
     }

@@ -3,9 +3,9 @@ package io.mws.api;
 import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.VhostSettings;
+import io.mws.protocol.VhostSettingsCache;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.mws.protocol.VhostSettingsCache;
 import java.util.Set;
 
 /**
@@ -62,11 +62,13 @@ final class Cors {
     if (origin == null) return response;
     response.header("Vary", "Origin");
     if (isRefusal(response)) return response;
-    return response.header("Access-Control-Allow-Origin", origin).header("Access-Control-Expose-Headers", EXPOSE_HEADERS);
+    return response.header("Access-Control-Allow-Origin", origin).header("Access-Control-Expose-Headers",
+        EXPOSE_HEADERS);
   }
 
   private static boolean isRefusal(ApiResponse response) {
     return response.status() == 403 && response.body() instanceof JsonObject body
-        && body.getValue("error") instanceof JsonObject error && VhostSettings.ORIGIN_NOT_ALLOWED.equals(error.getString("reason"));
+        && body.getValue("error") instanceof JsonObject error
+        && VhostSettings.ORIGIN_NOT_ALLOWED.equals(error.getString("reason"));
   }
 }

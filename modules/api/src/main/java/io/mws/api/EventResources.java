@@ -19,7 +19,9 @@ import java.util.List;
  */
 final class EventResources {
   /** Who publishes: MWS's own API, or Pusher's HTTP face, which opens channels unless the vhost's implicitChannels is "none". */
-  enum Face { MWS, PUSHER }
+  enum Face {
+    MWS, PUSHER
+  }
 
   private final int maxPayloadBytes;
   private final PublishLimits publishLimits;
@@ -64,16 +66,18 @@ final class EventResources {
     var request = new JsonObject().put("vhost", call.vhost()).put("channel", channel)
         .put("event", body.event()).put("data", body.data()).put("fromClient", fromClient)
         .put("uid", fromClient ? call.principal.uid() : null)
-        .put("idempotency", IdempotencyKey.scoped(key, call.principal, call.vhost(), channel, body.event(), body.data()));
+        .put("idempotency",
+            IdempotencyKey.scoped(key, call.principal, call.vhost(), channel, body.event(), body.data()));
     if (body.exclude() != null) request.put("exclude", body.exclude());
     return clientMayPublish(call).compose(allowed -> publishLimits.take(call.vhost()))
         .compose(v -> call.ask(EVENT_PUBLISH, request)
-            .recover(failure -> openIfImplicit(call, channel, face, failure).compose(opened -> call.ask(EVENT_PUBLISH, request))))
+            .recover(failure -> openIfImplicit(call, channel, face, failure)
+                .compose(opened -> call.ask(EVENT_PUBLISH, request))))
         .map(json -> {
-      var resource = resource(ChannelEvent.fromJson(json));
-      return ApiResponse.of(202, JsonApi.document(resource))
-          .header("Location", resource.getJsonObject("links").getString("self"));
-    });
+          var resource = resource(ChannelEvent.fromJson(json));
+          return ApiResponse.of(202, JsonApi.document(resource))
+              .header("Location", resource.getJsonObject("links").getString("self"));
+        });
   }
 
   /**
@@ -85,7 +89,8 @@ final class EventResources {
     if (!"channel_not_found".equals(ApiError.from(failure).reason())) return Future.failedFuture(failure);
     return settings.get(call.vhost()).compose(vhostSettings -> {
       var implicit = VhostSettings.implicitChannels(vhostSettings);
-      boolean opens = implicit.equals(VhostSettings.IMPLICIT_ALL) || implicit.equals(VhostSettings.IMPLICIT_PUSHER) && face == Face.PUSHER;
+      boolean opens = implicit.equals(VhostSettings.IMPLICIT_ALL)
+          || implicit.equals(VhostSettings.IMPLICIT_PUSHER) && face == Face.PUSHER;
       if (!opens) return Future.failedFuture(failure);
       return call.ask(CHANNEL_OPEN, new JsonObject().put("vhost", call.vhost()).put("channel", channel)).mapEmpty();
     });
@@ -97,7 +102,8 @@ final class EventResources {
     long since = Params.longParam(call.request, "since", 0);
     int limit = Params.intParam(call.request, "limit", Paging.DEFAULT_LIMIT);
     return readHistory(call, since, limit).map(page -> {
-      var events = page.getJsonArray("events").stream().map(JsonObject.class::cast).map(ChannelEvent::fromJson).toList();
+      var events = page.getJsonArray("events").stream().map(JsonObject.class::cast).map(ChannelEvent::fromJson)
+          .toList();
       long rev = page.getLong("rev");
       var base = ChannelResources.self(call.vhost(), call.channel()) + "/events";
       var links = new JsonObject().put("self", base + "?since=" + since + "&limit=" + limit)
@@ -122,7 +128,8 @@ final class EventResources {
     if (rev < 1) throw ApiError.badRequest("invalid_rev", "The rev in the path must be a positive whole number.");
     return readHistory(call, rev - 1, 1).map(page -> {
       var events = page.getJsonArray("events");
-      if (events.isEmpty()) throw ApiError.notFound("Channel '" + call.channel() + "' has no event with rev " + rev + ".");
+      if (events.isEmpty())
+        throw ApiError.notFound("Channel '" + call.channel() + "' has no event with rev " + rev + ".");
       return ApiResponse.of(200, JsonApi.document(resource(ChannelEvent.fromJson(events.getJsonObject(0)))));
     });
   }
@@ -147,8 +154,9 @@ final class EventResources {
         .put("idempotency", IdempotencyKey.scoped(key, p, call.vhost(), null, body.event(), body.data()));
     return clientMayPublish(call).compose(allowed -> publishLimits.take(call.vhost()))
         .compose(v -> call.ask(TRIGGER, request)).map(trigger -> ApiResponse.of(202, new JsonObject().put("data",
-        new JsonObject().put("type", "triggers").put("id", String.valueOf(trigger.getLong("id"))).put("attributes", new JsonObject()
-            .put("event", body.event()).put("data", body.data()).put("uid", trigger.getString("uid"))))));
+            new JsonObject().put("type", "triggers").put("id", String.valueOf(trigger.getLong("id"))).put("attributes",
+                new JsonObject()
+                    .put("event", body.event()).put("data", body.data()).put("uid", trigger.getString("uid"))))));
   }
 
   /** Fails with 403 when the caller is a client and the vhost turned client publishing off. */
@@ -157,7 +165,8 @@ final class EventResources {
     return settings.get(call.vhost()).map(vhostSettings -> {
       if (!VhostSettings.clientPublish(vhostSettings)) {
         throw new ApiError(403, "client_publish_disabled",
-            "Vhost '" + call.vhost() + "' does not let clients fire events or triggers (its clientPublish setting is false).");
+            "Vhost '" + call.vhost()
+                + "' does not let clients fire events or triggers (its clientPublish setting is false).");
       }
       return null;
     });

@@ -1,9 +1,9 @@
 package io.mws.api;
 
 import io.mws.protocol.ApiError;
-import io.mws.protocol.ClientAddress;
 import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
+import io.mws.protocol.ClientAddress;
 import io.mws.protocol.HttpDate;
 import io.mws.protocol.HttpEndpoint;
 import io.mws.protocol.LogContext;
@@ -11,8 +11,8 @@ import io.mws.protocol.RefusalMetrics;
 import io.mws.protocol.RequestJson;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
@@ -50,7 +50,7 @@ final class HttpApiEndpoint implements HttpEndpoint {
   private final PusherApi pusher;
 
   HttpApiEndpoint(Vertx vertx, ApiRouter router, BackendEventStreams streams, ConsoleFiles console, PusherApi pusher,
-                  int maxBodyBytes, RefusalMetrics refusals, ClientAddress clients) {
+      int maxBodyBytes, RefusalMetrics refusals, ClientAddress clients) {
     this.router = router;
     this.routes = routes(vertx, maxBodyBytes);
     this.pusher = pusher;
@@ -83,7 +83,8 @@ final class HttpApiEndpoint implements HttpEndpoint {
     });
     routes.route().failureHandler(ctx -> write(ctx.request(), ApiResponse.error(ctx.statusCode() == 413 ? tooLarge()
         : ctx.statusCode() == 400 ? ApiError.badRequest("bad_request", "The request body could not be read.")
-        : ApiError.from(ctx.failure() == null ? new IllegalStateException("status " + ctx.statusCode()) : ctx.failure()))));
+            : ApiError.from(
+                ctx.failure() == null ? new IllegalStateException("status " + ctx.statusCode()) : ctx.failure()))));
     return routes;
   }
 
@@ -100,7 +101,8 @@ final class HttpApiEndpoint implements HttpEndpoint {
       return;
     }
     var length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
-    if (ctx.request().headers().contains(HttpHeaders.TRANSFER_ENCODING) || length != null && !length.strip().equals("0")) {
+    if (ctx.request().headers().contains(HttpHeaders.TRANSFER_ENCODING)
+        || length != null && !length.strip().equals("0")) {
       write(ctx.request(), ApiResponse.error(unsupportedMediaType()));
     } else {
       serve(ctx.request(), Buffer.buffer());
@@ -164,14 +166,16 @@ final class HttpApiEndpoint implements HttpEndpoint {
 
   private static ApiRequest toApiRequest(HttpServerRequest req, Buffer rawBody) {
     var headers = new TreeMap<String, String>();
-    req.headers().forEach(e -> headers.merge(e.getKey().toLowerCase(Locale.ROOT), e.getValue(), (a, b) -> a + ", " + b));
+    req.headers()
+        .forEach(e -> headers.merge(e.getKey().toLowerCase(Locale.ROOT), e.getValue(), (a, b) -> a + ", " + b));
     var query = new TreeMap<String, List<String>>();
     try {
       req.params().forEach(e -> query.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue()));
     } catch (IllegalArgumentException e) {
       throw ApiError.badRequest("invalid_query", "The query string is malformed.");
     }
-    return MethodOverride.apply(new ApiRequest(req.method().name(), req.path(), query, headers, parseBody(req, rawBody)));
+    return MethodOverride
+        .apply(new ApiRequest(req.method().name(), req.path(), query, headers, parseBody(req, rawBody)));
   }
 
   private static Object parseBody(HttpServerRequest req, Buffer raw) {
@@ -190,7 +194,8 @@ final class HttpApiEndpoint implements HttpEndpoint {
     if (res.ended() || res.closed()) return;
     refusals.written(response.status());
     res.setStatusCode(response.status()).putHeader("Date", HttpDate.now());
-    for (Map.Entry<String, String> header : response.headers().entrySet()) res.putHeader(header.getKey(), header.getValue());
+    for (Map.Entry<String, String> header : response.headers().entrySet())
+      res.putHeader(header.getKey(), header.getValue());
     if (response.body() == null) {
       res.end();
       return;
@@ -199,7 +204,8 @@ final class HttpApiEndpoint implements HttpEndpoint {
     boolean xml = Representation.of(req) == Representation.XML;
     var encoded = xml ? XmlDocuments.write(response.body(), pretty)
         : pretty ? Json.encodePrettily(response.body()) : Json.encode(response.body());
-    boolean isError = response.body() instanceof JsonObject json && (json.containsKey("error") || json.containsKey("errors"));
+    boolean isError = response.body() instanceof JsonObject json
+        && (json.containsKey("error") || json.containsKey("errors"));
     // A resource may name its JSON type (the OpenAPI document is plain JSON, not JSON:API).
     var jsonType = isError ? "application/json" : response.headers().getOrDefault("Content-Type", JSON_API);
     res.putHeader(HttpHeaders.CONTENT_TYPE, xml ? "application/xml" : jsonType)
@@ -218,7 +224,8 @@ final class HttpApiEndpoint implements HttpEndpoint {
   }
 
   private static ApiError unsupportedMediaType() {
-    return new ApiError(415, "unsupported_media_type", "Send request bodies as one of " + JSON_BODIES + " or " + XML_BODIES + ".");
+    return new ApiError(415, "unsupported_media_type",
+        "Send request bodies as one of " + JSON_BODIES + " or " + XML_BODIES + ".");
   }
 
   private static ApiError tooLarge() {

@@ -1,13 +1,13 @@
 package io.mws.api;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mws.protocol.Addresses;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.HttpEndpoint;
 import io.mws.protocol.RefusalMetrics;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mws.protocol.VhostSettingsCache;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -42,7 +42,8 @@ public final class HttpApiVerticle extends VerticleBase {
   public Future<?> start() {
     var config = ApiSettings.from(config()); // a bad value fails the start here, naming its key
     var settings = new VhostSettingsCache(vertx);
-    var events = new EventResources(config.maxPayloadBytes(), new PublishLimits(settings, config.limits().publishesPerSecond()), settings);
+    var events = new EventResources(config.maxPayloadBytes(),
+        new PublishLimits(settings, config.limits().publishesPerSecond()), settings);
     // Relationship routes read other routes through the router they end up in.
     var built = new java.util.concurrent.atomic.AtomicReference<ApiRouter>();
     var routes = routes(events, built::get);
@@ -63,14 +64,16 @@ public final class HttpApiVerticle extends VerticleBase {
       try {
         request = ApiRequest.fromJson(message.body());
       } catch (RuntimeException e) {
-        message.reply(ApiResponse.error(ApiError.badRequest("invalid_request", "The forwarded request is malformed.")).toJson());
+        message.reply(
+            ApiResponse.error(ApiError.badRequest("invalid_request", "The forwarded request is malformed.")).toJson());
         return;
       }
       // "client": the caller's address, when the forwarding gateway passes it (for failed-login budgets).
       var client = message.body().getValue("client") instanceof String address ? address : null;
       router.handle(request, client).onSuccess(response -> message.reply(response.toJson()));
     });
-    var backendFeed = vertx.eventBus().<JsonObject>consumer(Addresses.BACKEND_FEED, message -> streams.wake(message.body()));
+    var backendFeed = vertx.eventBus().<JsonObject>consumer(Addresses.BACKEND_FEED,
+        message -> streams.wake(message.body()));
     return Future.all(forwarded.completion(), backendFeed.completion());
   }
 
@@ -96,7 +99,8 @@ public final class HttpApiVerticle extends VerticleBase {
    * the access-matrix test checks that it has a row for each, so no route goes untested.
    */
   public static List<String> routeSignatures() {
-    return routes(new EventResources(0, null, null), () -> null).stream().map(r -> r.method() + " /" + String.join("/", r.segments())).toList();
+    return routes(new EventResources(0, null, null), () -> null).stream()
+        .map(r -> r.method() + " /" + String.join("/", r.segments())).toList();
   }
 
   /** Serves this verticle's HTTP requests; available once the verticle has started. */

@@ -1,9 +1,9 @@
 package io.mws.api;
 
-import io.mws.protocol.HttpDate;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
+import io.mws.protocol.HttpDate;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -26,7 +26,8 @@ import java.util.StringJoiner;
 final class HttpConventions {
   static final String ACCEPT_PATCH = ResourcePatch.ACCEPTED;
   /** The methods some resource answers; anything else is 501. */
-  static final java.util.List<String> IMPLEMENTED = java.util.List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+  static final java.util.List<String> IMPLEMENTED = java.util.List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
+      "OPTIONS");
 
   private HttpConventions() {}
 
@@ -74,7 +75,8 @@ final class HttpConventions {
   /** See {@link #checkImplemented}. */
   static void checkLength(ApiRequest request) {
     var encoding = request.header("transfer-encoding");
-    if (encoding != null && encoding.toLowerCase(java.util.Locale.ROOT).contains("chunked") && request.header("content-length") == null) {
+    if (encoding != null && encoding.toLowerCase(java.util.Locale.ROOT).contains("chunked")
+        && request.header("content-length") == null) {
       throw new ApiError(411, "length_required", "Send the request body with a Content-Length header, not chunked.");
     }
   }
@@ -92,7 +94,9 @@ final class HttpConventions {
     if (ifMatch != null) {
       var etag = exists ? etag(current) : null;
       boolean matches = exists && (ifMatch.strip().equals("*") || tags(ifMatch).contains(etag));
-      if (!matches) throw failed("If-Match", exists ? "the resource has changed (its ETag is now " + etag + ")" : "the resource does not exist");
+      if (!matches)
+        throw failed("If-Match",
+            exists ? "the resource has changed (its ETag is now " + etag + ")" : "the resource does not exist");
     }
     var ifUnmodified = request.header("if-unmodified-since");
     if (ifUnmodified != null && exists) {
@@ -122,7 +126,8 @@ final class HttpConventions {
   }
 
   private static Set<String> tags(String header) {
-    return Set.copyOf(Arrays.stream(header.split(",")).map(String::strip).map(t -> t.startsWith("W/") ? t.substring(2) : t).toList());
+    return Set.copyOf(
+        Arrays.stream(header.split(",")).map(String::strip).map(t -> t.startsWith("W/") ? t.substring(2) : t).toList());
   }
 
   private static Instant lastModified(JsonObject body) {
@@ -138,7 +143,8 @@ final class HttpConventions {
   }
 
   private static String link(JsonObject body) {
-    if (!(body.getValue("data") instanceof JsonArray) || !(body.getValue("links") instanceof JsonObject links)) return null;
+    if (!(body.getValue("data") instanceof JsonArray) || !(body.getValue("links") instanceof JsonObject links))
+      return null;
     var joiner = new StringJoiner(", ");
     for (var rel : new String[] {"self", "first", "prev", "next", "last"}) {
       if (links.getValue(rel) instanceof String href) joiner.add("<" + href + ">; rel=\"" + rel + "\"");

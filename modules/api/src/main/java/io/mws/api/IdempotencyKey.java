@@ -29,7 +29,8 @@ final class IdempotencyKey {
   static String check(String key, String what) {
     if (key == null) return null;
     if (key.isEmpty() || key.length() > MAX_LENGTH || key.chars().anyMatch(Character::isISOControl)) {
-      throw ApiError.badRequest("invalid_idempotency_key", what + " must be 1 to " + MAX_LENGTH + " printable characters.");
+      throw ApiError.badRequest("invalid_idempotency_key",
+          what + " must be 1 to " + MAX_LENGTH + " printable characters.");
     }
     return key;
   }

@@ -25,10 +25,12 @@ final class MethodOverride {
     var wanted = override.strip().toUpperCase(Locale.ROOT);
     if (!request.method().equals("PUT")) {
       throw ApiError.badRequest("invalid_method_override",
-          "X-HTTP-Method-Override is honoured only on a PUT (it performs POST, PATCH or DELETE); this request is a " + request.method() + ".");
+          "X-HTTP-Method-Override is honoured only on a PUT (it performs POST, PATCH or DELETE); this request is a "
+              + request.method() + ".");
     }
     if (!PERFORMED.contains(wanted)) {
-      throw ApiError.badRequest("invalid_method_override", "X-HTTP-Method-Override on a PUT may be POST, PATCH or DELETE.");
+      throw ApiError.badRequest("invalid_method_override",
+          "X-HTTP-Method-Override on a PUT may be POST, PATCH or DELETE.");
     }
     var headers = new TreeMap<>(request.headers());
     headers.remove(HEADER);

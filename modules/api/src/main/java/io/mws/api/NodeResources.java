@@ -29,7 +29,8 @@ final class NodeResources {
   private static Future<ApiResponse> list(ApiCall call) {
     Access.requireAdmin(call.principal);
     var paging = Paging.of(call.request);
-    return call.ask(NODE_LIST, new JsonObject()).map(reply -> paging.page("/v1/nodes", Paging.items(reply), NodeResources::resource));
+    return call.ask(NODE_LIST, new JsonObject())
+        .map(reply -> paging.page("/v1/nodes", Paging.items(reply), NodeResources::resource));
   }
 
   private static Future<ApiResponse> get(ApiCall call) {
@@ -45,7 +46,8 @@ final class NodeResources {
   static JsonObject resource(JsonObject record) {
     var id = record.getString("node");
     long started = record.getLong("started");
-    var attributes = new JsonObject().put("address", record.getString("address")).put("httpPort", record.getInteger("httpPort"))
+    var attributes = new JsonObject().put("address", record.getString("address"))
+        .put("httpPort", record.getInteger("httpPort"))
         .put("roles", record.getJsonArray("roles")).put("version", record.getString("version"))
         .put("started", JsonApi.time(started)).put("uptimeSeconds", (System.currentTimeMillis() - started) / 1000)
         .put("connections", record.getInteger("connections")).put("watches", record.getInteger("watches"))

@@ -19,8 +19,8 @@ final class OpenApiResource {
   private OpenApiResource() {}
 
   static List<Route> routes() {
-    return List.of(Route.of("GET", "/v1/openapi.json", call ->
-        Future.succeededFuture(ApiResponse.of(200, DOCUMENT).header("Content-Type", "application/json"))));
+    return List.of(Route.of("GET", "/v1/openapi.json",
+        call -> Future.succeededFuture(ApiResponse.of(200, DOCUMENT).header("Content-Type", "application/json"))));
   }
 
   /** The document (shared, not to be changed). */

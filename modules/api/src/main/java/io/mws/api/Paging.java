@@ -3,10 +3,10 @@ package io.mws.api;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
-import java.util.function.Function;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
+import java.util.function.Function;
 
 /** {@code ?limit=} (default 20, max 100) and {@code ?offset=} over an in-memory list, with JSON:API links. */
 record Paging(int limit, int offset) {

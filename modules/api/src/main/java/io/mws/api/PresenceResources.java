@@ -36,8 +36,8 @@ final class PresenceResources {
     Access.requireBackend(call.principal, call.vhost());
     var uid = call.param("uid");
     return subscribersOf(call).map(all -> {
-      var found = all.stream().filter(s -> uid.equals(s.getString("uid"))).findFirst().orElseThrow(() ->
-          ApiError.notFound("Nobody with uid '" + uid + "' watches channel '" + call.channel() + "'."));
+      var found = all.stream().filter(s -> uid.equals(s.getString("uid"))).findFirst().orElseThrow(
+          () -> ApiError.notFound("Nobody with uid '" + uid + "' watches channel '" + call.channel() + "'."));
       return ApiResponse.of(200, JsonApi.document(subscriber(call, found)));
     });
   }
@@ -55,9 +55,11 @@ final class PresenceResources {
     var uid = record.getString("uid");
     var channel = ChannelResources.self(call.vhost(), call.channel());
     var self = subscribersBase(call) + "/" + uid;
-    return JsonApi.resource("subscribers", uid, new JsonObject().put("uid", uid).put("connections", record.getInteger("connections")),
-        self).put("relationships", JsonApi.relationships(self, new JsonObject()
-            .put("channel", JsonApi.belongsTo("channels", call.channel(), channel))));
+    return JsonApi.resource("subscribers", uid,
+        new JsonObject().put("uid", uid).put("connections", record.getInteger("connections")),
+        self).put("relationships",
+            JsonApi.relationships(self, new JsonObject()
+                .put("channel", JsonApi.belongsTo("channels", call.channel(), channel))));
   }
 
   private static Future<ApiResponse> connections(ApiCall call) {
@@ -85,14 +87,16 @@ final class PresenceResources {
 
   private static Future<JsonObject> one(ApiCall call) {
     return records(call, call.param("connection")).map(found -> {
-      if (found.isEmpty()) throw ApiError.notFound("Vhost '" + call.vhost() + "' has no connection '" + call.param("connection") + "'.");
+      if (found.isEmpty())
+        throw ApiError.notFound("Vhost '" + call.vhost() + "' has no connection '" + call.param("connection") + "'.");
       return found.get(0);
     });
   }
 
   private static Future<List<JsonObject>> records(ApiCall call, String connection) {
     return call.ask(VHOST_GET, new JsonObject().put("vhost", call.vhost()))
-        .compose(v -> call.ask(PRESENCE_CONNECTIONS, new JsonObject().put("vhost", call.vhost()).put("connection", connection)))
+        .compose(v -> call.ask(PRESENCE_CONNECTIONS,
+            new JsonObject().put("vhost", call.vhost()).put("connection", connection)))
         .map(reply -> reply.getJsonArray("items").stream().map(JsonObject.class::cast).toList());
   }
 
@@ -105,8 +109,10 @@ final class PresenceResources {
     var attributes = new JsonObject().put("uid", record.getString("uid")).put("node", record.getString("node"))
         .put("channels", record.getJsonArray("channels")).put("connected", JsonApi.time(record.getLong("connected")));
     var relationships = new JsonObject().put("vhost", JsonApi.belongsTo("vhosts", vhost, VhostResources.self(vhost)))
-        .put("node", JsonApi.belongsTo("nodes", record.getString("node"), NodeResources.self(record.getString("node"))));
+        .put("node",
+            JsonApi.belongsTo("nodes", record.getString("node"), NodeResources.self(record.getString("node"))));
     var self = base(vhost) + "/" + id;
-    return JsonApi.resource("connections", id, attributes, self).put("relationships", JsonApi.relationships(self, relationships));
+    return JsonApi.resource("connections", id, attributes, self).put("relationships",
+        JsonApi.relationships(self, relationships));
   }
 }

@@ -1,10 +1,10 @@
 package io.mws.api;
 
-import io.mws.protocol.HttpDate;
 import static io.mws.protocol.Addresses.*;
 
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiRequest;
+import io.mws.protocol.HttpDate;
 import io.mws.protocol.Names;
 import io.mws.protocol.Principal;
 import io.vertx.core.Future;
@@ -77,7 +77,8 @@ final class PusherApi {
         res.setStatusCode(200).putHeader("Content-Type", "application/json").end(ar.result().encode());
       } else {
         var error = ApiError.from(ar.cause());
-        res.setStatusCode(error.status()).putHeader("Content-Type", "text/plain; charset=utf-8").end(error.getMessage() + "\n");
+        res.setStatusCode(error.status()).putHeader("Content-Type", "text/plain; charset=utf-8")
+            .end(error.getMessage() + "\n");
       }
     });
   }
@@ -85,7 +86,8 @@ final class PusherApi {
   private Future<JsonObject> route(String method, String[] s, String app, HttpServerRequest req, Buffer body) {
     var call = new ApiCall(vertx, new ApiRequest(method, req.path(), Map.of(), Map.of(), null), Principal.backend(app),
         Map.of("vhost", app));
-    var key = method + " " + String.join("/", List.of(s).subList(1, s.length)).replaceAll("^(channels|users)/[^/]+", "$1/*");
+    var key = method + " "
+        + String.join("/", List.of(s).subList(1, s.length)).replaceAll("^(channels|users)/[^/]+", "$1/*");
     return switch (key) {
       case "POST events" -> trigger(call, json(body));
       case "POST batch_events" -> batch(call, json(body));
@@ -138,7 +140,8 @@ final class PusherApi {
           var errors = result.getJsonArray("errors");
           var message = errors != null && !errors.isEmpty() ? errors.getJsonObject(0).getString("message")
               : result.getJsonObject("error", new JsonObject()).getString("message", "Refused.");
-          throw new ApiError(result.getInteger("status"), "refused", "Event " + i + " (channel " + items.get(i).channel() + "): " + message);
+          throw new ApiError(result.getInteger("status"), "refused",
+              "Event " + i + " (channel " + items.get(i).channel() + "): " + message);
         }
       }
       return new JsonObject();
@@ -147,7 +150,8 @@ final class PusherApi {
 
   private static Bodies.EventBody event(JsonObject body) {
     if (!(body.getValue("name") instanceof String name) || name.isEmpty() || name.length() > MAX_EVENT_NAME) {
-      throw ApiError.badRequest("invalid_event", "name must be an event name of 1 to " + MAX_EVENT_NAME + " characters.");
+      throw ApiError.badRequest("invalid_event",
+          "name must be an event name of 1 to " + MAX_EVENT_NAME + " characters.");
     }
     if (!body.containsKey("data")) throw ApiError.badRequest("invalid_event", "data is required.");
     var socketId = body.getValue("socket_id");
@@ -184,9 +188,11 @@ final class PusherApi {
 
   /** GET channels/{presence channel}/users: {users: [{id}]}. */
   private Future<JsonObject> users(ApiCall call, String channel) {
-    if (!channel.startsWith(PRESENCE)) throw ApiError.badRequest("invalid_channel", "Users are listed for presence channels only.");
+    if (!channel.startsWith(PRESENCE))
+      throw ApiError.badRequest("invalid_channel", "Users are listed for presence channels only.");
     return occupancy(call).map(all -> new JsonObject().put("users", new JsonArray(
-        all.getOrDefault(channel, new Occupancy()).users.stream().map(uid -> new JsonObject().put("id", uid)).toList())));
+        all.getOrDefault(channel, new Occupancy()).users.stream().map(uid -> new JsonObject().put("id", uid))
+            .toList())));
   }
 
   /** POST users/{uid}/terminate_connections: every connection of that uid is closed, wherever it is. */
@@ -245,7 +251,8 @@ final class PusherApi {
 
   /** A channel or user name in MWS's rule, else Pusher's 400. */
   private static String name(String value) {
-    if (!Names.isValid(value)) throw ApiError.badRequest("invalid_name", "The name '" + value + "' " + Names.RULE + ".");
+    if (!Names.isValid(value))
+      throw ApiError.badRequest("invalid_name", "The name '" + value + "' " + Names.RULE + ".");
     return value;
   }
 

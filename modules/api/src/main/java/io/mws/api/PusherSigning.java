@@ -38,7 +38,8 @@ final class PusherSigning {
       if (signature == null || !signed.containsKey("auth_key") || !signed.containsKey("auth_timestamp")) {
         throw ApiError.unauthorized("Missing auth_key, auth_timestamp or auth_signature.");
       }
-      if (!app.equals(signed.get("auth_key"))) throw ApiError.unauthorized("Unknown auth_key " + signed.get("auth_key") + ".");
+      if (!app.equals(signed.get("auth_key")))
+        throw ApiError.unauthorized("Unknown auth_key " + signed.get("auth_key") + ".");
       checkTimestamp(signed.get("auth_timestamp"));
       if (body.length() > 0 && !md5(body).equals(signed.get("body_md5"))) {
         throw ApiError.unauthorized("The body_md5 does not match the body's MD5.");

@@ -31,7 +31,8 @@ final class RelationshipResources {
 
   /** {@code router}: the router these routes end up in (they read other routes through it). */
   static List<Route> routes(Supplier<ApiRouter> router) {
-    return OWNERS.stream().map(owner -> Route.of("GET", owner + PATH + "{relationship}", call -> read(router.get(), call))).toList();
+    return OWNERS.stream()
+        .map(owner -> Route.of("GET", owner + PATH + "{relationship}", call -> read(router.get(), call))).toList();
   }
 
   private static Future<ApiResponse> read(ApiRouter router, ApiCall call) {
@@ -42,14 +43,17 @@ final class RelationshipResources {
       var data = ((JsonObject) resource.body()).getJsonObject("data");
       var relationship = data.getJsonObject("relationships", new JsonObject()).getJsonObject(name);
       if (relationship == null) {
-        throw ApiError.notFound("A resource of type '" + data.getString("type") + "' has no relationship '" + name + "'.");
+        throw ApiError
+            .notFound("A resource of type '" + data.getString("type") + "' has no relationship '" + name + "'.");
       }
       var links = relationship.getJsonObject("links").copy();
       if (relationship.containsKey("data")) {
-        return Future.succeededFuture(ApiResponse.of(200, new JsonObject().put("links", links).put("data", relationship.getValue("data"))));
+        return Future.succeededFuture(
+            ApiResponse.of(200, new JsonObject().put("links", links).put("data", relationship.getValue("data"))));
       }
       var related = links.getString("related");
-      return router.read(related, call.request.query(), call).map(collection -> toMany(links, related, (JsonObject) collection.body()));
+      return router.read(related, call.request.query(), call)
+          .map(collection -> toMany(links, related, (JsonObject) collection.body()));
     });
   }
 
@@ -57,11 +61,13 @@ final class RelationshipResources {
   private static ApiResponse toMany(JsonObject links, String related, JsonObject collection) {
     var self = links.getString("self");
     var paging = new JsonObject();
-    collection.getJsonObject("links").forEach(link -> paging.put(link.getKey(), link.getValue() instanceof String href && href.startsWith(related)
-        ? self + href.substring(related.length()) : link.getValue()));
+    collection.getJsonObject("links")
+        .forEach(link -> paging.put(link.getKey(), link.getValue() instanceof String href && href.startsWith(related)
+            ? self + href.substring(related.length()) : link.getValue()));
     paging.put("related", related);
     var identifiers = new JsonArray(collection.getJsonArray("data").stream().map(JsonObject.class::cast)
         .map(item -> new JsonObject().put("type", item.getString("type")).put("id", item.getString("id"))).toList());
-    return ApiResponse.of(200, new JsonObject().put("data", identifiers).put("links", paging).put("meta", collection.getValue("meta")));
+    return ApiResponse.of(200,
+        new JsonObject().put("data", identifiers).put("links", paging).put("meta", collection.getValue("meta")));
   }
 }

@@ -17,8 +17,7 @@ import java.util.Locale;
  * ({@link #jsonType}) and indentation ({@link #pretty}).
  */
 enum Representation {
-  JSON(List.of("application/json", HttpApiEndpoint.JSON_API)),
-  XML(List.of("application/xml", "text/xml"));
+  JSON(List.of("application/json", HttpApiEndpoint.JSON_API)), XML(List.of("application/xml", "text/xml"));
 
   private final List<String> types;
 
@@ -28,7 +27,8 @@ enum Representation {
 
   /** The representation this request asks for; 400 for an unknown ?format=, 406 when Accept admits none. */
   static Representation negotiate(HttpServerRequest req, boolean streaming) {
-    return negotiate(format(req.query()), req.getHeader(HttpHeaders.ACCEPT), req.getHeader(HttpHeaders.CONTENT_TYPE), streaming);
+    return negotiate(format(req.query()), req.getHeader(HttpHeaders.ACCEPT), req.getHeader(HttpHeaders.CONTENT_TYPE),
+        streaming);
   }
 
   /** {@link #negotiate(HttpServerRequest, boolean)} from the raw ?format= value, Accept and Content-Type. */
@@ -54,7 +54,8 @@ enum Representation {
 
   /** Whether a Content-Type names an XML body. */
   static boolean isXml(String contentType) {
-    return contentType != null && HttpApiEndpoint.XML_BODIES.contains(contentType.split(";")[0].strip().toLowerCase(Locale.ROOT));
+    return contentType != null
+        && HttpApiEndpoint.XML_BODIES.contains(contentType.split(";")[0].strip().toLowerCase(Locale.ROOT));
   }
 
   /**

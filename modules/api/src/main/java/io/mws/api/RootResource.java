@@ -14,7 +14,8 @@ final class RootResource {
   }
 
   private static Future<ApiResponse> root(ApiCall call) {
-    var links = new JsonObject().put("self", "/v1").put("vhosts", "/v1/vhosts").put("nodes", "/v1/nodes").put("users", "/v1/users").put("websocket", "/v1/ws");
+    var links = new JsonObject().put("self", "/v1").put("vhosts", "/v1/vhosts").put("nodes", "/v1/nodes")
+        .put("users", "/v1/users").put("websocket", "/v1/ws");
     return Future.succeededFuture(ApiResponse.of(200, new JsonObject()
         .put("meta", new JsonObject().put("name", "MWS").put("api", "v1")).put("links", links)));
   }

@@ -11,7 +11,7 @@ import java.util.function.Function;
  * by the HTTP adapter itself, since it needs the live connection; over the event bus it is refused.
  */
 record Route(String method, List<String> segments, Function<ApiCall, Future<ApiResponse>> handler, boolean streaming,
-             boolean conditional) {
+    boolean conditional) {
 
   static Route of(String method, String template, Function<ApiCall, Future<ApiResponse>> handler) {
     return new Route(method, split(template), handler, false, false);

@@ -56,7 +56,8 @@ final class TokenResources {
     var scope = call.request.param("scope");
     if (scope != null && !scope.isEmpty()) return issueEventsToken(call); // "events", the one value openapi.json admits
     var uid = call.request.param("uid");
-    if (!Names.isValid(uid)) throw ApiError.badRequest("invalid_uid", "Query parameter 'uid' is required and " + Names.RULE + ".");
+    if (!Names.isValid(uid))
+      throw ApiError.badRequest("invalid_uid", "Query parameter 'uid' is required and " + Names.RULE + ".");
     var channels = call.request.param("channels");
     if (channels == null || channels.isEmpty()) channels = ALL_CHANNELS;
     try {

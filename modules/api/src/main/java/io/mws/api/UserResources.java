@@ -6,7 +6,6 @@ import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.Versions;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 
@@ -38,7 +37,8 @@ final class UserResources {
   private static Future<ApiResponse> list(ApiCall call) {
     Access.requireAdmin(call.principal);
     var paging = Paging.of(call.request);
-    return call.ask(USER_LIST, new JsonObject()).map(reply -> paging.page("/v1/users", Paging.items(reply), UserResources::resource));
+    return call.ask(USER_LIST, new JsonObject())
+        .map(reply -> paging.page("/v1/users", Paging.items(reply), UserResources::resource));
   }
 
   private static Future<ApiResponse> create(ApiCall call) {
@@ -48,8 +48,8 @@ final class UserResources {
       throw ApiError.invalid("required", "data.id", "data.id (the user name) must be a string.");
     }
     var password = password(data);
-    return call.ask(USER_CREATE, new JsonObject().put("name", name).put("password", password)).map(user ->
-        ConditionalWrite.representation(201, user, document(user)).header("Location", self(name)));
+    return call.ask(USER_CREATE, new JsonObject().put("name", name).put("password", password))
+        .map(user -> ConditionalWrite.representation(201, user, document(user)).header("Location", self(name)));
   }
 
   private static Future<ApiResponse> get(ApiCall call) {
@@ -70,14 +70,17 @@ final class UserResources {
     var name = call.param("user");
     return ConditionalWrite.run(call, () -> read(call), UserResources::document, (current, version) -> {
       var data = ResourcePatch.apply(call.request, document(current));
-      return call.ask(USER_UPDATE, new JsonObject().put("name", name).put("password", password(data)).put(Versions.FIELD, version));
+      return call.ask(USER_UPDATE,
+          new JsonObject().put("name", name).put("password", password(data)).put(Versions.FIELD, version));
     }).map(user -> ConditionalWrite.representation(user, document(user)));
   }
 
   private static Future<ApiResponse> delete(ApiCall call) {
     Access.requireAdmin(call.principal);
-    return ConditionalWrite.run(call, () -> read(call), UserResources::document, (current, version) ->
-            call.ask(USER_DELETE, new JsonObject().put("name", call.param("user")).put(Versions.FIELD, version)))
+    return ConditionalWrite
+        .run(call, () -> read(call), UserResources::document,
+            (current, version) -> call.ask(USER_DELETE,
+                new JsonObject().put("name", call.param("user")).put(Versions.FIELD, version)))
         .map(user -> ApiResponse.of(204, null));
   }
 
@@ -93,7 +96,8 @@ final class UserResources {
       }
     }
     if (!(attributes.getValue("password") instanceof String password)) {
-      throw ApiError.invalid("invalid_password", "data.attributes.password", "data.attributes.password must be a string.");
+      throw ApiError.invalid("invalid_password", "data.attributes.password",
+          "data.attributes.password must be a string.");
     }
     return password;
   }

@@ -5,10 +5,9 @@ import static io.mws.protocol.Addresses.*;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.Names;
-import io.mws.protocol.VhostSettings;
 import io.mws.protocol.Versions;
+import io.mws.protocol.VhostSettings;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 
@@ -43,7 +42,8 @@ final class VhostResources {
   private static Future<ApiResponse> list(ApiCall call) {
     Access.requireAdmin(call.principal);
     var paging = Paging.of(call.request);
-    return call.ask(VHOST_LIST, new JsonObject()).map(reply -> paging.page("/v1/vhosts", Paging.items(reply), VhostResources::resource));
+    return call.ask(VHOST_LIST, new JsonObject())
+        .map(reply -> paging.page("/v1/vhosts", Paging.items(reply), VhostResources::resource));
   }
 
   private static Future<ApiResponse> create(ApiCall call) {
@@ -55,13 +55,15 @@ final class VhostResources {
           + ", and may not be one of " + Names.RESERVED_VHOSTS + " in any letter case.");
     }
     var given = data.getJsonObject("attributes", new JsonObject());
-    var attributes = VhostSettings.validate(Bodies.isXml(call.request) ? VhostSettings.fromText(given) : given, READ_ONLY);
+    var attributes = VhostSettings.validate(Bodies.isXml(call.request) ? VhostSettings.fromText(given) : given,
+        READ_ONLY);
     return call.ask(VHOST_CREATE, new JsonObject().put("vhost", vhost).put("settings", attributes))
         .compose(record -> call.ask(VHOST_TOKEN_ISSUE, new JsonObject().put("vhost", vhost)).map(token -> {
           var resource = resource(record);
           // The token is shown in this response only; the server keeps just its hash.
           resource.getJsonObject("attributes").put("token", token.getString("token"));
-          return ConditionalWrite.representation(201, record, JsonApi.document(resource)).header("Location", self(vhost));
+          return ConditionalWrite.representation(201, record, JsonApi.document(resource)).header("Location",
+              self(vhost));
         }));
   }
 
@@ -93,14 +95,17 @@ final class VhostResources {
   }
 
   private static JsonObject settings(ApiCall call, JsonObject attributes) {
-    return VhostSettings.validate(Bodies.isXml(call.request) ? VhostSettings.fromText(attributes) : attributes, READ_ONLY);
+    return VhostSettings.validate(Bodies.isXml(call.request) ? VhostSettings.fromText(attributes) : attributes,
+        READ_ONLY);
   }
 
   /** Stores the settings {@code change} makes of the record read, if the vhost is still at the version read. */
   private static Future<ApiResponse> update(ApiCall call, java.util.function.Function<JsonObject, JsonObject> change) {
-    return ConditionalWrite.run(call, () -> read(call), VhostResources::document, (current, version) ->
-            call.ask(VHOST_UPDATE, new JsonObject().put("vhost", call.vhost()).put("settings", change.apply(current))
-                .put(Versions.FIELD, version)))
+    return ConditionalWrite
+        .run(call, () -> read(call), VhostResources::document,
+            (current, version) -> call.ask(VHOST_UPDATE,
+                new JsonObject().put("vhost", call.vhost()).put("settings", change.apply(current))
+                    .put(Versions.FIELD, version)))
         .map(record -> ConditionalWrite.representation(record, document(record)));
   }
 
@@ -117,8 +122,9 @@ final class VhostResources {
   private static Future<ApiResponse> delete(ApiCall call) {
     requireAdmin(call);
     var vhost = new JsonObject().put("vhost", call.vhost());
-    return ConditionalWrite.run(call, () -> read(call), VhostResources::document, (current, version) ->
-            call.ask(VHOST_DELETE, vhost.copy().put(Versions.FIELD, version)))
+    return ConditionalWrite
+        .run(call, () -> read(call), VhostResources::document,
+            (current, version) -> call.ask(VHOST_DELETE, vhost.copy().put(Versions.FIELD, version)))
         .compose(deleted -> call.ask(VHOST_TOKEN_REVOKE, vhost))
         .map(revoked -> ApiResponse.of(204, null));
   }
@@ -129,7 +135,9 @@ final class VhostResources {
         .put("updated", JsonApi.time(record.getLong("updated", record.getLong("created"))))
         .mergeIn(record.getJsonObject("settings", new JsonObject()));
     return JsonApi.resource("vhosts", name, attributes, self(name))
-        .put("relationships", JsonApi.relationships(self(name), new JsonObject().put("channels", JsonApi.related(self(name) + "/channels"))
-            .put("connections", JsonApi.related(self(name) + "/connections"))));
+        .put("relationships",
+            JsonApi.relationships(self(name),
+                new JsonObject().put("channels", JsonApi.related(self(name) + "/channels"))
+                    .put("connections", JsonApi.related(self(name) + "/connections"))));
   }
 }

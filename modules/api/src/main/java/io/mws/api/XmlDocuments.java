@@ -1,5 +1,7 @@
 package io.mws.api;
 
+import com.ctc.wstx.stax.WstxInputFactory;
+import com.ctc.wstx.stax.WstxOutputFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,8 +12,6 @@ import com.fasterxml.jackson.dataformat.xml.XmlFactory;
 import com.fasterxml.jackson.dataformat.xml.XmlMapper;
 import com.fasterxml.jackson.dataformat.xml.XmlNameProcessors;
 import com.fasterxml.jackson.dataformat.xml.ser.ToXmlGenerator;
-import com.ctc.wstx.stax.WstxInputFactory;
-import com.ctc.wstx.stax.WstxOutputFactory;
 import io.mws.protocol.ApiError;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.Json;
@@ -106,7 +106,8 @@ final class XmlDocuments {
         return array;
       }
       var copy = JsonNodeFactory.instance.objectNode();
-      for (Map.Entry<String, JsonNode> e : object.properties()) copy.set(e.getKey(), unwrapArrays(e.getValue(), depth + 1));
+      for (Map.Entry<String, JsonNode> e : object.properties())
+        copy.set(e.getKey(), unwrapArrays(e.getValue(), depth + 1));
       return copy;
     }
     if (node instanceof ArrayNode array) {

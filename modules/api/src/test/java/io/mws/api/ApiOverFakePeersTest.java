@@ -50,26 +50,33 @@ class ApiOverFakePeersTest {
     vertx = Vertx.vertx();
     BusPeer.authenticating(vertx, Map.of(BACKEND, Principal.backend("moon"),
         CLIENT, new Principal(Principal.Role.CLIENT, "moon", "fan", "storm", false)));
-    BusPeer.on(vertx, Addresses.VHOST_GET, body -> Future.succeededFuture(new JsonObject().put("name", body.getString("vhost"))
-        .put("created", 1L).put("updated", 2L).put("settings", new JsonObject())));
+    BusPeer.on(vertx, Addresses.VHOST_GET,
+        body -> Future.succeededFuture(new JsonObject().put("name", body.getString("vhost"))
+            .put("created", 1L).put("updated", 2L).put("settings", new JsonObject())));
     BusPeer.on(vertx, Addresses.CHANNEL_GET, body -> "storm".equals(body.getString("channel"))
         ? Future.succeededFuture(channel("storm", 7, false))
         : Future.failedFuture(new ApiError(404, "channel_not_found", "No such channel.")));
     // The channel state's history of storm: its last event, rev 7 (what a channel document's "updated" is read from).
-    BusPeer.replying(vertx, Addresses.EVENT_HISTORY, new JsonObject().put("rev", 7L).put("oldest", 1L).put("events", new JsonArray()
-        .add(new ChannelEvent(ChannelEvent.Kind.EVENT, "moon", "storm", "e1", 7, "e", 1, null, 5000).toJson())));
-    BusPeer.replying(vertx, Addresses.PRESENCE_SUBSCRIBERS, new JsonObject().put("items", new JsonArray().add(new JsonObject())));
-    opens = BusPeer.on(vertx, Addresses.CHANNEL_OPEN, body -> Future.succeededFuture(channel(body.getString("channel"), 0, true)));
-    publishes = BusPeer.on(vertx, Addresses.EVENT_PUBLISH, body -> Future.succeededFuture(new ChannelEvent(ChannelEvent.Kind.EVENT,
-        body.getString("vhost"), body.getString("channel"), "e1", 8, body.getString("event"), body.getValue("data"), null, 1000).toJson()));
+    BusPeer.replying(vertx, Addresses.EVENT_HISTORY,
+        new JsonObject().put("rev", 7L).put("oldest", 1L).put("events", new JsonArray()
+            .add(new ChannelEvent(ChannelEvent.Kind.EVENT, "moon", "storm", "e1", 7, "e", 1, null, 5000).toJson())));
+    BusPeer.replying(vertx, Addresses.PRESENCE_SUBSCRIBERS,
+        new JsonObject().put("items", new JsonArray().add(new JsonObject())));
+    opens = BusPeer.on(vertx, Addresses.CHANNEL_OPEN,
+        body -> Future.succeededFuture(channel(body.getString("channel"), 0, true)));
+    publishes = BusPeer.on(vertx, Addresses.EVENT_PUBLISH,
+        body -> Future.succeededFuture(new ChannelEvent(ChannelEvent.Kind.EVENT,
+            body.getString("vhost"), body.getString("channel"), "e1", 8, body.getString("event"), body.getValue("data"),
+            null, 1000).toJson()));
     var api = new HttpApiVerticle();
-    server = await(vertx.deployVerticle(api).compose(id ->
-        vertx.createHttpServer().requestHandler(api.endpoint()::handle).listen(0, "127.0.0.1")));
+    server = await(vertx.deployVerticle(api)
+        .compose(id -> vertx.createHttpServer().requestHandler(api.endpoint()::handle).listen(0, "127.0.0.1")));
     client = vertx.createHttpClient();
   }
 
   static JsonObject channel(String name, long rev, boolean createdNow) {
-    return new JsonObject().put("vhost", "moon").put("name", name).put("epoch", "e1").put("rev", rev).put("created", 1000L)
+    return new JsonObject().put("vhost", "moon").put("name", name).put("epoch", "e1").put("rev", rev)
+        .put("created", 1000L)
         .put("created_now", createdNow);
   }
 
@@ -102,7 +109,8 @@ class ApiOverFakePeersTest {
     assertThat(opens.last()).isEqualTo(new JsonObject().put("vhost", "moon").put("channel", "rain"));
 
     var fired = send(HttpMethod.POST, "/v1/vhosts/moon/channels/storm/events", BACKEND,
-        new JsonObject().put("trigger", new JsonObject().put("event", "lightning").put("data", new JsonObject().put("kv", 3))));
+        new JsonObject().put("trigger",
+            new JsonObject().put("event", "lightning").put("data", new JsonObject().put("kv", 3))));
     assertThat(fired.status()).as(fired.json().encode()).isEqualTo(202);
     assertThat(fired.headers().get("Location")).isEqualTo("/v1/vhosts/moon/channels/storm/events/8");
     assertThat(fired.json().getJsonObject("data").getString("type")).isEqualTo("events");

@@ -35,7 +35,8 @@ class ApiSettingsTest {
     assertThat(settings.clients().of("10.0.0.1", "198.51.100.1")).isEqualTo("10.0.0.1");
 
     var partial = ApiSettings.from(new JsonObject().put("maxPayloadBytes", 1000)
-        .put("trustedProxies", new JsonArray().add("10.0.0.0/8")).put("limits", new JsonObject().put("messagesPerSecond", 3)));
+        .put("trustedProxies", new JsonArray().add("10.0.0.0/8"))
+        .put("limits", new JsonObject().put("messagesPerSecond", 3)));
     assertThat(partial.maxPayloadBytes()).isEqualTo(1000);
     assertThat(partial.clients().of("10.0.0.1", "198.51.100.1")).isEqualTo("198.51.100.1");
     assertThat(partial.limits().publishesPerSecond()).isEqualTo(limits.getInteger("publishesPerSecond"));
@@ -45,9 +46,11 @@ class ApiSettingsTest {
   void aBadValueFailsTheStartNamingItsKey() throws Exception {
     assertThatThrownBy(() -> ApiSettings.from(new JsonObject().put("maxPayloadBytes", 0)))
         .hasMessage("http.maxPayloadBytes must be a whole number >= 1, not 0");
-    assertThatThrownBy(() -> ApiSettings.from(new JsonObject().put("trustedProxies", new JsonArray().add("proxy.local"))))
+    assertThatThrownBy(
+        () -> ApiSettings.from(new JsonObject().put("trustedProxies", new JsonArray().add("proxy.local"))))
         .hasMessageContaining("http.trustedProxies").hasMessageContaining("proxy.local");
-    assertThatThrownBy(() -> ApiSettings.from(new JsonObject().put("limits", new JsonObject().put("publishesPerSecond", -1))))
+    assertThatThrownBy(
+        () -> ApiSettings.from(new JsonObject().put("limits", new JsonObject().put("publishesPerSecond", -1))))
         .hasMessageContaining("limits.publishesPerSecond");
     var vertx = Vertx.vertx();
     try {

@@ -59,12 +59,14 @@ class RequestBodiesTest {
       m.reply(Principal.admin("admin").toJson());
     });
     bus.<JsonObject>consumer(Addresses.VHOST_GET, m -> m.reply(record(m.body().getString("vhost"), new JsonObject())));
-    bus.<JsonObject>consumer(Addresses.VHOST_UPDATE, m -> m.reply(record(m.body().getString("vhost"), m.body().getJsonObject("settings"))));
-    bus.<JsonObject>consumer(Addresses.VHOST_CREATE, m -> m.reply(record(m.body().getString("vhost"), m.body().getJsonObject("settings"))));
+    bus.<JsonObject>consumer(Addresses.VHOST_UPDATE,
+        m -> m.reply(record(m.body().getString("vhost"), m.body().getJsonObject("settings"))));
+    bus.<JsonObject>consumer(Addresses.VHOST_CREATE,
+        m -> m.reply(record(m.body().getString("vhost"), m.body().getJsonObject("settings"))));
     bus.<JsonObject>consumer(Addresses.VHOST_TOKEN_ISSUE, m -> m.reply(new JsonObject().put("token", "0".repeat(40))));
     var api = new HttpApiVerticle();
-    server = await(vertx.deployVerticle(api).compose(id ->
-        vertx.createHttpServer().requestHandler(api.endpoint()::handle).listen(0, "127.0.0.1")));
+    server = await(vertx.deployVerticle(api)
+        .compose(id -> vertx.createHttpServer().requestHandler(api.endpoint()::handle).listen(0, "127.0.0.1")));
     client = vertx.createHttpClient();
   }
 
@@ -85,7 +87,8 @@ class RequestBodiesTest {
     }
     var first = send(HttpMethod.PATCH, "/v1/vhosts/moon", ResourcePatch.JSON_PATCH, patch.encode());
     var answer = send(HttpMethod.PATCH, "/v1/vhosts/moon", ResourcePatch.JSON_PATCH, patch.encode());
-    System.out.printf("40 nested copies: %d %s in %d ms (first, cold: %d ms)%n", answer.status(), answer.json().encode(),
+    System.out.printf("40 nested copies: %d %s in %d ms (first, cold: %d ms)%n", answer.status(),
+        answer.json().encode(),
         answer.millis(), first.millis());
     assertThat(first.status()).isEqualTo(422);
     assertThat(answer.status()).isEqualTo(422);
@@ -109,7 +112,8 @@ class RequestBodiesTest {
     hundred.add(new JsonObject().put("op", "add").put("path", "/data/attributes/historySize").put("value", 50));
     var applied = send(HttpMethod.PATCH, "/v1/vhosts/moon", ResourcePatch.JSON_PATCH, hundred.encode());
     assertThat(applied.status()).as(applied.json().encode()).isEqualTo(200);
-    assertThat(applied.json().getJsonObject("data").getJsonObject("attributes").getInteger("historySize")).isEqualTo(50);
+    assertThat(applied.json().getJsonObject("data").getJsonObject("attributes").getInteger("historySize"))
+        .isEqualTo(50);
   }
 
   @Test
@@ -186,7 +190,8 @@ class RequestBodiesTest {
   @Test
   void aDoctypeInUtf16IsRefusedAndPlainXmlStillAccepted() throws Exception {
     var doctype = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><!DOCTYPE document><document/>";
-    var utf16 = send(HttpMethod.POST, "/v1/vhosts", "application/xml", Buffer.buffer(doctype.getBytes(StandardCharsets.UTF_16)));
+    var utf16 = send(HttpMethod.POST, "/v1/vhosts", "application/xml",
+        Buffer.buffer(doctype.getBytes(StandardCharsets.UTF_16)));
     assertThat(utf16.status()).isEqualTo(400);
     assertThat(utf16.reason()).isEqualTo("invalid_xml");
     var plain = send(HttpMethod.POST, "/v1/vhosts", "application/xml",

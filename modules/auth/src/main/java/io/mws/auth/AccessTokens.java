@@ -41,7 +41,8 @@ final class AccessTokens {
 
   private Future<String> sign(String vhost, JsonObject claims, String subject, int ttlSeconds) {
     return generations.current(vhost).map(generation -> {
-      var options = new JWTOptions().setAlgorithm("HS256").setIssuer(AccessTokenVerifier.ISSUER).setExpiresInSeconds(ttlSeconds);
+      var options = new JWTOptions().setAlgorithm("HS256").setIssuer(AccessTokenVerifier.ISSUER)
+          .setExpiresInSeconds(ttlSeconds);
       if (subject != null) options.setSubject(subject);
       return jwt.generateToken(claims.put("vhost", vhost).put("gen", generation), options);
     });

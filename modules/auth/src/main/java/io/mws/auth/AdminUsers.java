@@ -81,7 +81,8 @@ final class AdminUsers {
       // An unknown user name costs the same hash as a known one, so the time of the answer does not tell
       // an attacker which names exist.
       var hash = stored == null ? unknownUserHash : Future.succeededFuture(new JsonObject(stored).getString("hash"));
-      return hash.compose(h -> vertx.executeBlocking(() -> PasswordHasher.verify(password, h) && stored != null, false));
+      return hash
+          .compose(h -> vertx.executeBlocking(() -> PasswordHasher.verify(password, h) && stored != null, false));
     }).onSuccess(ok -> {
       if (ok) verified.put(user, new Verified(credentials, System.currentTimeMillis() + CACHE_MS));
     });
@@ -128,7 +129,8 @@ final class AdminUsers {
             .put("updated", System.currentTimeMillis()).put(Versions.FIELD, version(stored) + 1)));
   }
 
-  private Future<JsonObject> replace(String name, long expectedVersion, java.util.function.UnaryOperator<JsonObject> change) {
+  private Future<JsonObject> replace(String name, long expectedVersion,
+                                     java.util.function.UnaryOperator<JsonObject> change) {
     return current(name, expectedVersion).compose(stored -> {
       var record = change.apply(new JsonObject(stored));
       return records.replaceIfPresent(name, stored, record.encode()).compose(replaced -> {
@@ -156,7 +158,8 @@ final class AdminUsers {
   /** Deletes the user (if still at {@code expectedVersion}, when >= 0); the last admin cannot be deleted (nobody could log in to create another). */
   Future<JsonObject> delete(String name, long expectedVersion) {
     return records.size().compose(count -> current(name, expectedVersion).compose(stored -> {
-      if (count <= 1) return Future.failedFuture(ApiError.conflict("last_admin", "The last admin user cannot be deleted."));
+      if (count <= 1)
+        return Future.failedFuture(ApiError.conflict("last_admin", "The last admin user cannot be deleted."));
       return records.removeIfPresent(name, stored).compose(removed -> {
         if (!removed) return delete(name, expectedVersion);
         changed(name);
@@ -186,7 +189,8 @@ final class AdminUsers {
 
   private static void checkName(String name) {
     if (!Names.isValid(name) || name.equals("wr")) {
-      throw ApiError.invalid("invalid_name", "data.id", "The user name " + Names.RULE + ", and may not be 'wr' (it marks vhost tokens).");
+      throw ApiError.invalid("invalid_name", "data.id",
+          "The user name " + Names.RULE + ", and may not be 'wr' (it marks vhost tokens).");
     }
   }
 

@@ -8,8 +8,8 @@ import io.mws.protocol.ConfigDefaults;
 import io.mws.protocol.ConfigSection;
 import io.mws.protocol.Principal;
 import io.mws.protocol.QuorumGuard;
-import io.mws.protocol.TokenGenerations;
 import io.mws.protocol.Responder;
+import io.mws.protocol.TokenGenerations;
 import io.mws.protocol.Versions;
 import io.mws.store.StateStore;
 import io.mws.store.StoreUnavailable;
@@ -80,10 +80,10 @@ public final class AuthVerticle extends VerticleBase {
     throttle = new LoginThrottle(failures.integer("perClientPerMinute", 0), failures.integer("perUserPerMinute", 0));
     var data = vertx.sharedData();
     return Future.all(
-            data.<String, String>getAsyncMap("mws.auth.admins"),
-            data.<String, String>getAsyncMap("mws.auth.vhost-by-token"),
-            data.<String, String>getAsyncMap(TokenGenerations.MAP),
-            data.<String, String>getAsyncMap(AccessTokenVerifier.SECRETS_MAP))
+        data.<String, String>getAsyncMap("mws.auth.admins"),
+        data.<String, String>getAsyncMap("mws.auth.vhost-by-token"),
+        data.<String, String>getAsyncMap(TokenGenerations.MAP),
+        data.<String, String>getAsyncMap(AccessTokenVerifier.SECRETS_MAP))
         .compose(hot -> {
           var maps = new ArrayList<DurableMap>();
           for (int i = 0; i < KINDS.size(); i++) maps.add(new DurableMap(hot.resultAt(i), store, KINDS.get(i)));
@@ -118,7 +118,8 @@ public final class AuthVerticle extends VerticleBase {
             respond(USER_LIST, b -> admins.list().map(users -> new JsonObject().put("items", new JsonArray(users)))),
             respond(USER_GET, b -> admins.get(b.getString("name"))),
             respond(USER_CREATE, b -> admins.create(b.getString("name"), b.getString("password"))),
-            respond(USER_UPDATE, b -> admins.setPassword(b.getString("name"), b.getString("password"), Versions.expected(b))),
+            respond(USER_UPDATE,
+                b -> admins.setPassword(b.getString("name"), b.getString("password"), Versions.expected(b))),
             respond(USER_DELETE, b -> admins.delete(b.getString("name"), Versions.expected(b))),
             respond(AUTHENTICATE, this::authenticate),
             respond(VHOST_TOKEN_ISSUE, b -> vhostTokens.issue(b.getString("vhost"))
@@ -136,8 +137,10 @@ public final class AuthVerticle extends VerticleBase {
    * absence this node may not have seen whole 503 no_quorum.
    */
   private Future<Void> respond(String address, java.util.function.Function<JsonObject, Future<JsonObject>> handler) {
-    return Responder.serve(vertx, address, body -> quorum.read(() -> handler.apply(body)).recover(failure -> Future.failedFuture(
-        failure instanceof StoreUnavailable ? ApiError.storeUnavailable() : failure))).completion();
+    return Responder
+        .serve(vertx, address, body -> quorum.read(() -> handler.apply(body)).recover(failure -> Future.failedFuture(
+            failure instanceof StoreUnavailable ? ApiError.storeUnavailable() : failure)))
+        .completion();
   }
 
   /**
@@ -146,8 +149,8 @@ public final class AuthVerticle extends VerticleBase {
    */
   private Future<Void> restoreOnce(List<DurableMap> maps) {
     var data = vertx.sharedData();
-    return data.getLockWithTimeout("mws.auth.restore", 120_000).compose(lock ->
-        data.<String, Long>getAsyncMap("mws.auth.restored")
+    return data.getLockWithTimeout("mws.auth.restore", 120_000)
+        .compose(lock -> data.<String, Long>getAsyncMap("mws.auth.restored")
             .compose(marks -> marks.get("restored").compose(done -> done != null
                 ? Future.succeededFuture()
                 : Future.all(maps.stream().map(DurableMap::restore).toList())
@@ -173,11 +176,13 @@ public final class AuthVerticle extends VerticleBase {
   /** The cluster's JWT signing key: from config, else the one the first node generated and shared. */
   private Future<String> signingKey(AsyncMap<String, String> secrets, String configured) {
     if (configured != null && !configured.isEmpty()) {
-      if (configured.length() < 32) throw new IllegalArgumentException("auth.signingKey must be at least 32 characters");
+      if (configured.length() < 32)
+        throw new IllegalArgumentException("auth.signingKey must be at least 32 characters");
       return Future.succeededFuture(configured);
     }
     var generated = Secrets.randomHex(32);
-    return secrets.putIfAbsent(AccessTokenVerifier.SIGNING_KEY, generated).map(existing -> existing == null ? generated : existing);
+    return secrets.putIfAbsent(AccessTokenVerifier.SIGNING_KEY, generated)
+        .map(existing -> existing == null ? generated : existing);
   }
 
   /**
@@ -204,7 +209,8 @@ public final class AuthVerticle extends VerticleBase {
     if (lower.startsWith(BASIC)) {
       String decoded;
       try {
-        decoded = new String(Base64.getDecoder().decode(header.substring(BASIC.length()).strip()), StandardCharsets.UTF_8);
+        decoded = new String(Base64.getDecoder().decode(header.substring(BASIC.length()).strip()),
+            StandardCharsets.UTF_8);
       } catch (IllegalArgumentException e) {
         return Future.failedFuture(ApiError.unauthorized("The Basic credentials are not valid base64."));
       }
@@ -219,11 +225,11 @@ public final class AuthVerticle extends VerticleBase {
       var token = header.substring(BEARER.length()).strip();
       if (Secrets.isVhostTokenShaped(token)) return fromVhostToken(token);
       if (externalIssuer != null && externalIssuer.claims(token)) {
-        return externalIssuer.verify(token).recover(e ->
-            Future.failedFuture(ApiError.unauthorized("The OAuth2 token is invalid, expired, or not for this audience.")));
+        return externalIssuer.verify(token).recover(e -> Future
+            .failedFuture(ApiError.unauthorized("The OAuth2 token is invalid, expired, or not for this audience.")));
       }
-      return accessTokens.verify(token).recover(e ->
-          Future.failedFuture(ApiError.unauthorized("The access token is invalid, expired, or was revoked.")));
+      return accessTokens.verify(token).recover(
+          e -> Future.failedFuture(ApiError.unauthorized("The access token is invalid, expired, or was revoked.")));
     }
     return Future.failedFuture(ApiError.unauthorized("Unsupported authorization scheme; use Basic or Bearer."));
   }
@@ -266,7 +272,8 @@ public final class AuthVerticle extends VerticleBase {
     var vhost = body.getString("vhost");
     var issued = AccessTokens.EVENTS_SCOPE.equals(body.getString("scope"))
         ? accessTokens.issueEventsToken(vhost, ttl)
-        : accessTokens.issue(vhost, body.getString("uid"), body.getString("channels"), body.getBoolean("publish", false), ttl);
+        : accessTokens.issue(vhost, body.getString("uid"), body.getString("channels"),
+            body.getBoolean("publish", false), ttl);
     return issued
         .map(token -> new JsonObject().put("token", token).put("ttl", ttl)
             .put("expires", System.currentTimeMillis() / 1000 + ttl));

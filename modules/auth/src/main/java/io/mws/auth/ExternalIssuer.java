@@ -57,7 +57,8 @@ final class ExternalIssuer {
       var keys = new JsonObject(Files.readString(Path.of(jwks))).getJsonArray("keys", new JsonArray());
       keys.forEach(key -> options.addJwk((JsonObject) key));
     } else {
-      throw new IllegalArgumentException("auth.oauth2.issuer is set: set auth.oauth2.publicKeyFile or auth.oauth2.jwksFile too");
+      throw new IllegalArgumentException(
+          "auth.oauth2.issuer is set: set auth.oauth2.publicKeyFile or auth.oauth2.jwksFile too");
     }
     return new ExternalIssuer(issuer, JWTAuth.create(vertx, options),
         oauth2.text("rolesClaim"), oauth2.text("adminRole"));

@@ -38,7 +38,8 @@ final class PusherSignatures {
   /** {vhost, body} -> {key, signature}: what a webhook's X-Pusher-Key and X-Pusher-Signature carry. */
   Future<JsonObject> sign(JsonObject body) {
     var vhost = body.getString("vhost");
-    return secret(vhost).map(secret -> new JsonObject().put("key", vhost).put("signature", hmac(secret, body.getString("body", ""))));
+    return secret(vhost)
+        .map(secret -> new JsonObject().put("key", vhost).put("signature", hmac(secret, body.getString("body", ""))));
   }
 
   private Future<String> secret(String vhost) {

@@ -16,7 +16,7 @@ final class VhostTokens {
   private final TokenGenerations generations;
 
   VhostTokens(AsyncMap<String, String> vhostByDigest, AsyncMap<String, String> digestByVhost,
-              TokenGenerations generations) {
+      TokenGenerations generations) {
     this.vhostByDigest = vhostByDigest;
     this.digestByVhost = digestByVhost;
     this.generations = generations;

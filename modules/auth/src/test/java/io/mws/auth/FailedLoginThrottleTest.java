@@ -32,7 +32,8 @@ class FailedLoginThrottleTest {
   Vertx start(int perClientPerMinute, int perUserPerMinute) throws Exception {
     vertx = Vertx.vertx();
     var config = new JsonObject().put("adminUser", "admin").put("adminPassword", PASSWORD)
-        .put("loginFailures", new JsonObject().put("perClientPerMinute", perClientPerMinute).put("perUserPerMinute", perUserPerMinute));
+        .put("loginFailures",
+            new JsonObject().put("perClientPerMinute", perClientPerMinute).put("perUserPerMinute", perUserPerMinute));
     var store = io.mws.store.FileStateStore.open(vertx, dataDir);
     await(vertx.deployVerticle(new AuthVerticle(store), new io.vertx.core.DeploymentOptions().setConfig(config)));
     return vertx;
@@ -128,7 +129,8 @@ class FailedLoginThrottleTest {
     }
     double knownMs = median(known) / 1e6;
     double unknownMs = median(unknown) / 1e6;
-    System.out.printf("median of 20 wrong passwords: existing user %.1f ms, unknown user %.1f ms%n", knownMs, unknownMs);
+    System.out.printf("median of 20 wrong passwords: existing user %.1f ms, unknown user %.1f ms%n", knownMs,
+        unknownMs);
     assertThat(Math.max(knownMs, unknownMs) / Math.min(knownMs, unknownMs)).isLessThan(3.0);
   }
 
@@ -142,7 +144,8 @@ class FailedLoginThrottleTest {
   }
 
   Future<Answer> loginAsync(String client, String user, String password) {
-    var authorization = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    var authorization = "Basic "
+        + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     var body = new JsonObject().put("authorization", authorization).put("client", client);
     long started = System.nanoTime();
     return vertx.eventBus().<JsonObject>request(Addresses.AUTHENTICATE, body)

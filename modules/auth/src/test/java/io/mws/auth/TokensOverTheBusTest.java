@@ -53,7 +53,8 @@ class TokensOverTheBusTest {
 
   @Test
   void noCredentialsAreAnonymousAndBadOnesA401() throws Exception {
-    assertThat(Principal.fromJson(await(ask(Addresses.AUTHENTICATE, new JsonObject()))).role()).isEqualTo(Principal.Role.ANONYMOUS);
+    assertThat(Principal.fromJson(await(ask(Addresses.AUTHENTICATE, new JsonObject()))).role())
+        .isEqualTo(Principal.Role.ANONYMOUS);
     for (var header : new String[] {"Basic !!!", "Basic " + b64("no-colon"), "Digest x", "Bearer not-a-token"}) {
       var error = refusal(authenticate(header));
       assertThat(error.status()).as(header).isEqualTo(401);
@@ -119,7 +120,8 @@ class TokensOverTheBusTest {
     assertThat(Principal.fromJson(await(authenticate("Bearer " + before))).isClientOf("moon")).isTrue();
 
     var rotated = issueVhostToken("moon");
-    assertThat(refusal(authenticate("Bearer " + before)).status()).as("a token issued under the old vhost token").isEqualTo(401);
+    assertThat(refusal(authenticate("Bearer " + before)).status()).as("a token issued under the old vhost token")
+        .isEqualTo(401);
     var after = await(ask(Addresses.ACCESS_TOKEN_ISSUE, new JsonObject().put("vhost", "moon").put("uid", "fan")
         .put("channels", "storm"))).getString("token");
     assertThat(Principal.fromJson(await(authenticate("Bearer " + after))).isClientOf("moon")).isTrue();

@@ -2,8 +2,8 @@ package io.mws.bench;
 
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -77,6 +77,9 @@ public final class BaselineServer {
     int instances = args.length > 1 ? Integer.parseInt(args[1]) : Runtime.getRuntime().availableProcessors();
     start(Vertx.vertx(), "127.0.0.1", port, instances)
         .onSuccess(s -> System.out.println("baseline listening on 127.0.0.1:" + s.port()))
-        .onFailure(e -> { e.printStackTrace(); System.exit(1); });
+        .onFailure(e -> {
+          e.printStackTrace();
+          System.exit(1);
+        });
   }
 }

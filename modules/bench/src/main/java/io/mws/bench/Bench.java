@@ -38,7 +38,9 @@ public final class Bench {
     System.exit(0);
   }
 
-  static int i(Map<String, String> a, String k, int d) { return Integer.parseInt(a.getOrDefault(k, String.valueOf(d))); }
+  static int i(Map<String, String> a, String k, int d) {
+    return Integer.parseInt(a.getOrDefault(k, String.valueOf(d)));
+  }
 
   public static Scenario.Params params(Map<String, String> a) {
     return new Scenario.Params(i(a, "subscribers", 1000), i(a, "channels", 10), i(a, "rate", 100), i(a, "seconds", 10),
@@ -75,11 +77,15 @@ public final class Bench {
     String tag = Long.toString(System.currentTimeMillis() % 1_000_000, 36);
     // Warm-up (JIT on both sides, pools): a short fan-out per target, not recorded.
     if (i(a, "warmup", 0) > 0) {
-      var w = new Scenario(vertx, new Scenario.Params(Math.min(p.subscribers(), 200), p.channels(), p.rate(), i(a, "warmup", 0),
-          p.payload(), p.connectConcurrency(), p.maxInFlight(), 0, p.drainSeconds()));
+      var w = new Scenario(vertx,
+          new Scenario.Params(Math.min(p.subscribers(), 200), p.channels(), p.rate(), i(a, "warmup", 0),
+              p.payload(), p.connectConcurrency(), p.maxInFlight(), 0, p.drainSeconds()));
       for (var t : targets) {
-        try { System.err.println("[bench] warm-up " + t.name() + ": " + w.fanout(t, "b" + tag + "w", null, false).encode()); }
-        catch (Exception e) { System.err.println("[bench] warm-up " + t.name() + " failed: " + e); }
+        try {
+          System.err.println("[bench] warm-up " + t.name() + ": " + w.fanout(t, "b" + tag + "w", null, false).encode());
+        } catch (Exception e) {
+          System.err.println("[bench] warm-up " + t.name() + " failed: " + e);
+        }
       }
     }
     for (int r = 1; r <= rounds; r++) {
@@ -108,7 +114,8 @@ public final class Bench {
       }
     }
     for (var t : targets) Scenario.await(t.close(), 30);
-    var params = p.json().put("rounds", rounds).put("warmup_seconds", i(a, "warmup", 0)).put("targets", new JsonArray(names));
+    var params = p.json().put("rounds", rounds).put("warmup_seconds", i(a, "warmup", 0)).put("targets",
+        new JsonArray(names));
     for (var e : a.entrySet()) if (e.getKey().startsWith("note.")) params.put(e.getKey().substring(5), e.getValue());
     return new JsonObject().put("scenario", scenarioName).put("params", params).put("results", results);
   }
@@ -153,7 +160,8 @@ public final class Bench {
 
   public static String markdown(JsonObject doc) {
     var sb = new StringBuilder();
-    sb.append("### ").append(doc.getString("scenario")).append("\n\nParams: `").append(doc.getJsonObject("params").encode()).append("`\n\n");
+    sb.append("### ").append(doc.getString("scenario")).append("\n\nParams: `")
+        .append(doc.getJsonObject("params").encode()).append("`\n\n");
     var means = means(doc);
     var metrics = new ArrayList<>(METRICS);
     for (var m : means.values()) for (var k : m.keySet()) if (!metrics.contains(k)) metrics.add(k);
@@ -177,12 +185,17 @@ public final class Bench {
       }
       sb.append('\n');
     }
-    sb.append("\nEvery run, in order (A B A B):\n\n| round | server | delivered/s | p50 ms | p99 ms | max ms | lost | rss MB |\n|---|---|---|---|---|---|---|---|\n");
+    sb.append(
+        "\nEvery run, in order (A B A B):\n\n| round | server | delivered/s | p50 ms | p99 ms | max ms | lost | rss MB |\n|---|---|---|---|---|---|---|---|\n");
     for (var o : doc.getJsonArray("results")) {
       var r = (JsonObject) o;
       sb.append("| ").append(r.getValue("round")).append(" | ").append(r.getString("server")).append(" |");
-      if (r.containsKey("error")) { sb.append(" error: ").append(r.getString("error").replace('|', '/')).append(" | | | | | |\n"); continue; }
-      for (var k : METRICS) sb.append(' ').append(fmt(r.getValue(k) instanceof Number n ? n.doubleValue() : null)).append(" |");
+      if (r.containsKey("error")) {
+        sb.append(" error: ").append(r.getString("error").replace('|', '/')).append(" | | | | | |\n");
+        continue;
+      }
+      for (var k : METRICS)
+        sb.append(' ').append(fmt(r.getValue(k) instanceof Number n ? n.doubleValue() : null)).append(" |");
       sb.append('\n');
     }
     return sb.toString();

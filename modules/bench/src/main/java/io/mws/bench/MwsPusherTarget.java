@@ -24,17 +24,21 @@ public final class MwsPusherTarget extends PusherTarget {
     this.port = port;
   }
 
-  @Override public String name() { return "mws-pusher"; }
+  @Override
+  public String name() { return "mws-pusher"; }
 
   @Override
   public Future<Void> setUp(List<String> channels) {
     return mws.setUp(channels).map(v -> {
-      pusher = new PusherClient(name(), clients, host, port, mws.vhost(), mws.vhost(), PusherClient.sha256(mws.vhostSecretToken()));
+      pusher = new PusherClient(name(), clients, host, port, mws.vhost(), mws.vhost(),
+          PusherClient.sha256(mws.vhostSecretToken()));
       return null;
     });
   }
 
-  @Override PusherClient pusher() { return pusher; }
+  @Override
+  PusherClient pusher() { return pusher; }
 
-  @Override public Future<Void> close() { return Future.join(mws.close(), clients.close()).mapEmpty(); }
+  @Override
+  public Future<Void> close() { return Future.join(mws.close(), clients.close()).mapEmpty(); }
 }

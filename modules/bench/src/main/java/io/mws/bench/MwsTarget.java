@@ -36,21 +36,28 @@ public final class MwsTarget implements Target {
     this.clients = new Clients(vertx, httpPool);
   }
 
-  @Override public String name() { return "mws"; }
+  @Override
+  public String name() { return "mws"; }
 
   /** The vhost it created (the Pusher app id and key of {@link MwsPusherTarget}); after setUp. */
-  String vhost() { return vhost; }
+  String vhost() {
+    return vhost;
+  }
 
   /** The vhost token, without "Bearer "; after setUp. */
-  String vhostSecretToken() { return vhostToken.substring("Bearer ".length()); }
+  String vhostSecretToken() {
+    return vhostToken.substring("Bearer ".length());
+  }
 
   private Future<HttpResponse<Buffer>> call(HttpMethod method, String path, String auth, JsonObject body) {
     var req = clients.http.request(method, pubPort, host, path).putHeader("Authorization", auth).timeout(30_000);
-    return body == null ? req.send() : req.putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(body.encode()));
+    return body == null ? req.send()
+        : req.putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(body.encode()));
   }
 
   private static Future<HttpResponse<Buffer>> expect2xx(HttpResponse<Buffer> r, String what) {
-    return r.statusCode() / 100 == 2 ? Future.succeededFuture(r) : Future.failedFuture(what + ": HTTP " + r.statusCode() + " " + r.bodyAsString());
+    return r.statusCode() / 100 == 2 ? Future.succeededFuture(r)
+        : Future.failedFuture(what + ": HTTP " + r.statusCode() + " " + r.bodyAsString());
   }
 
   @Override
@@ -60,11 +67,15 @@ public final class MwsTarget implements Target {
         new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("id", vhost)))
         .compose(r -> expect2xx(r, "create vhost"))
         .compose(r -> {
-          vhostToken = "Bearer " + r.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getString("token");
+          vhostToken = "Bearer "
+              + r.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getString("token");
           return call(HttpMethod.GET, "/v1/vhosts/" + vhost + "/token?uid=bench&ttl=86400", vhostToken, null);
         })
         .compose(r -> expect2xx(r, "client token"))
-        .map(r -> { clientToken = r.bodyAsJsonObject().getString("token"); return null; });
+        .map(r -> {
+          clientToken = r.bodyAsJsonObject().getString("token");
+          return null;
+        });
     return vhostReady.compose(v -> {
       Future<Void> all = Future.succeededFuture();
       for (var c : channels) {
@@ -119,8 +130,10 @@ public final class MwsTarget implements Target {
   public Future<Void> publish(String channel, String payload) {
     var body = new JsonObject().put("trigger", new JsonObject().put("event", "e").put("data", payload));
     return call(HttpMethod.POST, "/v1/vhosts/" + vhost + "/channels/" + channel + "/events", vhostToken, body)
-        .compose(r -> r.statusCode() / 100 == 2 ? Future.succeededFuture() : Future.failedFuture("mws publish: HTTP " + r.statusCode()));
+        .compose(r -> r.statusCode() / 100 == 2 ? Future.succeededFuture()
+            : Future.failedFuture("mws publish: HTTP " + r.statusCode()));
   }
 
-  @Override public Future<Void> close() { return clients.close(); }
+  @Override
+  public Future<Void> close() { return clients.close(); }
 }

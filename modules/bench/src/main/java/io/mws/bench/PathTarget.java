@@ -23,9 +23,11 @@ public final class PathTarget implements Target {
     this.clients = new Clients(vertx, httpPool);
   }
 
-  @Override public String name() { return name; }
+  @Override
+  public String name() { return name; }
 
-  @Override public Future<Void> setUp(List<String> channels) { return Future.succeededFuture(); }
+  @Override
+  public Future<Void> setUp(List<String> channels) { return Future.succeededFuture(); }
 
   @Override
   public Future<Subscription> subscribe(String channel, Consumer<String> onText) {
@@ -43,5 +45,6 @@ public final class PathTarget implements Target {
             : Future.failedFuture(name + " publish: HTTP " + r.statusCode()));
   }
 
-  @Override public Future<Void> close() { return clients.close(); }
+  @Override
+  public Future<Void> close() { return clients.close(); }
 }

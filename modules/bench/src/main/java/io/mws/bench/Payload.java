@@ -12,7 +12,8 @@ public final class Payload {
   private Payload() {}
 
   public static String make(int channel, long seq, long nanos, int size) {
-    var sb = new StringBuilder(size).append(MARK).append(channel).append(':').append(seq).append(':').append(nanos).append(';');
+    var sb = new StringBuilder(size).append(MARK).append(channel).append(':').append(seq).append(':').append(nanos)
+        .append(';');
     while (sb.length() < size) sb.append('x');
     return sb.toString();
   }
@@ -27,7 +28,8 @@ public final class Payload {
         int c2 = text.indexOf(':', c1 + 1);
         int end = text.indexOf(';', c2 + 1);
         if (c1 < 0 || c2 < 0 || end < 0) return;
-        sink.accept(Integer.parseInt(text, p, c1, 10), Long.parseLong(text, c1 + 1, c2, 10), Long.parseLong(text, c2 + 1, end, 10));
+        sink.accept(Integer.parseInt(text, p, c1, 10), Long.parseLong(text, c1 + 1, c2, 10),
+            Long.parseLong(text, c2 + 1, end, 10));
         i = text.indexOf(MARK, end);
       } catch (NumberFormatException e) {
         i = text.indexOf(MARK, p);

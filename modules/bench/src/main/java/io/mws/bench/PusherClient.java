@@ -61,7 +61,8 @@ final class PusherClient {
   }
 
   Future<Void> publish(String channel, String payload) {
-    var body = new JsonObject().put("name", "e").put("channels", new JsonArray().add(channel)).put("data", payload).encode();
+    var body = new JsonObject().put("name", "e").put("channels", new JsonArray().add(channel)).put("data", payload)
+        .encode();
     var path = "/apps/" + appId + "/events";
     var query = "auth_key=" + key + "&auth_timestamp=" + (System.currentTimeMillis() / 1000)
         + "&auth_version=1.0&body_md5=" + md5(body);
@@ -83,7 +84,9 @@ final class PusherClient {
   private static String hex(String algorithm, String s) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance(algorithm).digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (Exception e) { throw new IllegalStateException(e); }
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private String hmac(String s) {
@@ -91,6 +94,8 @@ final class PusherClient {
       var mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
       return HexFormat.of().formatHex(mac.doFinal(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (Exception e) { throw new IllegalStateException(e); }
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 }

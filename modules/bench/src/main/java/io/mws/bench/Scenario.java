@@ -27,7 +27,7 @@ public final class Scenario {
 
   /** Parameters; every scenario reads the ones it needs. */
   public record Params(int subscribers, int channels, int rate, int seconds, int payload, int connectConcurrency,
-                       int maxInFlight, int churnPerSecond, int drainSeconds) {
+      int maxInFlight, int churnPerSecond, int drainSeconds) {
     public JsonObject json() {
       return new JsonObject().put("subscribers", subscribers).put("channels", channels).put("rate_per_s", rate)
           .put("seconds", seconds).put("payload_bytes", payload).put("connect_concurrency", connectConcurrency)
@@ -67,7 +67,10 @@ public final class Scenario {
         if (ch == c) recorder.record(seen, seq, sent, System.nanoTime());
       })).onComplete(ar -> {
         if (ar.succeeded()) {
-          synchronized (subs) { subs.add(ar.result()); perChannel[c]++; }
+          synchronized (subs) {
+            subs.add(ar.result());
+            perChannel[c]++;
+          }
         } else {
           if (failed.getAndIncrement() < 3) System.err.println(target.name() + " subscribe failed: " + ar.cause());
         }
@@ -78,14 +81,19 @@ public final class Scenario {
     if (count == 0) done.complete();
     for (int k = 0; k < Math.min(count, p.connectConcurrency()); k++) vertx.runOnContext(v -> launch[0].run());
     await(done.future(), 600);
-    synchronized (subs) { return new Opened(new ArrayList<>(subs), perChannel.clone(), System.nanoTime() - t0, (int) failed.get()); }
+    synchronized (subs) {
+      return new Opened(new ArrayList<>(subs), perChannel.clone(), System.nanoTime() - t0, (int) failed.get());
+    }
   }
 
   private void closeAll(List<Target.Subscription> subs) {
     for (int i = 0; i < subs.size(); i += 500) {
       var batch = new ArrayList<Future<Void>>();
-      for (int j = i; j < Math.min(subs.size(), i + 500); j++) batch.add(subs.get(j).close().recover(e -> Future.succeededFuture()));
-      try { await(Future.join(batch), 60); } catch (Exception e) { /* closing is best effort */ }
+      for (int j = i; j < Math.min(subs.size(), i + 500); j++)
+        batch.add(subs.get(j).close().recover(e -> Future.succeededFuture()));
+      try {
+        await(Future.join(batch), 60);
+      } catch (Exception e) { /* closing is best effort */ }
     }
   }
 
@@ -114,8 +122,12 @@ public final class Scenario {
         inFlight.incrementAndGet();
         target.publish(names.get(c), Payload.make(c, seq, System.nanoTime(), p.payload())).onComplete(ar -> {
           inFlight.decrementAndGet();
-          if (ar.succeeded()) { ok.incrementAndGet(); synchronized (okPerChannel) { okPerChannel[c]++; } }
-          else if (failed.getAndIncrement() < 3) System.err.println(target.name() + " publish failed: " + ar.cause());
+          if (ar.succeeded()) {
+            ok.incrementAndGet();
+            synchronized (okPerChannel) {
+              okPerChannel[c]++;
+            }
+          } else if (failed.getAndIncrement() < 3) System.err.println(target.name() + " publish failed: " + ar.cause());
         });
       }
       if (sent[0] >= total || System.nanoTime() - start > TimeUnit.SECONDS.toNanos(p.seconds() + 30L)) {
@@ -127,7 +139,9 @@ public final class Scenario {
     long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (inFlight.get() > 0 && System.nanoTime() < waitUntil) Thread.sleep(5);
     long end = System.nanoTime();
-    synchronized (okPerChannel) { return new Published(ok.get(), failed.get(), skipped.get(), okPerChannel.clone(), start, end); }
+    synchronized (okPerChannel) {
+      return new Published(ok.get(), failed.get(), skipped.get(), okPerChannel.clone(), start, end);
+    }
   }
 
   private static long expected(Published pub, int[] perChannel) {
@@ -142,7 +156,9 @@ public final class Scenario {
   }
 
   /** Three decimals; NaN (not measured) becomes JSON null. */
-  private static Double round(double v) { return Double.isNaN(v) || Double.isInfinite(v) ? null : Math.round(v * 1000) / 1000.0; }
+  private static Double round(double v) {
+    return Double.isNaN(v) || Double.isInfinite(v) ? null : Math.round(v * 1000) / 1000.0;
+  }
 
   private static JsonObject base(Target target, Recorder.Stats s, double deliveredPerS, long lost, double rssMb) {
     return new JsonObject().put("server", target.name()).put("delivered_per_s", round(deliveredPerS))
@@ -174,7 +190,8 @@ public final class Scenario {
         .put("published", pub.ok()).put("publish_failed", pub.failed()).put("publish_skipped", pub.skipped())
         .put("subscribe_failed", opened.failed())
         // Server CPU (user + system, from /proc) over publishing and draining, per 1000 deliveries (churn included).
-        .put("cpu_s", round(cpu)).put("cpu_ms_per_1k_deliveries", stats.count() == 0 ? null : round(cpu * 1e6 / stats.count()));
+        .put("cpu_s", round(cpu))
+        .put("cpu_ms_per_1k_deliveries", stats.count() == 0 ? null : round(cpu * 1e6 / stats.count()));
     if (churner != null) {
       result.put("churn_cycles", churner.cycles.get()).put("churn_failed", churner.failed.get())
           .put("churn_per_s", round(churner.cycles.get() / seconds));
@@ -207,10 +224,12 @@ public final class Scenario {
     }
     drain(recorder, expected);
     var stats = recorder.stats();
-    double seconds = Math.max(1e-3, ((recorder.lastNanos() == 0 ? System.nanoTime() : recorder.lastNanos()) - t0) / 1e9);
+    double seconds = Math.max(1e-3,
+        ((recorder.lastNanos() == 0 ? System.nanoTime() : recorder.lastNanos()) - t0) / 1e9);
     int n = opened.subs().size();
     var result = base(target, stats, stats.count() / seconds, expected - stats.count(), after)
-        .put("connections", n).put("received", stats.count()).put("expected", expected).put("subscribe_failed", opened.failed())
+        .put("connections", n).put("received", stats.count()).put("expected", expected)
+        .put("subscribe_failed", opened.failed())
         .put("connect_per_s", round(n / (opened.nanos() / 1e9)))
         .put("rss_mb_before", round(before))
         .put("rss_kb_per_conn", n == 0 ? null : round((after - before) * 1024 / n));

@@ -15,7 +15,8 @@ public record ServerProcess(long pid) {
   public double rssMb() {
     long kb = rssKb(pid);
     var self = ProcessHandle.of(pid);
-    if (self.isPresent()) for (var child : (Iterable<ProcessHandle>) self.get().children()::iterator) kb += rssKb(child.pid());
+    if (self.isPresent())
+      for (var child : (Iterable<ProcessHandle>) self.get().children()::iterator) kb += rssKb(child.pid());
     return kb / 1024.0;
   }
 
@@ -23,7 +24,9 @@ public record ServerProcess(long pid) {
   public double cpuSeconds() {
     long ticks = cpuTicks(pid);
     var self = ProcessHandle.of(pid);
-    if (self.isPresent()) for (var child : (Iterable<ProcessHandle>) self.get().children()::iterator) ticks += Math.max(0, cpuTicks(child.pid()));
+    if (self.isPresent())
+      for (var child : (Iterable<ProcessHandle>) self.get().children()::iterator)
+        ticks += Math.max(0, cpuTicks(child.pid()));
     return ticks < 0 ? Double.NaN : ticks / (double) CLOCK_TICKS;
   }
 

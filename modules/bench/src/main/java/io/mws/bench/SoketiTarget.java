@@ -14,11 +14,15 @@ public final class SoketiTarget extends PusherTarget {
     this.pusher = new PusherClient("soketi", clients, host, port, appId, key, secret);
   }
 
-  @Override public String name() { return "soketi"; }
+  @Override
+  public String name() { return "soketi"; }
 
-  @Override public Future<Void> setUp(List<String> channels) { return Future.succeededFuture(); }
+  @Override
+  public Future<Void> setUp(List<String> channels) { return Future.succeededFuture(); }
 
-  @Override PusherClient pusher() { return pusher; }
+  @Override
+  PusherClient pusher() { return pusher; }
 
-  @Override public Future<Void> close() { return clients.close(); }
+  @Override
+  public Future<Void> close() { return clients.close(); }
 }

@@ -2,9 +2,9 @@ package io.mws.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mws.testsupport.ClusterTest;
 import io.mws.server.Node;
 import io.mws.server.NodeConfig;
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -32,13 +32,16 @@ class BenchSmokeTest {
   @BeforeAll
   static void start() throws Exception {
     int clusterPort;
-    try (var s = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) { clusterPort = s.getLocalPort(); }
+    try (var s = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      clusterPort = s.getLocalPort();
+    }
     var config = NodeConfig.defaults()
         .with("http", "host", "127.0.0.1").with("http", "port", 0).with("http", "managementPort", 0)
         .with("auth", "adminPassword", PASSWORD)
         .with("cluster", "name", "mws-bench-" + UUID.randomUUID()).with("cluster", "port", clusterPort)
         .with("cluster", "members", new JsonArray()).with("cluster", "partitions", 31)
-        .with("store", "dataDir", java.nio.file.Path.of("target", "test-data", UUID.randomUUID().toString()).toString());
+        .with("store", "dataDir",
+            java.nio.file.Path.of("target", "test-data", UUID.randomUUID().toString()).toString());
     node = Scenario.await(Node.start(config), 120);
     clientVertx = Vertx.vertx();
     baseline = Scenario.await(BaselineServer.start(clientVertx, "127.0.0.1", 0, 1), 30);
@@ -84,7 +87,8 @@ class BenchSmokeTest {
     Bench.write(doc, dir.resolve("fanout.json"));
     var written = new JsonObject(Files.readString(dir.resolve("fanout.json")));
     assertThat(written.fieldNames()).containsExactlyInAnyOrder("scenario", "params", "results");
-    assertThat(Files.readString(dir.resolve("fanout.md"))).contains("| delivered_per_s |").contains("mws").contains("baseline");
+    assertThat(Files.readString(dir.resolve("fanout.md"))).contains("| delivered_per_s |").contains("mws")
+        .contains("baseline");
   }
 
   /** MWS's Pusher face through the Pusher client Soketi's target uses: signed publishes, every delivery. */

@@ -104,7 +104,8 @@ public final class BackendBacklog {
       answer.put("reset", true);
       from = oldest - 1;
     }
-    ReadResultSet<String> batch = ring.readManyAsync(from, 0, (int) Math.min(Math.min(limit, MAX_READ), last - from), null)
+    ReadResultSet<String> batch = ring
+        .readManyAsync(from, 0, (int) Math.min(Math.min(limit, MAX_READ), last - from), null)
         .toCompletableFuture().get();
     var items = answer.getJsonArray("items");
     for (int i = 0; i < batch.size(); i++) items.add(new JsonObject(batch.get(i)).put("id", batch.getSequence(i) + 1));

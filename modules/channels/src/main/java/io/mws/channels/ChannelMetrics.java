@@ -20,7 +20,8 @@ final class ChannelMetrics {
   ChannelMetrics(MeterRegistry registry) {
     this.registry = registry;
     memoryPressure = Counter.builder(MEMORY_PRESSURE_REFUSALS)
-        .description("Writes refused with 503 memory_pressure: the heap after the last GC was over limits.heapRefusePercent")
+        .description(
+            "Writes refused with 503 memory_pressure: the heap after the last GC was over limits.heapRefusePercent")
         .register(registry);
     eventsFired = Counter.builder(EVENTS_FIRED)
         .description("Events fired: appended to a channel's history and broadcast to the gateways (answered 202)")

@@ -64,7 +64,8 @@ public final class ChannelStateVerticle extends VerticleBase {
   }
 
   /** @param quorum whether this node is whole, so a node cut off from the others never answers "not found" */
-  public ChannelStateVerticle(HazelcastInstance hazelcast, MeterRegistry registry, StateStore stateStore, QuorumGuard quorum) {
+  public ChannelStateVerticle(HazelcastInstance hazelcast, MeterRegistry registry, StateStore stateStore,
+      QuorumGuard quorum) {
     this.hazelcast = hazelcast;
     this.metrics = new ChannelMetrics(registry);
     this.stateStore = stateStore;
@@ -121,22 +122,27 @@ public final class ChannelStateVerticle extends VerticleBase {
     var consumers = new ArrayList<Future<Void>>();
     serve(consumers, VHOST_CREATE, this::createVhost);
     serve(consumers, VHOST_GET, body -> vhost(body.getString("vhost")));
-    serve(consumers, VHOST_LIST, body -> store.listVhosts().map(list -> new JsonObject().put("items", new JsonArray(list))));
+    serve(consumers, VHOST_LIST,
+        body -> store.listVhosts().map(list -> new JsonObject().put("items", new JsonArray(list))));
     serve(consumers, VHOST_DELETE, this::deleteVhost);
     serve(consumers, VHOST_UPDATE, this::updateVhost);
     serve(consumers, CHANNEL_OPEN, this::openChannel);
-    serve(consumers, CHANNEL_GET, body -> channel(body.getString("vhost"), body.getString("channel")).map(ChannelStateVerticle::toJson));
+    serve(consumers, CHANNEL_GET,
+        body -> channel(body.getString("vhost"), body.getString("channel")).map(ChannelStateVerticle::toJson));
     serve(consumers, CHANNEL_LIST, this::listChannels);
     serve(consumers, CHANNEL_CLOSE, this::closeChannel);
     serve(consumers, EVENT_PUBLISH, this::publish);
     serve(consumers, EVENT_HISTORY, this::history);
     serve(consumers, TRIGGER, this::trigger);
-    serve(consumers, BACKEND_READ, body -> backlog.read(body.getString("vhost"), body.getLong("after", -1L), body.getInteger("limit", 100)));
-    serve(consumers, BACKEND_CLAIM, body -> backlog.claim(body.getString("vhost"), body.getString("group"), body.getInteger("limit", 10)));
+    serve(consumers, BACKEND_READ,
+        body -> backlog.read(body.getString("vhost"), body.getLong("after", -1L), body.getInteger("limit", 100)));
+    serve(consumers, BACKEND_CLAIM,
+        body -> backlog.claim(body.getString("vhost"), body.getString("group"), body.getInteger("limit", 10)));
     servePresence(consumers);
     var nodes = new NodeRegistry(vertx, hazelcast);
     serve(consumers, NODE_REPORT, body -> nodes.report(body).map(v -> new JsonObject()));
-    serve(consumers, NODE_LIST, body -> nodes.list(body.getString("node")).map(list -> new JsonObject().put("items", new JsonArray(list))));
+    serve(consumers, NODE_LIST,
+        body -> nodes.list(body.getString("node")).map(list -> new JsonObject().put("items", new JsonArray(list))));
     return Future.all(consumers);
   }
 
@@ -144,17 +150,22 @@ public final class ChannelStateVerticle extends VerticleBase {
   private void servePresence(ArrayList<Future<Void>> consumers) {
     presence = new PresenceRegistry(vertx, context, hazelcast, change -> {
       vertx.eventBus().publish(CHANNEL_FEED, change.toJson());
-      webhooks.record(change.vhost(), WebhookDispatcher.event(change.kind() == ChannelEvent.Kind.JOIN ? "member_added" : "member_removed",
-          change.channel()).put("user_id", change.uid()));
-    }, (vhost, channel, occupied) -> webhooks.record(vhost, WebhookDispatcher.event(occupied ? "channel_occupied" : "channel_vacated", channel)));
+      webhooks.record(change.vhost(),
+          WebhookDispatcher.event(change.kind() == ChannelEvent.Kind.JOIN ? "member_added" : "member_removed",
+              change.channel()).put("user_id", change.uid()));
+    }, (vhost, channel, occupied) -> webhooks.record(vhost,
+        WebhookDispatcher.event(occupied ? "channel_occupied" : "channel_vacated", channel)));
     consumers.add(presence.start());
-    serve(consumers, PRESENCE_CHANGES, body -> presence.apply(body.getString("node"), body.getJsonArray("changes", new JsonArray()))
-        .map(v -> new JsonObject()));
-    serve(consumers, PRESENCE_SUBSCRIBERS, body -> presence.subscribers(body.getString("vhost"), body.getString("channel"),
+    serve(consumers, PRESENCE_CHANGES,
+        body -> presence.apply(body.getString("node"), body.getJsonArray("changes", new JsonArray()))
+            .map(v -> new JsonObject()));
+    serve(consumers, PRESENCE_SUBSCRIBERS,
+        body -> presence.subscribers(body.getString("vhost"), body.getString("channel"),
             body.getBoolean("withInfo", false))
-        .map(items -> new JsonObject().put("items", items)));
-    serve(consumers, PRESENCE_CONNECTIONS, body -> presence.connections(body.getString("vhost"), body.getString("connection"))
-        .map(list -> new JsonObject().put("items", new JsonArray(list))));
+            .map(items -> new JsonObject().put("items", items)));
+    serve(consumers, PRESENCE_CONNECTIONS,
+        body -> presence.connections(body.getString("vhost"), body.getString("connection"))
+            .map(list -> new JsonObject().put("items", new JsonArray(list))));
   }
 
   private void serve(ArrayList<Future<Void>> consumers, String address,
@@ -215,10 +226,10 @@ public final class ChannelStateVerticle extends VerticleBase {
     var name = body.getString("vhost");
     return store.updateVhost(name, body.getJsonObject("settings", new JsonObject()), Versions.expected(body))
         .recover(failure -> Future.failedFuture(conflict(failure, "The vhost"))).map(record -> {
-      if (record == null) throw ApiError.vhostNotFound(name);
-      vertx.eventBus().publish(VHOST_CHANGED, new JsonObject().put("vhost", name).put("record", record));
-      return record;
-    });
+          if (record == null) throw ApiError.vhostNotFound(name);
+          vertx.eventBus().publish(VHOST_CHANGED, new JsonObject().put("vhost", name).put("record", record));
+          return record;
+        });
   }
 
   private Future<JsonObject> openChannel(JsonObject body) {
@@ -239,8 +250,8 @@ public final class ChannelStateVerticle extends VerticleBase {
 
   private Future<JsonObject> listChannels(JsonObject body) {
     var vhost = body.getString("vhost");
-    return vhost(vhost).compose(v -> store.listChannels(vhost)).map(list ->
-        new JsonObject().put("items", new JsonArray(list.stream().map(ChannelStateVerticle::toJson).toList())));
+    return vhost(vhost).compose(v -> store.listChannels(vhost)).map(
+        list -> new JsonObject().put("items", new JsonArray(list.stream().map(ChannelStateVerticle::toJson).toList())));
   }
 
   private Future<JsonObject> closeChannel(JsonObject body) {
@@ -264,7 +275,8 @@ public final class ChannelStateVerticle extends VerticleBase {
     heap.check();
     var idempotency = body.getJsonObject("idempotency");
     return idempotent.once(idempotency, body.getValue("data"), () -> append(body, vhost, channel, uid),
-        since -> store.findKeyed(vhost, channel, idempotency, since).map(found -> found == null ? null : fed(found, null)));
+        since -> store.findKeyed(vhost, channel, idempotency, since)
+            .map(found -> found == null ? null : fed(found, null)));
   }
 
   private Future<JsonObject> append(JsonObject body, String vhost, String channel, String uid) {
@@ -272,19 +284,21 @@ public final class ChannelStateVerticle extends VerticleBase {
     // A client's event also goes to the backends: its backlog room is taken before the event is fired,
     // so an event is never fired and then refused. (The charge is an estimate of the stored message: the
     // event before it has its rev and channel fields, a few dozen bytes.)
-    var backlogRoom = fromClient ? quotas.chargeBacklog(vhost, body.encode(), backlogCapacity) : Future.<Void>succeededFuture();
+    var backlogRoom = fromClient ? quotas.chargeBacklog(vhost, body.encode(), backlogCapacity)
+        : Future.<Void>succeededFuture();
     return backlogRoom.compose(room -> store.append(vhost, channel, body.getString("event"), body.getValue("data"), uid,
         body.getJsonObject("idempotency"))).compose(event -> {
-      if (event == null) throw channelNotFound(vhost, channel);
-      metrics.eventsFired.increment();
-      // A Pusher socket_id to leave out (Pusher's HTTP face, docs/pusher.md): on the live feed only, not in history.
-      var exclude = body.getString("exclude");
-      var json = fed(event, exclude);
-      if (!fromClient) return Future.succeededFuture(json);
-      var hook = WebhookDispatcher.event("client_event", channel).put("event", event.event()).put("data", event.data()).put("user_id", uid);
-      if (exclude != null) hook.put("socket_id", exclude);
-      return toBackends(json).compose(stored -> webhooks.record(vhost, hook)).map(json);
-    });
+          if (event == null) throw channelNotFound(vhost, channel);
+          metrics.eventsFired.increment();
+          // A Pusher socket_id to leave out (Pusher's HTTP face, docs/pusher.md): on the live feed only, not in history.
+          var exclude = body.getString("exclude");
+          var json = fed(event, exclude);
+          if (!fromClient) return Future.succeededFuture(json);
+          var hook = WebhookDispatcher.event("client_event", channel).put("event", event.event())
+              .put("data", event.data()).put("user_id", uid);
+          if (exclude != null) hook.put("socket_id", exclude);
+          return toBackends(json).compose(stored -> webhooks.record(vhost, hook)).map(json);
+        });
   }
 
   /**
@@ -320,22 +334,26 @@ public final class ChannelStateVerticle extends VerticleBase {
   private Future<JsonObject> trigger(JsonObject body) {
     var vhost = body.getString("vhost");
     heap.check();
-    var hook = WebhookDispatcher.event("mws_trigger", null).put("event", body.getString("event")).put("data", body.getValue("data"))
+    var hook = WebhookDispatcher.event("mws_trigger", null).put("event", body.getString("event"))
+        .put("data", body.getValue("data"))
         .put("user_id", body.getString("uid"));
-    return idempotent.once(body.getJsonObject("idempotency"), body.getValue("data"), () -> vhost(vhost).compose(v -> chargedToBackends(new JsonObject().put("kind", "TRIGGER").put("vhost", vhost)
-        .put("event", body.getString("event")).put("data", body.getValue("data")).put("uid", body.getString("uid"))
-        .put("ts", System.currentTimeMillis()))).compose(stored -> webhooks.record(vhost, hook).map(stored)));
+    return idempotent.once(body.getJsonObject("idempotency"), body.getValue("data"),
+        () -> vhost(vhost).compose(v -> chargedToBackends(new JsonObject().put("kind", "TRIGGER").put("vhost", vhost)
+            .put("event", body.getString("event")).put("data", body.getValue("data")).put("uid", body.getString("uid"))
+            .put("ts", System.currentTimeMillis()))).compose(stored -> webhooks.record(vhost, hook).map(stored)));
   }
 
   /** {@link #toBackends} once the message's room in the vhost's backlog quota is taken. */
   private Future<JsonObject> chargedToBackends(JsonObject message) {
-    return quotas.chargeBacklog(message.getString("vhost"), message.encode(), backlogCapacity).compose(room -> toBackends(message));
+    return quotas.chargeBacklog(message.getString("vhost"), message.encode(), backlogCapacity)
+        .compose(room -> toBackends(message));
   }
 
   /** Into the vhost's backend backlog (which gives it its SSE id), then a wake-up for every API node's streams. */
   private Future<JsonObject> toBackends(JsonObject message) {
-    return backlog.append(message.getString("vhost"), message).onSuccess(stored ->
-        vertx.eventBus().publish(BACKEND_FEED, new JsonObject().put("vhost", stored.getString("vhost")).put("id", stored.getLong("id"))));
+    return backlog.append(message.getString("vhost"), message)
+        .onSuccess(stored -> vertx.eventBus().publish(BACKEND_FEED,
+            new JsonObject().put("vhost", stored.getString("vhost")).put("id", stored.getLong("id"))));
   }
 
   /** A lost compare-and-set as its 412 (see {@link Versions}); any other failure as it is. */
@@ -365,6 +383,7 @@ public final class ChannelStateVerticle extends VerticleBase {
   }
 
   private static ApiError channelNotFound(String vhost, String channel) {
-    return new ApiError(404, "channel_not_found", "There is no open channel '" + channel + "' in vhost '" + vhost + "'.");
+    return new ApiError(404, "channel_not_found",
+        "There is no open channel '" + channel + "' in vhost '" + vhost + "'.");
   }
 }

@@ -79,7 +79,8 @@ public interface ChannelStore {
    * {@code idempotency} ({key, fingerprint}, or null) travels with the event: in its history entry and
    * its stored record, so the key's result can be found from the event ({@link #findKeyed}).
    */
-  Future<ChannelEvent> append(String vhost, String channel, String event, Object data, String uid, JsonObject idempotency);
+  Future<ChannelEvent> append(String vhost, String channel, String event, Object data, String uid,
+                              JsonObject idempotency);
 
   /**
    * The event of the channel's current epoch appended under {@code idempotency}'s key at or after

@@ -36,7 +36,7 @@ final class DurableChannelStore implements ChannelStore {
    * @param defaultKeep   events kept per channel when the vhost does not set historySize
    */
   DurableChannelStore(HazelcastChannelStore hot, StateStore store, HistoryWriter writer, RevCeilings ceilings,
-                      Function<String, Future<JsonObject>> vhostSettings, int defaultKeep) {
+      Function<String, Future<JsonObject>> vhostSettings, int defaultKeep) {
     this.hot = hot;
     this.store = store;
     this.writer = writer;
@@ -48,7 +48,8 @@ final class DurableChannelStore implements ChannelStore {
   @Override
   public Future<Boolean> createVhost(String vhost, JsonObject settings) {
     return hot.createVhost(vhost, settings).compose(created -> created
-        ? store.put(VHOSTS, vhost, settings).map(true).recover(failure -> undo(hot.deleteVhost(vhost, -1 /* unconditional */), failure))
+        ? store.put(VHOSTS, vhost, settings).map(true)
+            .recover(failure -> undo(hot.deleteVhost(vhost, -1 /* unconditional */), failure))
         : Future.succeededFuture(false));
   }
 
@@ -76,7 +77,8 @@ final class DurableChannelStore implements ChannelStore {
         ? Future.succeededFuture(false)
         : hot.deleteVhost(vhost, expectedVersion).compose(deleted -> !deleted
             ? Future.succeededFuture(false)
-            : store.remove(VHOSTS, vhost).map(true).recover(failure -> undo(hot.createVhost(vhost, previous), failure))));
+            : store.remove(VHOSTS, vhost).map(true)
+                .recover(failure -> undo(hot.createVhost(vhost, previous), failure))));
   }
 
   @Override
@@ -84,7 +86,8 @@ final class DurableChannelStore implements ChannelStore {
     return hot.openChannel(vhost, channel).compose(opened -> {
       if (!opened.created()) return Future.succeededFuture(opened);
       var info = opened.info();
-      var record = new JsonObject().put("vhost", vhost).put("name", channel).put("epoch", info.epoch()).put("created", info.created());
+      var record = new JsonObject().put("vhost", vhost).put("name", channel).put("epoch", info.epoch()).put("created",
+          info.created());
       return store.put(CHANNELS, ChannelEvent.key(vhost, channel), record).map(opened)
           .recover(failure -> undo(hot.closeChannel(vhost, channel), failure));
     });
@@ -108,12 +111,14 @@ final class DurableChannelStore implements ChannelStore {
   @Override
   public Future<ChannelInfo> closeChannel(String vhost, String channel) {
     var key = ChannelEvent.key(vhost, channel);
-    return store.remove(CHANNELS, key).compose(v -> store.dropChannel(key)).compose(v -> hot.closeChannel(vhost, channel))
+    return store.remove(CHANNELS, key).compose(v -> store.dropChannel(key))
+        .compose(v -> hot.closeChannel(vhost, channel))
         .onSuccess(info -> ceilings.forget(key));
   }
 
   @Override
-  public Future<ChannelEvent> append(String vhost, String channel, String event, Object data, String uid, JsonObject idempotency) {
+  public Future<ChannelEvent> append(String vhost, String channel, String event, Object data, String uid,
+                                     JsonObject idempotency) {
     return hot.append(vhost, channel, event, data, uid, idempotency).compose(fired -> persisted(fired, idempotency));
   }
 
@@ -147,8 +152,9 @@ final class DurableChannelStore implements ChannelStore {
 
   /** An event as the store keeps it: the body is what the ringbuffer holds, so a restore puts it back as it was. */
   static StoredEvent stored(ChannelEvent e, JsonObject idempotency) {
-    return new StoredEvent(e.key(), e.epoch(), e.rev(), HazelcastChannelStore.withKey(new JsonObject().put("event", e.event())
-        .put("data", e.data()).put("uid", e.uid()).put("ts", e.timestamp()), idempotency));
+    return new StoredEvent(e.key(), e.epoch(), e.rev(),
+        HazelcastChannelStore.withKey(new JsonObject().put("event", e.event())
+            .put("data", e.data()).put("uid", e.uid()).put("ts", e.timestamp()), idempotency));
   }
 
   int keep(JsonObject settings) {

@@ -170,7 +170,8 @@ public final class HazelcastChannelStore implements ChannelStore {
       var removed = channels.remove(key(vhost, channel));
       if (removed == null) return null;
       var record = new JsonObject(removed.getValue());
-      boolean sameLifetime = before != null && new JsonObject(before.getValue()).getString("epoch").equals(record.getString("epoch"));
+      boolean sameLifetime = before != null
+          && new JsonObject(before.getValue()).getString("epoch").equals(record.getString("epoch"));
       var info = toInfo(record, Math.max(currentRev(record), sameLifetime ? revBefore : -1));
       history(record).destroy();
       return info;
@@ -179,7 +180,8 @@ public final class HazelcastChannelStore implements ChannelStore {
   }
 
   @Override
-  public Future<ChannelEvent> append(String vhost, String channel, String event, Object data, String uid, JsonObject idempotency) {
+  public Future<ChannelEvent> append(String vhost, String channel, String event, Object data, String uid,
+                                     JsonObject idempotency) {
     return record(vhost, channel).compose(record -> {
       if (record == null) return Future.succeededFuture(null);
       var timestamp = System.currentTimeMillis();
@@ -200,7 +202,8 @@ public final class HazelcastChannelStore implements ChannelStore {
    */
   private Future<Boolean> stillOpen(JsonObject appendedTo) {
     return record(appendedTo.getString("vhost"), appendedTo.getString("name")).compose(now -> {
-      if (now != null && now.getString("epoch").equals(appendedTo.getString("epoch"))) return Future.succeededFuture(true);
+      if (now != null && now.getString("epoch").equals(appendedTo.getString("epoch")))
+        return Future.succeededFuture(true);
       return vertx.executeBlocking(() -> {
         history(appendedTo).destroy();
         return null;
@@ -229,7 +232,7 @@ public final class HazelcastChannelStore implements ChannelStore {
   private ChannelEvent findKeyed(JsonObject record, String key, long notBefore) {
     var ring = history(record);
     long head = ring.headSequence();
-    for (long last = ring.tailSequence(); last >= head; ) {
+    for (long last = ring.tailSequence(); last >= head;) {
       long first = Math.max(head, last - FIND_PAGE + 1);
       ReadResultSet<String> page;
       try {
@@ -252,8 +255,8 @@ public final class HazelcastChannelStore implements ChannelStore {
   public Future<HistoryPage> history(String vhost, String channel, long since, int limit) {
     return record(vhost, channel).compose(record -> {
       if (record == null) return Future.succeededFuture(null);
-      return quotas.settings(vhost).compose(settings ->
-          vertx.executeBlocking(() -> readHistory(record, since, limit, rings.window(record, settings)), false));
+      return quotas.settings(vhost).compose(settings -> vertx
+          .executeBlocking(() -> readHistory(record, since, limit, rings.window(record, settings)), false));
     });
   }
 
@@ -278,7 +281,8 @@ public final class HazelcastChannelStore implements ChannelStore {
         throw e;
       }
       if (batch.readCount() == 0) break;
-      for (int i = 0; i < batch.size(); i++) events.add(toEvent(record, batch.getSequence(i), new JsonObject(batch.get(i))));
+      for (int i = 0; i < batch.size(); i++)
+        events.add(toEvent(record, batch.getSequence(i), new JsonObject(batch.get(i))));
       next = batch.getNextSequenceToReadFrom();
     }
     return new HistoryPage(events, rev, oldest);

@@ -35,8 +35,9 @@ final class HeapGuard {
       checkedAt = now;
     }
     if (percent >= refusePercent) {
-      throw new ApiError(503, "memory_pressure", "This node's heap is " + Math.round(percent) + " % full after garbage collection (limit "
-          + refusePercent + " %); it refuses writes until memory is freed. Try again shortly.")
+      throw new ApiError(503, "memory_pressure",
+          "This node's heap is " + Math.round(percent) + " % full after garbage collection (limit "
+              + refusePercent + " %); it refuses writes until memory is freed. Try again shortly.")
           .withHeader("Retry-After", RETRY_AFTER_SECONDS);
     }
   }

@@ -71,7 +71,8 @@ final class HistoryRings {
    * A record from before shapes keeps its old name, under the static config ({@code channels.historySize}).
    */
   static String name(JsonObject record) {
-    var channel = (record.getString("vhost") + "/" + record.getString("name")).replace('@', '%') + "#" + record.getString("epoch");
+    var channel = (record.getString("vhost") + "/" + record.getString("name")).replace('@', '%') + "#"
+        + record.getString("epoch");
     if (!record.containsKey("historySize")) return HazelcastChannelStore.HISTORY_PREFIX + channel;
     return pattern(new Shape(record.getInteger("historySize"), record.getInteger("historyTtlSeconds", 0))) + channel;
   }

@@ -48,7 +48,8 @@ final class HistoryWriter {
   /** Queues the event unless {@link #MAX_QUEUED} are waiting; nobody waits for it. */
   synchronized void writeBehind(StoredEvent event, int keep) {
     if (queued.size() >= MAX_QUEUED) {
-      if (skipped++ % 10_000 == 0) LOG.warn("The store is behind by {} events; {} not written until the next graceful stop", MAX_QUEUED, skipped);
+      if (skipped++ % 10_000 == 0)
+        LOG.warn("The store is behind by {} events; {} not written until the next graceful stop", MAX_QUEUED, skipped);
       return;
     }
     write(event, keep);
@@ -79,7 +80,8 @@ final class HistoryWriter {
     for (var group : byKeep.entrySet()) commit = commit.compose(v -> store.append(group.getValue(), group.getKey()));
     commit.onComplete(ar -> {
       if (ar.failed() && failures++ % 1000 == 0) {
-        LOG.warn("Writing {} events to the store failed ({} failed commits so far): {}", batch.size(), failures, ar.cause().toString());
+        LOG.warn("Writing {} events to the store failed ({} failed commits so far): {}", batch.size(), failures,
+            ar.cause().toString());
       }
       for (var p : batch) {
         if (ar.succeeded()) p.committed().tryComplete();

@@ -74,22 +74,25 @@ final class IdempotentPublishes {
   private Future<JsonObject> attempt(String key, String fingerprint, Object data, Publish publish, long deadline) {
     var pending = new JsonObject().put("fingerprint", fingerprint).put("member", localMember())
         .put("at", System.currentTimeMillis()).encode();
-    return vertx.executeBlocking(() -> entries.putIfAbsent(key, pending, ttlSeconds, TimeUnit.SECONDS), false).compose(existing -> {
-      if (existing == null) return publishAndRecord(key, pending, publish.anew());
-      var entry = new JsonObject(existing);
-      if (!fingerprint.equals(entry.getString("fingerprint"))) {
-        return Future.failedFuture(ApiError.invalid("idempotency_key_reused", "Idempotency-Key",
-            "This Idempotency-Key was used for a different request; a key names one request only."));
-      }
-      if (entry.getValue("result") instanceof JsonObject result) return Future.succeededFuture(result.copy().put("data", data));
-      if (!memberAlive(entry.getString("member"))) return takeOver(key, existing, pending, publish, fingerprint, data, deadline);
-      if (System.currentTimeMillis() > deadline) {
-        return Future.failedFuture(ApiError.conflict("idempotency_key_in_flight",
-            "A request with this Idempotency-Key is still being published; retry shortly to get its result.")
-            .withHeader("Retry-After", "1"));
-      }
-      return later().compose(v -> attempt(key, fingerprint, data, publish, deadline));
-    });
+    return vertx.executeBlocking(() -> entries.putIfAbsent(key, pending, ttlSeconds, TimeUnit.SECONDS), false)
+        .compose(existing -> {
+          if (existing == null) return publishAndRecord(key, pending, publish.anew());
+          var entry = new JsonObject(existing);
+          if (!fingerprint.equals(entry.getString("fingerprint"))) {
+            return Future.failedFuture(ApiError.invalid("idempotency_key_reused", "Idempotency-Key",
+                "This Idempotency-Key was used for a different request; a key names one request only."));
+          }
+          if (entry.getValue("result") instanceof JsonObject result)
+            return Future.succeededFuture(result.copy().put("data", data));
+          if (!memberAlive(entry.getString("member")))
+            return takeOver(key, existing, pending, publish, fingerprint, data, deadline);
+          if (System.currentTimeMillis() > deadline) {
+            return Future.failedFuture(ApiError.conflict("idempotency_key_in_flight",
+                "A request with this Idempotency-Key is still being published; retry shortly to get its result.")
+                .withHeader("Retry-After", "1"));
+          }
+          return later().compose(v -> attempt(key, fingerprint, data, publish, deadline));
+        });
   }
 
   /**
@@ -120,7 +123,8 @@ final class IdempotentPublishes {
 
   /** A key's entry once its publish is done: the fingerprint and the result without the data. */
   private static String recorded(String fingerprint, JsonObject result) {
-    return new JsonObject().put("fingerprint", fingerprint).put("result", result.copy().put("data", (Object) null)).encode();
+    return new JsonObject().put("fingerprint", fingerprint).put("result", result.copy().put("data", (Object) null))
+        .encode();
   }
 
   private Future<JsonObject> publishAndRecord(String key, String pending, Supplier<Future<JsonObject>> publish) {
@@ -151,7 +155,8 @@ final class IdempotentPublishes {
   }
 
   private boolean memberAlive(String member) {
-    return member != null && hazelcast.getCluster().getMembers().stream().anyMatch(m -> m.getUuid().equals(UUID.fromString(member)));
+    return member != null
+        && hazelcast.getCluster().getMembers().stream().anyMatch(m -> m.getUuid().equals(UUID.fromString(member)));
   }
 
   private Future<Void> later() {

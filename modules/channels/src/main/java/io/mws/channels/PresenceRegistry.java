@@ -57,8 +57,9 @@ final class PresenceRegistry {
   private IMap<String, HashSet<String>> holders;
   private IMap<String, HashSet<String>> byNode;
 
-  PresenceRegistry(Vertx vertx, Context context, HazelcastInstance hz, java.util.function.Consumer<ChannelEvent> announce,
-                   OccupancyListener occupancyListener) {
+  PresenceRegistry(Vertx vertx, Context context, HazelcastInstance hz,
+      java.util.function.Consumer<ChannelEvent> announce,
+      OccupancyListener occupancyListener) {
     this.vertx = vertx;
     this.context = context;
     this.hz = hz;
@@ -73,7 +74,7 @@ final class PresenceRegistry {
       byNode = hz.getMap(BY_NODE_MAP);
       hz.getCluster().addMembershipListener(new MembershipListener() {
         @Override
-        public void memberAdded(MembershipEvent event) { }
+        public void memberAdded(MembershipEvent event) {}
 
         @Override
         public void memberRemoved(MembershipEvent event) {
@@ -93,7 +94,8 @@ final class PresenceRegistry {
    */
   Future<Void> apply(String node, JsonArray changes) {
     return vertx.executeBlocking(() -> {
-      if (!isMember(node)) throw new ApiError(503, "unknown_node", "Node " + node + " is not a member of this cluster (yet).");
+      if (!isMember(node))
+        throw new ApiError(503, "unknown_node", "Node " + node + " is not a member of this cluster (yet).");
       // The steps in order, in phases of distinct keys (a key stepping twice starts a new phase):
       // within a phase the order does not matter, so each phase is two calls, whatever its size.
       var on = new HashSet<String>();
@@ -189,7 +191,8 @@ final class PresenceRegistry {
   Future<List<JsonObject>> connections(String vhost, String connection) {
     return ask(new JsonObject().put("vhost", vhost).put("connection", connection)).map(records -> {
       var list = new ArrayList<>(records);
-      list.sort(Comparator.comparing((JsonObject r) -> r.getLong("connected")).thenComparing(r -> r.getString("connection")));
+      list.sort(
+          Comparator.comparing((JsonObject r) -> r.getLong("connected")).thenComparing(r -> r.getString("connection")));
       return list;
     });
   }
@@ -224,7 +227,8 @@ final class PresenceRegistry {
   }
 
   /** Records keys as held by a node ({@code add}) or no longer ({@code remove}). */
-  record NodeKeys(Set<String> add, Set<String> remove) implements EntryProcessor<String, HashSet<String>, Void>, Serializable {
+  record NodeKeys(Set<String> add,
+      Set<String> remove) implements EntryProcessor<String, HashSet<String>, Void>, Serializable {
     @Override
     public Void process(Map.Entry<String, HashSet<String>> entry) {
       var keys = entry.getValue() == null ? new HashSet<String>() : entry.getValue();

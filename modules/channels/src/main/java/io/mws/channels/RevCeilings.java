@@ -37,7 +37,9 @@ final class RevCeilings {
         while (true) {
           var current = ceilings.get(channel);
           if (current != null && current >= reserved) return null;
-          if (current == null ? ceilings.putIfAbsent(channel, reserved) == null : ceilings.replace(channel, current, reserved)) return null;
+          if (current == null ? ceilings.putIfAbsent(channel, reserved) == null
+              : ceilings.replace(channel, current, reserved))
+            return null;
         }
       }, false));
     });

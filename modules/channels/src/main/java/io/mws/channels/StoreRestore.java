@@ -41,7 +41,8 @@ final class StoreRestore {
   private final HazelcastChannelStore hot;
   private final IdempotentPublishes keys;
 
-  StoreRestore(Vertx vertx, HazelcastInstance hz, StateStore store, HazelcastChannelStore hot, IdempotentPublishes keys) {
+  StoreRestore(Vertx vertx, HazelcastInstance hz, StateStore store, HazelcastChannelStore hot,
+      IdempotentPublishes keys) {
     this.vertx = vertx;
     this.hz = hz;
     this.store = store;
@@ -59,7 +60,8 @@ final class StoreRestore {
         long started = System.nanoTime();
         int channels = restore().toCompletionStage().toCompletableFuture().get(10, TimeUnit.MINUTES);
         marks.set(RESTORED, System.currentTimeMillis());
-        LOG.info("Restored {} channels from the {} in {} ms", channels, store.describe(), (System.nanoTime() - started) / 1_000_000);
+        LOG.info("Restored {} channels from the {} in {} ms", channels, store.describe(),
+            (System.nanoTime() - started) / 1_000_000);
         return null;
       } finally {
         marks.unlock(RESTORED);
@@ -69,7 +71,8 @@ final class StoreRestore {
 
   private Future<Integer> restore() {
     return store.records(DurableChannelStore.VHOSTS)
-        .compose(vhosts -> Future.all(vhosts.entrySet().stream().map(e -> hot.createVhost(e.getKey(), e.getValue())).toList()))
+        .compose(vhosts -> Future
+            .all(vhosts.entrySet().stream().map(e -> hot.createVhost(e.getKey(), e.getValue())).toList()))
         .compose(v -> Future.all(store.records(DurableChannelStore.CHANNELS), store.ceilings()))
         .compose(both -> {
           java.util.Map<String, JsonObject> channels = both.resultAt(0);
@@ -82,7 +85,8 @@ final class StoreRestore {
   }
 
   /** One of {@value #PARALLEL} workers: restores channels from the queue, one after another, until it is empty. */
-  private Future<Void> restoreNext(java.util.Queue<java.util.Map.Entry<String, JsonObject>> queue, java.util.Map<String, Long> ceilings) {
+  private Future<Void> restoreNext(java.util.Queue<java.util.Map.Entry<String, JsonObject>> queue,
+                                   java.util.Map<String, Long> ceilings) {
     var next = queue.poll();
     if (next == null) return Future.succeededFuture();
     return restoreChannel(next.getKey(), next.getValue(), ceilings.getOrDefault(next.getKey(), 0L))
@@ -120,9 +124,11 @@ final class StoreRestore {
     return vertx.executeBlocking(() -> {
       for (var e : keyed) {
         var body = e.body();
-        var result = new ChannelEvent(ChannelEvent.Kind.EVENT, record.getString("vhost"), record.getString("name"), e.epoch(),
+        var result = new ChannelEvent(ChannelEvent.Kind.EVENT, record.getString("vhost"), record.getString("name"),
+            e.epoch(),
             e.rev(), body.getString("event"), null, body.getString("uid"), body.getLong("ts", 0L)).toJson();
-        keys.restoreBlocking(body.getString(HazelcastChannelStore.KEY), body.getString(HazelcastChannelStore.FINGERPRINT), result);
+        keys.restoreBlocking(body.getString(HazelcastChannelStore.KEY),
+            body.getString(HazelcastChannelStore.FINGERPRINT), result);
       }
       return null;
     }, false);
@@ -132,7 +138,8 @@ final class StoreRestore {
   static List<StoredEvent> contiguousRun(List<StoredEvent> stored, String epoch) {
     var ofEpoch = stored.stream().filter(e -> epoch.equals(e.epoch())).toList();
     int start = ofEpoch.size();
-    while (start > 0 && (start == ofEpoch.size() || ofEpoch.get(start - 1).rev() == ofEpoch.get(start).rev() - 1)) start--;
+    while (start > 0 && (start == ofEpoch.size() || ofEpoch.get(start - 1).rev() == ofEpoch.get(start).rev() - 1))
+      start--;
     return ofEpoch.subList(start, ofEpoch.size());
   }
 }

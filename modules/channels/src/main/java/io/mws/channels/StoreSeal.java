@@ -37,7 +37,7 @@ final class StoreSeal {
   private final Function<JsonObject, Integer> keep;
 
   StoreSeal(Vertx vertx, StateStore store, HazelcastChannelStore hot, HistoryWriter writer, RevCeilings ceilings,
-            Function<JsonObject, Integer> keep) {
+      Function<JsonObject, Integer> keep) {
     this.vertx = vertx;
     this.store = store;
     this.hot = hot;
@@ -61,16 +61,19 @@ final class StoreSeal {
             for (var channel : await(hot.listChannels(name))) {
               channels++;
               var key = ChannelEvent.key(name, channel.name());
-              if (sealChannel(channel, key, stored.getOrDefault(key, 0L), newest.getOrDefault(key, 0L), keepEvents)) sealed++;
+              if (sealChannel(channel, key, stored.getOrDefault(key, 0L), newest.getOrDefault(key, 0L), keepEvents))
+                sealed++;
             }
           }
-          LOG.info("Sealed {} of {} channels in the {} in {} ms", sealed, channels, store.describe(), (System.nanoTime() - started) / 1_000_000);
+          LOG.info("Sealed {} of {} channels in the {} in {} ms", sealed, channels, store.describe(),
+              (System.nanoTime() - started) / 1_000_000);
           return null;
         }, false));
   }
 
   private boolean sealChannel(ChannelStore.ChannelInfo channel, String key, long storedCeiling, long storedNewest,
-                              int keepEvents) throws Exception {
+                              int keepEvents)
+      throws Exception {
     ceilings.unsetBlocking(key);
     var info = await(hot.getChannel(channel.vhost(), channel.name()));
     if (info == null) return false; // closed meanwhile

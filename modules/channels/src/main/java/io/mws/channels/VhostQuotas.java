@@ -9,7 +9,6 @@ import io.mws.protocol.VhostSettingsCache;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The memory quotas of each vhost, counted cluster-wide in {@value #MAP} (one {@link VhostUsage} per
@@ -60,7 +59,8 @@ final class VhostQuotas {
    * arrays charged to the history quota; 429 when the vhost has its quota of channels or the bytes do
    * not fit. Answers the epoch it is counted with: another one when it was counted already.
    */
-  Future<String> admitChannel(JsonObject vhostSettings, String vhost, String channel, String epoch, HistoryRings.Shape shape) {
+  Future<String> admitChannel(JsonObject vhostSettings, String vhost, String channel, String epoch,
+                              HistoryRings.Shape shape) {
     int max = limit(vhostSettings, "channels", defaults.channels());
     long quota = limit(vhostSettings, "historyBytes", defaults.historyBytes());
     var admit = new VhostUsage.AdmitChannel(channel, epoch, max, shape.ttlSeconds(), ringBytes(shape), quota);
@@ -69,8 +69,10 @@ final class VhostQuotas {
         throw exceeded("channels", "Vhost '" + vhost + "' has " + max + " open channels, its quota; close one first.");
       }
       if (admission.refusedBy() != null) {
-        throw exceeded("historyBytes", "A new channel's history ring takes " + ringBytes(shape) + " bytes; vhost '" + vhost
-            + "' has no room for them in its quota of " + quota + " bytes. Close a channel or wait for history to expire.");
+        throw exceeded("historyBytes",
+            "A new channel's history ring takes " + ringBytes(shape) + " bytes; vhost '" + vhost
+                + "' has no room for them in its quota of " + quota
+                + " bytes. Close a channel or wait for history to expire.");
       }
       return admission.epoch();
     });
@@ -98,13 +100,15 @@ final class VhostQuotas {
     return settings(vhost).compose(s -> {
       long quota = limit(s, "historyBytes", defaults.historyBytes());
       int now = (int) (System.currentTimeMillis() / 1000);
-      return submit(vhost, new VhostUsage.ChargeHistory(channel, epoch, bytes(encoded), capacity, quota, now)).map(held -> {
-        if (held >= 0) {
-          throw exceeded("historyBytes", "Vhost '" + vhost + "' holds " + held + " bytes of channel history; its quota is "
-              + quota + ". Room comes back as old events are pushed out or expire, or channels close.");
-        }
-        return null;
-      });
+      return submit(vhost, new VhostUsage.ChargeHistory(channel, epoch, bytes(encoded), capacity, quota, now))
+          .map(held -> {
+            if (held >= 0) {
+              throw exceeded("historyBytes",
+                  "Vhost '" + vhost + "' holds " + held + " bytes of channel history; its quota is "
+                      + quota + ". Room comes back as old events are pushed out or expire, or channels close.");
+            }
+            return null;
+          });
     });
   }
 
@@ -114,8 +118,9 @@ final class VhostQuotas {
       long quota = limit(s, "backlogBytes", defaults.backlogBytes());
       return submit(vhost, new VhostUsage.ChargeBacklog(bytes(encoded), capacity, quota)).map(held -> {
         if (held >= 0) {
-          throw exceeded("backlogBytes", "Vhost '" + vhost + "' holds " + held + " bytes of backend backlog; its quota is "
-              + quota + ". Room comes back as newer messages push the oldest out.");
+          throw exceeded("backlogBytes",
+              "Vhost '" + vhost + "' holds " + held + " bytes of backend backlog; its quota is "
+                  + quota + ". Room comes back as newer messages push the oldest out.");
         }
         return null;
       });

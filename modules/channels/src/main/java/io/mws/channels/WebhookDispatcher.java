@@ -163,8 +163,8 @@ final class WebhookDispatcher {
     var key = vhost + " " + hook.getString("url");
     var waiting = backoff.get(key);
     if (waiting != null && waiting.nextAttempt() > System.currentTimeMillis()) return Future.succeededFuture();
-    return vertx.executeBlocking(() -> cursors.getOrDefault(key, 0L), false).compose(cursor ->
-        queue.read(vhost, cursor, options.batchSize()).compose(page -> {
+    return vertx.executeBlocking(() -> cursors.getOrDefault(key, 0L), false)
+        .compose(cursor -> queue.read(vhost, cursor, options.batchSize()).compose(page -> {
           var items = page.getJsonArray("items");
           if (items.isEmpty()) return Future.succeededFuture();
           long last = items.getJsonObject(items.size() - 1).getLong("id");
@@ -189,12 +189,13 @@ final class WebhookDispatcher {
   /** Signs the batch (auth verticle: PUSHER_SIGN) and POSTs it; fails unless the answer is 2xx. */
   private Future<Void> post(String vhost, String url, JsonArray events) {
     var body = new JsonObject().put("time_ms", System.currentTimeMillis()).put("events", events).encode();
-    return Delivery.<JsonObject>request(vertx, Addresses.PUSHER_SIGN, new JsonObject().put("vhost", vhost).put("body", body))
+    return Delivery
+        .<JsonObject>request(vertx, Addresses.PUSHER_SIGN, new JsonObject().put("vhost", vhost).put("body", body))
         .compose(signed -> http.request(new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
-                .setIdleTimeout(options.timeoutMs())
-                .putHeader("Content-Type", "application/json")
-                .putHeader("X-Pusher-Key", signed.body().getString("key"))
-                .putHeader("X-Pusher-Signature", signed.body().getString("signature")))
+            .setIdleTimeout(options.timeoutMs())
+            .putHeader("Content-Type", "application/json")
+            .putHeader("X-Pusher-Key", signed.body().getString("key"))
+            .putHeader("X-Pusher-Signature", signed.body().getString("signature")))
             .compose(request -> request.send(body))
             .compose(response -> response.body().map(response.statusCode())))
         .compose(status -> status / 100 == 2 ? Future.succeededFuture()

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mws.protocol.Addresses;
-import io.mws.testsupport.LoopbackHazelcast;
 import io.mws.protocol.ApiError;
+import io.mws.testsupport.LoopbackHazelcast;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -36,7 +36,8 @@ class IdempotentPublishesTest {
     hazelcast = loopback.member();
     vertx = Vertx.vertx();
     store = io.mws.store.FileStateStore.open(vertx, dataDir);
-    await(vertx.deployVerticle(new ChannelStateVerticle(hazelcast, new SimpleMeterRegistry(), store), new DeploymentOptions()));
+    await(vertx.deployVerticle(new ChannelStateVerticle(hazelcast, new SimpleMeterRegistry(), store),
+        new DeploymentOptions()));
     await(ask(Addresses.VHOST_CREATE, new JsonObject().put("vhost", "v").put("settings", new JsonObject())));
     await(ask(Addresses.CHANNEL_OPEN, new JsonObject().put("vhost", "v").put("channel", "c")));
   }
@@ -57,8 +58,9 @@ class IdempotentPublishesTest {
   }
 
   Future<JsonObject> publish(String key, String fingerprint) {
-    return ask(Addresses.EVENT_PUBLISH, new JsonObject().put("vhost", "v").put("channel", "c").put("event", "e").put("data", 1)
-        .put("idempotency", new JsonObject().put("key", key).put("fingerprint", fingerprint)));
+    return ask(Addresses.EVENT_PUBLISH,
+        new JsonObject().put("vhost", "v").put("channel", "c").put("event", "e").put("data", 1)
+            .put("idempotency", new JsonObject().put("key", key).put("fingerprint", fingerprint)));
   }
 
   void pending(String key, String fingerprint, UUID member) {
@@ -82,7 +84,8 @@ class IdempotentPublishesTest {
     long started = System.nanoTime();
     var error = ApiError.from(publish("k2", "f2").toCompletionStage().toCompletableFuture()
         .handle((ok, failure) -> failure).get(30, TimeUnit.SECONDS));
-    System.out.printf("a duplicate waited %d ms for the request in flight%n", (System.nanoTime() - started) / 1_000_000);
+    System.out.printf("a duplicate waited %d ms for the request in flight%n",
+        (System.nanoTime() - started) / 1_000_000);
     assertThat(error.status()).isEqualTo(409);
     assertThat(error.reason()).isEqualTo("idempotency_key_in_flight");
     assertThat(error.headers()).containsEntry("Retry-After", "1");

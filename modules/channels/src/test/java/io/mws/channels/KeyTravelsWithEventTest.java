@@ -2,7 +2,6 @@ package io.mws.channels;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mws.testsupport.ClusterTest;
 import com.hazelcast.config.Config;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
@@ -10,6 +9,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mws.protocol.Addresses;
 import io.mws.store.FileStateStore;
 import io.mws.store.StateStore;
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -72,9 +72,12 @@ class KeyTravelsWithEventTest {
     vertxB = Vertx.vertx();
     storeA = new StallingCommits(FileStateStore.open(vertxA, dir.resolve("a")));
     storeB = FileStateStore.open(vertxB, dir.resolve("b"));
-    await(vertxA.deployVerticle(new ChannelStateVerticle(hzA, new SimpleMeterRegistry(), storeA), new DeploymentOptions()));
-    await(vertxB.deployVerticle(new ChannelStateVerticle(hzB, new SimpleMeterRegistry(), storeB), new DeploymentOptions()));
-    await(ask(vertxA, Addresses.VHOST_CREATE, new JsonObject().put("vhost", "v").put("settings", new JsonObject().put("durableHistory", true))));
+    await(vertxA.deployVerticle(new ChannelStateVerticle(hzA, new SimpleMeterRegistry(), storeA),
+        new DeploymentOptions()));
+    await(vertxB.deployVerticle(new ChannelStateVerticle(hzB, new SimpleMeterRegistry(), storeB),
+        new DeploymentOptions()));
+    await(ask(vertxA, Addresses.VHOST_CREATE,
+        new JsonObject().put("vhost", "v").put("settings", new JsonObject().put("durableHistory", true))));
     await(ask(vertxA, Addresses.CHANNEL_OPEN, new JsonObject().put("vhost", "v").put("channel", "c")));
 
     var abandoned = publish(vertxA, "k");
@@ -85,18 +88,21 @@ class KeyTravelsWithEventTest {
     JsonObject retried = null;
     while (retried == null && System.nanoTime() - killed < 30_000_000_000L) {
       // While B promotes A's backups (or still thinks A is alive: 409 in flight) a request may fail.
-      retried = publish(vertxB, "k").toCompletionStage().toCompletableFuture().handle((ok, failure) -> ok).get(30, TimeUnit.SECONDS);
+      retried = publish(vertxB, "k").toCompletionStage().toCompletableFuture().handle((ok, failure) -> ok).get(30,
+          TimeUnit.SECONDS);
     }
     System.out.printf("the retry on B answered after %d ms: %s%n", (System.nanoTime() - killed) / 1_000_000, retried);
     assertThat(retried).as("the retry is answered").isNotNull();
     assertThat(retried.getLong("rev")).as("the rev A appended, not a second event").isEqualTo(1L);
     assertThat(abandoned.isComplete() && abandoned.succeeded()).as("A never answered").isFalse();
 
-    var history = await(ask(vertxB, Addresses.EVENT_HISTORY, new JsonObject().put("vhost", "v").put("channel", "c").put("since", 0)));
+    var history = await(
+        ask(vertxB, Addresses.EVENT_HISTORY, new JsonObject().put("vhost", "v").put("channel", "c").put("since", 0)));
     assertThat(history.getJsonArray("events")).as("one event in the history").hasSize(1);
     assertThat(history.getLong("rev")).isEqualTo(1L);
     assertThat(await(publish(vertxB, "k")).getLong("rev")).as("the key is recorded now").isEqualTo(1L);
-    assertThat(await(storeB.events("v/c"))).as("B committed the found event (durableHistory) before answering").hasSize(1);
+    assertThat(await(storeB.events("v/c"))).as("B committed the found event (durableHistory) before answering")
+        .hasSize(1);
   }
 
   static Config config(String cluster, int port, int member) {
@@ -111,8 +117,9 @@ class KeyTravelsWithEventTest {
   }
 
   Future<JsonObject> publish(Vertx vertx, String key) {
-    return ask(vertx, Addresses.EVENT_PUBLISH, new JsonObject().put("vhost", "v").put("channel", "c").put("event", "e").put("data", 1)
-        .put("idempotency", new JsonObject().put("key", key).put("fingerprint", "f")));
+    return ask(vertx, Addresses.EVENT_PUBLISH,
+        new JsonObject().put("vhost", "v").put("channel", "c").put("event", "e").put("data", 1)
+            .put("idempotency", new JsonObject().put("key", key).put("fingerprint", "f")));
   }
 
   static Future<JsonObject> ask(Vertx vertx, String address, JsonObject body) {
@@ -137,21 +144,35 @@ class KeyTravelsWithEventTest {
       this.store = store;
     }
 
-    @Override public Future<Void> append(List<StoredEvent> events, int keep) {
+    @Override
+    public Future<Void> append(List<StoredEvent> events, int keep) {
       commitReached.countDown();
       return commitStalled.future();
     }
 
-    @Override public Future<Map<String, JsonObject>> records(String kind) { return store.records(kind); }
-    @Override public Future<Void> put(String kind, String key, JsonObject value) { return store.put(kind, key, value); }
-    @Override public Future<Void> remove(String kind, String key) { return store.remove(kind, key); }
-    @Override public Future<Map<String, Long>> ceilings() { return store.ceilings(); }
-    @Override public Future<Void> raiseCeiling(String channel, long rev) { return store.raiseCeiling(channel, rev); }
-    @Override public Future<Boolean> replaceCeiling(String channel, long expected, long rev) { return store.replaceCeiling(channel, expected, rev); }
-    @Override public Future<Map<String, Long>> newestRevs() { return store.newestRevs(); }
-    @Override public Future<List<StoredEvent>> events(String channel) { return store.events(channel); }
-    @Override public Future<Void> dropChannel(String channel) { return store.dropChannel(channel); }
-    @Override public String describe() { return "a store whose event commits stall"; }
-    @Override public Future<Void> close() { return store.close(); }
+    @Override
+    public Future<Map<String, JsonObject>> records(String kind) { return store.records(kind); }
+    @Override
+    public Future<Void> put(String kind, String key, JsonObject value) { return store.put(kind, key, value); }
+    @Override
+    public Future<Void> remove(String kind, String key) { return store.remove(kind, key); }
+    @Override
+    public Future<Map<String, Long>> ceilings() { return store.ceilings(); }
+    @Override
+    public Future<Void> raiseCeiling(String channel, long rev) { return store.raiseCeiling(channel, rev); }
+    @Override
+    public Future<Boolean> replaceCeiling(String channel, long expected, long rev) {
+      return store.replaceCeiling(channel, expected, rev);
+    }
+    @Override
+    public Future<Map<String, Long>> newestRevs() { return store.newestRevs(); }
+    @Override
+    public Future<List<StoredEvent>> events(String channel) { return store.events(channel); }
+    @Override
+    public Future<Void> dropChannel(String channel) { return store.dropChannel(channel); }
+    @Override
+    public String describe() { return "a store whose event commits stall"; }
+    @Override
+    public Future<Void> close() { return store.close(); }
   }
 }

@@ -63,7 +63,8 @@ class PublishHistoryAndQuotasTest {
     open("c");
     var fed = new CopyOnWriteArrayList<Long>();
     vertx.eventBus().<JsonObject>consumer(Addresses.CHANNEL_FEED, m -> {
-      if (vhost.equals(m.body().getString("vhost")) && "EVENT".equals(m.body().getString("kind"))) fed.add(m.body().getLong("rev"));
+      if (vhost.equals(m.body().getString("vhost")) && "EVENT".equals(m.body().getString("kind")))
+        fed.add(m.body().getLong("rev"));
     });
     int publishers = 8;
     int each = 25;
@@ -102,7 +103,8 @@ class PublishHistoryAndQuotasTest {
     assertThat(revs(history("c", 7, 2))).as("a page of at most limit events").containsExactly(8L, 9L);
     assertThat(revs(history("c", 12, 100))).as("nothing newer than the current rev").isEmpty();
 
-    var expired = refusal(ask(Addresses.EVENT_HISTORY, new JsonObject().put("vhost", vhost).put("channel", "c").put("since", 3L)));
+    var expired = refusal(
+        ask(Addresses.EVENT_HISTORY, new JsonObject().put("vhost", vhost).put("channel", "c").put("since", 3L)));
     assertThat(expired.status()).isEqualTo(410);
     assertThat(expired.reason()).isEqualTo("rev_expired");
     assertThat(expired.headers()).containsEntry("x-oada-rev", "12");
@@ -114,7 +116,8 @@ class PublishHistoryAndQuotasTest {
   void aFloodOfOpensStopsAtTheVhostsChannelQuota() throws Exception {
     createVhost(new JsonObject().put("limits", new JsonObject().put("channels", 3)));
     var opens = new ArrayList<Future<JsonObject>>();
-    for (int i = 0; i < 20; i++) opens.add(ask(Addresses.CHANNEL_OPEN, new JsonObject().put("vhost", vhost).put("channel", "c" + i)));
+    for (int i = 0; i < 20; i++)
+      opens.add(ask(Addresses.CHANNEL_OPEN, new JsonObject().put("vhost", vhost).put("channel", "c" + i)));
     await(Future.join(opens).otherwiseEmpty());
     var opened = opens.stream().filter(Future::succeeded).count();
     var refusals = opens.stream().filter(Future::failed).map(f -> ApiError.from(f.cause())).toList();
@@ -129,7 +132,8 @@ class PublishHistoryAndQuotasTest {
     var open = opens.stream().filter(Future::succeeded).findFirst().orElseThrow().result().getString("name");
     await(ask(Addresses.CHANNEL_CLOSE, new JsonObject().put("vhost", vhost).put("channel", open)));
     await(ask(Addresses.CHANNEL_OPEN, new JsonObject().put("vhost", vhost).put("channel", "again")));
-    assertThat(refusal(ask(Addresses.CHANNEL_OPEN, new JsonObject().put("vhost", vhost).put("channel", "more"))).status())
+    assertThat(
+        refusal(ask(Addresses.CHANNEL_OPEN, new JsonObject().put("vhost", vhost).put("channel", "more"))).status())
         .isEqualTo(429);
   }
 
@@ -163,7 +167,8 @@ class PublishHistoryAndQuotasTest {
           assertThat(ApiError.from(ack.cause()).status()).isEqualTo(404);
           refused++;
         } else {
-          assertThat(ack.result().getLong("rev")).as("round %d: an acknowledged rev is at or below the close's rev", round)
+          assertThat(ack.result().getLong("rev"))
+              .as("round %d: an acknowledged rev is at or below the close's rev", round)
               .isLessThanOrEqualTo(closedAt);
         }
       }
@@ -180,7 +185,8 @@ class PublishHistoryAndQuotasTest {
   }
 
   Future<JsonObject> publish(String channel, Object data) {
-    return ask(Addresses.EVENT_PUBLISH, new JsonObject().put("vhost", vhost).put("channel", channel).put("event", "e").put("data", data));
+    return ask(Addresses.EVENT_PUBLISH,
+        new JsonObject().put("vhost", vhost).put("channel", channel).put("event", "e").put("data", data));
   }
 
   JsonObject history(String channel, long since, int limit) throws Exception {

@@ -2,8 +2,8 @@ package io.mws.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mws.testsupport.ExternalToolTest;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.mws.testsupport.ExternalToolTest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,15 +24,18 @@ class JvmOptionsTest {
   static final Path FILE = RenderedOverlay.ROOT.resolve("conf/jvm.options");
 
   static List<String> options() throws Exception {
-    return Files.readAllLines(FILE).stream().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+    return Files.readAllLines(FILE).stream().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#"))
+        .toList();
   }
 
   @Test
   void theLauncherReadsTheFileAndExitsOnOutOfMemory() throws Exception {
-    assertThat(options()).allMatch(o -> o.startsWith("-")).contains("-XX:+ExitOnOutOfMemoryError", "-XX:-HeapDumpOnOutOfMemoryError")
+    assertThat(options()).allMatch(o -> o.startsWith("-"))
+        .contains("-XX:+ExitOnOutOfMemoryError", "-XX:-HeapDumpOnOutOfMemoryError")
         .anyMatch(o -> o.startsWith("-XX:MaxRAMPercentage="));
     var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    var process = new ProcessBuilder(java, "@" + FILE, "-XX:+PrintFlagsFinal", "-version").redirectErrorStream(true).start();
+    var process = new ProcessBuilder(java, "@" + FILE, "-XX:+PrintFlagsFinal", "-version").redirectErrorStream(true)
+        .start();
     var flags = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(process.exitValue()).as(flags).isZero();
@@ -47,7 +50,8 @@ class JvmOptionsTest {
     var dockerfile = Files.readString(RenderedOverlay.ROOT.resolve("Dockerfile"));
     assertThat(dockerfile).contains("COPY conf/jvm.options /opt/mws/jvm.options");
     var entrypoint = dockerfile.lines().filter(l -> l.startsWith("ENTRYPOINT")).findFirst().orElseThrow();
-    assertThat(entrypoint.indexOf("\"@/opt/mws/jvm.options\"")).as(entrypoint).isPositive().isLessThan(entrypoint.indexOf("\"-jar\""));
+    assertThat(entrypoint.indexOf("\"@/opt/mws/jvm.options\"")).as(entrypoint).isPositive()
+        .isLessThan(entrypoint.indexOf("\"-jar\""));
   }
 
   /** Every line of a launch script that starts mws.jar ({@code -jar "$jar"}) passes the file first. */

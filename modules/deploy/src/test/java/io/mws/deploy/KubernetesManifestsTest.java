@@ -2,7 +2,6 @@ package io.mws.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mws.testsupport.ExternalToolTest;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -14,6 +13,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.mws.server.NodeConfig;
+import io.mws.testsupport.ExternalToolTest;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.util.HashSet;
@@ -53,7 +53,8 @@ class KubernetesManifestsTest {
 
       assertThat(env.keySet()).as(name + " env names the server reads")
           .allMatch(v -> NodeConfig.environmentVariables().contains(v) || JVM_VARIABLES.contains(v));
-      assertThat(env.get("JAVA_TOOL_OPTIONS").getValue()).as(name + " Hazelcast never phones home").contains(NO_PHONE_HOME);
+      assertThat(env.get("JAVA_TOOL_OPTIONS").getValue()).as(name + " Hazelcast never phones home")
+          .contains(NO_PHONE_HOME);
       int httpPort = config.getJsonObject("http").getInteger("port");
       assertThat(port(container, "http")).as(name + " http port = conf http.port").isEqualTo(httpPort);
       assertThat(port(container, "hazelcast")).as(name + " hazelcast port = conf cluster.port")
@@ -69,21 +70,25 @@ class KubernetesManifestsTest {
       assertThat(container.getStartupProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
 
       int managementPort = config.getJsonObject("http").getInteger("managementPort");
-      assertThat(port(container, "management")).as(name + " management port = conf http.managementPort").isEqualTo(managementPort);
+      assertThat(port(container, "management")).as(name + " management port = conf http.managementPort")
+          .isEqualTo(managementPort);
       var annotations = deployment.getSpec().getTemplate().getMetadata().getAnnotations();
-      assertThat(annotations).as(name + " Prometheus scrapes /metrics on the management port (the public one answers 404)")
+      assertThat(annotations)
+          .as(name + " Prometheus scrapes /metrics on the management port (the public one answers 404)")
           .containsEntry("prometheus.io/scrape", "true").containsEntry("prometheus.io/path", "/metrics")
           .containsEntry("prometheus.io/port", String.valueOf(managementPort));
       assertThat(config.getJsonObject("limits").getInteger("connectionsPerClientIp") == 0
           || !config.getJsonObject("http").getJsonArray("trustedProxies").isEmpty())
-          .as(name + ": behind the Ingress, a per-client cap needs trusted proxies (else every client is the Ingress)").isTrue();
+          .as(name + ": behind the Ingress, a per-client cap needs trusted proxies (else every client is the Ingress)")
+          .isTrue();
 
       var spread = pod.getTopologySpreadConstraints();
       assertThat(spread).as(name + " spreads its pods across Kubernetes nodes").anySatisfy(c -> {
         assertThat(c.getTopologyKey()).isEqualTo("kubernetes.io/hostname");
         assertThat(c.getMaxSkew()).isEqualTo(1);
         assertThat(c.getWhenUnsatisfiable()).isEqualTo("DoNotSchedule");
-        assertThat(c.getNodeTaintsPolicy()).as("tainted nodes are no empty domains that block scheduling").isEqualTo("Honor");
+        assertThat(c.getNodeTaintsPolicy()).as("tainted nodes are no empty domains that block scheduling")
+            .isEqualTo("Honor");
         assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels()).as("the constraint counts these pods")
             .containsAllEntriesOf(c.getLabelSelector().getMatchLabels());
         assertThat(c.getLabelSelector().getMatchLabels()).as("every Hazelcast member counts, whatever its Deployment")
@@ -103,15 +108,18 @@ class KubernetesManifestsTest {
       assertThat(headless.getSpec().getPublishNotReadyAddresses()).isTrue();
       assertThat(headless.getSpec().getPorts().get(0).getPort()).isEqualTo(port(container, "hazelcast"));
       assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels())
-          .as(name + " pods are selected by the headless Service").containsAllEntriesOf(headless.getSpec().getSelector());
+          .as(name + " pods are selected by the headless Service")
+          .containsAllEntriesOf(headless.getSpec().getSelector());
       assertThat(env.get("MWS_CLUSTER_HOST").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("status.podIP");
       assertThat(env.get("MWS_ADMIN_PASSWORD").getValueFrom().getSecretKeyRef().getName()).isEqualTo("mws");
       assertThat(env.get("MWS_SIGNING_KEY").getValueFrom().getSecretKeyRef().getName()).isEqualTo("mws");
       // The store of record is PostgreSQL, an external dependency: its URL (with a password) comes from the Secret.
-      assertThat(env.get("MWS_STORE_URL").getValueFrom().getSecretKeyRef().getName()).as(name + " store of record").isEqualTo("mws");
+      assertThat(env.get("MWS_STORE_URL").getValueFrom().getSecretKeyRef().getName()).as(name + " store of record")
+          .isEqualTo("mws");
       assertThat(env.get("MWS_STORE_URL").getValueFrom().getSecretKeyRef().getKey()).isEqualTo("store-url");
       assertThat(pod.getVolumes()).as(name + " mounts the rendered config")
-          .anyMatch(v -> v.getConfigMap() != null && v.getConfigMap().getName().equals(configMap(rendered).getMetadata().getName()));
+          .anyMatch(v -> v.getConfigMap() != null
+              && v.getConfigMap().getName().equals(configMap(rendered).getMetadata().getName()));
 
       var security = container.getSecurityContext();
       assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
@@ -138,7 +146,8 @@ class KubernetesManifestsTest {
     var selected = policy.getSpec().getPodSelector().getMatchLabels();
     for (var deployment : rendered.all(Deployment.class)) {
       var labels = deployment.getSpec().getTemplate().getMetadata().getLabels();
-      assertThat(labels).as(overlay + "/" + deployment.getMetadata().getName() + " is guarded").containsAllEntriesOf(selected);
+      assertThat(labels).as(overlay + "/" + deployment.getMetadata().getName() + " is guarded")
+          .containsAllEntriesOf(selected);
       var container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
       for (var port : container.getPorts()) {
         var rules = policy.getSpec().getIngress().stream()
@@ -147,20 +156,24 @@ class KubernetesManifestsTest {
         for (var rule : rules) {
           var peers = rule.getFrom();
           switch (port.getName()) {
-            case "http" -> { } // anyone
+            case "http" -> {
+            } // anyone
             case "hazelcast", "eventbus" -> {
-              assertThat(peers).as(overlay + ": " + port.getName() + " from MWS pods only").isNotEmpty().allSatisfy(peer -> {
-                assertThat(peer.getNamespaceSelector()).as("same namespace").isNull();
-                assertThat(peer.getIpBlock()).isNull();
-                assertThat(labels).as("the peers are MWS pods").containsAllEntriesOf(peer.getPodSelector().getMatchLabels());
-                assertThat(peer.getPodSelector().getMatchLabels()).as("and only MWS pods").isEqualTo(selected);
-              });
+              assertThat(peers).as(overlay + ": " + port.getName() + " from MWS pods only").isNotEmpty()
+                  .allSatisfy(peer -> {
+                    assertThat(peer.getNamespaceSelector()).as("same namespace").isNull();
+                    assertThat(peer.getIpBlock()).isNull();
+                    assertThat(labels).as("the peers are MWS pods")
+                        .containsAllEntriesOf(peer.getPodSelector().getMatchLabels());
+                    assertThat(peer.getPodSelector().getMatchLabels()).as("and only MWS pods").isEqualTo(selected);
+                  });
             }
             case "management" -> assertThat(peers).as(overlay + ": metrics from this namespace or a monitoring one")
                 .isNotEmpty().allSatisfy(peer -> {
                   assertThat(peer.getIpBlock()).isNull();
                   if (peer.getNamespaceSelector() != null) {
-                    assertThat(peer.getNamespaceSelector().getMatchLabels()).containsEntry("mws.io/metrics-scraper", "true");
+                    assertThat(peer.getNamespaceSelector().getMatchLabels()).containsEntry("mws.io/metrics-scraper",
+                        "true");
                   }
                 });
             default -> throw new AssertionError(overlay + ": no invariant for port " + port.getName());
@@ -181,13 +194,16 @@ class KubernetesManifestsTest {
     for (var timeout : Set.of("proxy-read-timeout", "proxy-send-timeout")) {
       var value = ingress.getMetadata().getAnnotations().get("nginx.ingress.kubernetes.io/" + timeout);
       assertThat(value).as(overlay + " Ingress " + timeout).isNotNull();
-      assertThat(Long.parseLong(value)).as(overlay + " " + timeout + " outlasts the ping interval").isGreaterThan(2 * pingSeconds);
+      assertThat(Long.parseLong(value)).as(overlay + " " + timeout + " outlasts the ping interval")
+          .isGreaterThan(2 * pingSeconds);
     }
     for (var path : ingress.getSpec().getRules().get(0).getHttp().getPaths()) {
       var service = rendered.one(Service.class, path.getBackend().getService().getName());
       assertThat(service.getSpec().getClusterIP()).as("a client Service load-balances").isNotEqualTo("None");
-      var selected = rendered.all(Deployment.class).stream().filter(d -> d.getSpec().getTemplate().getMetadata().getLabels()
-          .entrySet().containsAll(service.getSpec().getSelector().entrySet())).toList();
+      var selected = rendered.all(Deployment.class).stream()
+          .filter(d -> d.getSpec().getTemplate().getMetadata().getLabels()
+              .entrySet().containsAll(service.getSpec().getSelector().entrySet()))
+          .toList();
       assertThat(selected).as(overlay + ": pods behind Service " + service.getMetadata().getName()).isNotEmpty();
       int httpPort = config.getJsonObject("http").getInteger("port");
       for (var deployment : selected) {
@@ -212,9 +228,11 @@ class KubernetesManifestsTest {
         var ref = variable.getValueFrom() == null ? null : variable.getValueFrom().getSecretKeyRef();
         if (ref == null) continue;
         assertThat(ref.getName()).isEqualTo("mws");
-        secret.ifPresent(s -> assertThat(s.getData().keySet().isEmpty() ? s.getStringData().keySet() : s.getData().keySet())
-            .as(overlay + " Secret key " + ref.getKey()).contains(ref.getKey()));
-        assertThat(readme).as("docs/kubernetes.md creates the Secret key " + ref.getKey()).contains("--from-literal=" + ref.getKey() + "=");
+        secret.ifPresent(
+            s -> assertThat(s.getData().keySet().isEmpty() ? s.getStringData().keySet() : s.getData().keySet())
+                .as(overlay + " Secret key " + ref.getKey()).contains(ref.getKey()));
+        assertThat(readme).as("docs/kubernetes.md creates the Secret key " + ref.getKey())
+            .contains("--from-literal=" + ref.getKey() + "=");
       }
     }
   }
@@ -224,7 +242,8 @@ class KubernetesManifestsTest {
   @ValueSource(strings = {"dev"})
   void theDevOverlayRunsThePostgresqlItsStoreUrlNames(String overlay) throws Exception {
     var rendered = RenderedOverlay.render(overlay);
-    var secret = rendered.all(Secret.class).stream().filter(s -> s.getMetadata().getName().equals("mws")).findFirst().orElseThrow();
+    var secret = rendered.all(Secret.class).stream().filter(s -> s.getMetadata().getName().equals("mws")).findFirst()
+        .orElseThrow();
     var data = secret.getData().isEmpty() ? secret.getStringData() : secret.getData();
     var url = data.get("store-url");
     if (!url.startsWith("postgresql://")) url = new String(java.util.Base64.getMimeDecoder().decode(url)).strip();
@@ -232,7 +251,8 @@ class KubernetesManifestsTest {
     var service = rendered.one(Service.class, target.getHost());
     assertThat(service.getSpec().getPorts().get(0).getPort()).isEqualTo(target.getPort());
     var postgres = rendered.one(io.fabric8.kubernetes.api.model.apps.StatefulSet.class, target.getHost());
-    assertThat(postgres.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(service.getSpec().getSelector());
+    assertThat(postgres.getSpec().getTemplate().getMetadata().getLabels())
+        .containsAllEntriesOf(service.getSpec().getSelector());
     assertThat(postgres.getSpec().getVolumeClaimTemplates()).as("its data outlives the pod").isNotEmpty();
   }
 
@@ -243,7 +263,8 @@ class KubernetesManifestsTest {
     var map = rendered.one(ConfigMap.class, "mws-grafana-dashboard");
     assertThat(map.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
     var shipped = new JsonObject(map.getData().get("mws-dashboard.json"));
-    assertThat(shipped).isEqualTo(new JsonObject(Files.readString(RenderedOverlay.ROOT.resolve("k8s/grafana/mws-dashboard.json"))));
+    assertThat(shipped)
+        .isEqualTo(new JsonObject(Files.readString(RenderedOverlay.ROOT.resolve("k8s/grafana/mws-dashboard.json"))));
     assertThat(shipped.getString("uid")).isNotBlank();
   }
 
@@ -253,7 +274,9 @@ class KubernetesManifestsTest {
     assertThat(dev.one(Deployment.class, "mws").getSpec().getReplicas()).isEqualTo(1);
     assertThat(dev.all(HorizontalPodAutoscaler.class)).isEmpty();
     assertThat(dev.all(PodDisruptionBudget.class)).isEmpty();
-    assertThat(podConfig(dev, dev.one(Deployment.class, "mws")).getJsonObject("cluster").getInteger("minimumClusterSize")).isEqualTo(1);
+    assertThat(
+        podConfig(dev, dev.one(Deployment.class, "mws")).getJsonObject("cluster").getInteger("minimumClusterSize"))
+        .isEqualTo(1);
 
     var prod = RenderedOverlay.render("prod");
     var deployment = prod.one(Deployment.class, "mws");
@@ -264,7 +287,8 @@ class KubernetesManifestsTest {
     assertThat(hpa.getSpec().getMinReplicas()).isGreaterThanOrEqualTo(3);
     var budget = prod.one(PodDisruptionBudget.class, "mws");
     assertThat(budget.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
-    assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(budget.getSpec().getSelector().getMatchLabels());
+    assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels())
+        .containsAllEntriesOf(budget.getSpec().getSelector().getMatchLabels());
     assertQuorumIsAMajorityOfTheMinimumMembers(prod);
   }
 
@@ -278,7 +302,8 @@ class KubernetesManifestsTest {
       var hpa = rendered.all(HorizontalPodAutoscaler.class).stream()
           .filter(h -> h.getSpec().getScaleTargetRef().getName().equals(name)).findFirst()
           .orElseThrow(() -> new AssertionError(rendered.name() + ": no autoscaler for " + name));
-      assertThat(deployment.getSpec().getReplicas()).as(name + " starts at its autoscaler's minimum").isEqualTo(hpa.getSpec().getMinReplicas());
+      assertThat(deployment.getSpec().getReplicas()).as(name + " starts at its autoscaler's minimum")
+          .isEqualTo(hpa.getSpec().getMinReplicas());
       members += hpa.getSpec().getMinReplicas();
     }
     assertThat(quorums).as(rendered.name() + ": quorum is a majority of the minimum members, on every member")
@@ -298,7 +323,8 @@ class KubernetesManifestsTest {
     assertThat(roles).containsExactlyInAnyOrderElementsOf(NodeConfig.ALL_ROLES);
     var wsPath = split.one(Ingress.class, "mws").getSpec().getRules().get(0).getHttp().getPaths().get(0);
     assertThat(wsPath.getPath()).isEqualTo("/v1/ws");
-    var gatewayRoles = env(split.one(Deployment.class, "mws-gateway").getSpec().getTemplate().getSpec().getContainers().get(0))
+    var gatewayRoles = env(
+        split.one(Deployment.class, "mws-gateway").getSpec().getTemplate().getSpec().getContainers().get(0))
         .get("MWS_ROLES").getValue();
     assertThat(gatewayRoles).as("the gateway pods serve WebSockets only").contains("gateway").doesNotContain("api");
     assertThat(wsPath.getBackend().getService().getName()).isEqualTo("mws-gateway");
@@ -326,14 +352,16 @@ class KubernetesManifestsTest {
 
   /** The generated mws-config ConfigMap (its name carries a content hash). */
   static ConfigMap configMap(RenderedOverlay rendered) {
-    return rendered.all(ConfigMap.class).stream().filter(m -> m.getMetadata().getName().startsWith("mws-config-")).findFirst()
+    return rendered.all(ConfigMap.class).stream().filter(m -> m.getMetadata().getName().startsWith("mws-config-"))
+        .findFirst()
         .orElseThrow(() -> new AssertionError(rendered.name() + " has no mws-config ConfigMap"));
   }
 
   static void assertKnownKeys(JsonObject overrides, JsonObject defaults, String where) {
     for (var key : overrides.fieldNames()) {
       assertThat(defaults.containsKey(key)).as(where + " key '" + key + "' is in conf/mws.yaml").isTrue();
-      if (overrides.getValue(key) instanceof JsonObject nested) assertKnownKeys(nested, defaults.getJsonObject(key), where + "." + key);
+      if (overrides.getValue(key) instanceof JsonObject nested)
+        assertKnownKeys(nested, defaults.getJsonObject(key), where + "." + key);
     }
   }
 

@@ -1,9 +1,9 @@
 package io.mws.deploy;
 
-import io.mws.testsupport.Prerequisites;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.mws.testsupport.Prerequisites;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,8 +15,9 @@ record RenderedOverlay(String name, List<HasMetadata> objects) {
   static final Path ROOT = Path.of(System.getProperty("mws.root", "../.."));
 
   static RenderedOverlay render(String overlay) throws Exception {
-    Prerequisites.require("kubectl", "install kubectl (any version with `kustomize` built in, 1.14+; it renders offline,"
-        + " no cluster needed): https://kubernetes.io/docs/tasks/tools/");
+    Prerequisites.require("kubectl",
+        "install kubectl (any version with `kustomize` built in, 1.14+; it renders offline,"
+            + " no cluster needed): https://kubernetes.io/docs/tasks/tools/");
     var process = new ProcessBuilder("kubectl", "kustomize", ROOT.resolve("k8s/overlays/" + overlay).toString())
         .redirectErrorStream(true).start();
     var yaml = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

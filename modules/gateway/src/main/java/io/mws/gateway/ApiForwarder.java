@@ -39,7 +39,8 @@ final class ApiForwarder {
     try {
       decoder.parameters().forEach(query::put);
     } catch (IllegalArgumentException e) {
-      return Future.succeededFuture(ApiResponse.error(ApiError.badRequest("invalid_query", "The query string is malformed.")));
+      return Future
+          .succeededFuture(ApiResponse.error(ApiError.badRequest("invalid_query", "The query string is malformed.")));
     }
     var request = new ApiRequest(method.toUpperCase(Locale.ROOT), decoder.rawPath(), query, headers, data);
     return Delivery.<JsonObject>request(vertx, Addresses.API_REQUEST, request.toJson().put("client", client))

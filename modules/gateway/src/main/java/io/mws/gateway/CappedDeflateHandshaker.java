@@ -18,7 +18,8 @@ final class CappedDeflateHandshaker implements WebSocketServerExtensionHandshake
 
   CappedDeflateHandshaker(int compressionLevel, int maxMessageBytes) {
     this.negotiation = new PerMessageDeflateServerExtensionHandshaker(compressionLevel,
-        ZlibCodecFactory.isSupportingWindowSizeAndMemLevel(), PerMessageDeflateServerExtensionHandshaker.MAX_WINDOW_SIZE,
+        ZlibCodecFactory.isSupportingWindowSizeAndMemLevel(),
+        PerMessageDeflateServerExtensionHandshaker.MAX_WINDOW_SIZE,
         false, false);
     this.maxMessageBytes = maxMessageBytes;
   }
@@ -29,10 +30,16 @@ final class CappedDeflateHandshaker implements WebSocketServerExtensionHandshake
     if (agreed == null) return null;
     boolean clientNoContext = agreed.newReponseData().parameters().containsKey("client_no_context_takeover");
     return new WebSocketServerExtension() {
-      @Override public int rsv() { return agreed.rsv(); }
-      @Override public WebSocketExtensionEncoder newExtensionEncoder() { return agreed.newExtensionEncoder(); }
-      @Override public WebSocketExtensionDecoder newExtensionDecoder() { return new CappedInflater(maxMessageBytes, clientNoContext); }
-      @Override public WebSocketExtensionData newReponseData() { return agreed.newReponseData(); }
+      @Override
+      public int rsv() { return agreed.rsv(); }
+      @Override
+      public WebSocketExtensionEncoder newExtensionEncoder() { return agreed.newExtensionEncoder(); }
+      @Override
+      public WebSocketExtensionDecoder newExtensionDecoder() {
+        return new CappedInflater(maxMessageBytes, clientNoContext);
+      }
+      @Override
+      public WebSocketExtensionData newReponseData() { return agreed.newReponseData(); }
     };
   }
 }

@@ -89,7 +89,8 @@ final class ChangeFrame {
 
   /** The change message without a requestId, between a head and a trailer: an SSE watch's message. */
   Buffer between(byte[] head, byte[] trailer) {
-    var bytes = Buffer.buffer(head.length + 1 + tail.readableBytes() + trailer.length).appendBytes(head).appendByte(OPEN);
+    var bytes = Buffer.buffer(head.length + 1 + tail.readableBytes() + trailer.length).appendBytes(head)
+        .appendByte(OPEN);
     return ((BufferInternal) bytes).appendBuffer(BufferInternal.buffer(tail.duplicate())).appendBytes(trailer);
   }
 

@@ -100,7 +100,9 @@ final class ChannelFeed {
   boolean isClosed() { return closed; }
 
   /** Completes once the close has been delivered to the watches: nothing more comes from this feed. */
-  Future<Void> over() { return over.future(); }
+  Future<Void> over() {
+    return over.future();
+  }
 
   void add(Watch watch) { watches.add(watch); }
 
@@ -134,7 +136,7 @@ final class ChannelFeed {
       return;
     }
     if (epoch != null && !event.epoch().equals(epoch)) return; // another lifetime of the channel
-    if (epoch != null && event.rev() <= lastRev) return;        // seen already
+    if (epoch != null && event.rev() <= lastRev) return; // seen already
     if (closing != null && event.rev() > closing.rev()) return; // not the channel's: it was refused
     pending.put(event.rev(), event);
     if (exclude != null) excludes.put(event.rev(), exclude);
@@ -155,25 +157,29 @@ final class ChannelFeed {
    * resuming would skip events silently. One history read of one event, from the channel's owner.
    */
   Future<Void> verifyResume(long rev, String tag) {
-    return ask(Addresses.EVENT_HISTORY, new JsonObject().put("since", Math.max(0, rev - 1)).put("limit", 1)).compose(page -> {
-      long current = page.getLong("rev");
-      var events = page.getJsonArray("events");
-      var held = events.isEmpty() ? null : ChannelEvent.fromJson(events.getJsonObject(0));
-      if (current >= rev && (tag == null || rev == 0 || held != null && held.rev() == rev && held.tag().equals(tag))) {
-        return Future.succeededFuture();
-      }
-      return Future.failedFuture(new ApiError(410, "rev_expired", "Rev " + rev + (current < rev
-              ? " is ahead of this channel's current rev " + current : " now names another event than the one you received")
-          + " (a network partition's merge dropped the events you saw, or the channel was opened again); reload the channel"
-          + " and watch from its current rev.").withHeader("x-oada-rev", String.valueOf(current)));
-    });
+    return ask(Addresses.EVENT_HISTORY, new JsonObject().put("since", Math.max(0, rev - 1)).put("limit", 1))
+        .compose(page -> {
+          long current = page.getLong("rev");
+          var events = page.getJsonArray("events");
+          var held = events.isEmpty() ? null : ChannelEvent.fromJson(events.getJsonObject(0));
+          if (current >= rev
+              && (tag == null || rev == 0 || held != null && held.rev() == rev && held.tag().equals(tag))) {
+            return Future.succeededFuture();
+          }
+          return Future.failedFuture(new ApiError(410, "rev_expired", "Rev " + rev + (current < rev
+              ? " is ahead of this channel's current rev " + current
+              : " now names another event than the one you received")
+              + " (a network partition's merge dropped the events you saw, or the channel was opened again); reload the channel"
+              + " and watch from its current rev.").withHeader("x-oada-rev", String.valueOf(current)));
+        });
   }
 
   private Future<Void> readFrom(long since, long until, List<ChannelEvent> into) {
     if (since >= until) return Future.succeededFuture();
     int limit = (int) Math.min(HISTORY_PAGE, until - since);
     return ask(Addresses.EVENT_HISTORY, new JsonObject().put("since", since).put("limit", limit)).compose(page -> {
-      var events = page.getJsonArray("events").stream().map(JsonObject.class::cast).map(ChannelEvent::fromJson).toList();
+      var events = page.getJsonArray("events").stream().map(JsonObject.class::cast).map(ChannelEvent::fromJson)
+          .toList();
       if (events.isEmpty()) return Future.succeededFuture();
       into.addAll(events);
       return readFrom(events.get(events.size() - 1).rev(), until, into);

@@ -84,29 +84,33 @@ final class ChannelFeeds {
         return created;
       });
       return feed.ready().compose(v -> {
-        if (session.isClosed()) return Future.failedFuture(new ApiError(499, "connection_closed", "The connection closed."));
+        if (session.isClosed())
+          return Future.failedFuture(new ApiError(499, "connection_closed", "The connection closed."));
         if (feed.isClosed()) { // closed while it learned its rev: the next watch starts a fresh feed
           feeds.remove(ChannelEvent.key(path.vhost(), path.channel()), feed);
-          return Future.failedFuture(new ApiError(404, "channel_not_found", "Channel '" + path.channel() + "' was closed."));
+          return Future
+              .failedFuture(new ApiError(404, "channel_not_found", "Channel '" + path.channel() + "' was closed."));
         }
         long current = feed.lastRev();
         var watch = new Watch(session, requestId, feed, current, resumeRev == null ? current : resumeRev, withPresence);
         var previous = sessionWatches(session).put(requestId, watch);
-        if (previous != null) detach(previous); else watchCount.incrementAndGet();
+        if (previous != null) detach(previous);
+        else watchCount.incrementAndGet();
         feed.add(watch);
         reportPresence(session);
         if (resumeRev == null) return Future.succeededFuture(watch);
         // A rev above what this node has seen may be one it has not received yet, or one the channel lost.
         boolean verify = resumeTag != null || resumeRev > current;
         return (verify ? feed.verifyResume(resumeRev, resumeTag) : Future.<Void>succeededFuture())
-            .compose(verified -> resumeRev >= current ? Future.succeededFuture(List.<ChannelEvent>of()) : feed.history(resumeRev, current))
+            .compose(verified -> resumeRev >= current ? Future.succeededFuture(List.<ChannelEvent>of())
+                : feed.history(resumeRev, current))
             .map(events -> {
               watch.setReplay(events);
               return watch;
             }).recover(failure -> {
-          unwatch(session, requestId);
-          return Future.failedFuture(ApiError.from(failure));
-        });
+              unwatch(session, requestId);
+              return Future.failedFuture(ApiError.from(failure));
+            });
       });
     });
   }
@@ -144,7 +148,9 @@ final class ChannelFeeds {
   int watchCount() { return watchCount.get(); }
 
   /** History reads made to fill gaps in the revs this node received, since it started. */
-  long gapRepairs() { return gapRepairs.sum(); }
+  long gapRepairs() {
+    return gapRepairs.sum();
+  }
 
   /** Channel feeds open on this node; call on the gateway context. */
   int feedCount() { return feeds.size(); }

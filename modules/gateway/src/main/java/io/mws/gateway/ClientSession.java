@@ -32,7 +32,8 @@ final class ClientSession extends GatewaySession {
   /** Replays go out after the 200 reply has reached the client (OADA clients listen only after it). */
   static final long REPLAY_DELAY_MS = 10;
   /** What a rev's {@code _tag} looks like ({@link ChannelEvent#tag}). */
-  private static final java.util.regex.Pattern REV_TAG = java.util.regex.Pattern.compile("[0-9a-f]{" + ChannelEvent.TAG_CHARS + "}");
+  private static final java.util.regex.Pattern REV_TAG = java.util.regex.Pattern
+      .compile("[0-9a-f]{" + ChannelEvent.TAG_CHARS + "}");
 
   private final Vertx vertx;
   private final ServerWebSocket socket;
@@ -63,9 +64,9 @@ final class ClientSession extends GatewaySession {
   private volatile String uid;
 
   ClientSession(Vertx vertx, ServerWebSocket socket, ChannelFeeds feeds, ApiForwarder forwarder,
-                GatewaySettings settings, String connectionAuthorization, String client, Principal connectionPrincipal,
-                ConnectionGrant grant,
-                ConnectionLimits limits, GatewayMetrics metrics, Expiries expiries) {
+      GatewaySettings settings, String connectionAuthorization, String client, Principal connectionPrincipal,
+      ConnectionGrant grant,
+      ConnectionLimits limits, GatewayMetrics metrics, Expiries expiries) {
     super(UUID.randomUUID().toString(), grant);
     this.vertx = vertx;
     this.socket = socket;
@@ -86,7 +87,8 @@ final class ClientSession extends GatewaySession {
   void start(Connections connections) {
     connections.add(this);
     if (connectionPrincipal.expiresAt() != null) {
-      connectionDeadline = expiries.schedule(connectionPrincipal.expiresAt(), e -> close(CloseCode.TOKEN_EXPIRED, "access token expired"));
+      connectionDeadline = expiries.schedule(connectionPrincipal.expiresAt(),
+          e -> close(CloseCode.TOKEN_EXPIRED, "access token expired"));
     } else if (!authenticated && settings.unauthenticatedTimeoutMs() > 0) {
       connectionDeadline = expiries.schedule(connectedAt + settings.unauthenticatedTimeoutMs(), e -> {
         if (!authenticated) close(CloseCode.UNAUTHENTICATED, "no authenticated request");
@@ -101,7 +103,8 @@ final class ClientSession extends GatewaySession {
       // big, 1007 not UTF-8, 1002 bad deflate data). Anything else (a reset peer) needs nothing here; the
       // close handler cleans up.
       if (e instanceof CorruptedWebSocketFrameException corrupted) {
-        var code = CloseCode.of(CloseCode.Protocol.WEBSOCKET, corrupted.closeStatus().code()).orElse(CloseCode.PROTOCOL_ERROR);
+        var code = CloseCode.of(CloseCode.Protocol.WEBSOCKET, corrupted.closeStatus().code())
+            .orElse(CloseCode.PROTOCOL_ERROR);
         close(code, corrupted.closeStatus().reasonText());
       } else if (e instanceof TooLongFrameException) {
         close(CloseCode.TOO_BIG, "message too large");
@@ -136,7 +139,9 @@ final class ClientSession extends GatewaySession {
   long queuedBytes() { return writer.queued(); }
 
   /** Ends the connection from the server side (DELETE of a connection, shutdown). */
-  Future<Void> close(CloseCode code, String reason) { return writer.close(code.code(), reason); }
+  Future<Void> close(CloseCode code, String reason) {
+    return writer.close(code.code(), reason);
+  }
 
   /** One heartbeat tick: drop the connection after too many unanswered pings or too long idle, else ping. */
   void heartbeat(long now, boolean watching) {
@@ -181,7 +186,8 @@ final class ClientSession extends GatewaySession {
       expiries.cancel(watchExpiries.remove(frame.requestId()));
       feeds.unwatch(this, frame.requestId()).onComplete(ar -> reply(frame.requestId(), ApiResponse.of(200, null)));
     } else if (frame.path() == null || !frame.path().startsWith("/")) {
-      reply(frame.requestId(), ApiResponse.error(ApiError.badRequest("invalid_path", "path must be a string starting with '/'.")));
+      reply(frame.requestId(),
+          ApiResponse.error(ApiError.badRequest("invalid_path", "path must be a string starting with '/'.")));
     } else if (!method.equals("watch") && !FORWARDED.contains(watchedWith(method))) {
       reply(frame.requestId(), ApiResponse.error(ApiError.badRequest("unknown_method",
           "Unknown method '" + method + "'; use head, get, put, post, patch, delete, watch, unwatch or ping.")));
@@ -216,10 +222,11 @@ final class ClientSession extends GatewaySession {
       watch(frame, watchedWith(method), ownToken);
     } else {
       boolean credentials = ownToken || connectionAuthorization != null;
-      forwarder.forward(method, frame.path(), withAuthorization(frame.headers()), frame.data(), client).onComplete(ar -> {
-        if (credentials && ar.result().status() != 401) authenticated();
-        reply(frame.requestId(), method.equals("head") ? withoutBody(ar.result()) : ar.result());
-      });
+      forwarder.forward(method, frame.path(), withAuthorization(frame.headers()), frame.data(), client)
+          .onComplete(ar -> {
+            if (credentials && ar.result().status() != 401) authenticated();
+            reply(frame.requestId(), method.equals("head") ? withoutBody(ar.result()) : ar.result());
+          });
     }
   }
 
@@ -240,7 +247,8 @@ final class ClientSession extends GatewaySession {
   private void watch(RequestFrame frame, String alongWith, boolean ownToken) {
     var path = ChannelPath.parse(frame.path().split("\\?", 2)[0]);
     if (path == null) {
-      reply(frame.requestId(), ApiResponse.error(ApiError.notFound("Only channels can be watched: /v1/vhosts/{vhost}/channels/{channel}.")));
+      reply(frame.requestId(),
+          ApiResponse.error(ApiError.notFound("Only channels can be watched: /v1/vhosts/{vhost}/channels/{channel}.")));
       return;
     }
     Long resumeRev;
@@ -249,14 +257,16 @@ final class ClientSession extends GatewaySession {
       resumeRev = rev == null || rev.isEmpty() ? null : Long.parseLong(rev.strip());
       if (resumeRev != null && resumeRev < 0) throw new NumberFormatException();
     } catch (NumberFormatException e) {
-      reply(frame.requestId(), ApiResponse.error(ApiError.badRequest("invalid_rev", "x-oada-rev must be a whole number >= 0.")));
+      reply(frame.requestId(),
+          ApiResponse.error(ApiError.badRequest("invalid_rev", "x-oada-rev must be a whole number >= 0.")));
       return;
     }
     // The _tag received with that rev: the resume is refused (410) if the rev now names another event.
     var resumeTag = frame.header("x-mws-rev-tag");
     if (resumeTag != null && (resumeRev == null || !REV_TAG.matcher(resumeTag).matches())) {
       reply(frame.requestId(), ApiResponse.error(ApiError.badRequest("invalid_rev_tag",
-          "x-mws-rev-tag must be the _tag received with the rev in x-oada-rev (" + ChannelEvent.TAG_CHARS + " hex digits).")));
+          "x-mws-rev-tag must be the _tag received with the rev in x-oada-rev (" + ChannelEvent.TAG_CHARS
+              + " hex digits).")));
       return;
     }
     var headers = withAuthorization(frame.headers());
@@ -267,9 +277,10 @@ final class ClientSession extends GatewaySession {
     if (alongWith == null) {
       answer = start.get().map(s -> ApiResponse.of(200, null));
     } else if (alongWith.equals("put") || alongWith.equals("post")) {
-      answer = forwarder.forward(alongWith, frame.path(), headers, frame.data(), client).compose(response -> isSuccess(response)
-          ? start.get().map(s -> response)
-          : Future.succeededFuture(response));
+      answer = forwarder.forward(alongWith, frame.path(), headers, frame.data(), client)
+          .compose(response -> isSuccess(response)
+              ? start.get().map(s -> response)
+              : Future.succeededFuture(response));
     } else {
       answer = start.get().compose(s -> forwarder.forward(alongWith, frame.path(), headers, frame.data(), client))
           .compose(response -> isSuccess(response) ? Future.succeededFuture(response)
@@ -310,8 +321,9 @@ final class ClientSession extends GatewaySession {
   private void expire(String requestId, Expiries.Entry entry) {
     if (!watchExpiries.remove(requestId, entry)) return;
     feeds.unwatch(this, requestId).onSuccess(ended -> {
-      if (ended) reply(requestId, ApiResponse.error(new ApiError(401, "token_expired",
-          "The access token of this watch has expired; watch again with a fresh token and x-oada-rev to resume.")));
+      if (ended)
+        reply(requestId, ApiResponse.error(new ApiError(401, "token_expired",
+            "The access token of this watch has expired; watch again with a fresh token and x-oada-rev to resume.")));
     });
   }
 
@@ -327,7 +339,8 @@ final class ClientSession extends GatewaySession {
             .compose(maxWatches -> {
               vhost = path.vhost();
               uid = principal.uid();
-              return feeds.watch(this, requestId, path, resumeRev, resumeTag, "true".equalsIgnoreCase(headers.get("x-mws-presence")),
+              return feeds.watch(this, requestId, path, resumeRev, resumeTag,
+                  "true".equalsIgnoreCase(headers.get("x-mws-presence")),
                   maxWatches).map(watch -> new Started(watch, principal));
             }));
   }
@@ -352,8 +365,10 @@ final class ClientSession extends GatewaySession {
    */
   private Map<String, String> withAuthorization(Map<String, String> headers) {
     var own = headers.get("authorization");
-    if ((own == null || own.isBlank()) && connectionAuthorization != null) headers.put("authorization", connectionAuthorization);
-    if (grant.origin() != null) headers.put("origin", grant.origin()); else headers.remove("origin");
+    if ((own == null || own.isBlank()) && connectionAuthorization != null)
+      headers.put("authorization", connectionAuthorization);
+    if (grant.origin() != null) headers.put("origin", grant.origin());
+    else headers.remove("origin");
     return headers;
   }
 
@@ -372,7 +387,8 @@ final class ClientSession extends GatewaySession {
         .put("headers", headers).put("data", response.body());
     var written = writer.write(message.encode());
     // A client that keeps going over its limits is cut off (it was told: each 429 says when to retry).
-    if (response.status() == 429 && grant.exhausted()) close(CloseCode.POLICY_VIOLATION, "too many requests over the limit");
+    if (response.status() == 429 && grant.exhausted())
+      close(CloseCode.POLICY_VIOLATION, "too many requests over the limit");
     return written;
   }
 }

@@ -13,7 +13,8 @@ import java.util.function.Consumer;
  */
 final class Expiries {
   private final Vertx vertx;
-  private final TreeSet<Entry> entries = new TreeSet<>(Comparator.comparingLong(Entry::deadline).thenComparingLong(Entry::seq));
+  private final TreeSet<Entry> entries = new TreeSet<>(
+      Comparator.comparingLong(Entry::deadline).thenComparingLong(Entry::seq));
   private long seq;
   private long timer = -1;
   private long timerDeadline = Long.MAX_VALUE;

@@ -27,7 +27,7 @@ final class GatewayEndpoint implements HttpEndpoint {
   private final Expiries expiries;
 
   GatewayEndpoint(Vertx vertx, ChannelFeeds feeds, Connections connections, ApiForwarder forwarder,
-                  GatewaySettings settings, ConnectionLimits limits, GatewayMetrics metrics, Expiries expiries) {
+      GatewaySettings settings, ConnectionLimits limits, GatewayMetrics metrics, Expiries expiries) {
     this.vertx = vertx;
     this.feeds = feeds;
     this.connections = connections;
@@ -63,14 +63,16 @@ final class GatewayEndpoint implements HttpEndpoint {
     forwarder.authenticate(authorization, client)
         .recover(failure -> Future.failedFuture(ApiError.from(failure)))
         .compose(principal -> principal.role() == Principal.Role.EVENTS
-            ? Future.<Admission>failedFuture(ApiError.forbidden("A scoped stream token reads the backend event stream only; it opens no WebSocket."))
+            ? Future.<Admission>failedFuture(
+                ApiError.forbidden("A scoped stream token reads the backend event stream only; it opens no WebSocket."))
             : principal.isAdmin() && !settings.adminOriginAllowed(origin, request.getHeader("Host"))
-            ? Future.<Admission>failedFuture(adminOriginRefused(origin))
-            : limits.admit(principal.vhost(), origin).map(grant -> new Admission(principal, grant)))
+                ? Future.<Admission>failedFuture(adminOriginRefused(origin))
+                : limits.admit(principal.vhost(), origin).map(grant -> new Admission(principal, grant)))
         .onFailure(failure -> {
           limits.release(null);
           var error = ApiError.from(failure);
-          refuse(request, error.status() == 401 ? error.withHeader("WWW-Authenticate", ApiError.WWW_AUTHENTICATE) : error);
+          refuse(request,
+              error.status() == 401 ? error.withHeader("WWW-Authenticate", ApiError.WWW_AUTHENTICATE) : error);
         })
         .onSuccess(admission -> request.toWebSocket()
             .onSuccess(socket -> new ClientSession(vertx, socket, feeds, forwarder, settings, authorization, client,
@@ -85,8 +87,9 @@ final class GatewayEndpoint implements HttpEndpoint {
 
   /** 403 for admin credentials over a WebSocket opened by a page of an Origin not in http.adminAllowedOrigins. */
   static ApiError adminOriginRefused(String origin) {
-    return new ApiError(403, "admin_origin_not_allowed", "Admin credentials are not accepted over a WebSocket opened from Origin "
-        + origin + "; list it in http.adminAllowedOrigins.");
+    return new ApiError(403, "admin_origin_not_allowed",
+        "Admin credentials are not accepted over a WebSocket opened from Origin "
+            + origin + "; list it in http.adminAllowedOrigins.");
   }
 
   private void refuse(HttpServerRequest request, ApiError error) {

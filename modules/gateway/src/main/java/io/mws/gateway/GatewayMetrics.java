@@ -66,7 +66,8 @@ final class GatewayMetrics {
   /** Gauges read at scrape time, from the scraping thread: both suppliers must be thread-safe. */
   void gaugeOpen(Supplier<Number> connections, Supplier<Number> watches) {
     Gauge.builder(CONNECTIONS, connections).description("Open WebSocket connections").register(registry);
-    Gauge.builder(WATCHES, watches).description("Active watches (one per client per watched channel)").register(registry);
+    Gauge.builder(WATCHES, watches).description("Active watches (one per client per watched channel)")
+        .register(registry);
   }
 
   /**

@@ -25,8 +25,8 @@ import java.util.List;
  *                         sets its own ({@code limits.presenceRecordsPerVhost})
  */
 record GatewaySettings(long pingIntervalMs, int maxMissedPongs, long writeQueueBytes, long idleTimeoutMs,
-                       long unauthenticatedTimeoutMs, String nodeId,
-                       List<String> adminAllowedOrigins, ClientAddress clients, int presenceRecordsPerVhost) {
+    long unauthenticatedTimeoutMs, String nodeId,
+    List<String> adminAllowedOrigins, ClientAddress clients, int presenceRecordsPerVhost) {
 
   /**
    * The verticle's config over the {@code gateway} defaults of conf/mws.yaml; a bad value fails with

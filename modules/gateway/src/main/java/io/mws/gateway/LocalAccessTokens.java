@@ -34,7 +34,9 @@ final class LocalAccessTokens {
 
   Future<Void> start() {
     var data = vertx.sharedData();
-    return Future.all(data.<String, String>getAsyncMap(TokenGenerations.MAP), data.<String, String>getAsyncMap(AccessTokenVerifier.SECRETS_MAP))
+    return Future
+        .all(data.<String, String>getAsyncMap(TokenGenerations.MAP),
+            data.<String, String>getAsyncMap(AccessTokenVerifier.SECRETS_MAP))
         .compose(maps -> {
           generations = new TokenGenerations(vertx, maps.resultAt(0));
           secrets = maps.resultAt(1);
@@ -49,7 +51,8 @@ final class LocalAccessTokens {
    * then asks the auth verticle.
    */
   Future<Principal> verify(String authorization) {
-    if (!authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) return Future.failedFuture("not a bearer token");
+    if (!authorization.regionMatches(true, 0, BEARER, 0, BEARER.length()))
+      return Future.failedFuture("not a bearer token");
     var token = authorization.substring(BEARER.length()).strip();
     if (token.indexOf('.') < 0) return Future.failedFuture("not a JWT"); // a vhost token: only the auth verticle knows it
     if (verifier == null) {

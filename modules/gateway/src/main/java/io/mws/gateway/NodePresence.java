@@ -84,7 +84,8 @@ final class NodePresence {
   /** Whether the vhost may have one more connection tracked on this node (its presenceRecords limit). */
   private boolean admit(String vhost) {
     var known = settings.get(vhost);
-    int limit = VhostSettings.limit(known.succeeded() ? known.result() : null, "presenceRecords", presenceRecordsDefault);
+    int limit = VhostSettings.limit(known.succeeded() ? known.result() : null, "presenceRecords",
+        presenceRecordsDefault);
     int tracked = recordsPerVhost.getOrDefault(vhost, 0);
     if (tracked >= limit) return false;
     recordsPerVhost.put(vhost, tracked + 1);
@@ -105,7 +106,8 @@ final class NodePresence {
 
   private void step(String key, int delta, Object info) {
     int now = counts.getOrDefault(key, 0) + delta;
-    if (now <= 0) counts.remove(key); else counts.put(key, now);
+    if (now <= 0) counts.remove(key);
+    else counts.put(key, now);
     if (now == 0 || (now == 1 && delta > 0)) {
       var change = new JsonObject().put("key", key).put("on", now > 0);
       if (now > 0 && info != null) change.put("info", info);
@@ -134,7 +136,9 @@ final class NodePresence {
     var batch = new java.util.ArrayList<>(pending);
     pending.clear();
     inFlight = true;
-    Delivery.request(vertx, Addresses.PRESENCE_CHANGES, new JsonObject().put("node", node).put("changes", new JsonArray(batch)))
+    Delivery
+        .request(vertx, Addresses.PRESENCE_CHANGES,
+            new JsonObject().put("node", node).put("changes", new JsonArray(batch)))
         .onComplete(ar -> {
           inFlight = false;
           if (ar.succeeded()) {
@@ -152,7 +156,8 @@ final class NodePresence {
     var counted = new TreeMap<String, JsonObject>();
     for (var record : records.values()) {
       var uid = record.getString("uid");
-      if (uid == null || !vhost.equals(record.getString("vhost")) || !record.getJsonArray("channels").contains(channel)) continue;
+      if (uid == null || !vhost.equals(record.getString("vhost")) || !record.getJsonArray("channels").contains(channel))
+        continue;
       var item = counted.computeIfAbsent(uid, u -> new JsonObject().put("uid", u).put("connections", 0));
       item.put("connections", item.getInteger("connections") + 1);
       var info = infoOf(record, channel);

@@ -38,7 +38,7 @@ final class PusherEndpoint implements HttpEndpoint {
   private final GatewayMetrics metrics;
 
   PusherEndpoint(Vertx vertx, Context gateway, ChannelFeeds feeds, Connections connections, ApiForwarder forwarder,
-                 GatewaySettings settings, ConnectionLimits limits, VhostSettingsCache vhostSettings, GatewayMetrics metrics) {
+      GatewaySettings settings, ConnectionLimits limits, VhostSettingsCache vhostSettings, GatewayMetrics metrics) {
     this.vertx = vertx;
     this.gateway = gateway;
     this.feeds = feeds;
@@ -88,7 +88,7 @@ final class PusherEndpoint implements HttpEndpoint {
     }
     socket.pause(); // its first messages wait for the session
     secret(key).compose(secret -> limits.admit(key, origin).map(grant -> new PusherSession(vertx, gateway, socket,
-            socketId(), grant, secret, feeds, forwarder, limits, vhostSettings, settings, metrics)))
+        socketId(), grant, secret, feeds, forwarder, limits, vhostSettings, settings, metrics)))
         .onSuccess(session -> {
           session.start(connections);
           socket.resume();
@@ -103,7 +103,8 @@ final class PusherEndpoint implements HttpEndpoint {
             case 429 -> CloseCode.PUSHER_OVER_QUOTA;
             default -> CloseCode.PUSHER_OVER_CAPACITY;
           };
-          refuse(socket, code, code == CloseCode.PUSHER_APP_NOT_FOUND ? "App key '" + key + "' does not exist." : error.getMessage());
+          refuse(socket, code,
+              code == CloseCode.PUSHER_APP_NOT_FOUND ? "App key '" + key + "' does not exist." : error.getMessage());
           socket.resume();
         });
   }
@@ -132,6 +133,7 @@ final class PusherEndpoint implements HttpEndpoint {
   private static void refuse(ServerWebSocket socket, CloseCode code, String message) {
     // A close reason holds at most 123 bytes; the whole message went in the pusher:error before it.
     var reason = message.length() > 100 ? message.substring(0, 100) : message;
-    socket.writeTextMessage(PusherFrames.error((int) code.code(), message)).eventually(() -> socket.close(code.code(), reason));
+    socket.writeTextMessage(PusherFrames.error((int) code.code(), message))
+        .eventually(() -> socket.close(code.code(), reason));
   }
 }

@@ -28,7 +28,8 @@ final class PusherFrames {
       }
       case JOIN -> channelFrame("pusher_internal:member_added", event.channel(),
           new JsonObject().put("user_id", event.uid()).put("user_info", event.data()));
-      case LEAVE -> channelFrame("pusher_internal:member_removed", event.channel(), new JsonObject().put("user_id", event.uid()));
+      case LEAVE ->
+        channelFrame("pusher_internal:member_removed", event.channel(), new JsonObject().put("user_id", event.uid()));
       case CLOSED -> null;
     };
   }

@@ -64,9 +64,10 @@ final class PusherSession extends GatewaySession {
   private Future<String> publishToken;
   private String publishTokenUid;
 
-  PusherSession(Vertx vertx, Context gateway, ServerWebSocket socket, String socketId, ConnectionGrant grant, String secret,
-                ChannelFeeds feeds, ApiForwarder forwarder, ConnectionLimits limits, VhostSettingsCache vhostSettings,
-                GatewaySettings settings, GatewayMetrics metrics) {
+  PusherSession(Vertx vertx, Context gateway, ServerWebSocket socket, String socketId, ConnectionGrant grant,
+      String secret,
+      ChannelFeeds feeds, ApiForwarder forwarder, ConnectionLimits limits, VhostSettingsCache vhostSettings,
+      GatewaySettings settings, GatewayMetrics metrics) {
     super(socketId, grant);
     this.vertx = vertx;
     this.gateway = gateway;
@@ -124,7 +125,8 @@ final class PusherSession extends GatewaySession {
       case GOING_AWAY -> CloseCode.PUSHER_PONG_NOT_RECEIVED;
       default -> code;
     };
-    if (pusherCode.protocol() == CloseCode.Protocol.PUSHER) sendText(PusherFrames.error((int) pusherCode.code(), reason));
+    if (pusherCode.protocol() == CloseCode.Protocol.PUSHER)
+      sendText(PusherFrames.error((int) pusherCode.code(), reason));
     return writer.close(pusherCode.code(), reason);
   }
 
@@ -150,7 +152,9 @@ final class PusherSession extends GatewaySession {
     var text = frame.forPusher();
     if (text == null) return; // a channel close: Pusher has no such message
     if (event.isPresence() && event.uid().equals(userId)) return; // it knows itself from subscription_succeeded
-    if (event.kind() == ChannelEvent.Kind.EVENT && isClientEvent(event.event()) && !own.admit(event, text, publisherUid())) return;
+    if (event.kind() == ChannelEvent.Kind.EVENT && isClientEvent(event.event())
+        && !own.admit(event, text, publisherUid()))
+      return;
     writer.send(BoundedWriter.NO_HEAD, frame.forPusherBytes());
   }
 
@@ -177,13 +181,15 @@ final class PusherSession extends GatewaySession {
     }
     switch (event) {
       case "pusher:ping" -> sendText(PusherFrames.pong());
-      case "pusher:pong" -> { } // the answer to a ping: any message counts as one
+      case "pusher:pong" -> {
+      } // the answer to a ping: any message counts as one
       case "pusher:subscribe" -> subscribe(objectData(message));
       case "pusher:unsubscribe" -> unsubscribe(objectData(message).getValue("channel") instanceof String c ? c : null);
       case "pusher:signin" -> signin(objectData(message));
       default -> {
         if (isClientEvent(event)) {
-          clientEvent(message.getValue("channel") instanceof String channel ? channel : null, event, message.getValue("data"));
+          clientEvent(message.getValue("channel") instanceof String channel ? channel : null, event,
+              message.getValue("data"));
         } else {
           sendText(PusherFrames.error(null, "Unsupported event '" + event + "'."));
         }
@@ -213,7 +219,8 @@ final class PusherSession extends GatewaySession {
       return;
     }
     if (!Names.isValid(channel)) {
-      refuse(channel, "InvalidChannel", "Invalid channel name '" + channel + "': channel names " + Names.RULE + ".", 400);
+      refuse(channel, "InvalidChannel", "Invalid channel name '" + channel + "': channel names " + Names.RULE + ".",
+          400);
       return;
     }
     boolean presence = channel.startsWith(PRESENCE_PREFIX);
@@ -244,7 +251,8 @@ final class PusherSession extends GatewaySession {
         .onFailure(failure -> {
           userInfo.remove(channel);
           var error = ApiError.from(failure);
-          refuse(channel, error.status() == 404 ? "ChannelNotFound" : "SubscriptionError", error.getMessage(), error.status());
+          refuse(channel, error.status() == 404 ? "ChannelNotFound" : "SubscriptionError", error.getMessage(),
+              error.status());
         });
   }
 
@@ -257,7 +265,8 @@ final class PusherSession extends GatewaySession {
     var userData = data.getValue("user_data") instanceof String text ? text : null;
     var auth = data.getValue("auth") instanceof String text ? text : null;
     if (userData == null || !PusherSignatures.verify(app, secret, id + "::user::" + userData, auth)) {
-      close(CloseCode.PUSHER_UNAUTHORIZED, "Invalid signin: expected HMAC SHA256 hex digest of 'socket_id::user::user_data'");
+      close(CloseCode.PUSHER_UNAUTHORIZED,
+          "Invalid signin: expected HMAC SHA256 hex digest of 'socket_id::user::user_data'");
       return;
     }
     Object rawId;
@@ -290,7 +299,8 @@ final class PusherSession extends GatewaySession {
       return null;
     }
     if (userId != null && !userId.equals(member)) {
-      refuse(channel, "AuthError", "This connection is user '" + userId + "' already; one user_id per connection.", 400);
+      refuse(channel, "AuthError", "This connection is user '" + userId + "' already; one user_id per connection.",
+          400);
       return null;
     }
     var info = parsed.getValue("user_info");
@@ -305,7 +315,8 @@ final class PusherSession extends GatewaySession {
       if (!"channel_not_found".equals(error.reason())) return Future.failedFuture(error);
       return vhostSettings.get(app).compose(vhost -> {
         if ("none".equals(vhost.getValue("implicitChannels"))) return Future.failedFuture(error);
-        return Delivery.request(vertx, Addresses.CHANNEL_OPEN, new JsonObject().put("vhost", app).put("channel", path.channel()))
+        return Delivery
+            .request(vertx, Addresses.CHANNEL_OPEN, new JsonObject().put("vhost", app).put("channel", path.channel()))
             .compose(opened -> feeds.watch(this, path.channel(), path, null, presence, maxWatches));
       });
     });
@@ -322,7 +333,8 @@ final class PusherSession extends GatewaySession {
       }
       hash.put(userId, userInfo.get(channel)); // its own record may not be stored yet
       var ids = new io.vertx.core.json.JsonArray(hash.fieldNames().stream().sorted().toList());
-      return new JsonObject().put("presence", new JsonObject().put("ids", ids).put("hash", hash).put("count", ids.size()));
+      return new JsonObject().put("presence",
+          new JsonObject().put("ids", ids).put("hash", hash).put("count", ids.size()));
     });
   }
 
@@ -338,7 +350,8 @@ final class PusherSession extends GatewaySession {
   private void clientEvent(String channel, String event, Object data) {
     if (channel == null || !(channel.startsWith(PRIVATE_PREFIX) || channel.startsWith(PRESENCE_PREFIX))
         || channel.startsWith(ENCRYPTED_PREFIX)) {
-      sendText(PusherFrames.error(null, "Client event rejected: only private and presence channels take client events."));
+      sendText(
+          PusherFrames.error(null, "Client event rejected: only private and presence channels take client events."));
       return;
     }
     if (!subscribed.containsKey(channel)) {
@@ -347,7 +360,8 @@ final class PusherSession extends GatewaySession {
     }
     vhostSettings.get(app).onSuccess(vhost -> {
       if (Boolean.FALSE.equals(vhost.getValue("clientPublish"))) {
-        sendText(PusherFrames.error(null, "Client event rejected: this app does not allow client events (clientPublish is false)."));
+        sendText(PusherFrames.error(null,
+            "Client event rejected: this app does not allow client events (clientPublish is false)."));
         return;
       }
       gateway.runOnContext(v -> publish(channel, event, data));
@@ -359,7 +373,7 @@ final class PusherSession extends GatewaySession {
     own.publishing(channel);
     var body = new JsonObject().put("trigger", new JsonObject().put("event", event).put("data", data));
     token().compose(token -> forwarder.forward("post", "/v1/vhosts/" + app + "/channels/" + channel + "/events",
-            new HashMap<>(Map.of("authorization", "Bearer " + token)), body, null)) // a minted token: no login to throttle
+        new HashMap<>(Map.of("authorization", "Bearer " + token)), body, null)) // a minted token: no login to throttle
         .otherwise(failure -> ApiResponse.error(ApiError.from(failure)))
         .onComplete(ar -> gateway.runOnContext(v -> {
           var response = ar.result();
@@ -370,7 +384,8 @@ final class PusherSession extends GatewaySession {
           } else {
             var error = response.body() instanceof JsonObject json && json.getValue("error") instanceof JsonObject e
                 ? e.getString("message") : "status " + response.status();
-            sendText(PusherFrames.error(response.status() == 429 ? CLIENT_EVENT_RATE_LIMITED : null, "Client event rejected: " + error));
+            sendText(PusherFrames.error(response.status() == 429 ? CLIENT_EVENT_RATE_LIMITED : null,
+                "Client event rejected: " + error));
           }
           own.published(channel, rev).forEach(this::sendText);
         }));
@@ -381,9 +396,11 @@ final class PusherSession extends GatewaySession {
     var uid = publisherUid();
     if (publishToken == null || !uid.equals(publishTokenUid) || publishToken.failed()) {
       publishTokenUid = uid;
-      var ask = new JsonObject().put("vhost", app).put("uid", uid).put("channels", "(private|presence)-.*").put("publish", true)
+      var ask = new JsonObject().put("vhost", app).put("uid", uid).put("channels", "(private|presence)-.*")
+          .put("publish", true)
           .put("ttl", Integer.MAX_VALUE);
-      publishToken = Delivery.<JsonObject>request(vertx, Addresses.ACCESS_TOKEN_ISSUE, ask).map(reply -> reply.body().getString("token"));
+      publishToken = Delivery.<JsonObject>request(vertx, Addresses.ACCESS_TOKEN_ISSUE, ask)
+          .map(reply -> reply.body().getString("token"));
     }
     return publishToken;
   }

@@ -36,7 +36,8 @@ record RequestFrame(String requestId, String method, String path, Map<String, St
     var headers = new TreeMap<String, String>();
     var raw = json.getValue("headers");
     if (raw instanceof JsonObject object) {
-      object.forEach(e -> headers.put(e.getKey().toLowerCase(Locale.ROOT), e.getValue() == null ? "" : String.valueOf(e.getValue())));
+      object.forEach(e -> headers.put(e.getKey().toLowerCase(Locale.ROOT),
+          e.getValue() == null ? "" : String.valueOf(e.getValue())));
     } else if (raw != null) {
       throw new Malformed(requestId, ApiError.badRequest("invalid_headers", "headers must be an object of strings."));
     }

@@ -60,7 +60,8 @@ final class SseWatch extends GatewaySession {
   /** The channel of {@code /v1/vhosts/{v}/channels/{c}/watch}; null for any other path (a channel named "watch" included). */
   private static ChannelPath channelOf(String path) {
     var suffix = "/watch";
-    return path != null && path.endsWith(suffix) ? ChannelPath.parse(path.substring(0, path.length() - suffix.length())) : null;
+    return path != null && path.endsWith(suffix) ? ChannelPath.parse(path.substring(0, path.length() - suffix.length()))
+        : null;
   }
 
   /** For a request {@link #isWatchPath} accepts: authenticates, opens the watch, then streams; every failure before the stream is a JSON error. */
@@ -68,7 +69,8 @@ final class SseWatch extends GatewaySession {
                     GatewaySettings settings, ConnectionLimits limits, Connections connections, Expiries expiries) {
     var path = channelOf(request.path());
     if (request.method() != io.vertx.core.http.HttpMethod.GET) {
-      refuse(request, new ApiError(405, "method_not_allowed", "A watch stream answers GET only.").withHeader("Allow", "GET"));
+      refuse(request,
+          new ApiError(405, "method_not_allowed", "A watch stream answers GET only.").withHeader("Allow", "GET"));
       return;
     }
     String token;
@@ -121,7 +123,8 @@ final class SseWatch extends GatewaySession {
         .onFailure(failure -> {
           limits.release(counted[0]);
           var error = ApiError.from(failure);
-          refuse(request, error.status() == 401 ? error.withHeader("WWW-Authenticate", ApiError.WWW_AUTHENTICATE) : error);
+          refuse(request,
+              error.status() == 401 ? error.withHeader("WWW-Authenticate", ApiError.WWW_AUTHENTICATE) : error);
         });
   }
 
@@ -138,7 +141,8 @@ final class SseWatch extends GatewaySession {
       if (!isClosed()) response.write(": heartbeat\n\n");
     });
     var expiry = principal.expiresAt() == null ? null
-        : expiries.schedule(principal.expiresAt(), e -> end("event: mws/expired\ndata: {\"reason\":\"token_expired\"}\n\n"));
+        : expiries.schedule(principal.expiresAt(),
+            e -> end("event: mws/expired\ndata: {\"reason\":\"token_expired\"}\n\n"));
     connections.add(this);
     setCleanup(() -> {
       connections.remove(this);
@@ -173,9 +177,7 @@ final class SseWatch extends GatewaySession {
   String uid() { return null; }
 
   @Override
-  boolean isClosed() {
-    return closed || response.closed();
-  }
+  boolean isClosed() { return closed || response.closed(); }
 
   @Override
   long queuedBytes() { return queued.get(); }
@@ -246,7 +248,8 @@ final class SseWatch extends GatewaySession {
     } catch (NumberFormatException e) {
       // answered below
     }
-    throw ApiError.badRequest("invalid_last_event_id", "Last-Event-ID must be a rev this stream sent (a whole number >= 0).");
+    throw ApiError.badRequest("invalid_last_event_id",
+        "Last-Event-ID must be a rev this stream sent (a whole number >= 0).");
   }
 
   private static void refuse(HttpServerRequest request, ApiError error) {

@@ -41,9 +41,7 @@ final class Watch {
 
   long startRev() { return startRev; }
 
-  void setReplay(List<ChannelEvent> events) {
-    replay = events;
-  }
+  void setReplay(List<ChannelEvent> events) { replay = events; }
 
   /** Called once the 200 reply is on the wire. */
   void start() {

@@ -61,7 +61,8 @@ final class WebSocketChannel {
       return;
     }
     int size = shared.readableBytes();
-    var payload = context.alloc().buffer(head.length + size).writeBytes(head).writeBytes(shared, shared.readerIndex(), size);
+    var payload = context.alloc().buffer(head.length + size).writeBytes(head).writeBytes(shared, shared.readerIndex(),
+        size);
     context.write(new TextWebSocketFrame(true, 0, payload)).addListener(done);
     if (!flushPending) {
       flushPending = true;

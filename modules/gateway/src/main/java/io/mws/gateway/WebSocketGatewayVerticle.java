@@ -50,10 +50,11 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
     var tokens = new LocalAccessTokens(vertx, config().getString("signingKey"));
     var forwarder = new ApiForwarder(vertx, tokens);
     var mws = new GatewayEndpoint(vertx, feeds, connections, forwarder, settings, limits, metrics, new Expiries(vertx));
-    var pusher = new PusherEndpoint(vertx, context, feeds, connections, forwarder, settings, limits, vhostSettings, metrics);
+    var pusher = new PusherEndpoint(vertx, context, feeds, connections, forwarder, settings, limits, vhostSettings,
+        metrics);
     endpoint = request -> (PusherEndpoint.isUpgradePath(request.path()) ? pusher : mws).handle(request);
-    vertx.setPeriodic(settings.pingIntervalMs(), id ->
-        connections.heartbeat(System.currentTimeMillis(), feeds::isWatching));
+    vertx.setPeriodic(settings.pingIntervalMs(),
+        id -> connections.heartbeat(System.currentTimeMillis(), feeds::isWatching));
     var consumer = vertx.eventBus().<JsonObject>consumer(Addresses.CHANNEL_FEED,
         message -> feeds.onClusterEvent(ChannelEvent.fromJson(message.body()), message.body().getString("exclude")));
     var stats = vertx.eventBus().<JsonObject>localConsumer(Addresses.GATEWAY_STATS, message -> message.reply(
@@ -69,19 +70,22 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
     var userDisconnect = vertx.eventBus().<JsonObject>consumer(Addresses.USER_DISCONNECT, message -> {
       var vhost = message.body().getString("vhost");
       var uid = message.body().getString("uid");
-      if (vhost != null && uid != null) connections.closeUser(vhost, uid, CloseCode.DISCONNECTED, "disconnected by the app");
+      if (vhost != null && uid != null)
+        connections.closeUser(vhost, uid, CloseCode.DISCONNECTED, "disconnected by the app");
     });
     // A rotated (or revoked) vhost token voids the access tokens issued under it: the connections that
     // hold or watch that vhost's channels are closed, and reconnect with fresh tokens (resuming by rev).
-    var revoked = vertx.eventBus().<JsonObject>consumer(Addresses.VHOST_TOKEN_CHANGED, message ->
-        connections.closeVhost(message.body().getString("vhost"), CloseCode.CREDENTIALS_REVOKED, "vhost token rotated"));
+    var revoked = vertx.eventBus().<JsonObject>consumer(Addresses.VHOST_TOKEN_CHANGED, message -> connections
+        .closeVhost(message.body().getString("vhost"), CloseCode.CREDENTIALS_REVOKED, "vhost token rotated"));
     // This node's part of the cluster's presence listings (the channel state verticle asks every node).
     var presenceQueries = vertx.eventBus().<JsonObject>consumer(Addresses.presenceOf(settings.nodeId()), message -> {
       var body = message.body();
-      message.reply(body.containsKey("channel") ? presence.subscribers(body.getString("vhost"), body.getString("channel"))
-          : presence.connections(body.getString("vhost"), body.getString("connection")));
+      message
+          .reply(body.containsKey("channel") ? presence.subscribers(body.getString("vhost"), body.getString("channel"))
+              : presence.connections(body.getString("vhost"), body.getString("connection")));
     });
-    return Future.all(List.of(tokens.start(), presenceQueries.completion(), consumer.completion(), stats.completion(), disconnect.completion(), userDisconnect.completion(),
+    return Future.all(List.of(tokens.start(), presenceQueries.completion(), consumer.completion(), stats.completion(),
+        disconnect.completion(), userDisconnect.completion(),
         revoked.completion()));
   }
 

@@ -30,15 +30,18 @@ class GatewaySettingsTest {
     assertThat(settings.maxMissedPongs()).isEqualTo(file.getInteger("maxMissedPongs"));
     assertThat(settings.writeQueueBytes()).isEqualTo(file.getLong("writeQueueBytes"));
     assertThat(settings.idleTimeoutMs()).isEqualTo(file.getLong("idleTimeoutSeconds") * 1000);
-    assertThat(settings.unauthenticatedTimeoutMs()).isEqualTo(Math.round(file.getDouble("unauthenticatedTimeoutSeconds") * 1000));
+    assertThat(settings.unauthenticatedTimeoutMs())
+        .isEqualTo(Math.round(file.getDouble("unauthenticatedTimeoutSeconds") * 1000));
     var fileLimits = conf.getJsonObject("limits");
     assertThat(settings.presenceRecordsPerVhost()).isEqualTo(fileLimits.getInteger("presenceRecordsPerVhost"));
 
-    var partial = GatewaySettings.from(new JsonObject().put("pingIntervalMs", 250).put("unauthenticatedTimeoutSeconds", 0.5));
+    var partial = GatewaySettings
+        .from(new JsonObject().put("pingIntervalMs", 250).put("unauthenticatedTimeoutSeconds", 0.5));
     assertThat(partial.pingIntervalMs()).isEqualTo(250);
     assertThat(partial.unauthenticatedTimeoutMs()).isEqualTo(500);
     assertThat(partial.writeQueueBytes()).isEqualTo(file.getLong("writeQueueBytes"));
-    var limited = GatewaySettings.from(new JsonObject().put("limits", new JsonObject().put("presenceRecordsPerVhost", 3)));
+    var limited = GatewaySettings
+        .from(new JsonObject().put("limits", new JsonObject().put("presenceRecordsPerVhost", 3)));
     assertThat(limited.presenceRecordsPerVhost()).isEqualTo(3);
   }
 
@@ -46,12 +49,14 @@ class GatewaySettingsTest {
   void aBadValueFailsTheStartNamingItsKey() throws Exception {
     assertThatThrownBy(() -> GatewaySettings.from(new JsonObject().put("maxMissedPongs", 0)))
         .hasMessage("gateway.maxMissedPongs must be a whole number >= 1, not 0");
-    assertThatThrownBy(() -> GatewaySettings.from(new JsonObject().put("limits", new JsonObject().put("presenceRecordsPerVhost", "many"))))
+    assertThatThrownBy(() -> GatewaySettings
+        .from(new JsonObject().put("limits", new JsonObject().put("presenceRecordsPerVhost", "many"))))
         .hasMessage("limits.presenceRecordsPerVhost must be a whole number >= 0, not \"many\"");
     var vertx = Vertx.vertx();
     try {
       var config = new JsonObject().put("pingIntervalMs", "often");
-      var deployed = vertx.deployVerticle(new WebSocketGatewayVerticle(), new io.vertx.core.DeploymentOptions().setConfig(config));
+      var deployed = vertx.deployVerticle(new WebSocketGatewayVerticle(),
+          new io.vertx.core.DeploymentOptions().setConfig(config));
       var failure = deployed.toCompletionStage().toCompletableFuture().handle((id, e) -> e).get(10, TimeUnit.SECONDS);
       assertThat(failure).as("the deployment fails").isNotNull();
       assertThat(failure).hasMessageContaining("gateway.pingIntervalMs must be a whole number >= 1, not \"often\"");

@@ -56,13 +56,15 @@ class PusherProtocolTest {
       if (APP.equals(m.body().getString("vhost"))) m.reply(new JsonObject().put("secret", SECRET));
       else new ApiError(404, "vhost_not_found", "no such vhost").replyTo(m);
     });
-    bus.<JsonObject>consumer(Addresses.VHOST_GET, m -> m.reply(new JsonObject().put("name", APP).put("settings", vhostSettings)));
+    bus.<JsonObject>consumer(Addresses.VHOST_GET,
+        m -> m.reply(new JsonObject().put("name", APP).put("settings", vhostSettings)));
     bus.<JsonObject>consumer(Addresses.CHANNEL_GET, m -> {
       var channel = m.body().getString("channel");
       if (!openChannels.contains(channel)) {
         new ApiError(404, "channel_not_found", "no channel " + channel).replyTo(m);
       } else {
-        m.reply(new JsonObject().put("vhost", APP).put("name", channel).put("epoch", "e").put("rev", rev.get()).put("created", 0L));
+        m.reply(new JsonObject().put("vhost", APP).put("name", channel).put("epoch", "e").put("rev", rev.get())
+            .put("created", 0L));
       }
     });
     bus.<JsonObject>consumer(Addresses.CHANNEL_OPEN, m -> {
@@ -71,7 +73,8 @@ class PusherProtocolTest {
       m.reply(new JsonObject());
     });
     bus.<JsonObject>consumer(Addresses.PRESENCE_CHANGES, m -> m.reply(new JsonObject()));
-    bus.<JsonObject>consumer(Addresses.ACCESS_TOKEN_ISSUE, m -> m.reply(new JsonObject().put("token", "client-token-of-" + m.body().getString("uid"))));
+    bus.<JsonObject>consumer(Addresses.ACCESS_TOKEN_ISSUE,
+        m -> m.reply(new JsonObject().put("token", "client-token-of-" + m.body().getString("uid"))));
     // The API fires the event on the feed first and answers 150 ms later: the sender's copy arrives before its rev is known.
     bus.<JsonObject>consumer(Addresses.API_REQUEST, m -> {
       apiRequests.add(m.body());
@@ -79,10 +82,14 @@ class PusherProtocolTest {
       var trigger = m.body().getJsonObject("body").getJsonObject("trigger");
       long fired = rev.incrementAndGet();
       var event = new ChannelEvent(ChannelEvent.Kind.EVENT, APP, path[5], "e", fired, trigger.getString("event"),
-          trigger.getValue("data"), m.body().getJsonObject("headers").getString("authorization").substring("Bearer client-token-of-".length()), 0);
+          trigger.getValue("data"),
+          m.body().getJsonObject("headers").getString("authorization").substring("Bearer client-token-of-".length()),
+          0);
       bus.publish(Addresses.CHANNEL_FEED, event.toJson());
-      var document = new JsonObject().put("data", new JsonObject().put("attributes", new JsonObject().put("rev", fired)));
-      vertx.setTimer(150, t -> m.reply(new JsonObject().put("status", 202).put("headers", new JsonObject()).put("body", document)));
+      var document = new JsonObject().put("data",
+          new JsonObject().put("attributes", new JsonObject().put("rev", fired)));
+      vertx.setTimer(150,
+          t -> m.reply(new JsonObject().put("status", 202).put("headers", new JsonObject()).put("body", document)));
     });
     var gateway = new WebSocketGatewayVerticle();
     vertx.deployVerticle(gateway)
@@ -121,7 +128,7 @@ class PusherProtocolTest {
       vertx.runOnContext(v -> client.connect(options).andThen(ar -> {
         if (ar.failed()) return;
         var socket = ar.result();
-        socket.exceptionHandler(e -> { });
+        socket.exceptionHandler(e -> {});
         socket.textMessageHandler(text -> frames.add(new JsonObject(text)));
         socket.closeHandler(v2 -> closed.complete(socket.closeStatusCode()));
       }).onComplete(connected));
@@ -156,7 +163,8 @@ class PusherProtocolTest {
 
     void subscribe(String channel) throws InterruptedException {
       var data = new JsonObject().put("channel", channel);
-      if (channel.startsWith("private-")) data.put("auth", APP + ":" + PusherSignatures.sign(SECRET, socketId + ":" + channel));
+      if (channel.startsWith("private-"))
+        data.put("auth", APP + ":" + PusherSignatures.sign(SECRET, socketId + ":" + channel));
       send("pusher:subscribe", data, null);
     }
 
@@ -190,7 +198,8 @@ class PusherProtocolTest {
     conn.send("pusher:subscribe", new JsonObject().put("channel", "has space"), null);
     assertThat(conn.next("pusher:subscription_error").getJsonObject("data").getInteger("status")).isEqualTo(400);
     assertThat(conn.next("pusher:error").getJsonObject("data").getString("message")).contains("Invalid channel name");
-    conn.send("pusher:subscribe", new JsonObject().put("channel", "private-x").put("auth", APP + ":" + "00".repeat(32)), null);
+    conn.send("pusher:subscribe", new JsonObject().put("channel", "private-x").put("auth", APP + ":" + "00".repeat(32)),
+        null);
     assertThat(conn.next("pusher:subscription_error").getJsonObject("data").getInteger("status")).isEqualTo(401);
     conn.next("pusher:error");
     assertThat(opened).isEmpty();
@@ -239,7 +248,8 @@ class PusherProtocolTest {
     var request = apiRequests.get(0);
     assertThat(request.getString("method")).isEqualTo("POST");
     assertThat(request.getString("path")).isEqualTo("/v1/vhosts/" + APP + "/channels/private-room/events");
-    assertThat(request.getJsonObject("headers").getString("authorization")).isEqualTo("Bearer client-token-of-" + sender.socketId);
+    assertThat(request.getJsonObject("headers").getString("authorization"))
+        .isEqualTo("Bearer client-token-of-" + sender.socketId);
 
     vhostSettings = new JsonObject().put("clientPublish", false);
     vertx.eventBus().publish(Addresses.VHOST_CHANGED, new JsonObject().put("vhost", APP)
@@ -268,7 +278,6 @@ class PusherProtocolTest {
     assertThat(conn.closed.get(5, TimeUnit.SECONDS)).isEqualTo((short) 4200);
   }
 
-
   @Test
   void aFloodOfClientEventsIsCutAtTheVhostsMessageRateWith4301ThenClosed() throws Exception {
     vhostSettings = new JsonObject().put("limits", new JsonObject().put("messagesPerSecond", 5));
@@ -277,8 +286,10 @@ class PusherProtocolTest {
     sender.next("pusher_internal:subscription_succeeded");
     for (int i = 0; i < 50; i++) sender.send("client-burst", i, "private-flood");
     int limited = 0;
-    for (JsonObject frame; (frame = sender.frames.poll(1500, TimeUnit.MILLISECONDS)) != null; ) {
-      if ("pusher:error".equals(frame.getString("event")) && Integer.valueOf(4301).equals(frame.getJsonObject("data").getInteger("code"))) limited++;
+    for (JsonObject frame; (frame = sender.frames.poll(1500, TimeUnit.MILLISECONDS)) != null;) {
+      if ("pusher:error".equals(frame.getString("event"))
+          && Integer.valueOf(4301).equals(frame.getJsonObject("data").getInteger("code")))
+        limited++;
     }
     System.out.println("flood of 50 client events at messagesPerSecond=5: " + apiRequests.size() + " published, "
         + limited + " refused with 4301, then closed");
@@ -307,8 +318,10 @@ class PusherProtocolTest {
     bus.publish(Addresses.CHANNEL_FEED, feedEvent(second, "excluded").put("exclude", named.socketId));
     bus.publish(Addresses.CHANNEL_FEED, feedEvent(first, "before"));
     bus.publish(Addresses.CHANNEL_FEED, feedEvent(rev.incrementAndGet(), "after").put("exclude", "1.2"));
-    assertThat(List.of(named.next().getString("event"), named.next().getString("event"))).containsExactly("before", "after");
-    assertThat(List.of(other.next().getString("event"), other.next().getString("event"), other.next().getString("event")))
+    assertThat(List.of(named.next().getString("event"), named.next().getString("event"))).containsExactly("before",
+        "after");
+    assertThat(
+        List.of(other.next().getString("event"), other.next().getString("event"), other.next().getString("event")))
         .containsExactly("before", "excluded", "after");
     named.assertSilent(200);
   }
@@ -342,14 +355,17 @@ class PusherProtocolTest {
     var userData = new JsonObject().put("id", "dora").encode();
     conn.send("pusher:signin", new JsonObject().put("user_data", userData)
         .put("auth", APP + ":" + PusherSignatures.sign(SECRET, conn.socketId + "::user::" + userData)), null);
-    assertThat(new JsonObject(conn.next("pusher:signin_success").getString("data")).getString("user_data")).isEqualTo(userData);
+    assertThat(new JsonObject(conn.next("pusher:signin_success").getString("data")).getString("user_data"))
+        .isEqualTo(userData);
     conn.send("pusher:subscribe", new JsonObject().put("channel", "#server-to-user-dora"), null);
-    assertThat(conn.next("pusher:subscription_error").getJsonObject("data").getString("type")).isEqualTo("UnsupportedChannel");
+    assertThat(conn.next("pusher:subscription_error").getJsonObject("data").getString("type"))
+        .isEqualTo("UnsupportedChannel");
     conn.next("pusher:error");
 
     var forger = connect();
     forger.send("pusher:signin", new JsonObject().put("user_data", userData)
-        .put("auth", APP + ":" + PusherSignatures.sign("another secret", forger.socketId + "::user::" + userData)), null);
+        .put("auth", APP + ":" + PusherSignatures.sign("another secret", forger.socketId + "::user::" + userData)),
+        null);
     assertThat(forger.next("pusher:error").getJsonObject("data").getInteger("code")).isEqualTo(4009);
     assertThat(forger.closed.get(5, TimeUnit.SECONDS)).isEqualTo((short) 4009);
   }
@@ -363,7 +379,8 @@ class PusherProtocolTest {
     assertThat(stranger.next("pusher:error").getJsonObject("data").getInteger("code")).isEqualTo(4009);
     assertThat(stranger.closed.get(5, TimeUnit.SECONDS)).isEqualTo((short) 4009);
 
-    var first = new Conn(new WebSocketConnectOptions().setURI(uri).addHeader("Origin", "https://ok.example")).established();
+    var first = new Conn(new WebSocketConnectOptions().setURI(uri).addHeader("Origin", "https://ok.example"))
+        .established();
     var second = new Conn(new WebSocketConnectOptions().setURI(uri).setAllowOriginHeader(false)); // not a browser
     assertThat(second.next("pusher:error").getJsonObject("data").getInteger("code")).isEqualTo(4004);
     assertThat(second.closed.get(5, TimeUnit.SECONDS)).isEqualTo((short) 4004);
@@ -376,7 +393,8 @@ class PusherProtocolTest {
   void aFullNodeRefusesWith4100SoPusherJsBacksOffAndRetries() throws Exception {
     var full = new WebSocketGatewayVerticle();
     var config = new JsonObject().put("limits", new JsonObject().put("connectionsPerNode", 1));
-    vertx.deployVerticle(full, new io.vertx.core.DeploymentOptions().setConfig(config)).toCompletionStage().toCompletableFuture()
+    vertx.deployVerticle(full, new io.vertx.core.DeploymentOptions().setConfig(config)).toCompletionStage()
+        .toCompletableFuture()
         .get(10, TimeUnit.SECONDS);
     var fullServer = vertx.createHttpServer().requestHandler(full.endpoint()::handle).listen(0, "127.0.0.1")
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

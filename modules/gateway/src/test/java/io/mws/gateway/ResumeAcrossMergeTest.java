@@ -42,11 +42,13 @@ class ResumeAcrossMergeTest {
   void deployGateway(Vertx vertx, VertxTestContext context) {
     for (long rev = 1; rev <= 5; rev++) history.add(event(rev, "majority-" + rev));
     vertx.eventBus().<JsonObject>consumer(Addresses.AUTHENTICATE, m -> m.reply(Principal.admin("test").toJson()));
-    vertx.eventBus().<JsonObject>consumer(Addresses.CHANNEL_GET, m -> m.reply(new JsonObject().put("vhost", "v").put("name", "c")
-        .put("epoch", EPOCH).put("rev", (long) history.size()).put("created", 0L)));
+    vertx.eventBus().<JsonObject>consumer(Addresses.CHANNEL_GET,
+        m -> m.reply(new JsonObject().put("vhost", "v").put("name", "c")
+            .put("epoch", EPOCH).put("rev", (long) history.size()).put("created", 0L)));
     vertx.eventBus().<JsonObject>consumer(Addresses.EVENT_HISTORY, m -> {
       long since = m.body().getLong("since");
-      var page = history.stream().filter(e -> e.rev() > since).limit(m.body().getInteger("limit")).map(ChannelEvent::toJson).toList();
+      var page = history.stream().filter(e -> e.rev() > since).limit(m.body().getInteger("limit"))
+          .map(ChannelEvent::toJson).toList();
       m.reply(new JsonObject().put("events", new JsonArray(page)).put("rev", (long) history.size()).put("oldest", 1L));
     });
     var gateway = new WebSocketGatewayVerticle();
@@ -80,12 +82,14 @@ class ResumeAcrossMergeTest {
     assertThat(answer.reply.getInteger("status")).isEqualTo(200);
     var changes = answer.changes(2);
     assertThat(changes).extracting(b -> b.getLong("_rev")).containsExactly(4L, 5L);
-    assertThat(changes).extracting(b -> b.getString("_tag")).containsExactly(history.get(3).tag(), history.get(4).tag());
+    assertThat(changes).extracting(b -> b.getString("_tag")).containsExactly(history.get(3).tag(),
+        history.get(4).tag());
   }
 
   @Test
   void atTheCurrentRevTheTagIsCheckedToo() throws Exception {
-    assertThat(watch(new JsonObject().put("x-oada-rev", "5").put("x-mws-rev-tag", history.get(4).tag())).reply.getInteger("status"))
+    assertThat(watch(new JsonObject().put("x-oada-rev", "5").put("x-mws-rev-tag", history.get(4).tag())).reply
+        .getInteger("status"))
         .isEqualTo(200);
     assertThat(watch(new JsonObject().put("x-oada-rev", "5").put("x-mws-rev-tag", event(5, "minority-5").tag())).reply
         .getInteger("status")).isEqualTo(410);
@@ -107,7 +111,8 @@ class ResumeAcrossMergeTest {
         new JsonObject().put("x-mws-rev-tag", history.get(2).tag()))) {
       var answer = watch(headers);
       assertThat(answer.reply.getInteger("status")).isEqualTo(400);
-      assertThat(answer.reply.getJsonObject("data").getJsonObject("error").getString("reason")).isEqualTo("invalid_rev_tag");
+      assertThat(answer.reply.getJsonObject("data").getJsonObject("error").getString("reason"))
+          .isEqualTo("invalid_rev_tag");
     }
   }
 
@@ -130,14 +135,15 @@ class ResumeAcrossMergeTest {
     var bodies = new LinkedBlockingQueue<JsonObject>();
     var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.actualPort()).setURI("/");
     WebSocket ws = client.connect(options).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    ws.exceptionHandler(e -> { });
+    ws.exceptionHandler(e -> {});
     ws.textMessageHandler(text -> {
       var message = new JsonObject(text);
       if (message.containsKey("status")) reply.complete(message);
       else bodies.add(message.getJsonArray("change").getJsonObject(0).getJsonObject("body"));
     });
-    ws.writeTextMessage(new JsonObject().put("requestId", "w").put("method", "watch").put("path", "/v1/vhosts/v/channels/c")
-        .put("headers", headers.put("authorization", "Bearer any")).encode());
+    ws.writeTextMessage(
+        new JsonObject().put("requestId", "w").put("method", "watch").put("path", "/v1/vhosts/v/channels/c")
+            .put("headers", headers.put("authorization", "Bearer any")).encode());
     return new Answer(reply.get(10, TimeUnit.SECONDS), bodies);
   }
 }

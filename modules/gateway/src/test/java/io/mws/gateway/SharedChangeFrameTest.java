@@ -51,7 +51,8 @@ class SharedChangeFrameTest {
     server = vertx.deployVerticle(gateway, new DeploymentOptions().setConfig(config))
         .compose(id -> vertx.createHttpServer().requestHandler(gateway.endpoint()::handle).listen(0, "127.0.0.1"))
         .await(10, TimeUnit.SECONDS);
-    client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20));
+    client = vertx
+        .createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20));
   }
 
   @AfterEach
@@ -72,7 +73,7 @@ class SharedChangeFrameTest {
     return client.connect(options).compose(ws -> {
       Promise<Watcher> watching = Promise.promise();
       var watcher = new Watcher(requestId, ws, new CopyOnWriteArrayList<>());
-      ws.exceptionHandler(e -> { });
+      ws.exceptionHandler(e -> {});
       ws.textMessageHandler(text -> {
         var message = new JsonObject(text);
         if (message.containsKey("status")) {
@@ -83,7 +84,8 @@ class SharedChangeFrameTest {
         }
       });
       ws.writeTextMessage(new JsonObject().put("requestId", requestId).put("method", "watch")
-          .put("path", "/v1/vhosts/v/channels/c").put("headers", new JsonObject().put("authorization", "Bearer any")).encode());
+          .put("path", "/v1/vhosts/v/channels/c").put("headers", new JsonObject().put("authorization", "Bearer any"))
+          .encode());
       return watching.future();
     });
   }
@@ -105,7 +107,8 @@ class SharedChangeFrameTest {
   }
 
   @Test
-  void eachEventIsEncodedOnceWhateverTheNumberOfWatchersAndEveryWatcherGetsTheSameBytesAsBefore(Vertx vertx) throws Exception {
+  void eachEventIsEncodedOnceWhateverTheNumberOfWatchersAndEveryWatcherGetsTheSameBytesAsBefore(Vertx vertx)
+      throws Exception {
     deploy(vertx, new JsonObject());
     int events = 25;
     var ids = new ArrayList<String>();

@@ -40,7 +40,8 @@ class StrictFramesTest {
     vertx.eventBus().<JsonObject>consumer(Addresses.AUTHENTICATE, m -> {
       authenticated.add(m.body());
       if (m.body().getString("authorization").contains("throttled")) {
-        new ApiError(429, "too_many_failed_logins", "Too many failed logins.").withHeader("Retry-After", "7").replyTo(m);
+        new ApiError(429, "too_many_failed_logins", "Too many failed logins.").withHeader("Retry-After", "7")
+            .replyTo(m);
       } else {
         m.reply(Principal.admin("admin").toJson());
       }
@@ -63,7 +64,8 @@ class StrictFramesTest {
     var reply = next();
     assertThat(reply.getInteger("status")).isEqualTo(400);
     assertThat(reply.getJsonObject("data").getJsonObject("error").getString("reason")).isEqualTo("invalid_json");
-    ws.writeTextMessage("{\"requestId\":\"r2\",\"method\":\"post\",\"path\":\"/v1/vhosts\",\"data\":{\"a\":{\"b\":1,\"b\":2}}}");
+    ws.writeTextMessage(
+        "{\"requestId\":\"r2\",\"method\":\"post\",\"path\":\"/v1/vhosts\",\"data\":{\"a\":{\"b\":1,\"b\":2}}}");
     assertThat(next().getJsonObject("data").getJsonObject("error").getString("reason")).isEqualTo("invalid_json");
   }
 
@@ -87,19 +89,21 @@ class StrictFramesTest {
     var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.actualPort()).setURI("/")
         .addHeader("Authorization", "Basic throttled");
     var refused = client.connect(options).toCompletionStage().toCompletableFuture();
-    var failure = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> refused.get(10, TimeUnit.SECONDS));
+    var failure = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+        () -> refused.get(10, TimeUnit.SECONDS));
     assertThat(failure.getCause()).isInstanceOf(UpgradeRejectedException.class);
     var rejected = (UpgradeRejectedException) failure.getCause();
     assertThat(rejected.getStatus()).isEqualTo(429);
     assertThat(rejected.getHeaders().get("Retry-After")).isEqualTo("7");
-    assertThat(rejected.getBody().toJsonObject().getJsonObject("error").getString("reason")).isEqualTo("too_many_failed_logins");
+    assertThat(rejected.getBody().toJsonObject().getJsonObject("error").getString("reason"))
+        .isEqualTo("too_many_failed_logins");
   }
 
   WebSocket connect(String authorization) throws Exception {
     var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.actualPort()).setURI("/")
         .addHeader("Authorization", authorization);
     var ws = await(client.connect(options));
-    ws.exceptionHandler(e -> { });
+    ws.exceptionHandler(e -> {});
     ws.textMessageHandler(text -> replies.add(new JsonObject(text)));
     return ws;
   }

@@ -34,10 +34,13 @@ class WatchAccessTest {
   @BeforeEach
   void deploy() throws Exception {
     vertx = Vertx.vertx();
-    BusPeer.authenticating(vertx, Map.of("Bearer " + FAN, new Principal(Principal.Role.CLIENT, "moon", "fan", "storm", false)));
-    BusPeer.on(vertx, Addresses.CHANNEL_GET, body -> Future.succeededFuture(new JsonObject().put("vhost", body.getString("vhost"))
-        .put("name", body.getString("channel")).put("epoch", "e1").put("rev", 0L).put("created", 0L)));
-    BusPeer.replying(vertx, Addresses.EVENT_HISTORY, new JsonObject().put("events", new JsonArray()).put("rev", 0L).put("oldest", 1L));
+    BusPeer.authenticating(vertx,
+        Map.of("Bearer " + FAN, new Principal(Principal.Role.CLIENT, "moon", "fan", "storm", false)));
+    BusPeer.on(vertx, Addresses.CHANNEL_GET,
+        body -> Future.succeededFuture(new JsonObject().put("vhost", body.getString("vhost"))
+            .put("name", body.getString("channel")).put("epoch", "e1").put("rev", 0L).put("created", 0L)));
+    BusPeer.replying(vertx, Addresses.EVENT_HISTORY,
+        new JsonObject().put("events", new JsonArray()).put("rev", 0L).put("oldest", 1L));
     var gateway = new WebSocketGatewayVerticle();
     server = await(vertx.deployVerticle(gateway)
         .compose(id -> vertx.createHttpServer().requestHandler(gateway.endpoint()::handle).listen(0, "127.0.0.1")));

@@ -46,9 +46,11 @@ class WatchOrderingTest {
   void deployGateway(Vertx vertx, VertxTestContext context) {
     vertx.eventBus().<JsonObject>consumer(Addresses.AUTHENTICATE, m -> m.reply(Principal.admin("test").toJson()));
     vertx.eventBus().<JsonObject>consumer(Addresses.CHANNEL_GET, m -> {
-      var info = new JsonObject().put("vhost", "v").put("name", "c").put("epoch", EPOCH).put("rev", channelRev).put("created", 0L);
+      var info = new JsonObject().put("vhost", "v").put("name", "c").put("epoch", EPOCH).put("rev", channelRev)
+          .put("created", 0L);
       channelGets.add(m);
-      if (channelGetDelayMs == 0) m.reply(info); else vertx.setTimer(channelGetDelayMs, t -> m.reply(info));
+      if (channelGetDelayMs == 0) m.reply(info);
+      else vertx.setTimer(channelGetDelayMs, t -> m.reply(info));
     });
     vertx.eventBus().<JsonObject>consumer(Addresses.EVENT_HISTORY, m -> {
       if (channelGone) {
@@ -88,7 +90,7 @@ class WatchOrderingTest {
     var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.actualPort()).setURI("/");
     client = vertx.createWebSocketClient();
     client.connect(options).onComplete(context.succeeding((WebSocket ws) -> {
-      ws.exceptionHandler(e -> { });
+      ws.exceptionHandler(e -> {});
       ws.textMessageHandler(text -> {
         var message = new JsonObject(text);
         if (message.containsKey("status")) {
@@ -107,7 +109,8 @@ class WatchOrderingTest {
         }));
       });
       ws.writeTextMessage(new JsonObject().put("requestId", "w").put("method", "watch")
-          .put("path", "/v1/vhosts/v/channels/c").put("headers", new JsonObject().put("authorization", "Bearer any")).encode());
+          .put("path", "/v1/vhosts/v/channels/c").put("headers", new JsonObject().put("authorization", "Bearer any"))
+          .encode());
       // While the feed waits for the channel's rev: a close of an earlier lifetime of the channel, an
       // event of that lifetime, and revs the channel had already when it answered.
       vertx.setTimer(100, t -> {
@@ -130,7 +133,7 @@ class WatchOrderingTest {
     var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.actualPort()).setURI("/");
     client = vertx.createWebSocketClient();
     client.connect(options).onComplete(context.succeeding((WebSocket ws) -> {
-      ws.exceptionHandler(e -> { }); // teardown closes the socket under us; not what this test is about
+      ws.exceptionHandler(e -> {}); // teardown closes the socket under us; not what this test is about
       ws.textMessageHandler(text -> {
         var message = new JsonObject(text);
         if (message.containsKey("status")) {
@@ -156,7 +159,8 @@ class WatchOrderingTest {
         }
       });
       ws.writeTextMessage(new JsonObject().put("requestId", "w").put("method", "watch")
-          .put("path", "/v1/vhosts/v/channels/c").put("headers", new JsonObject().put("authorization", "Bearer any")).encode());
+          .put("path", "/v1/vhosts/v/channels/c").put("headers", new JsonObject().put("authorization", "Bearer any"))
+          .encode());
     }));
     assertThat(context.awaitCompletion(10, TimeUnit.SECONDS)).isTrue();
     if (context.failed()) throw context.causeOfFailure();
@@ -170,7 +174,7 @@ class WatchOrderingTest {
     var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.actualPort()).setURI("/v1/ws");
     client = vertx.createWebSocketClient();
     client.connect(options).onComplete(context.succeeding((WebSocket ws) -> {
-      ws.exceptionHandler(e -> { }); // teardown closes the socket under us; not what this test is about
+      ws.exceptionHandler(e -> {}); // teardown closes the socket under us; not what this test is about
       ws.textMessageHandler(text -> {
         var message = new JsonObject(text);
         if (message.containsKey("status")) {
@@ -190,7 +194,8 @@ class WatchOrderingTest {
         }
       });
       ws.writeTextMessage(new JsonObject().put("requestId", "r").put("method", "watch")
-          .put("path", "/v1/vhosts/v/channels/c").put("headers", new JsonObject().put("x-oada-rev", "2").put("authorization", "Bearer any")).encode());
+          .put("path", "/v1/vhosts/v/channels/c")
+          .put("headers", new JsonObject().put("x-oada-rev", "2").put("authorization", "Bearer any")).encode());
     }));
     assertThat(context.awaitCompletion(10, TimeUnit.SECONDS)).isTrue();
     if (context.failed()) throw context.causeOfFailure();
@@ -226,7 +231,7 @@ class WatchOrderingTest {
     var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.actualPort()).setURI("/v1/ws");
     client = vertx.createWebSocketClient();
     client.connect(options).onComplete(context.succeeding((WebSocket ws) -> {
-      ws.exceptionHandler(e -> { });
+      ws.exceptionHandler(e -> {});
       ws.textMessageHandler(text -> {
         var message = new JsonObject(text);
         if (message.containsKey("status")) {
@@ -234,7 +239,8 @@ class WatchOrderingTest {
           return;
         }
         var change = message.getJsonArray("change").getJsonObject(0);
-        received.add(change.getString("type").equals("delete") ? "delete" : String.valueOf(change.getJsonObject("body").getLong("_rev")));
+        received.add(change.getString("type").equals("delete") ? "delete"
+            : String.valueOf(change.getJsonObject("body").getLong("_rev")));
         if (received.size() == 3) {
           channelGone = true;
           closeTook[0] = System.nanoTime();
@@ -255,7 +261,8 @@ class WatchOrderingTest {
         }
       });
       ws.writeTextMessage(new JsonObject().put("requestId", "w").put("method", "watch")
-          .put("path", "/v1/vhosts/v/channels/c").put("headers", new JsonObject().put("authorization", "Bearer any")).encode());
+          .put("path", "/v1/vhosts/v/channels/c").put("headers", new JsonObject().put("authorization", "Bearer any"))
+          .encode());
     }));
     assertThat(context.awaitCompletion(10, TimeUnit.SECONDS)).isTrue();
     if (context.failed()) throw context.causeOfFailure();

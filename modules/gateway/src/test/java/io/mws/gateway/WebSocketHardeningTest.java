@@ -12,7 +12,6 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.UpgradeRejectedException;
@@ -84,7 +83,8 @@ class WebSocketHardeningTest {
       }
       m.reply(response.toJson());
     });
-    vertx.eventBus().<JsonObject>consumer(Addresses.VHOST_GET, m -> m.reply(new JsonObject().put("settings", new JsonObject())));
+    vertx.eventBus().<JsonObject>consumer(Addresses.VHOST_GET,
+        m -> m.reply(new JsonObject().put("settings", new JsonObject())));
     vertx.eventBus().<JsonObject>consumer(Addresses.CHANNEL_GET, m -> m.reply(new JsonObject().put("vhost", "v")
         .put("name", m.body().getString("channel")).put("epoch", "e1").put("rev", 0L).put("created", 0L)));
     vertx.eventBus().<JsonObject>consumer(Addresses.EVENT_HISTORY, m -> m.reply(new JsonObject()
@@ -125,7 +125,8 @@ class WebSocketHardeningTest {
     bomber.writeTextMessage(bomb);
     var probeAnswer = request(probe, ping("p1"));
     assertThat(closed.await(10, TimeUnit.SECONDS)).isEqualTo((short) 1009);
-    System.out.printf("compressed 48 MB message: closed with 1009 after %d ms%n", (System.nanoTime() - sent) / 1_000_000);
+    System.out.printf("compressed 48 MB message: closed with 1009 after %d ms%n",
+        (System.nanoTime() - sent) / 1_000_000);
     assertThat(probeAnswer.await(5, TimeUnit.SECONDS).getInteger("status")).isEqualTo(200);
   }
 
@@ -153,7 +154,8 @@ class WebSocketHardeningTest {
   void aTextFrameThatIsNotUtf8ClosesWith1007(Vertx vertx) throws Exception {
     var ws = connect(client, options(null, null)).await(5, TimeUnit.SECONDS);
     var closed = closeCode(ws);
-    var invalid = "{\"requestId\":\"x\",\"method\":\"ping\",\"data\":\"\u00ff\"}".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    var invalid = "{\"requestId\":\"x\",\"method\":\"ping\",\"data\":\"\u00ff\"}"
+        .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
     ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, invalid, true));
     assertThat(closed.await(5, TimeUnit.SECONDS)).isEqualTo((short) 1007);
   }
@@ -165,7 +167,8 @@ class WebSocketHardeningTest {
     assertThat(refused).isInstanceOf(UpgradeRejectedException.class);
     var rejection = (UpgradeRejectedException) refused;
     assertThat(rejection.getStatus()).isEqualTo(403);
-    assertThat(new JsonObject(rejection.getBody()).getJsonObject("error").getString("reason")).isEqualTo("admin_origin_not_allowed");
+    assertThat(new JsonObject(rejection.getBody()).getJsonObject("error").getString("reason"))
+        .isEqualTo("admin_origin_not_allowed");
     assertThat(connect(client, options("Basic admin", TRUSTED)).await(5, TimeUnit.SECONDS).isClosed()).isFalse();
     assertThat(connect(client, options("Basic admin", null)).await(5, TimeUnit.SECONDS).isClosed()).isFalse();
     // The server's own origin is not cross-site (and what non-browser clients such as Vert.x's send).
@@ -180,13 +183,15 @@ class WebSocketHardeningTest {
     var ws = connect(client, options(null, FOREIGN)).await(5, TimeUnit.SECONDS);
     var admin = request(ws, frame("a", "get", "/v1/vhosts", "Basic admin")).await(5, TimeUnit.SECONDS);
     assertThat(admin.getInteger("status")).isEqualTo(403);
-    assertThat(admin.getJsonObject("data").getJsonObject("error").getString("reason")).isEqualTo("admin_origin_not_allowed");
+    assertThat(admin.getJsonObject("data").getJsonObject("error").getString("reason"))
+        .isEqualTo("admin_origin_not_allowed");
     var adminWatch = request(ws, frame("aw", "watch", CHANNEL, "Basic admin")).await(5, TimeUnit.SECONDS);
     assertThat(adminWatch.getInteger("status")).isEqualTo(403);
     assertThat(request(ws, frame("c", "get", CHANNEL, "Bearer client")).await(5, TimeUnit.SECONDS).getInteger("status"))
         .isEqualTo(200);
     var trusted = connect(client, options(null, TRUSTED)).await(5, TimeUnit.SECONDS);
-    assertThat(request(trusted, frame("a", "get", "/v1/vhosts", "Basic admin")).await(5, TimeUnit.SECONDS).getInteger("status"))
+    assertThat(request(trusted, frame("a", "get", "/v1/vhosts", "Basic admin")).await(5, TimeUnit.SECONDS)
+        .getInteger("status"))
         .isEqualTo(200);
   }
 
@@ -196,7 +201,8 @@ class WebSocketHardeningTest {
     var deleted = request(ws, frame("d", "delete-watch", CHANNEL, null)).await(5, TimeUnit.SECONDS);
     assertThat(deleted.getInteger("status")).isEqualTo(403);
     assertThat(deleted.getJsonObject("data").getJsonObject("error").getString("reason")).isEqualTo("forbidden");
-    var missing = request(ws, frame("g", "get-watch", "/v1/vhosts/v/channels/missing", null)).await(5, TimeUnit.SECONDS);
+    var missing = request(ws, frame("g", "get-watch", "/v1/vhosts/v/channels/missing", null)).await(5,
+        TimeUnit.SECONDS);
     assertThat(missing.getInteger("status")).isEqualTo(404);
     assertThat(watches(vertx)).isZero();
     var watched = request(ws, frame("ok", "get-watch", CHANNEL, null)).await(5, TimeUnit.SECONDS);
@@ -213,7 +219,8 @@ class WebSocketHardeningTest {
     ws.textMessageHandler(text -> {
       var message = new JsonObject(text);
       messages.add(message);
-      if ("w".equals(message.getValue("requestId")) && message.getInteger("status") == 401) expired.tryComplete(message);
+      if ("w".equals(message.getValue("requestId")) && message.getInteger("status") == 401)
+        expired.tryComplete(message);
     });
     ws.writeTextMessage(frame("w", "watch", CHANNEL, "Bearer short"));
     var last = expired.future().await(SHORT_TOKEN_MS + 5000, TimeUnit.MILLISECONDS);
@@ -263,14 +270,15 @@ class WebSocketHardeningTest {
     var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.actualPort()).setURI("/v1/ws");
     if (authorization != null) options.addHeader("Authorization", authorization);
     // No Origin unless one is given: Vert.x's client would send the server's own (a non-browser's choice).
-    if (origin != null) options.addHeader("Origin", origin); else options.setAllowOriginHeader(false);
+    if (origin != null) options.addHeader("Origin", origin);
+    else options.setAllowOriginHeader(false);
     return options;
   }
 
   Future<WebSocket> connect(WebSocketClient with, WebSocketConnectOptions options) {
     return with.connect(options).onSuccess(ws -> {
       sockets.add(ws);
-      ws.exceptionHandler(e -> { }); // the server closing under a test is what several tests are about
+      ws.exceptionHandler(e -> {}); // the server closing under a test is what several tests are about
     });
   }
 
@@ -300,7 +308,8 @@ class WebSocketHardeningTest {
   static String frame(String requestId, String method, String path, String authorization) {
     var headers = new JsonObject();
     if (authorization != null) headers.put("authorization", authorization);
-    return new JsonObject().put("requestId", requestId).put("method", method).put("path", path).put("headers", headers).encode();
+    return new JsonObject().put("requestId", requestId).put("method", method).put("path", path).put("headers", headers)
+        .encode();
   }
 
   static int watches(Vertx vertx) throws Exception {

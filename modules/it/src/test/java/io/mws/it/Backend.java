@@ -30,7 +30,8 @@ final class Backend {
     // One connection per request: taking a node out of rotation reloads nginx, whose old workers close
     // their idle keep-alive connections; a request racing that close fails on the client side
     // ("Connection was closed"), a property of nginx reloads, not of MWS, that would hide what we measure.
-    this.http = WebClient.create(vertx, new WebClientOptions().setKeepAlive(false), new PoolOptions().setHttp1MaxSize(64));
+    this.http = WebClient.create(vertx, new WebClientOptions().setKeepAlive(false),
+        new PoolOptions().setHttp1MaxSize(64));
     this.port = port;
   }
 
@@ -79,7 +80,8 @@ final class Backend {
     var events = new ArrayList<JsonObject>();
     long since = 0;
     while (true) {
-      var page = await(HttpMethod.GET, "/v1/vhosts/" + vhost + "/channels/" + channel + "/events?limit=100&since=" + since, bearer(), null);
+      var page = await(HttpMethod.GET,
+          "/v1/vhosts/" + vhost + "/channels/" + channel + "/events?limit=100&since=" + since, bearer(), null);
       if (page.statusCode() != 200) throw new AssertionError("history: " + page.bodyAsString());
       var data = page.bodyAsJsonObject().getJsonArray("data");
       if (data.isEmpty()) return events;

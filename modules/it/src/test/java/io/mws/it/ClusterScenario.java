@@ -46,7 +46,8 @@ final class ClusterScenario implements AutoCloseable {
       watcher.start();
       started.add(watcher);
     }
-    DeliveryCheck.waitUntil(() -> started.stream().allMatch(w -> w.watching()), 30, "watchers " + prefix + "* acknowledged");
+    DeliveryCheck.waitUntil(() -> started.stream().allMatch(w -> w.watching()), 30,
+        "watchers " + prefix + "* acknowledged");
     watchers.addAll(started);
     return started;
   }

@@ -31,7 +31,8 @@ final class DeliveryCheck {
   static List<String> problems(Publisher publisher, List<JsonObject> history, List<ResumingWatcher> watchers) {
     var problems = problems(publisher.acknowledged, history, watchers);
     // Outside a network partition a resume is never refused: a resync there is a lost promise.
-    for (var w : watchers) if (!w.resyncedAt.isEmpty()) problems.add(w.name + ": resynced after 410 at revs " + w.resyncedAt);
+    for (var w : watchers)
+      if (!w.resyncedAt.isEmpty()) problems.add(w.name + ": resynced after 410 at revs " + w.resyncedAt);
     return problems;
   }
 
@@ -39,7 +40,8 @@ final class DeliveryCheck {
    * As above, where a watcher may have been refused a resume (410) and resynced, as after a network
    * partition's merge: what counts is what it holds at the end. {@code acknowledged}: sequence -> rev.
    */
-  static List<String> problems(java.util.Map<Long, Long> acknowledged, List<JsonObject> history, List<ResumingWatcher> watchers) {
+  static List<String> problems(java.util.Map<Long, Long> acknowledged, List<JsonObject> history,
+                               List<ResumingWatcher> watchers) {
     var problems = new ArrayList<String>();
     var revs = history.stream().map(e -> e.getLong("rev")).toList();
     for (int i = 0; i < revs.size(); i++) {
@@ -52,7 +54,8 @@ final class DeliveryCheck {
     history.forEach(e -> sequenceByRev.put(e.getLong("rev"), e.getLong("data")));
     acknowledged.forEach((sequence, rev) -> {
       if (!sequence.equals(sequenceByRev.get(rev))) {
-        problems.add("event " + sequence + " was acknowledged as rev " + rev + " but history has " + sequenceByRev.get(rev));
+        problems.add(
+            "event " + sequence + " was acknowledged as rev " + rev + " but history has " + sequenceByRev.get(rev));
       }
     });
     for (var w : watchers) {
@@ -65,8 +68,9 @@ final class DeliveryCheck {
         }
       });
       if (!received.equals(revs)) {
-        problems.add(w.name + ": received " + received.size() + " events (first " + (received.isEmpty() ? "-" : received.get(0))
-            + "), history has " + revs.size());
+        problems.add(
+            w.name + ": received " + received.size() + " events (first " + (received.isEmpty() ? "-" : received.get(0))
+                + "), history has " + revs.size());
       }
     }
     return problems;

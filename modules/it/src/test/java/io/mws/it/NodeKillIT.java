@@ -22,12 +22,14 @@ class NodeKillIT {
       });
       var publisher = scenario.publish(40, 18);
       kill.join();
-      var history = DeliveryCheck.settle(scenario.backend, ClusterScenario.VHOST, ClusterScenario.CHANNEL, scenario.watchers);
+      var history = DeliveryCheck.settle(scenario.backend, ClusterScenario.VHOST, ClusterScenario.CHANNEL,
+          scenario.watchers);
       System.out.println(DeliveryCheck.report("kill -9", publisher, history, scenario.watchers, killedAt[0]));
 
       assertThat(DeliveryCheck.problems(publisher, history, scenario.watchers)).isEmpty();
       assertThat(publisher.acknowledged.size()).as("most events acknowledged").isGreaterThan(40 * 18 / 2);
-      assertThat(scenario.watchers.stream().filter(w -> w.connections() > 1)).as("some watchers were on the killed node").isNotEmpty();
+      assertThat(scenario.watchers.stream().filter(w -> w.connections() > 1))
+          .as("some watchers were on the killed node").isNotEmpty();
     }
   }
 }

@@ -54,16 +54,19 @@ class OutOfMemoryExitIT {
       var url = "http://127.0.0.1:" + port;
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
       while (!ready(http, url)) {
-        if (!node.isAlive() || System.nanoTime() > deadline) throw new AssertionError("not ready: " + Files.readString(dir.resolve("node.log")));
+        if (!node.isAlive() || System.nanoTime() > deadline)
+          throw new AssertionError("not ready: " + Files.readString(dir.resolve("node.log")));
         Thread.sleep(200);
       }
       var admin = "Basic " + Base64.getEncoder().encodeToString(("admin:" + ProcessCluster.ADMIN_PASSWORD).getBytes());
       var created = send(http, "POST", url + "/v1/vhosts", admin,
           new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("id", "heavy")));
       assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
-      var token = "Bearer " + new JsonObject(created.body()).getJsonObject("data").getJsonObject("attributes").getString("token");
+      var token = "Bearer "
+          + new JsonObject(created.body()).getJsonObject("data").getJsonObject("attributes").getString("token");
       int channels = 8;
-      for (int c = 0; c < channels; c++) assertThat(send(http, "PUT", url + "/v1/vhosts/heavy/channels/c" + c, token, null).statusCode()).isEqualTo(201);
+      for (int c = 0; c < channels; c++)
+        assertThat(send(http, "PUT", url + "/v1/vhosts/heavy/channels/c" + c, token, null).statusCode()).isEqualTo(201);
 
       // 60 kB events round-robin over the channels: 8 x 1000 kept per channel would be ~480 MB.
       var data = "x".repeat(60_000);
@@ -76,7 +79,8 @@ class OutOfMemoryExitIT {
           for (int i = offset; i < 20_000 && node.isAlive(); i += 4) {
             var event = new JsonObject().put("trigger", new JsonObject().put("event", "big").put("data", data));
             try {
-              if (send(http, "POST", url + "/v1/vhosts/heavy/channels/c" + (i % channels) + "/events", token, event).statusCode() == 202) {
+              if (send(http, "POST", url + "/v1/vhosts/heavy/channels/c" + (i % channels) + "/events", token, event)
+                  .statusCode() == 202) {
                 accepted.incrementAndGet();
               }
             } catch (Exception gone) {
@@ -90,8 +94,10 @@ class OutOfMemoryExitIT {
       boolean exited = node.waitFor(180, TimeUnit.SECONDS);
       for (var publisher : publishers) publisher.join(30_000);
       var log = Files.readString(dir.resolve("node.log"));
-      System.out.printf("out of memory: the node exited %s after %d accepted 60 kB events, %d ms after the load began%n",
-          exited ? "with " + node.exitValue() : "not at all", accepted.get(), (System.nanoTime() - started) / 1_000_000);
+      System.out.printf(
+          "out of memory: the node exited %s after %d accepted 60 kB events, %d ms after the load began%n",
+          exited ? "with " + node.exitValue() : "not at all", accepted.get(),
+          (System.nanoTime() - started) / 1_000_000);
       assertThat(exited).as("the node exits under the load").isTrue();
       assertThat(log).contains("Terminating due to java.lang.OutOfMemoryError");
       assertThat(node.exitValue()).isEqualTo(3);
@@ -103,16 +109,20 @@ class OutOfMemoryExitIT {
 
   private static boolean ready(HttpClient http, String url) {
     try {
-      return http.send(HttpRequest.newBuilder(URI.create(url + "/readyz")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+      return http
+          .send(HttpRequest.newBuilder(URI.create(url + "/readyz")).build(), HttpResponse.BodyHandlers.discarding())
+          .statusCode() == 200;
     } catch (Exception notYet) {
       return false;
     }
   }
 
-  private static HttpResponse<String> send(HttpClient http, String method, String url, String auth, JsonObject body) throws Exception {
+  private static HttpResponse<String> send(HttpClient http, String method, String url, String auth, JsonObject body)
+      throws Exception {
     var request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).header("Authorization", auth)
         .header("Content-Type", "application/json")
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.encode()));
+        .method(method,
+            body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.encode()));
     return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -53,7 +53,8 @@ public final class PartitionClients {
         watchers.add(watcher);
       }
       var sides = new Sides(vertx, cutNode);
-      DeliveryCheck.waitUntil(() -> watchers.stream().allMatch(w -> w.watching()) && sides.watching(), 60, "every watcher watching");
+      DeliveryCheck.waitUntil(() -> watchers.stream().allMatch(w -> w.watching()) && sides.watching(), 60,
+          "every watcher watching");
       var publisher = new Publisher();
       var probes = new JsonArray();
       var prober = new Thread(() -> probe(vertx, nodes, probes, publisher), "prober");
@@ -97,7 +98,8 @@ public final class PartitionClients {
     var http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
     WebSocketClient ws = vertx.createWebSocketClient();
     while (!Thread.currentThread().isInterrupted()) {
-      var round = new JsonObject().put("t", System.currentTimeMillis()).put("acknowledged", publisher.acknowledged.size());
+      var round = new JsonObject().put("t", System.currentTimeMillis()).put("acknowledged",
+          publisher.acknowledged.size());
       var ready = new JsonArray();
       var upgrade = new JsonArray();
       for (int i = 1; i <= nodes; i++) {
@@ -118,7 +120,8 @@ public final class PartitionClients {
 
   private static int readyz(HttpClient http, String host) {
     try {
-      var request = HttpRequest.newBuilder(URI.create("http://" + host + ":8080/readyz")).timeout(Duration.ofMillis(500)).build();
+      var request = HttpRequest.newBuilder(URI.create("http://" + host + ":8080/readyz"))
+          .timeout(Duration.ofMillis(500)).build();
       return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
     } catch (Exception unreachable) {
       if (unreachable instanceof InterruptedException) Thread.currentThread().interrupt();
@@ -134,7 +137,8 @@ public final class PartitionClients {
     } catch (java.util.concurrent.ExecutionException e) {
       if (e.getCause() instanceof UpgradeRejectedException rejected) {
         var body = rejected.getBody() == null ? "" : rejected.getBody().toString();
-        var reason = body.startsWith("{") ? new JsonObject(body).getJsonObject("error", new JsonObject()).getString("reason") : "";
+        var reason = body.startsWith("{")
+            ? new JsonObject(body).getJsonObject("error", new JsonObject()).getString("reason") : "";
         return rejected.getStatus() + " " + reason;
       }
       return "0";

@@ -52,11 +52,13 @@ class PartitionIT {
       var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
       clients = new ProcessBuilder("bash", script().toString(), "exec", prefix, "c", java, "-Xmx384m",
           "-cp", System.getProperty("java.class.path"), PartitionClients.class.getName(),
-          result.toString(), marker.toString(), String.valueOf(NODES), "30", "15", "60", String.valueOf(CUT), cutFile.toString())
+          result.toString(), marker.toString(), String.valueOf(NODES), "30", "15", "60", String.valueOf(CUT),
+          cutFile.toString())
           .redirectErrorStream(true).redirectOutput(dir.resolve("clients.log").toFile()).start();
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
       while (!Files.exists(marker)) {
-        if (!clients.isAlive() || System.nanoTime() > deadline) throw new AssertionError("clients did not start: " + log(dir, "clients.log"));
+        if (!clients.isAlive() || System.nanoTime() > deadline)
+          throw new AssertionError("clients did not start: " + log(dir, "clients.log"));
         Thread.sleep(100);
       }
       Thread.sleep(5_000);
@@ -66,7 +68,8 @@ class PartitionIT {
       Thread.sleep(30_000);
       long healAt = System.currentTimeMillis();
       netns("heal", prefix, String.valueOf(CUT));
-      if (!clients.waitFor(180, TimeUnit.SECONDS)) throw new AssertionError("clients still running: " + log(dir, "clients.log"));
+      if (!clients.waitFor(180, TimeUnit.SECONDS))
+        throw new AssertionError("clients still running: " + log(dir, "clients.log"));
       assertThat(clients.exitValue()).as(log(dir, "clients.log")).isZero();
 
       var outcome = new JsonObject(Files.readString(result));
@@ -76,21 +79,26 @@ class PartitionIT {
       long wholeAt = firstAfter(probes, healAt, p -> allReady(p) && stillReadyAfter(probes, p));
       int ackedBefore = acknowledgedAt(probes, outAt);
       int ackedAtHeal = acknowledgedAt(probes, healAt);
-      System.out.printf("partition timeline (ms after the cut): detected by node %d %d, out of rotation %d, link back %d,"
+      System.out.printf(
+          "partition timeline (ms after the cut): detected by node %d %d, out of rotation %d, link back %d,"
               + " cluster whole %d (%d ms after the link came back); %d events acknowledged while node %d was out%n%s%n",
           CUT, detectedAt - cutAt, outAt - cutAt, healAt - cutAt, wholeAt - cutAt, wholeAt - healAt,
           ackedAtHeal - ackedBefore, CUT, outcome.getString("report"));
-      System.out.printf("watchers resynced after a 410: %d; rev written through node %d in the first second of the cut, per channel: %s%n",
+      System.out.printf(
+          "watchers resynced after a 410: %d; rev written through node %d in the first second of the cut, per channel: %s%n",
           outcome.getInteger("resyncs"), CUT, outcome.getJsonArray("sides").encodePrettily());
 
       var absences = absencesAnswered(outcome);
-      System.out.printf("requests answered 401/404 (a good token called invalid, an open channel called absent): %d %s%n",
+      System.out.printf(
+          "requests answered 401/404 (a good token called invalid, an open channel called absent): %d %s%n",
           absences.size(), absences);
 
-      assertThat(outcome.getJsonArray("problems")).as("every watcher got every rev once, in order, with its event").isEmpty();
+      assertThat(outcome.getJsonArray("problems")).as("every watcher got every rev once, in order, with its event")
+          .isEmpty();
       assertThat(absences).as("a cut-off node answers what it cannot see 503 no_quorum, never 401 or 404").isEmpty();
       assertThat(outAt).as("the cut-off node turns unready").isBetween(cutAt, healAt);
-      assertThat(upgradesDuring(probes, outAt, healAt, CUT)).as("upgrades to the cut-off node are refused").contains("503 no_quorum")
+      assertThat(upgradesDuring(probes, outAt, healAt, CUT)).as("upgrades to the cut-off node are refused")
+          .contains("503 no_quorum")
           .doesNotContain("101");
       for (int node = 1; node <= NODES; node++) {
         if (node == CUT) continue;
@@ -164,7 +172,8 @@ class PartitionIT {
   }
 
   private static List<JsonObject> probesBetween(JsonArray probes, long from, long to) {
-    return probes.stream().map(JsonObject.class::cast).filter(p -> p.getLong("t") >= from && p.getLong("t") <= to).toList();
+    return probes.stream().map(JsonObject.class::cast).filter(p -> p.getLong("t") >= from && p.getLong("t") <= to)
+        .toList();
   }
 
   private static long firstAfter(JsonArray probes, long from, java.util.function.Predicate<JsonObject> condition) {
@@ -194,6 +203,7 @@ class PartitionIT {
   }
 
   private static List<String> upgradesDuring(JsonArray probes, long from, long to, int node) {
-    return probesBetween(probes, from, to).stream().map(p -> p.getJsonArray("upgrade").getString(node - 1)).distinct().toList();
+    return probesBetween(probes, from, to).stream().map(p -> p.getJsonArray("upgrade").getString(node - 1)).distinct()
+        .toList();
   }
 }

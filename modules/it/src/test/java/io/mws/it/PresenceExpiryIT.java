@@ -37,7 +37,8 @@ class PresenceExpiryIT {
       DeliveryCheck.waitUntil(() -> subscribers(backend).stream().noneMatch(uid -> uid.startsWith("doomed")),
           60, "the killed node's clients left presence");
       long tookMs = (System.nanoTime() - killed) / 1_000_000;
-      System.out.println("presence of a killed node's clients gone after " + tookMs + " ms (documented bound " + BOUND_MS + " ms)");
+      System.out.println(
+          "presence of a killed node's clients gone after " + tookMs + " ms (documented bound " + BOUND_MS + " ms)");
 
       assertThat(subscribers(backend)).containsExactlyInAnyOrder("alive-0", "alive-1");
       assertThat(tookMs).as("ms until the killed node's clients left presence").isLessThanOrEqualTo(BOUND_MS + 3_000);
@@ -50,7 +51,8 @@ class PresenceExpiryIT {
       var response = backend.await(GET, ClusterScenario.PATH + "/subscribers?limit=100", backend.bearer(), null);
       if (response.statusCode() != 200) return Set.of("(status " + response.statusCode() + ")");
       return response.bodyAsJsonObject().getJsonArray("data").stream()
-          .map(o -> ((JsonObject) o).getJsonObject("attributes").getString("uid")).collect(Collectors.toCollection(HashSet::new));
+          .map(o -> ((JsonObject) o).getJsonObject("attributes").getString("uid"))
+          .collect(Collectors.toCollection(HashSet::new));
     } catch (Exception e) {
       return Set.of("(" + e + ")");
     }

@@ -24,7 +24,8 @@ final class ProcessCluster implements AutoCloseable {
   private ProcessCluster(Path dir, int base, java.util.Map<String, String> env) {
     Prerequisites.require("bash", "apt-get install bash");
     Prerequisites.require("curl", "apt-get install curl (scripts/cluster.sh probes each node's /readyz with it)");
-    Prerequisites.requireOrRoot("nginx", "scripts/cluster.sh", "apt-get install nginx once as root, or run the ITs as root");
+    Prerequisites.requireOrRoot("nginx", "scripts/cluster.sh",
+        "apt-get install nginx once as root, or run the ITs as root");
     this.dir = dir;
     this.base = base;
     this.env = env;
@@ -89,13 +90,17 @@ final class ProcessCluster implements AutoCloseable {
   void restart(int node) throws Exception { run("restart", dir.toString(), String.valueOf(node)); }
 
   /** SIGTERM to every node at once, waiting until all have exited. */
-  void termAll() throws Exception { run("term-all", dir.toString()); }
+  void termAll() throws Exception {
+    run("term-all", dir.toString());
+  }
 
   /** kill -9 of every node. */
   void killAll() throws Exception { run("kill-all", dir.toString()); }
 
   /** Every node started again with its ports, once all are gone; returns when all are ready. */
-  void restartAll() throws Exception { run("restart-all", dir.toString()); }
+  void restartAll() throws Exception {
+    run("restart-all", dir.toString());
+  }
 
   int add() throws Exception {
     var out = run("add", dir.toString());
@@ -123,7 +128,9 @@ final class ProcessCluster implements AutoCloseable {
     var process = builder.start();
     int exit = process.waitFor();
     var text = Files.readString(out);
-    if (exit != 0) throw new IllegalStateException("cluster.sh " + String.join(" ", args) + " failed: " + text.substring((int) Math.min(before, text.length())));
+    if (exit != 0)
+      throw new IllegalStateException(
+          "cluster.sh " + String.join(" ", args) + " failed: " + text.substring((int) Math.min(before, text.length())));
     return text.substring((int) Math.min(before, text.length()));
   }
 }

@@ -26,7 +26,8 @@ final class Publisher {
   }
 
   /** As {@link #run(Vertx, Backend, String, int, int)}, numbering the events from {@code first}. */
-  void run(Vertx vertx, Backend backend, String path, int perSecond, int seconds, long first) throws InterruptedException {
+  void run(Vertx vertx, Backend backend, String path, int perSecond, int seconds, long first)
+      throws InterruptedException {
     long total = (long) perSecond * seconds;
     long intervalNanos = 1_000_000_000L / perSecond;
     long start = System.nanoTime();
@@ -52,7 +53,8 @@ final class Publisher {
     var body = new JsonObject().put("trigger", new JsonObject().put("event", "tick").put("data", seq));
     vertx.runOnContext(v -> backend.request(HttpMethod.POST, path, backend.bearer(), body).onComplete(ar -> {
       if (ar.succeeded() && ar.result().statusCode() == 202) {
-        acknowledged.put(seq, ar.result().bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getLong("rev"));
+        acknowledged.put(seq,
+            ar.result().bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getLong("rev"));
       } else {
         failed.incrementAndGet();
         failures.add("event " + seq + ": " + (ar.succeeded()

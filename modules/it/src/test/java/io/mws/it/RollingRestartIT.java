@@ -24,7 +24,8 @@ class RollingRestartIT {
       });
       var publisher = scenario.publish(20, 40); // 800 events: within the 1000-event history
       roll.join();
-      var history = DeliveryCheck.settle(scenario.backend, ClusterScenario.VHOST, ClusterScenario.CHANNEL, scenario.watchers);
+      var history = DeliveryCheck.settle(scenario.backend, ClusterScenario.VHOST, ClusterScenario.CHANNEL,
+          scenario.watchers);
       System.out.println(DeliveryCheck.report("rolling restart", publisher, history, scenario.watchers, startedAt[0]));
 
       assertThat(DeliveryCheck.problems(publisher, history, scenario.watchers)).isEmpty();

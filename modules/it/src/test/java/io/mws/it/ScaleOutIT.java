@@ -22,7 +22,8 @@ class ScaleOutIT {
       });
       var publisher = scenario.publish(40, 15);
       join.join();
-      var history = DeliveryCheck.settle(scenario.backend, ClusterScenario.VHOST, ClusterScenario.CHANNEL, scenario.watchers);
+      var history = DeliveryCheck.settle(scenario.backend, ClusterScenario.VHOST, ClusterScenario.CHANNEL,
+          scenario.watchers);
       System.out.println(DeliveryCheck.report("scale-out", publisher, history, scenario.watchers, joinedAt[0]));
 
       assertThat(DeliveryCheck.problems(publisher, history, scenario.watchers)).isEmpty();

@@ -52,7 +52,8 @@ final class Sides {
       backends.add(backend);
       viaNodeOne.add(backend.at(vertx, "10.77.1.11"));
       viaCutNode.add(backend.at(vertx, "10.77.1." + (10 + cutNode)));
-      var watcher = new ResumingWatcher(vertx, vhost(i), "10.77.1." + (10 + cutNode), 8080, path(i), backend.vhostToken);
+      var watcher = new ResumingWatcher(vertx, vhost(i), "10.77.1." + (10 + cutNode), 8080, path(i),
+          backend.vhostToken);
       watcher.start();
       watchers.add(watcher);
       publishers.add(new Publisher());
@@ -109,13 +110,16 @@ final class Sides {
     long sequence = MINORITY_SEQUENCE + channel;
     var body = new JsonObject().put("trigger", new JsonObject().put("event", "tick").put("data", sequence));
     var backend = viaCutNode.get(channel);
-    vertx.runOnContext(v -> backend.request(HttpMethod.POST, path(channel) + "/events", backend.bearer(), body).onComplete(ar -> {
-      if (ar.succeeded() && ar.result().statusCode() == 202) {
-        minorityAnswers.put(channel, "202 rev " + ar.result().bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getLong("rev"));
-      } else {
-        minorityAnswers.put(channel, ar.succeeded() ? ar.result().statusCode() + " " + ar.result().bodyAsString() : ar.cause().toString());
-      }
-    }));
+    vertx.runOnContext(
+        v -> backend.request(HttpMethod.POST, path(channel) + "/events", backend.bearer(), body).onComplete(ar -> {
+          if (ar.succeeded() && ar.result().statusCode() == 202) {
+            minorityAnswers.put(channel, "202 rev "
+                + ar.result().bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getLong("rev"));
+          } else {
+            minorityAnswers.put(channel,
+                ar.succeeded() ? ar.result().statusCode() + " " + ar.result().bodyAsString() : ar.cause().toString());
+          }
+        }));
   }
 
   /**
@@ -135,10 +139,12 @@ final class Sides {
       long sequence = MINORITY_SEQUENCE + i;
       boolean kept = history.stream().anyMatch(e -> e.getLong("data") == sequence);
       problems.addAll(DeliveryCheck.problems(acknowledged, history, List.of(watcher)));
-      boolean received = watcher.everReceived.stream().anyMatch(d -> String.valueOf(d).equals(String.valueOf(sequence)));
-      channels.add(new JsonObject().put("vhost", vhost(i)).put("cutNodeAnswered", minorityAnswers.getOrDefault(i, "no answer"))
-          .put("watcherReceivedIt", received).put("keptAtMerge", kept)
-          .put("watcherResyncedAt", new JsonArray(List.copyOf(watcher.resyncedAt))).put("history", history.size()));
+      boolean received = watcher.everReceived.stream()
+          .anyMatch(d -> String.valueOf(d).equals(String.valueOf(sequence)));
+      channels.add(
+          new JsonObject().put("vhost", vhost(i)).put("cutNodeAnswered", minorityAnswers.getOrDefault(i, "no answer"))
+              .put("watcherReceivedIt", received).put("keptAtMerge", kept)
+              .put("watcherResyncedAt", new JsonArray(List.copyOf(watcher.resyncedAt))).put("history", history.size()));
     }
     return new JsonObject().put("channels", channels).put("problems", new JsonArray(problems));
   }

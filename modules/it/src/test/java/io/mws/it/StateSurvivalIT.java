@@ -31,7 +31,8 @@ class StateSurvivalIT {
       }
       var user = new JsonObject().put("data", new JsonObject().put("type", "users").put("id", "carol")
           .put("attributes", new JsonObject().put("password", "carol-password")));
-      assertThat(backend.await(POST, "/v1/users", Backend.basic("admin", ProcessCluster.ADMIN_PASSWORD), user).statusCode())
+      assertThat(
+          backend.await(POST, "/v1/users", Backend.basic("admin", ProcessCluster.ADMIN_PASSWORD), user).statusCode())
           .isEqualTo(201);
       for (int node = 1; node <= 3; node++) {
         scenario.cluster.kill(node);

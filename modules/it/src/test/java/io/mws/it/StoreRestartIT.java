@@ -63,7 +63,8 @@ class StoreRestartIT {
       long data = 0;
       for (var crash : List.of(false, true)) {
         var stop = scenario.after(1500, () -> {
-          if (crash) scenario.cluster.killAll(); else scenario.cluster.termAll();
+          if (crash) scenario.cluster.killAll();
+          else scenario.cluster.termAll();
         });
         var publisher = new Publisher();
         long first = data + 1;
@@ -76,16 +77,19 @@ class StoreRestartIT {
         long maxAcknowledged = acknowledged.keySet().stream().mapToLong(Long::longValue).max().orElse(0);
         long next = fire(scenario.backend, ClusterScenario.VHOST, ClusterScenario.CHANNEL, ++data);
         acknowledged.put(next, data);
-        System.out.printf("%s: %d of %d acknowledged, highest rev %d, next rev %d%n", when, publisher.acknowledged.size(),
+        System.out.printf("%s: %d of %d acknowledged, highest rev %d, next rev %d%n", when,
+            publisher.acknowledged.size(),
             publisher.sent.get(), maxAcknowledged, next);
         assertThat(publisher.acknowledged).as("some publishes were acknowledged before the stop").isNotEmpty();
         assertThat(next).as("the next rev " + when).isGreaterThan(maxAcknowledged);
-        var resume = scenario.backend.await(GET, ClusterScenario.PATH + "/events?since=0&limit=1", scenario.backend.bearer(), null);
+        var resume = scenario.backend.await(GET, ClusterScenario.PATH + "/events?since=0&limit=1",
+            scenario.backend.bearer(), null);
         if (crash && resume.statusCode() == 410) continue; // write-behind events may be lost: told, never given others
         var history = scenario.backend.history(ClusterScenario.VHOST, ClusterScenario.CHANNEL);
         for (var event : history) {
           var expected = acknowledged.get(event.getLong("rev"));
-          if (expected != null) assertThat(event.getLong("data")).as("rev " + event.getLong("rev") + " " + when).isEqualTo(expected);
+          if (expected != null)
+            assertThat(event.getLong("data")).as("rev " + event.getLong("rev") + " " + when).isEqualTo(expected);
         }
         if (!crash) {
           var kept = history.stream().map(e -> e.getLong("rev")).collect(java.util.stream.Collectors.toSet());
@@ -110,24 +114,31 @@ class StoreRestartIT {
     try (var cluster = ProcessCluster.start("store-outage", 1, Map.of("MWS_STORE_URL", url))) {
       var backend = new Backend(vertx, cluster.lbPort());
       backend.setUp("moon", "k");
-      var durable = backend.await(POST, "/v1/vhosts", admin(), new JsonObject().put("data", new JsonObject().put("type", "vhosts")
-          .put("id", "sun").put("attributes", new JsonObject().put("durableHistory", true))));
-      var sun = "Bearer " + durable.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getString("token");
+      var durable = backend.await(POST, "/v1/vhosts", admin(),
+          new JsonObject().put("data", new JsonObject().put("type", "vhosts")
+              .put("id", "sun").put("attributes", new JsonObject().put("durableHistory", true))));
+      var sun = "Bearer "
+          + durable.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getString("token");
       assertThat(backend.await(PUT, "/v1/vhosts/sun/channels/k", sun, null).statusCode()).isEqualTo(201);
       postgres("stop", pg.toString());
 
-      var mars = backend.await(POST, "/v1/vhosts", admin(), new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("id", "mars")));
+      var mars = backend.await(POST, "/v1/vhosts", admin(),
+          new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("id", "mars")));
       assertUnavailable(mars, "create a vhost");
-      assertThat(backend.await(GET, "/v1/vhosts/mars", admin(), null).statusCode()).as("the failed create left nothing").isEqualTo(404);
+      assertThat(backend.await(GET, "/v1/vhosts/mars", admin(), null).statusCode()).as("the failed create left nothing")
+          .isEqualTo(404);
       var user = new JsonObject().put("data", new JsonObject().put("type", "users").put("id", "dave")
           .put("attributes", new JsonObject().put("password", "dave-password")));
       assertUnavailable(backend.await(POST, "/v1/users", admin(), user), "create a user");
       assertThat(backend.await(GET, "/v1/users/dave", admin(), null).statusCode()).isEqualTo(404);
       assertUnavailable(backend.await(PUT, "/v1/vhosts/moon/channels/new", backend.bearer(), null), "open a channel");
-      assertThat(backend.await(GET, "/v1/vhosts/moon/channels/new", backend.bearer(), null).statusCode()).isEqualTo(404);
+      assertThat(backend.await(GET, "/v1/vhosts/moon/channels/new", backend.bearer(), null).statusCode())
+          .isEqualTo(404);
       var event = new JsonObject().put("trigger", new JsonObject().put("event", "e").put("data", 1));
-      assertUnavailable(backend.await(POST, "/v1/vhosts/sun/channels/k/events", sun, event), "a durableHistory publish");
-      assertThat(backend.await(GET, "/v1/vhosts/moon", backend.bearer(), null).statusCode()).as("reads still work").isEqualTo(200);
+      assertUnavailable(backend.await(POST, "/v1/vhosts/sun/channels/k/events", sun, event),
+          "a durableHistory publish");
+      assertThat(backend.await(GET, "/v1/vhosts/moon", backend.bearer(), null).statusCode()).as("reads still work")
+          .isEqualTo(200);
       long stopping = System.nanoTime();
       cluster.termAll();
       System.out.printf("a node whose store is down stopped in %d ms%n", (System.nanoTime() - stopping) / 1_000_000);
@@ -137,7 +148,8 @@ class StoreRestartIT {
     }
   }
 
-  private static void assertUnavailable(io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> response, String what) {
+  private static void assertUnavailable(io.vertx.ext.web.client.HttpResponse<io.vertx.core.buffer.Buffer> response,
+                                        String what) {
     assertThat(response.statusCode()).as(what + ": " + response.bodyAsString()).isEqualTo(503);
     assertThat(response.bodyAsJsonObject().getJsonObject("error").getString("reason")).isEqualTo("store_unavailable");
     assertThat(response.getHeader("Retry-After")).isNotNull();
@@ -149,10 +161,12 @@ class StoreRestartIT {
       var memory = new Backend(vertx, cluster.lbPort());
       memory.setUp("moon", "s0");
       var durable = new Backend(vertx, cluster.lbPort());
-      var created = durable.await(POST, "/v1/vhosts", admin(), new JsonObject().put("data", new JsonObject().put("type", "vhosts")
-          .put("id", "sun").put("attributes", new JsonObject().put("durableHistory", true))));
+      var created = durable.await(POST, "/v1/vhosts", admin(),
+          new JsonObject().put("data", new JsonObject().put("type", "vhosts")
+              .put("id", "sun").put("attributes", new JsonObject().put("durableHistory", true))));
       assertThat(created.statusCode()).isEqualTo(201);
-      durable.vhostToken = created.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getString("token");
+      durable.vhostToken = created.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes")
+          .getString("token");
       var user = new JsonObject().put("data", new JsonObject().put("type", "users").put("id", "carol")
           .put("attributes", new JsonObject().put("password", "carol-password")));
       assertThat(memory.await(POST, "/v1/users", admin(), user).statusCode()).isEqualTo(201);
@@ -167,7 +181,8 @@ class StoreRestartIT {
       long started = System.nanoTime();
       cluster.termAll();
       cluster.restartAll();
-      System.out.printf("full SIGTERM restart of %s: %d ms%n", cluster.dir.getFileName(), (System.nanoTime() - started) / 1_000_000);
+      System.out.printf("full SIGTERM restart of %s: %d ms%n", cluster.dir.getFileName(),
+          (System.nanoTime() - started) / 1_000_000);
       controlPlaneIsIntact(memory, durable, "after a full SIGTERM restart");
       for (int c = 0; c < CHANNELS; c++) {
         assertThat(data(memory.history("moon", "s" + c))).as("moon/s" + c + " after SIGTERM").isEqualTo(range(EVENTS));
@@ -179,14 +194,18 @@ class StoreRestartIT {
       started = System.nanoTime();
       cluster.killAll();
       cluster.restartAll();
-      System.out.printf("full kill -9 restart of %s: %d ms%n", cluster.dir.getFileName(), (System.nanoTime() - started) / 1_000_000);
+      System.out.printf("full kill -9 restart of %s: %d ms%n", cluster.dir.getFileName(),
+          (System.nanoTime() - started) / 1_000_000);
       controlPlaneIsIntact(memory, durable, "after a full kill -9 restart");
       for (int c = 0; c < CHANNELS; c++) {
-        assertThat(data(durable.history("sun", "s" + c))).as("durable sun/s" + c + " after kill -9").isEqualTo(range(EVENTS + 1));
+        assertThat(data(durable.history("sun", "s" + c))).as("durable sun/s" + c + " after kill -9")
+            .isEqualTo(range(EVENTS + 1));
         assertThat(fire(durable, "sun", "s" + c, EVENTS + 2)).isEqualTo(EVENTS + 2);
-        var resume = memory.await(GET, "/v1/vhosts/moon/channels/s" + c + "/events?since=" + EVENTS, memory.bearer(), null);
+        var resume = memory.await(GET, "/v1/vhosts/moon/channels/s" + c + "/events?since=" + EVENTS, memory.bearer(),
+            null);
         var next = fire(memory, "moon", "s" + c, 0);
-        System.out.printf("moon/s%d after kill -9: resume from rev %d -> %d, next rev %d%n", c, EVENTS, resume.statusCode(), next);
+        System.out.printf("moon/s%d after kill -9: resume from rev %d -> %d, next rev %d%n", c, EVENTS,
+            resume.statusCode(), next);
         assertThat(next).as("moon/s" + c + ": above every acknowledged rev").isGreaterThan(EVENTS + 1);
         if (resume.statusCode() == 200) {
           // Only when every acknowledged event was written before the crash may the history continue.
@@ -202,7 +221,8 @@ class StoreRestartIT {
   }
 
   private static void controlPlaneIsIntact(Backend memory, Backend durable, String when) throws Exception {
-    assertThat(memory.await(GET, "/v1/vhosts/moon", memory.bearer(), null).statusCode()).as("vhost moon and its token " + when).isEqualTo(200);
+    assertThat(memory.await(GET, "/v1/vhosts/moon", memory.bearer(), null).statusCode())
+        .as("vhost moon and its token " + when).isEqualTo(200);
     var sun = durable.await(GET, "/v1/vhosts/sun", durable.bearer(), null);
     assertThat(sun.statusCode()).as("vhost sun and its token " + when).isEqualTo(200);
     assertThat(sun.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getBoolean("durableHistory"))
@@ -210,7 +230,8 @@ class StoreRestartIT {
     assertThat(memory.await(GET, "/v1/vhosts/moon", Backend.basic("carol", "carol-password"), null).statusCode())
         .as("user carol " + when).isEqualTo(200);
     var channels = memory.await(GET, "/v1/vhosts/moon/channels?limit=100", memory.bearer(), null);
-    assertThat(channels.bodyAsJsonObject().getJsonObject("meta").getInteger("total")).as("channels " + when).isEqualTo(CHANNELS);
+    assertThat(channels.bodyAsJsonObject().getJsonObject("meta").getInteger("total")).as("channels " + when)
+        .isEqualTo(CHANNELS);
     assertThat(memory.await(GET, "/v1/vhosts/moon", admin(), null).statusCode()).as("admin " + when).isEqualTo(200);
   }
 

@@ -30,7 +30,7 @@ public final class ApiError extends RuntimeException {
   }
 
   private ApiError(int status, String reason, String message, List<FieldError> fieldErrors,
-                   Map<String, String> headers) {
+      Map<String, String> headers) {
     super(message, null, false, false);
     this.status = status;
     this.reason = reason;
@@ -50,7 +50,8 @@ public final class ApiError extends RuntimeException {
   public static ApiError conflict(String reason, String message) { return new ApiError(409, reason, message); }
   /** 503: the store of record failed, so a change could not be made durable (and was not made, or undone). */
   public static ApiError storeUnavailable() {
-    return new ApiError(503, "store_unavailable", "The store of record is unavailable; nothing was changed. Retry later.",
+    return new ApiError(503, "store_unavailable",
+        "The store of record is unavailable; nothing was changed. Retry later.",
         List.of(), Map.of("Retry-After", "5"));
   }
 
@@ -71,7 +72,8 @@ public final class ApiError extends RuntimeException {
 
   /** 429: a limit of the node or the vhost was hit; try again after {@code retryAfterSeconds}. */
   public static ApiError rateLimited(String message, long retryAfterSeconds) {
-    return new ApiError(429, "rate_limited", message, List.of(), Map.of("Retry-After", String.valueOf(retryAfterSeconds)));
+    return new ApiError(429, "rate_limited", message, List.of(),
+        Map.of("Retry-After", String.valueOf(retryAfterSeconds)));
   }
 
   /** 422 with one error per invalid property. */
@@ -149,7 +151,8 @@ public final class ApiError extends RuntimeException {
       var json = new JsonObject(wire);
       var body = json.getJsonObject("body", new JsonObject());
       var headers = new java.util.HashMap<String, String>();
-      json.getJsonObject("headers", new JsonObject()).forEach(e -> headers.put(e.getKey(), String.valueOf(e.getValue())));
+      json.getJsonObject("headers", new JsonObject())
+          .forEach(e -> headers.put(e.getKey(), String.valueOf(e.getValue())));
       if (body.containsKey("errors")) {
         var errors = body.getJsonArray("errors").stream().map(JsonObject.class::cast)
             .map(e -> new FieldError(e.getString("reason"), e.getString("property"), e.getString("message"))).toList();

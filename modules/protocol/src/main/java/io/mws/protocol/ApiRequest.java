@@ -19,7 +19,7 @@ import java.util.TreeMap;
  * @param body    the parsed JSON body, or null when there is none
  */
 public record ApiRequest(String method, String path, Map<String, List<String>> query, Map<String, String> headers,
-                         Object body) {
+    Object body) {
 
   public String header(String name) { return headers.get(name.toLowerCase(Locale.ROOT)); }
 
@@ -39,11 +39,11 @@ public record ApiRequest(String method, String path, Map<String, List<String>> q
 
   public static ApiRequest fromJson(JsonObject json) {
     var query = new TreeMap<String, List<String>>();
-    json.getJsonObject("query", new JsonObject()).forEach(e ->
-        query.put(e.getKey(), ((JsonArray) e.getValue()).stream().map(String::valueOf).toList()));
+    json.getJsonObject("query", new JsonObject())
+        .forEach(e -> query.put(e.getKey(), ((JsonArray) e.getValue()).stream().map(String::valueOf).toList()));
     var headers = new TreeMap<String, String>();
-    json.getJsonObject("headers", new JsonObject()).forEach(e ->
-        headers.put(e.getKey().toLowerCase(Locale.ROOT), String.valueOf(e.getValue())));
+    json.getJsonObject("headers", new JsonObject())
+        .forEach(e -> headers.put(e.getKey().toLowerCase(Locale.ROOT), String.valueOf(e.getValue())));
     return new ApiRequest(json.getString("method"), json.getString("path"), query, headers, json.getValue("body"));
   }
 }

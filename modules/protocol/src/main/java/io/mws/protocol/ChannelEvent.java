@@ -13,7 +13,7 @@ import io.vertx.core.json.JsonObject;
  * @param uid     the publishing client's uid, or null when a backend fired it
  */
 public record ChannelEvent(Kind kind, String vhost, String channel, String epoch, long rev, String event,
-                           Object data, String uid, long timestamp) {
+    Object data, String uid, long timestamp) {
   public enum Kind { EVENT, CLOSED, JOIN, LEAVE }
 
   public boolean isPresence() { return kind == Kind.JOIN || kind == Kind.LEAVE; }
@@ -53,9 +53,11 @@ public record ChannelEvent(Kind kind, String vhost, String channel, String epoch
    * Computed from the event, not stored: its live copy and its history copy give the same tag.
    */
   public String tag() {
-    var text = epoch + "\n" + rev + "\n" + event + "\n" + io.vertx.core.json.Json.encode(data) + "\n" + uid + "\n" + timestamp;
+    var text = epoch + "\n" + rev + "\n" + event + "\n" + io.vertx.core.json.Json.encode(data) + "\n" + uid + "\n"
+        + timestamp;
     try {
-      var digest = java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      var digest = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
       return java.util.HexFormat.of().formatHex(digest, 0, TAG_CHARS / 2);
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JVM has SHA-256", e);

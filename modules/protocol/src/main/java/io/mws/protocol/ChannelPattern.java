@@ -13,7 +13,8 @@ public final class ChannelPattern {
   public static final int MAX_LENGTH = 256;
   private static final int CACHE_SIZE = 1024;
   private static final Map<String, ChannelPattern> CACHE = new LinkedHashMap<>(64, 0.75f, true) {
-    @Override protected boolean removeEldestEntry(Map.Entry<String, ChannelPattern> eldest) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, ChannelPattern> eldest) {
       return size() > CACHE_SIZE;
     }
   };
@@ -38,7 +39,9 @@ public final class ChannelPattern {
     }
     try {
       var compiled = new ChannelPattern(source, Pattern.compile(source));
-      synchronized (CACHE) { CACHE.put(source, compiled); }
+      synchronized (CACHE) {
+        CACHE.put(source, compiled);
+      }
       return compiled;
     } catch (PatternSyntaxException e) {
       throw new IllegalArgumentException("the pattern is not a valid regular expression: " + e.getDescription());
@@ -51,5 +54,6 @@ public final class ChannelPattern {
 
   public String source() { return source; }
 
-  @Override public String toString() { return source; }
+  @Override
+  public String toString() { return source; }
 }

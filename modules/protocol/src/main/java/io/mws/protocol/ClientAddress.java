@@ -90,7 +90,8 @@ public final class ClientAddress {
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException("'" + cidr + "' has no valid prefix length");
       }
-      if (prefix < 0 || prefix > bits) throw new IllegalArgumentException("'" + cidr + "': prefix length must be 0.." + bits);
+      if (prefix < 0 || prefix > bits)
+        throw new IllegalArgumentException("'" + cidr + "': prefix length must be 0.." + bits);
       return new Range(address, prefix);
     }
 

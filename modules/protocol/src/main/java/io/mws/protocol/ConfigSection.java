@@ -34,7 +34,8 @@ public record ConfigSection(String name, JsonObject json) {
   }
 
   public double number(String key, double min) {
-    if (value(key) instanceof Number n && Double.isFinite(n.doubleValue()) && n.doubleValue() >= min) return n.doubleValue();
+    if (value(key) instanceof Number n && Double.isFinite(n.doubleValue()) && n.doubleValue() >= min)
+      return n.doubleValue();
     throw invalid(key, "a number >= " + min);
   }
 

@@ -27,8 +27,8 @@ public final class Delivery {
    */
   public static <T> Future<Message<T>> request(Vertx vertx, String address, Object body) {
     var bus = vertx.eventBus();
-    return bus.<T>request(address, body, options().setLocalOnly(true)).recover(failure ->
-        failure instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
+    return bus.<T>request(address, body, options().setLocalOnly(true))
+        .recover(failure -> failure instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
             ? bus.<T>request(address, body, options())
             : Future.failedFuture(failure));
   }

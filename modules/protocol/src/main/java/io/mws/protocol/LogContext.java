@@ -24,7 +24,8 @@ public final class LogContext {
 
   /** The keys of one request; closing the scope removes them all. */
   public interface Scope extends AutoCloseable {
-    @Override void close();
+    @Override
+    void close();
   }
 
   /** Sets the keys whose value is known (null ones are left out) until the scope is closed. */

@@ -18,8 +18,9 @@ import io.vertx.core.json.JsonObject;
  * @param overLimitRepliesToClose over-limit replies a connection may get in a burst (refilled at one a second)
  *                              before it is closed with 1008
  */
-public record NodeLimits(int connectionsPerNode, int connectionsPerVhost, int watchesPerConnection, int connectsPerSecond,
-                         int messagesPerSecond, int publishesPerSecond, int overLimitRepliesToClose) {
+public record NodeLimits(int connectionsPerNode, int connectionsPerVhost, int watchesPerConnection,
+    int connectsPerSecond,
+    int messagesPerSecond, int publishesPerSecond, int overLimitRepliesToClose) {
 
   /** {@code limits} over the defaults of conf/mws.yaml (null: the defaults); a bad value fails with its key's name. */
   public static NodeLimits from(JsonObject limits) {

@@ -37,9 +37,11 @@ public final class VhostSettings {
 
   /** The reason of the refusal of a browser Origin. */
   public static final String ORIGIN_NOT_ALLOWED = "origin_not_allowed";
-  public static final Set<String> FIELDS = Set.of("historySize", "historyTtlSeconds", "clientPublish", "durableHistory", "allowedOrigins", "limits",
+  public static final Set<String> FIELDS = Set.of("historySize", "historyTtlSeconds", "clientPublish", "durableHistory",
+      "allowedOrigins", "limits",
       "implicitChannels", "webhooks");
-  public static final Set<String> LIMITS = Set.of("connections", "watchesPerConnection", "messagesPerSecond", "publishesPerSecond",
+  public static final Set<String> LIMITS = Set.of("connections", "watchesPerConnection", "messagesPerSecond",
+      "publishesPerSecond",
       "channels", "historyBytes", "backlogBytes", "presenceRecords");
   static final int MAX_ORIGINS = 100;
   public static final int MAX_WEBHOOKS = 10;
@@ -70,7 +72,8 @@ public final class VhostSettings {
       var property = "data.attributes." + field;
       if (readOnly.contains(field)) continue;
       if (!FIELDS.contains(field)) {
-        errors.add(new ApiError.FieldError("unknown_attribute", property, "Vhost setting '" + field + "' is not known; known: " + FIELDS + "."));
+        errors.add(new ApiError.FieldError("unknown_attribute", property,
+            "Vhost setting '" + field + "' is not known; known: " + FIELDS + "."));
         continue;
       }
       if (value == null) continue; // null resets to the node default
@@ -78,12 +81,14 @@ public final class VhostSettings {
         case "historySize" -> integer(errors, property, value, 1, 100_000);
         case "historyTtlSeconds" -> integer(errors, property, value, 0, 31_536_000);
         case "clientPublish", "durableHistory" -> {
-          if (!(value instanceof Boolean)) errors.add(new ApiError.FieldError("invalid_type", property, "Must be true or false."));
+          if (!(value instanceof Boolean))
+            errors.add(new ApiError.FieldError("invalid_type", property, "Must be true or false."));
         }
         case "allowedOrigins" -> origins(errors, property, value);
         case "limits" -> limits(errors, property, value);
         case "implicitChannels" -> {
-          if (!IMPLICIT.contains(value)) errors.add(new ApiError.FieldError("invalid_value", property, "Must be one of " + IMPLICIT + "."));
+          if (!IMPLICIT.contains(value))
+            errors.add(new ApiError.FieldError("invalid_value", property, "Must be one of " + IMPLICIT + "."));
         }
         case "webhooks" -> webhooks(errors, property, value);
         default -> throw new IllegalStateException(field);
@@ -129,14 +134,17 @@ public final class VhostSettings {
   }
 
   private static void integer(List<ApiError.FieldError> errors, String property, Object value, long min, long max) {
-    if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() < min || ((Number) value).longValue() > max) {
-      errors.add(new ApiError.FieldError("invalid_value", property, "Must be an integer from " + min + " to " + max + "."));
+    if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() < min
+        || ((Number) value).longValue() > max) {
+      errors.add(
+          new ApiError.FieldError("invalid_value", property, "Must be an integer from " + min + " to " + max + "."));
     }
   }
 
   private static void origins(List<ApiError.FieldError> errors, String property, Object value) {
     if (!(value instanceof JsonArray list) || list.size() > MAX_ORIGINS) {
-      errors.add(new ApiError.FieldError("invalid_type", property, "Must be an array of at most " + MAX_ORIGINS + " origins."));
+      errors.add(new ApiError.FieldError("invalid_type", property,
+          "Must be an array of at most " + MAX_ORIGINS + " origins."));
       return;
     }
     for (int i = 0; i < list.size(); i++) {
@@ -154,7 +162,8 @@ public final class VhostSettings {
     }
     for (var name : limits.fieldNames()) {
       if (!LIMITS.contains(name)) {
-        errors.add(new ApiError.FieldError("unknown_attribute", property + "." + name, "Limit '" + name + "' is not known; known: " + LIMITS + "."));
+        errors.add(new ApiError.FieldError("unknown_attribute", property + "." + name,
+            "Limit '" + name + "' is not known; known: " + LIMITS + "."));
       } else if (limits.getValue(name) != null) {
         integer(errors, property + "." + name, limits.getValue(name), 0, 1_000_000_000);
       }
@@ -163,7 +172,8 @@ public final class VhostSettings {
 
   private static void webhooks(List<ApiError.FieldError> errors, String property, Object value) {
     if (!(value instanceof JsonArray list) || list.size() > MAX_WEBHOOKS) {
-      errors.add(new ApiError.FieldError("invalid_type", property, "Must be an array of at most " + MAX_WEBHOOKS + " webhooks {url, events}."));
+      errors.add(new ApiError.FieldError("invalid_type", property,
+          "Must be an array of at most " + MAX_WEBHOOKS + " webhooks {url, events}."));
       return;
     }
     for (int i = 0; i < list.size(); i++) {
@@ -174,15 +184,18 @@ public final class VhostSettings {
       }
       for (var name : hook.fieldNames()) {
         if (!name.equals("url") && !name.equals("events")) {
-          errors.add(new ApiError.FieldError("unknown_attribute", at + "." + name, "A webhook has only url and events."));
+          errors
+              .add(new ApiError.FieldError("unknown_attribute", at + "." + name, "A webhook has only url and events."));
         }
       }
       if (!(hook.getValue("url") instanceof String url) || !isWebhookUrl(url)) {
-        errors.add(new ApiError.FieldError("invalid_value", at + ".url", "Must be an absolute http:// or https:// URL of at most " + MAX_URL + " characters."));
+        errors.add(new ApiError.FieldError("invalid_value", at + ".url",
+            "Must be an absolute http:// or https:// URL of at most " + MAX_URL + " characters."));
       }
       if (!(hook.getValue("events") instanceof JsonArray events) || events.isEmpty()
           || !events.stream().allMatch(WEBHOOK_EVENTS::contains)) {
-        errors.add(new ApiError.FieldError("invalid_value", at + ".events", "Must be a non-empty array of " + WEBHOOK_EVENTS + "."));
+        errors.add(new ApiError.FieldError("invalid_value", at + ".events",
+            "Must be a non-empty array of " + WEBHOOK_EVENTS + "."));
       }
     }
   }
@@ -191,7 +204,8 @@ public final class VhostSettings {
     if (url.length() > MAX_URL) return false;
     try {
       var uri = new java.net.URI(url);
-      return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null && uri.getUserInfo() == null;
+      return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null
+          && uri.getUserInfo() == null;
     } catch (java.net.URISyntaxException e) {
       return false;
     }

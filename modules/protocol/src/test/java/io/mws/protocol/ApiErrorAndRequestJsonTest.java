@@ -56,7 +56,8 @@ class ApiErrorAndRequestJsonTest {
       for (var error : sent) {
         var failure = vertx.eventBus().request("errors", "x").toCompletionStage().toCompletableFuture()
             .handle((ok, e) -> e).get(10, TimeUnit.SECONDS);
-        var back = ApiError.from(failure instanceof java.util.concurrent.CompletionException c ? c.getCause() : failure);
+        var back = ApiError
+            .from(failure instanceof java.util.concurrent.CompletionException c ? c.getCause() : failure);
         assertThat(back.status()).isEqualTo(error.status());
         assertThat(back.reason()).isEqualTo(error.reason());
         assertThat(back.body()).isEqualTo(error.body());
@@ -71,7 +72,8 @@ class ApiErrorAndRequestJsonTest {
   void aPeerThatIsNotThereOrTooSlowIsA503AndAnythingElseA500WithoutDetails() {
     assertThat(ApiError.from(new ReplyException(ReplyFailure.NO_HANDLERS, "none")).status()).isEqualTo(503);
     assertThat(ApiError.from(new ReplyException(ReplyFailure.TIMEOUT, "late")).status()).isEqualTo(503);
-    assertThat(ApiError.from(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 400, "not json")).status()).isEqualTo(500);
+    assertThat(ApiError.from(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 400, "not json")).status())
+        .isEqualTo(500);
     var bug = ApiError.from(new NullPointerException("secret detail"));
     assertThat(bug.status()).isEqualTo(500);
     assertThat(bug.body().encode()).doesNotContain("secret detail");

@@ -2,9 +2,9 @@ package io.mws.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * The naming rule (docs/API.md, names) and the channel path clients watch: what parses, what does not,
@@ -59,7 +59,8 @@ class ChannelPathAndNamesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "/", "/v1/vhosts/moon/channels", "/v1/vhosts/moon/channels/a/b", "/v2/vhosts/moon/channels/c",
+  @ValueSource(strings = {"", "/", "/v1/vhosts/moon/channels", "/v1/vhosts/moon/channels/a/b",
+      "/v2/vhosts/moon/channels/c",
       "/v1/vhost/moon/channels/c", "/v1/vhosts/moon/channel/c", "v1/vhosts/moon/channels/c", "/v1/vhosts/v1/channels/c",
       "/v1/vhosts/moon/channels/..", "/v1/vhosts/moon/channels/%2E%2E", "/v1/vhosts/moon/channels/a%2Fb",
       "/v1/vhosts/moon/channels/%", "/v1/vhosts/moon/channels/%zz", "/v1/vhosts//channels/c"})

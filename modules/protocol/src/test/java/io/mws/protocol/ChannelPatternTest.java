@@ -31,8 +31,10 @@ class ChannelPatternTest {
 
   @Test
   void overlongOrInvalidPatternsAreRefusedWithAReason() {
-    assertThatThrownBy(() -> ChannelPattern.compile("a".repeat(ChannelPattern.MAX_LENGTH + 1))).hasMessageContaining("longer");
-    assertThatThrownBy(() -> ChannelPattern.compile("(unclosed")).hasMessageContaining("not a valid regular expression");
+    assertThatThrownBy(() -> ChannelPattern.compile("a".repeat(ChannelPattern.MAX_LENGTH + 1)))
+        .hasMessageContaining("longer");
+    assertThatThrownBy(() -> ChannelPattern.compile("(unclosed"))
+        .hasMessageContaining("not a valid regular expression");
     assertThatThrownBy(() -> ChannelPattern.compile("")).hasMessageContaining("empty");
   }
 }

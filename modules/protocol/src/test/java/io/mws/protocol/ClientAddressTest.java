@@ -50,8 +50,11 @@ class ClientAddressTest {
 
   @Test
   void anEntryThatIsNoAddressOrRangeIsRefused() {
-    assertThatThrownBy(() -> ClientAddress.trusting(List.of("proxy.local"))).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> ClientAddress.trusting(List.of("10.0.0.0/33"))).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> ClientAddress.trusting(List.of("10.0.0.0/x"))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ClientAddress.trusting(List.of("proxy.local")))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ClientAddress.trusting(List.of("10.0.0.0/33")))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> ClientAddress.trusting(List.of("10.0.0.0/x")))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

@@ -30,16 +30,21 @@ class CloseCodeCatalogueTest {
 
   @Test
   void theJavaScriptClientFollowsTheCatalogue() {
-    var js = byCode(Pattern.compile("^\\s*(\\d{4}): \\{ meaning: '((?:[^'\\\\]|\\\\.)*)', reconnect: (true|false), refresh: (true|false) },?$",
-        Pattern.MULTILINE), RepositoryFiles.read("clients/js/src/close-codes.js"),
-        m -> new Entry(m.group(2).replace("\\'", "'"), Boolean.parseBoolean(m.group(3)), Boolean.parseBoolean(m.group(4))));
+    var js = byCode(
+        Pattern.compile(
+            "^\\s*(\\d{4}): \\{ meaning: '((?:[^'\\\\]|\\\\.)*)', reconnect: (true|false), refresh: (true|false) },?$",
+            Pattern.MULTILINE),
+        RepositoryFiles.read("clients/js/src/close-codes.js"),
+        m -> new Entry(m.group(2).replace("\\'", "'"), Boolean.parseBoolean(m.group(3)),
+            Boolean.parseBoolean(m.group(4))));
     assertThat(js).isEqualTo(expected(Protocol.MWS, c -> new Entry(c.meaning(), c.reconnect(), c.refreshToken())));
   }
 
   @Test
   void docsWebsocketListsTheCatalogue() {
     var section = section(RepositoryFiles.read("docs/websocket.md"), "## Close codes");
-    var rows = byCode(Pattern.compile("^\\| (\\d{4}) \\| `([A-Z_]+)` \\| .+ \\| (yes|no) \\| (yes|no) \\|$", Pattern.MULTILINE),
+    var rows = byCode(
+        Pattern.compile("^\\| (\\d{4}) \\| `([A-Z_]+)` \\| .+ \\| (yes|no) \\| (yes|no) \\|$", Pattern.MULTILINE),
         section, m -> new Entry(m.group(2), m.group(3).equals("yes"), m.group(4).equals("yes")));
     assertThat(rows).isEqualTo(expected(Protocol.MWS, c -> new Entry(c.name(), c.reconnect(), c.refreshToken())));
   }
@@ -47,8 +52,10 @@ class CloseCodeCatalogueTest {
   @Test
   void docsPusherListsThePusherCodesWithWhatPusherJsDoes() {
     var section = section(RepositoryFiles.read("docs/pusher.md"), "## Errors");
-    var rows = byCode(Pattern.compile("^\\| (\\d{4}) \\| .+ \\| (gives up|reconnects with back-off|reconnects at once) \\|$",
-        Pattern.MULTILINE), section, m -> m.group(2));
+    var rows = byCode(
+        Pattern.compile("^\\| (\\d{4}) \\| .+ \\| (gives up|reconnects with back-off|reconnects at once) \\|$",
+            Pattern.MULTILINE),
+        section, m -> m.group(2));
     var pusher = Arrays.stream(CloseCode.values()).filter(c -> c.protocol() == Protocol.PUSHER)
         .collect(Collectors.toMap(c -> (int) c.code(), CloseCode::reconnect, (a, b) -> a, TreeMap::new));
     assertThat(rows.keySet()).isEqualTo(pusher.keySet());
@@ -87,7 +94,9 @@ class CloseCodeCatalogueTest {
   /** One value per row of a table (group 1: the code); a code listed twice fails. */
   private static <T> Map<Integer, T> byCode(Pattern row, String text, Function<MatchResult, T> value) {
     return row.matcher(text).results().collect(Collectors.toMap(m -> Integer.parseInt(m.group(1)), value,
-        (a, b) -> { throw new AssertionError("a code listed twice: " + a + ", " + b); }, TreeMap::new));
+        (a, b) -> {
+          throw new AssertionError("a code listed twice: " + a + ", " + b);
+        }, TreeMap::new));
   }
 
   /** The catalogue's codes seen on an endpoint of {@code protocol} (with the shared RFC codes), code -> entry. */

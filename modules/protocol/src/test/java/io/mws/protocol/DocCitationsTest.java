@@ -55,7 +55,7 @@ class DocCitationsTest {
   /** The modules' sources and resources (main and test), and conf/; not this test, whose patterns would match. */
   private static List<Path> citingFiles() throws IOException {
     try (Stream<Path> modules = Files.walk(RepositoryFiles.ROOT.resolve("modules"));
-         Stream<Path> conf = Files.walk(RepositoryFiles.ROOT.resolve("conf"))) {
+        Stream<Path> conf = Files.walk(RepositoryFiles.ROOT.resolve("conf"))) {
       return Stream.concat(modules, conf)
           .filter(p -> !p.toString().contains("/target/") && !p.toString().contains("/node_modules/"))
           .filter(p -> p.toString().contains("/src/") || p.startsWith(RepositoryFiles.ROOT.resolve("conf")))

@@ -25,7 +25,8 @@ class ReadAccessTest {
 
   @Test
   void aVhostTheCallerDoesNotKnowIs404AsIfItDidNotExist() {
-    for (var outsider : new Principal[] {Principal.backend("other"), new Principal(Principal.Role.CLIENT, "other", "u1", ".*", true)}) {
+    for (var outsider : new Principal[] {Principal.backend("other"),
+        new Principal(Principal.Role.CLIENT, "other", "u1", ".*", true)}) {
       var error = refusal(outsider, "shop", "orders-1");
       assertThat(error.status()).isEqualTo(404);
       assertThat(error.reason()).isEqualTo("vhost_not_found");
@@ -36,8 +37,10 @@ class ReadAccessTest {
   void aChannelTheTokenDoesNotCoverIs403AndOneItCoversPasses() {
     assertThat(refusal(CLIENT, "shop", "invoices-1").status()).isEqualTo(403);
     assertThatCode(() -> CLIENT.requireReader("shop", "orders-1", UNAUTHENTICATED)).doesNotThrowAnyException();
-    assertThatCode(() -> Principal.backend("shop").requireReader("shop", "anything", UNAUTHENTICATED)).doesNotThrowAnyException();
-    assertThatCode(() -> Principal.admin("root").requireReader("shop", "anything", UNAUTHENTICATED)).doesNotThrowAnyException();
+    assertThatCode(() -> Principal.backend("shop").requireReader("shop", "anything", UNAUTHENTICATED))
+        .doesNotThrowAnyException();
+    assertThatCode(() -> Principal.admin("root").requireReader("shop", "anything", UNAUTHENTICATED))
+        .doesNotThrowAnyException();
   }
 
   @Test

@@ -47,7 +47,8 @@ final class AccessLog {
         LogContext.resume(outer);
       }
     };
-    response.endHandler(v -> line.accept(response.getStatusCode())).closeHandler(v -> line.accept(response.getStatusCode()));
+    response.endHandler(v -> line.accept(response.getStatusCode()))
+        .closeHandler(v -> line.accept(response.getStatusCode()));
     // An accepted upgrade neither ends nor closes the response: the socket owns the connection then.
     if (request.canUpgradeToWebSocket()) channel.closeFuture().addListener(closed -> line.accept(101));
   }

@@ -4,11 +4,11 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MergePolicyConfig;
-import com.hazelcast.config.SplitBrainProtectionConfig;
-import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
-import com.hazelcast.spi.merge.PutIfAbsentMergePolicy;
 import com.hazelcast.config.MultiMapConfig;
 import com.hazelcast.config.RingbufferConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
+import com.hazelcast.spi.merge.PutIfAbsentMergePolicy;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
 import io.mws.channels.BackendBacklog;
 import io.mws.channels.ChannelStateVerticle;
 import io.mws.channels.HazelcastChannelStore;
@@ -35,7 +35,8 @@ final class ClusterSettings {
     // A member silent this long is declared dead and its partitions are promoted from backups.
     // Hazelcast's default (60 s) would freeze the channels it owned for a minute after a kill -9.
     config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
-    config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(settings.integer("failureDetectionSeconds", 1)));
+    config.setProperty("hazelcast.max.no.heartbeat.seconds",
+        String.valueOf(settings.integer("failureDetectionSeconds", 1)));
     // Healing a network partition: the master of each side looks for the other side's members (the
     // join list or DNS) this long after it starts and then this often; once it finds them, the smaller
     // side merges into the larger (its members rejoin it, see the merge policy below) and its nodes step
@@ -56,7 +57,8 @@ final class ClusterSettings {
     // "Network partitions"), but with it nodes joining on a loaded machine hung in their start
     // (NodeShutdownTest's child, PartitionIT's nodes: PresenceRegistry's IMap.addIndex never returned).
     // Leaving (SIGTERM) hands this member's partitions to the others first, within the shutdown bound.
-    config.setProperty("hazelcast.graceful.shutdown.max.wait", String.valueOf(node.section("").integer("shutdownTimeoutSeconds", 1)));
+    config.setProperty("hazelcast.graceful.shutdown.max.wait",
+        String.valueOf(node.section("").integer("shutdownTimeoutSeconds", 1)));
     var host = settings.text("host");
     config.setProperty("hazelcast.local.localAddress", host);
     config.setProperty("hazelcast.socket.bind.any", "false");
@@ -93,7 +95,8 @@ final class ClusterSettings {
     // where the key is absent there (PutIfAbsent): the larger side's vhosts, channels and history win.
     var merge = new MergePolicyConfig(PutIfAbsentMergePolicy.class.getName(), MergePolicyConfig.DEFAULT_BATCH_SIZE);
     var state = new MapConfig("mws.*").setBackupCount(1).setMergePolicyConfig(merge);
-    var channelState = List.of(new MapConfig(HazelcastChannelStore.VHOSTS_MAP), new MapConfig(HazelcastChannelStore.CHANNELS_MAP));
+    var channelState = List.of(new MapConfig(HazelcastChannelStore.VHOSTS_MAP),
+        new MapConfig(HazelcastChannelStore.CHANNELS_MAP));
     channelState.forEach(c -> c.setBackupCount(1).setMergePolicyConfig(merge));
     // Channel history rings; each channel opened now gets a copy with its vhost's capacity and TTL
     // (HistoryRings), under a name this pattern does not match.

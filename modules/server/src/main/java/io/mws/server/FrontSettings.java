@@ -20,21 +20,24 @@ package io.mws.server;
  * @param shutdownTimeoutMillis  how long a stopping listener waits for in-flight requests
  */
 record FrontSettings(String host, int port, int managementPort, boolean h2c, int maxPayloadBytes,
-                     String certFile, String keyFile, long requestHeadTimeoutMillis, int idleTimeoutSeconds,
-                     int connectionsPerClientIp, boolean accessLog, long shutdownTimeoutMillis) {
+    String certFile, String keyFile, long requestHeadTimeoutMillis, int idleTimeoutSeconds,
+    int connectionsPerClientIp, boolean accessLog, long shutdownTimeoutMillis) {
 
   static FrontSettings from(NodeConfig config) {
     var http = config.section("http");
     int port = http.integer("port", 0, 65535);
     int managementPort = http.integer("managementPort", 0, 65535);
     if (managementPort != 0 && managementPort == port) {
-      throw new IllegalArgumentException("http.managementPort must differ from http.port (/metrics stays off the public port)");
+      throw new IllegalArgumentException(
+          "http.managementPort must differ from http.port (/metrics stays off the public port)");
     }
     var tls = http.section("tls");
     var certFile = tls.optionalText("certFile");
     var keyFile = tls.optionalText("keyFile");
-    if (certFile != null && keyFile == null) throw new IllegalArgumentException("http.tls.certFile is set but http.tls.keyFile is not");
-    return new FrontSettings(http.text("host"), port, managementPort, http.bool("h2c"), http.integer("maxPayloadBytes", 1),
+    if (certFile != null && keyFile == null)
+      throw new IllegalArgumentException("http.tls.certFile is set but http.tls.keyFile is not");
+    return new FrontSettings(http.text("host"), port, managementPort, http.bool("h2c"),
+        http.integer("maxPayloadBytes", 1),
         certFile, keyFile, http.integer("requestHeadTimeoutSeconds", 0) * 1000L, http.integer("idleTimeoutSeconds", 0),
         config.section("limits").integer("connectionsPerClientIp", 0), config.section("log").bool("access"),
         Node.shutdownTimeoutMillis(config));

@@ -7,22 +7,22 @@ import io.mws.protocol.HttpDate;
 import io.mws.protocol.HttpEndpoint;
 import io.mws.protocol.LogContext;
 import io.mws.protocol.RefusalMetrics;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.Router;
-import io.netty.channel.Channel;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -60,8 +60,9 @@ final class HttpFrontVerticle extends VerticleBase {
   private static final JsonObject CUT_OFF = new JsonObject().put("reason", "no_quorum")
       .put("message", "This node is cut off from most of its cluster; send the request to another node.");
 
-  HttpFrontVerticle(FrontSettings settings, HttpEndpoint api, HttpEndpoint gateway, BooleanSupplier live, BooleanSupplier ready,
-                    BooleanSupplier whole, Supplier<String> metrics, RefusalMetrics refusals, ClientAddress clients) {
+  HttpFrontVerticle(FrontSettings settings, HttpEndpoint api, HttpEndpoint gateway, BooleanSupplier live,
+      BooleanSupplier ready,
+      BooleanSupplier whole, Supplier<String> metrics, RefusalMetrics refusals, ClientAddress clients) {
     this.settings = settings;
     this.api = api;
     this.gateway = gateway;
@@ -85,7 +86,8 @@ final class HttpFrontVerticle extends VerticleBase {
     // plus its envelope. Each connection gets the capped inflater and UTF-8 check (InboundMessageLimits).
     InboundMessageLimits.configure(options, settings.maxPayloadBytes() + 4096);
     if (settings.certFile() != null) {
-      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions().setCertPath(settings.certFile()).setKeyPath(settings.keyFile()));
+      options.setSsl(true)
+          .setKeyCertOptions(new PemKeyCertOptions().setCertPath(settings.certFile()).setKeyPath(settings.keyFile()));
     }
     cap = new ClientConnectionCap(settings.connectionsPerClientIp(), clients);
     long headMillis = settings.requestHeadTimeoutMillis();
@@ -102,8 +104,8 @@ final class HttpFrontVerticle extends VerticleBase {
         .invalidRequestHandler(request -> logged(request, this::invalid))
         .connectionHandler(connection -> accept(connection, options, headMillis, idleMillis));
     management = vertx.createHttpServer(new HttpServerOptions().setHost(options.getHost())
-            .setPort(settings.managementPort()).setHttp2ClearTextEnabled(false)
-            .setIdleTimeout(settings.idleTimeoutSeconds()))
+        .setPort(settings.managementPort()).setHttp2ClearTextEnabled(false)
+        .setIdleTimeout(settings.idleTimeoutSeconds()))
         .requestHandler(managementRoutes());
     return server.listen().compose(listening -> management.listen());
   }
@@ -120,7 +122,9 @@ final class HttpFrontVerticle extends VerticleBase {
     if (!cap.accept(channel, connection.remoteAddress().hostAddress())) {
       refusals.written(429);
       if (decoder == null) channel.close();
-      else RawJsonResponse.writeAndClose(decoder, 429, "Too Many Requests", "too_many_connections", TOO_MANY_CONNECTIONS, "Retry-After: 1\r\n");
+      else
+        RawJsonResponse.writeAndClose(decoder, 429, "Too Many Requests", "too_many_connections", TOO_MANY_CONNECTIONS,
+            "Retry-After: 1\r\n");
       return;
     }
     // With h2c on, Vert.x calls this only once it has read the first request (it must first tell an
@@ -131,8 +135,7 @@ final class HttpFrontVerticle extends VerticleBase {
     ConnectionDeadlines.install(pipeline, headMillis, idleMillis);
   }
 
-  private static final String TOO_MANY_CONNECTIONS =
-      "This client address holds as many connections to this node as it may (limits.connectionsPerClientIp).";
+  private static final String TOO_MANY_CONNECTIONS = "This client address holds as many connections to this node as it may (limits.connectionsPerClientIp).";
 
   /** The Netty channel under a Vert.x connection (Vert.x has no public hook into a server's pipeline). */
   private static Channel channel(HttpConnection connection) {
@@ -192,7 +195,8 @@ final class HttpFrontVerticle extends VerticleBase {
       if (admitted(ctx.request())) ctx.next();
     });
     router.route("/metrics").handler(ctx -> json(ctx.request(), 404, new JsonObject().put("error", new JsonObject()
-        .put("reason", "not_found").put("message", "Metrics are served on the management port (http.managementPort), not here."))));
+        .put("reason", "not_found")
+        .put("message", "Metrics are served on the management port (http.managementPort), not here."))));
     probes(router);
     router.route().handler(ctx -> dispatch(ctx.request()));
     return withJsonErrors(router);
@@ -208,8 +212,9 @@ final class HttpFrontVerticle extends VerticleBase {
           .putHeader("Date", HttpDate.now()).end(metrics.get());
     });
     probes(router);
-    router.route().handler(ctx -> json(ctx.request(), 404, new JsonObject().put("error", new JsonObject().put("reason", "not_found")
-        .put("message", "The management port serves /metrics, /healthz and /readyz."))));
+    router.route().handler(
+        ctx -> json(ctx.request(), 404, new JsonObject().put("error", new JsonObject().put("reason", "not_found")
+            .put("message", "The management port serves /metrics, /healthz and /readyz."))));
     return withJsonErrors(router);
   }
 
@@ -219,7 +224,8 @@ final class HttpFrontVerticle extends VerticleBase {
    */
   private Router withJsonErrors(Router router) {
     router.errorHandler(400, ctx -> json(ctx.request(), 400, new JsonObject().put("error", new JsonObject()
-        .put("reason", "invalid_path").put("message", "The request path is malformed (a bad percent-encoding, or not a path)."))));
+        .put("reason", "invalid_path")
+        .put("message", "The request path is malformed (a bad percent-encoding, or not a path)."))));
     router.errorHandler(500, ctx -> json(ctx.request(), 500, new JsonObject().put("error", new JsonObject()
         .put("reason", "internal_error").put("message", "The server failed to answer this request."))));
     return router;
@@ -242,11 +248,13 @@ final class HttpFrontVerticle extends VerticleBase {
    */
   private boolean admitted(HttpServerRequest request) {
     var path = request.path();
-    if (request.headers().contains(HttpHeaders.TRANSFER_ENCODING) && request.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+    if (request.headers().contains(HttpHeaders.TRANSFER_ENCODING)
+        && request.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
       badRequest(request, AMBIGUOUS_LENGTH);
       return false;
     }
-    if (!cap.admit(channel(request.connection()), request.remoteAddress().hostAddress(), request.getHeader("X-Forwarded-For"))) {
+    if (!cap.admit(channel(request.connection()), request.remoteAddress().hostAddress(),
+        request.getHeader("X-Forwarded-For"))) {
       request.response().putHeader("Retry-After", "1").putHeader("Connection", "close");
       json(request, 429, new JsonObject().put("error", new JsonObject().put("reason", "too_many_connections")
           .put("message", TOO_MANY_CONNECTIONS)));
@@ -299,12 +307,12 @@ final class HttpFrontVerticle extends VerticleBase {
     return false;
   }
 
-  private static final String AMBIGUOUS_LENGTH =
-      "A request may carry Content-Length or Transfer-Encoding, not both (its length would be ambiguous).";
+  private static final String AMBIGUOUS_LENGTH = "A request may carry Content-Length or Transfer-Encoding, not both (its length would be ambiguous).";
 
   private void badRequest(HttpServerRequest request, String message) {
     request.response().putHeader("Connection", "close");
-    json(request, 400, new JsonObject().put("error", new JsonObject().put("reason", "bad_request").put("message", message)));
+    json(request, 400,
+        new JsonObject().put("error", new JsonObject().put("reason", "bad_request").put("message", message)));
   }
 
   /** A request Netty could not decode: 414 for a too-long request line, 431 for too-large headers, else 400; JSON, then close. */
@@ -320,12 +328,14 @@ final class HttpFrontVerticle extends VerticleBase {
           .put("message", "This port speaks HTTP/1.0 and HTTP/1.1 (HTTP/2 over cleartext is off: http.h2c).")));
       return;
     }
-    int status = cause instanceof TooLongHttpLineException ? 414 : cause instanceof TooLongHttpHeaderException ? 431 : 400;
+    int status = cause instanceof TooLongHttpLineException ? 414
+        : cause instanceof TooLongHttpHeaderException ? 431 : 400;
     var reason = status == 414 ? "uri_too_long" : status == 431 ? "headers_too_large" : "bad_request";
     var message = status == 414 ? "The request line is longer than this server accepts."
         : status == 431 ? "The request headers are larger than this server accepts." : "The request is not valid HTTP.";
     request.response().putHeader("Connection", "close");
-    json(request, status, new JsonObject().put("error", new JsonObject().put("reason", reason).put("message", message)));
+    json(request, status,
+        new JsonObject().put("error", new JsonObject().put("reason", reason).put("message", message)));
   }
 
   /** Everything but what the gateway serves (handed over before the Router) goes to the API, where this node runs it. */
@@ -337,7 +347,6 @@ final class HttpFrontVerticle extends VerticleBase {
           .put("message", "This node does not run the REST API (MWS_ROLES); send REST requests to an api node.")));
     }
   }
-
 
   private void json(HttpServerRequest request, int status, JsonObject body) {
     refusals.written(status);

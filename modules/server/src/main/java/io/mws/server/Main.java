@@ -46,7 +46,8 @@ public final class Main {
       log.info("SIGTERM: draining (readiness 503, WebSockets closed with 1012), then leaving the cluster");
       try {
         // The drain is bounded by shutdownTimeout; leave a little on top for leaving the cluster.
-        node.close().toCompletionStage().toCompletableFuture().get(Node.shutdownTimeoutMillis(settings) + 15_000, TimeUnit.MILLISECONDS);
+        node.close().toCompletionStage().toCompletableFuture().get(Node.shutdownTimeoutMillis(settings) + 15_000,
+            TimeUnit.MILLISECONDS);
       } catch (Exception e) {
         log.warn("Stopping took too long: {}", e.toString());
       }

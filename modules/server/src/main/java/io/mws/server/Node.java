@@ -1,5 +1,8 @@
 package io.mws.server;
 
+import com.hazelcast.core.HazelcastInstance;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mws.api.HttpApiVerticle;
 import io.mws.auth.AuthVerticle;
 import io.mws.channels.ChannelStateVerticle;
@@ -9,9 +12,6 @@ import io.mws.protocol.QuorumGuard;
 import io.mws.protocol.RefusalMetrics;
 import io.mws.store.StateStore;
 import io.mws.store.StateStores;
-import com.hazelcast.core.HazelcastInstance;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -55,7 +55,7 @@ public final class Node {
   private final java.util.List<String> stopOrder = new java.util.ArrayList<>();
 
   private Node(Vertx vertx, HttpFrontVerticle front, HazelcastInstance hazelcast, WebSocketGatewayVerticle gateway,
-               NodeHealth health) {
+      NodeHealth health) {
     this.vertx = vertx;
     this.health = health;
     this.front = front;
@@ -90,12 +90,15 @@ public final class Node {
     Vertx.builder().with(options).withClusterManager(clusterManager)
         .withMetrics(new MicrometerMetricsFactory(registry)).buildClustered()
         .onFailure(result::fail)
-        .onSuccess(vertx -> openStore(vertx, config).compose(store -> deploy(vertx, clusterManager, config, front, registry, store)
+        .onSuccess(vertx -> openStore(vertx, config)
+            .compose(store -> deploy(vertx, clusterManager, config, front, registry, store)
                 .onSuccess(node -> node.store = store)
-                .recover(failure -> (store == null ? Future.succeededFuture() : store.close()).transform(closed -> Future.failedFuture(failure))))
+                .recover(failure -> (store == null ? Future.succeededFuture() : store.close())
+                    .transform(closed -> Future.failedFuture(failure))))
             .onSuccess(node -> {
               LOG.info("MWS node ready in {} ms: roles {}, http port {}, management port {}, cluster '{}'",
-                  (System.nanoTime() - started) / 1_000_000, config.roles(), node.httpPort(), node.managementPort(), cluster.getString("name"));
+                  (System.nanoTime() - started) / 1_000_000, config.roles(), node.httpPort(), node.managementPort(),
+                  cluster.getString("name"));
               result.complete(node);
             })
             .onFailure(failure -> closedAfter(vertx, failure, result)));
@@ -130,7 +133,8 @@ public final class Node {
     if ((url == null || url.isBlank()) && clustered) {
       LOG.warn("This node is part of a cluster but keeps its state in an embedded store ({}"
           + "): each node's copy holds only the changes it handled, so after a full restart some may be missing."
-          + " Give every node the same MWS_STORE_URL (PostgreSQL); see docs/durability.md", settings.getString("dataDir"));
+          + " Give every node the same MWS_STORE_URL (PostgreSQL); see docs/durability.md",
+          settings.getString("dataDir"));
     }
     return StateStores.open(vertx, settings).onSuccess(store -> LOG.info("Store of record: {}", store.describe()));
   }
@@ -138,11 +142,13 @@ public final class Node {
   private static Future<Node> deploy(Vertx vertx, HazelcastClusterManager clusterManager, NodeConfig config,
                                      FrontSettings frontSettings, PrometheusMeterRegistry registry, StateStore store) {
     var roles = config.roles();
-    var health = new NodeHealth(clusterManager.getHazelcastInstance(), config.section("cluster").integer("minimumClusterSize", 1));
+    var health = new NodeHealth(clusterManager.getHazelcastInstance(),
+        config.section("cluster").integer("minimumClusterSize", 1));
     // State read while this node is cut off may come from partitions it took over empty: never "not found".
     var quorum = new QuorumGuard(health::whole);
     var auth = roles.contains("auth") ? new AuthVerticle(store, quorum) : null;
-    var channels = roles.contains("channels") ? new ChannelStateVerticle(clusterManager.getHazelcastInstance(), registry, store, quorum) : null;
+    var channels = roles.contains("channels")
+        ? new ChannelStateVerticle(clusterManager.getHazelcastInstance(), registry, store, quorum) : null;
     var api = roles.contains("api") ? new HttpApiVerticle(registry) : null;
     var gateway = roles.contains("gateway") ? new WebSocketGatewayVerticle(registry) : null;
     var node = new Node[1];
@@ -155,7 +161,8 @@ public final class Node {
             .put("trustedProxies", config.http().getValue("trustedProxies"))
             .put("signingKey", config.auth().getString("signingKey")), deployed))
         .compose(v -> {
-          var front = new HttpFrontVerticle(frontSettings, endpoint(api), gateway == null ? null : gateway.endpoint(), health::live,
+          var front = new HttpFrontVerticle(frontSettings, endpoint(api), gateway == null ? null : gateway.endpoint(),
+              health::live,
               () -> node[0] != null && node[0].ready && health.whole(), health::whole, registry::scrape,
               new RefusalMetrics(registry, "http"), config.trustedProxies());
           node[0] = new Node(vertx, front, clusterManager.getHazelcastInstance(), gateway, health);
@@ -167,7 +174,8 @@ public final class Node {
         .compose(id -> {
           node[0].frontDeployment = id;
           var reporter = new NodeReporter(clusterManager.getNodeId(),
-              clusterManager.getHazelcastInstance().getCluster().getLocalMember().getUuid().toString(), roles, node[0]::httpPort);
+              clusterManager.getHazelcastInstance().getCluster().getLocalMember().getUuid().toString(), roles,
+              node[0]::httpPort);
           return vertx.deployVerticle(reporter, new DeploymentOptions().setConfig(config.cluster()));
         })
         .compose(reporterId -> {
@@ -200,9 +208,7 @@ public final class Node {
     return front.managementPort();
   }
 
-  public boolean isReady() {
-    return ready;
-  }
+  public boolean isReady() { return ready; }
 
   HazelcastInstance hazelcast() {
     return hazelcast;
@@ -248,7 +254,8 @@ public final class Node {
       if (cut == cutOff || !ready) return; // unchanged, or the node is stopping (its own drain runs)
       cutOff = cut;
       if (cut) {
-        LOG.warn("Cut off from most of the cluster (or merging): out of rotation, WebSocket clients sent elsewhere (1012)");
+        LOG.warn(
+            "Cut off from most of the cluster (or merging): out of rotation, WebSocket clients sent elsewhere (1012)");
         if (gateway != null) gateway.drain(DRAIN_MS, "cut off from the cluster");
       } else {
         LOG.info("The cluster is whole again: back in rotation");

@@ -88,7 +88,8 @@ public record NodeConfig(JsonObject json) {
         target.put(override.key(), switch (override.kind()) {
           case STRING -> value;
           case INT -> Integer.parseInt(value.strip());
-          case LIST -> new JsonArray(Arrays.stream(value.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList());
+          case LIST ->
+            new JsonArray(Arrays.stream(value.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList());
         });
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException(override.variable() + " must be a whole number, not '" + value + "'");
@@ -142,7 +143,8 @@ public record NodeConfig(JsonObject json) {
   /** A copy with one value changed: {@code with("http", "port", 0)}. For tests and tools. */
   public NodeConfig with(String section, String key, Object value) {
     var copy = json.copy();
-    if (section == null) copy.put(key, value); else section(copy, section).put(key, value);
+    if (section == null) copy.put(key, value);
+    else section(copy, section).put(key, value);
     return new NodeConfig(copy);
   }
 

@@ -48,10 +48,11 @@ final class NodeReporter extends VerticleBase {
 
   private void report(long interval) {
     gatewayStats().compose(stats -> Delivery.request(vertx, Addresses.NODE_REPORT, new JsonObject()
-            .put("node", nodeId).put("member", member).put("roles", new JsonArray(roles.stream().sorted().toList())).put("started", started)
-            .put("version", VERSION).put("httpPort", httpPort.getAsInt())
-            .put("connections", stats.getInteger("connections", 0)).put("watches", stats.getInteger("watches", 0))
-            .put("ttlMs", 3 * interval)))
+        .put("node", nodeId).put("member", member).put("roles", new JsonArray(roles.stream().sorted().toList()))
+        .put("started", started)
+        .put("version", VERSION).put("httpPort", httpPort.getAsInt())
+        .put("connections", stats.getInteger("connections", 0)).put("watches", stats.getInteger("watches", 0))
+        .put("ttlMs", 3 * interval)))
         .onFailure(e -> LOG.debug("Node report not stored: {}", e.getMessage()));
   }
 
@@ -59,7 +60,7 @@ final class NodeReporter extends VerticleBase {
   private Future<JsonObject> gatewayStats() {
     if (!roles.contains("gateway")) return Future.succeededFuture(new JsonObject());
     return vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_STATS, null, new DeliveryOptions().setLocalOnly(true)
-            .setSendTimeout(Delivery.TIMEOUT_MS))
+        .setSendTimeout(Delivery.TIMEOUT_MS))
         .map(reply -> reply.body()).otherwise(new JsonObject());
   }
 

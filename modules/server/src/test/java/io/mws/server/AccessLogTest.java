@@ -3,8 +3,8 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.GET;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mws.testsupport.ClusterTest;
 import ch.qos.logback.classic.Level;
+import io.mws.testsupport.ClusterTest;
 import org.junit.jupiter.api.Test;
 
 /** The access log (log.access): one line per HTTP request by default, none when it is turned off. */
@@ -26,7 +26,7 @@ class AccessLogTest {
   @Test
   void logAccessFalseTurnsItOff() throws Exception {
     try (var capture = new LogCapture("text", Level.INFO);
-         var cluster = TestCluster.start(1, config -> config.with("log", "access", false))) {
+        var cluster = TestCluster.start(1, config -> config.with("log", "access", false))) {
       for (int i = 0; i < 3; i++) cluster.send(0, GET, "/v1/vhosts/nowhere", null, null);
       assertThat(capture.lines()).as("some log").isNotEmpty();
       assertThat(accessLines(capture)).isEmpty();
@@ -35,7 +35,8 @@ class AccessLogTest {
 
   @Test
   void secretsInTheQueryAreMasked() {
-    assertThat(AccessLog.target("/v1/x", "apikey=a&b=2&TOKEN=c&tokens=d")).isEqualTo("/v1/x?apikey=***&b=2&TOKEN=***&tokens=d");
+    assertThat(AccessLog.target("/v1/x", "apikey=a&b=2&TOKEN=c&tokens=d"))
+        .isEqualTo("/v1/x?apikey=***&b=2&TOKEN=***&tokens=d");
     assertThat(AccessLog.target("/", null)).isEqualTo("/");
   }
 

@@ -2,9 +2,9 @@ package io.mws.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.api.HttpApiVerticle;
 import io.mws.testsupport.ClusterTest;
 import io.mws.testsupport.WatchClient;
-import io.mws.api.HttpApiVerticle;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -34,7 +34,9 @@ import org.junit.jupiter.api.Test;
 @ClusterTest
 class AccessMatrixTest {
   /** The roles, in the column order of {@link Row#expected}. */
-  enum Role { NONE, WRONG_TOKEN, OTHER_CLIENT, CLIENT, OTHER_BACKEND, BACKEND, ADMIN }
+  enum Role {
+    NONE, WRONG_TOKEN, OTHER_CLIENT, CLIENT, OTHER_BACKEND, BACKEND, ADMIN
+  }
 
   /**
    * One route: {@code expected} is one status per {@link Role}, in order. {@code target} picks the
@@ -42,7 +44,7 @@ class AccessMatrixTest {
    * makes a request body (fresh names for creates).
    */
   record Row(String method, String template, String expected, Function<Role, String> target,
-             Function<Role, Object> body, boolean httpOnly) {
+      Function<Role, Object> body, boolean httpOnly) {
     int expectedFor(Role role) {
       return Integer.parseInt(expected.split(" ")[role.ordinal()]);
     }
@@ -84,7 +86,8 @@ class AccessMatrixTest {
   static String reportedNode() throws Exception {
     long deadline = System.currentTimeMillis() + 20_000;
     while (System.currentTimeMillis() < deadline) {
-      var nodes = cluster.send(0, HttpMethod.GET, "/v1/nodes", cluster.adminAuth(), null).bodyAsJsonObject().getJsonArray("data");
+      var nodes = cluster.send(0, HttpMethod.GET, "/v1/nodes", cluster.adminAuth(), null).bodyAsJsonObject()
+          .getJsonArray("data");
       if (!nodes.isEmpty()) return nodes.getJsonObject(0).getString("id");
       Thread.sleep(50);
     }
@@ -103,25 +106,34 @@ class AccessMatrixTest {
     row(rows, "GET", "/", "200 401 200 200 200 200 200");
     row(rows, "GET", "/v1", "200 401 200 200 200 200 200");
     // The OpenAPI document (100 KB) is more than a default WebSocket client takes in one frame (64 KiB): HTTP only.
-    rows.add(new Row("GET", "/v1/openapi.json", "200 401 200 200 200 200 200", r -> "/v1/openapi.json", r -> null, true));
+    rows.add(
+        new Row("GET", "/v1/openapi.json", "200 401 200 200 200 200 200", r -> "/v1/openapi.json", r -> null, true));
     rows.add(new Row("GET", "/v1/nodes", "401 401 403 403 403 403 200", r -> "/v1/nodes", r -> null, false));
-    rows.add(new Row("GET", "/v1/nodes/{node}", "401 401 403 403 403 403 200", r -> "/v1/nodes/" + nodeId, r -> null, false));
+    rows.add(new Row("GET", "/v1/nodes/{node}", "401 401 403 403 403 403 200", r -> "/v1/nodes/" + nodeId, r -> null,
+        false));
     rows.add(new Row("GET", "/v1/vhosts", "401 401 403 403 403 403 200", r -> "/v1/vhosts", r -> null, false));
     rows.add(new Row("POST", "/v1/vhosts", "401 401 403 403 403 403 201", r -> "/v1/vhosts",
-        r -> new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("id", "v" + fresh.incrementAndGet())), false));
+        r -> new JsonObject().put("data",
+            new JsonObject().put("type", "vhosts").put("id", "v" + fresh.incrementAndGet())),
+        false));
     row(rows, "GET", "/v1/vhosts/{vhost}", "401 401 404 403 404 200 200");
     rows.add(new Row("PUT", "/v1/vhosts/{vhost}", "401 401 404 403 404 403 200", r -> "/v1/vhosts/moon",
-        r -> new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("attributes", new JsonObject())), false));
+        r -> new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("attributes", new JsonObject())),
+        false));
     rows.add(new Row("PATCH", "/v1/vhosts/{vhost}", "401 401 404 403 404 403 200", r -> "/v1/vhosts/moon",
         r -> new JsonObject().put("data", new JsonObject().put("attributes", new JsonObject())), false));
-    rows.add(new Row("DELETE", "/v1/vhosts/{vhost}", "401 401 404 403 404 403 204", AccessMatrixTest::vhostForAdmin, r -> null, false));
+    rows.add(new Row("DELETE", "/v1/vhosts/{vhost}", "401 401 404 403 404 403 204", AccessMatrixTest::vhostForAdmin,
+        r -> null, false));
     row(rows, "GET", "/v1/vhosts/{vhost}/token", "401 401 404 403 404 200 200", "?uid=u");
     row(rows, "GET", "/{vhost}/token", "401 401 404 403 404 200 200", "?uid=u");
     rows.add(new Row("POST", "/v1/vhosts/{vhost}/token/rotate", "401 401 404 403 404 403 200",
         r -> vhostForAdmin(r) + "/token/rotate", r -> null, false));
     row(rows, "GET", "/v1/vhosts/{vhost}/channels", "401 401 404 403 404 200 200");
-    rows.add(new Row("POST", "/v1/vhosts/{vhost}/channels", "401 401 404 403 404 201 201", r -> "/v1/vhosts/moon/channels",
-        r -> new JsonObject().put("data", new JsonObject().put("type", "channels").put("id", "n" + fresh.incrementAndGet())), false));
+    rows.add(
+        new Row("POST", "/v1/vhosts/{vhost}/channels", "401 401 404 403 404 201 201", r -> "/v1/vhosts/moon/channels",
+            r -> new JsonObject().put("data",
+                new JsonObject().put("type", "channels").put("id", "n" + fresh.incrementAndGet())),
+            false));
     row(rows, "GET", "/v1/vhosts/{vhost}/channels/{channel}", "401 401 404 200 404 200 200");
     row(rows, "PUT", "/v1/vhosts/{vhost}/channels/{channel}", "401 401 404 403 404 200 200");
     rows.add(new Row("DELETE", "/v1/vhosts/{vhost}/channels/{channel}", "401 401 404 403 404 204 204",
@@ -138,7 +150,8 @@ class AccessMatrixTest {
     // A batch is refused whole only to those who may not see the vhost; an item's own refusal (403) is in its result.
     rows.add(new Row("POST", "/v1/vhosts/{vhost}/events", "401 401 404 200 404 200 200", r -> "/v1/vhosts/moon/events",
         r -> new JsonObject().put("data", new JsonArray().add(new JsonObject().put("type", "events").put("attributes",
-            new JsonObject().put("channel", "c").put("event", "e")))), false));
+            new JsonObject().put("channel", "c").put("event", "e")))),
+        false));
     rows.add(new Row("POST", "/v1/vhosts/{vhost}/triggers", "401 401 404 202 404 202 202",
         r -> "/v1/vhosts/moon/triggers", r -> trigger(), false));
     row(rows, "GET", "/v1/vhosts/{vhost}/channels/{channel}/subscribers", "401 401 404 403 404 200 200");
@@ -150,17 +163,26 @@ class AccessMatrixTest {
         r -> "/v1/vhosts/moon/connections/" + freshConnection(), r -> null, false));
     // Relationship links: read with the rights of the resource and of the related collection.
     row(rows, "GET", "/v1/vhosts/{vhost}/relationships/{relationship}", "401 401 404 403 404 200 200");
-    row(rows, "GET", "/v1/vhosts/{vhost}/channels/{channel}/relationships/{relationship}", "401 401 404 200 404 200 200");
-    row(rows, "GET", "/v1/vhosts/{vhost}/channels/{channel}/events/{rev}/relationships/{relationship}", "401 401 404 200 404 200 200");
-    row(rows, "GET", "/v1/vhosts/{vhost}/channels/{channel}/subscribers/{uid}/relationships/{relationship}", "401 401 404 403 404 200 200");
-    row(rows, "GET", "/v1/vhosts/{vhost}/connections/{connection}/relationships/{relationship}", "401 401 404 403 404 200 200");
+    row(rows, "GET", "/v1/vhosts/{vhost}/channels/{channel}/relationships/{relationship}",
+        "401 401 404 200 404 200 200");
+    row(rows, "GET", "/v1/vhosts/{vhost}/channels/{channel}/events/{rev}/relationships/{relationship}",
+        "401 401 404 200 404 200 200");
+    row(rows, "GET", "/v1/vhosts/{vhost}/channels/{channel}/subscribers/{uid}/relationships/{relationship}",
+        "401 401 404 403 404 200 200");
+    row(rows, "GET", "/v1/vhosts/{vhost}/connections/{connection}/relationships/{relationship}",
+        "401 401 404 403 404 200 200");
     rows.add(new Row("GET", "/v1/users", "401 401 403 403 403 403 200", r -> "/v1/users", r -> null, false));
-    rows.add(new Row("POST", "/v1/users", "401 401 403 403 403 403 201", r -> "/v1/users", r -> user("u" + fresh.incrementAndGet()), false));
+    rows.add(new Row("POST", "/v1/users", "401 401 403 403 403 403 201", r -> "/v1/users",
+        r -> user("u" + fresh.incrementAndGet()), false));
     rows.add(new Row("GET", "/v1/users/{user}", "401 401 403 403 403 403 200", r -> "/v1/users/bob", r -> null, false));
     rows.add(new Row("PATCH", "/v1/users/{user}", "401 401 403 403 403 403 200", r -> "/v1/users/bob",
-        r -> new JsonObject().put("data", new JsonObject().put("attributes", new JsonObject().put("password", "another-password-1"))), false));
-    rows.add(new Row("DELETE", "/v1/users/{user}", "401 401 403 403 403 403 204", r -> "/v1/users/" + freshUser(), r -> null, false));
-    rows.add(new Row("GET", "/v1/vhosts/{vhost}/events", "401 401 404 403 404 200 200", r -> "/v1/vhosts/moon/events", r -> null, true));
+        r -> new JsonObject().put("data",
+            new JsonObject().put("attributes", new JsonObject().put("password", "another-password-1"))),
+        false));
+    rows.add(new Row("DELETE", "/v1/users/{user}", "401 401 403 403 403 403 204", r -> "/v1/users/" + freshUser(),
+        r -> null, false));
+    rows.add(new Row("GET", "/v1/vhosts/{vhost}/events", "401 401 404 403 404 200 200", r -> "/v1/vhosts/moon/events",
+        r -> null, true));
     rows.add(new Row("GET", "/{vhost}/events", "401 401 404 403 404 200 200", r -> "/moon/events", r -> null, true));
     return rows;
   }
@@ -176,7 +198,8 @@ class AccessMatrixTest {
   /** A read-only row: the template with the test's vhost, channel "c", rev 1 and the watching connection. */
   static void row(List<Row> rows, String method, String template, String expected, String... query) {
     var path = template.replace("{vhost}", VHOST).replace("{channel}", "c").replace("{rev}", "1")
-        .replace("{connection}", "CONNECTION").replace("{uid}", "u").replace("{relationship}", RELATIONSHIPS.getOrDefault(template, ""))
+        .replace("{connection}", "CONNECTION").replace("{uid}", "u")
+        .replace("{relationship}", RELATIONSHIPS.getOrDefault(template, ""))
         + String.join("", query);
     rows.add(new Row(method, template, expected, r -> path.replace("CONNECTION", connection), r -> null, false));
   }
@@ -225,11 +248,13 @@ class AccessMatrixTest {
         check(mismatches, "WebSocket", row, role, path, new Answer(reply.getInteger("status"), wwwAuthenticate));
       }
     }
-    var watch = new Row("WATCH", "/v1/vhosts/{vhost}/channels/{channel}", "401 401 404 200 404 200 200", r -> null, r -> null, false);
+    var watch = new Row("WATCH", "/v1/vhosts/{vhost}/channels/{channel}", "401 401 404 200 404 200 200", r -> null,
+        r -> null, false);
     for (var role : Role.values()) {
       var reply = ws.request(request("w" + id++, "watch", "/v1/vhosts/moon/channels/c", credentials.get(role), null));
       var wwwAuthenticate = reply.getJsonObject("headers", new JsonObject()).getString("WWW-Authenticate");
-      check(mismatches, "WebSocket", watch, role, "/v1/vhosts/moon/channels/c", new Answer(reply.getInteger("status"), wwwAuthenticate));
+      check(mismatches, "WebSocket", watch, role, "/v1/vhosts/moon/channels/c",
+          new Answer(reply.getInteger("status"), wwwAuthenticate));
     }
     assertThat(mismatches).isEmpty();
   }
@@ -239,7 +264,8 @@ class AccessMatrixTest {
   static void check(List<String> mismatches, String transport, Row row, Role role, String path, Answer answer) {
     int expected = row.expectedFor(role);
     if (answer.status() != expected) {
-      mismatches.add(transport + " " + row.method() + " " + path + " as " + role + ": " + answer.status() + ", expected " + expected);
+      mismatches.add(transport + " " + row.method() + " " + path + " as " + role + ": " + answer.status()
+          + ", expected " + expected);
     } else if (expected == 401 && answer.wwwAuthenticate() == null) {
       mismatches.add(transport + " " + row.method() + " " + path + " as " + role + ": 401 without WWW-Authenticate");
     }
@@ -254,7 +280,8 @@ class AccessMatrixTest {
 
   /** The status of one request; an SSE stream is cut once its head arrived. */
   static io.vertx.core.Future<Answer> httpStatus(String method, String path, String authorization, Object body) {
-    var options = new RequestOptions().setMethod(HttpMethod.valueOf(method)).setHost("127.0.0.1").setPort(cluster.port(0)).setURI(path);
+    var options = new RequestOptions().setMethod(HttpMethod.valueOf(method)).setHost("127.0.0.1")
+        .setPort(cluster.port(0)).setURI(path);
     if (authorization != null) options.putHeader("Authorization", authorization);
     if (body != null) options.putHeader("Content-Type", "application/json");
     return http.request(options)
@@ -262,7 +289,8 @@ class AccessMatrixTest {
         .compose(response -> {
           var answer = new Answer(response.statusCode(), response.getHeader("WWW-Authenticate"));
           if (String.valueOf(response.getHeader("Content-Type")).startsWith("text/event-stream")) {
-            return OpenApiConformance.get().check(response, null).compose(v -> response.request().connection().close()).map(answer);
+            return OpenApiConformance.get().check(response, null).compose(v -> response.request().connection().close())
+                .map(answer);
           }
           return response.body().compose(received -> OpenApiConformance.get().check(response, received)).map(answer);
         });
@@ -304,7 +332,8 @@ class AccessMatrixTest {
     var known = connections();
     var client = WatchClient.connect(cluster, 0, "/v1/ws?token=" + clientToken(VHOST, backendToken));
     watchers.add(client);
-    var reply = client.request(new JsonObject().put("requestId", "w").put("method", "watch").put("path", "/v1/vhosts/moon/channels/c"));
+    var reply = client.request(
+        new JsonObject().put("requestId", "w").put("method", "watch").put("path", "/v1/vhosts/moon/channels/c"));
     assertThat(reply.getInteger("status")).isEqualTo(200);
     long deadline = System.currentTimeMillis() + 20_000;
     while (System.currentTimeMillis() < deadline) {
@@ -317,20 +346,23 @@ class AccessMatrixTest {
   }
 
   static TreeSet<String> connections() throws Exception {
-    var response = cluster.send(0, HttpMethod.GET, "/v1/vhosts/moon/connections?limit=100", "Bearer " + backendToken, null);
+    var response = cluster.send(0, HttpMethod.GET, "/v1/vhosts/moon/connections?limit=100", "Bearer " + backendToken,
+        null);
     var ids = new TreeSet<String>();
     response.bodyAsJsonObject().getJsonArray("data").forEach(r -> ids.add(((JsonObject) r).getString("id")));
     return ids;
   }
 
   static String clientToken(String vhost, String backend) throws Exception {
-    var response = cluster.send(0, HttpMethod.GET, "/v1/vhosts/" + vhost + "/token?uid=u&publish=true", "Bearer " + backend, null);
+    var response = cluster.send(0, HttpMethod.GET, "/v1/vhosts/" + vhost + "/token?uid=u&publish=true",
+        "Bearer " + backend, null);
     assertThat(response.statusCode()).isEqualTo(200);
     return response.bodyAsJsonObject().getString("token");
   }
 
   static JsonObject trigger() {
-    return new JsonObject().put("trigger", new JsonObject().put("event", "hello").put("data", new JsonObject().put("n", 1)));
+    return new JsonObject().put("trigger",
+        new JsonObject().put("event", "hello").put("data", new JsonObject().put("n", 1)));
   }
 
   static JsonObject user(String name) {

@@ -2,8 +2,8 @@ package io.mws.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mws.testsupport.Prerequisites;
 import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.Prerequisites;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +36,8 @@ class ApiReferenceExamplesTest {
       var script = new StringBuilder("set -u\n");
       for (int i = 0; i < examples.size(); i++) {
         // A brace group runs in this shell: what an example assigns, the next one sees.
-        script.append("{\n").append(examples.get(i).script()).append("\n} > ").append(dir.resolve("out." + i)).append(" 2>&1\n");
+        script.append("{\n").append(examples.get(i).script()).append("\n} > ").append(dir.resolve("out." + i))
+            .append(" 2>&1\n");
       }
       Files.writeString(dir.resolve("examples.sh"), script);
       var bash = new ProcessBuilder("bash", dir.resolve("examples.sh").toString()).redirectErrorStream(true)
@@ -54,7 +55,8 @@ class ApiReferenceExamplesTest {
         var output = Files.exists(out) ? Files.readString(out).replace("\r", "") : "";
         for (var line : examples.get(i).expected()) {
           if (!line.contains("...") && !output.contains(line)) {
-            problems.add("example " + (i + 1) + ":\n" + examples.get(i).script() + "\nlacks the line\n" + line + "\nin its output\n" + output);
+            problems.add("example " + (i + 1) + ":\n" + examples.get(i).script() + "\nlacks the line\n" + line
+                + "\nin its output\n" + output);
           }
         }
       }

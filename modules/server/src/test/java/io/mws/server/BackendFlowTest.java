@@ -4,7 +4,6 @@ import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mws.testsupport.ClusterTest;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
@@ -40,8 +39,10 @@ class BackendFlowTest {
     assertThat(token).matches("[0-9a-f]{40}");
     var asAdmin = cluster.send(1, GET, "/v1/vhosts/moon", cluster.adminAuth(), null);
     assertThat(asAdmin.statusCode()).isEqualTo(200);
-    assertThat(asAdmin.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").containsKey("token")).isFalse();
-    assertThat(cluster.send(1, GET, "/v1/vhosts/moon", TestCluster.basic("wr", token), null).statusCode()).isEqualTo(200);
+    assertThat(asAdmin.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").containsKey("token"))
+        .isFalse();
+    assertThat(cluster.send(1, GET, "/v1/vhosts/moon", TestCluster.basic("wr", token), null).statusCode())
+        .isEqualTo(200);
     assertThat(cluster.send(0, GET, "/v1/vhosts/moon", "Bearer " + token, null).statusCode()).isEqualTo(200);
     assertThat(cluster.send(0, GET, "/v1/vhosts/moon?apikey=" + token, null, null).statusCode()).isEqualTo(200);
   }
@@ -85,13 +86,15 @@ class BackendFlowTest {
     var page = cluster.send(1, GET, "/v1/vhosts/moon/channels/history/events?since=2&limit=2", auth, null);
     assertThat(page.statusCode()).isEqualTo(200);
     var doc = page.bodyAsJsonObject();
-    assertThat(doc.getJsonArray("data").stream().map(e -> ((JsonObject) e).getJsonObject("attributes").getInteger("data")))
+    assertThat(
+        doc.getJsonArray("data").stream().map(e -> ((JsonObject) e).getJsonObject("attributes").getInteger("data")))
         .containsExactly(3, 4);
     assertThat(doc.getJsonObject("links").getString("next")).contains("since=4");
     assertThat(doc.getJsonObject("meta").getLong("rev")).isEqualTo(5);
 
     var one = cluster.send(0, GET, "/v1/vhosts/moon/channels/history/events/5", auth, null);
-    assertThat(one.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getInteger("data")).isEqualTo(5);
+    assertThat(one.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getInteger("data"))
+        .isEqualTo(5);
     var channel = cluster.send(0, GET, "/v1/vhosts/moon/channels/history", auth, null);
     assertThat(channel.getHeader("x-oada-rev")).isEqualTo("5");
     var list = cluster.send(1, GET, "/v1/vhosts/moon/channels", auth, null).bodyAsJsonObject();
@@ -106,8 +109,9 @@ class BackendFlowTest {
     var frames = new LinkedBlockingQueue<String>();
     var client = cluster.clientVertx.createHttpClient();
     HttpClientResponse stream = TestCluster.await(client.request(new RequestOptions().setPort(cluster.port(1))
-            .setHost("127.0.0.1").setURI("/v1/vhosts/moon/events?filter=" + java.net.URLEncoder.encode("chat/.*|greetings/.*", "UTF-8"))
-            .putHeader("Authorization", backend))
+        .setHost("127.0.0.1")
+        .setURI("/v1/vhosts/moon/events?filter=" + java.net.URLEncoder.encode("chat/.*|greetings/.*", "UTF-8"))
+        .putHeader("Authorization", backend))
         .compose(req -> req.send()));
     assertThat(stream.statusCode()).isEqualTo(200);
     assertThat(stream.getHeader("Content-Type")).startsWith("text/event-stream");
@@ -117,14 +121,17 @@ class BackendFlowTest {
     var clientToken = cluster.send(0, GET, "/v1/vhosts/moon/token?uid=ann&channels=chat&publish=true", backend, null)
         .bodyAsJsonObject().getString("token");
     var asClient = "Bearer " + clientToken;
-    assertThat(cluster.send(0, POST, "/v1/vhosts/moon/triggers", asClient, trigger("greetings/hello", "hi")).statusCode())
+    assertThat(
+        cluster.send(0, POST, "/v1/vhosts/moon/triggers", asClient, trigger("greetings/hello", "hi")).statusCode())
         .isEqualTo(202);
     assertThat(cluster.send(0, POST, "/v1/vhosts/moon/triggers", asClient, trigger("ignored/event", 1)).statusCode())
         .isEqualTo(202);
-    assertThat(cluster.send(0, POST, "/v1/vhosts/moon/channels/chat/events", asClient, trigger("said", "yo")).statusCode())
+    assertThat(
+        cluster.send(0, POST, "/v1/vhosts/moon/channels/chat/events", asClient, trigger("said", "yo")).statusCode())
         .isEqualTo(202);
     // A backend-fired event is the backend's own: it does not come back on its stream.
-    assertThat(cluster.send(0, POST, "/v1/vhosts/moon/channels/chat/events", backend, trigger("backend", 1)).statusCode())
+    assertThat(
+        cluster.send(0, POST, "/v1/vhosts/moon/channels/chat/events", backend, trigger("backend", 1)).statusCode())
         .isEqualTo(202);
 
     var text = new StringBuilder();
@@ -134,7 +141,8 @@ class BackendFlowTest {
       if (chunk != null) text.append(chunk);
     }
     var received = text.toString();
-    assertThat(received).contains("event: greetings/hello\ndata: {\"event\":\"greetings/hello\",\"data\":\"hi\",\"uid\":\"ann\"}");
+    assertThat(received)
+        .contains("event: greetings/hello\ndata: {\"event\":\"greetings/hello\",\"data\":\"hi\",\"uid\":\"ann\"}");
     assertThat(received).contains("event: chat/said\n");
     assertThat(received).contains("\"uid\":\"ann\"");
     assertThat(received).doesNotContain("ignored/event").doesNotContain("chat/backend");
@@ -147,16 +155,18 @@ class BackendFlowTest {
     var client = cluster.clientVertx.createHttpClient();
     var frames = new LinkedBlockingQueue<String>();
     var stream = TestCluster.await(client.request(new RequestOptions().setPort(cluster.port(0)).setHost("127.0.0.1")
-            .setURI("/v1/vhosts/moon/events?filter=" + java.net.URLEncoder.encode("(a+)+$", "UTF-8"))
-            .putHeader("Authorization", backend))
+        .setURI("/v1/vhosts/moon/events?filter=" + java.net.URLEncoder.encode("(a+)+$", "UTF-8"))
+        .putHeader("Authorization", backend))
         .compose(req -> req.send()));
     assertThat(stream.statusCode()).isEqualTo(200);
     stream.handler(chunk -> frames.add(chunk.toString()));
     TestCluster.await(OpenApiConformance.get().check(stream, null));
     var evil = "a".repeat(120) + "!"; // 2^120 steps for a backtracking engine
     long started = System.nanoTime();
-    assertThat(cluster.send(0, POST, "/v1/vhosts/moon/triggers", backend, trigger(evil, 1)).statusCode()).isEqualTo(202);
-    assertThat(cluster.send(0, POST, "/v1/vhosts/moon/triggers", backend, trigger("aaaa", 2)).statusCode()).isEqualTo(202);
+    assertThat(cluster.send(0, POST, "/v1/vhosts/moon/triggers", backend, trigger(evil, 1)).statusCode())
+        .isEqualTo(202);
+    assertThat(cluster.send(0, POST, "/v1/vhosts/moon/triggers", backend, trigger("aaaa", 2)).statusCode())
+        .isEqualTo(202);
     var text = new StringBuilder();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!text.toString().contains("event: aaaa\n") && System.nanoTime() < deadline) {

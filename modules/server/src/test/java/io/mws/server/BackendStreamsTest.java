@@ -48,15 +48,18 @@ class BackendStreamsTest {
       first = stream.next(10);
     }
     var firstIds = ids(first);
-    assertThat(firstIds).as("consecutive ids, whatever node fired").isEqualTo(LongStream.rangeClosed(firstIds.get(0), firstIds.get(0) + 9).boxed().toList());
-    assertThat(first.stream().map(m -> SseStream.data(m).getInteger("data")).toList()).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+    assertThat(firstIds).as("consecutive ids, whatever node fired")
+        .isEqualTo(LongStream.rangeClosed(firstIds.get(0), firstIds.get(0) + 9).boxed().toList());
+    assertThat(first.stream().map(m -> SseStream.data(m).getInteger("data")).toList()).containsExactly(0, 1, 2, 3, 4, 5,
+        6, 7, 8, 9);
 
     for (int i = 10; i < 15; i++) trigger(i % 2, "resume", backend, "tick", i);
     long last = firstIds.get(9);
     try (var resumed = SseStream.open(cluster, 0, "/v1/vhosts/resume/events", backend, String.valueOf(last))) {
       var missed = resumed.next(5);
       assertThat(ids(missed)).containsExactly(last + 1, last + 2, last + 3, last + 4, last + 5);
-      assertThat(missed.stream().map(m -> SseStream.data(m).getInteger("data")).toList()).containsExactly(10, 11, 12, 13, 14);
+      assertThat(missed.stream().map(m -> SseStream.data(m).getInteger("data")).toList()).containsExactly(10, 11, 12,
+          13, 14);
       trigger(1, "resume", backend, "tick", 15);
       assertThat(resumed.next().id()).as("then live").isEqualTo(last + 6);
     }
@@ -89,8 +92,8 @@ class BackendStreamsTest {
   void streamsOfAGroupOnTwoNodesShareEachEventExactlyOnceWhileAnUngroupedStreamGetsAll() throws Exception {
     var backend = "Bearer " + cluster.createVhost("grouped");
     try (var a = SseStream.open(cluster, 0, "/v1/vhosts/grouped/events?group=workers", backend, null);
-         var b = SseStream.open(cluster, 1, "/v1/vhosts/grouped/events?group=workers", backend, null);
-         var all = SseStream.open(cluster, 0, "/v1/vhosts/grouped/events", backend, null)) {
+        var b = SseStream.open(cluster, 1, "/v1/vhosts/grouped/events?group=workers", backend, null);
+        var all = SseStream.open(cluster, 0, "/v1/vhosts/grouped/events", backend, null)) {
       // A group starts at its first claim: warm up until the group takes an event, so it exists.
       var warmUps = new ArrayList<SseStream.Message>();
       while (warmUps.isEmpty()) {
@@ -125,7 +128,8 @@ class BackendStreamsTest {
       b.drain().stream().filter(m -> m.event().equals("job")).forEach(taken::add);
       assertThat(taken).hasSize(jobs);
       assertThat(new HashSet<>(taken.stream().map(m -> SseStream.data(m).getInteger("data")).toList())).hasSize(jobs);
-      System.out.println("group of two streams on two nodes: " + fromA + " / " + (jobs - fromA) + " of " + jobs + " events");
+      System.out
+          .println("group of two streams on two nodes: " + fromA + " / " + (jobs - fromA) + " of " + jobs + " events");
     }
   }
 }

@@ -31,7 +31,8 @@ final class ChildNode implements AutoCloseable {
     var file = dir.resolve("child-mws.yaml"); // JSON is YAML
     Files.writeString(file, config.json().encodePrettily());
     var java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    var process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "-Dhazelcast.phone.home.enabled=false",
+    var process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        "-Dhazelcast.phone.home.enabled=false",
         "io.mws.server.Main", "--conf", file.toString())
         .redirectErrorStream(true).redirectOutput(dir.resolve("child-mws.log").toFile()).start();
     var node = new ChildNode(process, httpPort);
@@ -48,7 +49,8 @@ final class ChildNode implements AutoCloseable {
       Thread.sleep(200);
     }
     node.kill();
-    throw new AssertionError("the child node did not get ready; its log: " + Files.readString(dir.resolve("child-mws.log")));
+    throw new AssertionError(
+        "the child node did not get ready; its log: " + Files.readString(dir.resolve("child-mws.log")));
   }
 
   /** SIGTERM, as Kubernetes sends it: the node drains (its shutdown hook) and exits. Does not wait. */
@@ -58,7 +60,8 @@ final class ChildNode implements AutoCloseable {
 
   /** Waits for the process to end; its exit code. */
   int awaitExit(long seconds) throws InterruptedException {
-    if (!process.waitFor(seconds, java.util.concurrent.TimeUnit.SECONDS)) throw new AssertionError("still running after " + seconds + " s");
+    if (!process.waitFor(seconds, java.util.concurrent.TimeUnit.SECONDS))
+      throw new AssertionError("still running after " + seconds + " s");
     return process.exitValue();
   }
 

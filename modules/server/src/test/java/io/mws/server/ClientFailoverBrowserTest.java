@@ -29,7 +29,8 @@ class ClientFailoverBrowserTest {
   static void start() throws Exception {
     cluster = TestCluster.start(2);
     backend = cluster.createVhost("moon");
-    assertThat(cluster.send(0, PUT, "/v1/vhosts/moon/channels/chat", "Bearer " + backend, null).statusCode()).isEqualTo(201);
+    assertThat(cluster.send(0, PUT, "/v1/vhosts/moon/channels/chat", "Bearer " + backend, null).statusCode())
+        .isEqualTo(201);
   }
 
   @AfterAll
@@ -40,7 +41,9 @@ class ClientFailoverBrowserTest {
   private static void fire(int node, int from, int to) throws Exception {
     for (int i = from; i <= to; i++) {
       var body = new JsonObject().put("trigger", new JsonObject().put("event", "tick").put("data", i));
-      assertThat(cluster.send(node, POST, "/v1/vhosts/moon/channels/chat/events", "Bearer " + backend, body).statusCode()).isEqualTo(202);
+      assertThat(
+          cluster.send(node, POST, "/v1/vhosts/moon/channels/chat/events", "Bearer " + backend, body).statusCode())
+          .isEqualTo(202);
       Thread.sleep(20);
     }
   }

@@ -56,9 +56,12 @@ class CloseWhilePublishingTest {
         Future<HttpResponse<Buffer>> close = null;
         for (int i = 0; i < EVENTS; i++) {
           var body = new JsonObject().put("trigger", new JsonObject().put("event", "e").put("data", i));
-          posts.add(cluster.http.post(cluster.port(i % 2), "127.0.0.1", path + "/events").putHeader("Authorization", "Bearer " + backend)
+          posts.add(cluster.http.post(cluster.port(i % 2), "127.0.0.1", path + "/events")
+              .putHeader("Authorization", "Bearer " + backend)
               .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(body.encode())));
-          if (i == EVENTS / 3) close = cluster.http.delete(cluster.port(1 - round % 2), "127.0.0.1", path).putHeader("Authorization", "Bearer " + backend).send();
+          if (i == EVENTS / 3)
+            close = cluster.http.delete(cluster.port(1 - round % 2), "127.0.0.1", path)
+                .putHeader("Authorization", "Bearer " + backend).send();
         }
         TestCluster.await(Future.join(new ArrayList<Future<?>>(posts)).otherwiseEmpty());
         assertThat(TestCluster.await(close).statusCode()).isEqualTo(204);
@@ -67,7 +70,8 @@ class CloseWhilePublishingTest {
         while (true) {
           var change = ws.changes(1).get(0).getJsonArray("change").getJsonObject(0);
           if (change.getString("type").equals("delete")) break;
-          delivered.add(change.getJsonObject("body").getLong("_rev") + ":" + change.getJsonObject("body").getValue("data"));
+          delivered
+              .add(change.getJsonObject("body").getLong("_rev") + ":" + change.getJsonObject("body").getValue("data"));
         }
         for (var post : posts) {
           var response = post.result();
@@ -86,7 +90,8 @@ class CloseWhilePublishingTest {
         ws.close();
       }
     }
-    System.out.printf("%d rounds of %d events fired during a close: %d refused 404, the rest in the history before the close%n",
+    System.out.printf(
+        "%d rounds of %d events fired during a close: %d refused 404, the rest in the history before the close%n",
         ROUNDS, EVENTS, refused);
   }
 }

@@ -25,11 +25,13 @@ class ClusterTagsTest {
 
   @Test
   void everyTestThatStartsANodeIsTaggedCluster() throws Exception {
-    var classes = Path.of(ClusterTagsTest.class.getProtectionDomain().getCodeSource().getLocation().toURI()).resolve("io/mws/server");
+    var classes = Path.of(ClusterTagsTest.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+        .resolve("io/mws/server");
     var untagged = new ArrayList<String>();
     int tagged = 0;
     try (Stream<Path> files = Files.list(classes)) {
-      for (var file : files.filter(f -> f.getFileName().toString().matches("[A-Za-z0-9]+(Test|IT)\\.class")).sorted().toList()) {
+      for (var file : files.filter(f -> f.getFileName().toString().matches("[A-Za-z0-9]+(Test|IT)\\.class")).sorted()
+          .toList()) {
         var name = file.getFileName().toString().replace(".class", "");
         if (name.equals("ClusterTagsTest") || !startsNodes(classes, name)) continue; // its own pool holds the names as text
         if (Class.forName("io.mws.server." + name).isAnnotationPresent(ClusterTest.class)) tagged++;
@@ -65,8 +67,7 @@ class ClusterTagsTest {
   }
 
   static boolean contains(byte[] haystack, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= haystack.length; i++) {
+    outer : for (int i = 0; i + needle.length <= haystack.length; i++) {
       for (int j = 0; j < needle.length; j++) if (haystack[i + j] != needle[j]) continue outer;
       return true;
     }

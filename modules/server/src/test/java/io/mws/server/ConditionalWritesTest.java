@@ -42,7 +42,9 @@ class ConditionalWritesTest {
     cluster.close();
   }
 
-  static HttpResponse<Buffer> send(int node, HttpMethod method, String path, String type, String body, String... headers) throws Exception {
+  static HttpResponse<Buffer> send(int node, HttpMethod method, String path, String type, String body,
+                                   String... headers)
+      throws Exception {
     return cluster.send(node, method, path, cluster.adminAuth(), type, body, headers);
   }
 
@@ -56,7 +58,8 @@ class ConditionalWritesTest {
   }
 
   /** Runs {@code count} tasks at once on threads of their own and returns their results. */
-  static <T> List<T> concurrently(int count, java.util.function.IntFunction<java.util.concurrent.Callable<T>> task) throws Exception {
+  static <T> List<T> concurrently(int count, java.util.function.IntFunction<java.util.concurrent.Callable<T>> task)
+      throws Exception {
     var pool = Executors.newFixedThreadPool(count);
     try {
       var futures = new ArrayList<Future<T>>();
@@ -95,7 +98,8 @@ class ConditionalWritesTest {
     });
     long ms = (System.nanoTime() - started) / 1_000_000;
     var after = send(1, GET, "/v1/vhosts/counter", null, null);
-    System.out.printf("%d writers, read-modify-write with If-Match on 2 nodes: %d ms, %d refused with 412, at most %d attempts%n",
+    System.out.printf(
+        "%d writers, read-modify-write with If-Match on 2 nodes: %d ms, %d refused with 412, at most %d attempts%n",
         WRITERS, ms, refused.get(), attempts.stream().mapToInt(Integer::intValue).max().orElse(0));
     assertThat(attributes(after).getInteger("historySize")).as("no update lost").isEqualTo(1 + WRITERS);
     assertThat(winners).hasSize(WRITERS);
@@ -110,7 +114,8 @@ class ConditionalWritesTest {
       var statuses = concurrently(10, writer -> () -> {
         var patch = new JsonArray()
             .add(new JsonObject().put("op", "test").put("path", "/data/attributes/historySize").put("value", old))
-            .add(new JsonObject().put("op", "replace").put("path", "/data/attributes/historySize").put("value", old + 1 + writer));
+            .add(new JsonObject().put("op", "replace").put("path", "/data/attributes/historySize").put("value",
+                old + 1 + writer));
         var response = send(writer % 2, PATCH, "/v1/vhosts/tested", JSON_PATCH, patch.encode());
         if (response.statusCode() == 409) assertThat(TestCluster.reason(response)).isEqualTo("patch_test_failed");
         return response.statusCode();
@@ -148,15 +153,19 @@ class ConditionalWritesTest {
 
     var put = send(0, PUT, "/v1/vhosts/tagged", "application/json", historySize(5), "If-Match", read.getHeader("ETag"));
     assertThat(put.statusCode()).isEqualTo(200);
-    assertThat(put.getHeader("ETag")).isNotEqualTo(read.getHeader("ETag")).isEqualTo(send(1, GET, "/v1/vhosts/tagged", null, null).getHeader("ETag"));
+    assertThat(put.getHeader("ETag")).isNotEqualTo(read.getHeader("ETag"))
+        .isEqualTo(send(1, GET, "/v1/vhosts/tagged", null, null).getHeader("ETag"));
     assertThat(put.getHeader("Last-Modified")).isNotNull();
     var patched = send(1, PATCH, "/v1/vhosts/tagged", MERGE, historySize(6), "If-Match", put.getHeader("ETag"));
     assertThat(patched.statusCode()).as("the write's own ETag is a valid If-Match").isEqualTo(200);
-    assertThat(send(0, PATCH, "/v1/vhosts/tagged", MERGE, historySize(7), "If-Match", put.getHeader("ETag")).statusCode()).isEqualTo(412);
+    assertThat(
+        send(0, PATCH, "/v1/vhosts/tagged", MERGE, historySize(7), "If-Match", put.getHeader("ETag")).statusCode())
+        .isEqualTo(412);
     assertThat(send(0, DELETE, "/v1/vhosts/tagged", null, null, "If-Match", put.getHeader("ETag")).statusCode())
         .as("a DELETE with a stale If-Match leaves the vhost").isEqualTo(412);
     assertThat(send(0, GET, "/v1/vhosts/tagged", null, null).statusCode()).isEqualTo(200);
-    assertThat(send(0, DELETE, "/v1/vhosts/tagged", null, null, "If-Match", patched.getHeader("ETag")).statusCode()).isEqualTo(204);
+    assertThat(send(0, DELETE, "/v1/vhosts/tagged", null, null, "If-Match", patched.getHeader("ETag")).statusCode())
+        .isEqualTo(204);
     assertThat(send(0, PUT, "/v1/vhosts/tagged", "application/json", historySize(5), "If-Match", "*").statusCode())
         .as("If-Match: * on a deleted vhost").isEqualTo(412);
   }
@@ -170,7 +179,9 @@ class ConditionalWritesTest {
     var etag = created.getHeader("ETag");
     assertThat(send(1, GET, "/v1/users/racer", null, null).getHeader("ETag")).isEqualTo(etag);
     var statuses = concurrently(6, writer -> () -> send(writer % 2, PATCH, "/v1/users/racer", MERGE,
-        new JsonObject().put("data", new JsonObject().put("attributes", new JsonObject().put("password", "password-" + writer))).encode(),
+        new JsonObject()
+            .put("data", new JsonObject().put("attributes", new JsonObject().put("password", "password-" + writer)))
+            .encode(),
         "If-Match", etag).statusCode());
     assertThat(statuses).containsOnly(200, 412);
     assertThat(statuses.stream().filter(s -> s == 200).count()).isEqualTo(1);

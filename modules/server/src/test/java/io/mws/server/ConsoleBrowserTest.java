@@ -27,11 +27,14 @@ class ConsoleBrowserTest {
   static void start() throws Exception {
     cluster = TestCluster.start(1);
     backend = cluster.createVhost("moon");
-    assertThat(cluster.send(0, PUT, "/v1/vhosts/moon/channels/chat", "Bearer " + backend, null).statusCode()).isEqualTo(201);
-    assertThat(cluster.send(0, PUT, "/v1/vhosts/moon/channels/news", "Bearer " + backend, null).statusCode()).isEqualTo(201);
+    assertThat(cluster.send(0, PUT, "/v1/vhosts/moon/channels/chat", "Bearer " + backend, null).statusCode())
+        .isEqualTo(201);
+    assertThat(cluster.send(0, PUT, "/v1/vhosts/moon/channels/news", "Bearer " + backend, null).statusCode())
+        .isEqualTo(201);
     var event = new JsonObject().put("trigger", new JsonObject().put("event", "before").put("data", 0));
     for (int i = 0; i < 2; i++) {
-      assertThat(cluster.send(0, POST, "/v1/vhosts/moon/channels/chat/events", "Bearer " + backend, event).statusCode()).isEqualTo(202);
+      assertThat(cluster.send(0, POST, "/v1/vhosts/moon/channels/chat/events", "Bearer " + backend, event).statusCode())
+          .isEqualTo(202);
     }
   }
 
@@ -50,7 +53,8 @@ class ConsoleBrowserTest {
     assertThat(page.getHeader("X-Content-Type-Options")).isEqualTo("nosniff");
     assertThat(page.getHeader("Referrer-Policy")).isEqualTo("no-referrer");
     assertThat(page.bodyAsString()).doesNotContain("<script>").contains("/console/app.js");
-    assertThat(cluster.send(0, GET, "/console/mws.js", null, null).getHeader("Content-Type")).startsWith("text/javascript");
+    assertThat(cluster.send(0, GET, "/console/mws.js", null, null).getHeader("Content-Type"))
+        .startsWith("text/javascript");
     assertThat(cluster.send(0, GET, "/console/..%2Fopenapi.json", null, null).statusCode()).isEqualTo(404);
     assertThat(cluster.send(0, GET, "/console/missing.js", null, null).statusCode()).isEqualTo(404);
     assertThat(cluster.send(0, POST, "/console", null, null).statusCode()).isEqualTo(405);
@@ -61,7 +65,8 @@ class ConsoleBrowserTest {
     var dir = BrowserTests.prepare();
     var scoped = cluster.send(0, GET, "/v1/vhosts/moon/token?scope=events", "Bearer " + backend, null)
         .bodyAsJsonObject().getString("token");
-    var client = cluster.send(0, GET, "/v1/vhosts/moon/token?uid=ann&channels=.*&publish=true", "Bearer " + backend, null)
+    var client = cluster
+        .send(0, GET, "/v1/vhosts/moon/token?uid=ann&channels=.*&publish=true", "Bearer " + backend, null)
         .bodyAsJsonObject().getString("token");
     var shots = Path.of("target", "console-screenshots").toAbsolutePath();
     var output = NodeScripts.run(dir, 180, List.of("node", "console.mjs", "http://127.0.0.1:" + cluster.port(0),
@@ -77,14 +82,17 @@ class ConsoleBrowserTest {
     assertThat(seen.getBoolean("signinShown")).as("the sign-in form hides once signed in").isFalse();
     assertThat(seen.getInteger("storage")).as("nothing in localStorage, sessionStorage or cookies").isZero();
     assertThat(seen.getJsonArray("nodes")).hasSize(1);
-    assertThat(seen.getJsonArray("nodes").getJsonArray(0).getString(2)).as("the node's HTTP port").isEqualTo(String.valueOf(cluster.port(0)));
+    assertThat(seen.getJsonArray("nodes").getJsonArray(0).getString(2)).as("the node's HTTP port")
+        .isEqualTo(String.valueOf(cluster.port(0)));
     assertThat(seen.getJsonArray("channels").encode()).contains("[\"chat\",\"2\",\"0\"]", "[\"news\",\"0\",\"0\"]");
     var tail = seen.getJsonArray("tail").getList();
     assertThat(tail).hasSize(3);
-    for (int n = 1; n <= 3; n++) assertThat(tail.get(n - 1).toString()).startsWith((n + 2) + " from-console").contains("\"n\":" + n);
+    for (int n = 1; n <= 3; n++)
+      assertThat(tail.get(n - 1).toString()).startsWith((n + 2) + " from-console").contains("\"n\":" + n);
     assertThat(seen.getBoolean("signedOut")).isTrue();
     assertThat(seen.getInteger("triggerStatus")).isEqualTo(202);
-    assertThat(seen.getJsonArray("dashboard").getJsonObject(0).getJsonObject("data")).isEqualTo(new JsonObject().put("hello", "dashboard"));
+    assertThat(seen.getJsonArray("dashboard").getJsonObject(0).getJsonObject("data"))
+        .isEqualTo(new JsonObject().put("hello", "dashboard"));
     for (var shot : List.of("1-signin", "2-vhosts", "3-nodes", "4-vhost", "5-tail", "6-dashboard")) {
       assertThat(shots.resolve(shot + ".png")).isNotEmptyFile();
     }

@@ -42,16 +42,20 @@ class ConventionsPerResourceTest {
     cluster.send(0, PUT, "/v1/vhosts/moon/channels/c", backend, null);
     var event = new JsonObject().put("trigger", new JsonObject().put("event", "e").put("data", 1));
     cluster.send(0, POST, "/v1/vhosts/moon/channels/c/events", backend, event);
-    watcher = WatchClient.connect(cluster, 0, "/v1/ws?token=" + cluster.clientToken(0, "moon", backend.substring(7), "u", "c"));
-    var watch = watcher.request(new JsonObject().put("requestId", "w").put("method", "watch").put("path", "/v1/vhosts/moon/channels/c"));
+    watcher = WatchClient.connect(cluster, 0,
+        "/v1/ws?token=" + cluster.clientToken(0, "moon", backend.substring(7), "u", "c"));
+    var watch = watcher.request(
+        new JsonObject().put("requestId", "w").put("method", "watch").put("path", "/v1/vhosts/moon/channels/c"));
     assertThat(watch.getInteger("status")).isEqualTo(200);
 
     kinds.add(new Kind("root", "/v1", null, null, true));
     kinds.add(new Kind("openapi", "/v1/openapi.json", null, null, true));
     kinds.add(new Kind("vhosts", "/v1/vhosts/moon", "/v1/vhosts", admin, true));
     kinds.add(new Kind("channels", "/v1/vhosts/moon/channels/c", "/v1/vhosts/moon/channels", backend, true));
-    kinds.add(new Kind("events", "/v1/vhosts/moon/channels/c/events/1", "/v1/vhosts/moon/channels/c/events", backend, true));
-    kinds.add(new Kind("subscribers", "/v1/vhosts/moon/channels/c/subscribers/u", "/v1/vhosts/moon/channels/c/subscribers", backend, true));
+    kinds.add(
+        new Kind("events", "/v1/vhosts/moon/channels/c/events/1", "/v1/vhosts/moon/channels/c/events", backend, true));
+    kinds.add(new Kind("subscribers", "/v1/vhosts/moon/channels/c/subscribers/u",
+        "/v1/vhosts/moon/channels/c/subscribers", backend, true));
     kinds.add(new Kind("connections", "/v1/vhosts/moon/connections/" + first("/v1/vhosts/moon/connections", backend),
         "/v1/vhosts/moon/connections", backend, true));
     kinds.add(new Kind("users", "/v1/users/admin", "/v1/users", admin, true));
@@ -87,9 +91,11 @@ class ConventionsPerResourceTest {
       var format = request(GET, withQuery(kind.one(), "format=xml"), kind.auth());
       expect(problems, kind, "?format=xml", format.getHeader("Content-Type").startsWith("application/xml"), format);
       var refused = request(GET, kind.one(), kind.auth(), "Accept", "text/html");
-      expect(problems, kind, "406 for text/html", refused.statusCode() == 406 && refused.bodyAsJsonObject().containsKey("error"), refused);
+      expect(problems, kind, "406 for text/html",
+          refused.statusCode() == 406 && refused.bodyAsJsonObject().containsKey("error"), refused);
       var options = request(OPTIONS, kind.one(), null);
-      expect(problems, kind, "OPTIONS", options.statusCode() == 204 && options.getHeader("Allow").contains("OPTIONS"), options);
+      expect(problems, kind, "OPTIONS", options.statusCode() == 204 && options.getHeader("Allow").contains("OPTIONS"),
+          options);
       var wrong = request(POST, kind.one(), kind.auth());
       expect(problems, kind, "405 with Allow", wrong.statusCode() == 405 && wrong.getHeader("Allow") != null, wrong);
       if (kind.collection() != null) checkCollection(problems, kind);
@@ -102,14 +108,17 @@ class ConventionsPerResourceTest {
     var body = page.statusCode() == 200 ? page.bodyAsJsonObject() : new JsonObject();
     expect(problems, kind, "collection: links, meta.total, Link header", page.statusCode() == 200
         && body.getJsonArray("data").size() <= 1 && body.getJsonObject("meta").getInteger("total") != null
-        && body.getJsonObject("links").getString("first") != null && page.getHeader("Link").contains("rel=\"self\""), page);
+        && body.getJsonObject("links").getString("first") != null && page.getHeader("Link").contains("rel=\"self\""),
+        page);
     var bad = request(GET, withQuery(kind.collection(), "limit=0"), kind.auth());
     expect(problems, kind, "collection: ?limit=0 is 400", bad.statusCode() == 400, bad);
   }
 
-  private static void expect(List<String> problems, Kind kind, String convention, boolean held, HttpResponse<Buffer> response) {
+  private static void expect(List<String> problems, Kind kind, String convention, boolean held,
+                             HttpResponse<Buffer> response) {
     if (!held) {
-      problems.add(kind.name() + ": " + convention + " -> " + response.statusCode() + " " + response.headers() + " " + response.bodyAsString());
+      problems.add(kind.name() + ": " + convention + " -> " + response.statusCode() + " " + response.headers() + " "
+          + response.bodyAsString());
     }
   }
 

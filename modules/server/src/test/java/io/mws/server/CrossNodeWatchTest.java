@@ -150,7 +150,8 @@ class CrossNodeWatchTest {
     assertThat(another.getInteger("status")).as("rev 5 with rev 6's tag").isEqualTo(410);
     assertThat(another.getJsonObject("data").getJsonObject("error").getString("reason")).isEqualTo("rev_expired");
     assertThat(another.getJsonObject("headers").getString("x-oada-rev")).isEqualTo("9");
-    assertThat(client.request(watch("y", "tagged", 12L)).getInteger("status")).as("a rev the channel never reached").isEqualTo(410);
+    assertThat(client.request(watch("y", "tagged", 12L)).getInteger("status")).as("a rev the channel never reached")
+        .isEqualTo(410);
     assertThat(client.changesWithin(300)).isEmpty();
     client.close();
   }

@@ -35,13 +35,16 @@ class CutOffReadsTest {
       for (int i = 0; i < VHOSTS; i++) {
         var vhost = "cut" + i;
         tokens.put(vhost, cluster.createVhost(vhost));
-        assertThat(cluster.send(0, HttpMethod.PUT, "/v1/vhosts/" + vhost + "/channels/chat", "Bearer " + tokens.get(vhost), null)
+        assertThat(cluster
+            .send(0, HttpMethod.PUT, "/v1/vhosts/" + vhost + "/channels/chat", "Bearer " + tokens.get(vhost), null)
             .statusCode()).isEqualTo(201);
       }
       var survivor = cluster.nodes.get(0);
-      for (var lost : List.of(cluster.nodes.get(1), cluster.nodes.get(2))) lost.hazelcast().getLifecycleService().terminate();
+      for (var lost : List.of(cluster.nodes.get(1), cluster.nodes.get(2)))
+        lost.hazelcast().getLifecycleService().terminate();
       long deadline = System.nanoTime() + 60_000_000_000L;
-      while (survivor.hazelcast().getCluster().getMembers().size() > 1 && System.nanoTime() < deadline) Thread.sleep(100);
+      while (survivor.hazelcast().getCluster().getMembers().size() > 1 && System.nanoTime() < deadline)
+        Thread.sleep(100);
       assertThat(survivor.hazelcast().getCluster().getMembers()).as("node 0 dropped the others").hasSize(1);
       for (var lost : List.of(cluster.nodes.remove(2), cluster.nodes.remove(1))) {
         try {
@@ -62,7 +65,8 @@ class CutOffReadsTest {
       }
       await(Future.join(reads).otherwiseEmpty());
       System.out.printf("reads on a node below its quorum after losing two of three members: %s%n", answers);
-      assertThat(answers.keySet()).as("only found, or no_quorum").allMatch(a -> a.endsWith(" 200") || a.endsWith(" 503 no_quorum"));
+      assertThat(answers.keySet()).as("only found, or no_quorum")
+          .allMatch(a -> a.endsWith(" 200") || a.endsWith(" 503 no_quorum"));
       assertThat(answers.keySet()).as("some reads hit a partition node 0 took over empty")
           .anyMatch(a -> a.endsWith(" 503 no_quorum"));
     }
@@ -71,7 +75,8 @@ class CutOffReadsTest {
   /** Counts the read's answer under "what status [reason]". */
   private static Future<?> count(Map<String, Integer> answers, String what, Future<?> read) {
     return read.onComplete(ar -> {
-      var answer = ar.succeeded() ? what + " 200" : what + " " + ApiError.from(ar.cause()).status() + " " + ApiError.from(ar.cause()).reason();
+      var answer = ar.succeeded() ? what + " 200"
+          : what + " " + ApiError.from(ar.cause()).status() + " " + ApiError.from(ar.cause()).reason();
       synchronized (answers) {
         answers.merge(answer, 1, Integer::sum);
       }

@@ -15,7 +15,8 @@ final class DashboardQueries {
   static final Path FILE = Path.of(System.getProperty("mws.root", "../.."), "k8s/grafana/mws-dashboard.json");
   private static final Pattern IDENTIFIER = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)\\s*(\\()?");
   private static final Pattern LABEL_VALUES = Pattern.compile("label_values\\(\\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\\s*,");
-  private static final Set<String> KEYWORDS = Set.of("and", "or", "unless", "on", "ignoring", "group_left", "group_right",
+  private static final Set<String> KEYWORDS = Set.of("and", "or", "unless", "on", "ignoring", "group_left",
+      "group_right",
       "bool", "offset");
 
   final JsonObject dashboard;
@@ -27,10 +28,12 @@ final class DashboardQueries {
   DashboardQueries() throws java.io.IOException {
     dashboard = new JsonObject(Files.readString(FILE));
     collect(dashboard.getJsonArray("panels"));
-    for (var variable : dashboard.getJsonObject("templating").getJsonArray("list").stream().map(JsonObject.class::cast).toList()) {
+    for (var variable : dashboard.getJsonObject("templating").getJsonArray("list").stream().map(JsonObject.class::cast)
+        .toList()) {
       if (!"query".equals(variable.getString("type"))) continue;
       var matcher = LABEL_VALUES.matcher(variable.getJsonObject("query").getString("query"));
-      if (!matcher.find()) throw new AssertionError("variable " + variable.getString("name") + " is not label_values(metric, label)");
+      if (!matcher.find())
+        throw new AssertionError("variable " + variable.getString("name") + " is not label_values(metric, label)");
       variableMetrics.add(matcher.group(1));
     }
   }

@@ -47,25 +47,33 @@ class ErrorResponsesTest {
         Arguments.of(GET, "/v1/vhosts/moon/channels/bad%20name", Who.BACKEND, null, 400, "invalid_name"),
         Arguments.of(GET, "/v1/vhosts/b%21d/channels", Who.ADMIN, null, 400, "invalid_name"),
         Arguments.of(GET, "/v1/vhosts/moon/channels/%zz", Who.BACKEND, null, 400, "invalid_path"),
-        Arguments.of(POST, "/v1/vhosts", Who.ADMIN, "{\"data\":{\"type\":\"vhosts\",\"id\":\"no spaces\"}}", 422, "invalid_name"),
-        Arguments.of(POST, "/v1/vhosts", Who.ADMIN, "{\"data\":{\"type\":\"vhosts\",\"id\":\"v1\"}}", 422, "invalid_name"),
+        Arguments.of(POST, "/v1/vhosts", Who.ADMIN, "{\"data\":{\"type\":\"vhosts\",\"id\":\"no spaces\"}}", 422,
+            "invalid_name"),
+        Arguments.of(POST, "/v1/vhosts", Who.ADMIN, "{\"data\":{\"type\":\"vhosts\",\"id\":\"v1\"}}", 422,
+            "invalid_name"),
         Arguments.of(POST, "/v1/vhosts", Who.ADMIN, "{\"data\":{\"type\":\"users\",\"id\":\"x\"}}", 422, "wrong_type"),
-        Arguments.of(POST, "/v1/vhosts", Who.ADMIN, "{\"data\":{\"type\":\"vhosts\",\"id\":\"moon\"}}", 409, "vhost_exists"),
-        Arguments.of(POST, "/v1/vhosts/moon/channels", Who.BACKEND, "{\"data\":{\"type\":\"channels\",\"id\":\"a/b\"}}", 422, "invalid_name"),
+        Arguments.of(POST, "/v1/vhosts", Who.ADMIN, "{\"data\":{\"type\":\"vhosts\",\"id\":\"moon\"}}", 409,
+            "vhost_exists"),
+        Arguments.of(POST, "/v1/vhosts/moon/channels", Who.BACKEND, "{\"data\":{\"type\":\"channels\",\"id\":\"a/b\"}}",
+            422, "invalid_name"),
         // openapi.json refuses it (ContractValidation): the trigger's required event is missing.
-        Arguments.of(POST, "/v1/vhosts/moon/channels/open/events", Who.BACKEND, "{\"trigger\":{\"data\":1}}", 422, "required"),
-        Arguments.of(POST, "/v1/vhosts/moon/channels/open/events", Who.BACKEND, "{\"trigger\":{\"event\":\"\\u0007\"}}", 422, "invalid_event"),
+        Arguments.of(POST, "/v1/vhosts/moon/channels/open/events", Who.BACKEND, "{\"trigger\":{\"data\":1}}", 422,
+            "required"),
+        Arguments.of(POST, "/v1/vhosts/moon/channels/open/events", Who.BACKEND, "{\"trigger\":{\"event\":\"\\u0007\"}}",
+            422, "invalid_event"),
         Arguments.of(POST, "/v1/vhosts/moon/channels/open/events", Who.BACKEND, "{\"nothing\":1}", 422, "required"),
         Arguments.of(POST, "/v1/vhosts/moon/channels/open/events", Who.BACKEND, "[1,2]", 422, "wrong_type"),
         Arguments.of(POST, "/v1/vhosts/moon/channels/open/events", Who.BACKEND, "{bad json", 400, "invalid_json"),
         Arguments.of(POST, "/v1/vhosts/moon/channels/open/events", Who.BACKEND,
             "{\"trigger\":{\"event\":\"e\",\"data\":\"" + "x".repeat(70_000) + "\"}}", 413, "payload_too_large"),
         Arguments.of(GET, "/v1/vhosts/moon/channels/open/events?since=-1", Who.BACKEND, null, 400, "invalid_parameter"),
-        Arguments.of(GET, "/v1/vhosts/moon/channels/open/events?limit=abc", Who.BACKEND, null, 400, "invalid_parameter"),
+        Arguments.of(GET, "/v1/vhosts/moon/channels/open/events?limit=abc", Who.BACKEND, null, 400,
+            "invalid_parameter"),
         Arguments.of(GET, "/v1/vhosts/moon/channels/open/events/0", Who.BACKEND, null, 400, "invalid_rev"),
         Arguments.of(GET, "/v1/vhosts/moon/channels/open/events/99", Who.BACKEND, null, 404, "not_found"),
         Arguments.of(GET, "/v1/vhosts/moon/token", Who.BACKEND, null, 400, "invalid_uid"),
-        Arguments.of(GET, "/v1/vhosts/moon/token?uid=joe&channels=(unclosed", Who.BACKEND, null, 400, "invalid_pattern"),
+        Arguments.of(GET, "/v1/vhosts/moon/token?uid=joe&channels=(unclosed", Who.BACKEND, null, 400,
+            "invalid_pattern"),
         Arguments.of(GET, "/v1/vhosts/moon", Who.NOBODY, null, 401, "unauthorized"),
         Arguments.of(GET, "/v1/vhosts/moon", Who.WRONG_TOKEN, null, 401, "unauthorized"),
         Arguments.of(POST, "/moon/channels/x", Who.WRONG_TOKEN, null, 401, "unauthorized"),
@@ -79,7 +87,8 @@ class ErrorResponsesTest {
   @ParameterizedTest(name = "{0} {1} as {2} -> {4} {5}")
   @MethodSource("cases")
   void badRequestsGetAJsonErrorWithTheRightStatus(HttpMethod method, String path, Who who, String body, int status,
-                                                  String reason) throws Exception {
+                                                  String reason)
+      throws Exception {
     var authorization = switch (who) {
       case NOBODY -> null;
       case ADMIN -> cluster.adminAuth();
@@ -103,9 +112,10 @@ class ErrorResponsesTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("unsupportedBodies")
   void aBodyThatIsNotJsonGets415(String contentType) throws Exception {
-    var response = TestCluster.await(cluster.http.post(cluster.port(0), "127.0.0.1", "/v1/vhosts/moon/channels/open/events")
-        .putHeader("Authorization", "Bearer " + token).putHeader("Content-Type", contentType)
-        .sendBuffer(io.vertx.core.buffer.Buffer.buffer(EVENT)));
+    var response = TestCluster
+        .await(cluster.http.post(cluster.port(0), "127.0.0.1", "/v1/vhosts/moon/channels/open/events")
+            .putHeader("Authorization", "Bearer " + token).putHeader("Content-Type", contentType)
+            .sendBuffer(io.vertx.core.buffer.Buffer.buffer(EVENT)));
     assertThat(response.statusCode()).isEqualTo(415);
     assertThat(new JsonObject(response.bodyAsString()).getJsonObject("error").getString("reason"))
         .isEqualTo("unsupported_media_type");

@@ -37,7 +37,8 @@ class FrontDoorTest {
     cluster = TestCluster.start(1, config -> config.with("http", "requestHeadTimeoutSeconds", HEAD_SECONDS)
         .with("http", "idleTimeoutSeconds", IDLE_SECONDS).with("limits", "connectionsPerClientIp", CAP)
         .with("http", "trustedProxies", new JsonArray().add("127.0.0.0/8")));
-    h2c = TestCluster.start(1, config -> config.with("http", "h2c", true).with("http", "requestHeadTimeoutSeconds", HEAD_SECONDS));
+    h2c = TestCluster.start(1,
+        config -> config.with("http", "h2c", true).with("http", "requestHeadTimeoutSeconds", HEAD_SECONDS));
   }
 
   @AfterAll
@@ -50,7 +51,8 @@ class FrontDoorTest {
   void everyAnswerOfThePublicPortForbidsContentSniffing() throws Exception {
     for (var path : new String[] {"/healthz", "/metrics", "/v1", "/v1/vhosts/moon", "/v1/vhosts/%zz"}) {
       var answer = cluster.send(0, io.vertx.core.http.HttpMethod.GET, path, null, null);
-      assertThat(answer.getHeader("X-Content-Type-Options")).as(path + " (" + answer.statusCode() + ")").isEqualTo("nosniff");
+      assertThat(answer.getHeader("X-Content-Type-Options")).as(path + " (" + answer.statusCode() + ")")
+          .isEqualTo("nosniff");
     }
   }
 
@@ -65,7 +67,8 @@ class FrontDoorTest {
         try (var socket = socket(server.port(0))) {
           write(socket, head);
           var answer = readUntilClosed(socket, 5_000);
-          assertThat(answer).as(head).startsWith(head.contains("HTTP/1.0") ? "HTTP/1.0 400" : "HTTP/1.1 400").contains("Connection: close")
+          assertThat(answer).as(head).startsWith(head.contains("HTTP/1.0") ? "HTTP/1.0 400" : "HTTP/1.1 400")
+              .contains("Connection: close")
               .contains("\"reason\":\"bad_request\"").contains("Transfer-Encoding");
         }
       }
@@ -87,7 +90,8 @@ class FrontDoorTest {
     var preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
     try (var socket = socket(cluster.port(0))) {
       write(socket, preface);
-      assertThat(readUntilClosed(socket, 5_000)).as("off: the preface is not HTTP/1.x").contains(" 505 ").contains("http_version_not_supported").contains("h2c");
+      assertThat(readUntilClosed(socket, 5_000)).as("off: the preface is not HTTP/1.x").contains(" 505 ")
+          .contains("http_version_not_supported").contains("h2c");
     }
     try (var socket = socket(h2c.port(0))) {
       write(socket, preface);
@@ -177,7 +181,8 @@ class FrontDoorTest {
       held.remove(0).close();
       Thread.sleep(200);
       try (var again = socket(cluster.port(0))) {
-        assertThat(request(again, "198.51.100.7")).as("a closed connection no longer counts").startsWith("HTTP/1.1 200");
+        assertThat(request(again, "198.51.100.7")).as("a closed connection no longer counts")
+            .startsWith("HTTP/1.1 200");
       }
     } finally {
       for (var socket : held) socket.close();
@@ -224,7 +229,8 @@ class FrontDoorTest {
       int n;
       while ((n = socket.getInputStream().read(buffer)) >= 0) out.write(buffer, 0, n);
     } catch (SocketTimeoutException e) {
-      throw new AssertionError("not closed within " + waitMillis + " ms; read: " + out.toString(StandardCharsets.ISO_8859_1));
+      throw new AssertionError(
+          "not closed within " + waitMillis + " ms; read: " + out.toString(StandardCharsets.ISO_8859_1));
     } catch (IOException reset) {
       // closed with a reset: what was read is the answer
     }

@@ -36,7 +36,8 @@ class FrontSettingsTest {
     assertThat(settings.keyFile()).isEqualTo(http.getJsonObject("tls").getString("keyFile")).isNull();
     assertThat(settings.requestHeadTimeoutMillis()).isEqualTo(http.getInteger("requestHeadTimeoutSeconds") * 1000L);
     assertThat(settings.idleTimeoutSeconds()).isEqualTo(http.getInteger("idleTimeoutSeconds"));
-    assertThat(settings.connectionsPerClientIp()).isEqualTo(file.getJsonObject("limits").getInteger("connectionsPerClientIp"));
+    assertThat(settings.connectionsPerClientIp())
+        .isEqualTo(file.getJsonObject("limits").getInteger("connectionsPerClientIp"));
     assertThat(settings.accessLog()).isEqualTo(file.getJsonObject("log").getBoolean("access"));
     assertThat(settings.shutdownTimeoutMillis()).isEqualTo(file.getInteger("shutdownTimeoutSeconds") * 1000L);
   }
@@ -68,10 +69,12 @@ class FrontSettingsTest {
     var file = dir.resolve("mws.yaml");
     assertThat(refusal(file, "http:\n  idleTimeoutSeconds: soon\n"))
         .isEqualTo("http.idleTimeoutSeconds must be a whole number >= 0, not \"soon\"");
-    assertThat(refusal(file, "http:\n  port: 70000\n")).isEqualTo("http.port must be a whole number from 0 to 65535, not 70000");
+    assertThat(refusal(file, "http:\n  port: 70000\n"))
+        .isEqualTo("http.port must be a whole number from 0 to 65535, not 70000");
     assertThat(refusal(file, "http:\n  tls:\n    certFile: /etc/mws/cert.pem\n"))
         .isEqualTo("http.tls.certFile is set but http.tls.keyFile is not");
-    assertThat(refusal(file, "log:\n  access: yes please\n")).isEqualTo("log.access must be true or false, not \"yes please\"");
+    assertThat(refusal(file, "log:\n  access: yes please\n"))
+        .isEqualTo("log.access must be true or false, not \"yes please\"");
     // A config built in code (tests, tools) is not loaded through NodeConfig.load: the start refuses it
     // as it is, before the node joins a cluster.
     var failure = Node.start(NodeConfig.defaults().with("http", "h2c", "maybe")).toCompletionStage()

@@ -1,9 +1,9 @@
 package io.mws.server;
 
-import io.mws.testsupport.ClusterTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mws.protocol.Addresses;
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.Handler;
 import io.vertx.core.eventbus.DeliveryContext;
 import io.vertx.core.http.HttpMethod;
@@ -60,7 +60,8 @@ class GatewayTokenCheckTest {
   }
 
   static int upgrade(TestCluster on, int node, String token) throws Exception {
-    var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(on.port(node)).setURI("/v1/ws?token=" + token);
+    var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(on.port(node))
+        .setURI("/v1/ws?token=" + token);
     try {
       TestCluster.await(on.ws.connect(options)).close();
       return 101;
@@ -86,7 +87,8 @@ class GatewayTokenCheckTest {
   /** With auth.signingKey configured (not kept in the cluster), the node hands it to its gateway. */
   @Test
   void aConfiguredSigningKeyIsUsedByTheGatewayToo() throws Exception {
-    try (var own = TestCluster.start(1, config -> config.with("auth", "signingKey", "a-configured-signing-key-of-32-chars-or-more"))) {
+    try (var own = TestCluster.start(1,
+        config -> config.with("auth", "signingKey", "a-configured-signing-key-of-32-chars-or-more"))) {
       var backend = own.createVhost("configured");
       var access = own.clientToken(0, "configured", backend, "u", ".*");
       var asked = new AtomicInteger();
@@ -107,9 +109,11 @@ class GatewayTokenCheckTest {
     assertThat(upgrade(1, access)).as("before: node B has the generation cached").isEqualTo(101);
     var rotated = cluster.send(0, HttpMethod.POST, "/v1/vhosts/revoke-a/token/rotate", cluster.adminAuth(), null);
     assertThat(rotated.statusCode()).isEqualTo(200);
-    assertThat(upgrade(1, access)).as("the old access token on node B right after the rotation on node A").isEqualTo(401);
+    assertThat(upgrade(1, access)).as("the old access token on node B right after the rotation on node A")
+        .isEqualTo(401);
     var fresh = rotated.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getString("token");
-    assertThat(upgrade(1, cluster.clientToken(0, "revoke-a", fresh, "u", ".*"))).as("a token of the new generation").isEqualTo(101);
+    assertThat(upgrade(1, cluster.clientToken(0, "revoke-a", fresh, "u", ".*"))).as("a token of the new generation")
+        .isEqualTo(101);
   }
 
   @Test
@@ -117,7 +121,8 @@ class GatewayTokenCheckTest {
     var backend = cluster.createVhost("revoke-d");
     var access = cluster.clientToken(0, "revoke-d", backend, "u", ".*");
     assertThat(upgrade(1, access)).isEqualTo(101);
-    assertThat(cluster.send(0, HttpMethod.DELETE, "/v1/vhosts/revoke-d", cluster.adminAuth(), null).statusCode()).isEqualTo(204);
+    assertThat(cluster.send(0, HttpMethod.DELETE, "/v1/vhosts/revoke-d", cluster.adminAuth(), null).statusCode())
+        .isEqualTo(204);
     assertThat(upgrade(1, access)).as("a token of a deleted vhost on node B").isEqualTo(401);
   }
 }

@@ -46,7 +46,8 @@ class HeartbeatTest {
       RawWebSocket.Frame frame;
       while ((frame = silent.read()).opcode() == RawWebSocket.PING) pings++;
       long millis = (System.nanoTime() - start) / 1_000_000;
-      System.out.printf("silent peer: %d pings, closed %d after %d ms (interval %d ms)%n", pings, frame.closeCode(), millis, PING_MS);
+      System.out.printf("silent peer: %d pings, closed %d after %d ms (interval %d ms)%n", pings, frame.closeCode(),
+          millis, PING_MS);
       assertThat(frame.opcode()).isEqualTo(RawWebSocket.CLOSE);
       assertThat(frame.closeCode()).isEqualTo(1001);
       assertThat(pings).isEqualTo(2);
@@ -58,7 +59,8 @@ class HeartbeatTest {
     cluster.send(0, PUT, "/v1/vhosts/moon/channels/beat", "Bearer " + backend, null);
     var token = cluster.clientToken(0, "moon", backend, "u", ".*");
     var watching = WatchClient.connect(cluster, 0, "/v1/ws?token=" + token);
-    var watch = new JsonObject().put("requestId", "w").put("method", "watch").put("path", "/v1/vhosts/moon/channels/beat");
+    var watch = new JsonObject().put("requestId", "w").put("method", "watch").put("path",
+        "/v1/vhosts/moon/channels/beat");
     assertThat(watching.request(watch).getInteger("status")).isEqualTo(200);
 
     var idleClosed = new CompletableFuture<Short>();

@@ -50,11 +50,13 @@ class HttpConventionsTest {
     var admin = cluster.adminAuth();
     assertThat(request(GET, "/v1/vhosts", admin).getHeader("Allow")).isEqualTo("GET, HEAD, POST");
     assertThat(request(GET, "/v1/vhosts/moon", admin).getHeader("Allow")).isEqualTo("DELETE, GET, HEAD, PATCH, PUT");
-    assertThat(request(GET, "/v1/vhosts/moon/channels/c", admin).getHeader("Allow")).isEqualTo("DELETE, GET, HEAD, PUT");
+    assertThat(request(GET, "/v1/vhosts/moon/channels/c", admin).getHeader("Allow"))
+        .isEqualTo("DELETE, GET, HEAD, PUT");
     var user = request(GET, "/v1/users/admin", admin);
     assertThat(user.getHeader("Allow")).isEqualTo("DELETE, GET, HEAD, PATCH");
     assertThat(user.getHeader("Accept-Patch")).contains("application/merge-patch+json");
-    assertThat(request(GET, "/v1/vhosts/nope", admin).getHeader("Allow")).as("errors too").isEqualTo("DELETE, GET, HEAD, PATCH, PUT");
+    assertThat(request(GET, "/v1/vhosts/nope", admin).getHeader("Allow")).as("errors too")
+        .isEqualTo("DELETE, GET, HEAD, PATCH, PUT");
     assertThat(user.getHeader("Date")).isNotBlank();
   }
 
@@ -89,9 +91,11 @@ class HttpConventionsTest {
     assertThat(request(GET, "/v1/users/dated", admin, "If-Modified-Since", modified).statusCode()).isEqualTo(304);
     var past = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC).minusDays(1));
     assertThat(request(GET, "/v1/users/dated", admin, "If-Modified-Since", past).statusCode()).isEqualTo(200);
-    var patch = cluster.http.request(PATCH, cluster.port(0), "127.0.0.1", "/v1/users/dated").putHeader("Authorization", admin)
+    var patch = cluster.http.request(PATCH, cluster.port(0), "127.0.0.1", "/v1/users/dated")
+        .putHeader("Authorization", admin)
         .putHeader("Content-Type", "application/merge-patch+json").putHeader("If-Unmodified-Since", past);
-    var refused = TestCluster.await(patch.sendBuffer(Buffer.buffer("{\"data\":{\"attributes\":{\"password\":\"another-password\"}}}")));
+    var refused = TestCluster
+        .await(patch.sendBuffer(Buffer.buffer("{\"data\":{\"attributes\":{\"password\":\"another-password\"}}}")));
     assertThat(refused.statusCode()).isEqualTo(412);
     assertThat(refused.bodyAsJsonObject().getJsonObject("error").getString("reason")).isEqualTo("precondition_failed");
   }
@@ -103,7 +107,8 @@ class HttpConventionsTest {
     assertThat(request(DELETE, "/v1/vhosts/mars", admin, "If-Match", "\"stale\"").statusCode()).isEqualTo(412);
     assertThat(request(GET, "/v1/vhosts/mars", admin).statusCode()).as("still there").isEqualTo(200);
     assertThat(request(DELETE, "/v1/vhosts/mars", admin, "If-Match", etag).statusCode()).isEqualTo(204);
-    assertThat(request(DELETE, "/v1/vhosts/mars", admin, "If-Match", "*").statusCode()).as("gone: * fails").isEqualTo(412);
+    assertThat(request(DELETE, "/v1/vhosts/mars", admin, "If-Match", "*").statusCode()).as("gone: * fails")
+        .isEqualTo(412);
   }
 
   @Test
@@ -114,7 +119,8 @@ class HttpConventionsTest {
     assertThat(page.getHeader("Link")).contains("rel=\"first\"").contains("rel=\"self\"");
     if (body.getJsonObject("meta").getInteger("total") > 1) {
       assertThat(body.getJsonObject("links").getString("next")).contains("offset=1");
-      assertThat(page.getHeader("Link")).contains("<" + body.getJsonObject("links").getString("next") + ">; rel=\"next\"");
+      assertThat(page.getHeader("Link"))
+          .contains("<" + body.getJsonObject("links").getString("next") + ">; rel=\"next\"");
     }
   }
 
@@ -123,7 +129,8 @@ class HttpConventionsTest {
     var html = request(GET, "/v1/vhosts", cluster.adminAuth(), "Accept", "text/html");
     assertThat(html.statusCode()).isEqualTo(406);
     assertThat(html.bodyAsJsonObject().getJsonObject("error").getString("reason")).isEqualTo("not_acceptable");
-    assertThat(request(GET, "/v1/vhosts", cluster.adminAuth(), "Accept", "application/vnd.api+json;q=0.9, */*;q=0.1").statusCode()).isEqualTo(200);
+    assertThat(request(GET, "/v1/vhosts", cluster.adminAuth(), "Accept", "application/vnd.api+json;q=0.9, */*;q=0.1")
+        .statusCode()).isEqualTo(200);
     var longUri = request(GET, "/v1/" + "a".repeat(9000), null);
     assertThat(longUri.statusCode()).isEqualTo(414);
     assertThat(longUri.bodyAsJsonObject().getJsonObject("error").getString("reason")).isEqualTo("uri_too_long");
@@ -136,9 +143,11 @@ class HttpConventionsTest {
   void aPutWithMethodOverrideActsAsThatMethodAndAPostWithOneIsRefused() throws Exception {
     var created = cluster.createVhost("overridden");
     assertThat(created).isNotBlank();
-    assertThat(request(POST, "/v1/vhosts/overridden", cluster.adminAuth(), "X-HTTP-Method-Override", "DELETE").statusCode())
+    assertThat(
+        request(POST, "/v1/vhosts/overridden", cluster.adminAuth(), "X-HTTP-Method-Override", "DELETE").statusCode())
         .as("only a PUT carries an override").isEqualTo(400);
-    assertThat(request(PUT, "/v1/vhosts/overridden", cluster.adminAuth(), "X-HTTP-Method-Override", "DELETE").statusCode())
+    assertThat(
+        request(PUT, "/v1/vhosts/overridden", cluster.adminAuth(), "X-HTTP-Method-Override", "DELETE").statusCode())
         .isEqualTo(204);
     assertThat(request(GET, "/v1/vhosts/overridden", cluster.adminAuth()).statusCode()).isEqualTo(404);
   }

@@ -44,8 +44,10 @@ class IdempotencyAcrossNodeLossTest {
 
   static HttpResponse<Buffer> post(int port, int data, String key) throws Exception {
     var body = new JsonObject().put("trigger", new JsonObject().put("event", "e").put("data", data));
-    return TestCluster.await(cluster.http.post(port, "127.0.0.1", "/v1/vhosts/keep/channels/c/events").putHeader("Authorization", backend)
-        .putHeader("Content-Type", "application/json").putHeader("Idempotency-Key", key).sendBuffer(Buffer.buffer(body.encode())));
+    return TestCluster.await(
+        cluster.http.post(port, "127.0.0.1", "/v1/vhosts/keep/channels/c/events").putHeader("Authorization", backend)
+            .putHeader("Content-Type", "application/json").putHeader("Idempotency-Key", key)
+            .sendBuffer(Buffer.buffer(body.encode())));
   }
 
   static long rev(HttpResponse<Buffer> response) {
@@ -65,13 +67,16 @@ class IdempotencyAcrossNodeLossTest {
     do { // while the survivor promotes the dead node's backups, a request may get 503
       retried = post(cluster.port(0), 1, "survives");
     } while (retried.statusCode() == 503 && System.nanoTime() - killed < 30_000_000_000L);
-    System.out.printf("retry after kill -9 of the first node answered %d after %d ms%n", retried.statusCode(), (System.nanoTime() - killed) / 1_000_000);
+    System.out.printf("retry after kill -9 of the first node answered %d after %d ms%n", retried.statusCode(),
+        (System.nanoTime() - killed) / 1_000_000);
     assertThat(rev(retried)).as("the retry answers the first rev").isEqualTo(first);
-    var history = cluster.send(0, GET, "/v1/vhosts/keep/channels/c/events", backend, null).bodyAsJsonObject().getJsonArray("data");
+    var history = cluster.send(0, GET, "/v1/vhosts/keep/channels/c/events", backend, null).bodyAsJsonObject()
+        .getJsonArray("data");
     assertThat(history).as("one event").hasSize(1);
 
     assertThat(rev(post(cluster.port(0), 1, "survives"))).isEqualTo(first);
     Thread.sleep((KEY_SECONDS + 1) * 1000L);
-    assertThat(rev(post(cluster.port(0), 1, "survives"))).as("after idempotencyKeySeconds the key is forgotten").isEqualTo(first + 1);
+    assertThat(rev(post(cluster.port(0), 1, "survives"))).as("after idempotencyKeySeconds the key is forgotten")
+        .isEqualTo(first + 1);
   }
 }

@@ -30,7 +30,8 @@ class IdempotentPublishTest {
   static void start() throws Exception {
     cluster = TestCluster.start(2);
     backend = "Bearer " + cluster.createVhost("pub");
-    for (var channel : List.of("c", "d", "e", "w")) cluster.send(0, PUT, "/v1/vhosts/pub/channels/" + channel, backend, null);
+    for (var channel : List.of("c", "d", "e", "w"))
+      cluster.send(0, PUT, "/v1/vhosts/pub/channels/" + channel, backend, null);
   }
 
   @AfterAll
@@ -43,14 +44,16 @@ class IdempotentPublishTest {
         .put("attributes", new JsonObject().put("event", name).put("data", data)));
   }
 
-  static io.vertx.core.Future<HttpResponse<Buffer>> post(int node, String path, String authorization, JsonObject body, String key) {
+  static io.vertx.core.Future<HttpResponse<Buffer>> post(int node, String path, String authorization, JsonObject body,
+                                                         String key) {
     var request = cluster.http.post(cluster.port(node), "127.0.0.1", path).putHeader("Authorization", authorization)
         .putHeader("Content-Type", "application/json");
     if (key != null) request.putHeader("Idempotency-Key", key);
     return request.sendBuffer(Buffer.buffer(body.encode()));
   }
 
-  static HttpResponse<Buffer> postNow(int node, String path, String authorization, JsonObject body, String key) throws Exception {
+  static HttpResponse<Buffer> postNow(int node, String path, String authorization, JsonObject body, String key)
+      throws Exception {
     return TestCluster.await(post(node, path, authorization, body, key));
   }
 
@@ -60,7 +63,8 @@ class IdempotentPublishTest {
   }
 
   static JsonArray history(String channel) throws Exception {
-    return cluster.send(1, GET, "/v1/vhosts/pub/channels/" + channel + "/events?limit=100", backend, null).bodyAsJsonObject().getJsonArray("data");
+    return cluster.send(1, GET, "/v1/vhosts/pub/channels/" + channel + "/events?limit=100", backend, null)
+        .bodyAsJsonObject().getJsonArray("data");
   }
 
   @Test
@@ -76,9 +80,12 @@ class IdempotentPublishTest {
       assertThat(post.result().bodyAsJsonObject()).isEqualTo(first.bodyAsJsonObject());
     }
     var retried = postNow(1, "/pub/channels/c/events", backend,
-        new JsonObject().put("trigger", new JsonObject().put("event", "once").put("data", new JsonObject().put("n", 1))), "order-17");
+        new JsonObject().put("trigger",
+            new JsonObject().put("event", "once").put("data", new JsonObject().put("n", 1))),
+        "order-17");
     assertThat(rev(retried)).as("the WebRocket path, same caller, channel and key").isEqualTo(rev(first));
-    assertThat(history("c").stream().map(JsonObject.class::cast).filter(e -> e.getJsonObject("attributes").getString("event").equals("once")))
+    assertThat(history("c").stream().map(JsonObject.class::cast)
+        .filter(e -> e.getJsonObject("attributes").getString("event").equals("once")))
         .as("one event stored").hasSize(1);
   }
 
@@ -88,13 +95,15 @@ class IdempotentPublishTest {
     var reused = postNow(1, "/v1/vhosts/pub/channels/d/events", backend, event("price", 11), "quote-1");
     assertThat(reused.statusCode()).isEqualTo(422);
     assertThat(TestCluster.reason(reused)).isEqualTo("idempotency_key_reused");
-    assertThat(rev(postNow(1, "/v1/vhosts/pub/channels/d/events", backend, event("price", 10), "quote-1"))).isEqualTo(rev);
+    assertThat(rev(postNow(1, "/v1/vhosts/pub/channels/d/events", backend, event("price", 10), "quote-1")))
+        .isEqualTo(rev);
     for (var bad : List.of("", "x".repeat(256))) {
       var refused = postNow(0, "/v1/vhosts/pub/channels/d/events", backend, event("price", 12), bad);
       assertThat(refused.statusCode()).as("key of " + bad.length() + " chars").isEqualTo(400);
       assertThat(TestCluster.reason(refused)).isEqualTo("invalid_idempotency_key");
     }
-    assertThat(rev(postNow(0, "/v1/vhosts/pub/channels/d/events", backend, event("price", 12), "x".repeat(255)))).isEqualTo(rev + 1);
+    assertThat(rev(postNow(0, "/v1/vhosts/pub/channels/d/events", backend, event("price", 12), "x".repeat(255))))
+        .isEqualTo(rev + 1);
   }
 
   @Test
@@ -110,7 +119,8 @@ class IdempotentPublishTest {
   @Test
   void aBrowserMaySendTheKey() throws Exception {
     var preflight = cluster.send(0, OPTIONS, "/v1/vhosts/pub/channels/c/events", backend, null, null,
-        "Origin", "https://app.example.com", "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "idempotency-key");
+        "Origin", "https://app.example.com", "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers",
+        "idempotency-key");
     assertThat(preflight.getHeader("Access-Control-Allow-Headers")).contains("Idempotency-Key");
   }
 
@@ -130,7 +140,8 @@ class IdempotentPublishTest {
   void aKeySentOverWebSocketIsTheSameKeyAsOverHttp() throws Exception {
     var ws = WatchClient.connect(cluster, 1, "/v1/ws");
     try {
-      var request = new JsonObject().put("requestId", "p1").put("method", "post").put("path", "/v1/vhosts/pub/channels/w/events")
+      var request = new JsonObject().put("requestId", "p1").put("method", "post")
+          .put("path", "/v1/vhosts/pub/channels/w/events")
           .put("headers", new JsonObject().put("authorization", backend).put("idempotency-key", "over-ws"))
           .put("data", event("ws", 1));
       var reply = ws.request(request);
@@ -138,7 +149,8 @@ class IdempotentPublishTest {
       long rev = reply.getJsonObject("data").getJsonObject("data").getJsonObject("attributes").getLong("rev");
       assertThat(ws.request(request.copy().put("requestId", "p2")).getJsonObject("data").getJsonObject("data")
           .getJsonObject("attributes").getLong("rev")).isEqualTo(rev);
-      assertThat(rev(postNow(0, "/v1/vhosts/pub/channels/w/events", backend, event("ws", 1), "over-ws"))).isEqualTo(rev);
+      assertThat(rev(postNow(0, "/v1/vhosts/pub/channels/w/events", backend, event("ws", 1), "over-ws")))
+          .isEqualTo(rev);
     } finally {
       ws.close();
     }

@@ -45,7 +45,8 @@ class JsonLogTest {
           assertThat(record.getString("level")).as("level of %s", line).isIn("TRACE", "DEBUG", "INFO", "WARN", "ERROR");
           assertThat(record.getString("loggerName")).as("loggerName of %s", line).isNotBlank();
           assertThat(record.getString("formattedMessage")).as("formattedMessage of %s", line).isNotNull();
-          messages.append(record.getString("loggerName")).append(": ").append(record.getString("formattedMessage")).append('\n');
+          messages.append(record.getString("loggerName")).append(": ").append(record.getString("formattedMessage"))
+              .append('\n');
         }
         System.out.println("json log of the child, " + lines.size() + " lines:\n" + messages);
         assertThat(messages.toString())

@@ -2,12 +2,12 @@ package io.mws.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.protocol.VhostSettingsCache;
 import io.mws.testsupport.ClusterTest;
 import io.mws.testsupport.WatchClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketConnectOptions;
-import io.mws.protocol.VhostSettingsCache;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -38,7 +38,9 @@ class LimitsAndOriginsTest {
         .put("limits", new JsonObject().put("connections", 3));
     backend = cluster.createVhost("sun", attributes);
     for (var channel : new String[] {"a", "b", "c"}) {
-      assertThat(cluster.send(0, HttpMethod.PUT, "/v1/vhosts/sun/channels/" + channel, "Bearer " + backend, null).statusCode()).isEqualTo(201);
+      assertThat(
+          cluster.send(0, HttpMethod.PUT, "/v1/vhosts/sun/channels/" + channel, "Bearer " + backend, null).statusCode())
+          .isEqualTo(201);
     }
   }
 
@@ -56,7 +58,8 @@ class LimitsAndOriginsTest {
    * connections of the previous test may still be closing (a close reaches the server asynchronously).
    */
   WatchClient connect(String origin) throws Exception {
-    var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(cluster.port(0)).setURI("/v1/ws?token=" + backend)
+    var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(cluster.port(0))
+        .setURI("/v1/ws?token=" + backend)
         .setAllowOriginHeader(origin != null); // else Vert.x sends an Origin of its own; null: "not a browser"
     if (origin != null) options.addHeader("Origin", origin);
     long deadline = System.currentTimeMillis() + 10_000;
@@ -76,7 +79,8 @@ class LimitsAndOriginsTest {
     var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(cluster.port(0)).setURI(uri)
         .setAllowOriginHeader(origin != null); // else Vert.x sends an Origin of its own
     if (origin != null) options.addHeader("Origin", origin);
-    var failure = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () -> TestCluster.await(cluster.ws.connect(options)));
+    var failure = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+        () -> TestCluster.await(cluster.ws.connect(options)));
     assertThat(failure.getCause()).isInstanceOf(UpgradeRejectedException.class);
     var refusal = (UpgradeRejectedException) failure.getCause();
     TestCluster.await(OpenApiConformance.get().check(uri, refusal));
@@ -142,7 +146,8 @@ class LimitsAndOriginsTest {
       var auth = new JsonObject().put("authorization", "Bearer " + backend).put("origin", GOOD); // a frame cannot claim one
       var watch = ws.request(request("w", "watch", "/v1/vhosts/sun/channels/a").put("headers", auth));
       assertThat(watch.getInteger("status")).isEqualTo(403);
-      assertThat(watch.getJsonObject("data").getJsonObject("error").getString("reason")).isEqualTo("origin_not_allowed");
+      assertThat(watch.getJsonObject("data").getJsonObject("error").getString("reason"))
+          .isEqualTo("origin_not_allowed");
       var get = ws.request(request("g", "get", "/v1/vhosts/sun/channels/a").put("headers", auth));
       assertThat(get.getInteger("status")).isEqualTo(403);
     }
@@ -203,7 +208,8 @@ class LimitsAndOriginsTest {
     // The settings cache keeps a copy for VhostSettingsCache.TTL_MS (5 s); the change broadcast replaces it.
     long deadline = System.currentTimeMillis() + VhostSettingsCache.TTL_MS / 2;
     int status;
-    while ((status = getWithOrigin("/v1/vhosts/tide", token, EVIL)) != 200 && System.currentTimeMillis() < deadline) Thread.sleep(50);
+    while ((status = getWithOrigin("/v1/vhosts/tide", token, EVIL)) != 200 && System.currentTimeMillis() < deadline)
+      Thread.sleep(50);
     assertThat(status).as("the new origin, well before the cached copy would expire").isEqualTo(200);
   }
 
@@ -236,16 +242,21 @@ class LimitsAndOriginsTest {
 
   @Test
   void aPathologicalChannelPatternIsAnsweredAtOnce() throws Exception {
-    var token = cluster.send(0, HttpMethod.GET, "/v1/vhosts/sun/token?uid=u&channels=" + java.net.URLEncoder.encode("(a+)+$", "UTF-8"),
-        "Bearer " + backend, null).bodyAsJsonObject().getString("token");
+    var token = cluster
+        .send(0, HttpMethod.GET, "/v1/vhosts/sun/token?uid=u&channels=" + java.net.URLEncoder.encode("(a+)+$", "UTF-8"),
+            "Bearer " + backend, null)
+        .bodyAsJsonObject().getString("token");
     var channel = "a".repeat(127) + "-"; // names cannot hold '!'; any non-'a' ends the match the same way
-    assertThat(cluster.send(0, HttpMethod.PUT, "/v1/vhosts/sun/channels/" + channel, "Bearer " + backend, null).statusCode()).isEqualTo(201);
+    assertThat(
+        cluster.send(0, HttpMethod.PUT, "/v1/vhosts/sun/channels/" + channel, "Bearer " + backend, null).statusCode())
+        .isEqualTo(201);
     long started = System.nanoTime();
     var read = cluster.send(0, HttpMethod.GET, "/v1/vhosts/sun/channels/" + channel, "Bearer " + token, null);
     long millis = (System.nanoTime() - started) / 1_000_000;
     System.out.println("(a+)+$ as a channel pattern against 127 a's and '-': answered in " + millis + " ms");
     assertThat(read.statusCode()).isEqualTo(403); // the pattern does not match, and the answer came back
-    assertThat(cluster.send(0, HttpMethod.GET, "/v1/vhosts/sun/channels/" + "a".repeat(128), "Bearer " + token, null).statusCode())
+    assertThat(cluster.send(0, HttpMethod.GET, "/v1/vhosts/sun/channels/" + "a".repeat(128), "Bearer " + token, null)
+        .statusCode())
         .isEqualTo(404); // matches the pattern; no such channel
   }
 }

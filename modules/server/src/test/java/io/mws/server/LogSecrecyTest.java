@@ -3,9 +3,9 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import io.mws.testsupport.ClusterTest;
 import io.mws.testsupport.WatchClient;
-import ch.qos.logback.classic.Level;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +38,8 @@ class LogSecrecyTest {
         cluster.send(0, GET, "/v1/vhosts", TestCluster.basic("admin", "wrong-password-xyz"), null);
         secrets.add("wrong-password-xyz");
         var ws = WatchClient.connect(cluster, 0, "/?token=" + client);
-        ws.request(new JsonObject().put("requestId", "1").put("method", "watch").put("path", "/v1/vhosts/moon/channels/c"));
+        ws.request(
+            new JsonObject().put("requestId", "1").put("method", "watch").put("path", "/v1/vhosts/moon/channels/c"));
         ws.close();
       }
       lines = capture.lines();
@@ -51,7 +52,8 @@ class LogSecrecyTest {
     var access = lines.stream().filter(line -> line.contains("mws.access"))
         .map(line -> format.equals("json") ? new JsonObject(line).getString("formattedMessage") : line).toList();
     System.out.println(format + " access log:\n" + String.join("\n", access));
-    assertThat(access).as("the access log names the masked key").anyMatch(line -> line.contains("GET /v1/vhosts/moon?apikey=*** 200"));
+    assertThat(access).as("the access log names the masked key")
+        .anyMatch(line -> line.contains("GET /v1/vhosts/moon?apikey=*** 200"));
     assertThat(access).as("the upgrade's token is masked").anyMatch(line -> line.contains("/?token=***"));
   }
 }

@@ -30,7 +30,8 @@ class MalformedRequestsTest {
       "/v1/vhosts/moon/channels/c/events", "/v1/vhosts/moon/channels/c/events/1", "/v1/vhosts/moon/token",
       "/v1/vhosts/moon/triggers", "/v1/users", "/v1/users/admin", "/moon/channels/c", "/moon/channels/c/events",
       "/moon/token", "/v1", "/", "/v1/vhosts/moon/channels/c/subscribers", "/v1/vhosts/moon/connections"};
-  static final String[] BAD_SEGMENTS = {"%", "%zz", "%c3%28", "..", "a%20b", "%00", "x".repeat(300), "%2F", "é", "{", "moon%20",
+  static final String[] BAD_SEGMENTS = {"%", "%zz", "%c3%28", "..", "a%20b", "%00", "x".repeat(300), "%2F", "é", "{",
+      "moon%20",
       "%E2%82", "v1", "metrics", "-1", "99999999999999999999999"};
   static final String[] METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"};
   static final String[] TYPES = {"application/json", "application/vnd.api+json", "application/merge-patch+json",
@@ -51,7 +52,8 @@ class MalformedRequestsTest {
       var token = cluster.createVhost("moon");
       cluster.send(0, HttpMethod.PUT, "/v1/vhosts/moon/channels/c", "Bearer " + token, null);
       var auths = new String[] {null, cluster.adminAuth(), "Bearer " + token, "Bearer x.y.z", "Basic !!!",
-          "Basic " + java.util.Base64.getEncoder().encodeToString("wr".getBytes()), "Negotiate abc", "Bearer ", "Basic "};
+          "Basic " + java.util.Base64.getEncoder().encodeToString("wr".getBytes()), "Negotiate abc", "Bearer ",
+          "Basic "};
       int sent = 0;
       while (sent < REQUESTS) {
         var batch = new ArrayList<Future<?>>();
@@ -61,11 +63,14 @@ class MalformedRequestsTest {
           var body = body(random);
           var type = TYPES[random.nextInt(TYPES.length)];
           var auth = auths[random.nextInt(auths.length)];
-          var description = method + " " + path + " [" + type + "] " + (body.length() > 80 ? body.substring(0, 80) + "..." : body);
-          var request = cluster.http.request(HttpMethod.valueOf(method), cluster.port(0), "127.0.0.1", path).timeout(5_000);
+          var description = method + " " + path + " [" + type + "] "
+              + (body.length() > 80 ? body.substring(0, 80) + "..." : body);
+          var request = cluster.http.request(HttpMethod.valueOf(method), cluster.port(0), "127.0.0.1", path)
+              .timeout(5_000);
           if (auth != null) request.putHeader("Authorization", auth);
           if (!type.isEmpty()) request.putHeader("Content-Type", type);
-          if (random.nextInt(10) == 0) request.putHeader("X-HTTP-Method-Override", METHODS[random.nextInt(METHODS.length)]);
+          if (random.nextInt(10) == 0)
+            request.putHeader("X-HTTP-Method-Override", METHODS[random.nextInt(METHODS.length)]);
           if (random.nextInt(10) == 0) request.putHeader("If-Match", random.nextBoolean() ? "*" : "\"x");
           if (random.nextInt(3) == 0) request.putHeader("Accept", ACCEPTS[random.nextInt(ACCEPTS.length)]);
           batch.add(request.sendBuffer(Buffer.buffer(body)).onComplete(ar -> {
@@ -75,10 +80,12 @@ class MalformedRequestsTest {
             }
             var response = ar.result();
             boolean unimplemented = response.statusCode() == 501 && method.equals("TRACE");
-            if (response.statusCode() >= 500 && !unimplemented) problems.add(description + " -> " + response.statusCode() + " " + response.bodyAsString());
+            if (response.statusCode() >= 500 && !unimplemented)
+              problems.add(description + " -> " + response.statusCode() + " " + response.bodyAsString());
             var text = response.bodyAsString();
             var contentType = String.valueOf(response.getHeader("Content-Type"));
-            if (text != null && !text.isEmpty() && !method.equals("HEAD") && contentType.startsWith("application/xml")) {
+            if (text != null && !text.isEmpty() && !method.equals("HEAD")
+                && contentType.startsWith("application/xml")) {
               checkXml(text, response.statusCode(), description, problems);
             } else if (text != null && !text.isEmpty() && !method.equals("HEAD")) {
               try {
@@ -92,7 +99,8 @@ class MalformedRequestsTest {
             }
           }));
         }
-        Future.join(batch).toCompletionStage().toCompletableFuture().handle((r, e) -> null).get(60, java.util.concurrent.TimeUnit.SECONDS);
+        Future.join(batch).toCompletionStage().toCompletableFuture().handle((r, e) -> null).get(60,
+            java.util.concurrent.TimeUnit.SECONDS);
       }
     }
     assertThat(List.copyOf(problems)).as("requests answered with a 5xx or a non-JSON body").isEmpty();
@@ -102,10 +110,13 @@ class MalformedRequestsTest {
   static void checkXml(String text, int status, String description, java.util.Queue<String> problems) {
     try {
       var factory = javax.xml.parsers.DocumentBuilderFactory.newInstance();
-      var root = factory.newDocumentBuilder().parse(new java.io.ByteArrayInputStream(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+      var root = factory.newDocumentBuilder()
+          .parse(new java.io.ByteArrayInputStream(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
           .getDocumentElement();
-      boolean error = root.getElementsByTagName("error").getLength() + root.getElementsByTagName("errors").getLength() > 0;
-      if (status >= 400 && !error) problems.add(description + " -> " + status + " XML without an error element: " + text);
+      boolean error = root.getElementsByTagName("error").getLength()
+          + root.getElementsByTagName("errors").getLength() > 0;
+      if (status >= 400 && !error)
+        problems.add(description + " -> " + status + " XML without an error element: " + text);
     } catch (Exception e) {
       problems.add(description + " -> " + status + " malformed XML body: " + text);
     }
@@ -133,19 +144,24 @@ class MalformedRequestsTest {
       case 4 -> "{\"trigger\":{\"event\":\"" + "e".repeat(random.nextInt(300)) + "\",\"data\":1e999}}";
       case 5 -> "{\"trigger\":{\"event\":\"\\u0000\\n\",\"data\":null}}";
       case 6 -> "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]";
-      case 7 -> "{\"data\":{\"type\":\"users\",\"id\":\"u" + random.nextInt(1000) + "\",\"attributes\":{\"password\":123,\"admin\":true}}}";
+      case 7 -> "{\"data\":{\"type\":\"users\",\"id\":\"u" + random.nextInt(1000)
+          + "\",\"attributes\":{\"password\":123,\"admin\":true}}}";
       case 8 -> "\"just a string\"";
       case 9 -> "<xml><data/></xml>";
-      case 10 -> new String(new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1, 2}, java.nio.charset.StandardCharsets.ISO_8859_1);
-      case 11 -> "{\"unknown\":true,\"data\":{\"type\":\"channels\",\"id\":\"c" + random.nextInt(50) + "\",\"extra\":{}}}";
+      case 10 ->
+        new String(new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1, 2}, java.nio.charset.StandardCharsets.ISO_8859_1);
+      case 11 ->
+        "{\"unknown\":true,\"data\":{\"type\":\"channels\",\"id\":\"c" + random.nextInt(50) + "\",\"extra\":{}}}";
       case 12 -> "{\"data\":{\"attributes\":{\"password\":\"" + "p".repeat(2000) + "\"}}}";
       case 14 -> "<document><data><type>vhosts</type><id>x" + random.nextInt(50) + "</id><attributes><historySize>"
-          + (random.nextBoolean() ? "9".repeat(30) : "-1") + "</historySize><limits>7</limits></attributes></data></document>";
+          + (random.nextBoolean() ? "9".repeat(30) : "-1")
+          + "</historySize><limits>7</limits></attributes></data></document>";
       case 15 -> "<document><data><type>vhosts</type>";
       case 16 -> "<!DOCTYPE d [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;\">]><d>&b;</d>";
       case 17 -> "<trigger><trigger><event/><data><item/><item>1</item></data></trigger></trigger>";
       case 18 -> "<d>" + "<x>".repeat(200) + "</x>".repeat(200) + "</d>";
-      case 19 -> "[{\"op\":\"replace\",\"path\":\"/data/attributes/historySize\",\"value\":" + random.nextInt() + "},{\"op\":7}]";
+      case 19 -> "[{\"op\":\"replace\",\"path\":\"/data/attributes/historySize\",\"value\":" + random.nextInt()
+          + "},{\"op\":7}]";
       default -> "{\"trigger\":{\"event\":\"ok\",\"data\":{\"n\":" + random.nextLong() + "}}}";
     };
   }

@@ -24,12 +24,14 @@ final class MetricsScrape {
       var sample = SAMPLE.matcher(line);
       if (line.startsWith("#") || !sample.find()) continue;
       names.add(sample.group(1));
-      samples.put(sample.group(1) + (sample.group(2) == null ? "" : sample.group(2)), Double.parseDouble(sample.group(3)));
+      samples.put(sample.group(1) + (sample.group(2) == null ? "" : sample.group(2)),
+          Double.parseDouble(sample.group(3)));
     }
   }
 
   static MetricsScrape of(TestCluster cluster, int node) throws Exception {
-    var response = TestCluster.await(cluster.http.request(HttpMethod.GET, cluster.nodes.get(node).managementPort(), "127.0.0.1", "/metrics").send());
+    var response = TestCluster.await(
+        cluster.http.request(HttpMethod.GET, cluster.nodes.get(node).managementPort(), "127.0.0.1", "/metrics").send());
     if (response.statusCode() != 200) throw new AssertionError("/metrics answered " + response.statusCode());
     return new MetricsScrape(response.bodyAsString());
   }

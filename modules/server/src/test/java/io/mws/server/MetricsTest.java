@@ -49,14 +49,17 @@ class MetricsTest {
 
   static int fire(String channel, Object data) throws Exception {
     var body = new JsonObject().put("trigger", new JsonObject().put("event", "tick").put("data", data));
-    return cluster.send(0, POST, "/v1/vhosts/moon/channels/" + channel + "/events", "Bearer " + backend, body).statusCode();
+    return cluster.send(0, POST, "/v1/vhosts/moon/channels/" + channel + "/events", "Bearer " + backend, body)
+        .statusCode();
   }
 
   @Test
   void countersGaugesAndTheLatencyHistogramMoveByWhatTheTrafficDid() throws Exception {
-    assertThat(cluster.send(0, PUT, "/v1/vhosts/moon/channels/news", "Bearer " + backend, null).statusCode()).isEqualTo(201);
+    assertThat(cluster.send(0, PUT, "/v1/vhosts/moon/channels/news", "Bearer " + backend, null).statusCode())
+        .isEqualTo(201);
     var before = MetricsScrape.of(cluster, 0);
-    try (var first = WatchClient.connect(cluster, 0, "/v1/ws"); var second = WatchClient.connect(cluster, 0, "/v1/ws")) {
+    try (var first = WatchClient.connect(cluster, 0, "/v1/ws");
+        var second = WatchClient.connect(cluster, 0, "/v1/ws")) {
       assertThat(first.request(watch("w1", "news", client)).getInteger("status")).isEqualTo(200);
       assertThat(second.request(watch("w2", "news", client)).getInteger("status")).isEqualTo(200);
       assertThat(second.request(watch("bad", "news", "not-a-token")).getInteger("status")).isEqualTo(401);
@@ -67,13 +70,15 @@ class MetricsTest {
       for (int i = 0; i < 5; i++) assertThat(fire("news", i)).isEqualTo(202);
       first.changes(5);
       second.changes(5);
-      assertThat(cluster.send(0, GET, "/v1/vhosts", TestCluster.basic("admin", "wrong"), null).statusCode()).isEqualTo(401);
+      assertThat(cluster.send(0, GET, "/v1/vhosts", TestCluster.basic("admin", "wrong"), null).statusCode())
+          .isEqualTo(401);
       assertThat(cluster.send(0, GET, "/v1/vhosts", null, null).statusCode()).isEqualTo(401);
 
       var after = MetricsScrape.of(cluster, 0);
       assertThat(delta(before, after, "mws_events_fired_total")).isEqualTo(5);
       assertThat(delta(before, after, "mws_events_delivered_total")).as("5 events to 2 watchers").isEqualTo(10);
-      assertThat(delta(before, after, "mws_events_fire_to_deliver_seconds_count")).as("once per event per node").isEqualTo(5);
+      assertThat(delta(before, after, "mws_events_fire_to_deliver_seconds_count")).as("once per event per node")
+          .isEqualTo(5);
       assertThat(delta(before, after, "mws_events_fire_to_deliver_seconds_bucket{le=\"+Inf\"}")).isEqualTo(5);
       assertThat(delta(before, after, "mws_events_fire_to_deliver_seconds_bucket{le=\"10.0\"}")).isEqualTo(5);
       assertThat(delta(before, after, "mws_auth_failures_total{transport=\"http\"}")).isEqualTo(2);
@@ -86,16 +91,19 @@ class MetricsTest {
 
   @Test
   void aSlowClientsCloseIsCounted() throws Exception {
-    assertThat(cluster.send(0, PUT, "/v1/vhosts/moon/channels/flood", "Bearer " + backend, null).statusCode()).isEqualTo(201);
+    assertThat(cluster.send(0, PUT, "/v1/vhosts/moon/channels/flood", "Bearer " + backend, null).statusCode())
+        .isEqualTo(201);
     var before = MetricsScrape.of(cluster, 0);
     try (var slow = RawWebSocket.connect(cluster.port(0), "/v1/ws", 4096)) {
       slow.sendText(watch("w", "flood", client).encode());
       assertThat(slow.read().text()).contains("\"status\":200");
       // The client reads nothing from here on: fire 32 KiB events until the gateway gives up on it
       // (the bound plus what the kernel's socket buffers absorb, a few MiB), at most 32 MiB.
-      var body = new JsonObject().put("trigger", new JsonObject().put("event", "big").put("data", "x".repeat(32 * 1024)));
+      var body = new JsonObject().put("trigger",
+          new JsonObject().put("event", "big").put("data", "x".repeat(32 * 1024)));
       int fired = 0;
-      while (MetricsScrape.of(cluster, 0).value("mws_slow_client_closes_total") == before.value("mws_slow_client_closes_total")) {
+      while (MetricsScrape.of(cluster, 0).value("mws_slow_client_closes_total") == before
+          .value("mws_slow_client_closes_total")) {
         assertThat(fired).as("events fired before the slow client was closed").isLessThan(1000);
         cluster.postAll("/v1/vhosts/moon/channels/flood/events", "Bearer " + backend, body, 20);
         fired += 20;
@@ -112,29 +120,36 @@ class MetricsTest {
   void theDashboardReadsOnlyMetricsANodeExportsAndRatesItsCounters() throws Exception {
     var dashboard = new DashboardQueries();
     assertThat(dashboard.dashboard.getString("uid")).isNotBlank();
-    assertThat(dashboard.dashboard.getJsonObject("templating").getJsonArray("list").stream().map(JsonObject.class::cast))
+    assertThat(
+        dashboard.dashboard.getJsonObject("templating").getJsonArray("list").stream().map(JsonObject.class::cast))
         .anyMatch(v -> v.getString("type").equals("datasource") && v.getString("query").equals("prometheus"));
-    assertThat(dashboard.dashboard.getJsonObject("templating").getJsonArray("list").stream().map(JsonObject.class::cast))
-        .as("'All' pods means the MWS pods listed, not every JVM Prometheus scrapes").noneMatch(v -> ".*".equals(v.getString("allValue")));
+    assertThat(
+        dashboard.dashboard.getJsonObject("templating").getJsonArray("list").stream().map(JsonObject.class::cast))
+        .as("'All' pods means the MWS pods listed, not every JVM Prometheus scrapes")
+        .noneMatch(v -> ".*".equals(v.getString("allValue")));
     var wanted = dashboard.metricNames();
-    assertThat(wanted).contains("mws_connections", "mws_watches", "mws_events_fired_total", "mws_events_delivered_total",
+    assertThat(wanted).contains("mws_connections", "mws_watches", "mws_events_fired_total",
+        "mws_events_delivered_total",
         "mws_events_fire_to_deliver_seconds_bucket", "mws_slow_client_closes_total", "mws_auth_failures_total",
         "mws_rate_limited_total", "vertx_eventbus_pending", "jvm_memory_used_bytes");
     for (var query : dashboard.queries) {
       for (var name : DashboardQueries.metricNames(query)) {
-        if (name.matches(".*_(total|bucket|sum|count)")) assertThat(query).as("a counter per second").contains("rate(" + name);
+        if (name.matches(".*_(total|bucket|sum|count)"))
+          assertThat(query).as("a counter per second").contains("rate(" + name);
       }
       if (query.contains("_bucket")) assertThat(query).startsWith("histogram_quantile(");
     }
 
     // Traffic that makes every series exist: a watched channel's event, a 401, a GC.
-    assertThat(cluster.send(0, PUT, "/v1/vhosts/moon/channels/dash", "Bearer " + backend, null).statusCode()).isEqualTo(201);
+    assertThat(cluster.send(0, PUT, "/v1/vhosts/moon/channels/dash", "Bearer " + backend, null).statusCode())
+        .isEqualTo(201);
     try (var watcher = WatchClient.connect(cluster, 0, "/v1/ws")) {
       assertThat(watcher.request(watch("w", "dash", client)).getInteger("status")).isEqualTo(200);
       assertThat(fire("dash", "hello")).isEqualTo(202);
       watcher.changes(1);
     }
-    assertThat(cluster.send(0, GET, "/v1/vhosts", TestCluster.basic("admin", "wrong"), null).statusCode()).isEqualTo(401);
+    assertThat(cluster.send(0, GET, "/v1/vhosts", TestCluster.basic("admin", "wrong"), null).statusCode())
+        .isEqualTo(401);
     System.gc();
     // GC pauses reach the registry through an asynchronous JMX notification: scrape until they show (bounded).
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -153,8 +168,10 @@ class MetricsTest {
   void everyMwsMetricANodeExportsIsDocumentedWithItsType() throws Exception {
     // A quota refusal, so that the lazily registered mws_quota_refusals_total is exported too.
     var quota = cluster.createVhost("quota", new JsonObject().put("limits", new JsonObject().put("channels", 1)));
-    assertThat(cluster.send(0, PUT, "/v1/vhosts/quota/channels/one", "Bearer " + quota, null).statusCode()).isEqualTo(201);
-    assertThat(cluster.send(0, PUT, "/v1/vhosts/quota/channels/two", "Bearer " + quota, null).statusCode()).isEqualTo(429);
+    assertThat(cluster.send(0, PUT, "/v1/vhosts/quota/channels/one", "Bearer " + quota, null).statusCode())
+        .isEqualTo(201);
+    assertThat(cluster.send(0, PUT, "/v1/vhosts/quota/channels/two", "Bearer " + quota, null).statusCode())
+        .isEqualTo(429);
     var families = new TreeMap<String, String>();
     for (var line : MetricsScrape.of(cluster, 0).text.split("\n")) {
       var type = TYPE.matcher(line);
@@ -178,7 +195,8 @@ class MetricsTest {
   static void awaitGauges(double connections, double watches) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     var now = MetricsScrape.of(cluster, 0);
-    while ((now.value("mws_connections") != connections || now.value("mws_watches") != watches) && System.nanoTime() < deadline) {
+    while ((now.value("mws_connections") != connections || now.value("mws_watches") != watches)
+        && System.nanoTime() < deadline) {
       Thread.sleep(50);
       now = MetricsScrape.of(cluster, 0);
     }

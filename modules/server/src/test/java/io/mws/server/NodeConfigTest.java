@@ -54,15 +54,17 @@ class NodeConfigTest {
   void theStoreOfRecordIsEmbeddedInDataByDefaultAndPostgresqlFromTheEnvironment() throws Exception {
     assertThat(NodeConfig.defaults().store().getString("dataDir")).isEqualTo("data");
     assertThat(NodeConfig.defaults().store().getString("url")).isNull();
-    var config = NodeConfig.load(null, Map.of("MWS_STORE_URL", "postgresql://mws:pw@db:5432/mws", "MWS_DATA_DIR", "/var/lib/mws"));
+    var config = NodeConfig.load(null,
+        Map.of("MWS_STORE_URL", "postgresql://mws:pw@db:5432/mws", "MWS_DATA_DIR", "/var/lib/mws"));
     assertThat(config.store().getString("url")).isEqualTo("postgresql://mws:pw@db:5432/mws");
     assertThat(config.store().getString("dataDir")).isEqualTo("/var/lib/mws");
   }
 
   @Test
   void frontDoorVariablesWin() throws Exception {
-    var config = NodeConfig.load(null, Map.of("MWS_MANAGEMENT_PORT", "9191", "MWS_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7",
-        "MWS_LIMIT_CONNECTIONS_PER_CLIENT_IP", "12"));
+    var config = NodeConfig.load(null,
+        Map.of("MWS_MANAGEMENT_PORT", "9191", "MWS_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7",
+            "MWS_LIMIT_CONNECTIONS_PER_CLIENT_IP", "12"));
     assertThat(config.http().getInteger("managementPort")).isEqualTo(9191);
     assertThat(config.trustedProxies().of("10.1.2.3", "198.51.100.1")).isEqualTo("198.51.100.1");
     assertThat(config.trustedProxies().of("192.168.1.8", "198.51.100.1")).isEqualTo("192.168.1.8");
@@ -123,9 +125,9 @@ class NodeConfigTest {
 
   @Test
   void hazelcastNeverUsesMulticastAutoDetectionOrPhoneHome() throws Exception {
-    for (var env : new Map[] {Map.of(), Map.of("MWS_CLUSTER_MEMBERS", "127.0.0.1:5701"), Map.of("MWS_CLUSTER_DNS", "x.svc")}) {
-      @SuppressWarnings("unchecked")
-      var hz = ClusterSettings.hazelcast(NodeConfig.load(null, env));
+    for (var env : new Map[] {Map.of(), Map.of("MWS_CLUSTER_MEMBERS", "127.0.0.1:5701"),
+        Map.of("MWS_CLUSTER_DNS", "x.svc")}) {
+      @SuppressWarnings("unchecked") var hz = ClusterSettings.hazelcast(NodeConfig.load(null, env));
       var join = hz.getNetworkConfig().getJoin();
       assertThat(join.getMulticastConfig().isEnabled()).isFalse();
       assertThat(join.getAutoDetectionConfig().isEnabled()).isFalse();

@@ -23,7 +23,8 @@ class NodeConnectionLimitsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = TestCluster.start(1, config -> config.with("limits", "connectionsPerNode", 2).with("limits", "connectsPerSecond", 5));
+    cluster = TestCluster.start(1,
+        config -> config.with("limits", "connectionsPerNode", 2).with("limits", "connectsPerSecond", 5));
   }
 
   @AfterAll

@@ -97,11 +97,13 @@ class NodeHealthTest {
       return config;
     })) {
       var start = Node.start(joiner(cluster, configs)).toCompletionStage().toCompletableFuture();
-      var failure = org.assertj.core.api.Assertions.catchThrowable(() -> start.get(120, java.util.concurrent.TimeUnit.SECONDS));
+      var failure = org.assertj.core.api.Assertions
+          .catchThrowable(() -> start.get(120, java.util.concurrent.TimeUnit.SECONDS));
       assertThat(failure).isInstanceOf(java.util.concurrent.ExecutionException.class);
       assertThat(failure.getCause()).hasMessageContaining("in use by another MWS node");
       long deadline = System.nanoTime() + 30_000_000_000L;
-      while (cluster.nodes.get(0).hazelcast().getCluster().getMembers().size() != 2 && System.nanoTime() < deadline) Thread.sleep(100);
+      while (cluster.nodes.get(0).hazelcast().getCluster().getMembers().size() != 2 && System.nanoTime() < deadline)
+        Thread.sleep(100);
       assertThat(cluster.nodes.get(0).hazelcast().getCluster().getMembers()).as("the failed node left").hasSize(2);
     }
   }
@@ -121,7 +123,8 @@ class NodeHealthTest {
       TestCluster.await(cluster.nodes.remove(1).close());
       Thread.sleep(1000);
       assertThat(status(cluster, "/readyz")).isEqualTo(200);
-      assertThat(client.request(new JsonObject().put("requestId", "p").put("method", "ping")).getInteger("status")).isEqualTo(200);
+      assertThat(client.request(new JsonObject().put("requestId", "p").put("method", "ping")).getInteger("status"))
+          .isEqualTo(200);
     }
   }
 

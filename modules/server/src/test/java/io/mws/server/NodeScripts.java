@@ -66,10 +66,12 @@ final class NodeScripts {
       if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         process.destroyForcibly();
         reader.join(5000);
-        throw new AssertionError(command + " did not finish within " + timeoutSeconds + " s; its output:\n" + collected);
+        throw new AssertionError(
+            command + " did not finish within " + timeoutSeconds + " s; its output:\n" + collected);
       }
       reader.join(5000);
-      if (process.exitValue() != 0) throw new AssertionError(command + " exited " + process.exitValue() + ":\n" + collected);
+      if (process.exitValue() != 0)
+        throw new AssertionError(command + " exited " + process.exitValue() + ":\n" + collected);
       return collected.toString();
     } finally {
       process.destroyForcibly();

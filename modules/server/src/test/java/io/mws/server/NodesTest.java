@@ -3,7 +3,6 @@ package io.mws.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mws.testsupport.ClusterTest;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -44,15 +43,17 @@ class NodesTest {
       assertThat(stateNode.getInteger("connections")).isZero();
       assertThat(stateNode.getString("address")).startsWith("127.0.0.1:");
       var fullNode = byRoles.get("[\"api\",\"auth\",\"channels\",\"gateway\"]");
-      assertThat(fullNode.getJsonObject("attributes").getString("version")).isEqualTo(NodeReporter.VERSION).isNotEqualTo("unknown");
+      assertThat(fullNode.getJsonObject("attributes").getString("version")).isEqualTo(NodeReporter.VERSION)
+          .isNotEqualTo("unknown");
       assertThat(fullNode.getJsonObject("attributes").getLong("uptimeSeconds")).isNotNegative();
       assertThat(fullNode.getJsonObject("links").getString("self")).isEqualTo("/v1/nodes/" + fullNode.getString("id"));
 
       // A WebSocket on the gateway node shows in its count (within a report interval).
       var socket = TestCluster.await(client.createWebSocketClient().connect(new WebSocketConnectOptions()
           .setHost("127.0.0.1").setPort(port).setURI("/v1/ws")));
-      var counted = awaitList(http, port, items -> items.stream().anyMatch(n -> n.getString("id").equals(fullNode.getString("id"))
-          && n.getJsonObject("attributes").getInteger("connections") == 1));
+      var counted = awaitList(http, port,
+          items -> items.stream().anyMatch(n -> n.getString("id").equals(fullNode.getString("id"))
+              && n.getJsonObject("attributes").getInteger("connections") == 1));
       assertThat(counted).hasSize(2);
       var one = get(http, port, "/v1/nodes/" + fullNode.getString("id"));
       assertThat(one.statusCode()).isEqualTo(200);

@@ -40,10 +40,13 @@ class NoisyVhostIsolationTest {
   @BeforeAll
   static void start() throws Exception {
     cluster = TestCluster.start(1, config -> config.with("limits", "publishesPerSecond", 50));
-    quiet = cluster.createVhost("quiet", new JsonObject().put("limits", new JsonObject().put("publishesPerSecond", 10_000)));
+    quiet = cluster.createVhost("quiet",
+        new JsonObject().put("limits", new JsonObject().put("publishesPerSecond", 10_000)));
     noisy = cluster.createVhost("noisy"); // the node default: 50 publishes a second
-    assertThat(cluster.send(0, HttpMethod.PUT, "/v1/vhosts/quiet/channels/q", "Bearer " + quiet, null).statusCode()).isEqualTo(201);
-    assertThat(cluster.send(0, HttpMethod.PUT, "/v1/vhosts/noisy/channels/n", "Bearer " + noisy, null).statusCode()).isEqualTo(201);
+    assertThat(cluster.send(0, HttpMethod.PUT, "/v1/vhosts/quiet/channels/q", "Bearer " + quiet, null).statusCode())
+        .isEqualTo(201);
+    assertThat(cluster.send(0, HttpMethod.PUT, "/v1/vhosts/noisy/channels/n", "Bearer " + noisy, null).statusCode())
+        .isEqualTo(201);
   }
 
   @AfterAll
@@ -57,7 +60,8 @@ class NoisyVhostIsolationTest {
     final ConcurrentHashMap<Long, Long> arrivedNanos = new ConcurrentHashMap<>();
 
     TimedWatcher() throws Exception {
-      var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(cluster.port(0)).setURI("/v1/ws?token=" + quiet);
+      var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(cluster.port(0))
+          .setURI("/v1/ws?token=" + quiet);
       var socket = TestCluster.await(cluster.ws.connect(options));
       var answered = new java.util.concurrent.CompletableFuture<Integer>();
       socket.textMessageHandler(text -> {
@@ -70,7 +74,8 @@ class NoisyVhostIsolationTest {
         arrivedNanos.put(rev, System.nanoTime());
         revs.add(rev);
       });
-      socket.writeTextMessage(new JsonObject().put("requestId", "w").put("method", "watch").put("path", "/v1/vhosts/quiet/channels/q").encode());
+      socket.writeTextMessage(new JsonObject().put("requestId", "w").put("method", "watch")
+          .put("path", "/v1/vhosts/quiet/channels/q").encode());
       assertThat(answered.get(20, TimeUnit.SECONDS)).isEqualTo(200);
     }
 
@@ -101,7 +106,7 @@ class NoisyVhostIsolationTest {
     TestCluster.await(Future.join(noise));
 
     System.out.printf("quiet vhost delivery, %d events each: without noise p50 %.1f ms, max %.1f ms; "
-            + "with noise p50 %.1f ms, max %.1f ms (noisy vhost: %d sent, %d accepted, %d got 429, %d other)%n",
+        + "with noise p50 %.1f ms, max %.1f ms (noisy vhost: %d sent, %d accepted, %d got 429, %d other)%n",
         QUIET_EVENTS, percentile(calm, 50), percentile(calm, 100), percentile(noisyRun, 50), percentile(noisyRun, 100),
         sent.get(), accepted.get(), limited.get(), other.get());
     var expected = new ArrayList<Long>();
@@ -146,7 +151,8 @@ class NoisyVhostIsolationTest {
       done.complete();
       return;
     }
-    var body = Buffer.buffer(new JsonObject().put("trigger", new JsonObject().put("event", "noise").put("data", "x")).encode());
+    var body = Buffer
+        .buffer(new JsonObject().put("trigger", new JsonObject().put("event", "noise").put("data", "x")).encode());
     cluster.http.post(cluster.port(0), "127.0.0.1", "/v1/vhosts/noisy/channels/n/events")
         .putHeader("Authorization", "Bearer " + noisy).putHeader("Content-Type", "application/json")
         .sendBuffer(body)

@@ -45,20 +45,25 @@ class OadaClientTest {
         "Bearer " + backend, null);
     var token = response.bodyAsJsonObject().getString("token");
 
-    var output = NodeScripts.run(dir, 120, List.of("node", "check.mjs", "http://127.0.0.1:" + cluster.port(0), token, channel, "1"));
+    var output = NodeScripts.run(dir, 120,
+        List.of("node", "check.mjs", "http://127.0.0.1:" + cluster.port(0), token, channel, "1"));
     var lines = output.strip().split("\n");
     var seen = new JsonObject(lines[lines.length - 1]);
     System.out.println("@oada/client saw: " + seen.encodePrettily());
 
     assertThat(seen.getString("failure")).as(output).isNull();
-    assertThat(seen.getJsonObject("get")).isEqualTo(new JsonObject().put("status", 200).put("rev", "3").put("id", "fields"));
+    assertThat(seen.getJsonObject("get"))
+        .isEqualTo(new JsonObject().put("status", 200).put("rev", "3").put("id", "fields"));
     assertThat(seen.getJsonObject("post")).isEqualTo(new JsonObject().put("status", 202).put("rev", 4));
     assertThat(seen.getJsonObject("watch")).isEqualTo(new JsonObject().put("status", 200).put("rev", "4"));
-    assertThat(seen.getJsonArray("replayed")).as("revs after the resume rev 1").isEqualTo(new JsonArray(List.of(2, 3, 4)));
+    assertThat(seen.getJsonArray("replayed")).as("revs after the resume rev 1")
+        .isEqualTo(new JsonArray(List.of(2, 3, 4)));
     assertThat(seen.getJsonArray("live")).isEqualTo(new JsonArray(List.of(5)));
-    assertThat(seen.getJsonArray("events")).isEqualTo(new JsonArray(List.of("backend", "backend", "from-oada", "live")));
+    assertThat(seen.getJsonArray("events"))
+        .isEqualTo(new JsonArray(List.of("backend", "backend", "from-oada", "live")));
     assertThat(seen.getJsonObject("unwatch")).isEqualTo(new JsonObject().put("status", 200));
     assertThat(seen.getJsonArray("afterUnwatch")).isEmpty();
-    assertThat(seen.getJsonObject("missing")).isEqualTo(new JsonObject().put("status", 404).put("reason", "channel_not_found"));
+    assertThat(seen.getJsonObject("missing"))
+        .isEqualTo(new JsonObject().put("status", 404).put("reason", "channel_not_found"));
   }
 }

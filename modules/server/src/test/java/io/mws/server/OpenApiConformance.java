@@ -46,7 +46,8 @@ final class OpenApiConformance {
   private static final String UNMATCHED_PATH = "/__no-such-resource__";
   private static final Set<String> HTTP_METHODS = Set.of("GET", "HEAD", "PUT", "POST", "PATCH", "DELETE");
   private static final Set<String> JSON_TYPES = Set.of("application/json", "application/vnd.api+json");
-  private static final List<String> UNMATCHED_STATUSES = List.of("400", "404", "405", "406", "411", "413", "414", "415", "431", "501", "503", "505");
+  private static final List<String> UNMATCHED_STATUSES = List.of("400", "404", "405", "406", "411", "413", "414", "415",
+      "431", "501", "503", "505");
   private static OpenApiConformance instance;
 
   private final JsonObject served;
@@ -69,7 +70,8 @@ final class OpenApiConformance {
     if (instance == null) {
       try (var in = OpenApiConformance.class.getResourceAsStream("/openapi.json")) {
         if (in == null) throw new IllegalStateException("openapi.json is not on the test classpath");
-        instance = new OpenApiConformance(Vertx.vertx(), new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+        instance = new OpenApiConformance(Vertx.vertx(),
+            new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       } catch (Exception e) {
@@ -94,7 +96,9 @@ final class OpenApiConformance {
       var response = ctx.response();
       Context caller = Vertx.currentContext();
       var body = response.bodyAsBuffer() == null ? Buffer.buffer() : response.bodyAsBuffer();
-      conformance.check(request.method().name(), request.uri(), request.headers(), response.statusCode(), response.headers(), body)
+      conformance
+          .check(request.method().name(), request.uri(), request.headers(), response.statusCode(), response.headers(),
+              body)
           .onComplete(ar -> caller.runOnContext(v -> {
             if (ar.succeeded()) ctx.next();
             else ctx.fail(ar.cause());
@@ -106,7 +110,8 @@ final class OpenApiConformance {
   /** Checks a response read with a plain HttpClient; {@code body} null for a stream (its head only). */
   Future<Void> check(HttpClientResponse response, Buffer body) {
     var request = response.request();
-    return check(request.getMethod().name(), request.getURI(), request.headers(), response.statusCode(), response.headers(), body);
+    return check(request.getMethod().name(), request.getURI(), request.headers(), response.statusCode(),
+        response.headers(), body);
   }
 
   /** The document as kept in the repo and served (with its $refs). */
@@ -135,11 +140,13 @@ final class OpenApiConformance {
   void assertWebSocketReply(JsonObject request, JsonObject reply) {
     var method = String.valueOf(request.getValue("method")).toUpperCase(Locale.ROOT);
     if (!HTTP_METHODS.contains(method) || !(request.getValue("path") instanceof String uri)
-        || !(reply.getValue("status") instanceof Integer status) || !reply.getValue("requestId", "").equals(request.getValue("requestId"))) {
+        || !(reply.getValue("status") instanceof Integer status)
+        || !reply.getValue("requestId", "").equals(request.getValue("requestId"))) {
       return;
     }
     var headers = MultiMap.caseInsensitiveMultiMap();
-    reply.getJsonObject("headers", new JsonObject()).forEach(h -> headers.add(h.getKey(), String.valueOf(h.getValue())));
+    reply.getJsonObject("headers", new JsonObject())
+        .forEach(h -> headers.add(h.getKey(), String.valueOf(h.getValue())));
     var data = reply.getValue("data");
     if (data != null && !headers.contains("Content-Type")) {
       boolean error = data instanceof JsonObject json && (json.containsKey("error") || json.containsKey("errors"));
@@ -147,7 +154,8 @@ final class OpenApiConformance {
     }
     var body = data == null ? Buffer.buffer() : io.vertx.core.json.Json.encodeToBuffer(data);
     var requestHeaders = MultiMap.caseInsensitiveMultiMap();
-    if (request.getValue("headers") instanceof JsonObject sent) sent.forEach(h -> requestHeaders.add(h.getKey(), String.valueOf(h.getValue())));
+    if (request.getValue("headers") instanceof JsonObject sent)
+      sent.forEach(h -> requestHeaders.add(h.getKey(), String.valueOf(h.getValue())));
     try {
       await(check(method, uri, requestHeaders, status, headers, body));
     } catch (java.util.concurrent.ExecutionException e) {
@@ -159,11 +167,13 @@ final class OpenApiConformance {
 
   /** A refused WebSocket upgrade (on / or /v1/ws), checked against the upgrade's operation. */
   Future<Void> check(String uri, UpgradeRejectedException refusal) {
-    return check("openWebSocket", "GET " + uri + " (WebSocket upgrade)", false, refusal.getStatus(), refusal.getHeaders(),
+    return check("openWebSocket", "GET " + uri + " (WebSocket upgrade)", false, refusal.getStatus(),
+        refusal.getHeaders(),
         refusal.getBody() == null ? Buffer.buffer() : refusal.getBody());
   }
 
-  private Future<Void> check(String operationId, String request, boolean head, int status, MultiMap headers, Buffer body) {
+  private Future<Void> check(String operationId, String request, boolean head, int status, MultiMap headers,
+                             Buffer body) {
     var what = request + " -> " + status + " (operation " + operationId + "): ";
     var type = essence(headers.get("Content-Type"));
     boolean unread = body == null;
@@ -196,7 +206,8 @@ final class OpenApiConformance {
   }
 
   private static String describe(Throwable e) {
-    if (e instanceof SchemaValidationException invalid && invalid.getOutputUnit() != null && invalid.getOutputUnit().getErrors() != null) {
+    if (e instanceof SchemaValidationException invalid && invalid.getOutputUnit() != null
+        && invalid.getOutputUnit().getErrors() != null) {
       return e.getMessage() + " " + invalid.getOutputUnit().getErrors().stream()
           .map(unit -> unit.getInstanceLocation() + ": " + unit.getError()).collect(Collectors.joining("; "));
     }
@@ -219,7 +230,8 @@ final class OpenApiConformance {
   private JsonObject resolve(JsonObject response) {
     var ref = response.getString("$ref");
     if (ref == null) return response;
-    return document.getJsonObject("components").getJsonObject("responses").getJsonObject(ref.substring(ref.lastIndexOf('/') + 1));
+    return document.getJsonObject("components").getJsonObject("responses")
+        .getJsonObject(ref.substring(ref.lastIndexOf('/') + 1));
   }
 
   /** The method the server acts on: X-HTTP-Method-Override on a PUT, as MethodOverride reads it (elsewhere it is a 400). */
@@ -245,11 +257,14 @@ final class OpenApiConformance {
   private static JsonObject withUnmatched(JsonObject document) {
     var copy = document.copy();
     var responses = new JsonObject();
-    var names = Map.ofEntries(Map.entry("400", "BadRequest"), Map.entry("404", "NotFound"), Map.entry("405", "MethodNotAllowed"),
+    var names = Map.ofEntries(Map.entry("400", "BadRequest"), Map.entry("404", "NotFound"),
+        Map.entry("405", "MethodNotAllowed"),
         Map.entry("406", "NotAcceptable"), Map.entry("411", "LengthRequired"), Map.entry("413", "PayloadTooLarge"),
         Map.entry("414", "UriTooLong"), Map.entry("415", "UnsupportedMediaType"), Map.entry("431", "HeadersTooLarge"),
-        Map.entry("501", "NotImplemented"), Map.entry("503", "Unavailable"), Map.entry("505", "HttpVersionNotSupported"));
-    for (var status : UNMATCHED_STATUSES) responses.put(status, new JsonObject().put("$ref", "#/components/responses/" + names.get(status)));
+        Map.entry("501", "NotImplemented"), Map.entry("503", "Unavailable"),
+        Map.entry("505", "HttpVersionNotSupported"));
+    for (var status : UNMATCHED_STATUSES)
+      responses.put(status, new JsonObject().put("$ref", "#/components/responses/" + names.get(status)));
     copy.getJsonObject("paths").put(UNMATCHED_PATH, new JsonObject().put("get", new JsonObject()
         .put("operationId", UNMATCHED).put("responses", responses)));
     return copy;
@@ -269,7 +284,8 @@ final class OpenApiConformance {
         op.getJsonObject("responses").forEach(r -> adapt((JsonObject) r.getValue(), withBodies));
       }
     }
-    copy.getJsonObject("components").getJsonObject("responses").forEach(r -> adapt((JsonObject) r.getValue(), withBodies));
+    copy.getJsonObject("components").getJsonObject("responses")
+        .forEach(r -> adapt((JsonObject) r.getValue(), withBodies));
     return copy;
   }
 

@@ -3,8 +3,8 @@ package io.mws.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.mws.testsupport.ClusterTest;
 import io.mws.api.HttpApiVerticle;
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -80,9 +80,11 @@ class OpenApiDocumentTest {
     for (var probe : new String[] {"/healthz", "/readyz"}) {
       assertThat(cluster.send(0, HttpMethod.GET, probe, null, null).statusCode()).as(probe).isEqualTo(200);
     }
-    assertThat(cluster.send(0, HttpMethod.GET, "/metrics", null, null).statusCode()).as("/metrics on the public port").isEqualTo(404);
+    assertThat(cluster.send(0, HttpMethod.GET, "/metrics", null, null).statusCode()).as("/metrics on the public port")
+        .isEqualTo(404);
     for (var probe : new String[] {"/healthz", "/readyz", "/metrics"}) {
-      var response = TestCluster.await(cluster.http.get(cluster.nodes.get(0).managementPort(), "127.0.0.1", probe).send());
+      var response = TestCluster
+          .await(cluster.http.get(cluster.nodes.get(0).managementPort(), "127.0.0.1", probe).send());
       assertThat(response.statusCode()).as(probe + " on the management port").isEqualTo(200);
     }
   }
@@ -91,12 +93,16 @@ class OpenApiDocumentTest {
   void aResponseThatDeviatesFromTheDocumentIsReported() {
     var conformance = OpenApiConformance.get();
     var vhost = new JsonObject().put("type", "vhosts").put("id", "moon")
-        .put("attributes", new JsonObject().put("name", "moon").put("created", "2026-01-01T00:00:00Z").put("updated", "2026-01-01T00:00:00Z"))
+        .put("attributes",
+            new JsonObject().put("name", "moon").put("created", "2026-01-01T00:00:00Z").put("updated",
+                "2026-01-01T00:00:00Z"))
         .put("relationships", new JsonObject()
-            .put("channels", new JsonObject().put("links", new JsonObject().put("self", "/v1/vhosts/moon/relationships/channels")
-                .put("related", "/v1/vhosts/moon/channels")))
-            .put("connections", new JsonObject().put("links", new JsonObject().put("self", "/v1/vhosts/moon/relationships/connections")
-                .put("related", "/v1/vhosts/moon/connections"))))
+            .put("channels",
+                new JsonObject().put("links", new JsonObject().put("self", "/v1/vhosts/moon/relationships/channels")
+                    .put("related", "/v1/vhosts/moon/channels")))
+            .put("connections",
+                new JsonObject().put("links", new JsonObject().put("self", "/v1/vhosts/moon/relationships/connections")
+                    .put("related", "/v1/vhosts/moon/connections"))))
         .put("links", new JsonObject().put("self", "/v1/vhosts/moon"));
     var good = new JsonObject().put("data", vhost).put("links", new JsonObject().put("self", "/v1/vhosts/moon"));
     var headers = MultiMap.caseInsensitiveMultiMap().add("Content-Type", "application/vnd.api+json")
@@ -116,11 +122,14 @@ class OpenApiDocumentTest {
     assertThat(check(conformance, "GET", "/v1/vhosts/moon", 200, headers, noLinks)).contains("links");
 
     assertThat(check(conformance, "GET", "/v1/vhosts/moon", 418, headers, good)).contains("418");
-    assertThat(check(conformance, "GET", "/v1/vhosts/moon", 200, MultiMap.caseInsensitiveMultiMap().addAll(headers).remove("ETag"), good))
+    assertThat(check(conformance, "GET", "/v1/vhosts/moon", 200,
+        MultiMap.caseInsensitiveMultiMap().addAll(headers).remove("ETag"), good))
         .containsIgnoringCase("etag");
     var unauthorized = MultiMap.caseInsensitiveMultiMap().add("Content-Type", "application/json");
-    var error = new JsonObject().put("error", new JsonObject().put("reason", "unauthorized").put("message", "Who are you?"));
-    assertThat(check(conformance, "GET", "/v1/vhosts/moon", 401, unauthorized, error)).containsIgnoringCase("www-authenticate");
+    var error = new JsonObject().put("error",
+        new JsonObject().put("reason", "unauthorized").put("message", "Who are you?"));
+    assertThat(check(conformance, "GET", "/v1/vhosts/moon", 401, unauthorized, error))
+        .containsIgnoringCase("www-authenticate");
     assertThat(check(conformance, "GET", "/v1/vhosts/moon", 200, MultiMap.caseInsensitiveMultiMap().addAll(headers)
         .set("Content-Type", "text/html"), good)).contains("text/html");
     assertThat(check(conformance, "PATCH", "/v1/nodes", 200, headers, good)).contains(OpenApiConformance.UNMATCHED);
@@ -131,10 +140,12 @@ class OpenApiDocumentTest {
     // The served document declares no 200 for an unknown path: the hook must turn that into a failure.
     var conformance = OpenApiConformance.get();
     var ok = MultiMap.caseInsensitiveMultiMap().add("Content-Type", "application/json");
-    assertThat(check(conformance, "GET", "/v1/no-such-thing", 200, ok, new JsonObject())).contains("GET /v1/no-such-thing -> 200");
+    assertThat(check(conformance, "GET", "/v1/no-such-thing", 200, ok, new JsonObject()))
+        .contains("GET /v1/no-such-thing -> 200");
     var notFound = new JsonObject().put("error", new JsonObject().put("reason", "not_found").put("message", "No."));
     assertThat(check(conformance, "GET", "/v1/no-such-thing", 404, ok, notFound)).isNull();
-    assertThatThrownBy(() -> TestCluster.await(conformance.check("GET", "/v1/no-such-thing", null, 200, ok, Buffer.buffer("{}"))))
+    assertThatThrownBy(
+        () -> TestCluster.await(conformance.check("GET", "/v1/no-such-thing", null, 200, ok, Buffer.buffer("{}"))))
         .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(AssertionError.class);
   }
 
@@ -143,17 +154,20 @@ class OpenApiDocumentTest {
     var conformance = OpenApiConformance.get();
     var request = new JsonObject().put("requestId", "r1").put("method", "get").put("path", "/v1/vhosts/moon");
     var notFound = new JsonObject().put("requestId", "r1").put("status", 404).put("headers", new JsonObject())
-        .put("data", new JsonObject().put("error", new JsonObject().put("reason", "vhost_not_found").put("message", "No.")));
+        .put("data",
+            new JsonObject().put("error", new JsonObject().put("reason", "vhost_not_found").put("message", "No.")));
     conformance.assertWebSocketReply(request, notFound);
     var teapot = notFound.copy().put("status", 418);
     assertThatThrownBy(() -> conformance.assertWebSocketReply(request, teapot))
-        .isInstanceOf(AssertionError.class).hasMessageContaining("Over WebSocket").hasMessageContaining("GET /v1/vhosts/moon -> 418");
+        .isInstanceOf(AssertionError.class).hasMessageContaining("Over WebSocket")
+        .hasMessageContaining("GET /v1/vhosts/moon -> 418");
     var shapeless = notFound.copy().put("data", new JsonObject().put("oops", true));
     assertThatThrownBy(() -> conformance.assertWebSocketReply(request, shapeless)).isInstanceOf(AssertionError.class);
   }
 
   /** The violation reported for this response, or null when it matches the document. */
-  static String check(OpenApiConformance conformance, String method, String uri, int status, MultiMap headers, JsonObject body) {
+  static String check(OpenApiConformance conformance, String method, String uri, int status, MultiMap headers,
+                      JsonObject body) {
     try {
       TestCluster.await(conformance.check(method, uri, null, status, headers, body.toBuffer()));
       return null;

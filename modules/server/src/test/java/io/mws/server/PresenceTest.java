@@ -6,18 +6,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.mws.testsupport.ClusterTest;
 import io.mws.testsupport.WatchClient;
 import io.vertx.core.http.WebSocketConnectOptions;
-import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.io.TempDir;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Presence on two clustered nodes (each keeps its own): subscribers and connections are cluster-wide,
@@ -49,7 +49,8 @@ class PresenceTest {
   static JsonObject watch(String id, String channel, String token, boolean presence) {
     var headers = new JsonObject().put("authorization", "Bearer " + token);
     if (presence) headers.put("x-mws-presence", "true");
-    return new JsonObject().put("requestId", id).put("method", "watch").put("path", "/v1/vhosts/moon/channels/" + channel)
+    return new JsonObject().put("requestId", id).put("method", "watch")
+        .put("path", "/v1/vhosts/moon/channels/" + channel)
         .put("headers", headers);
   }
 
@@ -79,13 +80,15 @@ class PresenceTest {
     presenceChange(observer, "join", "alice");
     // The observer's own join may come after alice's (its presence update is not awaited before its reply).
     assertThat(observer.changesWithin(300)).as("alice's second connection is no second join")
-        .noneMatch(c -> "alice".equals(c.getJsonArray("change").getJsonObject(0).getJsonObject("body").getString("uid")));
+        .noneMatch(
+            c -> "alice".equals(c.getJsonArray("change").getJsonObject(0).getJsonObject("body").getString("uid")));
 
     var subscribers = subscribers("lobby");
     assertThat(subscribers.stream().map(JsonObject.class::cast).map(s -> s.getJsonObject("attributes")).toList())
         .containsExactly(new JsonObject().put("uid", "alice").put("connections", 2),
             new JsonObject().put("uid", "observer").put("connections", 1));
-    assertThat(get("/v1/vhosts/moon/channels/lobby").getJsonObject("data").getJsonObject("attributes").getInteger("subscribers"))
+    assertThat(get("/v1/vhosts/moon/channels/lobby").getJsonObject("data").getJsonObject("attributes")
+        .getInteger("subscribers"))
         .isEqualTo(2);
 
     var connections = get("/v1/vhosts/moon/connections").getJsonArray("data");
@@ -93,7 +96,8 @@ class PresenceTest {
     var onNode1 = connections.stream().map(JsonObject.class::cast)
         .filter(c -> c.getJsonObject("attributes").getString("uid").equals("alice")).toList();
     assertThat(onNode1).hasSize(2);
-    assertThat(onNode1.get(0).getJsonObject("attributes").getJsonArray("channels")).isEqualTo(new JsonArray(List.of("lobby")));
+    assertThat(onNode1.get(0).getJsonObject("attributes").getJsonArray("channels"))
+        .isEqualTo(new JsonArray(List.of("lobby")));
     assertThat(onNode1.stream().map(c -> c.getJsonObject("attributes").getString("node")).distinct()).hasSize(2);
 
     // Disconnect alice's connection on node 1 (the node the observer is not on) through node 0's API.
@@ -102,8 +106,10 @@ class PresenceTest {
         .filter(c -> !c.getJsonObject("attributes").getString("node").equals(node0)).findFirst().orElseThrow();
     assertThat(get("/v1/vhosts/moon/connections/" + target.getString("id")).getJsonObject("data").getString("id"))
         .isEqualTo(target.getString("id"));
-    assertThat(cluster.send(0, DELETE, "/v1/vhosts/moon/connections/" + target.getString("id"), "Bearer " + backend, null)
-        .statusCode()).isEqualTo(204);
+    assertThat(
+        cluster.send(0, DELETE, "/v1/vhosts/moon/connections/" + target.getString("id"), "Bearer " + backend, null)
+            .statusCode())
+        .isEqualTo(204);
     assertThat(alice1.awaitClose()).isEqualTo((short) 4000);
     assertThat(observer.changesWithin(500)).as("no leave while alice's other connection still watches").isEmpty();
 
@@ -137,10 +143,11 @@ class PresenceTest {
     var observer = WatchClient.connect(cluster, 0, "/");
     assertThat(observer.request(watch("o", "wake", cluster.clientToken(0, "moon", backend, "observer", "wake"), true))
         .getInteger("status")).isEqualTo(200);
-    try (var child = ChildNode.start(firstConfig.get(), firstConfig.get().cluster().getJsonArray("members").getString(0), dir)) {
+    try (var child = ChildNode.start(firstConfig.get(),
+        firstConfig.get().cluster().getJsonArray("members").getString(0), dir)) {
       var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(child.httpPort).setURI("/");
       var bob = TestCluster.await(cluster.ws.connect(options));
-      bob.exceptionHandler(e -> { });
+      bob.exceptionHandler(e -> {});
       bob.writeTextMessage(watch("b", "wake", cluster.clientToken(0, "moon", backend, "bob", "wake"), false).encode());
       presenceChange(observer, "join", "bob");
 
@@ -159,8 +166,9 @@ class PresenceTest {
       }
       presenceChange(observer, "leave", "bob");
       long announced = (System.nanoTime() - killed) / 1_000_000;
-      System.out.printf("kill -9'd node: its connection left the subscribers after %d ms and its leave was announced after"
-          + " %d ms (the cluster notices a dead member within cluster.failureDetectionSeconds)%n", gone, announced);
+      System.out
+          .printf("kill -9'd node: its connection left the subscribers after %d ms and its leave was announced after"
+              + " %d ms (the cluster notices a dead member within cluster.failureDetectionSeconds)%n", gone, announced);
       assertThat(gone).as("ms until the killed node's connection left presence").isBetween(0L, 30_000L);
     }
     observer.close();

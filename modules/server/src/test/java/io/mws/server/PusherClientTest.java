@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mws.testsupport.ClusterTest;
 import io.mws.testsupport.WatchClient;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -65,7 +65,8 @@ class PusherClientTest {
     assertThat(seen.getString("socketId")).matches("\\d+\\.\\d+");
     assertThat(seen.getJsonArray("publicFired")).isEqualTo(new JsonArray(List.of(202, 202)));
     assertThat(seen.getJsonArray("public")).as("a string as is, an object as its JSON (parsed back by pusher-js)")
-        .isEqualTo(new JsonArray().add("plain text").add(new JsonObject().put("n", 2).put("tags", new JsonArray().add("a"))));
+        .isEqualTo(
+            new JsonArray().add("plain text").add(new JsonObject().put("n", 2).put("tags", new JsonArray().add("a"))));
     assertThat(seen.getJsonArray("private")).isEqualTo(new JsonArray().add(new JsonObject().put("id", 7)));
 
     var alice = new JsonObject().put("name", "Alice");
@@ -113,7 +114,8 @@ class PusherClientTest {
   void rotatingTheVhostTokenRotatesTheAppSecret() throws Exception {
     var old = cluster.createVhost("rot");
     var before = PusherSocket.open(cluster, 1, "rot");
-    assertThat(before.subscribe("private-a", sha256(old)).getString("event")).isEqualTo("pusher_internal:subscription_succeeded");
+    assertThat(before.subscribe("private-a", sha256(old)).getString("event"))
+        .isEqualTo("pusher_internal:subscription_succeeded");
 
     var rotated = cluster.send(0, HttpMethod.POST, "/v1/vhosts/rot/token/rotate", cluster.adminAuth(), null);
     assertThat(rotated.statusCode()).isEqualTo(200);
@@ -126,7 +128,8 @@ class PusherClientTest {
     assertThat(refused.getString("event")).isEqualTo("pusher:subscription_error");
     assertThat(refused.getJsonObject("data").getInteger("status")).isEqualTo(401);
     after.next(); // its pusher:error
-    assertThat(after.subscribe("private-a", sha256(fresh)).getString("event")).isEqualTo("pusher_internal:subscription_succeeded");
+    assertThat(after.subscribe("private-a", sha256(fresh)).getString("event"))
+        .isEqualTo("pusher_internal:subscription_succeeded");
     after.ws.close();
   }
 
@@ -139,13 +142,15 @@ class PusherClientTest {
     cluster.send(0, HttpMethod.PUT, "/v1/vhosts/chat/channels/lobby", "Bearer " + token, null);
     var observerToken = cluster.clientToken(0, "chat", token, "observer", "lobby");
     var observer = WatchClient.connect(cluster, 0, "/");
-    var watch = new JsonObject().put("requestId", "o").put("method", "watch").put("path", "/v1/vhosts/chat/channels/lobby")
+    var watch = new JsonObject().put("requestId", "o").put("method", "watch")
+        .put("path", "/v1/vhosts/chat/channels/lobby")
         .put("headers", new JsonObject().put("authorization", "Bearer " + observerToken).put("x-mws-presence", "true"));
     assertThat(observer.request(watch).getInteger("status")).isEqualTo(200);
     observer.changesWithin(300); // the observer's own join
 
     var erin = PusherSocket.open(cluster, 1, "chat");
-    assertThat(erin.subscribe("lobby", sha256(token)).getString("event")).isEqualTo("pusher_internal:subscription_succeeded");
+    assertThat(erin.subscribe("lobby", sha256(token)).getString("event"))
+        .isEqualTo("pusher_internal:subscription_succeeded");
     assertThat(observer.changesWithin(500)).as("no uid yet: nobody's presence").isEmpty();
     var channelData = new JsonObject().put("user_id", "erin").encode();
     assertThat(erin.subscribe("presence-hall", sha256(token), channelData).getString("event"))
@@ -162,7 +167,8 @@ class PusherClientTest {
   @Order(Integer.MAX_VALUE)
   void aStoppingNodeAsksItsPusherClientsToReconnect() throws Exception {
     var socket = PusherSocket.open(cluster, 1, "chat");
-    assertThat(socket.subscribe("lobby", sha256(token)).getString("event")).isEqualTo("pusher_internal:subscription_succeeded");
+    assertThat(socket.subscribe("lobby", sha256(token)).getString("event"))
+        .isEqualTo("pusher_internal:subscription_succeeded");
     TestCluster.await(cluster.nodes.get(1).close());
     assertThat(socket.next().getJsonObject("data").getInteger("code")).isEqualTo(4200);
     assertThat(socket.closed.get(10, TimeUnit.SECONDS)).isEqualTo((short) 4200);
@@ -180,7 +186,8 @@ class PusherClientTest {
     final CompletableFuture<Short> closed;
     String socketId;
 
-    private PusherSocket(WebSocket ws, String app, LinkedBlockingQueue<JsonObject> frames, CompletableFuture<Short> closed) {
+    private PusherSocket(WebSocket ws, String app, LinkedBlockingQueue<JsonObject> frames,
+        CompletableFuture<Short> closed) {
       this.ws = ws;
       this.app = app;
       this.frames = frames;
@@ -200,7 +207,7 @@ class PusherClientTest {
         if (ar.failed()) return;
         ar.result().textMessageHandler(text -> frames.add(new JsonObject(text)));
         ar.result().closeHandler(v -> closed.complete(ar.result().closeStatusCode()));
-        ar.result().exceptionHandler(e -> { });
+        ar.result().exceptionHandler(e -> {});
       }).onComplete(connected));
       var ws = TestCluster.await(connected.future());
       var socket = new PusherSocket(ws, app, frames, closed);

@@ -32,7 +32,8 @@ class PusherSeamsTest {
   @BeforeAll
   static void start() throws Exception {
     cluster = TestCluster.start(2, config -> config.with("channels", "webhooks",
-        new JsonObject().put("pollMs", 100).put("retryMinMs", 200).put("retryMaxMs", 2000).put("leaseMs", 3000).put("timeoutMs", 2000)));
+        new JsonObject().put("pollMs", 100).put("retryMinMs", 200).put("retryMaxMs", 2000).put("leaseMs", 3000)
+            .put("timeoutMs", 2000)));
     NodeScripts.ensureInstalled(NodeScripts.clientDir("pusher"), "laravel-echo");
     NodeScripts.ensureInstalled(NodeScripts.clientDir("pusher-server"), "pusher");
   }
@@ -61,15 +62,19 @@ class PusherSeamsTest {
     });
     WebhooksTest.awaitListening(hookPort);
 
-    assertThat(cluster.send(0, PUT, "/v1/vhosts/seams/channels/excl", "Bearer " + backend, null).statusCode()).isEqualTo(201);
+    assertThat(cluster.send(0, PUT, "/v1/vhosts/seams/channels/excl", "Bearer " + backend, null).statusCode())
+        .isEqualTo(201);
     var watcher = WatchClient.connect(cluster, 1, "/");
     var watcherToken = cluster.clientToken(1, "seams", backend, "watcher", "excl");
-    assertThat(watcher.request(PusherHttpApiTest.watch("seams", "w", "excl", watcherToken, false)).getInteger("status")).isEqualTo(200);
+    assertThat(watcher.request(PusherHttpApiTest.watch("seams", "w", "excl", watcherToken, false)).getInteger("status"))
+        .isEqualTo(200);
     // carol on MWS's own WebSocket, node A: she watched and stopped, so presence no longer lists her connection.
     var carolMws = WatchClient.connect(cluster, 0, "/");
     var carolToken = cluster.clientToken(0, "seams", backend, "carol", "excl");
-    assertThat(carolMws.request(PusherHttpApiTest.watch("seams", "c", "excl", carolToken, false)).getInteger("status")).isEqualTo(200);
-    assertThat(carolMws.request(new JsonObject().put("requestId", "c").put("method", "unwatch")).getInteger("status")).isEqualTo(200);
+    assertThat(carolMws.request(PusherHttpApiTest.watch("seams", "c", "excl", carolToken, false)).getInteger("status"))
+        .isEqualTo(200);
+    assertThat(carolMws.request(new JsonObject().put("requestId", "c").put("method", "unwatch")).getInteger("status"))
+        .isEqualTo(200);
 
     var output = NodeScripts.run(NodeScripts.clientDir("pusher"), 120, List.of("node", "seams.mjs",
         String.valueOf(cluster.port(0)), String.valueOf(cluster.port(1)), "seams", backend));
@@ -85,14 +90,18 @@ class PusherSeamsTest {
         .add(event("headline", new JsonObject().put("n", 1))).add(event("multi", "x")));
     assertThat(received.getJsonArray("orders")).isEqualTo(new JsonArray()
         .add(event("multi", "x")).add(event("b1", new JsonObject().put("k", 1))));
-    assertThat(received.getJsonArray("room")).as("bob on B: the backend's events, then alice's client event").isEqualTo(new JsonArray()
-        .add(event("b2", "y")).add(event("announce", new JsonObject().put("a", 1)))
-        .add(event("client-typing", new JsonObject().put("from", "alice"))));
+    assertThat(received.getJsonArray("room")).as("bob on B: the backend's events, then alice's client event")
+        .isEqualTo(new JsonArray()
+            .add(event("b2", "y")).add(event("announce", new JsonObject().put("a", 1)))
+            .add(event("client-typing", new JsonObject().put("from", "alice"))));
     assertThat(received.getJsonArray("alice")).as("alice on A: bob's client event, not her own")
         .isEqualTo(new JsonArray().add(event("client-reply", new JsonObject().put("from", "bob"))));
     assertThat(seen.getJsonObject("members")).isEqualTo(new JsonObject()
-        .put("bobSees", new JsonObject().put("alice", new JsonObject().put("name", "Alice")).put("bob", new JsonObject().put("name", "Bob")))
-        .put("aliceSawAdded", new JsonArray().add(new JsonObject().put("id", "bob").put("info", new JsonObject().put("name", "Bob")))));
+        .put("bobSees",
+            new JsonObject().put("alice", new JsonObject().put("name", "Alice")).put("bob",
+                new JsonObject().put("name", "Bob")))
+        .put("aliceSawAdded",
+            new JsonArray().add(new JsonObject().put("id", "bob").put("info", new JsonObject().put("name", "Bob")))));
 
     // socket_id: x1 (trigger) and x2 (batch) each miss the one event that named them; x3 (node A) gets both.
     assertThat(seen.getJsonArray("excludeTriggered")).isEqualTo(new JsonArray(List.of(200, 200, 200)));
@@ -102,7 +111,8 @@ class PusherSeamsTest {
         .add(new JsonArray().add("skip-x1").add("skip-x2").add("to-all")));
     var watched = watcher.changes(3).stream().map(PusherHttpApiTest::body).map(b -> b.getString("event")).toList();
     assertThat(watched).as("the MWS watcher gets every event").containsExactly("skip-x1", "skip-x2", "to-all");
-    var history = cluster.send(1, io.vertx.core.http.HttpMethod.GET, "/v1/vhosts/seams/channels/excl/events", "Bearer " + backend, null);
+    var history = cluster.send(1, io.vertx.core.http.HttpMethod.GET, "/v1/vhosts/seams/channels/excl/events",
+        "Bearer " + backend, null);
     assertThat(history.bodyAsJsonObject().getJsonArray("data").stream()
         .map(e -> ((JsonObject) e).getJsonObject("attributes").getString("event")).toList())
         .as("history is unaffected").containsExactly("skip-x1", "skip-x2", "to-all");
@@ -113,7 +123,8 @@ class PusherSeamsTest {
     for (var carol : seen.getJsonArray("terminated")) {
       var terminated = (JsonObject) carol;
       // (its first error is the refusal of the #server-to-user- channel pusher-js subscribes after sign-in)
-      assertThat(terminated.getJsonArray("errors").stream().map(e -> ((JsonObject) e).getInteger("code")).toList()).contains(4009);
+      assertThat(terminated.getJsonArray("errors").stream().map(e -> ((JsonObject) e).getInteger("code")).toList())
+          .contains(4009);
       assertThat(terminated.getString("state")).isIn("disconnected", "failed");
     }
     assertThat(seen.getJsonArray("othersStillConnected")).allMatch("connected"::equals);
@@ -129,7 +140,8 @@ class PusherSeamsTest {
     System.out.println("webhooks: " + hooks.encode());
     assertThat(hooks.getInteger("invalid")).isZero();
     var events = hooks.getJsonArray("events").stream().map(JsonObject.class::cast).map(e -> {
-      var kept = new JsonObject().put("name", e.getString("name")).put("channel", e.getString("channel")).put("user_id", e.getString("user_id"));
+      var kept = new JsonObject().put("name", e.getString("name")).put("channel", e.getString("channel")).put("user_id",
+          e.getString("user_id"));
       if (e.containsKey("event")) kept.put("event", e.getString("event"));
       return kept;
     }).toList();

@@ -48,7 +48,7 @@ class ReconnectingWatchersTest {
     watchers.forEach(ResumingWatcher::start);
 
     long started = System.nanoTime();
-    for (int fired = 0; fired < EVENTS; ) {
+    for (int fired = 0; fired < EVENTS;) {
       var batch = new ArrayList<Future<?>>();
       for (int i = 0; i < 15; i++, fired++) {
         int node = fired % 3;
@@ -84,7 +84,8 @@ class ReconnectingWatchersTest {
       Thread.sleep(100);
       left.clear();
       for (var node : cluster.nodes) left.add(GatewayStats.of(node));
-    } while (System.nanoTime() < settle && left.stream().anyMatch(s -> s.getInteger("watches") + s.getInteger("feeds") > 0));
+    } while (System.nanoTime() < settle
+        && left.stream().anyMatch(s -> s.getInteger("watches") + s.getInteger("feeds") > 0));
     assertThat(left).allSatisfy(s -> {
       assertThat(s.getInteger("watches")).isZero();
       assertThat(s.getInteger("feeds")).isZero();

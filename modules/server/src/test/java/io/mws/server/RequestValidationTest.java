@@ -1,11 +1,11 @@
 package io.mws.server;
 
-import io.mws.testsupport.ClusterTest;
-import io.mws.testsupport.WatchClient;
 import static io.vertx.core.http.HttpMethod.GET;
 import static io.vertx.core.http.HttpMethod.POST;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.mws.testsupport.ClusterTest;
+import io.mws.testsupport.WatchClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -45,7 +45,8 @@ class RequestValidationTest {
 
   /** A batch item with a numeric type: the document says "events" (const). */
   static JsonObject batchOfAWrongType() {
-    var item = new JsonObject().put("type", 7).put("attributes", new JsonObject().put("channel", "c").put("event", "e"));
+    var item = new JsonObject().put("type", 7).put("attributes",
+        new JsonObject().put("channel", "c").put("event", "e"));
     return new JsonObject().put("data", new JsonArray().add(item));
   }
 
@@ -63,10 +64,12 @@ class RequestValidationTest {
     assertThat(error.getString("reason")).isEqualTo("wrong_type");
     assertThat(error.getString("property")).isEqualTo("data[0].type");
 
-    var dots = cluster.send(0, POST, "/v1/vhosts/moon/events", "Bearer " + backend, new JsonObject().put("data", new JsonArray()
-        .add(new JsonObject().put("attributes", new JsonObject().put("channel", "..").put("event", "e")))));
+    var dots = cluster.send(0, POST, "/v1/vhosts/moon/events", "Bearer " + backend,
+        new JsonObject().put("data", new JsonArray()
+            .add(new JsonObject().put("attributes", new JsonObject().put("channel", "..").put("event", "e")))));
     assertThat(dots.statusCode()).isEqualTo(422);
-    assertThat(dots.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("reason")).isEqualTo("invalid_name");
+    assertThat(dots.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("reason"))
+        .isEqualTo("invalid_name");
 
     var webRocket = cluster.send(0, POST, "/moon/channels/c/events", "Bearer " + backend, bothForms());
     assertThat(webRocket.statusCode()).as("the same handler, its body not validated").isEqualTo(202);
@@ -100,7 +103,8 @@ class RequestValidationTest {
     var xmlEvent = cluster.send(0, POST, "/v1/vhosts/moon/channels/c/events", "Bearer " + backend, "application/xml",
         "<document><trigger><event>e</event><data>1</data></trigger></document>");
     assertThat(xmlEvent.statusCode()).as("an event may be XML").isEqualTo(202);
-    var form = cluster.send(0, POST, "/v1/vhosts/moon/channels/c/events", "Bearer " + backend, "application/x-www-form-urlencoded",
+    var form = cluster.send(0, POST, "/v1/vhosts/moon/channels/c/events", "Bearer " + backend,
+        "application/x-www-form-urlencoded",
         "trigger=e");
     assertThat(form.statusCode()).as("a form never reaches the body reader").isEqualTo(415);
   }
@@ -114,7 +118,8 @@ class RequestValidationTest {
 
     var batch = ws.request(WebSocketRequestsTest.request("2", "post", "/v1/vhosts/moon/events", batchOfAWrongType()));
     assertThat(batch.getInteger("status")).isEqualTo(422);
-    assertThat(batch.getJsonObject("data").getJsonArray("errors").getJsonObject(0).getString("property")).isEqualTo("data[0].type");
+    assertThat(batch.getJsonObject("data").getJsonArray("errors").getJsonObject(0).getString("property"))
+        .isEqualTo("data[0].type");
 
     var ttl = ws.request(WebSocketRequestsTest.request("3", "get", "/v1/vhosts/moon/token?uid=joe&ttl=0", null));
     assertThat(ttl.getInteger("status")).isEqualTo(400);

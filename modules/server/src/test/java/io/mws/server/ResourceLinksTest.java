@@ -22,8 +22,10 @@ class ResourceLinksTest {
       cluster.send(0, PUT, "/v1/vhosts/moon/channels/c", backend, null);
       cluster.send(0, POST, "/v1/vhosts/moon/channels/c/events", backend,
           new JsonObject().put("trigger", new JsonObject().put("event", "e").put("data", 1)));
-      try (var client = WatchClient.connect(cluster, 0, "/v1/ws?token=" + cluster.clientToken(0, "moon", token, "ann", "c"))) {
-        var watched = client.request(new JsonObject().put("requestId", "w").put("method", "watch").put("path", "/v1/vhosts/moon/channels/c"));
+      try (var client = WatchClient.connect(cluster, 0,
+          "/v1/ws?token=" + cluster.clientToken(0, "moon", token, "ann", "c"))) {
+        var watched = client.request(
+            new JsonObject().put("requestId", "w").put("method", "watch").put("path", "/v1/vhosts/moon/channels/c"));
         assertThat(watched.getInteger("status")).isEqualTo(200);
         var collections = Map.of(
             "/v1/vhosts", cluster.adminAuth(), "/v1/users", cluster.adminAuth(), "/v1/nodes", cluster.adminAuth(),
@@ -52,16 +54,19 @@ class ResourceLinksTest {
               assertThat(linked.getJsonObject("links").getString("related")).isEqualTo(related);
               var relatedData = relatedRead.bodyAsJsonObject().getValue("data");
               if (relatedData instanceof JsonObject one) {
-                assertThat(linked.getJsonObject("data")).isEqualTo(new JsonObject().put("type", one.getString("type")).put("id", one.getString("id")));
+                assertThat(linked.getJsonObject("data"))
+                    .isEqualTo(new JsonObject().put("type", one.getString("type")).put("id", one.getString("id")));
               } else {
                 var ids = ((JsonArray) relatedData).stream().map(o -> ((JsonObject) o).getString("id")).toList();
-                assertThat(linked.getJsonArray("data").stream().map(o -> ((JsonObject) o).getString("id")).toList()).as(links.getString("self"))
+                assertThat(linked.getJsonArray("data").stream().map(o -> ((JsonObject) o).getString("id")).toList())
+                    .as(links.getString("self"))
                     .isEqualTo(ids);
               }
             }
           }
         }
-        assertThat(awaitItems(cluster, "/v1/vhosts/moon/connections", backend).getJsonObject(0).getJsonObject("relationships").fieldNames())
+        assertThat(awaitItems(cluster, "/v1/vhosts/moon/connections", backend).getJsonObject(0)
+            .getJsonObject("relationships").fieldNames())
             .contains("vhost", "node");
       }
     }

@@ -51,7 +51,8 @@ class RolesTest {
           .putHeader("Authorization", "Bearer " + token).send()).bodyAsJsonObject().getString("token");
 
       // The gateway node alone serves no REST, and the api node accepts no WebSocket.
-      assertThat(TestCluster.await(http.get(gateway, "127.0.0.1", "/v1/vhosts/moon").send()).statusCode()).isEqualTo(404);
+      assertThat(TestCluster.await(http.get(gateway, "127.0.0.1", "/v1/vhosts/moon").send()).statusCode())
+          .isEqualTo(404);
 
       WebSocketClient wsClient = client.createWebSocketClient();
       var socket = TestCluster.await(wsClient.connect(new WebSocketConnectOptions().setHost("127.0.0.1")

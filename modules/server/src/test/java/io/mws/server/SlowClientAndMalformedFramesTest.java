@@ -3,9 +3,9 @@ package io.mws.server;
 import static io.vertx.core.http.HttpMethod.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import io.mws.testsupport.ClusterTest;
 import io.mws.testsupport.RawWebSocket;
-import ch.qos.logback.classic.Level;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,7 +44,8 @@ class SlowClientAndMalformedFramesTest {
   @Test
   void aClientThatStopsReadingIsClosedWith1008AndItsQueueStaysBounded() throws Exception {
     cluster.send(0, PUT, "/v1/vhosts/moon/channels/flood", "Bearer " + backend, null);
-    try (var capture = new LogCapture("text", Level.INFO); var slow = RawWebSocket.connect(cluster.port(0), "/v1/ws", 4096)) {
+    try (var capture = new LogCapture("text", Level.INFO);
+        var slow = RawWebSocket.connect(cluster.port(0), "/v1/ws", 4096)) {
       slow.sendText(watch("w", "flood"));
       assertThat(slow.read().text()).contains("\"status\":200");
       // From here on the client reads nothing. 16 MiB of events: more than the bound plus what the
@@ -71,7 +72,8 @@ class SlowClientAndMalformedFramesTest {
       Thread.sleep(200);
       var lines = capture.lines();
       assertThat(lines).filteredOn(line -> line.contains("with 1008"))
-          .singleElement().asString().matches(".* WARN  io\\.mws\\.gateway\\.BoundedWriter: Closed connection [0-9a-f-]{36} with 1008: .*");
+          .singleElement().asString()
+          .matches(".* WARN  io\\.mws\\.gateway\\.BoundedWriter: Closed connection [0-9a-f-]{36} with 1008: .*");
       assertThat(lines).noneMatch(line -> line.startsWith("\tat ") || line.contains("Exception"));
     }
   }
@@ -89,7 +91,8 @@ class SlowClientAndMalformedFramesTest {
       assertError(ws.read(), null, "missing_request_id");
       ws.sendText(new JsonObject().put("requestId", "u").put("method", "teleport").put("path", "/v1").encode());
       assertError(ws.read(), "u", "unknown_method");
-      ws.sendText(new JsonObject().put("requestId", "h").put("method", "get").put("path", "/v1").put("headers", "x").encode());
+      ws.sendText(
+          new JsonObject().put("requestId", "h").put("method", "get").put("path", "/v1").put("headers", "x").encode());
       assertError(ws.read(), "h", "invalid_headers");
       ws.sendText(new JsonObject().put("requestId", "p").put("method", "ping").encode());
       var pong = new JsonObject(ws.read().text());

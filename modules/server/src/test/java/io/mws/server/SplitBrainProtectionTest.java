@@ -27,9 +27,10 @@ class SplitBrainProtectionTest {
       b = TestCluster.await(startB);
       var http = OpenApiConformance.validating(WebClient.create(client));
       var admin = TestCluster.basic("admin", TestCluster.ADMIN_PASSWORD);
-      var created = TestCluster.await(http.post(a.httpPort(), "127.0.0.1", "/v1/vhosts").putHeader("Authorization", admin)
-          .putHeader("Content-Type", "application/json")
-          .sendBuffer(Buffer.buffer("{\"data\":{\"type\":\"vhosts\",\"id\":\"q\"}}")));
+      var created = TestCluster
+          .await(http.post(a.httpPort(), "127.0.0.1", "/v1/vhosts").putHeader("Authorization", admin)
+              .putHeader("Content-Type", "application/json")
+              .sendBuffer(Buffer.buffer("{\"data\":{\"type\":\"vhosts\",\"id\":\"q\"}}")));
       assertThat(created.statusCode()).isEqualTo(201);
       var token = created.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getString("token");
       assertThat(TestCluster.await(http.put(a.httpPort(), "127.0.0.1", "/v1/vhosts/q/channels/c")

@@ -24,7 +24,8 @@ final class SseStream implements AutoCloseable {
     this.client = client;
   }
 
-  static SseStream open(TestCluster cluster, int node, String uri, String authorization, String lastEventId) throws Exception {
+  static SseStream open(TestCluster cluster, int node, String uri, String authorization, String lastEventId)
+      throws Exception {
     var client = cluster.clientVertx.createHttpClient();
     var options = new RequestOptions().setHost("127.0.0.1").setPort(cluster.port(node)).setURI(uri);
     if (authorization != null) options.putHeader("Authorization", authorization); // null: the URI carries ?token=

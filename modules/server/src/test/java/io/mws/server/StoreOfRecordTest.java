@@ -34,10 +34,13 @@ class StoreOfRecordTest {
       accessToken = cluster.clientToken(0, "moon", token, "u1", "a");
     }
     try (var cluster = start(dataDir)) {
-      assertThat(cluster.send(0, GET, "/v1/vhosts/moon", "Bearer " + token, null).statusCode()).as("vhost and its token").isEqualTo(200);
+      assertThat(cluster.send(0, GET, "/v1/vhosts/moon", "Bearer " + token, null).statusCode())
+          .as("vhost and its token").isEqualTo(200);
       var vhost = cluster.send(0, GET, "/v1/vhosts/moon", cluster.adminAuth(), null).bodyAsJsonObject();
-      assertThat(vhost.getJsonObject("data").getJsonObject("attributes").getInteger("historySize")).as("settings").isEqualTo(50);
-      assertThat(cluster.send(0, GET, "/v1/vhosts/moon", TestCluster.basic("carol", "carol-password"), null).statusCode())
+      assertThat(vhost.getJsonObject("data").getJsonObject("attributes").getInteger("historySize")).as("settings")
+          .isEqualTo(50);
+      assertThat(
+          cluster.send(0, GET, "/v1/vhosts/moon", TestCluster.basic("carol", "carol-password"), null).statusCode())
           .as("user carol").isEqualTo(200);
       assertThat(cluster.send(0, GET, "/v1/vhosts/moon/channels/a", "Bearer " + accessToken, null).statusCode())
           .as("an access token signed before, with the generated key").isNotIn(401);
@@ -69,10 +72,12 @@ class StoreOfRecordTest {
     var moon = token.split(" ")[0];
     var sun = token.split(" ")[1];
     try (var cluster = start(crashed)) {
-      assertThat(history(cluster, moon, "moon", "durable")).as("durableHistory: every 202 was committed").containsExactly(1L, 2L, 3L, 4L, 5L);
+      assertThat(history(cluster, moon, "moon", "durable")).as("durableHistory: every 202 was committed")
+          .containsExactly(1L, 2L, 3L, 4L, 5L);
       assertThat(fire(cluster, moon, "moon", "durable", 6)).isEqualTo(6);
       var lost = cluster.send(0, GET, "/v1/vhosts/sun/channels/memory/events?since=5", "Bearer " + sun, null);
-      assertThat(lost.statusCode()).as("write-behind history after a crash: a resume is told, never given other events").isEqualTo(410);
+      assertThat(lost.statusCode()).as("write-behind history after a crash: a resume is told, never given other events")
+          .isEqualTo(410);
       long next = fire(cluster, sun, "sun", "memory", 6);
       System.out.println("write-behind channel after the crash: next rev " + next);
       assertThat(next).as("above every rev acknowledged before the crash").isGreaterThan(5);
@@ -93,7 +98,8 @@ class StoreOfRecordTest {
     try (var cluster = start(dataDir)) {
       moon = cluster.createVhost("moon", new JsonObject().put("durableHistory", true));
       sun = cluster.createVhost("sun");
-      assertThat(cluster.send(0, PUT, "/v1/vhosts/moon/channels/d", "Bearer " + moon, null).statusCode()).isEqualTo(201);
+      assertThat(cluster.send(0, PUT, "/v1/vhosts/moon/channels/d", "Bearer " + moon, null).statusCode())
+          .isEqualTo(201);
       assertThat(cluster.send(0, PUT, "/v1/vhosts/sun/channels/w", "Bearer " + sun, null).statusCode()).isEqualTo(201);
       assertThat(fireKeyed(cluster, moon, "moon", "d", 1, "key-1")).isEqualTo(1);
       assertThat(fireKeyed(cluster, sun, "sun", "w", 1, "key-1")).isEqualTo(1);
@@ -101,20 +107,24 @@ class StoreOfRecordTest {
       for (var file : List.of("snapshot.json", "log.jsonl")) Files.copy(Path.of(dataDir, file), Path.of(crashed, file));
     }
     try (var cluster = start(crashed)) {
-      assertThat(fireKeyed(cluster, moon, "moon", "d", 1, "key-1")).as("durableHistory, after kill -9: the first rev").isEqualTo(1);
+      assertThat(fireKeyed(cluster, moon, "moon", "d", 1, "key-1")).as("durableHistory, after kill -9: the first rev")
+          .isEqualTo(1);
       assertThat(history(cluster, moon, "moon", "d")).as("one event").containsExactly(1L);
       assertThat(fireKeyed(cluster, moon, "moon", "d", 2, "key-2")).as("another key publishes").isEqualTo(2);
     }
     try (var cluster = start(dataDir)) {
-      assertThat(fireKeyed(cluster, moon, "moon", "d", 1, "key-1")).as("durableHistory, after a graceful stop").isEqualTo(1);
-      assertThat(fireKeyed(cluster, sun, "sun", "w", 1, "key-1")).as("write-behind, after a graceful stop").isEqualTo(1);
+      assertThat(fireKeyed(cluster, moon, "moon", "d", 1, "key-1")).as("durableHistory, after a graceful stop")
+          .isEqualTo(1);
+      assertThat(fireKeyed(cluster, sun, "sun", "w", 1, "key-1")).as("write-behind, after a graceful stop")
+          .isEqualTo(1);
       assertThat(history(cluster, moon, "moon", "d")).containsExactly(1L);
       assertThat(history(cluster, sun, "sun", "w")).containsExactly(1L);
     }
   }
 
   /** Fires one event (data = n) with an Idempotency-Key and returns its rev. */
-  static long fireKeyed(TestCluster cluster, String token, String vhost, String channel, long n, String key) throws Exception {
+  static long fireKeyed(TestCluster cluster, String token, String vhost, String channel, long n, String key)
+      throws Exception {
     var body = new JsonObject().put("trigger", new JsonObject().put("event", "e").put("data", n));
     var fired = cluster.send(0, POST, "/v1/vhosts/" + vhost + "/channels/" + channel + "/events", "Bearer " + token,
         "application/json", body.encode(), "Idempotency-Key", key);
@@ -131,17 +141,20 @@ class StoreOfRecordTest {
     try (var cluster = start(dataDir)) {
       token = cluster.createVhost("moon");
       for (int c = 0; c < channels; c++) {
-        assertThat(cluster.send(0, PUT, "/v1/vhosts/moon/channels/c" + c, "Bearer " + token, null).statusCode()).isEqualTo(201);
+        assertThat(cluster.send(0, PUT, "/v1/vhosts/moon/channels/c" + c, "Bearer " + token, null).statusCode())
+            .isEqualTo(201);
         for (int e = 1; e <= c % 7; e++) fire(cluster, token, "moon", "c" + c, e);
       }
       long stopping = System.nanoTime();
       TestCluster.await(cluster.nodes.get(0).close());
       cluster.nodes.clear();
-      System.out.printf("%d channels: stop (with the seal) %d ms%n", channels, (System.nanoTime() - stopping) / 1_000_000);
+      System.out.printf("%d channels: stop (with the seal) %d ms%n", channels,
+          (System.nanoTime() - stopping) / 1_000_000);
     }
     long starting = System.nanoTime();
     try (var cluster = start(dataDir)) {
-      System.out.printf("%d channels: start (with the restore) %d ms%n", channels, (System.nanoTime() - starting) / 1_000_000);
+      System.out.printf("%d channels: start (with the restore) %d ms%n", channels,
+          (System.nanoTime() - starting) / 1_000_000);
       var list = cluster.send(0, GET, "/v1/vhosts/moon/channels?limit=100", "Bearer " + token, null).bodyAsJsonObject();
       assertThat(list.getJsonObject("meta").getInteger("total")).isEqualTo(channels);
       for (int c = 0; c < channels; c += 13) {
@@ -162,8 +175,11 @@ class StoreOfRecordTest {
     assertThat(cluster.send(0, POST, "/v1/users", cluster.adminAuth(), user).statusCode()).isEqualTo(201);
   }
 
-  static void openAndFire(TestCluster cluster, String token, String vhost, String channel, int events) throws Exception {
-    assertThat(cluster.send(0, PUT, "/v1/vhosts/" + vhost + "/channels/" + channel, "Bearer " + token, null).statusCode()).isEqualTo(201);
+  static void openAndFire(TestCluster cluster, String token, String vhost, String channel, int events)
+      throws Exception {
+    assertThat(
+        cluster.send(0, PUT, "/v1/vhosts/" + vhost + "/channels/" + channel, "Bearer " + token, null).statusCode())
+        .isEqualTo(201);
     for (int e = 1; e <= events; e++) assertThat(fire(cluster, token, vhost, channel, e)).isEqualTo(e);
   }
 
@@ -177,7 +193,8 @@ class StoreOfRecordTest {
 
   /** The data of every retained event (since=0), checking that each event's rev is its data. */
   static List<Long> history(TestCluster cluster, String token, String vhost, String channel) throws Exception {
-    var page = cluster.send(0, GET, "/v1/vhosts/" + vhost + "/channels/" + channel + "/events?since=0&limit=100", "Bearer " + token, null);
+    var page = cluster.send(0, GET, "/v1/vhosts/" + vhost + "/channels/" + channel + "/events?since=0&limit=100",
+        "Bearer " + token, null);
     assertThat(page.statusCode()).as(page.bodyAsString()).isEqualTo(200);
     var data = new ArrayList<Long>();
     for (var item : page.bodyAsJsonObject().getJsonArray("data")) {

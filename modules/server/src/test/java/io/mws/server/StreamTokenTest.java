@@ -25,7 +25,8 @@ class StreamTokenTest {
     cluster = TestCluster.start(1);
     backend = cluster.createVhost("moon");
     other = cluster.createVhost("sun");
-    assertThat(cluster.send(0, PUT, "/v1/vhosts/moon/channels/chat", "Bearer " + backend, null).statusCode()).isEqualTo(201);
+    assertThat(cluster.send(0, PUT, "/v1/vhosts/moon/channels/chat", "Bearer " + backend, null).statusCode())
+        .isEqualTo(201);
   }
 
   @AfterAll
@@ -57,7 +58,8 @@ class StreamTokenTest {
     var issued = issue("moon", "Bearer " + backend, "scope=events");
     assertThat(issued.getJsonObject("meta").getString("scope")).isEqualTo("events");
     assertThat(issued.getJsonObject("meta").getInteger("ttl")).as("the short default ttl").isEqualTo(300);
-    assertThat(issue("moon", cluster.adminAuth(), "scope=events&ttl=60").getJsonObject("meta").getInteger("ttl")).isEqualTo(60);
+    assertThat(issue("moon", cluster.adminAuth(), "scope=events&ttl=60").getJsonObject("meta").getInteger("ttl"))
+        .isEqualTo(60);
     var fromClient = cluster.send(0, GET, "/v1/vhosts/moon/token?scope=events", "Bearer " + clientToken(true), null);
     assertThat(fromClient.statusCode()).isEqualTo(403);
     var scoped = issued.getString("token");
@@ -71,7 +73,8 @@ class StreamTokenTest {
   @Test
   void aScopedTokenInTheUrlOpensTheStreamAndReceivesTriggers() throws Exception {
     var client = clientToken(true);
-    try (var stream = SseStream.open(cluster, 0, "/v1/vhosts/moon/events?token=" + scoped("moon", backend), null, null)) {
+    try (var stream = SseStream.open(cluster, 0, "/v1/vhosts/moon/events?token=" + scoped("moon", backend), null,
+        null)) {
       trigger(client, "hello");
       var message = stream.next();
       assertThat(message).isNotNull();
@@ -112,7 +115,8 @@ class StreamTokenTest {
     assertThat(cluster.send(0, GET, "/v1/vhosts/moon/channels/chat", scoped, null).statusCode()).isEqualTo(403);
     assertThat(cluster.send(0, GET, "/v1/vhosts/moon/channels/chat/events", scoped, null).statusCode()).isEqualTo(403);
     var event = new JsonObject().put("trigger", new JsonObject().put("event", "x"));
-    assertThat(cluster.send(0, POST, "/v1/vhosts/moon/channels/chat/events", scoped, event).statusCode()).isEqualTo(403);
+    assertThat(cluster.send(0, POST, "/v1/vhosts/moon/channels/chat/events", scoped, event).statusCode())
+        .isEqualTo(403);
     assertThat(cluster.send(0, POST, "/v1/vhosts/moon/triggers", scoped, event).statusCode()).isEqualTo(403);
     assertThat(cluster.send(0, GET, "/v1/vhosts/moon/connections", scoped, null).statusCode()).isEqualTo(403);
     assertThat(cluster.send(0, GET, "/v1/vhosts", scoped, null).statusCode()).isEqualTo(403);
@@ -139,7 +143,9 @@ class StreamTokenTest {
 
     var rotatedVhost = cluster.createVhost("mars");
     var beforeRotation = scoped("mars", rotatedVhost);
-    assertThat(cluster.send(0, POST, "/v1/vhosts/mars/token/rotate", cluster.adminAuth(), null).statusCode()).isEqualTo(200);
-    assertThat(cluster.send(0, GET, "/v1/vhosts/mars/events?token=" + beforeRotation, null, null).statusCode()).isEqualTo(401);
+    assertThat(cluster.send(0, POST, "/v1/vhosts/mars/token/rotate", cluster.adminAuth(), null).statusCode())
+        .isEqualTo(200);
+    assertThat(cluster.send(0, GET, "/v1/vhosts/mars/events?token=" + beforeRotation, null, null).statusCode())
+        .isEqualTo(401);
   }
 }

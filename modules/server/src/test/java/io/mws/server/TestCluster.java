@@ -3,13 +3,13 @@ package io.mws.server;
 import io.mws.testsupport.Nodes;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.util.ArrayList;
@@ -41,7 +41,8 @@ final class TestCluster implements AutoCloseable, Nodes {
   }
 
   /** As {@link #start(int, int)}, with each node's config passed through {@code tweak} (e.g. short heartbeats). */
-  static TestCluster start(int size, int historySize, java.util.function.UnaryOperator<NodeConfig> tweak) throws Exception {
+  static TestCluster start(int size, int historySize, java.util.function.UnaryOperator<NodeConfig> tweak)
+      throws Exception {
     return start(size, config -> tweak.apply(config.with("channels", "historySize", historySize)));
   }
 
@@ -57,7 +58,8 @@ final class TestCluster implements AutoCloseable, Nodes {
       var starting = new ArrayList<Future<Node>>();
       for (int i = 0; i < size; i++) {
         var config = NodeConfig.defaults()
-            .with("http", "host", "127.0.0.1").with("http", "port", 0).with("http", "managementPort", 0).with("http", "drainQuietMillis", 100)
+            .with("http", "host", "127.0.0.1").with("http", "port", 0).with("http", "managementPort", 0)
+            .with("http", "drainQuietMillis", 100)
             .with("auth", "adminPassword", ADMIN_PASSWORD)
             .with("cluster", "name", name).with("cluster", "port", ports[i])
             .with("cluster", "members", size == 1 ? new JsonArray() : members)
@@ -102,7 +104,8 @@ final class TestCluster implements AutoCloseable, Nodes {
   }
 
   /** Sends a request to one node and waits for the answer. */
-  HttpResponse<Buffer> send(int node, HttpMethod method, String path, String authorization, Object body) throws Exception {
+  HttpResponse<Buffer> send(int node, HttpMethod method, String path, String authorization, Object body)
+      throws Exception {
     var request = http.request(method, port(node), "127.0.0.1", path);
     if (authorization != null) request.putHeader("Authorization", authorization);
     if (body == null) return await(request.send());
@@ -113,7 +116,8 @@ final class TestCluster implements AutoCloseable, Nodes {
 
   /** Sends a request with a body of media {@code type} (none when null) and header name/value pairs; waits for the answer. */
   HttpResponse<Buffer> send(int node, HttpMethod method, String path, String authorization, String type, String body,
-                            String... headers) throws Exception {
+                            String... headers)
+      throws Exception {
     var request = http.request(method, port(node), "127.0.0.1", path).putHeader("Authorization", authorization);
     for (int i = 0; i < headers.length; i += 2) request.putHeader(headers[i], headers[i + 1]);
     if (body == null) return await(request.send());
@@ -145,7 +149,8 @@ final class TestCluster implements AutoCloseable, Nodes {
 
   /** Creates a vhost with these settings (limits, allowedOrigins...) and returns its token. */
   String createVhost(String name, JsonObject attributes) throws Exception {
-    var body = new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("id", name).put("attributes", attributes));
+    var body = new JsonObject().put("data",
+        new JsonObject().put("type", "vhosts").put("id", name).put("attributes", attributes));
     var response = send(0, HttpMethod.POST, "/v1/vhosts", adminAuth(), body);
     if (response.statusCode() != 201) throw new AssertionError("vhost create: " + response.bodyAsString());
     return response.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getString("token");

@@ -30,7 +30,8 @@ class TlsTest {
       node = TestCluster.await(Node.start(new NodeConfig(config)));
       int port = node.httpPort();
 
-      var https = OpenApiConformance.validating(WebClient.create(client, new WebClientOptions().setSsl(true).setTrustOptions(certificate.trustOptions())));
+      var https = OpenApiConformance.validating(
+          WebClient.create(client, new WebClientOptions().setSsl(true).setTrustOptions(certificate.trustOptions())));
       var ready = TestCluster.await(https.get(port, "localhost", "/readyz").send());
       assertThat(ready.statusCode()).isEqualTo(200);
       var root = TestCluster.await(https.get(port, "localhost", "/v1").send());
@@ -38,10 +39,13 @@ class TlsTest {
 
       var plain = OpenApiConformance.validating(WebClient.create(client));
       assertThat(plain.get(port, "localhost", "/readyz").send().toCompletionStage().toCompletableFuture()
-          .handle((r, e) -> e != null || r.statusCode() != 200).get(20, TimeUnit.SECONDS)).as("plain HTTP refused").isTrue();
+          .handle((r, e) -> e != null || r.statusCode() != 200).get(20, TimeUnit.SECONDS)).as("plain HTTP refused")
+          .isTrue();
 
-      var wss = client.createWebSocketClient(new WebSocketClientOptions().setSsl(true).setTrustOptions(certificate.trustOptions()));
-      var socket = TestCluster.await(wss.connect(new WebSocketConnectOptions().setHost("localhost").setPort(port).setURI("/v1/ws")));
+      var wss = client
+          .createWebSocketClient(new WebSocketClientOptions().setSsl(true).setTrustOptions(certificate.trustOptions()));
+      var socket = TestCluster
+          .await(wss.connect(new WebSocketConnectOptions().setHost("localhost").setPort(port).setURI("/v1/ws")));
       var replies = new LinkedBlockingQueue<JsonObject>();
       socket.textMessageHandler(text -> replies.add(new JsonObject(text)));
       socket.writeTextMessage(new JsonObject().put("requestId", "p").put("method", "ping").encode());

@@ -42,7 +42,8 @@ class TokenVerificationTest {
     issuerKeys = rsa();
     var publicKey = dir.resolve("issuer.pem");
     Files.writeString(publicKey, pem("PUBLIC KEY", issuerKeys.getPublic().getEncoded()));
-    var oauth2 = new JsonObject().put("issuer", ISSUER).put("audience", AUDIENCE).put("publicKeyFile", publicKey.toString())
+    var oauth2 = new JsonObject().put("issuer", ISSUER).put("audience", AUDIENCE)
+        .put("publicKeyFile", publicKey.toString())
         .put("algorithm", "RS256").put("rolesClaim", "realm_access.roles").put("adminRole", "mws-admin");
     cluster = TestCluster.start(2, config -> {
       var json = config.json().copy();
@@ -73,13 +74,16 @@ class TokenVerificationTest {
   static String issuerToken(KeyPair keys, JsonObject claims, String audience, int ttl) {
     var jwt = JWTAuth.create(signer, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions().setAlgorithm("RS256")
         .setBuffer(pem("PRIVATE KEY", keys.getPrivate().getEncoded()))));
-    var options = new JWTOptions().setAlgorithm("RS256").setIssuer(ISSUER).setAudience(List.of(audience)).setSubject("ops-alice");
-    if (ttl > 0) options.setExpiresInSeconds(ttl); else claims.put("exp", System.currentTimeMillis() / 1000 - 60);
+    var options = new JWTOptions().setAlgorithm("RS256").setIssuer(ISSUER).setAudience(List.of(audience))
+        .setSubject("ops-alice");
+    if (ttl > 0) options.setExpiresInSeconds(ttl);
+    else claims.put("exp", System.currentTimeMillis() / 1000 - 60);
     return jwt.generateToken(claims, options);
   }
 
   static JsonObject roles(String... roles) {
-    return new JsonObject().put("realm_access", new JsonObject().put("roles", new JsonArray(List.of((Object[]) roles))));
+    return new JsonObject().put("realm_access",
+        new JsonObject().put("roles", new JsonArray(List.of((Object[]) roles))));
   }
 
   int status(int node, String path, String token) throws Exception {
@@ -88,11 +92,16 @@ class TokenVerificationTest {
 
   @Test
   void anExternalIssuersAdminRoleMakesAnAdminAndNothingElseGetsIn() throws Exception {
-    assertThat(status(0, "/v1/vhosts", issuerToken(issuerKeys, roles("mws-admin", "other"), AUDIENCE, 300))).isEqualTo(200);
-    assertThat(status(1, "/v1/vhosts", issuerToken(issuerKeys, roles("viewer"), AUDIENCE, 300))).as("no admin role").isEqualTo(403);
-    assertThat(status(0, "/v1/vhosts", issuerToken(issuerKeys, roles("mws-admin"), "someone-else", 300))).as("wrong audience").isEqualTo(401);
-    assertThat(status(0, "/v1/vhosts", issuerToken(issuerKeys, roles("mws-admin"), AUDIENCE, 0))).as("expired").isEqualTo(401);
-    assertThat(status(0, "/v1/vhosts", issuerToken(rsa(), roles("mws-admin"), AUDIENCE, 300))).as("signed by another key").isEqualTo(401);
+    assertThat(status(0, "/v1/vhosts", issuerToken(issuerKeys, roles("mws-admin", "other"), AUDIENCE, 300)))
+        .isEqualTo(200);
+    assertThat(status(1, "/v1/vhosts", issuerToken(issuerKeys, roles("viewer"), AUDIENCE, 300))).as("no admin role")
+        .isEqualTo(403);
+    assertThat(status(0, "/v1/vhosts", issuerToken(issuerKeys, roles("mws-admin"), "someone-else", 300)))
+        .as("wrong audience").isEqualTo(401);
+    assertThat(status(0, "/v1/vhosts", issuerToken(issuerKeys, roles("mws-admin"), AUDIENCE, 0))).as("expired")
+        .isEqualTo(401);
+    assertThat(status(0, "/v1/vhosts", issuerToken(rsa(), roles("mws-admin"), AUDIENCE, 300)))
+        .as("signed by another key").isEqualTo(401);
     var good = issuerToken(issuerKeys, roles("mws-admin"), AUDIENCE, 300);
     assertThat(status(0, "/v1/vhosts", tamper(good))).as("tampered").isEqualTo(401);
   }
@@ -119,7 +128,8 @@ class TokenVerificationTest {
     var watcher = WatchClient.connect(cluster, 1, "/v1/ws?token=" + access);
     var watch = new JsonObject().put("requestId", "w").put("method", "watch").put("path", "/v1/vhosts/rot/channels/c");
     assertThat(watcher.request(watch).getInteger("status")).isEqualTo(200);
-    var rotated = cluster.send(1, io.vertx.core.http.HttpMethod.POST, "/v1/vhosts/rot/token/rotate", cluster.adminAuth(), null);
+    var rotated = cluster.send(1, io.vertx.core.http.HttpMethod.POST, "/v1/vhosts/rot/token/rotate",
+        cluster.adminAuth(), null);
     assertThat(rotated.statusCode()).isEqualTo(200);
     var fresh = rotated.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getString("token");
     assertThat(fresh).matches("[0-9a-f]{40}");
@@ -127,13 +137,18 @@ class TokenVerificationTest {
     for (int node = 0; node < 2; node++) {
       assertThat(status(node, "/v1/vhosts/rot", old)).as("old vhost token on node " + node).isEqualTo(401);
       assertThat(status(node, "/v1/vhosts/rot", fresh)).as("new vhost token on node " + node).isEqualTo(200);
-      assertThat(status(node, "/v1/vhosts/rot/channels/c", access)).as("old access token on node " + node).isEqualTo(401);
+      assertThat(status(node, "/v1/vhosts/rot/channels/c", access)).as("old access token on node " + node)
+          .isEqualTo(401);
     }
     assertThat(status(1, "/v1/vhosts/rot/channels/c", cluster.clientToken(1, "rot", fresh, "u", ".*"))).isEqualTo(200);
-    assertThat(cluster.send(0, io.vertx.core.http.HttpMethod.POST, "/v1/vhosts/rot/token/rotate", "Bearer " + fresh, null)
-        .statusCode()).as("a backend may not rotate").isEqualTo(403);
-    assertThat(cluster.send(0, io.vertx.core.http.HttpMethod.POST, "/v1/vhosts/nope/token/rotate", cluster.adminAuth(), null)
-        .statusCode()).as("unknown vhost").isEqualTo(404);
+    assertThat(
+        cluster.send(0, io.vertx.core.http.HttpMethod.POST, "/v1/vhosts/rot/token/rotate", "Bearer " + fresh, null)
+            .statusCode())
+        .as("a backend may not rotate").isEqualTo(403);
+    assertThat(
+        cluster.send(0, io.vertx.core.http.HttpMethod.POST, "/v1/vhosts/nope/token/rotate", cluster.adminAuth(), null)
+            .statusCode())
+        .as("unknown vhost").isEqualTo(404);
     var readBack = cluster.send(0, GET, "/v1/vhosts/rot", cluster.adminAuth(), null).bodyAsString();
     assertThat(readBack).doesNotContain(fresh);
   }

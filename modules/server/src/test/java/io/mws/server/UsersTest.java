@@ -44,11 +44,13 @@ class UsersTest {
 
     assertThat(vhostsAs(1, "alice", "first-password")).isEqualTo(200);
     var list = cluster.send(1, GET, "/v1/users", cluster.adminAuth(), null).bodyAsJsonObject();
-    assertThat(list.getJsonArray("data").stream().map(u -> ((JsonObject) u).getString("id"))).contains("admin", "alice");
+    assertThat(list.getJsonArray("data").stream().map(u -> ((JsonObject) u).getString("id"))).contains("admin",
+        "alice");
     assertThat(list.getJsonObject("meta").getInteger("total")).isGreaterThanOrEqualTo(2);
 
     var patched = cluster.send(1, PATCH, "/v1/users/alice", cluster.adminAuth(),
-        new JsonObject().put("data", new JsonObject().put("attributes", new JsonObject().put("password", "second-password"))));
+        new JsonObject().put("data",
+            new JsonObject().put("attributes", new JsonObject().put("password", "second-password"))));
     assertThat(patched.statusCode()).isEqualTo(200);
     for (int node = 0; node < 2; node++) {
       assertThat(vhostsAs(node, "alice", "first-password")).as("old password on node " + node).isEqualTo(401);
@@ -63,10 +65,15 @@ class UsersTest {
   @Test
   void badUsersAreRefusedWithTheRightError() throws Exception {
     cluster.send(0, POST, "/v1/users", cluster.adminAuth(), user("bob", "bob-password"));
-    assertThat(cluster.send(0, POST, "/v1/users", cluster.adminAuth(), user("bob", "bob-password")).statusCode()).isEqualTo(409);
-    assertThat(cluster.send(0, POST, "/v1/users", cluster.adminAuth(), user("carol", "short")).statusCode()).isEqualTo(422);
-    assertThat(cluster.send(0, POST, "/v1/users", cluster.adminAuth(), user("wr", "long-enough-password")).statusCode()).isEqualTo(422);
-    assertThat(cluster.send(0, POST, "/v1/users", cluster.adminAuth(), user("no spaces", "long-enough-password")).statusCode()).isEqualTo(422);
+    assertThat(cluster.send(0, POST, "/v1/users", cluster.adminAuth(), user("bob", "bob-password")).statusCode())
+        .isEqualTo(409);
+    assertThat(cluster.send(0, POST, "/v1/users", cluster.adminAuth(), user("carol", "short")).statusCode())
+        .isEqualTo(422);
+    assertThat(cluster.send(0, POST, "/v1/users", cluster.adminAuth(), user("wr", "long-enough-password")).statusCode())
+        .isEqualTo(422);
+    assertThat(
+        cluster.send(0, POST, "/v1/users", cluster.adminAuth(), user("no spaces", "long-enough-password")).statusCode())
+        .isEqualTo(422);
     assertThat(cluster.send(0, GET, "/v1/users", null, null).statusCode()).isEqualTo(401);
     var backend = cluster.createVhost("users-vhost");
     assertThat(cluster.send(0, GET, "/v1/users", "Bearer " + backend, null).statusCode()).isEqualTo(403);

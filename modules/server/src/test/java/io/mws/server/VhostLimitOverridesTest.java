@@ -32,7 +32,8 @@ class VhostLimitOverridesTest {
         new JsonObject().put("watchesPerConnection", 1).put("messagesPerSecond", 3).put("connections", 10)));
     plain = cluster.createVhost("plain");
     for (var channel : new String[] {"a", "b"}) {
-      assertThat(cluster.send(0, io.vertx.core.http.HttpMethod.PUT, "/v1/vhosts/strict/channels/" + channel, "Bearer " + strict, null)
+      assertThat(cluster
+          .send(0, io.vertx.core.http.HttpMethod.PUT, "/v1/vhosts/strict/channels/" + channel, "Bearer " + strict, null)
           .statusCode()).isEqualTo(201);
     }
   }
@@ -49,7 +50,8 @@ class VhostLimitOverridesTest {
   @Test
   void aVhostsWatchesPerConnectionOverridesTheNodes() throws Exception {
     try (var ws = WatchClient.connect(cluster, 0, "/v1/ws?token=" + strict)) {
-      assertThat(ws.request(request("w1", "watch", "/v1/vhosts/strict/channels/a")).getInteger("status")).isEqualTo(200);
+      assertThat(ws.request(request("w1", "watch", "/v1/vhosts/strict/channels/a")).getInteger("status"))
+          .isEqualTo(200);
       var second = ws.request(request("w2", "watch", "/v1/vhosts/strict/channels/b"));
       assertThat(second.getInteger("status")).isEqualTo(429);
     }
@@ -65,7 +67,8 @@ class VhostLimitOverridesTest {
         if (reply == null) break;
         if (reply.getInteger("status") == 429) limited++;
       }
-      assertThat(limited).as("8 pings at once, 3 a second allowed (the node's 100 would allow all)").isGreaterThanOrEqualTo(4);
+      assertThat(limited).as("8 pings at once, 3 a second allowed (the node's 100 would allow all)")
+          .isGreaterThanOrEqualTo(4);
     }
   }
 
@@ -73,9 +76,11 @@ class VhostLimitOverridesTest {
   void theNodesConnectionsPerVhostAppliesToAVhostThatSetsNone() throws Exception {
     var open = new ArrayList<WatchClient>();
     try {
-      var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(cluster.port(0)).setURI("/v1/ws?token=" + plain);
+      var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(cluster.port(0))
+          .setURI("/v1/ws?token=" + plain);
       for (int i = 0; i < 2; i++) open.add(WatchClient.of(TestCluster.await(cluster.ws.connect(options))));
-      var failure = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, () -> TestCluster.await(cluster.ws.connect(options)));
+      var failure = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+          () -> TestCluster.await(cluster.ws.connect(options)));
       assertThat(failure.getCause()).isInstanceOf(UpgradeRejectedException.class);
       assertThat(((UpgradeRejectedException) failure.getCause()).getStatus()).isEqualTo(429);
     } finally {

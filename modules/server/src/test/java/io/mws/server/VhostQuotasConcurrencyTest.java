@@ -32,12 +32,16 @@ class VhostQuotasConcurrencyTest {
   }
 
   /** Sends every request at once, alternating the two nodes, and waits for the answers. */
-  static java.util.List<HttpResponse<Buffer>> race(HttpMethod method, java.util.List<String> paths, String token, Object body) throws Exception {
+  static java.util.List<HttpResponse<Buffer>> race(HttpMethod method, java.util.List<String> paths, String token,
+                                                   Object body)
+      throws Exception {
     var answers = new ArrayList<Future<HttpResponse<Buffer>>>();
     for (int i = 0; i < paths.size(); i++) {
-      var request = cluster.http.request(method, cluster.port(i % 2), "127.0.0.1", paths.get(i)).putHeader("Authorization", "Bearer " + token);
+      var request = cluster.http.request(method, cluster.port(i % 2), "127.0.0.1", paths.get(i))
+          .putHeader("Authorization", "Bearer " + token);
       answers.add(body == null ? request.send()
-          : request.putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer(io.vertx.core.json.Json.encode(body))));
+          : request.putHeader("Content-Type", "application/json")
+              .sendBuffer(Buffer.buffer(io.vertx.core.json.Json.encode(body))));
     }
     TestCluster.await(Future.join(answers));
     return answers.stream().map(Future::result).toList();
@@ -60,7 +64,9 @@ class VhostQuotasConcurrencyTest {
     var token = cluster.createVhost("bytesrace", new JsonObject().put("historySize", 100)
         .put("limits", new JsonObject().put("historyBytes", 20_000)));
     for (var c : new String[] {"a", "b", "c"}) {
-      assertThat(cluster.send(0, HttpMethod.PUT, "/v1/vhosts/bytesrace/channels/" + c, "Bearer " + token, null).statusCode()).isEqualTo(201);
+      assertThat(
+          cluster.send(0, HttpMethod.PUT, "/v1/vhosts/bytesrace/channels/" + c, "Bearer " + token, null).statusCode())
+          .isEqualTo(201);
     }
     var paths = new ArrayList<String>();
     for (int i = 0; i < 60; i++) paths.add("/v1/vhosts/bytesrace/channels/" + "abc".charAt(i % 3) + "/events");

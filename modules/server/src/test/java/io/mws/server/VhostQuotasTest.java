@@ -56,11 +56,13 @@ class VhostQuotasTest {
   }
 
   HttpResponse<Buffer> fire(String vhost, String token, String channel, Object data) throws Exception {
-    return cluster.send(0, POST, "/v1/vhosts/" + vhost + "/channels/" + channel + "/events", "Bearer " + token, event(data));
+    return cluster.send(0, POST, "/v1/vhosts/" + vhost + "/channels/" + channel + "/events", "Bearer " + token,
+        event(data));
   }
 
   HttpResponse<Buffer> history(String vhost, String token, String channel, long since) throws Exception {
-    return cluster.send(0, GET, "/v1/vhosts/" + vhost + "/channels/" + channel + "/events?since=" + since, "Bearer " + token, null);
+    return cluster.send(0, GET, "/v1/vhosts/" + vhost + "/channels/" + channel + "/events?since=" + since,
+        "Bearer " + token, null);
   }
 
   static void assertQuota(HttpResponse<Buffer> response, String quota) {
@@ -82,8 +84,9 @@ class VhostQuotasTest {
     assertThat(kept.stream().map(e -> ((JsonObject) e).getString("id")).toList()).containsExactly("3", "4", "5");
     // A WebSocket resume from before the window is 410 too.
     try (var ws = WatchClient.connect(cluster, 0, "/v1/ws?token=" + token)) {
-      var reply = ws.request(new JsonObject().put("requestId", "r").put("method", "watch").put("path", "/v1/vhosts/three/channels/c")
-          .put("headers", new JsonObject().put("x-oada-rev", "1")));
+      var reply = ws.request(
+          new JsonObject().put("requestId", "r").put("method", "watch").put("path", "/v1/vhosts/three/channels/c")
+              .put("headers", new JsonObject().put("x-oada-rev", "1")));
       assertThat(reply.getInteger("status")).isEqualTo(410);
       assertThat(reply.getJsonObject("data").getJsonObject("error").getString("reason")).isEqualTo("rev_expired");
     }
@@ -96,7 +99,8 @@ class VhostQuotasTest {
     for (int i = 1; i <= 5; i++) assertThat(fire("shrinking", token, "c", i).statusCode()).isEqualTo(202);
     assertThat(history("shrinking", token, "c", 0).bodyAsJsonObject().getJsonArray("data")).hasSize(5);
     var put = cluster.send(0, PUT, "/v1/vhosts/shrinking", cluster.adminAuth(),
-        new JsonObject().put("data", new JsonObject().put("type", "vhosts").put("attributes", settings("historySize", 2))));
+        new JsonObject().put("data",
+            new JsonObject().put("type", "vhosts").put("attributes", settings("historySize", 2))));
     assertThat(put.statusCode()).as(put.bodyAsString()).isEqualTo(200);
     assertThat(history("shrinking", token, "c", 2).statusCode()).isEqualTo(410);
     assertThat(history("shrinking", token, "c", 3).bodyAsJsonObject().getJsonArray("data")).hasSize(2);
@@ -121,18 +125,22 @@ class VhostQuotasTest {
   void clientPublishFalseRefusesClientEventsAndTriggersOverHttpAndWebSocket() throws Exception {
     var backend = cluster.createVhost("quietroom", settings("clientPublish", false));
     assertThat(open("quietroom", backend, "chat").statusCode()).isEqualTo(201);
-    var client = cluster.send(0, GET, "/v1/vhosts/quietroom/token?uid=ann&channels=chat&publish=true", "Bearer " + backend, null)
+    var client = cluster
+        .send(0, GET, "/v1/vhosts/quietroom/token?uid=ann&channels=chat&publish=true", "Bearer " + backend, null)
         .bodyAsJsonObject().getString("token");
     var event = fire("quietroom", client, "chat", "hi");
     assertThat(event.statusCode()).as(event.bodyAsString()).isEqualTo(403);
-    assertThat(event.bodyAsJsonObject().getJsonObject("error").getString("reason")).isEqualTo("client_publish_disabled");
+    assertThat(event.bodyAsJsonObject().getJsonObject("error").getString("reason"))
+        .isEqualTo("client_publish_disabled");
     var trigger = cluster.send(0, POST, "/v1/vhosts/quietroom/triggers", "Bearer " + client,
         new JsonObject().put("trigger", new JsonObject().put("event", "t").put("data", 1)));
     assertThat(trigger.statusCode()).as(trigger.bodyAsString()).isEqualTo(403);
     try (var ws = WatchClient.connect(cluster, 0, "/v1/ws?token=" + client)) {
       var body = new JsonObject().put("trigger", new JsonObject().put("event", "e").put("data", 1));
-      assertThat(ws.request(WebSocketRequestsTest.request("p", "post", "/v1/vhosts/quietroom/channels/chat/events", body))
-          .getInteger("status")).isEqualTo(403);
+      assertThat(
+          ws.request(WebSocketRequestsTest.request("p", "post", "/v1/vhosts/quietroom/channels/chat/events", body))
+              .getInteger("status"))
+          .isEqualTo(403);
       assertThat(ws.request(WebSocketRequestsTest.request("t", "post", "/v1/vhosts/quietroom/triggers", body))
           .getInteger("status")).isEqualTo(403);
     }
@@ -148,19 +156,22 @@ class VhostQuotasTest {
     assertQuota(open("few", token, "c"), "channels");
     assertQuota(cluster.send(0, POST, "/few/channels/c", "Bearer " + token, null), "channels"); // the WebRocket-style route
     assertThat(open("few", token, "a").statusCode()).as("an open channel still opens").isEqualTo(200);
-    assertThat(cluster.send(0, DELETE, "/v1/vhosts/few/channels/a", "Bearer " + token, null).statusCode()).isEqualTo(204);
+    assertThat(cluster.send(0, DELETE, "/v1/vhosts/few/channels/a", "Bearer " + token, null).statusCode())
+        .isEqualTo(204);
     assertThat(open("few", token, "c").statusCode()).isEqualTo(201);
     // The node default (channelsPerVhost: 3) for a vhost that sets nothing.
     var plain = cluster.createVhost("plainchannels");
     for (var c : new String[] {"a", "b", "c"}) assertThat(open("plainchannels", plain, c).statusCode()).isEqualTo(201);
     assertQuota(open("plainchannels", plain, "d"), "channels");
-    assertThat(MetricsScrape.of(cluster, 0).value("mws_quota_refusals_total{quota=\"channels\"}")).isGreaterThanOrEqualTo(2.0);
+    assertThat(MetricsScrape.of(cluster, 0).value("mws_quota_refusals_total{quota=\"channels\"}"))
+        .isGreaterThanOrEqualTo(2.0);
   }
 
   @Test
   void theHistoryBytesQuotaRefusesWhatWouldGrowTheHistoryPastItButAFullRingKeepsTurning() throws Exception {
     var kilobyte = "x".repeat(1000);
-    var token = cluster.createVhost("bytes", settings("historySize", 100).put("limits", new JsonObject().put("historyBytes", 20_000)));
+    var token = cluster.createVhost("bytes",
+        settings("historySize", 100).put("limits", new JsonObject().put("historyBytes", 20_000)));
     for (var c : new String[] {"a", "b"}) assertThat(open("bytes", token, c).statusCode()).isEqualTo(201);
     int accepted = 0;
     HttpResponse<Buffer> last = null;
@@ -175,11 +186,13 @@ class VhostQuotasTest {
     var other = cluster.createVhost("bytesneighbour");
     assertThat(open("bytesneighbour", other, "a").statusCode()).isEqualTo(201);
     assertThat(fire("bytesneighbour", other, "a", kilobyte).statusCode()).isEqualTo(202);
-    assertThat(cluster.send(0, DELETE, "/v1/vhosts/bytes/channels/a", "Bearer " + token, null).statusCode()).isEqualTo(204);
+    assertThat(cluster.send(0, DELETE, "/v1/vhosts/bytes/channels/a", "Bearer " + token, null).statusCode())
+        .isEqualTo(204);
     assertThat(fire("bytes", token, "b", kilobyte).statusCode()).isEqualTo(202);
 
     // A ring that is full releases its oldest event's bytes as it takes a new one: no refusal, however many.
-    var turning = cluster.createVhost("turning", settings("historySize", 5).put("limits", new JsonObject().put("historyBytes", 10_000)));
+    var turning = cluster.createVhost("turning",
+        settings("historySize", 5).put("limits", new JsonObject().put("historyBytes", 10_000)));
     assertThat(open("turning", turning, "c").statusCode()).isEqualTo(201);
     for (int i = 0; i < 30; i++) assertThat(fire("turning", turning, "c", kilobyte).statusCode()).isEqualTo(202);
     // The node default (historyBytesPerVhost: 50,000) for a vhost that sets nothing.
@@ -190,7 +203,8 @@ class VhostQuotasTest {
     assertThat(plainAccepted).as("within 50,000 bytes less the ring's 4,000 of slots").isBetween(38, 44);
 
     // A ring's slots are charged when its channel opens: 100,000 slots take 400,000 bytes before any event.
-    var wide = cluster.createVhost("wide", settings("historySize", 100_000).put("limits", new JsonObject().put("historyBytes", 1_000_000)));
+    var wide = cluster.createVhost("wide",
+        settings("historySize", 100_000).put("limits", new JsonObject().put("historyBytes", 1_000_000)));
     assertThat(open("wide", wide, "a").statusCode()).isEqualTo(201);
     assertThat(open("wide", wide, "b").statusCode()).isEqualTo(201);
     assertQuota(open("wide", wide, "c"), "historyBytes");
@@ -201,7 +215,8 @@ class VhostQuotasTest {
     var kilobyte = "y".repeat(1000);
     var backend = cluster.createVhost("backlog", limits("backlogBytes", 5_000));
     assertThat(open("backlog", backend, "chat").statusCode()).isEqualTo(201);
-    var client = cluster.send(0, GET, "/v1/vhosts/backlog/token?uid=ann&channels=chat&publish=true", "Bearer " + backend, null)
+    var client = cluster
+        .send(0, GET, "/v1/vhosts/backlog/token?uid=ann&channels=chat&publish=true", "Bearer " + backend, null)
         .bodyAsJsonObject().getString("token");
     var trigger = new JsonObject().put("trigger", new JsonObject().put("event", "t").put("data", kilobyte));
     int accepted = 0;
@@ -216,13 +231,16 @@ class VhostQuotasTest {
     assertQuota(fire("backlog", client, "chat", kilobyte), "backlogBytes");
     assertThat(history("backlog", backend, "chat", 0).bodyAsJsonObject().getJsonArray("data"))
         .as("a refused client event was not fired").isEmpty();
-    assertThat(fire("backlog", backend, "chat", kilobyte).statusCode()).as("a backend's event goes to no backlog").isEqualTo(202);
+    assertThat(fire("backlog", backend, "chat", kilobyte).statusCode()).as("a backend's event goes to no backlog")
+        .isEqualTo(202);
     // The node default (backlogBytesPerVhost: 20,000) for a vhost that sets nothing.
     var plain = cluster.createVhost("plainbacklog");
-    var plainClient = cluster.send(0, GET, "/v1/vhosts/plainbacklog/token?uid=ann&publish=true", "Bearer " + plain, null)
+    var plainClient = cluster
+        .send(0, GET, "/v1/vhosts/plainbacklog/token?uid=ann&publish=true", "Bearer " + plain, null)
         .bodyAsJsonObject().getString("token");
     int plainAccepted = 0;
-    while (plainAccepted < 40 && cluster.send(0, POST, "/v1/vhosts/plainbacklog/triggers", "Bearer " + plainClient, trigger).statusCode() == 202) {
+    while (plainAccepted < 40 && cluster
+        .send(0, POST, "/v1/vhosts/plainbacklog/triggers", "Bearer " + plainClient, trigger).statusCode() == 202) {
       plainAccepted++;
     }
     assertThat(plainAccepted).isBetween(15, 18);

@@ -80,7 +80,8 @@ class WebSocketRequestsTest {
     var getWatch = ws.request(request("gw", "get-watch", "/v1/vhosts/moon/channels/fresh", null));
     assertThat(getWatch.getInteger("status")).isEqualTo(200);
     assertThat(getWatch.getJsonObject("headers").getString("x-oada-rev")).isEqualTo("1");
-    assertThat(getWatch.getJsonObject("data").getJsonObject("data").getJsonObject("attributes").getLong("rev")).isEqualTo(1);
+    assertThat(getWatch.getJsonObject("data").getJsonObject("data").getJsonObject("attributes").getLong("rev"))
+        .isEqualTo(1);
     var notAChannel = ws.request(request("nw", "watch", "/v1/vhosts/moon", null));
     assertThat(notAChannel.getInteger("status")).isEqualTo(404);
     assertThat(ws.request(request("pw", "unwatch", "", null)).getInteger("status")).isEqualTo(200);
@@ -94,14 +95,17 @@ class WebSocketRequestsTest {
     var frames = new LinkedBlockingQueue<String>();
     var http = cluster.clientVertx.createHttpClient();
     HttpClientResponse stream = TestCluster.await(http.request(new RequestOptions().setPort(cluster.port(1))
-            .setHost("127.0.0.1").setURI("/v1/vhosts/moon/events").putHeader("Authorization", "Bearer " + backend))
+        .setHost("127.0.0.1").setURI("/v1/vhosts/moon/events").putHeader("Authorization", "Bearer " + backend))
         .compose(req -> req.send()));
     stream.handler(chunk -> frames.add(chunk.toString()));
     TestCluster.await(OpenApiConformance.get().check(stream, null));
-    var watcher = WatchClient.connect(cluster, 1, "/?token=" + cluster.clientToken(1, "moon", backend, "lurker", "chat"));
-    assertThat(watcher.request(request("w", "watch", "/v1/vhosts/moon/channels/chat", null)).getInteger("status")).isEqualTo(200);
+    var watcher = WatchClient.connect(cluster, 1,
+        "/?token=" + cluster.clientToken(1, "moon", backend, "lurker", "chat"));
+    assertThat(watcher.request(request("w", "watch", "/v1/vhosts/moon/channels/chat", null)).getInteger("status"))
+        .isEqualTo(200);
 
-    var publisher = cluster.send(0, GET, "/v1/vhosts/moon/token?uid=ann&channels=chat&publish=true", "Bearer " + backend, null)
+    var publisher = cluster
+        .send(0, GET, "/v1/vhosts/moon/token?uid=ann&channels=chat&publish=true", "Bearer " + backend, null)
         .bodyAsJsonObject().getString("token");
     var reader = cluster.clientToken(0, "moon", backend, "bob", "chat");
     var ann = WatchClient.connect(cluster, 0, "/?token=" + publisher);
@@ -123,7 +127,8 @@ class WebSocketRequestsTest {
       var chunk = frames.poll(200, TimeUnit.MILLISECONDS);
       if (chunk != null) text.append(chunk);
     }
-    assertThat(text.toString()).contains("event: chat/said\n").contains("event: greetings/hello\n").contains("\"uid\":\"ann\"");
+    assertThat(text.toString()).contains("event: chat/said\n").contains("event: greetings/hello\n")
+        .contains("\"uid\":\"ann\"");
     for (var client : new WatchClient[] {watcher, ann, bob}) client.close();
     TestCluster.await(http.close());
   }

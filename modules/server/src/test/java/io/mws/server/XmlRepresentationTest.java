@@ -35,7 +35,8 @@ class XmlRepresentationTest {
   }
 
   HttpResponse<Buffer> send(HttpMethod method, String path, String accept, String type, String body) throws Exception {
-    var request = cluster.http.request(method, cluster.port(0), "127.0.0.1", path).putHeader("Authorization", cluster.adminAuth());
+    var request = cluster.http.request(method, cluster.port(0), "127.0.0.1", path).putHeader("Authorization",
+        cluster.adminAuth());
     if (accept != null) request.putHeader("Accept", accept);
     if (body == null) return TestCluster.await(request.send());
     return TestCluster.await(request.putHeader("Content-Type", type).sendBuffer(Buffer.buffer(body)));
@@ -53,7 +54,8 @@ class XmlRepresentationTest {
   }
 
   static String vhost(String name, String attributes) {
-    return "<document><data><type>vhosts</type><id>" + name + "</id><attributes>" + attributes + "</attributes></data></document>";
+    return "<document><data><type>vhosts</type><id>" + name + "</id><attributes>" + attributes
+        + "</attributes></data></document>";
   }
 
   @Test
@@ -73,7 +75,8 @@ class XmlRepresentationTest {
     var pretty = send(GET, "/v1/vhosts/moon?pretty=true", "application/xml", null, null);
     assertThat(pretty.bodyAsString()).contains("\n  <data>");
 
-    assertThat(send(GET, "/v1/vhosts/moon", "application/xml;q=0.5, application/json", null, null).getHeader("Content-Type"))
+    assertThat(
+        send(GET, "/v1/vhosts/moon", "application/xml;q=0.5, application/json", null, null).getHeader("Content-Type"))
         .as("JSON weighs more, in the type asked").startsWith("application/json");
     assertThat(send(GET, "/v1/vhosts/moon", "application/xml, */*", null, null).getHeader("Content-Type"))
         .as("named beats wildcard").startsWith("application/xml");
@@ -84,7 +87,8 @@ class XmlRepresentationTest {
     var missing = send(GET, "/v1/vhosts/nowhere", "application/xml", null, null);
     assertThat(missing.statusCode()).isEqualTo(404);
     assertThat(at(xml(missing), "/document/error/reason")).isEqualTo("vhost_not_found");
-    var invalid = send(PUT, "/v1/vhosts/moon?format=xml", null, "application/xml", vhost("moon", "<historySize>lots</historySize><colour>red</colour>"));
+    var invalid = send(PUT, "/v1/vhosts/moon?format=xml", null, "application/xml",
+        vhost("moon", "<historySize>lots</historySize><colour>red</colour>"));
     assertThat(invalid.statusCode()).isEqualTo(422);
     assertThat(at(xml(invalid), "count(/document/errors/item)")).isEqualTo("2");
     var refused = send(GET, "/v1/vhosts/moon", "text/html", null, null);
@@ -109,14 +113,19 @@ class XmlRepresentationTest {
     var patched = send(PATCH, "/v1/vhosts/xmlmoon", "application/json", "application/xml",
         "<document><data><attributes><allowedOrigins>https://b.example</allowedOrigins></attributes></data></document>");
     assertThat(patched.statusCode()).isEqualTo(200);
-    assertThat(patched.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getJsonArray("allowedOrigins"))
+    assertThat(
+        patched.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getJsonArray("allowedOrigins"))
         .as("one origin without <item> is a list of one").containsExactly("https://b.example");
 
-    var fired = TestCluster.await(cluster.http.request(POST, cluster.port(0), "127.0.0.1", "/v1/vhosts/moon/channels/c/events")
-        .putHeader("Authorization", "Bearer " + token).putHeader("Content-Type", "application/xml").putHeader("Accept", "application/json")
-        .sendBuffer(Buffer.buffer("<trigger><trigger><event>hello</event><data><n>1</n><tags><item>a</item></tags></data></trigger></trigger>")));
+    var fired = TestCluster.await(cluster.http
+        .request(POST, cluster.port(0), "127.0.0.1", "/v1/vhosts/moon/channels/c/events")
+        .putHeader("Authorization", "Bearer " + token).putHeader("Content-Type", "application/xml")
+        .putHeader("Accept", "application/json")
+        .sendBuffer(Buffer.buffer(
+            "<trigger><trigger><event>hello</event><data><n>1</n><tags><item>a</item></tags></data></trigger></trigger>")));
     assertThat(fired.statusCode()).isEqualTo(202);
-    assertThat(fired.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getJsonObject("data").encode())
+    assertThat(
+        fired.bodyAsJsonObject().getJsonObject("data").getJsonObject("attributes").getJsonObject("data").encode())
         .as("data without a schema stays text").isEqualTo("{\"n\":\"1\",\"tags\":[\"a\"]}");
   }
 
@@ -135,12 +144,14 @@ class XmlRepresentationTest {
   void malformedOrHostileXmlIs400() throws Exception {
     var broken = send(POST, "/v1/vhosts", null, "application/xml", "<document><data>");
     assertThat(broken.statusCode()).isEqualTo(400);
-    assertThat(at(xml(broken), "/document/error/reason")).as("answered in the request's syntax").isEqualTo("invalid_xml");
+    assertThat(at(xml(broken), "/document/error/reason")).as("answered in the request's syntax")
+        .isEqualTo("invalid_xml");
     var entity = "<?xml version=\"1.0\"?><!DOCTYPE d [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><document><data>&x;</data></document>";
     assertThat(send(POST, "/v1/vhosts", null, "application/xml", entity).statusCode()).isEqualTo(400);
     var deep = "<a>".repeat(500) + "</a>".repeat(500);
     assertThat(send(POST, "/v1/vhosts", null, "application/xml", deep).statusCode()).isEqualTo(400);
-    var weirdKey = TestCluster.await(cluster.http.request(POST, cluster.port(0), "127.0.0.1", "/v1/vhosts/moon/channels/c/events")
+    var weirdKey = TestCluster.await(cluster.http
+        .request(POST, cluster.port(0), "127.0.0.1", "/v1/vhosts/moon/channels/c/events")
         .putHeader("Authorization", "Bearer " + token).putHeader("Content-Type", "application/json")
         .sendBuffer(Buffer.buffer("{\"trigger\":{\"event\":\"odd\",\"data\":{\"not a name\":1,\"\":2,\"1x\":[]}}}")));
     assertThat(weirdKey.statusCode()).isEqualTo(202);

@@ -239,7 +239,8 @@ public final class FileStateStore implements StateStore {
         LOG.error("The store could not write to {}: {}", dir, e.toString());
         failure = new StoreUnavailable(e);
       }
-      for (int i = 0; i < batch.size(); i++) complete(batch.get(i), failure, i < results.size() ? results.get(i) : null);
+      for (int i = 0; i < batch.size(); i++)
+        complete(batch.get(i), failure, i < results.size() ? results.get(i) : null);
       batch.clear();
     }
   }
@@ -320,8 +321,10 @@ public final class FileStateStore implements StateStore {
       records.getJsonObject(kind).forEach(e -> ofKind.put(e.getKey(), (JsonObject) e.getValue()));
       state.records.put(kind, ofKind);
     }
-    snapshot.getJsonObject("ceilings", new JsonObject()).forEach(e -> state.ceilings.put(e.getKey(), ((Number) e.getValue()).longValue()));
-    snapshot.getJsonArray("events", new JsonArray()).forEach(e -> addEvent(state, fromJson((JsonObject) e), Integer.MAX_VALUE));
+    snapshot.getJsonObject("ceilings", new JsonObject())
+        .forEach(e -> state.ceilings.put(e.getKey(), ((Number) e.getValue()).longValue()));
+    snapshot.getJsonArray("events", new JsonArray())
+        .forEach(e -> addEvent(state, fromJson((JsonObject) e), Integer.MAX_VALUE));
   }
 
   /** The state into a new snapshot (temporary file, fsync, atomic rename, directory fsync), then an empty log. */
@@ -336,16 +339,20 @@ public final class FileStateStore implements StateStore {
     state.ceilings.forEach(ceilings::put);
     var events = new JsonArray();
     state.events.values().forEach(channel -> channel.values().forEach(e -> events.add(toJson(e))));
-    var snapshot = new JsonObject().put("version", 1).put("records", records).put("ceilings", ceilings).put("events", events);
+    var snapshot = new JsonObject().put("version", 1).put("records", records).put("ceilings", ceilings).put("events",
+        events);
     var temporary = dir.resolve("snapshot.json.tmp");
-    try (var out = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+    try (var out = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
       out.write(java.nio.ByteBuffer.wrap(snapshot.encode().getBytes(StandardCharsets.UTF_8)));
       out.force(true);
     }
-    Files.move(temporary, dir.resolve("snapshot.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    Files.move(temporary, dir.resolve("snapshot.json"), StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
     syncDirectory();
     if (log != null) log.close();
-    log = FileChannel.open(dir.resolve("log.jsonl"), StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+    log = FileChannel.open(dir.resolve("log.jsonl"), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING);
     log.force(true);
     syncDirectory();
     logOut = new java.io.BufferedOutputStream(Channels.newOutputStream(log), 1 << 16);
@@ -368,10 +375,12 @@ public final class FileStateStore implements StateStore {
   }
 
   private static JsonObject toJson(StoredEvent e) {
-    return new JsonObject().put("channel", e.channel()).put("epoch", e.epoch()).put("rev", e.rev()).put("body", e.body());
+    return new JsonObject().put("channel", e.channel()).put("epoch", e.epoch()).put("rev", e.rev()).put("body",
+        e.body());
   }
 
   private static StoredEvent fromJson(JsonObject json) {
-    return new StoredEvent(json.getString("channel"), json.getString("epoch"), json.getLong("rev"), json.getJsonObject("body"));
+    return new StoredEvent(json.getString("channel"), json.getString("epoch"), json.getLong("rev"),
+        json.getJsonObject("body"));
   }
 }

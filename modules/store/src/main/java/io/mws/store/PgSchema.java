@@ -48,9 +48,10 @@ final class PgSchema {
     if (current == MIGRATIONS.size()) return Future.succeededFuture(current);
     int next = current + 1;
     return connection.begin().compose(tx -> connection.query(MIGRATIONS.get(current)).execute()
-            .compose(v -> connection.preparedQuery("INSERT INTO mws_schema_migrations (version) VALUES ($1)").execute(Tuple.of(next)))
-            .compose(v -> tx.commit())
-            .recover(failure -> tx.rollback().transform(r -> Future.failedFuture(failure))))
+        .compose(v -> connection.preparedQuery("INSERT INTO mws_schema_migrations (version) VALUES ($1)")
+            .execute(Tuple.of(next)))
+        .compose(v -> tx.commit())
+        .recover(failure -> tx.rollback().transform(r -> Future.failedFuture(failure))))
         .compose(v -> apply(connection, next));
   }
 }

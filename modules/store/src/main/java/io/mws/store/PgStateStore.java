@@ -41,10 +41,12 @@ public final class PgStateStore implements StateStore {
     try {
       options = PgConnectOptions.fromUri(url);
     } catch (RuntimeException e) {
-      return Future.failedFuture(new IllegalArgumentException("store.url is not a postgresql:// URL: " + e.getMessage()));
+      return Future
+          .failedFuture(new IllegalArgumentException("store.url is not a postgresql:// URL: " + e.getMessage()));
     }
     var pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(poolSize)).connectingTo(options).using(vertx).build();
-    var description = "PostgreSQL store at " + options.getHost() + ":" + options.getPort() + "/" + options.getDatabase();
+    var description = "PostgreSQL store at " + options.getHost() + ":" + options.getPort() + "/"
+        + options.getDatabase();
     return pool.withConnection(PgSchema::migrate)
         .map(version -> {
           LOG.info("{}, schema version {}", description, version);
@@ -55,23 +57,25 @@ public final class PgStateStore implements StateStore {
 
   @Override
   public Future<Map<String, JsonObject>> records(String kind) {
-    return guarded(pool.preparedQuery("SELECT key, value::text FROM mws_records WHERE kind = $1").execute(Tuple.of(kind)).map(rows -> {
-      var result = new HashMap<String, JsonObject>();
-      for (Row row : rows) result.put(row.getString(0), new JsonObject(row.getString(1)));
-      return result;
-    }));
+    return guarded(pool.preparedQuery("SELECT key, value::text FROM mws_records WHERE kind = $1")
+        .execute(Tuple.of(kind)).map(rows -> {
+          var result = new HashMap<String, JsonObject>();
+          for (Row row : rows) result.put(row.getString(0), new JsonObject(row.getString(1)));
+          return result;
+        }));
   }
 
   @Override
   public Future<Void> put(String kind, String key, JsonObject value) {
     return guarded(pool.preparedQuery("INSERT INTO mws_records (kind, key, value) VALUES ($1, $2, $3) "
-            + "ON CONFLICT (kind, key) DO UPDATE SET value = EXCLUDED.value, updated = now()")
+        + "ON CONFLICT (kind, key) DO UPDATE SET value = EXCLUDED.value, updated = now()")
         .execute(Tuple.of(kind, key, value)).mapEmpty());
   }
 
   @Override
   public Future<Void> remove(String kind, String key) {
-    return guarded(pool.preparedQuery("DELETE FROM mws_records WHERE kind = $1 AND key = $2").execute(Tuple.of(kind, key)).mapEmpty());
+    return guarded(pool.preparedQuery("DELETE FROM mws_records WHERE kind = $1 AND key = $2")
+        .execute(Tuple.of(kind, key)).mapEmpty());
   }
 
   @Override
@@ -86,7 +90,7 @@ public final class PgStateStore implements StateStore {
   @Override
   public Future<Void> raiseCeiling(String channel, long rev) {
     return guarded(pool.preparedQuery("INSERT INTO mws_ceilings (channel, rev) VALUES ($1, $2) "
-            + "ON CONFLICT (channel) DO UPDATE SET rev = GREATEST(mws_ceilings.rev, EXCLUDED.rev)")
+        + "ON CONFLICT (channel) DO UPDATE SET rev = GREATEST(mws_ceilings.rev, EXCLUDED.rev)")
         .execute(Tuple.of(channel, rev)).mapEmpty());
   }
 
@@ -112,9 +116,11 @@ public final class PgStateStore implements StateStore {
     var trims = new ArrayList<Tuple>(newest.size());
     newest.forEach((channel, rev) -> trims.add(Tuple.of(channel, rev - keep)));
     return guarded(pool.withTransaction(connection -> connection
-        .preparedQuery("INSERT INTO mws_events (channel, rev, epoch, body) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+        .preparedQuery(
+            "INSERT INTO mws_events (channel, rev, epoch, body) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
         .executeBatch(inserts)
-        .compose(v -> connection.preparedQuery("DELETE FROM mws_events WHERE channel = $1 AND rev <= $2").executeBatch(trims)))
+        .compose(v -> connection.preparedQuery("DELETE FROM mws_events WHERE channel = $1 AND rev <= $2")
+            .executeBatch(trims)))
         .mapEmpty());
   }
 
@@ -132,7 +138,8 @@ public final class PgStateStore implements StateStore {
     return guarded(pool.preparedQuery("SELECT rev, epoch, body::text FROM mws_events WHERE channel = $1 ORDER BY rev")
         .execute(Tuple.of(channel)).map(rows -> {
           var result = new ArrayList<StoredEvent>();
-          for (Row row : rows) result.add(new StoredEvent(channel, row.getString(1), row.getLong(0), new JsonObject(row.getString(2))));
+          for (Row row : rows)
+            result.add(new StoredEvent(channel, row.getString(1), row.getLong(0), new JsonObject(row.getString(2))));
           return result;
         }));
   }
@@ -141,7 +148,8 @@ public final class PgStateStore implements StateStore {
   public Future<Void> dropChannel(String channel) {
     return guarded(pool.withTransaction((SqlConnection connection) -> connection
         .preparedQuery("DELETE FROM mws_events WHERE channel = $1").execute(Tuple.of(channel))
-        .compose(v -> connection.preparedQuery("DELETE FROM mws_ceilings WHERE channel = $1").execute(Tuple.of(channel))))
+        .compose(
+            v -> connection.preparedQuery("DELETE FROM mws_ceilings WHERE channel = $1").execute(Tuple.of(channel))))
         .mapEmpty());
   }
 

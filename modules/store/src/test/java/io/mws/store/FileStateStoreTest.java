@@ -22,7 +22,8 @@ class FileStateStoreTest extends StateStoreContract {
 
   @Test
   void aSecondStoreOnTheSameDirectoryIsRefused() {
-    assertThatThrownBy(() -> FileStateStore.open(vertx, dir.resolve("data"))).hasMessageContaining("in use by another MWS node");
+    assertThatThrownBy(() -> FileStateStore.open(vertx, dir.resolve("data")))
+        .hasMessageContaining("in use by another MWS node");
   }
 
   /** store.dataDir comes from the node's config (conf/mws.yaml's default, "data"); none in Java. */
@@ -35,9 +36,11 @@ class FileStateStoreTest extends StateStoreContract {
     } finally {
       await(opened.close());
     }
-    var failure = StateStores.open(vertx, new JsonObject()).toCompletionStage().toCompletableFuture().handle((s, e) -> e).get(30, TimeUnit.SECONDS);
+    var failure = StateStores.open(vertx, new JsonObject()).toCompletionStage().toCompletableFuture()
+        .handle((s, e) -> e).get(30, TimeUnit.SECONDS);
     assertThat(failure).hasMessage("store.dataDir must be a directory's path, not null");
-    failure = StateStores.open(vertx, new JsonObject().put("dataDir", " ")).toCompletionStage().toCompletableFuture().handle((s, e) -> e).get(30, TimeUnit.SECONDS);
+    failure = StateStores.open(vertx, new JsonObject().put("dataDir", " ")).toCompletionStage().toCompletableFuture()
+        .handle((s, e) -> e).get(30, TimeUnit.SECONDS);
     assertThat(failure).hasMessage("store.dataDir must be a directory's path, not \" \"");
   }
 
@@ -52,7 +55,8 @@ class FileStateStoreTest extends StateStoreContract {
     Files.writeString(dir.resolve("data/log.jsonl"), "{\"op\":\"put\",\"kind\":\"vho", StandardOpenOption.APPEND);
     var copy = dir.resolve("copy");
     Files.createDirectories(copy);
-    for (var name : new String[] {"snapshot.json", "log.jsonl"}) Files.copy(dir.resolve("data").resolve(name), copy.resolve(name));
+    for (var name : new String[] {"snapshot.json", "log.jsonl"})
+      Files.copy(dir.resolve("data").resolve(name), copy.resolve(name));
     await(crashed.close());
     store = FileStateStore.open(vertx, copy);
     assertThat(await(store.records("vhost")).keySet()).containsExactlyInAnyOrder("moon", "sun");

@@ -2,8 +2,8 @@ package io.mws.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mws.testsupport.Prerequisites;
 import io.mws.testsupport.ExternalToolTest;
+import io.mws.testsupport.Prerequisites;
 import io.vertx.core.Future;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +57,8 @@ class PgStateStoreTest extends StateStoreContract {
 
   /** One statement on a connection of its own. */
   private Future<io.vertx.sqlclient.RowSet<io.vertx.sqlclient.Row>> sql(String target, String statement) {
-    var client = io.vertx.pgclient.PgBuilder.client().connectingTo(io.vertx.pgclient.PgConnectOptions.fromUri(target)).using(vertx).build();
+    var client = io.vertx.pgclient.PgBuilder.client().connectingTo(io.vertx.pgclient.PgConnectOptions.fromUri(target))
+        .using(vertx).build();
     return client.query(statement).execute().eventually(client::close);
   }
 

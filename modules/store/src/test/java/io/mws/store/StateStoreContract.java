@@ -45,7 +45,8 @@ abstract class StateStoreContract {
 
   @Test
   void recordsSurviveReopeningAndRemovalsToo() throws Exception {
-    await(store.put("vhost", "moon", new JsonObject().put("name", "moon").put("settings", new JsonObject().put("historySize", 5))));
+    await(store.put("vhost", "moon",
+        new JsonObject().put("name", "moon").put("settings", new JsonObject().put("historySize", 5))));
     await(store.put("vhost", "sun", new JsonObject().put("name", "sun")));
     await(store.put("vhost", "sun", new JsonObject().put("name", "sun").put("v", 2)));
     await(store.put("user", "carol", new JsonObject().put("hash", "x")));
@@ -97,7 +98,8 @@ abstract class StateStoreContract {
   /** An event's body comes back as written, with the fields a keyed event adds (its idempotency key and fingerprint). */
   @Test
   void anEventsBodyIsKeptWhole() throws Exception {
-    var body = new JsonObject().put("event", "e").put("data", new JsonObject().put("x", 1)).put("uid", "u").put("ts", 5L)
+    var body = new JsonObject().put("event", "e").put("data", new JsonObject().put("x", 1)).put("uid", "u")
+        .put("ts", 5L)
         .put("idem", "0123456789abcdef0123456789abcdef").put("fp", "fedcba9876543210fedcba9876543210");
     await(store.append(List.of(new StoredEvent("moon/k", "e1", 1, body)), 10));
     reopen();

@@ -35,8 +35,9 @@ public final class Prerequisites {
 
   private static void failUnlessRoot(String what, String script, String howToGetIt) {
     if (isRoot()) return;
-    throw new AssertionError("this test needs " + what + ", and " + script + " can install it only as root: " + howToGetIt
-        + " (docs/testing.md, Prerequisites)");
+    throw new AssertionError(
+        "this test needs " + what + ", and " + script + " can install it only as root: " + howToGetIt
+            + " (docs/testing.md, Prerequisites)");
   }
 
   /** Fails unless this JVM runs as root ({@code why}: what needs it). */
@@ -56,7 +57,5 @@ public final class Prerequisites {
     return null;
   }
 
-  static boolean isRoot() {
-    return "root".equals(System.getProperty("user.name"));
-  }
+  static boolean isRoot() { return "root".equals(System.getProperty("user.name")); }
 }

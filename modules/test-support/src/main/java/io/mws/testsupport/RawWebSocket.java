@@ -29,7 +29,9 @@ public final class RawWebSocket implements AutoCloseable {
     public String text() { return new String(payload, StandardCharsets.UTF_8); }
 
     /** The close code, or 1005 (no status) when the close frame carries none. */
-    public int closeCode() { return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005; }
+    public int closeCode() {
+      return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
+    }
   }
 
   /** The server's answer to the handshake: its status line and headers, and the body of a refusal. */
@@ -62,7 +64,8 @@ public final class RawWebSocket implements AutoCloseable {
     return open(port, path, headers, 0);
   }
 
-  private static RawWebSocket open(int port, String path, Map<String, String> headers, int receiveBuffer) throws IOException {
+  private static RawWebSocket open(int port, String path, Map<String, String> headers, int receiveBuffer)
+      throws IOException {
     var socket = new Socket();
     try {
       if (receiveBuffer > 0) socket.setReceiveBufferSize(receiveBuffer);

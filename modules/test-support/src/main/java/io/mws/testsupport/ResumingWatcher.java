@@ -71,10 +71,12 @@ public final class ResumingWatcher implements AutoCloseable {
 
   /** Starts on {@code firstNode} and, every {@code dropEvery} changes, resumes on the next node. */
   public ResumingWatcher(String name, Nodes nodes, int firstNode, String token, String path, int dropEvery) {
-    this(nodes.clientVertx(), name, connection -> nodes.port((firstNode + connection) % nodes.size()), path, token, dropEvery);
+    this(nodes.clientVertx(), name, connection -> nodes.port((firstNode + connection) % nodes.size()), path, token,
+        dropEvery);
   }
 
-  private ResumingWatcher(Vertx vertx, String name, IntUnaryOperator portOfConnection, String path, String token, int dropEvery) {
+  private ResumingWatcher(Vertx vertx, String name, IntUnaryOperator portOfConnection, String path, String token,
+      int dropEvery) {
     this.vertx = vertx;
     this.client = vertx.createWebSocketClient();
     this.context = vertx.getOrCreateContext();
@@ -106,7 +108,7 @@ public final class ResumingWatcher implements AutoCloseable {
       ws.textMessageHandler(text -> {
         if (ws == socket) onMessage(new JsonObject(text), port);
       });
-      ws.exceptionHandler(e -> { });
+      ws.exceptionHandler(e -> {});
       ws.closeHandler(v -> {
         if (ws != socket) return; // dropped on purpose: the next connection is already on its way
         watching = false;
@@ -219,7 +221,8 @@ public final class ResumingWatcher implements AutoCloseable {
       return rev < expected ? name + ": rev " + rev + " delivered twice " + context
           : name + ": rev " + expected + " missing (got " + rev + " next) " + context;
     }
-    return expected == n + 1 ? null : name + ": stopped at rev " + (expected - 1) + " of " + n + " after " + reconnects() + " reconnects";
+    return expected == n + 1 ? null
+        : name + ": stopped at rev " + (expected - 1) + " of " + n + " after " + reconnects() + " reconnects";
   }
 
   /** The longest time between two received events at or after {@code fromNanos}, in ms. */

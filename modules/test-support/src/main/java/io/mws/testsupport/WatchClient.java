@@ -76,7 +76,8 @@ public final class WatchClient implements AutoCloseable {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (received.size() < count) {
       var change = changes.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-      if (change == null) throw new AssertionError("received " + received.size() + " of " + count + " changes: " + received);
+      if (change == null)
+        throw new AssertionError("received " + received.size() + " of " + count + " changes: " + received);
       received.add(change);
     }
     return received;
@@ -109,7 +110,8 @@ public final class WatchClient implements AutoCloseable {
   public static JsonObject watch(String requestId, String path, String token, long rev) {
     var headers = new JsonObject().put("authorization", "Bearer " + token);
     if (rev >= 0) headers.put("x-oada-rev", String.valueOf(rev));
-    return new JsonObject().put("requestId", requestId).put("method", "watch").put("path", path).put("headers", headers);
+    return new JsonObject().put("requestId", requestId).put("method", "watch").put("path", path).put("headers",
+        headers);
   }
 
   static <T> T await(Future<T> future) throws Exception {

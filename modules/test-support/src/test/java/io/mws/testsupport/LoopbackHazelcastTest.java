@@ -21,7 +21,8 @@ class LoopbackHazelcastTest {
     try {
       b.eventBus().<String>consumer("ping", m -> m.reply("pong from b")).completion()
           .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      var reply = a.eventBus().<String>request("ping", "hi").toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      var reply = a.eventBus().<String>request("ping", "hi").toCompletionStage().toCompletableFuture().get(30,
+          TimeUnit.SECONDS);
       assertThat(reply.body()).isEqualTo("pong from b");
 
       var member = loopback.shared(); // a third member, joining the two Vert.x instances' over loopback

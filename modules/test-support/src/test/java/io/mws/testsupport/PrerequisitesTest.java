@@ -31,7 +31,8 @@ class PrerequisitesTest {
       Prerequisites.requireRoot("unused");
     } else {
       assertThatThrownBy(() -> Prerequisites.requireOrRoot(missing, "scripts/x.sh", "install x"))
-          .hasMessageContaining("/nonexistent/mws-test-tool").hasMessageContaining("scripts/x.sh").hasMessageContaining("install x");
+          .hasMessageContaining("/nonexistent/mws-test-tool").hasMessageContaining("scripts/x.sh")
+          .hasMessageContaining("install x");
       assertThatThrownBy(() -> Prerequisites.requireRoot("ip netns")).hasMessageContaining("ip netns");
     }
   }

@@ -84,8 +84,10 @@ class BruteForceIT {
       var sorted = probeMillis.stream().sorted().toList();
       System.out.printf("brute force: %d guesses in %.1f s from 127.0.0.2 -> %s%n", GUESSES, seconds,
           statuses.stream().map(e -> e.getKey() + ": " + e.getValue()).toList());
-      System.out.printf("probe (right password, 127.0.0.1, every %d ms): %d requests, statuses %s, latency p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
-          PROBE_EVERY_MS, sorted.size(), counts(probeStatuses), percentile(sorted, 50), percentile(sorted, 99), sorted.get(sorted.size() - 1));
+      System.out.printf(
+          "probe (right password, 127.0.0.1, every %d ms): %d requests, statuses %s, latency p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+          PROBE_EVERY_MS, sorted.size(), counts(probeStatuses), percentile(sorted, 50), percentile(sorted, 99),
+          sorted.get(sorted.size() - 1));
       System.out.printf("node PID %d: %.2f s of CPU during the %.1f s attack (%.0f %% of one core)%n",
           node.pid(), cpu, seconds, 100 * cpu / seconds);
 
@@ -103,7 +105,8 @@ class BruteForceIT {
   }
 
   static int status(WebClient client, SingleNode node, String authorization) throws Exception {
-    return client.request(HttpMethod.GET, node.httpPort, "127.0.0.1", "/v1/vhosts").putHeader("Authorization", authorization)
+    return client.request(HttpMethod.GET, node.httpPort, "127.0.0.1", "/v1/vhosts")
+        .putHeader("Authorization", authorization)
         .send().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS).statusCode();
   }
 

@@ -13,7 +13,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -89,12 +88,15 @@ class FrontDoorIT {
       int answered408 = (int) answers.stream().filter(a -> a != null && a.startsWith("HTTP/1.1 408")).count();
       probing.set(false);
       probe.join(10_000);
-      System.out.printf("slowloris: %d sockets trickling a byte a second; all closed within %.1f s of the last opened (deadline %d s): "
-          + "%d still open, %d got 408%n", SLOWLORIS, waited, HEAD_SECONDS, open, answered408);
+      System.out.printf(
+          "slowloris: %d sockets trickling a byte a second; all closed within %.1f s of the last opened (deadline %d s): "
+              + "%d still open, %d got 408%n",
+          SLOWLORIS, waited, HEAD_SECONDS, open, answered408);
       printLatencies("probes during slowloris", latencies);
       System.out.printf("the slowest probe started %.1f s after the first%n", slowestProbeAt);
       assertThat(open).as("slowloris sockets still open " + (HEAD_SECONDS + 30) + " s after the last opened").isZero();
-      assertThat(answered408).as("slowloris sockets told 408 (a few may see a reset first)").isGreaterThan(SLOWLORIS * 9 / 10);
+      assertThat(answered408).as("slowloris sockets told 408 (a few may see a reset first)")
+          .isGreaterThan(SLOWLORIS * 9 / 10);
       assertThat(failures.get()).as("probes unanswered").isZero();
       assertThat(latencies).as("probes answered").isNotEmpty();
     } finally {
@@ -118,7 +120,8 @@ class FrontDoorIT {
       int openBefore = 0;
       for (var socket : sockets) if (drain(socket) == null) openBefore++;
       int openAfter = (int) awaitClosed(sockets, 30).stream().filter(a -> a == null).count();
-      System.out.printf("idle keep-alive: %d sockets; open %d s after their answer: %d; all closed after %.1f s (deadline %d s), open: %d%n",
+      System.out.printf(
+          "idle keep-alive: %d sockets; open %d s after their answer: %d; all closed after %.1f s (deadline %d s), open: %d%n",
           IDLE, IDLE_SECONDS / 3, openBefore, (System.nanoTime() - answered) / 1e9, IDLE_SECONDS, openAfter);
       assertThat(openBefore).as("kept alive until the idle deadline").isEqualTo(IDLE);
       assertThat(openAfter).as("closed after it (within 30 s)").isZero();
@@ -153,7 +156,8 @@ class FrontDoorIT {
   @Test
   void smugglingH2cAndMetricsOnThePublicPortAreRefused() throws Exception {
     try (var socket = connect(client(252))) {
-      write(socket, "POST /v1/vhosts HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+      write(socket,
+          "POST /v1/vhosts HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
       assertThat(drainUntilClosed(socket)).startsWith("HTTP/1.1 400").contains("Transfer-Encoding");
     }
     try (var socket = connect(client(252))) {
@@ -161,15 +165,18 @@ class FrontDoorIT {
       assertThat(drainUntilClosed(socket)).startsWith("HTTP/1.1 400").contains("h2c");
     }
     try (var socket = connect(client(252))) {
-      write(socket, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n");
+      write(socket,
+          "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n");
       assertThat(readAnswer(socket)).as("no 101: answered as HTTP/1.1").startsWith("HTTP/1.1 200");
     }
     var http = HttpClient.newHttpClient();
-    var onPublic = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort + "/metrics")).build(),
+    var onPublic = http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort + "/metrics")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(onPublic.statusCode()).isEqualTo(404);
     assertThat(onPublic.body()).contains("management port");
-    var onManagement = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.managementPort + "/metrics")).build(),
+    var onManagement = http.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.managementPort + "/metrics")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(onManagement.statusCode()).isEqualTo(200);
     assertThat(onManagement.body()).contains("mws_");
@@ -186,8 +193,7 @@ class FrontDoorIT {
           long latency = System.nanoTime() - start;
           if (latencies.stream().allMatch(l -> l < latency)) slowestProbeAt = (start - probesStarted) / 1e9;
           latencies.add(latency);
-        }
-        else failures.incrementAndGet();
+        } else failures.incrementAndGet();
         Thread.sleep(100);
       } catch (Exception e) {
         failures.incrementAndGet();
@@ -200,7 +206,8 @@ class FrontDoorIT {
     Collections.sort(sorted);
     if (sorted.isEmpty()) return;
     System.out.printf("%s: n=%d p50=%.1f ms p99=%.1f ms max=%.1f ms%n", what, sorted.size(),
-        sorted.get(sorted.size() / 2) / 1e6, sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(sorted.size() * 0.99) - 1)) / 1e6,
+        sorted.get(sorted.size() / 2) / 1e6,
+        sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(sorted.size() * 0.99) - 1)) / 1e6,
         sorted.get(sorted.size() - 1) / 1e6);
   }
 

@@ -128,9 +128,7 @@ public final class SingleNode implements AutoCloseable {
     return process.pid();
   }
 
-  public boolean isAlive() {
-    return process.isAlive();
-  }
+  public boolean isAlive() { return process.isAlive(); }
 
   /** SIGTERM to this process: it drains and leaves. */
   public void term() {
@@ -148,7 +146,8 @@ public final class SingleNode implements AutoCloseable {
 
   /** The status of GET /readyz on the HTTP port (within 5 s), 0 when it does not answer. */
   public int readyz() throws InterruptedException {
-    var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/readyz")).timeout(Duration.ofSeconds(5)).build();
+    var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/readyz"))
+        .timeout(Duration.ofSeconds(5)).build();
     try {
       return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
     } catch (IOException noAnswer) {
@@ -162,11 +161,13 @@ public final class SingleNode implements AutoCloseable {
    * a renamed metric must not pass as "never counted".
    */
   public double metric(String name, String labels) throws IOException, InterruptedException {
-    var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/metrics")).timeout(Duration.ofSeconds(5)).build();
+    var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/metrics"))
+        .timeout(Duration.ofSeconds(5)).build();
     var samples = http.send(request, HttpResponse.BodyHandlers.ofString()).body().lines()
         .filter(l -> l.startsWith(name + "{") || l.startsWith(name + " ")).filter(l -> l.contains(labels))
         .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).toArray();
-    if (samples.length == 0) throw new IllegalStateException("no sample of " + name + " with " + labels + " on /metrics");
+    if (samples.length == 0)
+      throw new IllegalStateException("no sample of " + name + " with " + labels + " on /metrics");
     return Arrays.stream(samples).sum();
   }
 
@@ -193,7 +194,8 @@ public final class SingleNode implements AutoCloseable {
   private void awaitReady(Duration bound) throws Exception {
     long deadline = System.nanoTime() + bound.toNanos();
     while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) throw new IllegalStateException("mws.jar exited with " + process.exitValue() + "; log:\n" + log());
+      if (!process.isAlive())
+        throw new IllegalStateException("mws.jar exited with " + process.exitValue() + "; log:\n" + log());
       if (readyz() == 200) return;
       Thread.sleep(250);
     }

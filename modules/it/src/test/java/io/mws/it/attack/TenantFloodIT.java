@@ -37,7 +37,8 @@ class TenantFloodIT {
   static final int IN_FLIGHT = 16;
   static final int EVENT_DATA_CHARS = 65_536 - 100; // the encoded JSON string just under http.maxPayloadBytes
 
-  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
 
   @Test
   void aFloodingTenantGetsQuotaAnswersWhileAQuietOneIsServedAndTheNodeStaysReady() throws Exception {
@@ -71,7 +72,8 @@ class TenantFloodIT {
 
       var statuses = new ConcurrentHashMap<String, AtomicInteger>();
       var failures = new AtomicInteger();
-      var big = "{\"data\":{\"type\":\"events\",\"attributes\":{\"event\":\"flood\",\"data\":\"" + "x".repeat(EVENT_DATA_CHARS) + "\"}}}";
+      var big = "{\"data\":{\"type\":\"events\",\"attributes\":{\"event\":\"flood\",\"data\":\""
+          + "x".repeat(EVENT_DATA_CHARS) + "\"}}}";
       var bigTrigger = "{\"trigger\":{\"event\":\"flood\",\"data\":\"" + "x".repeat(EVENT_DATA_CHARS) + "\"}}";
       var inFlight = new Semaphore(IN_FLIGHT);
       var flood = new Thread(() -> {
@@ -91,8 +93,10 @@ class TenantFloodIT {
           http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, failure) -> {
             inFlight.release();
             if (failure != null) failures.incrementAndGet();
-            else statuses.computeIfAbsent(kind + response.statusCode() + " " + reason(response.body()) + " "
-                + response.headers().firstValue("x-mws-quota").orElse(""), k -> new AtomicInteger()).incrementAndGet();
+            else
+              statuses.computeIfAbsent(kind + response.statusCode() + " " + reason(response.body()) + " "
+                  + response.headers().firstValue("x-mws-quota").orElse(""), k -> new AtomicInteger())
+                  .incrementAndGet();
           });
         }
         inFlight.acquireUninterruptibly(IN_FLIGHT);
@@ -105,7 +109,8 @@ class TenantFloodIT {
       while (flood.isAlive()) {
         long started = System.nanoTime();
         var response = http.send(post(base, "/v1/vhosts/quiet/channels/q/events", quiet,
-            "{\"data\":{\"type\":\"events\",\"attributes\":{\"event\":\"tick\",\"data\":" + quietSent + "}}}"), HttpResponse.BodyHandlers.ofString());
+            "{\"data\":{\"type\":\"events\",\"attributes\":{\"event\":\"tick\",\"data\":" + quietSent + "}}}"),
+            HttpResponse.BodyHandlers.ofString());
         latencies.add((System.nanoTime() - started) / 1_000);
         quietSent++;
         if (response.statusCode() != 202) quietRefused.add(response.statusCode() + " " + response.body());
@@ -115,27 +120,34 @@ class TenantFloodIT {
       stop.set(true);
       watcher.join();
 
-      int accepted = statuses.entrySet().stream().filter(e -> e.getKey().contains(" 202 ")).mapToInt(e -> e.getValue().get()).sum();
-      int refused = statuses.entrySet().stream().filter(e -> e.getKey().contains(" 4")).mapToInt(e -> e.getValue().get()).sum();
+      int accepted = statuses.entrySet().stream().filter(e -> e.getKey().contains(" 202 "))
+          .mapToInt(e -> e.getValue().get()).sum();
+      int refused = statuses.entrySet().stream().filter(e -> e.getKey().contains(" 4"))
+          .mapToInt(e -> e.getValue().get()).sum();
       var sorted = new ArrayList<>(latencies);
       Collections.sort(sorted);
       System.out.printf("flood: %d s, %d channels, %d-char events: answers %s, transport failures %d%n",
           FLOOD_SECONDS, CHANNELS, EVENT_DATA_CHARS, statuses, failures.get());
-      System.out.printf("flood: accepted %d, refused %d; node heap high-water %d MB (of 384; sampled every 200 ms); /readyz not 200: %d times%n",
+      System.out.printf(
+          "flood: accepted %d, refused %d; node heap high-water %d MB (of 384; sampled every 200 ms); /readyz not 200: %d times%n",
           accepted, refused, heapHigh.get() >> 20, notReady.get());
       System.out.printf("quiet tenant: %d publishes, refused %d; latency p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
           quietSent, quietRefused.size(), pct(sorted, 50), pct(sorted, 99), sorted.get(sorted.size() - 1) / 1000.0);
 
       assertTrue(statuses.keySet().stream().allMatch(s -> s.contains(" 202 ") || s.contains(" 429 quota_exceeded ")
           || s.contains(" 429 rate_limited ")), "only 202 and 429 quota/rate answers: " + statuses);
-      assertTrue(statuses.containsKey("event 429 quota_exceeded historyBytes"), "the flood reached its history quota: " + statuses);
-      assertTrue(statuses.containsKey("trigger 429 quota_exceeded backlogBytes"), "the flood reached its backlog quota: " + statuses);
+      assertTrue(statuses.containsKey("event 429 quota_exceeded historyBytes"),
+          "the flood reached its history quota: " + statuses);
+      assertTrue(statuses.containsKey("trigger 429 quota_exceeded backlogBytes"),
+          "the flood reached its backlog quota: " + statuses);
       assertEquals(0, failures.get(), "no request failed at the transport");
       assertEquals(List.of(), quietRefused, "every publish of the quiet tenant was accepted");
       assertEquals(0, notReady.get(), "/readyz answered 200 throughout");
       assertEquals(200, node.readyz());
-      assertEquals(0.0, node.metric("mws_memory_pressure_refusals_total", ""), "the heap guard never fired: the quotas held first");
-      assertTrue(node.log().lines().noneMatch(l -> l.contains("OutOfMemoryError")), "no OutOfMemoryError in the node's log");
+      assertEquals(0.0, node.metric("mws_memory_pressure_refusals_total", ""),
+          "the heap guard never fired: the quotas held first");
+      assertTrue(node.log().lines().noneMatch(l -> l.contains("OutOfMemoryError")),
+          "no OutOfMemoryError in the node's log");
     }
   }
 
@@ -162,7 +174,8 @@ class TenantFloodIT {
     var http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     var body = "{\"data\":{\"type\":\"vhosts\",\"id\":\"" + name + "\"}}";
     var response = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/vhosts")).header("Authorization", admin)
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
     assertEquals(201, response.statusCode(), response.body());
     var at = response.body().indexOf("\"token\":\"") + 9;
     return "Bearer " + response.body().substring(at, response.body().indexOf('"', at));
@@ -175,9 +188,11 @@ class TenantFloodIT {
     return "Bearer " + body.substring(at, body.indexOf('"', at));
   }
 
-  private HttpResponse<String> send(String base, String method, String path, String auth, String body) throws Exception {
+  private HttpResponse<String> send(String base, String method, String path, String auth, String body)
+      throws Exception {
     var builder = HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", auth);
-    builder.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    builder.method(method,
+        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     return http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
   }
 

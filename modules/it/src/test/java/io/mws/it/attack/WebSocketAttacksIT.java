@@ -37,7 +37,8 @@ class WebSocketAttacksIT {
 
   @BeforeAll
   static void startNode() throws Exception {
-    node = SingleNode.builder("ws-attacks").config("http:\n  adminAllowedOrigins: [\"" + TRUSTED_ORIGIN + "\"]\n").start();
+    node = SingleNode.builder("ws-attacks").config("http:\n  adminAllowedOrigins: [\"" + TRUSTED_ORIGIN + "\"]\n")
+        .start();
   }
 
   @AfterAll
@@ -48,9 +49,11 @@ class WebSocketAttacksIT {
   @Test
   void aCompressionBombIsClosedWith1009WithoutBeingInflatedWhileAnotherConnectionIsServed() throws Exception {
     var chunk = zeros(32 << 20); // about 32 KB that inflate to 32 MB, and stand alone in any deflate stream
-    int frames = 192;            // 6 GB once inflated, 6 MB on the wire
-    try (var bomber = RawWebSocket.open(node.httpPort, "/v1/ws", Map.of("Sec-WebSocket-Extensions", "permessage-deflate"));
-         var probe = RawWebSocket.open(node.httpPort, "/v1/ws", Map.of())) {
+    int frames = 192; // 6 GB once inflated, 6 MB on the wire
+    try (
+        var bomber = RawWebSocket.open(node.httpPort, "/v1/ws",
+            Map.of("Sec-WebSocket-Extensions", "permessage-deflate"));
+        var probe = RawWebSocket.open(node.httpPort, "/v1/ws", Map.of())) {
       assertThat(bomber.handshake.status()).isEqualTo(101);
       assertThat(bomber.handshake.head().toLowerCase()).contains("permessage-deflate");
       // An honest compressed request is served (and warms the node's inflating path up).
@@ -107,7 +110,8 @@ class WebSocketAttacksIT {
       var sorted = new ArrayList<>(latencies);
       sorted.sort(null);
       System.out.printf("compression bomb (%d frames of %d bytes, 6 GB inflated): close %d after %d ms; node CPU %d ms "
-              + "from the bomb to 1 s after; probe pings meanwhile: %d, p50 %.2f ms, p99 %.2f ms, max %.2f ms%n", frames, chunk.length,
+          + "from the bomb to 1 s after; probe pings meanwhile: %d, p50 %.2f ms, p99 %.2f ms, max %.2f ms%n", frames,
+          chunk.length,
           close.closeCode(), closedMs, cpuMs, sorted.size(), percentile(sorted, 50), percentile(sorted, 99),
           percentile(sorted, 100));
       assertThat(close.opcode()).isEqualTo(RawWebSocket.CLOSE);
@@ -122,7 +126,8 @@ class WebSocketAttacksIT {
 
   @Test
   void adminCredentialsFromAForeignBrowserOriginAreRefusedOnTheUpgradeAndInRequests() throws Exception {
-    try (var hijack = RawWebSocket.open(node.httpPort, "/v1/ws", Map.of("Authorization", adminBasic(), "Origin", FOREIGN))) {
+    try (var hijack = RawWebSocket.open(node.httpPort, "/v1/ws",
+        Map.of("Authorization", adminBasic(), "Origin", FOREIGN))) {
       assertThat(hijack.handshake.status()).isEqualTo(403);
       assertThat(new JsonObject(hijack.handshake.body()).getJsonObject("error").getString("reason"))
           .isEqualTo("admin_origin_not_allowed");
@@ -140,7 +145,8 @@ class WebSocketAttacksIT {
           .put("headers", new JsonObject().put("authorization", adminBasic())).encode());
       var reply = new JsonObject(page.readUntil(text -> text.contains("\"r\"")).text());
       assertThat(reply.getInteger("status")).isEqualTo(403);
-      assertThat(reply.getJsonObject("data").getJsonObject("error").getString("reason")).isEqualTo("admin_origin_not_allowed");
+      assertThat(reply.getJsonObject("data").getJsonObject("error").getString("reason"))
+          .isEqualTo("admin_origin_not_allowed");
     }
   }
 
@@ -149,7 +155,8 @@ class WebSocketAttacksIT {
     var created = send("POST", "/v1/vhosts", adminBasic(),
         "{\"data\":{\"type\":\"vhosts\",\"id\":\"expiry\"}}");
     assertThat(created.statusCode()).isEqualTo(201);
-    var backend = "Bearer " + new JsonObject(created.body()).getJsonObject("data").getJsonObject("attributes").getString("token");
+    var backend = "Bearer "
+        + new JsonObject(created.body()).getJsonObject("data").getJsonObject("attributes").getString("token");
     assertThat(send("PUT", "/v1/vhosts/expiry/channels/chat", backend, null).statusCode()).isEqualTo(201);
 
     var connectionToken = clientToken(backend);
@@ -164,9 +171,11 @@ class WebSocketAttacksIT {
 
     var watchToken = clientToken(backend);
     try (var ws = RawWebSocket.open(node.httpPort, "/v1/ws", Map.of())) {
-      ws.sendText(new JsonObject().put("requestId", "w").put("method", "watch").put("path", "/v1/vhosts/expiry/channels/chat")
-          .put("headers", new JsonObject().put("authorization", "Bearer " + watchToken)).encode());
-      assertThat(new JsonObject(ws.readUntil(text -> text.contains("\"status\"")).text()).getInteger("status")).isEqualTo(200);
+      ws.sendText(
+          new JsonObject().put("requestId", "w").put("method", "watch").put("path", "/v1/vhosts/expiry/channels/chat")
+              .put("headers", new JsonObject().put("authorization", "Bearer " + watchToken)).encode());
+      assertThat(new JsonObject(ws.readUntil(text -> text.contains("\"status\"")).text()).getInteger("status"))
+          .isEqualTo(200);
       var last = new JsonObject(ws.readUntil(text -> text.contains("token_expired")).text());
       long late = System.currentTimeMillis() - expiresAt(watchToken);
       System.out.printf("watch token: %s, %d ms after its exp%n", last.encode(), late);
@@ -184,11 +193,14 @@ class WebSocketAttacksIT {
   }
 
   static String adminBasic() {
-    return "Basic " + Base64.getEncoder().encodeToString(("admin:" + SingleNode.ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8));
+    return "Basic "
+        + Base64.getEncoder().encodeToString(("admin:" + SingleNode.ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8));
   }
 
-  private static HttpResponse<String> send(String method, String path, String authorization, String json) throws Exception {
-    var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort + path)).timeout(Duration.ofSeconds(10))
+  private static HttpResponse<String> send(String method, String path, String authorization, String json)
+      throws Exception {
+    var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort + path))
+        .timeout(Duration.ofSeconds(10))
         .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
     if (authorization != null) request.header("Authorization", authorization);
     if (json != null) request.header("Content-Type", "application/json");
