@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.mws.protocol.ConfigDefaults;
+import io.mws.testsupport.ClusterTest;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Java), a file that sets some keys keeps the file's values for the rest, and a bad value fails the
  * node's start with the key's name, before the node joins its cluster.
  */
+@ClusterTest
 class FrontSettingsTest {
 
   @Test
