@@ -49,7 +49,7 @@ public final class Bench {
   public static Scenario.Params params(Map<String, String> a) {
     return new Scenario.Params(i(a, "subscribers", 1000), i(a, "channels", 10), i(a, "rate", 100), i(a, "seconds", 10),
         i(a, "payload", 100), i(a, "connect_concurrency", 100), i(a, "max_in_flight", 1000), i(a, "churn", 0),
-        i(a, "drain", 10));
+        i(a, "drain", 10), Boolean.parseBoolean(a.getOrDefault("live_heap", "false")));
   }
 
   static Target target(Vertx vertx, String name, Map<String, String> a) {
@@ -83,7 +83,7 @@ public final class Bench {
     // Warm-up (JIT on both sides, pools): the full-size fan-out per target for `warmup` seconds, reported apart.
     if (i(a, "warmup", 0) > 0) {
       var w = new Scenario(vertx, new Scenario.Params(p.subscribers(), p.channels(), Math.max(1, p.rate()), i(a, "warmup", 0),
-          p.payload(), p.connectConcurrency(), p.maxInFlight(), 0, p.drainSeconds()));
+          p.payload(), p.connectConcurrency(), p.maxInFlight(), 0, p.drainSeconds(), false));
       for (var t : targets) {
         var pidFile = a.get(t.name() + ".pidfile");
         try {
@@ -157,6 +157,9 @@ public final class Bench {
     Files.writeString(Path.of(base + ".dat"), dat(doc));
   }
 
+  /** Fields that describe a run rather than measure it. */
+  static final List<String> NOT_AVERAGED = List.of("round", "order", "gen_cores", "payload_bytes");
+
   /** Mean of a metric over a server's rounds (errors skipped). */
   static Map<String, Map<String, Double>> means(JsonObject doc) { return summary(doc, 0); }
 
@@ -168,7 +171,7 @@ public final class Bench {
       if (r.containsKey("error")) continue;
       var m = sums.computeIfAbsent(r.getString("server"), k -> new LinkedHashMap<>());
       for (var k : r.fieldNames()) {
-        if (r.getValue(k) instanceof Number n && !k.equals("round")) {
+        if (r.getValue(k) instanceof Number n && !NOT_AVERAGED.contains(k)) {
           var acc = m.computeIfAbsent(k, x -> new double[] {0, 0, Double.MAX_VALUE, -Double.MAX_VALUE});
           acc[0] += n.doubleValue();
           acc[1]++;
@@ -244,7 +247,7 @@ public final class Bench {
 
   /** The columns of the table of every run: the metrics, then what makes a run comparable. */
   static final List<String> RUN_COLUMNS = List.of("delivered_per_s", "p50_ms", "p99_ms", "max_ms", "lost", "rss_mb",
-      "frame_bytes", "cpu_ms_per_1k_deliveries", "cpu_ms_per_connect", "rss_kb_per_conn", "ceiling_deliveries_per_s",
+      "frame_bytes", "cpu_ms_per_1k_deliveries", "cpu_ms_per_connect", "rss_kb_per_conn", "live_heap_kb_per_conn", "ceiling_deliveries_per_s",
       "gen_cpu_share", "generator_bound", "load1");
 
   /** For gnuplot: one line per server, the means. */

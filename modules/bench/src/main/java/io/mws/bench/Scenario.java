@@ -39,16 +39,17 @@ public final class Scenario {
   /** The same scenario at another publish rate (the ceiling search's steps). */
   Params atRate(int rate) {
     return new Params(p.subscribers(), p.channels(), rate, p.seconds(), p.payload(), p.connectConcurrency(), p.maxInFlight(),
-        p.churnPerSecond(), p.drainSeconds());
+        p.churnPerSecond(), p.drainSeconds(), p.liveHeap());
   }
 
   /** Parameters; every scenario reads the ones it needs. */
   public record Params(int subscribers, int channels, int rate, int seconds, int payload, int connectConcurrency,
-                       int maxInFlight, int churnPerSecond, int drainSeconds) {
+                       int maxInFlight, int churnPerSecond, int drainSeconds, boolean liveHeap) {
     public JsonObject json() {
       return new JsonObject().put("subscribers", subscribers).put("channels", channels).put("rate_per_s", rate)
           .put("seconds", seconds).put("payload_bytes", payload).put("connect_concurrency", connectConcurrency)
-          .put("max_in_flight", maxInFlight).put("churn_per_s", churnPerSecond).put("drain_seconds", drainSeconds);
+          .put("max_in_flight", maxInFlight).put("churn_per_s", churnPerSecond).put("drain_seconds", drainSeconds)
+          .put("live_heap", liveHeap);
     }
   }
 
@@ -272,12 +273,15 @@ public final class Scenario {
     System.gc();
     Thread.sleep(500);
     double before = server == null ? Double.NaN : server.rssMb();
+    double heapBefore = server == null || !p.liveHeap() ? Double.NaN : server.liveHeapMb();
     var recorder = new Recorder();
     var connecting = new Window(server);
     var opened = open(target, names, p.subscribers(), new AtomicReference<>(recorder));
     var connected = connecting.read();
     Thread.sleep(2000);
     double after = server == null ? Double.NaN : server.rssMb();
+    double heapAfter = server == null || !p.liveHeap() ? Double.NaN : server.liveHeapMb();
+    double rssAfterGc = Double.isNaN(heapAfter) ? Double.NaN : server.rssMb();
     // One event per channel: every idle connection must still be subscribed.
     long expected = 0;
     long t0 = System.nanoTime();
@@ -298,6 +302,10 @@ public final class Scenario {
         .put("connect_per_s", round(n / (opened.nanos() / 1e9)))
         .put("rss_mb_before", round(before))
         .put("rss_kb_per_conn", n == 0 ? null : round((after - before) * 1024 / n))
+        // JVM servers with live_heap=true: heap still used after a full GC, per connection, and RSS after that GC.
+        .put("heap_mb_before", round(heapBefore)).put("heap_mb_after", round(heapAfter))
+        .put("live_heap_kb_per_conn", n == 0 ? null : round((heapAfter - heapBefore) * 1024 / n))
+        .put("rss_mb_after_gc", round(rssAfterGc))
         // Server CPU while connecting: per connect + subscribe (the WebSocket upgrade and the subscription).
         .put("cpu_ms_per_connect", connected.serverMsPer(n)).put("connect_window", connected.json());
     closeAll(opened.subs());

@@ -121,6 +121,18 @@ class BenchSmokeTest {
     assertThat(Math.abs(base.getDouble("frame_bytes") - mws.getDouble("frame_bytes"))).as(results.encode()).isLessThan(8);
   }
 
+  /** With live_heap=true the idle scenario asks a JVM server (here this one) for its heap after a full GC. */
+  @Test
+  void idleMeasuresTheLiveHeapOfAJvmServer(@TempDir Path dir) throws Exception {
+    var pidFile = dir.resolve("self.pid");
+    Files.writeString(pidFile, String.valueOf(ProcessHandle.current().pid()));
+    var r = run("idle", "mws", Map.of("live_heap", "true", "mws.pidfile", pidFile.toString())).getJsonArray("results").getJsonObject(0);
+    assertThat(r.getDouble("heap_mb_after")).as(r.encode()).isPositive();
+    assertThat(r.getDouble("rss_mb_after_gc")).as(r.encode()).isPositive();
+    assertThat(r.getDouble("live_heap_kb_per_conn")).as(r.encode()).isNotNull();
+    assertThat(r.getDouble("cpu_ms_per_connect")).as(r.encode()).isPositive();
+  }
+
   /** The ceiling search climbs until a step fails (here: the step cap) and reports every step. */
   @Test
   void ceilingSearchReportsEveryStep() throws Exception {
