@@ -34,6 +34,8 @@ public record ServerProcess(long pid) {
    * process that is no JVM or does not answer.
    */
   public double liveHeapMb() {
+    // jcmd's attach sends SIGQUIT, which stops nginx and Node: ask only a java process.
+    if (!isJava()) return Double.NaN;
     try {
       jcmd("GC.run");
       double kb = 0;
@@ -48,6 +50,14 @@ public record ServerProcess(long pid) {
       return any ? kb / 1024.0 : Double.NaN;
     } catch (Exception e) {
       return Double.NaN;
+    }
+  }
+
+  boolean isJava() {
+    try {
+      return Files.readString(Path.of("/proc/" + pid + "/comm")).trim().equals("java");
+    } catch (IOException e) {
+      return false;
     }
   }
 
