@@ -9,6 +9,8 @@
 # Ports (env to override): MWS 18080 (Hazelcast 18701), Nchan 18090, baseline 18091, Soketi 16001
 # (discovery UDP 11702 on 127.0.0.1, unicast to 127.0.0.1 only). Env JAVA_OPTS (default -Xmx1g) is given to
 # MWS and the baseline alike; MWS_JAVA_EXTRA only to MWS (e.g. a JFR recording).
+# SERVER_CPUS (e.g. 0): every server runs under `taskset -c SERVER_CPUS`, so the generator (bench/run.sh pins it
+# to GEN_CPUS) has its own core budget; unset: no pinning.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,6 +22,10 @@ MWS_ADMIN_PASSWORD=${MWS_ADMIN_PASSWORD:-bench-admin}
 export MWS_ADMIN_PASSWORD
 
 die() { echo "peers.sh: $*" >&2; exit 1; }
+
+# taskset execs the server, so $! stays the server's PID.
+pin=()
+[ -n "${SERVER_CPUS:-}" ] && pin=(taskset -c "$SERVER_CPUS")
 
 cmd=${1:-}; what=${2:-}; dir=${3:-}
 [ -n "$cmd" ] && [ -n "$what" ] && [ -n "$dir" ] || die "usage: peers.sh start|stop|pid nchan|soketi|mws|baseline DIR"
@@ -92,7 +98,7 @@ http {
   }
 }
 CONF
-      setsid nginx -p "$dir" -c "$dir/nchan.conf" >>"$dir/nchan.log" 2>&1 </dev/null &
+      setsid "${pin[@]}" nginx -p "$dir" -c "$dir/nchan.conf" >>"$dir/nchan.log" 2>&1 </dev/null &
       echo $! > "$pidfile"; wait_port "$NCHAN_PORT" "$!"
       ;;
     soketi)
@@ -110,7 +116,7 @@ CONF
   "metrics.host": "127.0.0.1"
 }
 CONF
-      setsid node "$here/soketi/node_modules/@soketi/soketi/bin/server.js" start --config="$dir/soketi.json" \
+      setsid "${pin[@]}" node "$here/soketi/node_modules/@soketi/soketi/bin/server.js" start --config="$dir/soketi.json" \
         >>"$dir/soketi.log" 2>&1 </dev/null &
       echo $! > "$pidfile"; wait_port "$SOKETI_PORT" "$!"
       # Discovery must not listen on all interfaces.
@@ -126,7 +132,7 @@ CONF
       MWS_HTTP_HOST=127.0.0.1 MWS_HTTP_PORT=$MWS_PORT MWS_CLUSTER_HOST=127.0.0.1 MWS_CLUSTER_PORT=$MWS_HZ_PORT \
       MWS_LIMIT_CONNECTIONS_PER_CLIENT_IP=${MWS_LIMIT_CONNECTIONS_PER_CLIENT_IP:-0} MWS_MANAGEMENT_PORT=${MWS_MANAGEMENT_PORT:-0} \
       MWS_CLUSTER_MEMBERS= MWS_CLUSTER_NAME=mws-bench-$RANDOM$RANDOM \
-        setsid java "@$root/conf/jvm.options" ${JAVA_OPTS:--Xmx1g} ${MWS_JAVA_EXTRA:-} -jar "$jar" >>"$dir/mws.log" 2>&1 </dev/null &
+        setsid "${pin[@]}" java "@$root/conf/jvm.options" ${JAVA_OPTS:--Xmx1g} ${MWS_JAVA_EXTRA:-} -jar "$jar" >>"$dir/mws.log" 2>&1 </dev/null &
       echo $! > "$pidfile"; wait_port "$MWS_PORT" "$!"
       local deadline=$((SECONDS + 120))
       until curl -sf -o /dev/null "http://127.0.0.1:$MWS_PORT/readyz"; do
@@ -136,7 +142,7 @@ CONF
     baseline)
       jar=$root/modules/bench/target/bench.jar
       [ -f "$jar" ] || die "no $jar: mvn -B -q package -DskipTests"
-      setsid java ${JAVA_OPTS:--Xmx1g} -cp "$jar" io.mws.bench.BaselineServer "$BASELINE_PORT" 2 \
+      setsid "${pin[@]}" java ${JAVA_OPTS:--Xmx1g} -cp "$jar" io.mws.bench.BaselineServer "$BASELINE_PORT" 2 \
         >>"$dir/baseline.log" 2>&1 </dev/null &
       echo $! > "$pidfile"; wait_port "$BASELINE_PORT" "$!"
       ;;

@@ -3,12 +3,19 @@
 # each in turn (A B A B, same parameters), writes bench/results/<scenario>.json, .md and .png, stops the servers
 # by PID.
 #
-#   bench/run.sh fanout|churn|idle|publish|cluster [key=value ...]    extra key=value pairs go to the generator
+#   bench/run.sh fanout|churn|idle|publish|ceiling|cluster [key=value ...]    extra key=value pairs go to the generator
+#
+# ceiling: the fan-out at a rising rate (x1.5 a step) until p99 passes 100 ms, per server (ceiling_* keys).
+# Fairness (BENCHMARKS.md, "Fair harness"): the order of the servers rotates each round; a full-size warm-up of
+# WARMUP seconds per server is reported apart; frames are padded to equal size (equal_frames=false to keep the
+# bare payload); with 2+ cores the servers run on SERVER_CPUS (default 0) and the generator on GEN_CPUS
+# (default the rest), and each run records the generator's CPU share (generator_bound when above 85 %), the
+# servers' CPU per unit of work from /proc/PID/stat, and the load average.
 #
 # Targets: mws (MWS's own /v1/ws and REST), mws-pusher (MWS's Pusher face /app/{key} and /apps/{id}/events, with
 # the same Pusher client and signing as soketi), nchan, soketi, baseline.
-# Env: TARGETS (default mws,nchan,soketi,baseline; cluster: mws; e.g. TARGETS=mws-pusher,soketi), ROUNDS (2), SUBS, CHANNELS, RATE, SECONDS,
-# CHURN, WARMUP; MWS_JAVA_EXTRA (e.g. -XX:StartFlightRecording=...) for the MWS process.
+# Env: TARGETS (default mws,nchan,soketi,baseline; cluster: mws; e.g. TARGETS=mws-pusher,soketi), ROUNDS (3), SUBS, CHANNELS, RATE, SECONDS,
+# CHURN, WARMUP (20 s); MWS_JAVA_EXTRA (e.g. -XX:StartFlightRecording=...) for the MWS process; PIN=0 for no taskset.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,6 +32,7 @@ case "$scenario" in
   fanout)  def_targets=mws,nchan,soketi,baseline; args=(subscribers=${SUBS:-1000} channels=${CHANNELS:-10} rate=${RATE:-200} seconds=${SECONDS_:-20}) ;;
   churn)   def_targets=mws,nchan,soketi,baseline; args=(subscribers=${SUBS:-1000} channels=${CHANNELS:-10} rate=${RATE:-200} seconds=${SECONDS_:-20} churn=${CHURN:-100}) ;;
   publish) def_targets=mws,nchan,soketi,baseline; args=(subscribers=${SUBS:-10} channels=${CHANNELS:-10} rate=${RATE:-1000} seconds=${SECONDS_:-15}) ;;
+  ceiling) def_targets=mws,nchan,soketi,baseline; args=(subscribers=${SUBS:-1000} channels=${CHANNELS:-10} rate=${RATE:-100} seconds=${SECONDS_:-8}) ;;
   idle)    def_targets=mws,nchan,soketi,baseline; args=(subscribers=${SUBS:-5000} channels=${CHANNELS:-10} connect_concurrency=200) ;;
   cluster) def_targets=mws; args=(subscribers=${SUBS:-1000} channels=${CHANNELS:-10} rate=${RATE:-200} seconds=${SECONDS_:-20}) ;;
   *) echo "run.sh: unknown scenario $scenario" >&2; exit 2 ;;
@@ -45,7 +53,14 @@ cleanup() {
 trap cleanup EXIT
 
 export MWS_ADMIN_PASSWORD=${MWS_ADMIN_PASSWORD:-bench-admin}
-gen=(scenario=$scenario targets=$targets rounds=${ROUNDS:-2} warmup=${WARMUP:-5} out=$results/$scenario.json
+# The generator on its own cores, the servers on theirs (one server runs at a time; the idle ones sleep).
+gen_pin=()
+if [ "${PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ]; then
+  export SERVER_CPUS=${SERVER_CPUS:-0}
+  gen_pin=(taskset -c "${GEN_CPUS:-1-$(($(nproc) - 1))}")
+  echo "run.sh: servers on cpu $SERVER_CPUS, generator on cpu ${gen_pin[2]}" >&2
+fi
+gen=(scenario=$scenario targets=$targets rounds=${ROUNDS:-3} warmup=${WARMUP:-20} out=$results/$scenario.json
      mws.password=$MWS_ADMIN_PASSWORD nchan.port=18090 soketi.port=16001 baseline.port=18091
      nchan.pidfile=$work/nchan.pid soketi.pidfile=$work/soketi.pid baseline.pidfile=$work/baseline.pid)
 if [ "$scenario" = cluster ]; then
@@ -69,7 +84,7 @@ else
   fi
 fi
 
-java -Xmx2g -jar "$root/modules/bench/target/bench.jar" "${gen[@]}" "${args[@]}" "$@" 2> "$work/bench.log" \
+"${gen_pin[@]}" java -Xmx2g -jar "$root/modules/bench/target/bench.jar" "${gen[@]}" "${args[@]}" "$@" 2> "$work/bench.log" \
   | tee "$work/table.md"
 
 if ! command -v gnuplot >/dev/null; then

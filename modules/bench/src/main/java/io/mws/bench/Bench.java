@@ -13,8 +13,14 @@ import java.util.Map;
 
 /**
  * The load generator's command line: {@code java -jar bench.jar scenario=fanout targets=mws,nchan,soketi,baseline
- * rounds=2 out=bench/results/fanout.json mws.port=... nchan.port=... ...}. Targets run in turn, A B A B, with the
- * same parameters; one JSON file and one Markdown table per scenario.
+ * rounds=3 out=bench/results/fanout.json mws.port=... nchan.port=... ...}. Targets run in turn with the same
+ * parameters, in an order that rotates each round (A B C, B C A, C A B: no server always runs first or after the
+ * same neighbour); one JSON file and one Markdown table per scenario, every round shown with the spread.
+ *
+ * <p>Fairness: a warm-up of {@code warmup} seconds per target at the scenario's full size (the JIT of the JVM
+ * servers and of the generator), reported apart and not counted; with {@code equal_frames=true} (the default)
+ * the warm-up measures each server's envelope around the payload and pads every other server's payload so all
+ * frames weigh what the largest does ({@code frame_bytes} in every result says what they weighed).
  */
 public final class Bench {
   static final List<String> METRICS = List.of("delivered_per_s", "p50_ms", "p99_ms", "max_ms", "lost", "rss_mb");
@@ -45,7 +51,7 @@ public final class Bench {
   public static Scenario.Params params(Map<String, String> a) {
     return new Scenario.Params(i(a, "subscribers", 1000), i(a, "channels", 10), i(a, "rate", 100), i(a, "seconds", 10),
         i(a, "payload", 100), i(a, "connect_concurrency", 100), i(a, "max_in_flight", 1000), i(a, "churn", 0),
-        i(a, "drain", 10));
+        i(a, "drain", 10), Boolean.parseBoolean(a.getOrDefault("live_heap", "false")));
   }
 
   static Target target(Vertx vertx, String name, Map<String, String> a) {
@@ -74,22 +80,28 @@ public final class Bench {
     for (var n : names) targets.add(target(vertx, n, a));
     int rounds = i(a, "rounds", 2);
     var results = new JsonArray();
+    var warmups = new JsonArray();
     String tag = Long.toString(System.currentTimeMillis() % 1_000_000, 36);
-    // Warm-up (JIT on both sides, pools): a short fan-out per target, not recorded.
+    // Warm-up (JIT on both sides, pools): the full-size fan-out per target for `warmup` seconds, reported apart.
     if (i(a, "warmup", 0) > 0) {
       var w = new Scenario(vertx,
-          new Scenario.Params(Math.min(p.subscribers(), 200), p.channels(), p.rate(), i(a, "warmup", 0),
-              p.payload(), p.connectConcurrency(), p.maxInFlight(), 0, p.drainSeconds()));
+          new Scenario.Params(p.subscribers(), p.channels(), Math.max(1, p.rate()), i(a, "warmup", 0),
+              p.payload(), p.connectConcurrency(), p.maxInFlight(), 0, p.drainSeconds(), false));
       for (var t : targets) {
+        var pidFile = a.get(t.name() + ".pidfile");
         try {
-          System.err.println("[bench] warm-up " + t.name() + ": " + w.fanout(t, "b" + tag + "w", null, false).encode());
+          var res = w.fanout(t, "b" + tag + "w", pidFile == null ? null : ServerProcess.fromPidFile(pidFile), false);
+          System.err.println("[bench] warm-up " + t.name() + ": " + res.encode());
+          warmups.add(res);
         } catch (Exception e) {
           System.err.println("[bench] warm-up " + t.name() + " failed: " + e);
         }
       }
+      if (Boolean.parseBoolean(a.getOrDefault("equal_frames", "true"))) equalFrames(scenario, warmups, p.payload());
     }
     for (int r = 1; r <= rounds; r++) {
-      for (var t : targets) {
+      for (int k = 0; k < targets.size(); k++) {
+        var t = targets.get((k + r - 1) % targets.size());
         var pidFile = a.get(t.name() + ".pidfile");
         var server = pidFile == null ? null : ServerProcess.fromPidFile(pidFile);
         var run = "b" + tag + "r" + r;
@@ -101,23 +113,47 @@ public final class Bench {
             case "fanout", "cluster", "publish" -> scenario.fanout(t, run, server, false);
             case "churn" -> scenario.fanout(t, run, server, true);
             case "idle" -> scenario.idle(t, run, server);
+            case "ceiling" ->
+              scenario.ceiling(t, run, server, Double.parseDouble(a.getOrDefault("ceiling_factor", "1.5")),
+                  i(a, "ceiling_steps", 10), i(a, "ceiling_max_rate", 5000));
             default -> throw new IllegalArgumentException("unknown scenario " + scenarioName);
           };
         } catch (Exception e) {
           System.err.println("[bench] " + t.name() + " failed: " + e);
           res = new JsonObject().put("server", t.name()).put("error", String.valueOf(e));
         }
-        res.put("round", r);
+        res.put("round", r).put("order", k + 1);
         System.err.println("[bench] " + res.encode());
         results.add(res);
         Thread.sleep(i(a, "pause_ms", 1000));
       }
     }
     for (var t : targets) Scenario.await(t.close(), 30);
-    var params = p.json().put("rounds", rounds).put("warmup_seconds", i(a, "warmup", 0)).put("targets",
-        new JsonArray(names));
+    var params = p.json().put("rounds", rounds).put("warmup_seconds", i(a, "warmup", 0))
+        .put("targets", new JsonArray(names))
+        .put("generator_cores", Runtime.getRuntime().availableProcessors());
     for (var e : a.entrySet()) if (e.getKey().startsWith("note.")) params.put(e.getKey().substring(5), e.getValue());
-    return new JsonObject().put("scenario", scenarioName).put("params", params).put("results", results);
+    return new JsonObject().put("scenario", scenarioName).put("params", params).put("warmup", warmups).put("results",
+        results);
+  }
+
+  /**
+   * Frames of equal size: each server's envelope is its warm-up frame size minus the payload; every server's
+   * payload grows by the difference to the largest envelope, so every frame on the wire weighs the same.
+   */
+  static void equalFrames(Scenario scenario, JsonArray warmups, int payload) {
+    var envelope = new LinkedHashMap<String, Double>();
+    for (var o : warmups) {
+      var w = (JsonObject) o;
+      var frame = w.getDouble("frame_bytes");
+      if (frame != null) envelope.put(w.getString("server"), frame - w.getInteger("payload_bytes", payload));
+    }
+    double largest = envelope.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
+    envelope.forEach((server, e) -> {
+      int padded = payload + (int) Math.round(largest - e);
+      scenario.payload(server, padded);
+      System.err.printf("[bench] %s: envelope %.0f B, payload %d B%n", server, e, padded);
+    });
   }
 
   public static void write(JsonObject doc, Path out) throws Exception {
@@ -129,25 +165,35 @@ public final class Bench {
     Files.writeString(Path.of(base + ".dat"), dat(doc));
   }
 
+  /** Fields that describe a run rather than measure it. */
+  static final List<String> NOT_AVERAGED = List.of("round", "order", "gen_cores", "payload_bytes");
+
   /** Mean of a metric over a server's rounds (errors skipped). */
   static Map<String, Map<String, Double>> means(JsonObject doc) {
+    return summary(doc, 0);
+  }
+
+  /** Per server and metric, over its rounds: 0 the mean, 1 the lowest, 2 the highest (errors skipped). */
+  static Map<String, Map<String, Double>> summary(JsonObject doc, int which) {
     var sums = new LinkedHashMap<String, Map<String, double[]>>();
     for (var o : doc.getJsonArray("results")) {
       var r = (JsonObject) o;
       if (r.containsKey("error")) continue;
       var m = sums.computeIfAbsent(r.getString("server"), k -> new LinkedHashMap<>());
       for (var k : r.fieldNames()) {
-        if (r.getValue(k) instanceof Number n && !k.equals("round")) {
-          var acc = m.computeIfAbsent(k, x -> new double[2]);
+        if (r.getValue(k) instanceof Number n && !NOT_AVERAGED.contains(k)) {
+          var acc = m.computeIfAbsent(k, x -> new double[] {0, 0, Double.MAX_VALUE, -Double.MAX_VALUE});
           acc[0] += n.doubleValue();
           acc[1]++;
+          acc[2] = Math.min(acc[2], n.doubleValue());
+          acc[3] = Math.max(acc[3], n.doubleValue());
         }
       }
     }
     var out = new LinkedHashMap<String, Map<String, Double>>();
     sums.forEach((s, m) -> {
       var mm = new LinkedHashMap<String, Double>();
-      m.forEach((k, acc) -> mm.put(k, acc[0] / acc[1]));
+      m.forEach((k, acc) -> mm.put(k, which == 0 ? acc[0] / acc[1] : acc[which + 1]));
       out.put(s, mm);
     });
     return out;
@@ -167,7 +213,10 @@ public final class Bench {
     for (var m : means.values()) for (var k : m.keySet()) if (!metrics.contains(k)) metrics.add(k);
     // The MWS column the others are compared with: MWS's own protocol, else its Pusher face.
     var reference = means.containsKey("mws") ? "mws" : "mws-pusher";
-    sb.append("Mean over rounds; in brackets: ").append(reference).append(" / this server.\n\n| metric |");
+    var low = summary(doc, 1);
+    var high = summary(doc, 2);
+    sb.append("Mean over rounds [lowest-highest round]; in brackets: ").append(reference)
+        .append(" / this server.\n\n| metric |");
     means.keySet().forEach(s -> sb.append(' ').append(s).append(" |"));
     sb.append("\n|---|");
     means.keySet().forEach(s -> sb.append("---|"));
@@ -178,6 +227,10 @@ public final class Bench {
       for (var e : means.entrySet()) {
         var v = e.getValue().get(k);
         sb.append(' ').append(fmt(v));
+        var lo = low.get(e.getKey()).get(k);
+        var hi = high.get(e.getKey()).get(k);
+        if (lo != null && hi != null && !lo.equals(hi))
+          sb.append(" [").append(fmt(lo)).append('-').append(fmt(hi)).append(']');
         if (mws != null && !e.getKey().equals(reference) && v != null && v != 0 && mws.get(k) != null) {
           sb.append(" (").append(String.format("%.2f", mws.get(k) / v)).append("x)");
         }
@@ -186,20 +239,35 @@ public final class Bench {
       sb.append('\n');
     }
     sb.append(
-        "\nEvery run, in order (A B A B):\n\n| round | server | delivered/s | p50 ms | p99 ms | max ms | lost | rss MB |\n|---|---|---|---|---|---|---|---|\n");
-    for (var o : doc.getJsonArray("results")) {
-      var r = (JsonObject) o;
+        "\nEvery run, in order (the order rotates each round; warm-up rows are not in the means):\n\n| round | server |");
+    for (var k : RUN_COLUMNS) sb.append(' ').append(k).append(" |");
+    sb.append("\n|---|---|");
+    RUN_COLUMNS.forEach(k -> sb.append("---|"));
+    sb.append('\n');
+    var rows = new ArrayList<JsonObject>();
+    doc.getJsonArray("warmup", new JsonArray()).forEach(o -> rows.add(((JsonObject) o).copy().put("round", "warm-up")));
+    doc.getJsonArray("results").forEach(o -> rows.add((JsonObject) o));
+    for (var r : rows) {
       sb.append("| ").append(r.getValue("round")).append(" | ").append(r.getString("server")).append(" |");
       if (r.containsKey("error")) {
-        sb.append(" error: ").append(r.getString("error").replace('|', '/')).append(" | | | | | |\n");
+        sb.append(" error: ").append(r.getString("error").replace('|', '/')).append(" |\n");
         continue;
       }
-      for (var k : METRICS)
-        sb.append(' ').append(fmt(r.getValue(k) instanceof Number n ? n.doubleValue() : null)).append(" |");
+      for (var k : RUN_COLUMNS) {
+        var v = r.getValue(k);
+        sb.append(' ').append(v instanceof Number n ? fmt(n.doubleValue()) : v == null ? "-" : v.toString())
+            .append(" |");
+      }
       sb.append('\n');
     }
     return sb.toString();
   }
+
+  /** The columns of the table of every run: the metrics, then what makes a run comparable. */
+  static final List<String> RUN_COLUMNS = List.of("delivered_per_s", "p50_ms", "p99_ms", "max_ms", "lost", "rss_mb",
+      "frame_bytes", "cpu_ms_per_1k_deliveries", "cpu_ms_per_connect", "rss_kb_per_conn", "live_heap_kb_per_conn",
+      "ceiling_deliveries_per_s",
+      "gen_cpu_share", "generator_bound", "load1");
 
   /** For gnuplot: one line per server, the means. */
   static String dat(JsonObject doc) {

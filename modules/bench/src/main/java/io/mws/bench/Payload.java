@@ -18,8 +18,9 @@ public final class Payload {
     return sb.toString();
   }
 
-  /** Calls {@code sink} for every marker in {@code text}. */
-  public static void scan(String text, Sink sink) {
+  /** Calls {@code sink} for every marker in {@code text}; returns how many it found. */
+  public static int scan(String text, Sink sink) {
+    int found = 0;
     int i = text.indexOf(MARK);
     while (i >= 0) {
       int p = i + MARK.length();
@@ -27,14 +28,16 @@ public final class Payload {
         int c1 = text.indexOf(':', p);
         int c2 = text.indexOf(':', c1 + 1);
         int end = text.indexOf(';', c2 + 1);
-        if (c1 < 0 || c2 < 0 || end < 0) return;
+        if (c1 < 0 || c2 < 0 || end < 0) return found;
         sink.accept(Integer.parseInt(text, p, c1, 10), Long.parseLong(text, c1 + 1, c2, 10),
             Long.parseLong(text, c2 + 1, end, 10));
+        found++;
         i = text.indexOf(MARK, end);
       } catch (NumberFormatException e) {
         i = text.indexOf(MARK, p);
       }
     }
+    return found;
   }
 
   @FunctionalInterface

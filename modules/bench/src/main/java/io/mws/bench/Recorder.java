@@ -10,6 +10,19 @@ public final class Recorder {
   private long duplicates;
   private long firstNanos = Long.MAX_VALUE;
   private long lastNanos;
+  private long frames;
+  private long frameBytes;
+
+  /** Counts one received frame that carried a payload, by its size (the payloads are ASCII: chars = bytes). */
+  public synchronized void frame(int bytes) {
+    frames++;
+    frameBytes += bytes;
+  }
+
+  /** Mean size of the frames that carried a payload, in bytes; NaN before any. */
+  public synchronized double meanFrameBytes() {
+    return frames == 0 ? Double.NaN : frameBytes / (double) frames;
+  }
 
   /** Records one delivery; {@code seen} is the subscriber's own set of seqs (dedup of replays). */
   public synchronized void record(BitSet seen, long seq, long sentNanos, long nowNanos) {

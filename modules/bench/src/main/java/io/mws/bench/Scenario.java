@@ -3,13 +3,17 @@ package io.mws.bench;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The scenarios, each against one target. Every loop is bounded in count and in time and stops by itself.
@@ -19,19 +23,36 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Scenario {
   private final Vertx vertx;
   private final Params p;
+  /** Payload size per target where it differs from {@link Params#payload()}: frames of equal size across servers. */
+  private final Map<String, Integer> payloadByTarget = new HashMap<>();
 
   public Scenario(Vertx vertx, Params p) {
     this.vertx = vertx;
     this.p = p;
   }
 
+  /** Pads (or trims) {@code target}'s payload so its frames weigh what the others' do. */
+  public void payload(String target, int bytes) {
+    payloadByTarget.put(target, bytes);
+  }
+
+  int payloadFor(Target target) { return payloadByTarget.getOrDefault(target.name(), p.payload()); }
+
+  /** The same scenario at another publish rate (the ceiling search's steps). */
+  Params atRate(int rate) {
+    return new Params(p.subscribers(), p.channels(), rate, p.seconds(), p.payload(), p.connectConcurrency(),
+        p.maxInFlight(),
+        p.churnPerSecond(), p.drainSeconds(), p.liveHeap());
+  }
+
   /** Parameters; every scenario reads the ones it needs. */
   public record Params(int subscribers, int channels, int rate, int seconds, int payload, int connectConcurrency,
-      int maxInFlight, int churnPerSecond, int drainSeconds) {
+      int maxInFlight, int churnPerSecond, int drainSeconds, boolean liveHeap) {
     public JsonObject json() {
       return new JsonObject().put("subscribers", subscribers).put("channels", channels).put("rate_per_s", rate)
           .put("seconds", seconds).put("payload_bytes", payload).put("connect_concurrency", connectConcurrency)
-          .put("max_in_flight", maxInFlight).put("churn_per_s", churnPerSecond).put("drain_seconds", drainSeconds);
+          .put("max_in_flight", maxInFlight).put("churn_per_s", churnPerSecond).put("drain_seconds", drainSeconds)
+          .put("live_heap", liveHeap);
     }
   }
 
@@ -45,11 +66,15 @@ public final class Scenario {
     return names;
   }
 
-  /** Subscribers, their per-channel counts, and how long opening them took. */
-  private record Opened(List<Target.Subscription> subs, int[] perChannel, long nanos, int failed) {}
+  /**
+   * Subscribers, their per-channel counts, how long opening them took, and the next seq per channel (kept across
+   * the ceiling search's steps: each subscriber drops a seq it has seen as a duplicate).
+   */
+  private record Opened(List<Target.Subscription> subs, int[] perChannel, long nanos, int failed, long[] seqs) {}
 
   /** Opens {@code count} subscribers, subscriber i on channel i % C, at most connectConcurrency at a time. */
-  private Opened open(Target target, List<String> names, int count, Recorder recorder) throws Exception {
+  private Opened open(Target target, List<String> names, int count, AtomicReference<Recorder> recorder)
+      throws Exception {
     var subs = new ArrayList<Target.Subscription>(count);
     var perChannel = new int[names.size()];
     var failed = new AtomicLong();
@@ -63,9 +88,13 @@ public final class Scenario {
       if (i >= count) return;
       int c = (int) (i % names.size());
       var seen = new BitSet();
-      target.subscribe(names.get(c), text -> Payload.scan(text, (ch, seq, sent) -> {
-        if (ch == c) recorder.record(seen, seq, sent, System.nanoTime());
-      })).onComplete(ar -> {
+      target.subscribe(names.get(c), text -> {
+        var rec = recorder.get();
+        if (Payload.scan(text,
+            (ch, seq, sent) -> { if (ch == c) rec.record(seen, seq, sent, System.nanoTime()); }) > 0) {
+          rec.frame(text.length());
+        }
+      }).onComplete(ar -> {
         if (ar.succeeded()) {
           synchronized (subs) {
             subs.add(ar.result());
@@ -82,7 +111,8 @@ public final class Scenario {
     for (int k = 0; k < Math.min(count, p.connectConcurrency()); k++) vertx.runOnContext(v -> launch[0].run());
     await(done.future(), 600);
     synchronized (subs) {
-      return new Opened(new ArrayList<>(subs), perChannel.clone(), System.nanoTime() - t0, (int) failed.get());
+      return new Opened(new ArrayList<>(subs), perChannel.clone(), System.nanoTime() - t0, (int) failed.get(),
+          new long[names.size()]);
     }
   }
 
@@ -100,27 +130,27 @@ public final class Scenario {
   /** Publishes at {@code rate}/s for {@code seconds}, round robin over channels, at most maxInFlight pending. */
   private record Published(long ok, long failed, long skipped, long[] okPerChannel, long startNanos, long endNanos) {}
 
-  private Published publish(Target target, List<String> names) throws Exception {
-    long[] seqs = new long[names.size()];
+  private Published publish(Target target, List<String> names, int rate, long[] seqs) throws Exception {
+    int payload = payloadFor(target);
     long[] okPerChannel = new long[names.size()];
     var ok = new AtomicLong();
     var failed = new AtomicLong();
     var skipped = new AtomicLong();
     var inFlight = new AtomicLong();
-    long total = (long) p.rate() * p.seconds();
+    long total = (long) rate * p.seconds();
     long start = System.nanoTime();
     var finished = Promise.<Void>promise();
     long[] sent = {0};
     long tick = 10;
     vertx.setPeriodic(0, tick, id -> {
-      long due = Math.min(total, (long) ((System.nanoTime() - start) / 1e9 * p.rate()) + 1);
+      long due = Math.min(total, (long) ((System.nanoTime() - start) / 1e9 * rate) + 1);
       while (sent[0] < due) {
         int c = (int) (sent[0] % names.size());
         sent[0]++;
         if (inFlight.get() >= p.maxInFlight()) { skipped.incrementAndGet(); continue; }
         long seq = seqs[c]++;
         inFlight.incrementAndGet();
-        target.publish(names.get(c), Payload.make(c, seq, System.nanoTime(), p.payload())).onComplete(ar -> {
+        target.publish(names.get(c), Payload.make(c, seq, System.nanoTime(), payload)).onComplete(ar -> {
           inFlight.decrementAndGet();
           if (ar.succeeded()) {
             ok.incrementAndGet();
@@ -156,47 +186,105 @@ public final class Scenario {
   }
 
   /** Three decimals; NaN (not measured) becomes JSON null. */
-  private static Double round(double v) {
+  static Double round(double v) {
     return Double.isNaN(v) || Double.isInfinite(v) ? null : Math.round(v * 1000) / 1000.0;
   }
 
-  private static JsonObject base(Target target, Recorder.Stats s, double deliveredPerS, long lost, double rssMb) {
+  private JsonObject base(Target target, Recorder recorder, double deliveredPerS, long lost, double rssMb) {
+    var s = recorder.stats();
     return new JsonObject().put("server", target.name()).put("delivered_per_s", round(deliveredPerS))
         .put("p50_ms", round(s.p50Ms())).put("p99_ms", round(s.p99Ms())).put("max_ms", round(s.maxMs()))
-        .put("lost", lost).put("rss_mb", round(rssMb));
+        .put("lost", lost).put("rss_mb", round(rssMb))
+        .put("payload_bytes", payloadFor(target)).put("frame_bytes", round(recorder.meanFrameBytes()));
   }
 
   /** Fan-out: S subscribers over C channels, R publishes/s for T seconds. With churnPerSecond > 0: churn too. */
   public JsonObject fanout(Target target, String run, ServerProcess server, boolean churn) throws Exception {
     var names = channelNames(run, p.channels());
     await(target.setUp(names), 120);
-    var recorder = new Recorder();
+    var recorder = new AtomicReference<>(new Recorder());
     var opened = open(target, names, p.subscribers(), recorder);
     Thread.sleep(300);
+    try {
+      return step(target, names, opened, recorder.get(), server, churn, p.rate());
+    } finally {
+      closeAll(opened.subs());
+    }
+  }
+
+  /** One fan-out at {@code rate} publishes/s over subscribers already open, all of whose frames go to {@code recorder}. */
+  private JsonObject step(Target target, List<String> names, Opened opened, Recorder recorder, ServerProcess server,
+                          boolean churn, int rate)
+      throws Exception {
     var churner = churn ? new Churner(target, names) : null;
-    double cpuBefore = server == null ? Double.NaN : server.cpuSeconds();
+    var window = new Window(server);
     if (churner != null) churner.start();
-    var pub = publish(target, names);
+    var pub = publish(target, names, rate, opened.seqs());
     long expected = expected(pub, opened.perChannel());
     drain(recorder, expected);
     if (churner != null) churner.stop();
-    double cpu = server == null ? Double.NaN : server.cpuSeconds() - cpuBefore;
+    var used = window.read();
     var stats = recorder.stats();
     double rss = server == null ? Double.NaN : server.rssMb();
     long lastDelivery = recorder.lastNanos() == 0 ? pub.endNanos() : recorder.lastNanos();
     double seconds = Math.max(1e-3, (Math.max(pub.endNanos(), lastDelivery) - pub.startNanos()) / 1e9);
-    var result = base(target, stats, stats.count() / seconds, expected - stats.count(), rss)
+    var result = base(target, recorder, stats.count() / seconds, expected - stats.count(), rss)
         .put("received", stats.count()).put("expected", expected).put("duplicates", recorder.duplicates())
         .put("published", pub.ok()).put("publish_failed", pub.failed()).put("publish_skipped", pub.skipped())
         .put("subscribe_failed", opened.failed())
         // Server CPU (user + system, from /proc) over publishing and draining, per 1000 deliveries (churn included).
-        .put("cpu_s", round(cpu))
-        .put("cpu_ms_per_1k_deliveries", stats.count() == 0 ? null : round(cpu * 1e6 / stats.count()));
+        .put("cpu_ms_per_1k_deliveries", stats.count() == 0 ? null : round(used.serverCpuS() * 1e6 / stats.count()))
+        .mergeIn(used.json());
     if (churner != null) {
       result.put("churn_cycles", churner.cycles.get()).put("churn_failed", churner.failed.get())
           .put("churn_per_s", round(churner.cycles.get() / seconds));
     }
-    closeAll(opened.subs());
+    return result;
+  }
+
+  /** p99 above which a rate is past the server's ceiling (issue 15: "the rate at which p99 passes 100 ms"). */
+  static final double CEILING_P99_MS = 100;
+
+  /**
+   * Ceiling search: the fan-out over the same subscribers at a rising rate (x {@code factor} per step, from
+   * {@link Params#rate()}, at most {@code steps} steps and {@code maxRate}), until a step's p99 passes 100 ms, a
+   * delivery is lost or the generator had to skip publishes. The ceiling is the last rate that passed, in
+   * deliveries/s; every step is in the result.
+   */
+  public JsonObject ceiling(Target target, String run, ServerProcess server, double factor, int steps, int maxRate)
+      throws Exception {
+    var names = channelNames(run, p.channels());
+    await(target.setUp(names), 120);
+    var recorder = new AtomicReference<>(new Recorder());
+    var opened = open(target, names, p.subscribers(), recorder);
+    Thread.sleep(300);
+    var stepResults = new JsonArray();
+    JsonObject passed = null;
+    JsonObject failed = null;
+    try {
+      double rate = p.rate();
+      for (int i = 0; i < steps && rate <= maxRate; i++, rate *= factor) {
+        recorder.set(new Recorder());
+        var r = step(target, names, opened, recorder.get(), server, false, (int) rate);
+        r.put("rate_per_s", (int) rate).put("offered_deliveries_per_s", (long) rate * p.subscribers() / p.channels());
+        System.err.println("[bench] ceiling step " + target.name() + ": " + r.encode());
+        stepResults.add(r);
+        boolean ok = r.getDouble("p99_ms", Double.MAX_VALUE) <= CEILING_P99_MS && r.getLong("lost") == 0
+            && r.getLong("publish_skipped") == 0 && r.getLong("publish_failed") == 0;
+        if (!ok) { failed = r; break; }
+        passed = r;
+        Thread.sleep(1000);
+      }
+    } finally {
+      closeAll(opened.subs());
+    }
+    var result = (passed != null ? passed.copy() : new JsonObject().put("server", target.name()))
+        .put("ceiling_deliveries_per_s", passed == null ? 0 : passed.getLong("offered_deliveries_per_s"))
+        .put("failed_at_deliveries_per_s", failed == null ? null : failed.getLong("offered_deliveries_per_s"))
+        .put("failed_p99_ms", failed == null ? null : failed.getDouble("p99_ms"))
+        .put("failed_generator_bound", failed == null ? null : failed.getBoolean("generator_bound"))
+        .put("steps", stepResults);
+    result.remove("rate_per_s");
     return result;
   }
 
@@ -207,16 +295,21 @@ public final class Scenario {
     System.gc();
     Thread.sleep(500);
     double before = server == null ? Double.NaN : server.rssMb();
+    double heapBefore = server == null || !p.liveHeap() ? Double.NaN : server.liveHeapMb();
     var recorder = new Recorder();
-    var opened = open(target, names, p.subscribers(), recorder);
+    var connecting = new Window(server);
+    var opened = open(target, names, p.subscribers(), new AtomicReference<>(recorder));
+    var connected = connecting.read();
     Thread.sleep(2000);
     double after = server == null ? Double.NaN : server.rssMb();
+    double heapAfter = server == null || !p.liveHeap() ? Double.NaN : server.liveHeapMb();
+    double rssAfterGc = Double.isNaN(heapAfter) ? Double.NaN : server.rssMb();
     // One event per channel: every idle connection must still be subscribed.
     long expected = 0;
     long t0 = System.nanoTime();
     for (int c = 0; c < names.size(); c++) {
       try {
-        await(target.publish(names.get(c), Payload.make(c, 0, System.nanoTime(), p.payload())), 30);
+        await(target.publish(names.get(c), Payload.make(c, 0, System.nanoTime(), payloadFor(target))), 30);
         expected += opened.perChannel()[c];
       } catch (Exception e) {
         System.err.println(target.name() + " idle publish failed: " + e);
@@ -227,12 +320,18 @@ public final class Scenario {
     double seconds = Math.max(1e-3,
         ((recorder.lastNanos() == 0 ? System.nanoTime() : recorder.lastNanos()) - t0) / 1e9);
     int n = opened.subs().size();
-    var result = base(target, stats, stats.count() / seconds, expected - stats.count(), after)
+    var result = base(target, recorder, stats.count() / seconds, expected - stats.count(), after)
         .put("connections", n).put("received", stats.count()).put("expected", expected)
         .put("subscribe_failed", opened.failed())
         .put("connect_per_s", round(n / (opened.nanos() / 1e9)))
         .put("rss_mb_before", round(before))
-        .put("rss_kb_per_conn", n == 0 ? null : round((after - before) * 1024 / n));
+        .put("rss_kb_per_conn", n == 0 ? null : round((after - before) * 1024 / n))
+        // JVM servers with live_heap=true: heap still used after a full GC, per connection, and RSS after that GC.
+        .put("heap_mb_before", round(heapBefore)).put("heap_mb_after", round(heapAfter))
+        .put("live_heap_kb_per_conn", n == 0 ? null : round((heapAfter - heapBefore) * 1024 / n))
+        .put("rss_mb_after_gc", round(rssAfterGc))
+        // Server CPU while connecting: per connect + subscribe (the WebSocket upgrade and the subscription).
+        .put("cpu_ms_per_connect", connected.serverMsPer(n)).put("connect_window", connected.json());
     closeAll(opened.subs());
     return result;
   }

@@ -58,12 +58,18 @@ class BenchSmokeTest {
   }
 
   private JsonObject run(String scenario, String targets) throws Exception {
-    return Bench.run(clientVertx, Map.ofEntries(
+    return run(scenario, targets, Map.of());
+  }
+
+  private JsonObject run(String scenario, String targets, Map<String, String> extra) throws Exception {
+    var a = new java.util.HashMap<>(Map.ofEntries(
         Map.entry("scenario", scenario), Map.entry("targets", targets), Map.entry("rounds", "1"),
         Map.entry("subscribers", "20"), Map.entry("channels", "4"), Map.entry("rate", "100"), Map.entry("seconds", "1"),
         Map.entry("churn", "20"), Map.entry("drain", "10"), Map.entry("pause_ms", "0"),
         Map.entry("mws.port", String.valueOf(node.httpPort())), Map.entry("mws.password", PASSWORD),
         Map.entry("baseline.port", String.valueOf(baseline.port()))));
+    a.putAll(extra);
+    return Bench.run(clientVertx, a);
   }
 
   @Test
@@ -86,9 +92,62 @@ class BenchSmokeTest {
     }
     Bench.write(doc, dir.resolve("fanout.json"));
     var written = new JsonObject(Files.readString(dir.resolve("fanout.json")));
-    assertThat(written.fieldNames()).containsExactlyInAnyOrder("scenario", "params", "results");
+    assertThat(written.fieldNames()).containsExactlyInAnyOrder("scenario", "params", "warmup", "results");
     assertThat(Files.readString(dir.resolve("fanout.md"))).contains("| delivered_per_s |").contains("mws")
         .contains("baseline");
+  }
+
+  /**
+   * The fairness rules: the order rotates each round, the warm-up is reported apart, frames are padded to the
+   * largest envelope (MWS's change message around the payload is larger than the baseline's bare payload), and
+   * every run carries the server's CPU per delivery, the generator's CPU share and the load average.
+   */
+  @Test
+  void roundsRotateWarmUpIsApartFramesAreEqualAndCpuIsRecorded(@TempDir Path dir) throws Exception {
+    var pidFile = dir.resolve("self.pid");
+    Files.writeString(pidFile, String.valueOf(ProcessHandle.current().pid())); // the in-process node: this JVM
+    var doc = run("fanout", "mws,baseline", Map.of("rounds", "2", "warmup", "1", "mws.pidfile", pidFile.toString(),
+        "baseline.pidfile", pidFile.toString()));
+    var results = doc.getJsonArray("results");
+    assertThat(results.getJsonObject(0).getString("server")).isEqualTo("mws");
+    assertThat(results.getJsonObject(2).getString("server")).isEqualTo("baseline");
+    assertThat(doc.getJsonArray("warmup")).hasSize(2);
+    for (int i = 0; i < results.size(); i++) {
+      var r = results.getJsonObject(i);
+      assertThat(r.getLong("lost")).as(r.encode()).isZero();
+      assertThat(r.getDouble("cpu_ms_per_1k_deliveries")).as(r.encode()).isPositive();
+      assertThat(r.getDouble("gen_cpu_share")).as(r.encode()).isPositive();
+      assertThat(r.containsKey("load1")).isTrue();
+    }
+    var mws = results.getJsonObject(0);
+    var base = results.getJsonObject(2);
+    assertThat(base.getInteger("payload_bytes")).as("baseline padded").isGreaterThan(mws.getInteger("payload_bytes"));
+    assertThat(Math.abs(base.getDouble("frame_bytes") - mws.getDouble("frame_bytes"))).as(results.encode())
+        .isLessThan(8);
+  }
+
+  /** With live_heap=true the idle scenario asks a JVM server (here this one) for its heap after a full GC. */
+  @Test
+  void idleMeasuresTheLiveHeapOfAJvmServer(@TempDir Path dir) throws Exception {
+    var pidFile = dir.resolve("self.pid");
+    Files.writeString(pidFile, String.valueOf(ProcessHandle.current().pid()));
+    var r = run("idle", "mws", Map.of("live_heap", "true", "mws.pidfile", pidFile.toString())).getJsonArray("results")
+        .getJsonObject(0);
+    assertThat(r.getDouble("heap_mb_after")).as(r.encode()).isPositive();
+    assertThat(r.getDouble("rss_mb_after_gc")).as(r.encode()).isPositive();
+    assertThat(r.getDouble("live_heap_kb_per_conn")).as(r.encode()).isNotNull();
+    assertThat(r.getDouble("cpu_ms_per_connect")).as(r.encode()).isPositive();
+  }
+
+  /** The ceiling search climbs until a step fails (here: the step cap) and reports every step. */
+  @Test
+  void ceilingSearchReportsEveryStep() throws Exception {
+    var r = run("ceiling", "baseline", Map.of("ceiling_steps", "2", "rate", "40", "ceiling_factor", "2"))
+        .getJsonArray("results").getJsonObject(0);
+    assertThat(r.containsKey("error")).as(r.encode()).isFalse();
+    assertThat(r.getJsonArray("steps")).hasSize(2);
+    assertThat(r.getJsonArray("steps").getJsonObject(1).getInteger("rate_per_s")).isEqualTo(80);
+    assertThat(r.getLong("ceiling_deliveries_per_s")).as(r.encode()).isEqualTo(80L * 20 / 4);
   }
 
   /** MWS's Pusher face through the Pusher client Soketi's target uses: signed publishes, every delivery. */
