@@ -8,6 +8,7 @@ import com.hazelcast.ringbuffer.OverflowPolicy;
 import com.hazelcast.ringbuffer.ReadResultSet;
 import com.hazelcast.ringbuffer.Ringbuffer;
 import com.hazelcast.ringbuffer.StaleSequenceException;
+import com.hazelcast.spi.exception.DistributedObjectDestroyedException;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.Versions;
 import io.vertx.core.Future;
@@ -53,6 +54,10 @@ public final class HazelcastChannelStore implements ChannelStore {
   private final HazelcastInstance hz;
   private final IMap<String, String> vhosts;
   private final IMap<String, HazelcastJsonValue> channels;
+  /** A channel record's mark while its close runs (closeChannel): appends are refused from then on. */
+  private static final String CLOSING = "closing";
+  /** The sequence of an append the channel's close refused. */
+  private static final long REFUSED = -1;
   private final VhostQuotas quotas;
   private final HistoryRings rings;
 
@@ -163,17 +168,23 @@ public final class HazelcastChannelStore implements ChannelStore {
   public Future<ChannelInfo> closeChannel(String vhost, String channel) {
     return vertx.executeBlocking(() -> {
       // The close's rev must cover every event acknowledged before it (the gateways deliver those first).
-      // The ring's tail read after the removal alone is not enough: an append refused meanwhile (stillOpen)
-      // may have destroyed the ring and another recreated it. So the tail before the removal counts too.
-      var before = channels.get(key(vhost, channel));
-      long revBefore = before == null ? -1 : currentRev(new JsonObject(before.getValue()));
-      var removed = channels.remove(key(vhost, channel));
-      if (removed == null) return null;
-      var record = new JsonObject(removed.getValue());
-      boolean sameLifetime = before != null
-          && new JsonObject(before.getValue()).getString("epoch").equals(record.getString("epoch"));
-      var info = toInfo(record, Math.max(currentRev(record), sameLifetime ? revBefore : -1));
-      history(record).destroy();
+      // So the record is first marked closing: from then on no append is acknowledged (stillOpen refuses
+      // it) and none destroys the ring, so the ring's tail read next covers every acknowledged append
+      // (each was in the ring before its stillOpen read the record unmarked). Then the record goes.
+      var key = key(vhost, channel);
+      JsonObject record;
+      while (true) {
+        var current = channels.get(key);
+        if (current == null) return null;
+        record = new JsonObject(current.getValue());
+        if (record.getBoolean(CLOSING, false)
+            || channels.replace(key, current, new HazelcastJsonValue(record.copy().put(CLOSING, true).encode()))) {
+          break;
+        }
+      }
+      var info = toInfo(record, currentRev(record));
+      if (channels.remove(key) == null) return null; // a concurrent close removed it, and answers for it
+      destroyRing(record);
       return info;
     }, false).compose(info -> info == null ? Future.succeededFuture(null)
         : quotas.channelClosed(vhost, channel, info.epoch()).map(info));
@@ -183,14 +194,19 @@ public final class HazelcastChannelStore implements ChannelStore {
   public Future<ChannelEvent> append(String vhost, String channel, String event, Object data, String uid,
                                      JsonObject idempotency) {
     return record(vhost, channel).compose(record -> {
-      if (record == null) return Future.succeededFuture(null);
+      if (record == null || record.getBoolean(CLOSING, false)) return Future.succeededFuture(null);
       var timestamp = System.currentTimeMillis();
       var entry = new JsonObject().put("event", event).put("data", data).put("uid", uid).put("ts", timestamp);
       var encoded = withKey(entry, idempotency).encode();
       return quotas.chargeHistory(vhost, channel, record.getString("epoch"), encoded, rings.capacity(record))
-          .compose(charged -> async(history(record).addAsync(encoded, OverflowPolicy.OVERWRITE)))
-          .compose(seq -> stillOpen(record).map(open -> open ? new ChannelEvent(ChannelEvent.Kind.EVENT, vhost, channel,
-              record.getString("epoch"), base(record) + seq + 1, event, data, uid, timestamp) : null));
+          // A close may destroy the ring under the append: then it is refused as after the close (404),
+          // not reported as a cluster failure.
+          .compose(charged -> addToRing(record, encoded)
+              .recover(failure -> stillOpen(record).compose(open -> open ? Future.failedFuture(failure)
+                  : Future.succeededFuture(REFUSED))))
+          .compose(seq -> seq == REFUSED ? Future.succeededFuture(null)
+              : stillOpen(record).map(open -> open ? new ChannelEvent(ChannelEvent.Kind.EVENT, vhost, channel,
+                  record.getString("epoch"), base(record) + seq + 1, event, data, uid, timestamp) : null));
     });
   }
 
@@ -202,10 +218,12 @@ public final class HazelcastChannelStore implements ChannelStore {
    */
   private Future<Boolean> stillOpen(JsonObject appendedTo) {
     return record(appendedTo.getString("vhost"), appendedTo.getString("name")).compose(now -> {
-      if (now != null && now.getString("epoch").equals(appendedTo.getString("epoch")))
-        return Future.succeededFuture(true);
+      if (now != null && now.getString("epoch").equals(appendedTo.getString("epoch"))) {
+        // Closing: refused, and the ring is left to the close, which reads its tail before destroying it.
+        return Future.succeededFuture(!now.getBoolean(CLOSING, false));
+      }
       return vertx.executeBlocking(() -> {
-        history(appendedTo).destroy();
+        destroyRing(appendedTo);
         return null;
       }, false).compose(destroyed -> quotas.channelClosed(appendedTo.getString("vhost"), appendedTo.getString("name"),
           appendedTo.getString("epoch"))).map(false);
@@ -293,6 +311,27 @@ public final class HazelcastChannelStore implements ChannelStore {
     return new ChannelEvent(ChannelEvent.Kind.EVENT, record.getString("vhost"), record.getString("name"),
         record.getString("epoch"), base(record) + sequence + 1, entry.getString("event"),
         entry.getValue("data"), entry.getString("uid"), entry.getLong("ts", 0L));
+  }
+
+  /** Appends to the channel's ring; a ring destroyed while its proxy is made fails the future, as any failure. */
+  private Future<Long> addToRing(JsonObject record, String encoded) {
+    try {
+      return async(history(record).addAsync(encoded, OverflowPolicy.OVERWRITE));
+    } catch (DistributedObjectDestroyedException destroyed) {
+      return Future.failedFuture(destroyed);
+    }
+  }
+
+  /**
+   * Destroys a channel's ring. A close and refused appends may destroy the same ring at once; Hazelcast
+   * then reports the loser's destroy as DistributedObjectDestroyedException, and the ring is gone all the same.
+   */
+  private void destroyRing(JsonObject record) {
+    try {
+      history(record).destroy();
+    } catch (DistributedObjectDestroyedException alreadyGone) {
+      // destroyed by the other party
+    }
   }
 
   private Future<JsonObject> record(String vhost, String channel) {

@@ -164,7 +164,7 @@ class PublishHistoryAndQuotasTest {
       long closedAt = closes.get(channel);
       for (var ack : acks) {
         if (ack.failed()) {
-          assertThat(ApiError.from(ack.cause()).status()).isEqualTo(404);
+          assertThat(ApiError.from(ack.cause()).status()).as("refused: %s", ack.cause()).isEqualTo(404);
           refused++;
         } else {
           assertThat(ack.result().getLong("rev"))
