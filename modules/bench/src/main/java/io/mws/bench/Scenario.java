@@ -279,7 +279,7 @@ public final class Scenario {
       closeAll(opened.subs());
     }
     var result = (passed != null ? passed.copy() : new JsonObject().put("server", target.name()))
-        .put("ceiling_deliveries_per_s", passed == null ? 0 : passed.getLong("offered_deliveries_per_s"))
+        .put("ceiling_deliveries_per_s", passed == null ? Long.valueOf(0) : passed.getLong("offered_deliveries_per_s"))
         .put("failed_at_deliveries_per_s", failed == null ? null : failed.getLong("offered_deliveries_per_s"))
         .put("failed_p99_ms", failed == null ? null : failed.getDouble("p99_ms"))
         .put("failed_generator_bound", failed == null ? null : failed.getBoolean("generator_bound"))

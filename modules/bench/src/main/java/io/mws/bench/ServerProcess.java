@@ -68,7 +68,7 @@ public record ServerProcess(long pid) {
 
   private String jcmd(String command) throws Exception {
     var process = new ProcessBuilder("jcmd", String.valueOf(pid), command).redirectErrorStream(true).start();
-    var out = new String(process.getInputStream().readAllBytes());
+    var out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || process.exitValue() != 0) {
       throw new IOException("jcmd " + command + ": " + out);
     }
