@@ -162,7 +162,8 @@ class FrontDoorIT {
     }
     try (var socket = connect(client(252))) {
       write(socket, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-      assertThat(drainUntilClosed(socket)).startsWith("HTTP/1.1 400").contains("h2c");
+      assertThat(drainUntilClosed(socket)).startsWith("HTTP/1.1 505").contains("http_version_not_supported")
+          .contains("h2c");
     }
     try (var socket = connect(client(252))) {
       write(socket,

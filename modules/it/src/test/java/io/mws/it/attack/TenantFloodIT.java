@@ -177,15 +177,20 @@ class TenantFloodIT {
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(201, response.statusCode(), response.body());
-    var at = response.body().indexOf("\"token\":\"") + 9;
-    return "Bearer " + response.body().substring(at, response.body().indexOf('"', at));
+    return "Bearer " + new io.vertx.core.json.JsonObject(response.body()).getJsonObject("data")
+        .getJsonObject("attributes").getString("token");
+  }
+
+  /** The token of a token document (JSON:API or plain; /v1 answers are indented, so it is parsed, not searched). */
+  private static String tokenOf(io.vertx.core.json.JsonObject document) {
+    var data = document.getJsonObject("data");
+    return data == null ? document.getString("token") : data.getJsonObject("attributes").getString("token");
   }
 
   /** A client token of the vhost with the publish right. */
   private String clientToken(String base, String backend) throws Exception {
     var body = send(base, "GET", "/v1/vhosts/flooder/token?uid=attacker&publish=true", backend, null).body();
-    var at = body.indexOf("\"token\":\"") + 9;
-    return "Bearer " + body.substring(at, body.indexOf('"', at));
+    return "Bearer " + tokenOf(new io.vertx.core.json.JsonObject(body));
   }
 
   private HttpResponse<String> send(String base, String method, String path, String auth, String body)
