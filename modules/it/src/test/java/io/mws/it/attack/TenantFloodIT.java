@@ -206,10 +206,14 @@ class TenantFloodIT {
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
   }
 
+  /** The error body's reason, "" for a body that is not an error document (answers may be indented). */
   private static String reason(String body) {
-    int at = body.indexOf("\"reason\":\"");
-    return at < 0 ? "" : body.substring(at + 10, body.indexOf('"', at + 10));
+    var matcher = REASON.matcher(body);
+    return matcher.find() ? matcher.group(1) : "";
   }
+
+  private static final java.util.regex.Pattern REASON = java.util.regex.Pattern
+      .compile("\"reason\"\\s*:\\s*\"([^\"]*)\"");
 
   private static double pct(List<Long> sortedMicros, int p) {
     return sortedMicros.get(Math.min(sortedMicros.size() - 1, sortedMicros.size() * p / 100)) / 1000.0;
