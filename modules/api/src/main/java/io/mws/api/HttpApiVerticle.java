@@ -6,6 +6,7 @@ import io.mws.protocol.Addresses;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
+import io.mws.protocol.BusCodecs;
 import io.mws.protocol.HttpEndpoint;
 import io.mws.protocol.RefusalMetrics;
 import io.mws.protocol.VhostSettingsCache;
@@ -40,6 +41,7 @@ public final class HttpApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    BusCodecs.register(vertx);
     var config = ApiSettings.from(config()); // a bad value fails the start here, naming its key
     var settings = new VhostSettingsCache(vertx);
     var events = new EventResources(config.maxPayloadBytes(),

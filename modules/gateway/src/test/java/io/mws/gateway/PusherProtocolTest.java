@@ -6,6 +6,7 @@ import io.mws.protocol.Addresses;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.CloseCode;
+import io.mws.protocol.FeedMessage;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.WebSocket;
@@ -85,7 +86,7 @@ class PusherProtocolTest {
           trigger.getValue("data"),
           m.body().getJsonObject("headers").getString("authorization").substring("Bearer client-token-of-".length()),
           0);
-      bus.publish(Addresses.CHANNEL_FEED, event.toJson());
+      bus.publish(Addresses.CHANNEL_FEED, new FeedMessage(event));
       var document = new JsonObject().put("data",
           new JsonObject().put("attributes", new JsonObject().put("rev", fired)));
       vertx.setTimer(150,
@@ -269,7 +270,7 @@ class PusherProtocolTest {
     var sealed = new JsonObject().put("nonce", "bm9uY2U=").put("ciphertext", "c2VhbGVk").encode();
     var event = new ChannelEvent(ChannelEvent.Kind.EVENT, APP, "private-encrypted-vault", "e", rev.incrementAndGet(),
         "secret-plan", sealed, null, 0);
-    vertx.eventBus().publish(Addresses.CHANNEL_FEED, event.toJson());
+    vertx.eventBus().publish(Addresses.CHANNEL_FEED, new FeedMessage(event));
     var frame = conn.next("secret-plan");
     assertThat(frame.getString("data")).isEqualTo(sealed);
 
@@ -315,9 +316,9 @@ class PusherProtocolTest {
     long first = rev.incrementAndGet();
     long second = rev.incrementAndGet();
     // rev 2 (excluding `named`) arrives before rev 1: it waits in the feed's pending map.
-    bus.publish(Addresses.CHANNEL_FEED, feedEvent(second, "excluded").put("exclude", named.socketId));
-    bus.publish(Addresses.CHANNEL_FEED, feedEvent(first, "before"));
-    bus.publish(Addresses.CHANNEL_FEED, feedEvent(rev.incrementAndGet(), "after").put("exclude", "1.2"));
+    bus.publish(Addresses.CHANNEL_FEED, new FeedMessage(feedEvent(second, "excluded"), named.socketId));
+    bus.publish(Addresses.CHANNEL_FEED, new FeedMessage(feedEvent(first, "before")));
+    bus.publish(Addresses.CHANNEL_FEED, new FeedMessage(feedEvent(rev.incrementAndGet(), "after"), "1.2"));
     assertThat(List.of(named.next().getString("event"), named.next().getString("event"))).containsExactly("before",
         "after");
     assertThat(
@@ -326,8 +327,8 @@ class PusherProtocolTest {
     named.assertSilent(200);
   }
 
-  private static JsonObject feedEvent(long rev, String name) {
-    return new ChannelEvent(ChannelEvent.Kind.EVENT, APP, "room", "e", rev, name, "d", null, 0).toJson();
+  private static ChannelEvent feedEvent(long rev, String name) {
+    return new ChannelEvent(ChannelEvent.Kind.EVENT, APP, "room", "e", rev, name, "d", null, 0);
   }
 
   /** USER_DISCONNECT (terminate_connections) closes the user's signed-in socket that watches nothing, with 4009; others stay. */

@@ -7,6 +7,7 @@ import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.ChannelEvent;
+import io.mws.protocol.FeedMessage;
 import io.mws.protocol.Principal;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -231,7 +232,7 @@ class WebSocketHardeningTest {
     assertThat(last.getJsonObject("headers").getString("WWW-Authenticate")).contains("Bearer");
     assertThat(watches(vertx)).isZero();
     var event = new ChannelEvent(ChannelEvent.Kind.EVENT, "v", "c", "e1", 1, "e", "late", null, 0);
-    vertx.eventBus().publish(Addresses.CHANNEL_FEED, event.toJson());
+    vertx.eventBus().publish(Addresses.CHANNEL_FEED, new FeedMessage(event));
     Thread.sleep(300);
     assertThat(messages).noneMatch(m -> m.containsKey("change"));
     assertThat(ws.isClosed()).as("the connection itself stays").isFalse();
