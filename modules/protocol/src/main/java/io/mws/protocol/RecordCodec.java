@@ -53,7 +53,9 @@ public final class RecordCodec<T> implements MessageCodec<T, T> {
 
   /** The name other nodes look the codec up by ("mws." and the record's simple name; a node without it drops the message). */
   @Override
-  public String name() { return "mws." + type.getSimpleName(); }
+  public String name() { return nameOf(type); }
+
+  public static String nameOf(Class<?> type) { return "mws." + type.getSimpleName(); }
 
   @Override
   public byte systemCodecID() { return -1; }
