@@ -73,7 +73,8 @@ public final class Addresses {
     return "mws.gateway.presence." + node;
   }
 
-  // HttpApiVerticle (request/reply): an HTTP-style request forwarded from the WebSocket gateway.
+  // HttpApiVerticle (request/reply): an HTTP-style request forwarded from the WebSocket gateway, a
+  // ForwardedRequest -> its ApiResponse (records with their codecs, BusCodecs).
   public static final String API_REQUEST = "mws.api.request";
 
   // WebSocketGatewayVerticle, LOCAL only (localConsumer): this node's {"connections":int,"watches":int}

@@ -23,7 +23,9 @@ public final class BusCodecs {
   static final List<RecordCodec<?>> CODECS = List.of(
       new RecordCodec<>(ChannelEvent.class, ChannelEvent::toJson, ChannelEvent::fromJson),
       new RecordCodec<>(FeedMessage.class, FeedMessage::toJson, FeedMessage::fromJson),
-      new RecordCodec<>(PublishRequest.class, PublishRequest::toJson, PublishRequest::fromJson));
+      new RecordCodec<>(PublishRequest.class, PublishRequest::toJson, PublishRequest::fromJson),
+      new RecordCodec<>(ForwardedRequest.class, ForwardedRequest::toJson, ForwardedRequest::fromJson),
+      new RecordCodec<>(ApiResponse.class, ApiResponse::toJson, ApiResponse::fromJson));
 
   private static final Set<EventBus> REGISTERED = Collections.newSetFromMap(new WeakHashMap<>());
 

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The typed bus messages: on one node the receiver gets the very record that was sent (no copy, no
  * JSON), and between nodes every record survives its wire form whole: every kind of channel event,
- * every shape of JSON data, unicode beyond the BMP, a Pusher socket to leave out.
+ * every shape of JSON data, unicode beyond the BMP, a Pusher socket to leave out, forwarded requests with
+ * their query, headers and client, and their responses.
  */
 class BusCodecsTest {
   private final Vertx vertx = Vertx.vertx();
@@ -67,6 +68,14 @@ class BusCodecsTest {
       messages.add(new PublishRequest("v", "c", "e", data, false, null, null, null));
       messages.add(new PublishRequest("v", "c", "e", data, true, "uid", new JsonObject().put("key", "k")
           .put("fingerprint", "f"), "1.2"));
+    }
+    for (var data : dataShapes()) {
+      var request = new ApiRequest("POST", "/v1/vhosts/v/channels/c%C3%A9/events?a=1&a=2",
+          java.util.Map.of("a", List.of("1", "2"), "é", List.of("ü")),
+          java.util.Map.of("authorization", "Bearer x", "content-type", "application/json"), data);
+      messages.add(new ForwardedRequest(request, "192.0.2.7"));
+      messages.add(new ForwardedRequest(request, null));
+      messages.add(ApiResponse.of(202, data).header("Location", "/v1/vhosts/v/channels/c/events/7"));
     }
     return messages;
   }
