@@ -3,17 +3,11 @@
 //   node bench/rest-publish.mjs setup PORT ADMIN_PASSWORD      creates vhost "bench" and channel "c"; prints the token
 //   node bench/rest-publish.mjs fire PORT TOKEN COUNT [CONCURRENCY=16]
 // fire prints {"ok":n,"failed":n,"ms":elapsed}; a failed publish is anything but 202.
+import { jsonCall } from './http.mjs';
 const [mode, port, secret, count = 5000, concurrency = 16] = process.argv.slice(2);
 const base = `http://127.0.0.1:${port}`;
 
-async function call(method, path, auth, body) {
-  const response = await fetch(base + path, {
-    method, headers: { authorization: auth, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, json: text ? JSON.parse(text) : null };
-}
+const call = (method, path, auth, body) => jsonCall(base, method, path, auth, body);
 
 if (mode === 'setup') {
   const admin = 'Basic ' + Buffer.from(`admin:${secret}`).toString('base64');

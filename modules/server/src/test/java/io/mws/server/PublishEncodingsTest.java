@@ -80,8 +80,11 @@ class PublishEncodingsTest {
       int encodes = CountingJsonFactory.ENCODES.get();
       int decodes = CountingJsonFactory.DECODES.get();
       CountingJsonFactory.watch(null);
-      System.out.printf("PublishEncodingsTest: one REST publish, one watcher: %d encodes, %d decodes, "
-          + "JSON bodies copied on the bus %s (%d), records handed over %s (%d)%n", encodes, decodes, copies,
+      // Each count includes the test's own client: the POST body it encodes, the frame it decodes.
+      System.out.printf(
+          "PublishEncodingsTest: one REST publish, one watcher: %d encodes, %d decodes (1 each by the client), "
+              + "JSON bodies copied on the bus %s (%d), records handed over %s (%d)%n",
+          encodes, decodes, copies,
           total(copies), records, total(records));
       assertThat(copies).as("bus messages that carried the event as a JSON body (deep-copied)").isEmpty();
       assertThat(records).as("the publish request, its reply and the feed carry the event as records")
