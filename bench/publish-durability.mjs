@@ -5,19 +5,13 @@
 // over the channels; BATCH=0 skips it).
 //   node bench/publish-durability.mjs PORT ADMIN_PASSWORD [TOTAL=5000] [CONCURRENCY=32] [CHANNELS=16] [BATCH=20]
 // Prints one JSON line per vhost and kind: events/s, requests/s, p50, p99, max (ms, per request). Loopback only.
+import { jsonCall } from './http.mjs';
 const [port, password, total = 5000, concurrency = 32, channels = 16, batch = 20] = process.argv.slice(2);
 const base = `http://127.0.0.1:${port}`;
 const admin = 'Basic ' + Buffer.from(`admin:${password}`).toString('base64');
 const WARMUP = 500;
 
-async function call(method, path, auth, body) {
-  const response = await fetch(base + path, {
-    method, headers: { authorization: auth, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, json: text ? JSON.parse(text) : null };
-}
+const call = (method, path, auth, body) => jsonCall(base, method, path, auth, body);
 
 async function vhost(name, durableHistory) {
   const created = await call('POST', '/v1/vhosts', admin,

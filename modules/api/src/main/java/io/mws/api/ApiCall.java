@@ -36,7 +36,12 @@ final class ApiCall {
 
   /** Asks another verticle over the event bus; a failed reply arrives as an {@link ApiError}. */
   Future<JsonObject> ask(String address, JsonObject body) {
-    return Delivery.<JsonObject>request(vertx, address, body)
+    return request(address, body);
+  }
+
+  /** As {@link #ask}, for an address whose requests and replies are records with a codec (BusCodecs). */
+  <T> Future<T> request(String address, Object body) {
+    return Delivery.<T>request(vertx, address, body)
         .map(reply -> reply.body())
         .recover(failure -> Future.failedFuture(ApiError.from(failure)));
   }

@@ -6,6 +6,7 @@ import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.Principal;
+import io.mws.protocol.PublishRequest;
 import io.mws.protocol.VhostSettings;
 import io.mws.protocol.VhostSettingsCache;
 import io.vertx.core.Future;
@@ -63,18 +64,15 @@ final class EventResources {
   private Future<ApiResponse> publish(ApiCall call, String channel, Bodies.EventBody body, String key, Face face) {
     checkPayload(body.data());
     var fromClient = call.principal.role() == Principal.Role.CLIENT;
-    var request = new JsonObject().put("vhost", call.vhost()).put("channel", channel)
-        .put("event", body.event()).put("data", body.data()).put("fromClient", fromClient)
-        .put("uid", fromClient ? call.principal.uid() : null)
-        .put("idempotency",
-            IdempotencyKey.scoped(key, call.principal, call.vhost(), channel, body.event(), body.data()));
-    if (body.exclude() != null) request.put("exclude", body.exclude());
+    var request = new PublishRequest(call.vhost(), channel, body.event(), body.data(), fromClient,
+        fromClient ? call.principal.uid() : null,
+        IdempotencyKey.scoped(key, call.principal, call.vhost(), channel, body.event(), body.data()), body.exclude());
     return clientMayPublish(call).compose(allowed -> publishLimits.take(call.vhost()))
-        .compose(v -> call.ask(EVENT_PUBLISH, request)
+        .compose(v -> call.<ChannelEvent>request(EVENT_PUBLISH, request)
             .recover(failure -> openIfImplicit(call, channel, face, failure)
-                .compose(opened -> call.ask(EVENT_PUBLISH, request))))
-        .map(json -> {
-          var resource = resource(ChannelEvent.fromJson(json));
+                .compose(opened -> call.<ChannelEvent>request(EVENT_PUBLISH, request))))
+        .map(event -> {
+          var resource = resource(event);
           return ApiResponse.of(202, JsonApi.document(resource))
               .header("Location", resource.getJsonObject("links").getString("self"));
         });

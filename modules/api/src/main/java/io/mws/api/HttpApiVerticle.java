@@ -4,8 +4,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mws.protocol.Addresses;
 import io.mws.protocol.ApiError;
-import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
+import io.mws.protocol.BusCodecs;
+import io.mws.protocol.ForwardedRequest;
 import io.mws.protocol.HttpEndpoint;
 import io.mws.protocol.RefusalMetrics;
 import io.mws.protocol.VhostSettingsCache;
@@ -40,6 +41,7 @@ public final class HttpApiVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    BusCodecs.register(vertx);
     var config = ApiSettings.from(config()); // a bad value fails the start here, naming its key
     var settings = new VhostSettingsCache(vertx);
     var events = new EventResources(config.maxPayloadBytes(),
@@ -59,18 +61,16 @@ public final class HttpApiVerticle extends VerticleBase {
     endpoint = new HttpApiEndpoint(vertx, router, streams, new ConsoleFiles(vertx), new PusherApi(vertx, events),
         config.maxPayloadBytes() + ENVELOPE_BYTES, new RefusalMetrics(registry, "http"), config.clients());
 
-    var forwarded = vertx.eventBus().<JsonObject>consumer(Addresses.API_REQUEST, message -> {
-      ApiRequest request;
+    var forwarded = vertx.eventBus().<ForwardedRequest>consumer(Addresses.API_REQUEST, message -> {
+      ForwardedRequest body;
       try {
-        request = ApiRequest.fromJson(message.body());
+        body = message.body(); // from another node, read here from its JSON
       } catch (RuntimeException e) {
-        message.reply(
-            ApiResponse.error(ApiError.badRequest("invalid_request", "The forwarded request is malformed.")).toJson());
+        message.reply(ApiResponse.error(ApiError.badRequest("invalid_request", "The forwarded request is malformed.")));
         return;
       }
       // "client": the caller's address, when the forwarding gateway passes it (for failed-login budgets).
-      var client = message.body().getValue("client") instanceof String address ? address : null;
-      router.handle(request, client).onSuccess(response -> message.reply(response.toJson()));
+      router.handle(body.request(), body.client()).onSuccess(message::reply);
     });
     var backendFeed = vertx.eventBus().<JsonObject>consumer(Addresses.BACKEND_FEED,
         message -> streams.wake(message.body()));

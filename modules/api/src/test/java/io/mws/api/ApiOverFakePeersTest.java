@@ -67,7 +67,7 @@ class ApiOverFakePeersTest {
     publishes = BusPeer.on(vertx, Addresses.EVENT_PUBLISH,
         body -> Future.succeededFuture(new ChannelEvent(ChannelEvent.Kind.EVENT,
             body.getString("vhost"), body.getString("channel"), "e1", 8, body.getString("event"), body.getValue("data"),
-            null, 1000).toJson()));
+            null, 1000)));
     var api = new HttpApiVerticle();
     server = await(vertx.deployVerticle(api)
         .compose(id -> vertx.createHttpServer().requestHandler(api.endpoint()::handle).listen(0, "127.0.0.1")));

@@ -6,8 +6,11 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.mws.protocol.ApiError;
+import io.mws.protocol.BusCodecs;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.ConfigSection;
+import io.mws.protocol.FeedMessage;
+import io.mws.protocol.PublishRequest;
 import io.mws.protocol.QuorumGuard;
 import io.mws.protocol.Responder;
 import io.mws.protocol.Versions;
@@ -42,7 +45,7 @@ public final class ChannelStateVerticle extends VerticleBase {
   private ChannelStore store;
   private StoreSeal seal;
   /** Every consumer this verticle registered, unregistered before the seal so nothing changes under it. */
-  private final java.util.List<io.vertx.core.eventbus.MessageConsumer<JsonObject>> registered = new ArrayList<>();
+  private final java.util.List<io.vertx.core.eventbus.MessageConsumer<?>> registered = new ArrayList<>();
   /** Requests being handled: a stopping node seals once they are answered. */
   private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
   /** How long a stop waits for the requests in flight before it seals anyway. */
@@ -75,6 +78,7 @@ public final class ChannelStateVerticle extends VerticleBase {
   /** Loads the store of record first when the cluster starts cold, then serves. */
   @Override
   public Future<?> start() {
+    BusCodecs.register(vertx);
     // The channels section and the node's limits, over conf/mws.yaml's defaults: a bad value fails the start, naming it.
     var channels = ConfigSection.of("channels", config());
     var limits = ConfigSection.of("limits", config().getJsonObject("limits"));
@@ -131,7 +135,7 @@ public final class ChannelStateVerticle extends VerticleBase {
         body -> channel(body.getString("vhost"), body.getString("channel")).map(ChannelStateVerticle::toJson));
     serve(consumers, CHANNEL_LIST, this::listChannels);
     serve(consumers, CHANNEL_CLOSE, this::closeChannel);
-    serve(consumers, EVENT_PUBLISH, this::publish);
+    serveTyped(consumers, EVENT_PUBLISH, this::publish);
     serve(consumers, EVENT_HISTORY, this::history);
     serve(consumers, TRIGGER, this::trigger);
     serve(consumers, BACKEND_READ,
@@ -149,7 +153,7 @@ public final class ChannelStateVerticle extends VerticleBase {
   /** Presence: the gateways' batched steps in, joins and leaves out, listings gathered from every node (see PresenceRegistry). */
   private void servePresence(ArrayList<Future<Void>> consumers) {
     presence = new PresenceRegistry(vertx, context, hazelcast, change -> {
-      vertx.eventBus().publish(CHANNEL_FEED, change.toJson());
+      vertx.eventBus().publish(CHANNEL_FEED, new FeedMessage(change));
       webhooks.record(change.vhost(),
           WebhookDispatcher.event(change.kind() == ChannelEvent.Kind.JOIN ? "member_added" : "member_removed",
               change.channel()).put("user_id", change.uid()));
@@ -170,16 +174,22 @@ public final class ChannelStateVerticle extends VerticleBase {
 
   private void serve(ArrayList<Future<Void>> consumers, String address,
                      java.util.function.Function<JsonObject, Future<JsonObject>> handler) {
-    var consumer = Responder.serve(vertx, address, body -> {
+    serveTyped(consumers, address, (JsonObject body) -> handler.apply(body == null ? new JsonObject() : body));
+  }
+
+  /** As {@link #serve}, for an address whose requests and replies are records (BusCodecs). */
+  private <Q, R> void serveTyped(ArrayList<Future<Void>> consumers, String address,
+                                 java.util.function.Function<Q, Future<R>> handler) {
+    var consumer = Responder.<Q, R>serveTyped(vertx, address, body -> {
       inFlight.incrementAndGet();
-      Future<JsonObject> result;
+      Future<R> result;
       try {
         result = quorum.read(() -> handler.apply(body)).onFailure(metrics::refused);
       } catch (RuntimeException e) {
         metrics.refused(e);
         result = Future.failedFuture(e);
       }
-      return result.recover(ChannelStateVerticle::unavailable).onComplete(ar -> inFlight.decrementAndGet());
+      return result.recover(ChannelStateVerticle::<R>unavailable).onComplete(ar -> inFlight.decrementAndGet());
     });
     registered.add(consumer);
     consumers.add(consumer.completion());
@@ -263,52 +273,57 @@ public final class ChannelStateVerticle extends VerticleBase {
       if (info == null) throw channelNotFound(vhost, channel);
       var closed = new ChannelEvent(ChannelEvent.Kind.CLOSED, vhost, channel, info.epoch(), info.rev(), null, null,
           null, System.currentTimeMillis());
-      vertx.eventBus().publish(CHANNEL_FEED, closed.toJson());
+      vertx.eventBus().publish(CHANNEL_FEED, new FeedMessage(closed));
       return toJson(info);
     });
   }
 
-  private Future<JsonObject> publish(JsonObject body) {
-    var vhost = body.getString("vhost");
-    var channel = body.getString("channel");
-    var uid = body.getString("uid");
+  /**
+   * Appends the event once per idempotency key; the reply is the event as fired (a repeat of the key gets
+   * the first answer). Without a key the event is appended and answered as it is, never turned into JSON.
+   */
+  private Future<ChannelEvent> publish(PublishRequest request) {
     heap.check();
-    var idempotency = body.getJsonObject("idempotency");
-    return idempotent.once(idempotency, body.getValue("data"), () -> append(body, vhost, channel, uid),
-        since -> store.findKeyed(vhost, channel, idempotency, since)
-            .map(found -> found == null ? null : fed(found, null)));
+    var idempotency = request.idempotency();
+    if (idempotency == null) return append(request);
+    return idempotent.once(idempotency, request.data(), () -> append(request).map(ChannelEvent::toJson),
+        since -> store.findKeyed(request.vhost(), request.channel(), idempotency, since)
+            .map(found -> found == null ? null : fed(found, null).toJson()))
+        .map(ChannelEvent::fromJson);
   }
 
-  private Future<JsonObject> append(JsonObject body, String vhost, String channel, String uid) {
-    boolean fromClient = body.getBoolean("fromClient", false);
+  private Future<ChannelEvent> append(PublishRequest request) {
+    var vhost = request.vhost();
+    var channel = request.channel();
+    var uid = request.uid();
     // A client's event also goes to the backends: its backlog room is taken before the event is fired,
     // so an event is never fired and then refused. (The charge is an estimate of the stored message: the
     // event before it has its rev and channel fields, a few dozen bytes.)
-    var backlogRoom = fromClient ? quotas.chargeBacklog(vhost, body.encode(), backlogCapacity)
+    var backlogRoom = request.fromClient()
+        ? quotas.chargeBacklog(vhost, request.toJson().encode(), backlogCapacity)
         : Future.<Void>succeededFuture();
-    return backlogRoom.compose(room -> store.append(vhost, channel, body.getString("event"), body.getValue("data"), uid,
-        body.getJsonObject("idempotency"))).compose(event -> {
+    return backlogRoom.compose(room -> store.append(vhost, channel, request.event(), request.data(), uid,
+        request.idempotency())).compose(event -> {
           if (event == null) throw channelNotFound(vhost, channel);
           metrics.eventsFired.increment();
           // A Pusher socket_id to leave out (Pusher's HTTP face, docs/pusher.md): on the live feed only, not in history.
-          var exclude = body.getString("exclude");
-          var json = fed(event, exclude);
-          if (!fromClient) return Future.succeededFuture(json);
+          var exclude = request.exclude();
+          fed(event, exclude);
+          if (!request.fromClient()) return Future.succeededFuture(event);
           var hook = WebhookDispatcher.event("client_event", channel).put("event", event.event())
               .put("data", event.data()).put("user_id", uid);
           if (exclude != null) hook.put("socket_id", exclude);
-          return toBackends(json).compose(stored -> webhooks.record(vhost, hook)).map(json);
+          return toBackends(event.toJson()).compose(stored -> webhooks.record(vhost, hook)).map(event);
         });
   }
 
   /**
-   * The event on the live feed, as JSON. An event found under its key after its appender died may have
-   * been fed already: the gateways drop a rev they have seen.
+   * The event on the live feed. An event found under its key after its appender died may have been fed
+   * already: the gateways drop a rev they have seen.
    */
-  private JsonObject fed(ChannelEvent event, String exclude) {
-    var json = event.toJson();
-    vertx.eventBus().publish(CHANNEL_FEED, exclude == null ? json : json.copy().put("exclude", exclude));
-    return json;
+  private ChannelEvent fed(ChannelEvent event, String exclude) {
+    vertx.eventBus().publish(CHANNEL_FEED, new FeedMessage(event, exclude));
+    return event;
   }
 
   private Future<JsonObject> history(JsonObject body) {
@@ -365,7 +380,7 @@ public final class ChannelStateVerticle extends VerticleBase {
    * A write refused by split-brain protection (this node is on the minority side of a partition), or
    * one the store of record could not take.
    */
-  private static Future<JsonObject> unavailable(Throwable failure) {
+  private static <T> Future<T> unavailable(Throwable failure) {
     if (failure instanceof StoreUnavailable) return Future.failedFuture(ApiError.storeUnavailable());
     for (var cause = failure; cause != null; cause = cause.getCause()) {
       if (cause instanceof SplitBrainProtectionException) {

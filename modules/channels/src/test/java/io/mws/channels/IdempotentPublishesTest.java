@@ -6,6 +6,8 @@ import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mws.protocol.Addresses;
 import io.mws.protocol.ApiError;
+import io.mws.protocol.ChannelEvent;
+import io.mws.protocol.PublishRequest;
 import io.mws.testsupport.LoopbackHazelcast;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -58,9 +60,8 @@ class IdempotentPublishesTest {
   }
 
   Future<JsonObject> publish(String key, String fingerprint) {
-    return ask(Addresses.EVENT_PUBLISH,
-        new JsonObject().put("vhost", "v").put("channel", "c").put("event", "e").put("data", 1)
-            .put("idempotency", new JsonObject().put("key", key).put("fingerprint", fingerprint)));
+    return vertx.eventBus().<ChannelEvent>request(Addresses.EVENT_PUBLISH, new PublishRequest("v", "c", "e", 1, false,
+        null, new JsonObject().put("key", key).put("fingerprint", fingerprint), null)).map(m -> m.body().toJson());
   }
 
   void pending(String key, String fingerprint, UUID member) {

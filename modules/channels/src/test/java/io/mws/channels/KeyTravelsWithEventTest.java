@@ -7,6 +7,8 @@ import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mws.protocol.Addresses;
+import io.mws.protocol.ChannelEvent;
+import io.mws.protocol.PublishRequest;
 import io.mws.store.FileStateStore;
 import io.mws.store.StateStore;
 import io.mws.testsupport.ClusterTest;
@@ -117,9 +119,8 @@ class KeyTravelsWithEventTest {
   }
 
   Future<JsonObject> publish(Vertx vertx, String key) {
-    return ask(vertx, Addresses.EVENT_PUBLISH,
-        new JsonObject().put("vhost", "v").put("channel", "c").put("event", "e").put("data", 1)
-            .put("idempotency", new JsonObject().put("key", key).put("fingerprint", "f")));
+    return vertx.eventBus().<ChannelEvent>request(Addresses.EVENT_PUBLISH, new PublishRequest("v", "c", "e", 1, false,
+        null, new JsonObject().put("key", key).put("fingerprint", "f"), null)).map(m -> m.body().toJson());
   }
 
   static Future<JsonObject> ask(Vertx vertx, String address, JsonObject body) {

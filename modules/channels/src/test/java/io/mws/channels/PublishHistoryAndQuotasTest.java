@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mws.protocol.Addresses;
 import io.mws.protocol.ApiError;
+import io.mws.protocol.ChannelEvent;
+import io.mws.protocol.FeedMessage;
+import io.mws.protocol.PublishRequest;
 import io.mws.store.FileStateStore;
 import io.mws.store.StateStore;
 import io.mws.testsupport.LoopbackHazelcast;
@@ -62,9 +65,9 @@ class PublishHistoryAndQuotasTest {
     createVhost(new JsonObject());
     open("c");
     var fed = new CopyOnWriteArrayList<Long>();
-    vertx.eventBus().<JsonObject>consumer(Addresses.CHANNEL_FEED, m -> {
-      if (vhost.equals(m.body().getString("vhost")) && "EVENT".equals(m.body().getString("kind")))
-        fed.add(m.body().getLong("rev"));
+    vertx.eventBus().<FeedMessage>consumer(Addresses.CHANNEL_FEED, m -> {
+      var event = m.body().event();
+      if (vhost.equals(event.vhost()) && event.kind() == ChannelEvent.Kind.EVENT) fed.add(event.rev());
     });
     int publishers = 8;
     int each = 25;
@@ -141,10 +144,10 @@ class PublishHistoryAndQuotasTest {
   void aClosesRevCoversEveryEventAcknowledgedBeforeIt() throws Exception {
     createVhost(new JsonObject());
     var closes = new java.util.concurrent.ConcurrentHashMap<String, Long>();
-    vertx.eventBus().<JsonObject>consumer(Addresses.CHANNEL_FEED, m -> {
-      if (vhost.equals(m.body().getString("vhost")) && "CLOSED".equals(m.body().getString("kind"))) {
-        closes.put(m.body().getString("channel"), m.body().getLong("rev"));
-      }
+    vertx.eventBus().<FeedMessage>consumer(Addresses.CHANNEL_FEED, m -> {
+      var event = m.body().event();
+      if (vhost.equals(event.vhost()) && event.kind() == ChannelEvent.Kind.CLOSED)
+        closes.put(event.channel(), event.rev());
     });
     int rounds = 20;
     int refused = 0;
@@ -185,8 +188,8 @@ class PublishHistoryAndQuotasTest {
   }
 
   Future<JsonObject> publish(String channel, Object data) {
-    return ask(Addresses.EVENT_PUBLISH,
-        new JsonObject().put("vhost", vhost).put("channel", channel).put("event", "e").put("data", data));
+    return vertx.eventBus().<ChannelEvent>request(Addresses.EVENT_PUBLISH,
+        new PublishRequest(vhost, channel, "e", data, false, null, null, null)).map(m -> m.body().toJson());
   }
 
   JsonObject history(String channel, long since, int limit) throws Exception {

@@ -5,6 +5,7 @@ import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.Delivery;
+import io.mws.protocol.ForwardedRequest;
 import io.mws.protocol.Principal;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.Future;
@@ -43,8 +44,8 @@ final class ApiForwarder {
           .succeededFuture(ApiResponse.error(ApiError.badRequest("invalid_query", "The query string is malformed.")));
     }
     var request = new ApiRequest(method.toUpperCase(Locale.ROOT), decoder.rawPath(), query, headers, data);
-    return Delivery.<JsonObject>request(vertx, Addresses.API_REQUEST, request.toJson().put("client", client))
-        .map(reply -> ApiResponse.fromJson(reply.body()))
+    return Delivery.<ApiResponse>request(vertx, Addresses.API_REQUEST, new ForwardedRequest(request, client))
+        .map(reply -> reply.body())
         .otherwise(failure -> ApiResponse.error(ApiError.from(failure)));
   }
 

@@ -3,8 +3,9 @@ package io.mws.gateway;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mws.protocol.Addresses;
-import io.mws.protocol.ChannelEvent;
+import io.mws.protocol.BusCodecs;
 import io.mws.protocol.CloseCode;
+import io.mws.protocol.FeedMessage;
 import io.mws.protocol.HttpEndpoint;
 import io.mws.protocol.NodeLimits;
 import io.mws.protocol.VhostSettingsCache;
@@ -39,6 +40,7 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    BusCodecs.register(vertx);
     var settings = GatewaySettings.from(config());
     var vhostSettings = new VhostSettingsCache(vertx);
     var presence = new NodePresence(vertx, settings.nodeId(), vhostSettings, settings.presenceRecordsPerVhost());
@@ -55,8 +57,8 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
     endpoint = request -> (PusherEndpoint.isUpgradePath(request.path()) ? pusher : mws).handle(request);
     vertx.setPeriodic(settings.pingIntervalMs(),
         id -> connections.heartbeat(System.currentTimeMillis(), feeds::isWatching));
-    var consumer = vertx.eventBus().<JsonObject>consumer(Addresses.CHANNEL_FEED,
-        message -> feeds.onClusterEvent(ChannelEvent.fromJson(message.body()), message.body().getString("exclude")));
+    var consumer = vertx.eventBus().<FeedMessage>consumer(Addresses.CHANNEL_FEED,
+        message -> feeds.onClusterEvent(message.body().event(), message.body().exclude()));
     var stats = vertx.eventBus().<JsonObject>localConsumer(Addresses.GATEWAY_STATS, message -> message.reply(
         new JsonObject().put("connections", connections.count()).put("watches", feeds.watchCount())
             .put("queuedBytes", connections.queuedBytes()).put("feeds", feeds.feedCount())

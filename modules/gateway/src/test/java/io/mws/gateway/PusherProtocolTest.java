@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mws.protocol.Addresses;
 import io.mws.protocol.ApiError;
+import io.mws.protocol.ApiResponse;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.CloseCode;
+import io.mws.protocol.FeedMessage;
+import io.mws.protocol.ForwardedRequest;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.WebSocket;
@@ -76,20 +79,21 @@ class PusherProtocolTest {
     bus.<JsonObject>consumer(Addresses.ACCESS_TOKEN_ISSUE,
         m -> m.reply(new JsonObject().put("token", "client-token-of-" + m.body().getString("uid"))));
     // The API fires the event on the feed first and answers 150 ms later: the sender's copy arrives before its rev is known.
-    bus.<JsonObject>consumer(Addresses.API_REQUEST, m -> {
-      apiRequests.add(m.body());
-      var path = m.body().getString("path").split("/");
-      var trigger = m.body().getJsonObject("body").getJsonObject("trigger");
+    bus.<ForwardedRequest>consumer(Addresses.API_REQUEST, m -> {
+      var request = m.body().toJson();
+      apiRequests.add(request);
+      var path = request.getString("path").split("/");
+      var trigger = request.getJsonObject("body").getJsonObject("trigger");
       long fired = rev.incrementAndGet();
       var event = new ChannelEvent(ChannelEvent.Kind.EVENT, APP, path[5], "e", fired, trigger.getString("event"),
           trigger.getValue("data"),
-          m.body().getJsonObject("headers").getString("authorization").substring("Bearer client-token-of-".length()),
+          request.getJsonObject("headers").getString("authorization").substring("Bearer client-token-of-".length()),
           0);
-      bus.publish(Addresses.CHANNEL_FEED, event.toJson());
+      bus.publish(Addresses.CHANNEL_FEED, new FeedMessage(event));
       var document = new JsonObject().put("data",
           new JsonObject().put("attributes", new JsonObject().put("rev", fired)));
       vertx.setTimer(150,
-          t -> m.reply(new JsonObject().put("status", 202).put("headers", new JsonObject()).put("body", document)));
+          t -> m.reply(ApiResponse.of(202, document)));
     });
     var gateway = new WebSocketGatewayVerticle();
     vertx.deployVerticle(gateway)
@@ -269,7 +273,7 @@ class PusherProtocolTest {
     var sealed = new JsonObject().put("nonce", "bm9uY2U=").put("ciphertext", "c2VhbGVk").encode();
     var event = new ChannelEvent(ChannelEvent.Kind.EVENT, APP, "private-encrypted-vault", "e", rev.incrementAndGet(),
         "secret-plan", sealed, null, 0);
-    vertx.eventBus().publish(Addresses.CHANNEL_FEED, event.toJson());
+    vertx.eventBus().publish(Addresses.CHANNEL_FEED, new FeedMessage(event));
     var frame = conn.next("secret-plan");
     assertThat(frame.getString("data")).isEqualTo(sealed);
 
@@ -315,9 +319,9 @@ class PusherProtocolTest {
     long first = rev.incrementAndGet();
     long second = rev.incrementAndGet();
     // rev 2 (excluding `named`) arrives before rev 1: it waits in the feed's pending map.
-    bus.publish(Addresses.CHANNEL_FEED, feedEvent(second, "excluded").put("exclude", named.socketId));
-    bus.publish(Addresses.CHANNEL_FEED, feedEvent(first, "before"));
-    bus.publish(Addresses.CHANNEL_FEED, feedEvent(rev.incrementAndGet(), "after").put("exclude", "1.2"));
+    bus.publish(Addresses.CHANNEL_FEED, new FeedMessage(feedEvent(second, "excluded"), named.socketId));
+    bus.publish(Addresses.CHANNEL_FEED, new FeedMessage(feedEvent(first, "before")));
+    bus.publish(Addresses.CHANNEL_FEED, new FeedMessage(feedEvent(rev.incrementAndGet(), "after"), "1.2"));
     assertThat(List.of(named.next().getString("event"), named.next().getString("event"))).containsExactly("before",
         "after");
     assertThat(
@@ -326,8 +330,8 @@ class PusherProtocolTest {
     named.assertSilent(200);
   }
 
-  private static JsonObject feedEvent(long rev, String name) {
-    return new ChannelEvent(ChannelEvent.Kind.EVENT, APP, "room", "e", rev, name, "d", null, 0).toJson();
+  private static ChannelEvent feedEvent(long rev, String name) {
+    return new ChannelEvent(ChannelEvent.Kind.EVENT, APP, "room", "e", rev, name, "d", null, 0);
   }
 
   /** USER_DISCONNECT (terminate_connections) closes the user's signed-in socket that watches nothing, with 4009; others stay. */

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mws.protocol.Addresses;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.ChannelPath;
+import io.mws.protocol.FeedMessage;
 import io.mws.protocol.Principal;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -124,7 +125,7 @@ class SharedChangeFrameTest {
           : "plain \u00e9 " + rev;
       var event = event(rev, data);
       sent.add(event);
-      vertx.eventBus().publish(Addresses.CHANNEL_FEED, event.toJson());
+      vertx.eventBus().publish(Addresses.CHANNEL_FEED, new FeedMessage(event));
     }
     waitUntil(() -> watchers.stream().allMatch(w -> w.changes().size() >= events), 20_000);
 
@@ -157,7 +158,7 @@ class SharedChangeFrameTest {
     vertx.setPeriodic(2, id -> {
       long readByAll = healthy.stream().mapToLong(w -> w.changes().size()).min().orElse(0);
       while (next.get() <= Math.min(events, readByAll + 8)) {
-        vertx.eventBus().publish(Addresses.CHANNEL_FEED, event(next.getAndIncrement(), data).toJson());
+        vertx.eventBus().publish(Addresses.CHANNEL_FEED, new FeedMessage(event(next.getAndIncrement(), data)));
       }
       if (next.get() > events) vertx.cancelTimer(id);
     });

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mws.protocol.Addresses;
 import io.mws.protocol.ChannelEvent;
+import io.mws.protocol.FeedMessage;
 import io.mws.protocol.Principal;
 import io.mws.testsupport.BusPeer;
 import io.mws.testsupport.WatchClient;
@@ -64,7 +65,7 @@ class WatchAccessTest {
 
       for (var channel : new String[] {"sun", "storm"}) {
         var event = new ChannelEvent(ChannelEvent.Kind.EVENT, "moon", channel, "e1", 1, "e", channel, null, 0);
-        vertx.eventBus().publish(Addresses.CHANNEL_FEED, event.toJson());
+        vertx.eventBus().publish(Addresses.CHANNEL_FEED, new FeedMessage(event));
       }
       var changes = ws.changes(1);
       assertThat(WatchClient.body(changes.get(0)).getString("data")).isEqualTo("storm");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.mws.protocol.Addresses;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ChannelEvent;
+import io.mws.protocol.FeedMessage;
 import io.mws.protocol.Principal;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -99,7 +100,7 @@ class WatchOrderingTest {
             assertThat(message.getJsonObject("headers").getString("x-oada-rev")).isEqualTo("3");
           });
           history.add(event(4));
-          vertx.eventBus().publish(Addresses.CHANNEL_FEED, event(4).toJson());
+          vertx.eventBus().publish(Addresses.CHANNEL_FEED, new FeedMessage(event(4)));
           return;
         }
         received.add(message.getJsonArray("change").getJsonObject(0).getJsonObject("body").getLong("_rev"));
@@ -116,9 +117,10 @@ class WatchOrderingTest {
       vertx.setTimer(100, t -> {
         context.verify(() -> assertThat(channelGets).hasSize(1));
         var staleClose = new ChannelEvent(ChannelEvent.Kind.CLOSED, "v", "c", "e0", 9, null, null, null, 0);
-        vertx.eventBus().publish(Addresses.CHANNEL_FEED, staleClose.toJson());
-        vertx.eventBus().publish(Addresses.CHANNEL_FEED, event("e0", 4).toJson());
-        for (long rev = 1; rev <= 3; rev++) vertx.eventBus().publish(Addresses.CHANNEL_FEED, event(rev).toJson());
+        vertx.eventBus().publish(Addresses.CHANNEL_FEED, new FeedMessage(staleClose));
+        vertx.eventBus().publish(Addresses.CHANNEL_FEED, new FeedMessage(event("e0", 4)));
+        for (long rev = 1; rev <= 3; rev++)
+          vertx.eventBus().publish(Addresses.CHANNEL_FEED, new FeedMessage(event(rev)));
       });
     }));
     assertThat(context.awaitCompletion(10, TimeUnit.SECONDS)).isTrue();
@@ -140,9 +142,9 @@ class WatchOrderingTest {
           context.verify(() -> assertThat(message.getInteger("status")).isEqualTo(200));
           // Rev 4 and 7 are never broadcast; 2 comes twice; 3 comes before 1.
           for (long rev : new long[] {2, 3, 2, 1, 5, 6}) {
-            vertx.eventBus().publish(Addresses.CHANNEL_FEED, event(rev).toJson());
+            vertx.eventBus().publish(Addresses.CHANNEL_FEED, new FeedMessage(event(rev)));
           }
-          vertx.setTimer(300, t -> vertx.eventBus().publish(Addresses.CHANNEL_FEED, event(8).toJson()));
+          vertx.setTimer(300, t -> vertx.eventBus().publish(Addresses.CHANNEL_FEED, new FeedMessage(event(8))));
           return;
         }
         var body = message.getJsonArray("change").getJsonObject(0).getJsonObject("body");
@@ -180,9 +182,10 @@ class WatchOrderingTest {
         if (message.containsKey("status")) {
           // The feed started at rev 0 (the fake channel state says so); 1..5 come from history,
           // and live copies of 4..6 must not repeat them.
-          for (long rev : new long[] {4, 5}) vertx.eventBus().publish(Addresses.CHANNEL_FEED, event(rev).toJson());
+          for (long rev : new long[] {4, 5})
+            vertx.eventBus().publish(Addresses.CHANNEL_FEED, new FeedMessage(event(rev)));
           history.add(event(6));
-          vertx.eventBus().publish(Addresses.CHANNEL_FEED, event(6).toJson());
+          vertx.eventBus().publish(Addresses.CHANNEL_FEED, new FeedMessage(event(6)));
           return;
         }
         received.add(message.getJsonArray("change").getJsonObject(0).getJsonObject("body").getLong("_rev"));
@@ -235,7 +238,8 @@ class WatchOrderingTest {
       ws.textMessageHandler(text -> {
         var message = new JsonObject(text);
         if (message.containsKey("status")) {
-          for (long rev : new long[] {1, 3}) vertx.eventBus().publish(Addresses.CHANNEL_FEED, event(rev).toJson());
+          for (long rev : new long[] {1, 3})
+            vertx.eventBus().publish(Addresses.CHANNEL_FEED, new FeedMessage(event(rev)));
           return;
         }
         var change = message.getJsonArray("change").getJsonObject(0);
@@ -244,12 +248,12 @@ class WatchOrderingTest {
         if (received.size() == 3) {
           channelGone = true;
           closeTook[0] = System.nanoTime();
-          vertx.eventBus().publish(Addresses.CHANNEL_FEED, event(5).toJson());
+          vertx.eventBus().publish(Addresses.CHANNEL_FEED, new FeedMessage(event(5)));
           var close = new ChannelEvent(ChannelEvent.Kind.CLOSED, "v", "c", EPOCH, closeRev, null, null, null, 0);
-          vertx.eventBus().publish(Addresses.CHANNEL_FEED, close.toJson());
+          vertx.eventBus().publish(Addresses.CHANNEL_FEED, new FeedMessage(close));
           vertx.setTimer(4 * ChannelFeed.GAP_WAIT_MS, t -> {
-            vertx.eventBus().publish(Addresses.CHANNEL_FEED, event(4).toJson());
-            vertx.eventBus().publish(Addresses.CHANNEL_FEED, event(6).toJson());
+            vertx.eventBus().publish(Addresses.CHANNEL_FEED, new FeedMessage(event(4)));
+            vertx.eventBus().publish(Addresses.CHANNEL_FEED, new FeedMessage(event(6)));
           });
         }
         if (change.getString("type").equals("delete")) {

@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mws.protocol.Addresses;
 import io.mws.protocol.ApiError;
-import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.ChannelEvent;
+import io.mws.protocol.FeedMessage;
+import io.mws.protocol.ForwardedRequest;
 import io.mws.protocol.Principal;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -71,8 +72,8 @@ class WebSocketHardeningTest {
       }
     });
     // The API: DELETE is refused (the caller lacks the right), GET of a missing channel is 404, the rest 200.
-    vertx.eventBus().<JsonObject>consumer(Addresses.API_REQUEST, m -> {
-      var request = ApiRequest.fromJson(m.body());
+    vertx.eventBus().<ForwardedRequest>consumer(Addresses.API_REQUEST, m -> {
+      var request = m.body().request();
       ApiResponse response;
       if (request.method().equals("DELETE")) {
         response = ApiResponse.error(ApiError.forbidden("Clients may not close channels."));
@@ -81,7 +82,7 @@ class WebSocketHardeningTest {
       } else {
         response = ApiResponse.of(200, new JsonObject().put("ok", true));
       }
-      m.reply(response.toJson());
+      m.reply(response);
     });
     vertx.eventBus().<JsonObject>consumer(Addresses.VHOST_GET,
         m -> m.reply(new JsonObject().put("settings", new JsonObject())));
@@ -231,7 +232,7 @@ class WebSocketHardeningTest {
     assertThat(last.getJsonObject("headers").getString("WWW-Authenticate")).contains("Bearer");
     assertThat(watches(vertx)).isZero();
     var event = new ChannelEvent(ChannelEvent.Kind.EVENT, "v", "c", "e1", 1, "e", "late", null, 0);
-    vertx.eventBus().publish(Addresses.CHANNEL_FEED, event.toJson());
+    vertx.eventBus().publish(Addresses.CHANNEL_FEED, new FeedMessage(event));
     Thread.sleep(300);
     assertThat(messages).noneMatch(m -> m.containsKey("change"));
     assertThat(ws.isClosed()).as("the connection itself stays").isFalse();

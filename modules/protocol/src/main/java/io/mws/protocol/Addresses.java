@@ -46,6 +46,7 @@ public final class Addresses {
   public static final String CHANNEL_GET = "mws.channels.channel.get";
   public static final String CHANNEL_LIST = "mws.channels.channel.list";
   public static final String CHANNEL_CLOSE = "mws.channels.channel.close";
+  /** A {@link PublishRequest} -> the fired {@link ChannelEvent} (records with their codecs, {@link BusCodecs}). */
   public static final String EVENT_PUBLISH = "mws.channels.event.publish";
   public static final String EVENT_HISTORY = "mws.channels.event.history";
   public static final String TRIGGER = "mws.channels.trigger";
@@ -72,7 +73,8 @@ public final class Addresses {
     return "mws.gateway.presence." + node;
   }
 
-  // HttpApiVerticle (request/reply): an HTTP-style request forwarded from the WebSocket gateway.
+  // HttpApiVerticle (request/reply): an HTTP-style request forwarded from the WebSocket gateway, a
+  // ForwardedRequest -> its ApiResponse (records with their codecs, BusCodecs).
   public static final String API_REQUEST = "mws.api.request";
 
   // WebSocketGatewayVerticle, LOCAL only (localConsumer): this node's {"connections":int,"watches":int}
@@ -81,9 +83,9 @@ public final class Addresses {
 
   // Broadcasts (publish): one consumer per node that cares, routed to channels and sockets locally.
   /**
-   * Channel events and channel closes, consumed by every gateway node. Body: {@link ChannelEvent} JSON,
-   * plus {@code "exclude": "<socket id>"} on an event triggered through Pusher's HTTP API with a
-   * socket_id: the gateway leaves that Pusher socket out (docs/pusher.md). Not part of history.
+   * Channel events, closes, joins and leaves, consumed by every gateway node. Body: a {@link FeedMessage}
+   * (a record with its codec, {@link BusCodecs}): the {@link ChannelEvent}, and the Pusher socket to leave
+   * out on an event triggered through Pusher's HTTP API with a socket_id (docs/pusher.md). Not part of history.
    */
   public static final String CHANNEL_FEED = "mws.feed.channels";
   /** {connection}: the gateway holding that connection closes it (DELETE of a connection). */

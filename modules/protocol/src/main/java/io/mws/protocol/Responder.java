@@ -20,10 +20,18 @@ public final class Responder {
 
   public static MessageConsumer<JsonObject> serve(Vertx vertx, String address,
                                                   Function<JsonObject, Future<JsonObject>> handler) {
-    return vertx.eventBus().<JsonObject>consumer(address, message -> {
-      Future<JsonObject> result;
+    return serveTyped(vertx, address, body -> handler.apply(body == null ? new JsonObject() : body));
+  }
+
+  /**
+   * As {@link #serve}, for an address whose requests and replies are records with a codec
+   * ({@link BusCodecs}): the handler gets the record that was sent, and its result is the reply.
+   */
+  public static <Q, R> MessageConsumer<Q> serveTyped(Vertx vertx, String address, Function<Q, Future<R>> handler) {
+    return vertx.eventBus().<Q>consumer(address, message -> {
+      Future<R> result;
       try {
-        result = handler.apply(message.body() == null ? new JsonObject() : message.body());
+        result = handler.apply(message.body());
       } catch (RuntimeException e) {
         result = Future.failedFuture(e);
       }

@@ -84,8 +84,8 @@ class PusherHttpApiTest {
     var token = cluster.clientToken(1, "shop", backend, "clerk", "orders");
     // What the gateways receive: a socket_id travels as "exclude" on the live feed, for the Pusher gateway to honour.
     var feed = new java.util.concurrent.LinkedBlockingQueue<JsonObject>();
-    var consumer = cluster.nodes.get(1).vertx().eventBus().<JsonObject>consumer("mws.feed.channels",
-        m -> feed.add(m.body()));
+    var consumer = cluster.nodes.get(1).vertx().eventBus().<io.mws.protocol.FeedMessage>consumer(
+        io.mws.protocol.Addresses.CHANNEL_FEED, m -> feed.add(m.body().toJson()));
     TestCluster.await(consumer.completion());
     try (var watcher = WatchClient.connect(cluster, 1, "/")) {
       assertThat(watcher.request(watch("shop", "w", "orders", token, false)).getInteger("status")).isEqualTo(200);

@@ -2,6 +2,7 @@ package io.mws.testsupport;
 
 import io.mws.protocol.Addresses;
 import io.mws.protocol.ApiError;
+import io.mws.protocol.BusCodecs;
 import io.mws.protocol.Principal;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -19,12 +20,13 @@ import java.util.function.Function;
  */
 public final class BusPeer {
   public final List<JsonObject> requests = new CopyOnWriteArrayList<>();
-  private final MessageConsumer<JsonObject> consumer;
+  private final MessageConsumer<Object> consumer;
 
   private BusPeer(Vertx vertx, String address, Function<JsonObject, Future<?>> answer) {
-    consumer = vertx.eventBus().<JsonObject>consumer(address, message -> {
-      requests.add(message.body());
-      answer.apply(message.body()).onComplete(ar -> {
+    consumer = vertx.eventBus().consumer(address, message -> {
+      var body = message.body() == null ? null : BusCodecs.toJson(message.body()); // a record as its wire JSON
+      requests.add(body);
+      answer.apply(body).onComplete(ar -> {
         if (ar.succeeded()) {
           message.reply(ar.result());
         } else {
