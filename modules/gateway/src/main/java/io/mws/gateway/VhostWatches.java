@@ -88,6 +88,11 @@ final class VhostWatches {
     });
   }
 
+  /** Whether the session holds a vhost watch (it is not idle then); call on the context. */
+  boolean isWatching(GatewaySession session) {
+    return bySession.containsKey(session);
+  }
+
   /** Ends the session's vhost watch of that requestId; completes with whether there was one. */
   Future<Boolean> unwatch(GatewaySession session, String requestId) {
     return onContext(() -> Future.succeededFuture(remove(session, requestId)));

@@ -56,7 +56,8 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
         metrics);
     endpoint = request -> (PusherEndpoint.isUpgradePath(request.path()) ? pusher : mws).handle(request);
     vertx.setPeriodic(settings.pingIntervalMs(),
-        id -> connections.heartbeat(System.currentTimeMillis(), feeds::isWatching));
+        id -> connections.heartbeat(System.currentTimeMillis(),
+            s -> feeds.isWatching(s) || vhostWatches.isWatching(s)));
     var consumer = vertx.eventBus().<JsonObject>consumer(Addresses.CHANNEL_FEED, message -> {
       var event = ChannelEvent.fromJson(message.body());
       if (event.kind() == ChannelEvent.Kind.OPENED) vhostWatches.opened(event); // no channel feed has it yet

@@ -25,6 +25,8 @@ import org.junit.jupiter.api.Test;
 class VhostWatchTest {
   static final int HISTORY = 40;
   static final long WRITE_QUEUE_BYTES = 65_536;
+  /** gateway.idleTimeoutSeconds: a connection that watches nothing and sends nothing is closed (1001) after it. */
+  static final int IDLE_SECONDS = 2;
   static TestCluster cluster;
 
   /** A vhost of one test, its backend token and a client token for aster.* */
@@ -57,7 +59,8 @@ class VhostWatchTest {
   @BeforeAll
   static void startCluster() throws Exception {
     cluster = TestCluster.start(2, HISTORY, config -> config.with("limits", "watchesPerConnection", 3)
-        .with("gateway", "writeQueueBytes", WRITE_QUEUE_BYTES));
+        .with("gateway", "writeQueueBytes", WRITE_QUEUE_BYTES).with("gateway", "idleTimeoutSeconds", IDLE_SECONDS)
+        .with("gateway", "pingIntervalMs", 250));
   }
 
   @AfterAll
@@ -269,6 +272,20 @@ class VhostWatchTest {
           .getInteger("status")).isEqualTo(200);
       assertThat(client.request(watch("c2", "/v1/vhosts/ceres/channels/asteroid-1", ceres.aster(), null))
           .getInteger("status")).as("room again after an unwatch").isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aConnectionHoldingOnlyAVhostWatchIsNotIdle() throws Exception {
+    var io = Vhost.create("io");
+    io.open("asteroid-quiet");
+    try (var idle = WatchClient.connect(cluster, 0, "/v1/ws");
+        var watching = WatchClient.connect(cluster, 1, "/v1/ws")) {
+      assertThat(watching.request(watch("w", io.path(), io.aster(), null)).getInteger("status")).isEqualTo(200);
+      assertThat(idle.awaitClose()).as("the idle timeout applies").isEqualTo((short) 1001);
+      Thread.sleep(1000L * IDLE_SECONDS);
+      io.fire(0, "asteroid-quiet", "late");
+      assertThat(watching.changes(1)).extracting(WatchClient::rev).containsExactly(1L);
     }
   }
 
