@@ -87,14 +87,16 @@ final class ChangeFrame {
   }
 
   /**
-   * What a vhost watch gets when a channel it may read opens: an OADA link added to the vhost at
-   * {@code /channels/{name}} (a change of the vhost resource, so its path is not "" and OADA clients do not
-   * look for a {@code _rev} of their own in it), with {@code rev} {@code {"<channel>": <its rev>}}.
+   * What a vhost watch gets when a channel it may read opens ({@code opened}), or when a resume finds a channel
+   * of the client's vhost rev no longer open (its close is not known any more): an OADA link added to, or
+   * removed from, the vhost at {@code /channels/{name}} (a change of the vhost resource, so its path is not ""
+   * and OADA clients do not look for a {@code _rev} of their own in it), with {@code rev}
+   * {@code {"<channel>": <rev>}}: its rev at the open, or the rev the client had.
    */
-  static ByteBuf opened(String vhost, String channel, long rev) {
+  static ByteBuf link(String vhost, String channel, long rev, boolean opened) {
     var vhostId = "resources/vhosts/" + vhost;
     var link = new JsonObject().put("_id", new ChannelPath(vhost, channel).resourceId()).put("_rev", rev);
-    var change = new JsonObject().put("type", "merge").put("path", "/channels/" + channel)
+    var change = new JsonObject().put("type", opened ? "merge" : "delete").put("path", "/channels/" + channel)
         .put("resource_id", vhostId).put("body", link);
     return tail(new JsonObject().put("resourceId", vhostId).put("path_leftover", "/channels/" + channel)
         .put("rev", new JsonObject().put(channel, rev)).put("change", new JsonArray().add(change)));

@@ -31,14 +31,13 @@ import java.util.Set;
  * <p>The vhost's rev is the vector of the revs of its channels, {@code {"<channel>": <rev>, ...}}: the 200 carries
  * the current one in {@code x-oada-rev}, each change the entry it moves. A client resumes with the vector it
  * has: every channel resumes from its own rev (a channel missing from it, from its first), and a channel of the
- * vector that is no longer open gets a {@code delete} change. Nothing is added to a publish for it
+ * vector that is no longer open gets a {@code delete} of its link. Nothing is added to a publish for it
  * (docs/websocket.md, "WATCH a vhost", has the measurement). Confined to its registry's context.
  */
 final class VhostWatch extends GatewaySession {
   private final Vertx vertx;
   private final ClientSession owner;
   private final ChannelFeeds feeds;
-  private final GatewayMetrics metrics;
   final String requestId;
   private final byte[] head;
   final VhostWatchPath path;
@@ -51,13 +50,12 @@ final class VhostWatch extends GatewaySession {
   private List<Runnable> beforeStart = new ArrayList<>();
   private boolean ended;
 
-  VhostWatch(Vertx vertx, ClientSession owner, ChannelFeeds feeds, GatewayMetrics metrics, String requestId,
+  VhostWatch(Vertx vertx, ClientSession owner, ChannelFeeds feeds, String requestId,
       VhostWatchPath path, Principal principal) {
     super(owner.id + "/" + requestId, owner.grant);
     this.vertx = vertx;
     this.owner = owner;
     this.feeds = feeds;
-    this.metrics = metrics;
     this.requestId = requestId;
     this.head = ChangeFrame.head(requestId);
     this.path = path;
@@ -177,14 +175,16 @@ final class VhostWatch extends GatewaySession {
   }
 
   private Runnable opened(String channel, long rev) {
-    var frame = ChangeFrame.opened(path.vhost(), channel, rev);
-    return () -> send(frame);
+    return link(channel, rev, true);
   }
 
   private Runnable closed(String channel, long rev) {
-    var close = new ChannelEvent(ChannelEvent.Kind.CLOSED, path.vhost(), channel, null, rev, null, null, null, 0);
-    var frame = ChangeFrame.of(close, null, metrics.changeEncodes);
-    return () -> send(frame.forVhost());
+    return link(channel, rev, false);
+  }
+
+  private Runnable link(String channel, long rev, boolean opened) {
+    var frame = ChangeFrame.link(path.vhost(), channel, rev, opened);
+    return () -> send(frame);
   }
 
   /** Follows a channel from {@code fromRev} (null: from now); once the 200 is out, its watch starts. */

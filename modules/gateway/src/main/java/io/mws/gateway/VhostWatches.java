@@ -22,15 +22,13 @@ final class VhostWatches {
   private final Vertx vertx;
   private final Context context;
   private final ChannelFeeds feeds;
-  private final GatewayMetrics metrics;
   private final Map<String, Set<VhostWatch>> byVhost = new HashMap<>();
   private final Map<GatewaySession, Map<String, VhostWatch>> bySession = new HashMap<>();
 
-  VhostWatches(Vertx vertx, Context context, ChannelFeeds feeds, GatewayMetrics metrics) {
+  VhostWatches(Vertx vertx, Context context, ChannelFeeds feeds) {
     this.vertx = vertx;
     this.context = context;
     this.feeds = feeds;
-    this.metrics = metrics;
   }
 
   /**
@@ -46,7 +44,7 @@ final class VhostWatches {
         return Future.failedFuture(tooMany(maxWatches));
       }
       remove(session, requestId);
-      var watch = new VhostWatch(vertx, session, feeds, metrics, requestId, path, principal);
+      var watch = new VhostWatch(vertx, session, feeds, requestId, path, principal);
       bySession.computeIfAbsent(session, s -> new HashMap<>()).put(requestId, watch);
       byVhost.computeIfAbsent(path.vhost(), v -> new LinkedHashSet<>()).add(watch); // opens are followed from now
       return watch.begin(resume).map(rev -> new Started(watch, rev)).onFailure(failed -> {

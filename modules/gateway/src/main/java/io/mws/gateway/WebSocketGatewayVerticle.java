@@ -44,7 +44,7 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
     var presence = new NodePresence(vertx, settings.nodeId(), vhostSettings, settings.presenceRecordsPerVhost());
     var metrics = new GatewayMetrics(registry);
     var feeds = new ChannelFeeds(vertx, context, presence, metrics);
-    var vhostWatches = new VhostWatches(vertx, context, feeds, metrics);
+    var vhostWatches = new VhostWatches(vertx, context, feeds);
     var limits = new ConnectionLimits(NodeLimits.from(config().getJsonObject("limits")), vhostSettings);
     connections = new Connections(limits);
     metrics.gaugeOpen(connections::count, feeds::watchCount);
