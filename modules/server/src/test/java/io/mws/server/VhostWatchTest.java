@@ -279,6 +279,31 @@ class VhostWatchTest {
   }
 
   @Test
+  void aChannelClosedAndOpenedAgainIsFollowedInItsNewLifetime() throws Exception {
+    var titan = Vhost.create("titan");
+    titan.open("asterion");
+    try (var client = WatchClient.connect(cluster, 0, "/v1/ws")) {
+      assertThat(client.request(watch("w", titan.path(), titan.aster(), null)).getInteger("status")).isEqualTo(200);
+      titan.fire(1, "asterion", "old");
+      assertThat(WatchClient.rev(client.changes(1).get(0))).isEqualTo(1);
+      for (int round = 0; round < 3; round++) { // closed and opened again at once, events right after
+        titan.close("asterion");
+        titan.open("asterion");
+        titan.fire(round % 2, "asterion", "new" + round);
+        titan.fire(1 - round % 2, "asterion", "newer" + round);
+        var changes = client.changes(4).stream().map(m -> {
+          var change = m.getJsonArray("change").getJsonObject(0);
+          return change.getString("type") + (change.getString("path").isEmpty() ? "" : " link") + ":"
+              + change.getJsonObject("body").getLong("_rev");
+        }).toList();
+        assertThat(changes).as("round %d", round)
+            .containsExactly("delete:" + (round == 0 ? 1 : 2), "merge link:0", "merge:1", "merge:2");
+      }
+      assertThat(client.changesWithin(300)).isEmpty();
+    }
+  }
+
+  @Test
   void aConnectionHoldingOnlyAVhostWatchIsNotIdle() throws Exception {
     var io = Vhost.create("io");
     io.open("asteroid-quiet");
