@@ -81,7 +81,8 @@ public final class Addresses {
 
   // Broadcasts (publish): one consumer per node that cares, routed to channels and sockets locally.
   /**
-   * Channel events and channel closes, consumed by every gateway node. Body: {@link ChannelEvent} JSON,
+   * Channel events, channel closes and opens (opens only for the vhost watches), consumed by every gateway
+   * node. Body: {@link ChannelEvent} JSON,
    * plus {@code "exclude": "<socket id>"} on an event triggered through Pusher's HTTP API with a
    * socket_id: the gateway leaves that Pusher socket out (docs/pusher.md). Not part of history.
    */
