@@ -248,7 +248,10 @@ public final class ChannelStateVerticle extends VerticleBase {
     heap.check();
     return vhost(vhost)
         .compose(v -> store.openChannel(vhost, channel))
-        .map(opened -> toJson(opened.info()).put("created_now", opened.created()));
+        .map(opened -> {
+          if (opened.created()) opened(opened.info());
+          return toJson(opened.info()).put("created_now", opened.created());
+        });
   }
 
   private Future<ChannelStore.ChannelInfo> channel(String vhost, String channel) {
@@ -276,6 +279,13 @@ public final class ChannelStateVerticle extends VerticleBase {
       vertx.eventBus().publish(CHANNEL_FEED, new FeedMessage(closed));
       return toJson(info);
     });
+  }
+
+  /** A channel opened now: the vhost watches of every gateway start following it (docs/websocket.md). */
+  private void opened(ChannelStore.ChannelInfo info) {
+    var event = new ChannelEvent(ChannelEvent.Kind.OPENED, info.vhost(), info.name(), info.epoch(), info.rev(), null,
+        null, null, info.created());
+    vertx.eventBus().publish(CHANNEL_FEED, new FeedMessage(event));
   }
 
   /**

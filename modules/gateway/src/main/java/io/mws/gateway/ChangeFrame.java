@@ -28,6 +28,7 @@ final class ChangeFrame {
   private final String exclude;
   private String pusher;
   private ByteBuf pusherBytes;
+  private ByteBuf vhostTail;
 
   private ChangeFrame(ChannelEvent event, ByteBuf tail, String exclude) {
     this.event = event;
@@ -41,6 +42,11 @@ final class ChangeFrame {
    */
   static ChangeFrame of(ChannelEvent event, String exclude, Counter encodes) {
     encodes.increment();
+    return new ChangeFrame(event, tail(message(event, "")), exclude);
+  }
+
+  /** The OADA change message of the event, without a requestId; {@code pathLeftover}: "" on a channel watch. */
+  private static JsonObject message(ChannelEvent event, String pathLeftover) {
     var resourceId = new ChannelPath(event.vhost(), event.channel()).resourceId();
     JsonObject change;
     if (event.isPresence()) {
@@ -54,12 +60,46 @@ final class ChangeFrame {
           .put("body", new JsonObject().put("_rev", event.rev()).put("_tag", event.tag()).put("event", event.event())
               .put("data", event.data()).put("uid", event.uid()));
     }
+    return new JsonObject().put("resourceId", resourceId).put("path_leftover", pathLeftover)
+        .put("change", new JsonArray().add(change));
+  }
+
+  /** A message after its opening brace, shared (the per-watch head supplies the brace and the requestId). */
+  private static ByteBuf tail(JsonObject message) {
     // Encoded as a String first: Jackson's byte output escapes characters beyond the BMP as surrogate pairs, its
     // String output does not, and clients see the same bytes as when each watcher's frame was a String.
-    var message = new JsonObject().put("resourceId", resourceId).put("path_leftover", "")
-        .put("change", new JsonArray().add(change)).encode().getBytes(StandardCharsets.UTF_8);
-    // Drop the '{' (the per-watch head supplies it).
-    return new ChangeFrame(event, shared(Unpooled.wrappedBuffer(message, 1, message.length - 1)), exclude);
+    var bytes = message.encode().getBytes(StandardCharsets.UTF_8);
+    return shared(Unpooled.wrappedBuffer(bytes, 1, bytes.length - 1));
+  }
+
+  /**
+   * The event as a vhost watch delivers it (see {@link VhostWatch}): the channel's change documents as a
+   * channel watch gets them, with {@code path_leftover} {@code /channels/{name}} and {@code rev}
+   * {@code {"<channel>": <rev>}}, the entry of the vhost's rev this change moves. Encoded on first use, then
+   * shared by the vhost watchers of the channel on this node.
+   */
+  ByteBuf forVhost() {
+    if (vhostTail == null) {
+      vhostTail = tail(message(event, "/channels/" + event.channel())
+          .put("rev", new JsonObject().put(event.channel(), event.rev())));
+    }
+    return vhostTail;
+  }
+
+  /**
+   * What a vhost watch gets when a channel it may read opens ({@code opened}), or when a resume finds a channel
+   * of the client's vhost rev no longer open (its close is not known any more): an OADA link added to, or
+   * removed from, the vhost at {@code /channels/{name}} (a change of the vhost resource, so its path is not ""
+   * and OADA clients do not look for a {@code _rev} of their own in it), with {@code rev}
+   * {@code {"<channel>": <rev>}}: its rev at the open, or the rev the client had.
+   */
+  static ByteBuf link(String vhost, String channel, long rev, boolean opened) {
+    var vhostId = "resources/vhosts/" + vhost;
+    var link = new JsonObject().put("_id", new ChannelPath(vhost, channel).resourceId()).put("_rev", rev);
+    var change = new JsonObject().put("type", opened ? "merge" : "delete").put("path", "/channels/" + channel)
+        .put("resource_id", vhostId).put("body", link);
+    return tail(new JsonObject().put("resourceId", vhostId).put("path_leftover", "/channels/" + channel)
+        .put("rev", new JsonObject().put(channel, rev)).put("change", new JsonArray().add(change)));
   }
 
   /**

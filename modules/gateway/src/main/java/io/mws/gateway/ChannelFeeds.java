@@ -5,7 +5,6 @@ import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.ChannelPath;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.HashMap;
 import java.util.List;
@@ -155,6 +154,12 @@ final class ChannelFeeds {
   /** Channel feeds open on this node; call on the gateway context. */
   int feedCount() { return feeds.size(); }
 
+  /** The channel watches the session holds (what its watch limit counts); call on the gateway context. */
+  int watchesOf(GatewaySession session) {
+    var watches = bySession.get(session);
+    return watches == null ? 0 : watches.size();
+  }
+
   /** Whether the session watches anything; call on the gateway context. */
   boolean isWatching(GatewaySession session) {
     var watches = bySession.get(session);
@@ -179,14 +184,6 @@ final class ChannelFeeds {
   }
 
   private <T> Future<T> onContext(Supplier<Future<T>> action) {
-    Promise<T> promise = Promise.promise();
-    context.runOnContext(v -> {
-      try {
-        action.get().onComplete(promise);
-      } catch (RuntimeException e) {
-        promise.fail(e);
-      }
-    });
-    return promise.future();
+    return OnContext.call(context, action);
   }
 }

@@ -38,6 +38,8 @@ final class ClientSession extends GatewaySession {
   private final Vertx vertx;
   private final ServerWebSocket socket;
   private final ChannelFeeds feeds;
+  /** Its watches of whole vhosts (a WATCH of /v1/vhosts/{v}), beside its channel watches in feeds. */
+  private final VhostWatches vhostWatches;
   private final ApiForwarder forwarder;
   private final GatewaySettings settings;
   private final String connectionAuthorization;
@@ -63,7 +65,8 @@ final class ClientSession extends GatewaySession {
   private volatile String vhost;
   private volatile String uid;
 
-  ClientSession(Vertx vertx, ServerWebSocket socket, ChannelFeeds feeds, ApiForwarder forwarder,
+  ClientSession(Vertx vertx, ServerWebSocket socket, ChannelFeeds feeds, VhostWatches vhostWatches,
+      ApiForwarder forwarder,
       GatewaySettings settings, String connectionAuthorization, String client, Principal connectionPrincipal,
       ConnectionGrant grant,
       ConnectionLimits limits, GatewayMetrics metrics, Expiries expiries) {
@@ -71,6 +74,7 @@ final class ClientSession extends GatewaySession {
     this.vertx = vertx;
     this.socket = socket;
     this.feeds = feeds;
+    this.vhostWatches = vhostWatches;
     this.forwarder = forwarder;
     this.settings = settings;
     this.connectionAuthorization = connectionAuthorization;
@@ -115,6 +119,7 @@ final class ClientSession extends GatewaySession {
       watchExpiries.values().forEach(expiries::cancel);
       connections.remove(this);
       feeds.closeSession(this);
+      vhostWatches.closeSession(this);
     });
     // The node is draining (SIGTERM): 1012 "service restart" tells the client to reconnect elsewhere.
     socket.shutdownHandler(v -> close(CloseCode.SERVICE_RESTART, "service restart"));
@@ -128,6 +133,11 @@ final class ClientSession extends GatewaySession {
   @Override
   void deliver(Watch watch, ChannelEvent event, ChangeFrame frame) {
     writer.send(watch.head, frame.shared());
+  }
+
+  /** A change of a vhost watch ({@link VhostWatch}): its head, then bytes its other watchers share. */
+  void sendChange(byte[] head, io.netty.buffer.ByteBuf shared) {
+    writer.send(head, shared);
   }
 
   boolean isClosed() { return writer.isClosing(); }
@@ -184,7 +194,7 @@ final class ClientSession extends GatewaySession {
       reply(frame.requestId(), ApiResponse.of(200, null));
     } else if (method.equals("unwatch")) {
       expiries.cancel(watchExpiries.remove(frame.requestId()));
-      feeds.unwatch(this, frame.requestId()).onComplete(ar -> reply(frame.requestId(), ApiResponse.of(200, null)));
+      unwatch(frame.requestId()).onComplete(ar -> reply(frame.requestId(), ApiResponse.of(200, null)));
     } else if (frame.path() == null || !frame.path().startsWith("/")) {
       reply(frame.requestId(),
           ApiResponse.error(ApiError.badRequest("invalid_path", "path must be a string starting with '/'.")));
@@ -247,8 +257,7 @@ final class ClientSession extends GatewaySession {
   private void watch(RequestFrame frame, String alongWith, boolean ownToken) {
     var path = ChannelPath.parse(frame.path().split("\\?", 2)[0]);
     if (path == null) {
-      reply(frame.requestId(),
-          ApiResponse.error(ApiError.notFound("Only channels can be watched: /v1/vhosts/{vhost}/channels/{channel}.")));
+      watchVhost(frame, alongWith, ownToken);
       return;
     }
     Long resumeRev;
@@ -270,21 +279,69 @@ final class ClientSession extends GatewaySession {
       return;
     }
     var headers = withAuthorization(frame.headers());
+    answerWatch(frame, alongWith, ownToken, headers,
+        () -> startWatch(frame.requestId(), path, resumeRev, resumeTag, headers));
+  }
+
+  /**
+   * A WATCH of a vhost ({@code /v1/vhosts/{v}} or {@code .../channels}, with an optional {@code channels}
+   * filter): every channel of it the caller may read ({@link VhostWatch}); x-oada-rev is the vhost's rev, the
+   * JSON object of channel revs. Any other path: 404.
+   */
+  private void watchVhost(RequestFrame frame, String alongWith, boolean ownToken) {
+    VhostWatchPath path;
+    Map<String, Long> resume;
+    try {
+      path = VhostWatchPath.parse(frame.path());
+      if (path == null) {
+        throw ApiError.notFound("Only channels and vhosts can be watched: /v1/vhosts/{vhost}/channels/{channel}, "
+            + "/v1/vhosts/{vhost}.");
+      }
+      if (frame.header("x-mws-rev-tag") != null) {
+        throw ApiError.badRequest("invalid_rev_tag", "x-mws-rev-tag applies to a channel watch, not to a vhost's.");
+      }
+      resume = VhostWatch.resumeFrom(frame.header("x-oada-rev"));
+    } catch (ApiError e) {
+      reply(frame.requestId(), ApiResponse.error(e));
+      return;
+    }
+    var headers = withAuthorization(frame.headers());
+    answerWatch(frame, alongWith, ownToken, headers, () -> forwarder.authenticate(headers.get("authorization"), client)
+        .map(principal -> {
+          principal.requireVisible(path.vhost(), ClientSession::unauthenticatedWatch);
+          return principal;
+        })
+        .compose(principal -> limits.checkOrigin(path.vhost(), grant.origin())
+            .compose(v -> limits.watchesPerConnection(path.vhost()))
+            .compose(maxWatches -> vhostWatches.watch(this, frame.requestId(), path, principal, resume,
+                maxWatches))
+            .map(started -> {
+              vhost = path.vhost();
+              uid = principal.uid();
+              return new Started(started.rev(), () -> vhostWatches.start(started.watch()), principal);
+            })));
+  }
+
+  /**
+   * The answer of a watch of either kind, with the request it goes with (see {@link #watch}); {@code start}
+   * puts the watch in place.
+   */
+  private void answerWatch(RequestFrame frame, String alongWith, boolean ownToken, Map<String, String> headers,
+                           Supplier<Future<Started>> start) {
     var started = new Started[1];
-    Supplier<Future<Started>> start = () -> startWatch(frame.requestId(), path, resumeRev, resumeTag, headers)
-        .onSuccess(s -> started[0] = s);
+    Supplier<Future<Started>> starting = () -> start.get().onSuccess(s -> started[0] = s);
     Future<ApiResponse> answer;
     if (alongWith == null) {
-      answer = start.get().map(s -> ApiResponse.of(200, null));
+      answer = starting.get().map(s -> ApiResponse.of(200, null));
     } else if (alongWith.equals("put") || alongWith.equals("post")) {
       answer = forwarder.forward(alongWith, frame.path(), headers, frame.data(), client)
           .compose(response -> isSuccess(response)
-              ? start.get().map(s -> response)
+              ? starting.get().map(s -> response)
               : Future.succeededFuture(response));
     } else {
-      answer = start.get().compose(s -> forwarder.forward(alongWith, frame.path(), headers, frame.data(), client))
+      answer = starting.get().compose(s -> forwarder.forward(alongWith, frame.path(), headers, frame.data(), client))
           .compose(response -> isSuccess(response) ? Future.succeededFuture(response)
-              : feeds.unwatch(this, frame.requestId()).map(ended -> {
+              : unwatch(frame.requestId()).map(ended -> {
                 started[0] = null; // the request failed: no watch outlives its refusal
                 return response;
               }));
@@ -298,14 +355,16 @@ final class ClientSession extends GatewaySession {
       }
       authenticated();
       expireWith(frame.requestId(), ownToken ? watch.principal().expiresAt() : null);
-      var ok = new ApiResponse(200, response.headers(), response.body())
-          .header("x-oada-rev", String.valueOf(watch.watch().startRev()));
-      send(frame.requestId(), ok).onComplete(sent -> vertx.setTimer(REPLAY_DELAY_MS, t -> feeds.start(watch.watch())));
+      var ok = new ApiResponse(200, response.headers(), response.body()).header("x-oada-rev", watch.rev());
+      send(frame.requestId(), ok).onComplete(sent -> vertx.setTimer(REPLAY_DELAY_MS, t -> watch.begin().run()));
     });
   }
 
-  /** A watch in place, and who it was authorized for. */
-  private record Started(Watch watch, Principal principal) {}
+  /**
+   * A watch in place: the rev its 200 carries, what sends its replay and lets it go live once the 200 is
+   * out, and who it was authorized for.
+   */
+  private record Started(String rev, Runnable begin, Principal principal) {}
 
   /** The watch ends at {@code expiresAt} (null: with the connection); replaces the expiry of an earlier watch of that id. */
   private void expireWith(String requestId, Long expiresAt) {
@@ -320,11 +379,17 @@ final class ClientSession extends GatewaySession {
    */
   private void expire(String requestId, Expiries.Entry entry) {
     if (!watchExpiries.remove(requestId, entry)) return;
-    feeds.unwatch(this, requestId).onSuccess(ended -> {
+    unwatch(requestId).onSuccess(ended -> {
       if (ended)
         reply(requestId, ApiResponse.error(new ApiError(401, "token_expired",
             "The access token of this watch has expired; watch again with a fresh token and x-oada-rev to resume.")));
     });
+  }
+
+  /** Ends the watch of that requestId, of a channel or of a vhost; completes with whether there was one. */
+  private Future<Boolean> unwatch(String requestId) {
+    return Future.all(feeds.unwatch(this, requestId), vhostWatches.unwatch(this, requestId))
+        .map(both -> both.<Boolean>resultAt(0) || both.<Boolean>resultAt(1));
   }
 
   private Future<Started> startWatch(String requestId, ChannelPath path, Long resumeRev, String resumeTag,
@@ -339,9 +404,10 @@ final class ClientSession extends GatewaySession {
             .compose(maxWatches -> {
               vhost = path.vhost();
               uid = principal.uid();
-              return feeds.watch(this, requestId, path, resumeRev, resumeTag,
-                  "true".equalsIgnoreCase(headers.get("x-mws-presence")),
-                  maxWatches).map(watch -> new Started(watch, principal));
+              return vhostWatches.channelWatchLimit(this, maxWatches)
+                  .compose(limit -> feeds.watch(this, requestId, path, resumeRev, resumeTag,
+                      "true".equalsIgnoreCase(headers.get("x-mws-presence")), limit))
+                  .map(watch -> new Started(String.valueOf(watch.startRev()), () -> feeds.start(watch), principal));
             }));
   }
 

@@ -19,6 +19,7 @@ import io.vertx.core.http.HttpServerRequest;
 final class GatewayEndpoint implements HttpEndpoint {
   private final Vertx vertx;
   private final ChannelFeeds feeds;
+  private final VhostWatches vhostWatches;
   private final Connections connections;
   private final ApiForwarder forwarder;
   private final GatewaySettings settings;
@@ -26,10 +27,12 @@ final class GatewayEndpoint implements HttpEndpoint {
   private final GatewayMetrics metrics;
   private final Expiries expiries;
 
-  GatewayEndpoint(Vertx vertx, ChannelFeeds feeds, Connections connections, ApiForwarder forwarder,
-      GatewaySettings settings, ConnectionLimits limits, GatewayMetrics metrics, Expiries expiries) {
+  GatewayEndpoint(Vertx vertx, ChannelFeeds feeds, VhostWatches vhostWatches, Connections connections,
+      ApiForwarder forwarder, GatewaySettings settings, ConnectionLimits limits, GatewayMetrics metrics,
+      Expiries expiries) {
     this.vertx = vertx;
     this.feeds = feeds;
+    this.vhostWatches = vhostWatches;
     this.connections = connections;
     this.forwarder = forwarder;
     this.settings = settings;
@@ -75,7 +78,8 @@ final class GatewayEndpoint implements HttpEndpoint {
               error.status() == 401 ? error.withHeader("WWW-Authenticate", ApiError.WWW_AUTHENTICATE) : error);
         })
         .onSuccess(admission -> request.toWebSocket()
-            .onSuccess(socket -> new ClientSession(vertx, socket, feeds, forwarder, settings, authorization, client,
+            .onSuccess(socket -> new ClientSession(vertx, socket, feeds, vhostWatches, forwarder, settings,
+                authorization, client,
                 admission.principal(), admission.grant(), limits, metrics, expiries).start(connections))
             .onFailure(e -> {
               limits.release(admission.grant().vhost());

@@ -13,7 +13,7 @@ import io.vertx.core.json.JsonObject;
 final class PusherFrames {
   private PusherFrames() {}
 
-  /** Pusher's event for a channel event, a member joining or leaving; null for a channel close. */
+  /** Pusher's event for a channel event, a member joining or leaving; null for a channel's close or open. */
   static String of(ChannelEvent event) {
     return switch (event.kind()) {
       case EVENT -> {
@@ -30,7 +30,7 @@ final class PusherFrames {
           new JsonObject().put("user_id", event.uid()).put("user_info", event.data()));
       case LEAVE ->
         channelFrame("pusher_internal:member_removed", event.channel(), new JsonObject().put("user_id", event.uid()));
-      case CLOSED -> null;
+      case CLOSED, OPENED -> null;
     };
   }
 

@@ -83,9 +83,10 @@ public final class Addresses {
 
   // Broadcasts (publish): one consumer per node that cares, routed to channels and sockets locally.
   /**
-   * Channel events, closes, joins and leaves, consumed by every gateway node. Body: a {@link FeedMessage}
-   * (a record with its codec, {@link BusCodecs}): the {@link ChannelEvent}, and the Pusher socket to leave
-   * out on an event triggered through Pusher's HTTP API with a socket_id (docs/pusher.md). Not part of history.
+   * Channel events, closes, opens (opens only for the vhost watches), joins and leaves, consumed by every
+   * gateway node. Body: a {@link FeedMessage} (a record with its codec, {@link BusCodecs}): the
+   * {@link ChannelEvent}, and the Pusher socket to leave out on an event triggered through Pusher's HTTP API
+   * with a socket_id (docs/pusher.md). Not part of history.
    */
   public static final String CHANNEL_FEED = "mws.feed.channels";
   /** {connection}: the gateway holding that connection closes it (DELETE of a connection). */

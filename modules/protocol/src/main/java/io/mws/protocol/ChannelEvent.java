@@ -5,8 +5,9 @@ import io.vertx.core.json.JsonObject;
 /**
  * One entry of a channel's feed, as broadcast on {@link Addresses#CHANNEL_FEED}.
  *
- * @param kind    EVENT for a fired event; CLOSED when the channel was closed (rev = its last rev); JOIN and
- *                LEAVE when a uid's first connection starts or its last one stops watching (no rev, no epoch)
+ * @param kind    EVENT for a fired event; CLOSED when the channel was closed (rev = its last rev); OPENED when
+ *                it was opened (rev = its rev then, 0 unless restored; what vhost watches follow, docs/websocket.md);
+ *                JOIN and LEAVE when a uid's first connection starts or its last one stops watching (no rev, no epoch)
  * @param epoch   identifies one lifetime of the channel: a channel closed and opened again starts a new epoch
  * @param data    any JSON value (object, array, string, number, boolean or null); on a JOIN, the user info
  *                the joining connection gave for the channel (Pusher presence user_info), if any
@@ -14,7 +15,7 @@ import io.vertx.core.json.JsonObject;
  */
 public record ChannelEvent(Kind kind, String vhost, String channel, String epoch, long rev, String event,
     Object data, String uid, long timestamp) {
-  public enum Kind { EVENT, CLOSED, JOIN, LEAVE }
+  public enum Kind { EVENT, CLOSED, OPENED, JOIN, LEAVE }
 
   public boolean isPresence() { return kind == Kind.JOIN || kind == Kind.LEAVE; }
 

@@ -65,6 +65,11 @@ final class ChildNode implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** The node's process id, for a test's client script that kills it at a moment of its own choosing. */
+  long pid() {
+    return process.pid();
+  }
+
   /** SIGKILL: no shutdown hook, no goodbye to the cluster. */
   void kill() throws InterruptedException {
     process.destroyForcibly();

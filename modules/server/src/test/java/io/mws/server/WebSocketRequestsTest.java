@@ -82,7 +82,7 @@ class WebSocketRequestsTest {
     assertThat(getWatch.getJsonObject("headers").getString("x-oada-rev")).isEqualTo("1");
     assertThat(getWatch.getJsonObject("data").getJsonObject("data").getJsonObject("attributes").getLong("rev"))
         .isEqualTo(1);
-    var notAChannel = ws.request(request("nw", "watch", "/v1/vhosts/moon", null));
+    var notAChannel = ws.request(request("nw", "watch", "/v1/vhosts/moon/connections", null));
     assertThat(notAChannel.getInteger("status")).isEqualTo(404);
     assertThat(ws.request(request("pw", "unwatch", "", null)).getInteger("status")).isEqualTo(200);
     assertThat(ws.request(request("never-was", "unwatch", "", null)).getInteger("status")).isEqualTo(200);

@@ -1,0 +1,89 @@
+// Drives the real @oada/client 5.3.0 through a WATCH of a whole vhost (docs/websocket.md, "WATCH a vhost")
+// and a resume after the node it watched through is killed; prints one JSON line with what it saw, which
+// VhostWatchOadaClientTest asserts on. Usage:
+//   node vhost-watch.mjs <node to kill> <other node> <client token> <backend token> <vhost> <pid of the node to kill>
+// The app keeps the vhost's rev as @oada/client lets it: the 200's x-oada-rev (a JSON object of channel revs),
+// each change's body._rev merged in under the channel its resource_id names, and sends it back as `rev`.
+import { connect } from '@oada/client';
+
+const [killed, other, token, backend, vhost, pid] = process.argv.slice(2);
+const path = `/v1/vhosts/${vhost}`;
+const result = { changes: [], fired: [], retried: 0 };
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const revs = {};
+
+async function fire(domain, channel, data) {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const response = await fetch(`${domain}${path}/channels/${channel}/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${backend}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ trigger: { event: 'e', data } }),
+    }).catch(() => null);
+    if (response?.status === 202) {
+      const rev = (await response.json()).data.attributes.rev;
+      result.fired.push(`${channel}:${rev}`);
+      return;
+    }
+    result.retried++; // while the survivors take over the killed node's partitions: 503, then 202
+    await sleep(100);
+  }
+  throw new Error(`could not fire on ${channel}`);
+}
+
+async function fireRound(domains, round) {
+  for (const channel of ['asteroids', 'asterix', 'comets']) {
+    await fire(domains[round % domains.length], channel, `${channel}${round}`);
+  }
+}
+
+function follow(watch) {
+  return (async () => {
+    for await (const change of watch.changes) {
+      const channel = change.resource_id.split('/').pop();
+      if (change.path === '') {
+        revs[channel] = change.body._rev;
+        result.changes.push(`${channel}:${change.type}:${change.body._rev}`);
+      } else {
+        result.changes.push(`${change.path}:open`);
+      }
+    }
+  })().catch((error) => {
+    result.watchError ??= String(error);
+  });
+}
+
+async function until(count) {
+  for (let i = 0; i < 200 && result.changes.length < count; i++) await sleep(50);
+}
+
+let first;
+let second;
+try {
+  first = await connect({ domain: killed, token, connection: 'ws' });
+  const watched = await first.watch({ path });
+  result.firstRev = watched.headers['x-oada-rev'];
+  Object.assign(revs, JSON.parse(result.firstRev));
+  void follow(watched);
+  for (let round = 1; round <= 3; round++) await fireRound([killed, other], round);
+  await until(6);
+  result.beforeKill = result.changes.length;
+
+  process.kill(Number(pid), 'SIGKILL');
+  for (let round = 4; round <= 5; round++) await fireRound([other], round); // while the client is away
+  const since = JSON.stringify(revs);
+  result.resumedFrom = since;
+
+  second = await connect({ domain: other, token, connection: 'ws' });
+  const resumed = await second.watch({ path, rev: since });
+  result.secondRev = resumed.headers['x-oada-rev'];
+  void follow(resumed);
+  await fireRound([other], 6); // live
+  await until(12);
+  await sleep(500); // anything twice would arrive by now
+} catch (error) {
+  result.failure = String(error?.stack ?? error);
+} finally {
+  console.log(JSON.stringify(result));
+  if (second) await second.disconnect();
+  process.exit(0);
+}
