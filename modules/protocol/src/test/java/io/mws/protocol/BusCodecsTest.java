@@ -52,6 +52,7 @@ class BusCodecsTest {
     }
     events.add(new ChannelEvent(ChannelEvent.Kind.EVENT, "v", "c", "ep1", 1, "name", "x", null, 5));
     events.add(new ChannelEvent(ChannelEvent.Kind.CLOSED, "v", "c", "ep2", 9, null, null, null, 6));
+    events.add(new ChannelEvent(ChannelEvent.Kind.OPENED, "v", "c", "ep3", 0, null, null, null, 7));
     events.add(ChannelEvent.presence(ChannelEvent.Kind.JOIN, "v", "c", "u", new JsonObject().put("name", "Ann")));
     events.add(ChannelEvent.presence(ChannelEvent.Kind.LEAVE, "v", "c", "u"));
     return events;
