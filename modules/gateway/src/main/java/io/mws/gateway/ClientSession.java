@@ -37,7 +37,6 @@ final class ClientSession extends GatewaySession {
 
   private final Vertx vertx;
   private final ServerWebSocket socket;
-  private final ChannelFeeds feeds;
   private final ApiForwarder forwarder;
   private final GatewaySettings settings;
   private final String connectionAuthorization;
@@ -67,10 +66,9 @@ final class ClientSession extends GatewaySession {
       GatewaySettings settings, String connectionAuthorization, String client, Principal connectionPrincipal,
       ConnectionGrant grant,
       ConnectionLimits limits, GatewayMetrics metrics, Expiries expiries) {
-    super(UUID.randomUUID().toString(), grant);
+    super(UUID.randomUUID().toString(), grant, feeds);
     this.vertx = vertx;
     this.socket = socket;
-    this.feeds = feeds;
     this.forwarder = forwarder;
     this.settings = settings;
     this.connectionAuthorization = connectionAuthorization;
