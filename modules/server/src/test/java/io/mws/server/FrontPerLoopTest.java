@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The front per event loop (http.eventLoops): the node's connections are spread over that many loops,
- * each with its own watch registry, and every watcher on every loop gets every event of its channel once,
- * in rev order, while several publishers fire at once. The loops are seen in the gateway stats and in the
+ * each with its own watch registry, and every watcher on every loop (WebSocket and SSE) gets every event of
+ * its channel once, in rev order, while several publishers fire at once. The loops are seen in the gateway stats and in the
  * {@code mws_loop_connections} / {@code mws_loop_watches} metrics (tag {@code loop}).
  */
 @ClusterTest
@@ -24,12 +24,19 @@ class FrontPerLoopTest {
   static final int WATCHERS = 8;
   static final int PUBLISHERS = 4;
   static final int EVENTS_EACH = 25;
+  /** Watchers over SSE beside the WebSocket ones: their streams land on the loops as well. */
+  static final int SSE_WATCHERS = 2;
 
   @Test
   void twoLoopsShareTheConnectionsAndEachWatcherGetsEveryEventInRevOrder() throws Exception {
     try (var cluster = TestCluster.start(1, config -> config.with("http", "eventLoops", 2))) {
       var token = cluster.createVhost("loops");
       var watchers = watchAll(cluster, token);
+      var streams = new ArrayList<SseStream>();
+      var sseToken = cluster.clientToken(0, "loops", token, "sse", ".*");
+      for (int i = 0; i < SSE_WATCHERS; i++) {
+        streams.add(SseStream.open(cluster, 0, "/v1/vhosts/loops/channels/fan/watch?token=" + sseToken, null, null));
+      }
 
       var loops = GatewayStats.of(cluster.nodes.get(0)).getJsonArray("loops");
       System.out.println("gateway stats per loop, 2 loops: " + loops.encode());
@@ -40,7 +47,8 @@ class FrontPerLoopTest {
         assertThat(share.getInteger("watches")).isEqualTo(share.getInteger("connections"));
         assertThat(share.getInteger("feeds")).isEqualTo(1); // the channel, once per loop
       }
-      assertThat(loops.stream().mapToInt(l -> ((JsonObject) l).getInteger("connections")).sum()).isEqualTo(WATCHERS);
+      assertThat(loops.stream().mapToInt(l -> ((JsonObject) l).getInteger("connections")).sum())
+          .isEqualTo(WATCHERS + SSE_WATCHERS);
       var scrape = MetricsScrape.of(cluster, 0);
       assertThat(scrape.text.lines().filter(l -> l.startsWith("mws_loop_connections{")).count()).isEqualTo(2);
       assertThat(scrape.text.lines().filter(l -> l.startsWith("mws_loop_watches{")).count()).isEqualTo(2);
@@ -51,6 +59,10 @@ class FrontPerLoopTest {
         assertThat(watcher.changes(all.size()).stream().map(WatchClient::rev).toList()).containsExactlyElementsOf(all);
         assertThat(watcher.changesWithin(200)).isEmpty();
         watcher.close();
+      }
+      for (var stream : streams) {
+        assertThat(stream.next(all.size()).stream().map(SseStream.Message::id).toList()).containsExactlyElementsOf(all);
+        stream.close();
       }
     }
   }
