@@ -13,12 +13,13 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 
 /**
- * An OADA change message for one channel event, encoded to UTF-8 once per node: only the leading
+ * An OADA change message for one channel event, encoded to UTF-8 once per event loop that
+ * has watchers of its channel ({@link FeedShards}): only the leading
  * {@code requestId} differs between watchers, so each watch's frame is its own small head (see
  * {@link Watch#head}) followed by the shared bytes, copied as they are into the socket's buffer (no encoding
  * and no garbage per watcher, see {@link WebSocketChannel}).
- * Its Pusher frame is encoded on first use and then shared by every Pusher subscriber of the channel on this
- * node. Used on the gateway context only; the shared bytes are only read, from any thread.
+ * Its Pusher frame is encoded on first use and then shared by every Pusher subscriber of the channel on that
+ * loop. Used on one loop (its feed's, see {@link FeedShards}); the shared bytes are only read, from any thread.
  */
 final class ChangeFrame {
   private final ChannelEvent event;
@@ -38,7 +39,7 @@ final class ChangeFrame {
 
   /**
    * @param exclude the Pusher socket id that must not receive it (null: every watcher does)
-   * @param encodes counts the encodings (one per event per node, whatever the number of watchers)
+   * @param encodes counts the encodings (one per event per loop, whatever the number of watchers)
    */
   static ChangeFrame of(ChannelEvent event, String exclude, Counter encodes) {
     encodes.increment();

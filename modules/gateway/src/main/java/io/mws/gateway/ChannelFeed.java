@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * before it is broadcast, so the history always has it, unless it has already expired).
  * A close carries the channel's last rev and can overtake the revs before it (fired on another node,
  * acknowledged, still on the way here): it waits for them as a rev waits for its gap, see {@link #CLOSE_WAIT_MS}.
- * Confined to the gateway verticle's context.
+ * Confined to the event loop of its {@link ChannelFeeds} shard.
  */
 final class ChannelFeed {
   private static final Logger LOG = LoggerFactory.getLogger(ChannelFeed.class);

@@ -37,7 +37,6 @@ final class ClientSession extends GatewaySession {
 
   private final Vertx vertx;
   private final ServerWebSocket socket;
-  private final ChannelFeeds feeds;
   /** Its watches of whole vhosts (a WATCH of /v1/vhosts/{v}), beside its channel watches in feeds. */
   private final VhostWatches vhostWatches;
   private final ApiForwarder forwarder;
@@ -65,16 +64,14 @@ final class ClientSession extends GatewaySession {
   private volatile String vhost;
   private volatile String uid;
 
-  ClientSession(Vertx vertx, ServerWebSocket socket, ChannelFeeds feeds, VhostWatches vhostWatches,
-      ApiForwarder forwarder,
+  ClientSession(Vertx vertx, ServerWebSocket socket, ChannelFeeds feeds, ApiForwarder forwarder,
       GatewaySettings settings, String connectionAuthorization, String client, Principal connectionPrincipal,
       ConnectionGrant grant,
       ConnectionLimits limits, GatewayMetrics metrics, Expiries expiries) {
-    super(UUID.randomUUID().toString(), grant);
+    super(UUID.randomUUID().toString(), grant, feeds);
     this.vertx = vertx;
     this.socket = socket;
-    this.feeds = feeds;
-    this.vhostWatches = vhostWatches;
+    this.vhostWatches = feeds.vhostWatches();
     this.forwarder = forwarder;
     this.settings = settings;
     this.connectionAuthorization = connectionAuthorization;

@@ -4,7 +4,6 @@ import io.mws.protocol.CloseCode;
 import io.vertx.core.Future;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Predicate;
 
 /**
  * This node's open WebSocket connections, by connection id. The heartbeat walks them on one
@@ -18,11 +17,16 @@ final class Connections {
     this.limits = limits;
   }
 
-  void add(GatewaySession session) { byId.put(session.id, session); }
+  void add(GatewaySession session) {
+    if (byId.put(session.id, session) == null) session.feeds.connectionOpened();
+  }
 
   /** The connection closed: it leaves the map and gives back its place under the limits. */
   void remove(GatewaySession session) {
-    if (byId.remove(session.id, session)) limits.release(session.grant.vhost());
+    if (byId.remove(session.id, session)) {
+      session.feeds.connectionClosed();
+      limits.release(session.grant.vhost());
+    }
   }
 
   GatewaySession get(String id) { return byId.get(id); }
@@ -55,8 +59,11 @@ final class Connections {
     return Future.join(byId.values().stream().map(session -> session.close(code, reason)).toList());
   }
 
-  /** One heartbeat round: pings every connection; drops those that missed too many pongs or sat idle. */
-  void heartbeat(long now, Predicate<GatewaySession> watching) {
-    for (var session : byId.values()) session.heartbeat(now, watching.test(session));
+  /**
+   * One heartbeat round: pings every connection; drops those that missed too many pongs or sat idle (a
+   * connection that watches something is never idle: its loop's watch registry says).
+   */
+  void heartbeat(long now) {
+    for (var session : byId.values()) session.heartbeat(now, session.feeds.isWatching(session));
   }
 }

@@ -18,8 +18,7 @@ import io.vertx.core.http.HttpServerRequest;
  */
 final class GatewayEndpoint implements HttpEndpoint {
   private final Vertx vertx;
-  private final ChannelFeeds feeds;
-  private final VhostWatches vhostWatches;
+  private final FeedShards feeds;
   private final Connections connections;
   private final ApiForwarder forwarder;
   private final GatewaySettings settings;
@@ -27,12 +26,10 @@ final class GatewayEndpoint implements HttpEndpoint {
   private final GatewayMetrics metrics;
   private final Expiries expiries;
 
-  GatewayEndpoint(Vertx vertx, ChannelFeeds feeds, VhostWatches vhostWatches, Connections connections,
-      ApiForwarder forwarder, GatewaySettings settings, ConnectionLimits limits, GatewayMetrics metrics,
-      Expiries expiries) {
+  GatewayEndpoint(Vertx vertx, FeedShards feeds, Connections connections, ApiForwarder forwarder,
+      GatewaySettings settings, ConnectionLimits limits, GatewayMetrics metrics, Expiries expiries) {
     this.vertx = vertx;
     this.feeds = feeds;
-    this.vhostWatches = vhostWatches;
     this.connections = connections;
     this.forwarder = forwarder;
     this.settings = settings;
@@ -44,7 +41,7 @@ final class GatewayEndpoint implements HttpEndpoint {
   @Override
   public void handle(HttpServerRequest request) {
     if (!request.canUpgradeToWebSocket() && SseWatch.isWatchPath(request)) {
-      SseWatch.serve(vertx, request, feeds, forwarder, settings, limits, connections, expiries);
+      SseWatch.serve(vertx, request, feeds.current(), forwarder, settings, limits, connections, expiries);
       return;
     }
     String token;
@@ -62,6 +59,7 @@ final class GatewayEndpoint implements HttpEndpoint {
     var authorization = token != null && !token.isEmpty() ? "Bearer " + token : request.getHeader("Authorization");
     var origin = request.getHeader("Origin");
     request.pause(); // the upgrade waits for the credentials check
+    var shard = feeds.current(); // the loop of the request: its socket's
     var client = settings.clients().of(request);
     forwarder.authenticate(authorization, client)
         .recover(failure -> Future.failedFuture(ApiError.from(failure)))
@@ -78,8 +76,7 @@ final class GatewayEndpoint implements HttpEndpoint {
               error.status() == 401 ? error.withHeader("WWW-Authenticate", ApiError.WWW_AUTHENTICATE) : error);
         })
         .onSuccess(admission -> request.toWebSocket()
-            .onSuccess(socket -> new ClientSession(vertx, socket, feeds, vhostWatches, forwarder, settings,
-                authorization, client,
+            .onSuccess(socket -> new ClientSession(vertx, socket, shard, forwarder, settings, authorization, client,
                 admission.principal(), admission.grant(), limits, metrics, expiries).start(connections))
             .onFailure(e -> {
               limits.release(admission.grant().vhost());

@@ -21,14 +21,16 @@ final class GatewayMetrics {
   static final String SLOW_CLIENT_CLOSES = "mws.slow.client.closes";
   static final String FIRE_TO_DELIVER = "mws.events.fire.to.deliver";
   static final String CHANGE_ENCODES = "mws.change.encodes";
+  static final String LOOP_CONNECTIONS = "mws.loop.connections";
+  static final String LOOP_WATCHES = "mws.loop.watches";
 
   /** Channel events written to watchers: one per watcher per event, replays included. */
   final Counter eventsDelivered;
   /** Connections closed with 1008 because their write queue passed its bound. */
   final Counter slowClientCloses;
-  /** Change messages encoded: one per live event per node, whatever its watchers; one per replayed event per watch. */
+  /** Change messages encoded: one per live event per event loop with watchers of its channel, whatever their number; one per replayed event per watch. */
   final Counter changeEncodes;
-  /** Fire time (the event's timestamp) to the moment this node hands it to its watchers, once per event per node. */
+  /** Fire time (the event's timestamp) to the moment a loop hands it to its watchers, once per event per such loop. */
   final Timer fireToDeliver;
   /** 401 and 429 replies over WebSocket. */
   final RefusalMetrics websocketRefusals;
@@ -46,12 +48,13 @@ final class GatewayMetrics {
         .description("Connections closed with 1008: the client read too slowly and its write queue passed the bound")
         .register(registry);
     changeEncodes = Counter.builder(CHANGE_ENCODES)
-        .description("Change messages encoded: one per live event per node, shared by all its watchers there;"
+        .description("Change messages encoded: one per live event per event loop with watchers of its channel,"
+            + " shared by all its watchers there;"
             + " one per event per watch for history replays")
         .register(registry);
     fireToDeliver = Timer.builder(FIRE_TO_DELIVER)
         .description("From an event's fire time to its hand-over to this node's watchers; recorded once per event"
-            + " per node, not per watcher (live events only, history replays excluded)")
+            + " per event loop with watchers of its channel, not per watcher (live events only, history replays excluded)")
         .publishPercentileHistogram()
         .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
         .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10),
@@ -68,6 +71,14 @@ final class GatewayMetrics {
     Gauge.builder(CONNECTIONS, connections).description("Open WebSocket connections").register(registry);
     Gauge.builder(WATCHES, watches).description("Active watches (one per client per watched channel)")
         .register(registry);
+  }
+
+  /** One client event loop's gauges ({@link FeedShards}), tagged with its {@code loop}: both suppliers thread-safe. */
+  void gaugeLoop(String loop, Supplier<Number> connections, Supplier<Number> watches) {
+    Gauge.builder(LOOP_CONNECTIONS, connections).tag("loop", loop)
+        .description("Open client connections (WebSocket, SSE) served by this event loop").register(registry);
+    Gauge.builder(LOOP_WATCHES, watches).tag("loop", loop)
+        .description("Active watches of the connections this event loop serves").register(registry);
   }
 
   /**

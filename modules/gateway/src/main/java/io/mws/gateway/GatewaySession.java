@@ -15,10 +15,13 @@ abstract class GatewaySession {
   final long connectedAt = System.currentTimeMillis();
   /** The vhost, Origin and limits this connection was admitted with. */
   final ConnectionGrant grant;
+  /** The watch registry of its socket's event loop ({@link FeedShards}): its watches live there. */
+  final ChannelFeeds feeds;
 
-  GatewaySession(String id, ConnectionGrant grant) {
+  GatewaySession(String id, ConnectionGrant grant, ChannelFeeds feeds) {
     this.id = id;
     this.grant = grant;
+    this.feeds = feeds;
   }
 
   /** The vhost whose channels it watches (null until it watches one). */

@@ -23,9 +23,12 @@ final class LocalAccessTokens {
   private final String configuredKey;
   private AsyncMap<String, String> secrets;
   private TokenGenerations generations;
-  /** Null until the signing key is known; touched on the gateway's context only. */
-  private AccessTokenVerifier verifier;
-  private Future<?> keyRead;
+  /**
+   * Null until the signing key is known. Read by every event loop that accepts upgrades (http.eventLoops):
+   * volatile, so a loop sees a verifier whole once it is set; two loops may both read the key at first.
+   */
+  private volatile AccessTokenVerifier verifier;
+  private volatile Future<?> keyRead;
 
   LocalAccessTokens(Vertx vertx, String configuredKey) {
     this.vertx = vertx;

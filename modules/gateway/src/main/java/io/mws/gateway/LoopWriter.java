@@ -11,10 +11,10 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The frame writes of one event loop's WebSockets. Frames written from another thread (the gateway's, for
- * every watcher of an event) wait in one queue per loop, and one task writes them all: one hand-over per event
- * per loop, not one per socket. Every socket written to during a turn is flushed once at its end (one write
- * system call), not once per frame.
+ * The frame writes of one event loop's WebSockets. A change is written on the socket's own loop (its watch
+ * registry lives there, {@link FeedShards}); the frames written from another thread (a reply completed
+ * elsewhere) wait in one queue per loop, and one task writes them all. Every socket written to during a turn
+ * is flushed once at its end (one write system call), not once per frame.
  */
 final class LoopWriter {
   private static final Map<EventLoop, LoopWriter> OF_LOOP = new ConcurrentHashMap<>();

@@ -14,7 +14,7 @@ import java.util.Set;
  * and may arrive before the publish reply that tells their rev: while one of its publishes on a channel
  * is unanswered, the events of its publisher uid on that channel wait here, and once answered each
  * event whose rev it published is dropped. Events of other publishers never wait.
- * Confined to the gateway context.
+ * Confined to its session's loop.
  */
 final class OwnClientEvents {
   /** Revs published but not yet seen back; bounded, in case an event never comes back (unsubscribed). */

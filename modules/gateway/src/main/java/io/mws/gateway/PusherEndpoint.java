@@ -7,7 +7,6 @@ import io.mws.protocol.Delivery;
 import io.mws.protocol.HttpEndpoint;
 import io.mws.protocol.Names;
 import io.mws.protocol.VhostSettingsCache;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
@@ -28,8 +27,7 @@ final class PusherEndpoint implements HttpEndpoint {
   private static final int MAX_PROTOCOL = 7;
 
   private final Vertx vertx;
-  private final Context gateway;
-  private final ChannelFeeds feeds;
+  private final FeedShards feeds;
   private final Connections connections;
   private final ApiForwarder forwarder;
   private final GatewaySettings settings;
@@ -37,10 +35,9 @@ final class PusherEndpoint implements HttpEndpoint {
   private final VhostSettingsCache vhostSettings;
   private final GatewayMetrics metrics;
 
-  PusherEndpoint(Vertx vertx, Context gateway, ChannelFeeds feeds, Connections connections, ApiForwarder forwarder,
+  PusherEndpoint(Vertx vertx, FeedShards feeds, Connections connections, ApiForwarder forwarder,
       GatewaySettings settings, ConnectionLimits limits, VhostSettingsCache vhostSettings, GatewayMetrics metrics) {
     this.vertx = vertx;
-    this.gateway = gateway;
     this.feeds = feeds;
     this.connections = connections;
     this.forwarder = forwarder;
@@ -87,8 +84,9 @@ final class PusherEndpoint implements HttpEndpoint {
       return;
     }
     socket.pause(); // its first messages wait for the session
-    secret(key).compose(secret -> limits.admit(key, origin).map(grant -> new PusherSession(vertx, gateway, socket,
-        socketId(), grant, secret, feeds, forwarder, limits, vhostSettings, settings, metrics)))
+    var shard = feeds.current(); // the socket's loop: it runs this
+    secret(key).compose(secret -> limits.admit(key, origin).map(grant -> new PusherSession(vertx, socket,
+        socketId(), grant, secret, shard, forwarder, limits, vhostSettings, settings, metrics)))
         .onSuccess(session -> {
           session.start(connections);
           socket.resume();

@@ -42,9 +42,9 @@ final class PusherSession extends GatewaySession {
   static final int CLIENT_EVENT_RATE_LIMITED = 4301;
 
   private final Vertx vertx;
-  private final Context gateway;
+  /** Its loop's context (its watch registry's): where its client events and its own deliveries meet. */
+  private final Context loop;
   private final ServerWebSocket socket;
-  private final ChannelFeeds feeds;
   private final ApiForwarder forwarder;
   private final ConnectionLimits limits;
   private final VhostSettingsCache vhostSettings;
@@ -64,17 +64,15 @@ final class PusherSession extends GatewaySession {
   private Future<String> publishToken;
   private String publishTokenUid;
 
-  PusherSession(Vertx vertx, Context gateway, ServerWebSocket socket, String socketId, ConnectionGrant grant,
-      String secret,
+  PusherSession(Vertx vertx, ServerWebSocket socket, String socketId, ConnectionGrant grant, String secret,
       ChannelFeeds feeds, ApiForwarder forwarder, ConnectionLimits limits, VhostSettingsCache vhostSettings,
       GatewaySettings settings, GatewayMetrics metrics) {
-    super(socketId, grant);
+    super(socketId, grant, feeds);
     this.vertx = vertx;
-    this.gateway = gateway;
+    this.loop = feeds.context();
     this.socket = socket;
     this.app = grant.vhost();
     this.secret = secret;
-    this.feeds = feeds;
     this.forwarder = forwarder;
     this.limits = limits;
     this.vhostSettings = vhostSettings;
@@ -143,7 +141,7 @@ final class PusherSession extends GatewaySession {
   }
 
   /**
-   * On the gateway context: the shared Pusher frame, unless it is this connection's own client event, its
+   * On its loop: the shared Pusher frame, unless it is this connection's own client event, its
    * own join, or a trigger whose socket_id names this connection.
    */
   @Override
@@ -364,18 +362,18 @@ final class PusherSession extends GatewaySession {
             "Client event rejected: this app does not allow client events (clientPublish is false)."));
         return;
       }
-      gateway.runOnContext(v -> publish(channel, event, data));
+      loop.runOnContext(v -> publish(channel, event, data));
     });
   }
 
-  /** On the gateway context. */
+  /** On its loop. */
   private void publish(String channel, String event, Object data) {
     own.publishing(channel);
     var body = new JsonObject().put("trigger", new JsonObject().put("event", event).put("data", data));
     token().compose(token -> forwarder.forward("post", "/v1/vhosts/" + app + "/channels/" + channel + "/events",
         new HashMap<>(Map.of("authorization", "Bearer " + token)), body, null)) // a minted token: no login to throttle
         .otherwise(failure -> ApiResponse.error(ApiError.from(failure)))
-        .onComplete(ar -> gateway.runOnContext(v -> {
+        .onComplete(ar -> loop.runOnContext(v -> {
           var response = ar.result();
           Long rev = null;
           if (response.status() == 401) publishToken = null; // expired: the next client event mints another
@@ -391,7 +389,7 @@ final class PusherSession extends GatewaySession {
         }));
   }
 
-  /** The client token its client events are fired with: minted once per publisher uid. On the gateway context. */
+  /** The client token its client events are fired with: minted once per publisher uid. On its loop. */
   private Future<String> token() {
     var uid = publisherUid();
     if (publishToken == null || !uid.equals(publishTokenUid) || publishToken.failed()) {

@@ -33,7 +33,6 @@ final class SseWatch extends GatewaySession {
   private static final String REQUEST_ID = "sse";
 
   private final Vertx vertx;
-  private final ChannelFeeds feeds;
   private final HttpServerRequest request;
   private final HttpServerResponse response;
   /** gateway.writeQueueBytes: how far the client may fall behind before the stream is cut. */
@@ -44,9 +43,8 @@ final class SseWatch extends GatewaySession {
   private Runnable cleanup;
 
   private SseWatch(Vertx vertx, ChannelFeeds feeds, HttpServerRequest request, ConnectionGrant grant, long bound) {
-    super(java.util.UUID.randomUUID().toString(), grant);
+    super(java.util.UUID.randomUUID().toString(), grant, feeds);
     this.vertx = vertx;
-    this.feeds = feeds;
     this.request = request;
     this.response = request.response();
     this.bound = bound;

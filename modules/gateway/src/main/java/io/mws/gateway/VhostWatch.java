@@ -37,7 +37,6 @@ import java.util.Set;
 final class VhostWatch extends GatewaySession {
   private final Vertx vertx;
   private final ClientSession owner;
-  private final ChannelFeeds feeds;
   final String requestId;
   private final byte[] head;
   final VhostWatchPath path;
@@ -52,10 +51,9 @@ final class VhostWatch extends GatewaySession {
 
   VhostWatch(Vertx vertx, ClientSession owner, ChannelFeeds feeds, String requestId,
       VhostWatchPath path, Principal principal) {
-    super(owner.id + "/" + requestId, owner.grant);
+    super(owner.id + "/" + requestId, owner.grant, feeds);
     this.vertx = vertx;
     this.owner = owner;
-    this.feeds = feeds;
     this.requestId = requestId;
     this.head = ChangeFrame.head(requestId);
     this.path = path;

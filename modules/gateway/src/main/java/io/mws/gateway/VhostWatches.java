@@ -10,11 +10,12 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
  * The vhost watches ({@link VhostWatch}) of the connections served on one context, beside the
- * {@link ChannelFeeds} they follow channels through (same context). It routes a channel's open to the
+ * {@link ChannelFeeds} shard they follow channels through (same loop; the shard creates it). It routes a channel's open to the
  * watches of its vhost, and counts a vhost watch against its connection's watch limit: a vhost watch is
  * one watch, however many channels it follows. Every method hops onto the context it is given.
  */
@@ -23,7 +24,8 @@ final class VhostWatches {
   private final Context context;
   private final ChannelFeeds feeds;
   private final Map<String, Set<VhostWatch>> byVhost = new HashMap<>();
-  private final Map<GatewaySession, Map<String, VhostWatch>> bySession = new HashMap<>();
+  /** Concurrent only so that the heartbeat may ask {@link #isWatching} from another thread; written on the context. */
+  private final Map<GatewaySession, Map<String, VhostWatch>> bySession = new ConcurrentHashMap<>();
 
   VhostWatches(Vertx vertx, Context context, ChannelFeeds feeds) {
     this.vertx = vertx;
@@ -86,7 +88,7 @@ final class VhostWatches {
     });
   }
 
-  /** Whether the session holds a vhost watch (it is not idle then); call on the context. */
+  /** Whether the session holds a vhost watch (it is not idle then); any thread. */
   boolean isWatching(GatewaySession session) {
     return bySession.containsKey(session);
   }

@@ -8,7 +8,7 @@ import java.util.List;
  * One client's WATCH of one channel. It starts buffering live events the moment it is registered,
  * while its history replay is read and its 200 reply is sent; {@link #start} then sends the replay,
  * then the buffered events, skipping any rev already sent: in rev order, none twice, none missing.
- * Confined to the gateway verticle's context.
+ * Confined to the event loop of its {@link ChannelFeeds} shard.
  */
 final class Watch {
   final GatewaySession session;

@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * write outside a read is flushed at once. So this is the one class that reaches under Vert.x, through
  * {@link WebSocketInternal#channelHandlerContext()} (the context Vert.x itself writes frames with, so a frame
  * passes the same deflate and frame encoders), as {@link InboundMessageLimits} does for the pipeline. A frame
- * is written on the channel's event loop, handed over and flushed by that loop's {@link LoopWriter}. Frames
+ * is written on the channel's event loop (at once when written there, else handed over) and flushed by that
+ * loop's {@link LoopWriter} at the end of the turn. Frames
  * keep the order they were written in, from any thread: once one is queued to the loop, the later ones queue
  * behind it.
  * Vert.x's own byte counters (vertx_http_server_bytes_written) do not see these frames (docs/kubernetes.md).

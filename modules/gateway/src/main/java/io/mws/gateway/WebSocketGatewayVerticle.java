@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.mws.protocol.Addresses;
 import io.mws.protocol.BusCodecs;
-import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.CloseCode;
 import io.mws.protocol.FeedMessage;
 import io.mws.protocol.HttpEndpoint;
@@ -46,30 +45,24 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
     var vhostSettings = new VhostSettingsCache(vertx);
     var presence = new NodePresence(vertx, settings.nodeId(), vhostSettings, settings.presenceRecordsPerVhost());
     var metrics = new GatewayMetrics(registry);
-    var feeds = new ChannelFeeds(vertx, context, presence, metrics);
-    var vhostWatches = new VhostWatches(vertx, context, feeds);
+    var feeds = new FeedShards(vertx, presence, context, metrics);
     var limits = new ConnectionLimits(NodeLimits.from(config().getJsonObject("limits")), vhostSettings);
     connections = new Connections(limits);
     metrics.gaugeOpen(connections::count, feeds::watchCount);
     var tokens = new LocalAccessTokens(vertx, config().getString("signingKey"));
     var forwarder = new ApiForwarder(vertx, tokens);
-    var mws = new GatewayEndpoint(vertx, feeds, vhostWatches, connections, forwarder, settings, limits, metrics,
-        new Expiries(vertx));
-    var pusher = new PusherEndpoint(vertx, context, feeds, connections, forwarder, settings, limits, vhostSettings,
+    var mws = new GatewayEndpoint(vertx, feeds, connections, forwarder, settings, limits, metrics, new Expiries(vertx));
+    var pusher = new PusherEndpoint(vertx, feeds, connections, forwarder, settings, limits, vhostSettings,
         metrics);
     endpoint = request -> (PusherEndpoint.isUpgradePath(request.path()) ? pusher : mws).handle(request);
     vertx.setPeriodic(settings.pingIntervalMs(),
-        id -> connections.heartbeat(System.currentTimeMillis(),
-            s -> feeds.isWatching(s) || vhostWatches.isWatching(s)));
-    var consumer = vertx.eventBus().<FeedMessage>consumer(Addresses.CHANNEL_FEED, message -> {
-      var event = message.body().event();
-      if (event.kind() == ChannelEvent.Kind.OPENED) vhostWatches.opened(event); // no channel feed has it yet
-      else feeds.onClusterEvent(event, message.body().exclude());
-    });
+        id -> connections.heartbeat(System.currentTimeMillis()));
+    var consumer = vertx.eventBus().<FeedMessage>consumer(Addresses.CHANNEL_FEED,
+        message -> feeds.onClusterEvent(message.body().event(), message.body().exclude()));
     var stats = vertx.eventBus().<JsonObject>localConsumer(Addresses.GATEWAY_STATS, message -> message.reply(
         new JsonObject().put("connections", connections.count()).put("watches", feeds.watchCount())
             .put("queuedBytes", connections.queuedBytes()).put("feeds", feeds.feedCount())
-            .put("gapRepairs", feeds.gapRepairs())));
+            .put("gapRepairs", feeds.gapRepairs()).put("loops", feeds.loops())));
     var disconnect = vertx.eventBus().<JsonObject>consumer(Addresses.CONNECTION_DISCONNECT, message -> {
       var session = connections.get(message.body().getString("connection"));
       if (session != null) session.close(CloseCode.DISCONNECTED, "disconnected by the backend");

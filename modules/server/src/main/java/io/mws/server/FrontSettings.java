@@ -18,10 +18,12 @@ package io.mws.server;
  * @param connectionsPerClientIp open connections one client address may hold; 0 = no cap
  * @param accessLog              whether each request gets a line in the access log
  * @param shutdownTimeoutMillis  how long a stopping listener waits for in-flight requests
+ * @param eventLoops             instances of the front, each on an event loop of its own with the connections
+ *                               it accepts (and their watches); {@code http.eventLoops}, 0 = one per processor
  */
 record FrontSettings(String host, int port, int managementPort, boolean h2c, int maxPayloadBytes,
     String certFile, String keyFile, long requestHeadTimeoutMillis, int idleTimeoutSeconds,
-    int connectionsPerClientIp, boolean accessLog, long shutdownTimeoutMillis) {
+    int connectionsPerClientIp, boolean accessLog, long shutdownTimeoutMillis, int eventLoops) {
 
   static FrontSettings from(NodeConfig config) {
     var http = config.section("http");
@@ -40,6 +42,11 @@ record FrontSettings(String host, int port, int managementPort, boolean h2c, int
         http.integer("maxPayloadBytes", 1),
         certFile, keyFile, http.integer("requestHeadTimeoutSeconds", 0) * 1000L, http.integer("idleTimeoutSeconds", 0),
         config.section("limits").integer("connectionsPerClientIp", 0), config.section("log").bool("access"),
-        Node.shutdownTimeoutMillis(config));
+        Node.shutdownTimeoutMillis(config), eventLoops(http.integer("eventLoops", 0, 1024)));
+  }
+
+  /** {@code http.eventLoops}, 0 resolved to the processors this JVM may use. */
+  private static int eventLoops(int configured) {
+    return configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
   }
 }

@@ -38,6 +38,10 @@ import java.util.function.Supplier;
  * head and for idle keep-alive connections ({@link ConnectionDeadlines}), a cap on connections per
  * client address ({@link ClientConnectionCap}), no ambiguous request length, HTTP/2 cleartext only when
  * {@code http.h2c} is on.
+ * The node deploys {@code http.eventLoops} instances ({@link FrontSettings#eventLoops}): Vert.x shares the
+ * ports between them and hands each accepted connection to one instance's event loop, which serves it (and
+ * the gateway's watch registry of that loop) from then on. What they share is thread-safe: the connection
+ * cap, the node's health and metrics; the rest is per connection (deadlines, access log line).
  */
 final class HttpFrontVerticle extends VerticleBase {
   private final FrontSettings settings;
@@ -50,7 +54,8 @@ final class HttpFrontVerticle extends VerticleBase {
   private final Supplier<String> metrics;
   private final RefusalMetrics refusals;
   private final ClientAddress clients;
-  private ClientConnectionCap cap;
+  /** The node's, shared by every instance: a client's connections count together whatever loop they land on. */
+  private final ClientConnectionCap cap;
   private HttpServer server;
   private HttpServer management;
   private volatile boolean draining;
@@ -62,7 +67,8 @@ final class HttpFrontVerticle extends VerticleBase {
 
   HttpFrontVerticle(FrontSettings settings, HttpEndpoint api, HttpEndpoint gateway, BooleanSupplier live,
       BooleanSupplier ready,
-      BooleanSupplier whole, Supplier<String> metrics, RefusalMetrics refusals, ClientAddress clients) {
+      BooleanSupplier whole, Supplier<String> metrics, RefusalMetrics refusals, ClientAddress clients,
+      ClientConnectionCap cap) {
     this.settings = settings;
     this.api = api;
     this.gateway = gateway;
@@ -72,13 +78,14 @@ final class HttpFrontVerticle extends VerticleBase {
     this.metrics = metrics;
     this.refusals = refusals;
     this.clients = clients;
+    this.cap = cap;
   }
 
   @Override
   public Future<?> start() {
     var options = new HttpServerOptions()
         .setHost(settings.host())
-        .setPort(settings.port())
+        .setPort(shared(settings.port(), ANY_PUBLIC_PORT))
         .setRegisterWebSocketWriteHandlers(false)
         // Vert.x accepts h2c (Upgrade: h2c and the prior-knowledge preface) unless told not to.
         .setHttp2ClearTextEnabled(settings.h2c());
@@ -89,7 +96,6 @@ final class HttpFrontVerticle extends VerticleBase {
       options.setSsl(true)
           .setKeyCertOptions(new PemKeyCertOptions().setCertPath(settings.certFile()).setKeyPath(settings.keyFile()));
     }
-    cap = new ClientConnectionCap(settings.connectionsPerClientIp(), clients);
     long headMillis = settings.requestHeadTimeoutMillis();
     long idleMillis = settings.idleTimeoutSeconds() * 1000L;
     var routes = publicRoutes();
@@ -104,10 +110,21 @@ final class HttpFrontVerticle extends VerticleBase {
         .invalidRequestHandler(request -> logged(request, this::invalid))
         .connectionHandler(connection -> accept(connection, options, headMillis, idleMillis));
     management = vertx.createHttpServer(new HttpServerOptions().setHost(options.getHost())
-        .setPort(settings.managementPort()).setHttp2ClearTextEnabled(false)
+        .setPort(shared(settings.managementPort(), ANY_MANAGEMENT_PORT)).setHttp2ClearTextEnabled(false)
         .setIdleTimeout(settings.idleTimeoutSeconds()))
         .requestHandler(managementRoutes());
     return server.listen().compose(listening -> management.listen());
+  }
+
+  /**
+   * Vert.x binds port 0 once per instance (each its own free port), and a negative port once per node: one
+   * free port that every instance listening on the same negative number shares.
+   */
+  private static final int ANY_PUBLIC_PORT = -1;
+  private static final int ANY_MANAGEMENT_PORT = -2;
+
+  private static int shared(int port, int any) {
+    return port == 0 ? any : port;
   }
 
   /**

@@ -39,7 +39,8 @@ public final class Node {
   private static final long DRAIN_MS = 2000;
 
   private final Vertx vertx;
-  private final HttpFrontVerticle front;
+  /** The front's instances, one per event loop that serves clients (http.eventLoops); same ports. */
+  private final java.util.List<HttpFrontVerticle> fronts;
   private final HazelcastInstance hazelcast;
   private final WebSocketGatewayVerticle gateway;
   /** The store of record, or null on a node with neither the auth nor the channels role; closed after the verticles stop. */
@@ -54,11 +55,11 @@ public final class Node {
   /** Verticle deployments in the order they stop: the callers first, the state last. */
   private final java.util.List<String> stopOrder = new java.util.ArrayList<>();
 
-  private Node(Vertx vertx, HttpFrontVerticle front, HazelcastInstance hazelcast, WebSocketGatewayVerticle gateway,
-      NodeHealth health) {
+  private Node(Vertx vertx, java.util.List<HttpFrontVerticle> fronts, HazelcastInstance hazelcast,
+      WebSocketGatewayVerticle gateway, NodeHealth health) {
     this.vertx = vertx;
     this.health = health;
-    this.front = front;
+    this.fronts = fronts;
     this.hazelcast = hazelcast;
     this.gateway = gateway;
     this.context = vertx.getOrCreateContext();
@@ -82,7 +83,9 @@ public final class Node {
     var registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     var metrics = new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
         .setLabels(java.util.EnumSet.of(Label.EB_ADDRESS, Label.EB_FAILURE, Label.HTTP_CODE, Label.HTTP_METHOD));
-    var options = new VertxOptions().setEventBusOptions(eventBus).setMetricsOptions(metrics);
+    // Room for one event loop per front instance beside the verticles' own (Vert.x's default: 2 per processor).
+    var options = new VertxOptions().setEventBusOptions(eventBus).setMetricsOptions(metrics)
+        .setEventLoopPoolSize(Math.max(VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE, front.eventLoops() + 4));
     long started = System.nanoTime();
     // Completed from whichever thread finishes the start; bound to no Vert.x context, so a start that
     // fails once the node has joined still reaches its caller after Vert.x is closed (closedAfter).
@@ -161,15 +164,21 @@ public final class Node {
             .put("trustedProxies", config.http().getValue("trustedProxies"))
             .put("signingKey", config.auth().getString("signingKey")), deployed))
         .compose(v -> {
-          var front = new HttpFrontVerticle(frontSettings, endpoint(api), gateway == null ? null : gateway.endpoint(),
-              health::live,
-              () -> node[0] != null && node[0].ready && health.whole(), health::whole, registry::scrape,
-              new RefusalMetrics(registry, "http"), config.trustedProxies());
-          node[0] = new Node(vertx, front, clusterManager.getHazelcastInstance(), gateway, health);
+          var fronts = new java.util.concurrent.CopyOnWriteArrayList<HttpFrontVerticle>();
+          var refusals = new RefusalMetrics(registry, "http");
+          var cap = new ClientConnectionCap(frontSettings.connectionsPerClientIp(), config.trustedProxies());
+          node[0] = new Node(vertx, fronts, clusterManager.getHazelcastInstance(), gateway, health);
           node[0].stopOrder.addAll(deployed);
           node[0].drainQuietMs = config.section("http").wholeNumber("drainQuietMillis", 0);
           java.util.Collections.reverse(node[0].stopOrder);
-          return vertx.deployVerticle(front);
+          // One deployment of http.eventLoops instances: undeploying it stops (and drains) every one.
+          return vertx.deployVerticle(() -> {
+            var front = new HttpFrontVerticle(frontSettings, endpoint(api), gateway == null ? null : gateway.endpoint(),
+                health::live, () -> node[0].ready && health.whole(), health::whole, registry::scrape, refusals,
+                config.trustedProxies(), cap);
+            fronts.add(front);
+            return front;
+          }, new DeploymentOptions().setInstances(frontSettings.eventLoops()));
         })
         .compose(id -> {
           node[0].frontDeployment = id;
@@ -200,12 +209,12 @@ public final class Node {
   }
 
   public int httpPort() {
-    return front.port();
+    return fronts.get(0).port();
   }
 
   /** The port serving /metrics, /healthz and /readyz (http.managementPort; the actual one when that is 0). */
   public int managementPort() {
-    return front.managementPort();
+    return fronts.get(0).managementPort();
   }
 
   public boolean isReady() { return ready; }
@@ -277,7 +286,7 @@ public final class Node {
    */
   public Future<Void> close() {
     ready = false;
-    front.startDraining();
+    fronts.forEach(HttpFrontVerticle::startDraining);
     Promise<Void> closed = Promise.promise();
     Future<?> clientsGone = gateway == null ? Future.succeededFuture() : gateway.drain(DRAIN_MS, "node stopping");
     // The listener stays open (answering 503 draining) for at least http.drainQuietMillis, so the

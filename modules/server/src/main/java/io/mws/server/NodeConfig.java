@@ -30,6 +30,7 @@ public record NodeConfig(JsonObject json) {
       new EnvOverride("MWS_HTTP_HOST", "http", "host", Kind.STRING),
       new EnvOverride("MWS_HTTP_PORT", "http", "port", Kind.INT),
       new EnvOverride("MWS_MANAGEMENT_PORT", "http", "managementPort", Kind.INT),
+      new EnvOverride("MWS_HTTP_EVENT_LOOPS", "http", "eventLoops", Kind.INT),
       new EnvOverride("MWS_TRUSTED_PROXIES", "http", "trustedProxies", Kind.LIST),
       new EnvOverride("MWS_TLS_CERT", "http.tls", "certFile", Kind.STRING),
       new EnvOverride("MWS_TLS_KEY", "http.tls", "keyFile", Kind.STRING),

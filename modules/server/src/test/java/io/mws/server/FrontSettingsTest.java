@@ -42,6 +42,8 @@ class FrontSettingsTest {
         .isEqualTo(file.getJsonObject("limits").getInteger("connectionsPerClientIp"));
     assertThat(settings.accessLog()).isEqualTo(file.getJsonObject("log").getBoolean("access"));
     assertThat(settings.shutdownTimeoutMillis()).isEqualTo(file.getInteger("shutdownTimeoutSeconds") * 1000L);
+    assertThat(http.getInteger("eventLoops")).isZero(); // 0: one per processor
+    assertThat(settings.eventLoops()).isEqualTo(Runtime.getRuntime().availableProcessors());
   }
 
   @Test
@@ -52,6 +54,7 @@ class FrontSettingsTest {
           port: 9000
           h2c: true
           requestHeadTimeoutSeconds: 3
+          eventLoops: 3
           tls:
             certFile: /etc/mws/cert.pem
             keyFile: /etc/mws/key.pem
@@ -63,7 +66,7 @@ class FrontSettingsTest {
     var defaults = FrontSettings.from(NodeConfig.defaults());
     assertThat(settings).isEqualTo(new FrontSettings(defaults.host(), 9000, defaults.managementPort(), true,
         defaults.maxPayloadBytes(), "/etc/mws/cert.pem", "/etc/mws/key.pem", 3000, defaults.idleTimeoutSeconds(),
-        defaults.connectionsPerClientIp(), false, 5000));
+        defaults.connectionsPerClientIp(), false, 5000, 3));
   }
 
   @Test
