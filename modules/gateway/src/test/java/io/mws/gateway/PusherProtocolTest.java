@@ -6,6 +6,7 @@ import io.mws.protocol.Addresses;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.CloseCode;
+import io.mws.testsupport.ServedAlone;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.WebSocket;
@@ -91,9 +92,7 @@ class PusherProtocolTest {
       vertx.setTimer(150,
           t -> m.reply(new JsonObject().put("status", 202).put("headers", new JsonObject()).put("body", document)));
     });
-    var gateway = new WebSocketGatewayVerticle();
-    vertx.deployVerticle(gateway)
-        .compose(id -> vertx.createHttpServer().requestHandler(gateway.endpoint()::handle).listen(0, "127.0.0.1"))
+    ServedAlone.serve(vertx, new WebSocketGatewayVerticle(), WebSocketGatewayVerticle::endpoint)
         .onComplete(context.succeeding(s -> {
           server = s;
           client = vertx.createWebSocketClient();
@@ -393,11 +392,8 @@ class PusherProtocolTest {
   void aFullNodeRefusesWith4100SoPusherJsBacksOffAndRetries() throws Exception {
     var full = new WebSocketGatewayVerticle();
     var config = new JsonObject().put("limits", new JsonObject().put("connectionsPerNode", 1));
-    vertx.deployVerticle(full, new io.vertx.core.DeploymentOptions().setConfig(config)).toCompletionStage()
-        .toCompletableFuture()
-        .get(10, TimeUnit.SECONDS);
-    var fullServer = vertx.createHttpServer().requestHandler(full.endpoint()::handle).listen(0, "127.0.0.1")
-        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    var fullServer = ServedAlone.serve(vertx, full, new io.vertx.core.DeploymentOptions().setConfig(config),
+        WebSocketGatewayVerticle::endpoint).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     var uri = "/app/" + APP + "?protocol=7";
     var first = new Conn(new WebSocketConnectOptions().setURI(uri).setPort(fullServer.actualPort())).established();
     var second = new Conn(new WebSocketConnectOptions().setURI(uri).setPort(fullServer.actualPort()));
