@@ -7,6 +7,7 @@ import io.mws.protocol.ApiError;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.Principal;
 import io.mws.testsupport.BusPeer;
+import io.mws.testsupport.ServedAlone;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -68,9 +69,7 @@ class ApiOverFakePeersTest {
         body -> Future.succeededFuture(new ChannelEvent(ChannelEvent.Kind.EVENT,
             body.getString("vhost"), body.getString("channel"), "e1", 8, body.getString("event"), body.getValue("data"),
             null, 1000).toJson()));
-    var api = new HttpApiVerticle();
-    server = await(vertx.deployVerticle(api)
-        .compose(id -> vertx.createHttpServer().requestHandler(api.endpoint()::handle).listen(0, "127.0.0.1")));
+    server = await(ServedAlone.serve(vertx, new HttpApiVerticle(), HttpApiVerticle::endpoint));
     client = vertx.createHttpClient();
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.mws.protocol.Addresses;
 import io.mws.protocol.ApiRequest;
 import io.mws.protocol.Principal;
+import io.mws.testsupport.ServedAlone;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -64,9 +65,7 @@ class RequestBodiesTest {
     bus.<JsonObject>consumer(Addresses.VHOST_CREATE,
         m -> m.reply(record(m.body().getString("vhost"), m.body().getJsonObject("settings"))));
     bus.<JsonObject>consumer(Addresses.VHOST_TOKEN_ISSUE, m -> m.reply(new JsonObject().put("token", "0".repeat(40))));
-    var api = new HttpApiVerticle();
-    server = await(vertx.deployVerticle(api)
-        .compose(id -> vertx.createHttpServer().requestHandler(api.endpoint()::handle).listen(0, "127.0.0.1")));
+    server = await(ServedAlone.serve(vertx, new HttpApiVerticle(), HttpApiVerticle::endpoint));
     client = vertx.createHttpClient();
   }
 
