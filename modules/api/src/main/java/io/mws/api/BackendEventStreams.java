@@ -102,8 +102,7 @@ final class BackendEventStreams {
   void open(String vhost, Options options, HttpServerResponse response, Long expiresAt) {
     var group = options.group();
     var lastEventId = options.lastEventId();
-    response.setChunked(true).putHeader("Content-Type", "text/event-stream; charset=utf-8")
-        .putHeader("Cache-Control", "no-cache").putHeader("X-Accel-Buffering", "no");
+    head(response).setChunked(true);
     var stream = new Stream(vhost, options.filter(), group, response);
     byVhost.computeIfAbsent(vhost, v -> new CopyOnWriteArraySet<>()).add(stream);
     long expiry = expiresAt == null ? -1 : vertx.setTimer(Math.max(1, expiresAt - System.currentTimeMillis()), id -> {
@@ -130,6 +129,12 @@ final class BackendEventStreams {
       }
       pull(stream);
     });
+  }
+
+  /** The headers a stream's answer starts with (a HEAD gets them alone). */
+  static HttpServerResponse head(HttpServerResponse response) {
+    return response.putHeader("Content-Type", "text/event-stream; charset=utf-8").putHeader("Cache-Control", "no-cache")
+        .putHeader("X-Accel-Buffering", "no");
   }
 
   /** One BACKEND_FEED message {vhost, id}: the vhost's streams read what is new. */

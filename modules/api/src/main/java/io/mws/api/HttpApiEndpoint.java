@@ -155,6 +155,12 @@ final class HttpApiEndpoint implements HttpEndpoint {
       }
       var response = req.response().setStatusCode(200).putHeader("Date", HttpDate.now());
       Cors.expose(request, ApiResponse.of(200, null)).headers().forEach(response::putHeader);
+      if (req.method() == HttpMethod.HEAD) {
+        // The stream's head alone, and the answer ends: a HEAD answer that never ended held its
+        // keep-alive connection, and every later request on it went unanswered.
+        BackendEventStreams.head(response).end();
+        return;
+      }
       streams.open(vhost, options, response, ar.result().expiresAt());
     });
   }

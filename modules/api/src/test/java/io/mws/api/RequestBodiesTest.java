@@ -7,6 +7,7 @@ import io.mws.protocol.ApiRequest;
 import io.mws.protocol.ApiResponse;
 import io.mws.protocol.ForwardedRequest;
 import io.mws.protocol.Principal;
+import io.mws.testsupport.ServedAlone;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -66,9 +67,7 @@ class RequestBodiesTest {
     bus.<JsonObject>consumer(Addresses.VHOST_CREATE,
         m -> m.reply(record(m.body().getString("vhost"), m.body().getJsonObject("settings"))));
     bus.<JsonObject>consumer(Addresses.VHOST_TOKEN_ISSUE, m -> m.reply(new JsonObject().put("token", "0".repeat(40))));
-    var api = new HttpApiVerticle();
-    server = await(vertx.deployVerticle(api)
-        .compose(id -> vertx.createHttpServer().requestHandler(api.endpoint()::handle).listen(0, "127.0.0.1")));
+    server = await(ServedAlone.serve(vertx, new HttpApiVerticle(), HttpApiVerticle::endpoint));
     client = vertx.createHttpClient();
   }
 

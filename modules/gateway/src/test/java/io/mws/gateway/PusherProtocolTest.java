@@ -9,6 +9,7 @@ import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.CloseCode;
 import io.mws.protocol.FeedMessage;
 import io.mws.protocol.ForwardedRequest;
+import io.mws.testsupport.ServedAlone;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.WebSocket;
@@ -95,9 +96,7 @@ class PusherProtocolTest {
       vertx.setTimer(150,
           t -> m.reply(ApiResponse.of(202, document)));
     });
-    var gateway = new WebSocketGatewayVerticle();
-    vertx.deployVerticle(gateway)
-        .compose(id -> vertx.createHttpServer().requestHandler(gateway.endpoint()::handle).listen(0, "127.0.0.1"))
+    ServedAlone.serve(vertx, new WebSocketGatewayVerticle(), WebSocketGatewayVerticle::endpoint)
         .onComplete(context.succeeding(s -> {
           server = s;
           client = vertx.createWebSocketClient();
@@ -397,11 +396,8 @@ class PusherProtocolTest {
   void aFullNodeRefusesWith4100SoPusherJsBacksOffAndRetries() throws Exception {
     var full = new WebSocketGatewayVerticle();
     var config = new JsonObject().put("limits", new JsonObject().put("connectionsPerNode", 1));
-    vertx.deployVerticle(full, new io.vertx.core.DeploymentOptions().setConfig(config)).toCompletionStage()
-        .toCompletableFuture()
-        .get(10, TimeUnit.SECONDS);
-    var fullServer = vertx.createHttpServer().requestHandler(full.endpoint()::handle).listen(0, "127.0.0.1")
-        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    var fullServer = ServedAlone.serve(vertx, full, new io.vertx.core.DeploymentOptions().setConfig(config),
+        WebSocketGatewayVerticle::endpoint).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     var uri = "/app/" + APP + "?protocol=7";
     var first = new Conn(new WebSocketConnectOptions().setURI(uri).setPort(fullServer.actualPort())).established();
     var second = new Conn(new WebSocketConnectOptions().setURI(uri).setPort(fullServer.actualPort()));

@@ -5,12 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.mws.protocol.Addresses;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.Principal;
+import io.mws.testsupport.ChannelHistory;
+import io.mws.testsupport.ServedAlone;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
@@ -45,15 +46,9 @@ class ResumeAcrossMergeTest {
     vertx.eventBus().<JsonObject>consumer(Addresses.CHANNEL_GET,
         m -> m.reply(new JsonObject().put("vhost", "v").put("name", "c")
             .put("epoch", EPOCH).put("rev", (long) history.size()).put("created", 0L)));
-    vertx.eventBus().<JsonObject>consumer(Addresses.EVENT_HISTORY, m -> {
-      long since = m.body().getLong("since");
-      var page = history.stream().filter(e -> e.rev() > since).limit(m.body().getInteger("limit"))
-          .map(ChannelEvent::toJson).toList();
-      m.reply(new JsonObject().put("events", new JsonArray(page)).put("rev", (long) history.size()).put("oldest", 1L));
-    });
-    var gateway = new WebSocketGatewayVerticle();
-    vertx.deployVerticle(gateway)
-        .compose(id -> vertx.createHttpServer().requestHandler(gateway.endpoint()::handle).listen(0, "127.0.0.1"))
+    vertx.eventBus().<JsonObject>consumer(Addresses.EVENT_HISTORY,
+        m -> m.reply(ChannelHistory.page(history, m.body())));
+    ServedAlone.serve(vertx, new WebSocketGatewayVerticle(), WebSocketGatewayVerticle::endpoint)
         .onComplete(context.succeeding(s -> {
           server = s;
           client = vertx.createWebSocketClient();

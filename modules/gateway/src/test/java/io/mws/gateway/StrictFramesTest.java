@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.mws.protocol.Addresses;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.Principal;
+import io.mws.testsupport.ServedAlone;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -46,9 +47,7 @@ class StrictFramesTest {
         m.reply(Principal.admin("admin").toJson());
       }
     });
-    var gateway = new WebSocketGatewayVerticle();
-    server = await(vertx.deployVerticle(gateway)
-        .compose(id -> vertx.createHttpServer().requestHandler(gateway.endpoint()::handle).listen(0, "127.0.0.1")));
+    server = await(ServedAlone.serve(vertx, new WebSocketGatewayVerticle(), WebSocketGatewayVerticle::endpoint));
     client = vertx.createWebSocketClient();
   }
 

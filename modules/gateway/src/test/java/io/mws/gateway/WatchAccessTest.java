@@ -7,6 +7,7 @@ import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.FeedMessage;
 import io.mws.protocol.Principal;
 import io.mws.testsupport.BusPeer;
+import io.mws.testsupport.ServedAlone;
 import io.mws.testsupport.WatchClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -42,9 +43,7 @@ class WatchAccessTest {
             .put("name", body.getString("channel")).put("epoch", "e1").put("rev", 0L).put("created", 0L)));
     BusPeer.replying(vertx, Addresses.EVENT_HISTORY,
         new JsonObject().put("events", new JsonArray()).put("rev", 0L).put("oldest", 1L));
-    var gateway = new WebSocketGatewayVerticle();
-    server = await(vertx.deployVerticle(gateway)
-        .compose(id -> vertx.createHttpServer().requestHandler(gateway.endpoint()::handle).listen(0, "127.0.0.1")));
+    server = await(ServedAlone.serve(vertx, new WebSocketGatewayVerticle(), WebSocketGatewayVerticle::endpoint));
     client = vertx.createWebSocketClient();
   }
 

@@ -7,12 +7,13 @@ import io.mws.protocol.ApiError;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.FeedMessage;
 import io.mws.protocol.Principal;
+import io.mws.testsupport.ChannelHistory;
+import io.mws.testsupport.ServedAlone;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
@@ -58,15 +59,10 @@ class WatchOrderingTest {
         new ApiError(404, "channel_not_found", "Channel 'c' was closed.").replyTo(m);
         return;
       }
-      long since = m.body().getLong("since");
-      int limit = m.body().getInteger("limit");
-      historyReads.add(since);
-      var page = history.stream().filter(e -> e.rev() > since).limit(limit).map(ChannelEvent::toJson).toList();
-      m.reply(new JsonObject().put("events", new JsonArray(page)).put("rev", (long) history.size()).put("oldest", 1L));
+      historyReads.add(m.body().getLong("since"));
+      m.reply(ChannelHistory.page(history, m.body()));
     });
-    var gateway = new WebSocketGatewayVerticle();
-    vertx.deployVerticle(gateway)
-        .compose(id -> vertx.createHttpServer().requestHandler(gateway.endpoint()::handle).listen(0, "127.0.0.1"))
+    ServedAlone.serve(vertx, new WebSocketGatewayVerticle(), WebSocketGatewayVerticle::endpoint)
         .onComplete(context.succeeding(s -> {
           server = s;
           context.completeNow();
