@@ -68,4 +68,5 @@ for ((r = 1; r <= runs; r++)); do
   kill "$watcher" 2>/dev/null || true; watcher=""
   "$root/scripts/cluster.sh" stop "$dir" >/dev/null 2>&1 || true
   rm -rf "$dir"
+  trap - EXIT # cluster.sh stop would create the folder again
 done
