@@ -44,13 +44,20 @@ final class ClusterSettings {
     // left a node whose link had come back alone for minutes (267 s measured), out of rotation with a
     // quorum and diverging without one. A look is one join message per configured member: cheap. The
     // first look after the link returns only opens connections; the next one merges, and the merge
-    // takes ~6 s (the join wait below): whole again within about 2 x this + 6 s.
+    // takes the join wait below + ~1 s: whole again within about 2 x this + that.
     int mergeCheck = settings.integer("mergeCheckSeconds", 1);
     config.setProperty("hazelcast.merge.first.run.delay.seconds", String.valueOf(mergeCheck));
     config.setProperty("hazelcast.merge.next.run.delay.seconds", String.valueOf(mergeCheck));
-    // Hazelcast's wait before a master admits joiners (hazelcast.wait.seconds.before.join, 5 s) stays:
-    // it is part of every merge, but at 1 s nodes started together joined one by one, and a node whose
-    // startup overlapped the next join's migrations hung in its start (PartitionIT, under load).
+    // A master admits a joining member this long after its first join request (and, once it admitted
+    // one, the next one this long after that): hazelcast.wait.seconds.before.join. Hazelcast's default,
+    // 5 s, batches members started together into one repartitioning, but every node joining a running
+    // cluster (a rolling restart, a scale-up, a replaced pod) and every merge after a partition waited it
+    // out: 5 of a joining node's 6.4 s in Hazelcast (BENCHMARKS.md, "Node ready"). At 0 each join is
+    // admitted at once and members started together join one after the other, each with its own
+    // migrations. (At 1 s, before PresenceRegistry lost its IMap.addIndex, a node whose start
+    // overlapped the next join's migrations hung in that call; nothing in the start blocks on an index
+    // now.) The start waits for the migrations anyway (cluster.safeWaitSeconds).
+    config.setProperty("hazelcast.wait.seconds.before.join", String.valueOf(settings.integer("joinWaitSeconds", 0)));
     // Not set: hazelcast.operation.fail.on.indeterminate.state. It would fail a write whose backup did
     // not acknowledge in time instead of acknowledging it on the primary alone (the way a cut-off
     // primary, before failure detection, can give a rev the majority gives again: docs/security.md,

@@ -1,6 +1,9 @@
 package io.mws.server;
 
+import com.hazelcast.config.ListenerConfig;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
+import com.hazelcast.core.LifecycleListener;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.mws.api.HttpApiVerticle;
@@ -23,6 +26,7 @@ import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.lang.management.ManagementFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,7 +78,14 @@ public final class Node {
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
-    var clusterManager = new HazelcastClusterManager(ClusterSettings.hazelcast(config));
+    var phases = new StartPhases();
+    var hazelcastConfig = ClusterSettings.hazelcast(config);
+    // Hazelcast's own start, joining included, ends when its instance is STARTED; the rest of the
+    // clustered Vert.x start (its event bus, its cluster maps) is the next phase.
+    hazelcastConfig.addListenerConfig(new ListenerConfig((LifecycleListener) event -> {
+      if (event.getState() == LifecycleEvent.LifecycleState.STARTED) phases.end("hazelcast start and join");
+    }));
+    var clusterManager = new HazelcastClusterManager(hazelcastConfig);
     var cluster = config.cluster();
     var eventBus = new EventBusOptions()
         .setHost(config.section("cluster").text("host"))
@@ -93,18 +104,22 @@ public final class Node {
     Vertx.builder().with(options).withClusterManager(clusterManager)
         .withMetrics(new MicrometerMetricsFactory(registry)).buildClustered()
         .onFailure(result::fail)
-        .onSuccess(vertx -> openStore(vertx, config)
-            .compose(store -> deploy(vertx, clusterManager, config, front, registry, store)
-                .onSuccess(node -> node.store = store)
-                .recover(failure -> (store == null ? Future.succeededFuture() : store.close())
-                    .transform(closed -> Future.failedFuture(failure))))
-            .onSuccess(node -> {
-              LOG.info("MWS node ready in {} ms: roles {}, http port {}, management port {}, cluster '{}'",
-                  (System.nanoTime() - started) / 1_000_000, config.roles(), node.httpPort(), node.managementPort(),
-                  cluster.getString("name"));
-              result.complete(node);
-            })
-            .onFailure(failure -> closedAfter(vertx, failure, result)));
+        .onSuccess(vertx -> {
+          phases.end("vert.x cluster");
+          phases.timed("store open", () -> openStore(vertx, config))
+              .compose(store -> deploy(vertx, clusterManager, config, front, registry, store, phases)
+                  .onSuccess(node -> node.store = store)
+                  .recover(failure -> (store == null ? Future.succeededFuture() : store.close())
+                      .transform(closed -> Future.failedFuture(failure))))
+              .onSuccess(node -> {
+                LOG.info("MWS node ready in {} ms ({}; {} ms after the JVM started): roles {}, http port {},"
+                    + " management port {}, cluster '{}'", (System.nanoTime() - started) / 1_000_000,
+                    phases.summary(), ManagementFactory.getRuntimeMXBean().getUptime(), config.roles(),
+                    node.httpPort(), node.managementPort(), cluster.getString("name"));
+                result.complete(node);
+              })
+              .onFailure(failure -> closedAfter(vertx, failure, result));
+        });
     return result.future();
   }
 
@@ -143,7 +158,8 @@ public final class Node {
   }
 
   private static Future<Node> deploy(Vertx vertx, HazelcastClusterManager clusterManager, NodeConfig config,
-                                     FrontSettings frontSettings, PrometheusMeterRegistry registry, StateStore store) {
+                                     FrontSettings frontSettings, PrometheusMeterRegistry registry, StateStore store,
+                                     StartPhases phases) {
     var roles = config.roles();
     var health = new NodeHealth(clusterManager.getHazelcastInstance(),
         config.section("cluster").integer("minimumClusterSize", 1));
@@ -156,13 +172,22 @@ public final class Node {
     var gateway = roles.contains("gateway") ? new WebSocketGatewayVerticle(registry) : null;
     var node = new Node[1];
     var deployed = new java.util.ArrayList<String>();
-    return deploy(vertx, channels, config.channels().copy().put("limits", config.limits()), deployed)
-        .compose(v -> deploy(vertx, auth, config.auth(), deployed))
-        .compose(v -> deploy(vertx, api, config.http().copy().put("limits", config.limits()), deployed))
-        .compose(v -> deploy(vertx, gateway, config.gateway().copy().put("nodeId", clusterManager.getNodeId())
+    // The role verticles start side by side: none asks another anything while it starts (requests come
+    // once the front is up, after them all), and each waits on something else (the store's restore, a
+    // password hash, the API contract); one after the other their times added up (BENCHMARKS.md, "Node
+    // ready"). Joined, not all(): a failed start is reported once every other one has settled, so the
+    // store closes under none. They stop in the reverse of this order, whatever order they started in.
+    var roleStarts = java.util.List.of(
+        deploy(vertx, channels, config.channels().copy().put("limits", config.limits()), phases),
+        deploy(vertx, auth, config.auth(), phases),
+        deploy(vertx, api, config.http().copy().put("limits", config.limits()), phases),
+        deploy(vertx, gateway, config.gateway().copy().put("nodeId", clusterManager.getNodeId())
             .put("limits", config.limits()).put("adminAllowedOrigins", config.http().getValue("adminAllowedOrigins"))
             .put("trustedProxies", config.http().getValue("trustedProxies"))
-            .put("signingKey", config.auth().getString("signingKey")), deployed))
+            .put("signingKey", config.auth().getString("signingKey")), phases));
+    return Future.join(roleStarts)
+        .onComplete(all -> roleStarts.stream().filter(Future::succeeded).map(Future::result)
+            .filter(java.util.Objects::nonNull).forEach(deployed::add))
         .compose(v -> {
           var fronts = new java.util.concurrent.CopyOnWriteArrayList<HttpFrontVerticle>();
           var refusals = new RefusalMetrics(registry, "http");
@@ -172,24 +197,26 @@ public final class Node {
           node[0].drainQuietMs = config.section("http").wholeNumber("drainQuietMillis", 0);
           java.util.Collections.reverse(node[0].stopOrder);
           // One deployment of http.eventLoops instances: undeploying it stops (and drains) every one.
-          return vertx.deployVerticle(() -> {
+          return phases.timed("http front", () -> vertx.deployVerticle(() -> {
             var front = new HttpFrontVerticle(frontSettings, endpoint(api), gateway == null ? null : gateway.endpoint(),
                 health::live, () -> node[0].ready && health.whole(), health::whole, registry::scrape, refusals,
                 config.trustedProxies(), cap);
             fronts.add(front);
             return front;
-          }, new DeploymentOptions().setInstances(frontSettings.eventLoops()));
+          }, new DeploymentOptions().setInstances(frontSettings.eventLoops())));
         })
         .compose(id -> {
           node[0].frontDeployment = id;
           var reporter = new NodeReporter(clusterManager.getNodeId(),
               clusterManager.getHazelcastInstance().getCluster().getLocalMember().getUuid().toString(), roles,
               node[0]::httpPort);
-          return vertx.deployVerticle(reporter, new DeploymentOptions().setConfig(config.cluster()));
+          return phases.timed("node reporter",
+              () -> vertx.deployVerticle(reporter, new DeploymentOptions().setConfig(config.cluster())));
         })
         .compose(reporterId -> {
           node[0].stopOrder.add(0, reporterId); // the first to stop: a stopping node reports no more
-          return node[0].awaitClusterSafe(config.section("cluster").integer("safeWaitSeconds", 0));
+          return phases.timed("cluster safe",
+              () -> node[0].awaitClusterSafe(config.section("cluster").integer("safeWaitSeconds", 0)));
         })
         .map(v -> {
           node[0].ready = true;
@@ -202,10 +229,12 @@ public final class Node {
     return api == null ? null : api.endpoint();
   }
 
-  private static Future<?> deploy(Vertx vertx, io.vertx.core.Deployable verticle, JsonObject config,
-                                  java.util.List<String> deployed) {
+  /** Deploys the verticle of a role this node runs (none: null); the future holds its deployment id. */
+  private static Future<String> deploy(Vertx vertx, io.vertx.core.Deployable verticle, JsonObject config,
+                                       StartPhases phases) {
     if (verticle == null) return Future.succeededFuture();
-    return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)).onSuccess(deployed::add);
+    return phases.timed(verticle.getClass().getSimpleName(),
+        () -> vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config)));
   }
 
   public int httpPort() {
