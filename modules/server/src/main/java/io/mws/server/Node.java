@@ -93,7 +93,9 @@ public final class Node {
     Vertx.builder().with(options).withClusterManager(clusterManager)
         .withMetrics(new MicrometerMetricsFactory(registry)).buildClustered()
         .onFailure(result::fail)
-        .onSuccess(vertx -> openStore(vertx, config)
+        // Before anything of this node takes part: a cluster speaking another bus protocol loses events.
+        .onSuccess(vertx -> BusProtocolGuard.check(clusterManager.getHazelcastInstance())
+            .compose(v -> openStore(vertx, config))
             .compose(store -> deploy(vertx, clusterManager, config, front, registry, store)
                 .onSuccess(node -> node.store = store)
                 .recover(failure -> (store == null ? Future.succeededFuture() : store.close())
