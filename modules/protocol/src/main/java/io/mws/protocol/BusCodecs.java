@@ -15,7 +15,8 @@ import java.util.WeakHashMap;
  * default codec for a class). A message type is added here, with its record's toJson and fromJson.
  *
  * <p>Every node of a cluster needs the same codecs: a node that lacks one drops what it receives
- * (docs/operations.md, "Upgrading").
+ * (docs/operations.md, "Upgrading"). {@link #PROTOCOL} names the set, so that nodes of builds with
+ * different sets do not form one cluster.
  */
 public final class BusCodecs {
   private BusCodecs() {}

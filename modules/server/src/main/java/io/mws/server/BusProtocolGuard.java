@@ -62,6 +62,7 @@ final class BusProtocolGuard {
         return Future.failedFuture(new IllegalStateException(message));
       }
     }
+    LOG.info("Bus protocol {}, as every member of the cluster", BusCodecs.PROTOCOL);
     return Future.succeededFuture();
   }
 

@@ -78,6 +78,8 @@ class BusProtocolGuardTest {
       var peer = member(nodes, 1, null);
       try {
         awaitUntil(() -> capture.lines().stream().anyMatch(line -> line.contains("joined speaking")));
+        assertThat(capture.lines()).anyMatch(line -> line.contains("Bus protocol " + BusCodecs.PROTOCOL
+            + ", as every member of the cluster"));
         assertThat(capture.lines()).anyMatch(line -> line.contains("ERROR")
             && line
                 .contains("joined speaking bus protocol none (a build before the bus protocol guard); this node speaks "
