@@ -10,6 +10,7 @@ import io.mws.testsupport.ClusterTest;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A node refuses a cluster whose members speak another event-bus protocol ({@link BusProtocolGuard}):
@@ -35,6 +36,22 @@ class BusProtocolGuardTest {
       assertThat(Path.of(config.store().getString("dataDir"))).doesNotExist();
       awaitUntil(() -> peer.getCluster().getMembers().size() == 1);
       assertThat(peer.getCluster().getMembers()).hasSize(1);
+    } finally {
+      peer.shutdown();
+    }
+  }
+
+  /** As Kubernetes or scripts/cluster.sh see it: the process exits non-zero, never ready, the reason in its log. */
+  @Test
+  void theRefusedNodesProcessExitsWithStatus1(@TempDir Path dir) throws Exception {
+    var nodes = new TestNodes(1);
+    var peer = member(nodes, 0, OTHER);
+    try (var child = ChildNode.launch(nodes.config(0), "127.0.0.1:" + nodes.clusterPorts[0], dir)) {
+      assertThat(child.awaitExit(120)).as("exit status").isEqualTo(1);
+      assertThat(ChildNode.log(dir))
+          .contains("ERROR io.mws.server.BusProtocolGuard: This node speaks bus protocol " + BusCodecs.PROTOCOL)
+          .contains("mws: the node failed to start: java.lang.IllegalStateException: This node speaks bus protocol")
+          .doesNotContain("MWS node ready");
     } finally {
       peer.shutdown();
     }
