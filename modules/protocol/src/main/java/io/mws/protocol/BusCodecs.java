@@ -15,10 +15,22 @@ import java.util.WeakHashMap;
  * default codec for a class). A message type is added here, with its record's toJson and fromJson.
  *
  * <p>Every node of a cluster needs the same codecs: a node that lacks one drops what it receives
- * (docs/operations.md, "Upgrading").
+ * (docs/operations.md, "Upgrading"). {@link #PROTOCOL} names the set, so that nodes of builds with
+ * different sets do not form one cluster.
  */
 public final class BusCodecs {
   private BusCodecs() {}
+
+  /**
+   * The version of the event-bus protocol: the message types in {@link #CODECS} and their wire forms.
+   * Bump it whenever a change makes a message unreadable for a node of the previous build: a type
+   * added, removed or renamed here, or a record's JSON changed so that the other side misreads it
+   * (a field renamed or removed, or a field added whose absence has no meaning). A field added whose
+   * absence means its default does not bump it. Each node advertises it to the cluster, and a node
+   * whose version differs from its peers' refuses to start rather than lose their messages
+   * (docs/operations.md, "Upgrading").
+   */
+  public static final int PROTOCOL = 1;
 
   static final List<RecordCodec<?>> CODECS = List.of(
       new RecordCodec<>(ChannelEvent.class, ChannelEvent::toJson, ChannelEvent::fromJson),

@@ -28,6 +28,7 @@ final class ClusterSettings {
     var settings = node.section("cluster");
     var config = new Config();
     config.setClusterName(settings.text("name"));
+    BusProtocolGuard.advertise(config);
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.logging.type", "slf4j"); // through Logback, like everything else
     config.setProperty("hazelcast.partition.count", String.valueOf(settings.integer("partitions", 1)));

@@ -106,7 +106,9 @@ public final class Node {
         .onFailure(result::fail)
         .onSuccess(vertx -> {
           phases.end("vert.x cluster");
-          phases.timed("store open", () -> openStore(vertx, config))
+          // Before anything of this node takes part: a cluster speaking another bus protocol loses events.
+          BusProtocolGuard.check(clusterManager.getHazelcastInstance())
+              .compose(v -> phases.timed("store open", () -> openStore(vertx, config)))
               .compose(store -> deploy(vertx, clusterManager, config, front, registry, store, phases)
                   .onSuccess(node -> node.store = store)
                   .recover(failure -> (store == null ? Future.succeededFuture() : store.close())

@@ -24,6 +24,26 @@ final class ChildNode implements AutoCloseable {
 
   /** Starts a node with {@code like}'s config (cluster name, settings), joining {@code member}; waits until ready. */
   static ChildNode start(NodeConfig like, String member, Path dir) throws Exception {
+    var node = launch(like, member, dir);
+    var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    long deadline = System.nanoTime() + 90_000_000_000L;
+    while (System.nanoTime() < deadline && node.process.isAlive()) {
+      try {
+        var ready = http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort + "/readyz")).build(),
+            HttpResponse.BodyHandlers.discarding());
+        if (ready.statusCode() == 200) return node;
+      } catch (java.io.IOException notYet) {
+        // not listening yet
+      }
+      Thread.sleep(200);
+    }
+    node.kill();
+    throw new AssertionError("the child node did not get ready; its log: " + log(dir));
+  }
+
+  /** As {@link #start}, without waiting until ready: for a node that is to fail its start. */
+  static ChildNode launch(NodeConfig like, String member, Path dir) throws Exception {
     int httpPort = TestCluster.freePort();
     var config = like.with("http", "port", httpPort).with("cluster", "port", TestCluster.freePort())
         .with("cluster", "members", new JsonArray().add(member))
@@ -35,22 +55,12 @@ final class ChildNode implements AutoCloseable {
         "-Dhazelcast.phone.home.enabled=false",
         "io.mws.server.Main", "--conf", file.toString())
         .redirectErrorStream(true).redirectOutput(dir.resolve("child-mws.log").toFile()).start();
-    var node = new ChildNode(process, httpPort);
-    var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-    long deadline = System.nanoTime() + 90_000_000_000L;
-    while (System.nanoTime() < deadline && process.isAlive()) {
-      try {
-        var ready = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/readyz")).build(),
-            HttpResponse.BodyHandlers.discarding());
-        if (ready.statusCode() == 200) return node;
-      } catch (java.io.IOException notYet) {
-        // not listening yet
-      }
-      Thread.sleep(200);
-    }
-    node.kill();
-    throw new AssertionError(
-        "the child node did not get ready; its log: " + Files.readString(dir.resolve("child-mws.log")));
+    return new ChildNode(process, httpPort);
+  }
+
+  /** The standard output and error of the node launched in {@code dir}. */
+  static String log(Path dir) throws java.io.IOException {
+    return Files.readString(dir.resolve("child-mws.log"));
   }
 
   /** SIGTERM, as Kubernetes sends it: the node drains (its shutdown hook) and exits. Does not wait. */

@@ -16,8 +16,10 @@ import org.junit.jupiter.api.Test;
  * A cluster whose nodes do not share the bus codecs, as during a rolling upgrade from a version without
  * them: node 1 plays the previous version by lacking the feed's codec. Vert.x on node 1 cannot read the
  * feed message node 0 sends, logs "No message codec registered" and drops it, so node 1's watchers miss
- * live events while node 0's get them. Why an upgrade to this version restarts the whole cluster
- * (docs/operations.md, "Upgrading").
+ * live events while node 0's get them. Why an upgrade to another bus protocol restarts the whole cluster
+ * (docs/operations.md, "Upgrading"), and what BusProtocolGuard prevents: a node of a build with other
+ * message types does not join (BusProtocolGuardTest); here both nodes are of one build, so the guard lets
+ * them in and the codec is taken away afterwards.
  */
 @ClusterTest
 class MixedCodecsTest {
