@@ -13,37 +13,55 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 
 /**
- * An OADA change message for one channel event, encoded to UTF-8 once per event loop that
- * has watchers of its channel ({@link FeedShards}): only the leading
- * {@code requestId} differs between watchers, so each watch's frame is its own small head (see
- * {@link Watch#head}) followed by the shared bytes, copied as they are into the socket's buffer (no encoding
- * and no garbage per watcher, see {@link WebSocketChannel}).
- * Its Pusher frame is encoded on first use and then shared by every Pusher subscriber of the channel on that
- * loop. Used on one loop (its feed's, see {@link FeedShards}); the shared bytes are only read, from any thread.
+ * An OADA change message for one channel event, encoded to UTF-8 once per event per node: {@link FeedShards}
+ * makes one frame of each live event and hands the same frame to every event loop with a feed of its channel,
+ * and the first loop that delivers it encodes it (none does when no loop has a watcher left for it). Only the
+ * leading {@code requestId} differs between watchers, so each watch's frame is its own small head (see
+ * {@link Watch#head}) followed by the shared bytes, copied as they are into the socket's buffer on the socket's
+ * loop (no encoding and no garbage per watcher, see {@link WebSocketChannel}). Its Pusher and vhost-watch forms
+ * are encoded on first use, once per node as well. Thread-safe: every form is computed once
+ * ({@link ComputedOnce}), then only read (read-only heap bytes that nobody releases).
  */
 final class ChangeFrame {
   private final ChannelEvent event;
   /** {@code "resourceId":...,"path_leftover":"","change":[...]}}: the message after its opening brace. */
-  private final ByteBuf tail;
+  private final ComputedOnce<ByteBuf> tail;
   /** The Pusher socket id this event leaves out (a Pusher trigger's socket_id); null for nearly every event. */
   private final String exclude;
-  private String pusher;
-  private ByteBuf pusherBytes;
-  private ByteBuf vhostTail;
+  private final ComputedOnce<String> pusher;
+  private final ComputedOnce<ByteBuf> pusherBytes;
+  private final ComputedOnce<ByteBuf> vhostTail;
 
-  private ChangeFrame(ChannelEvent event, ByteBuf tail, String exclude) {
+  private ChangeFrame(ChannelEvent event, String exclude, Counter encodes) {
     this.event = event;
-    this.tail = tail;
     this.exclude = exclude;
+    this.tail = new ComputedOnce<>(() -> {
+      encodes.increment();
+      return tail(message(event, ""));
+    });
+    this.pusher = new ComputedOnce<>(() -> PusherFrames.of(event));
+    this.pusherBytes = new ComputedOnce<>(() -> shared(Unpooled.copiedBuffer(forPusher(), StandardCharsets.UTF_8)));
+    this.vhostTail = new ComputedOnce<>(() -> tail(message(event, "/channels/" + event.channel())
+        .put("rev", new JsonObject().put(event.channel(), event.rev()))));
   }
 
   /**
+   * A frame of the event, encoded when a watcher first needs it.
+   *
    * @param exclude the Pusher socket id that must not receive it (null: every watcher does)
-   * @param encodes counts the encodings (one per event per loop, whatever the number of watchers)
+   * @param encodes counts the encodings (one per frame, whatever the number of watchers and loops)
    */
   static ChangeFrame of(ChannelEvent event, String exclude, Counter encodes) {
-    encodes.increment();
-    return new ChangeFrame(event, tail(message(event, "")), exclude);
+    return new ChangeFrame(event, exclude, encodes);
+  }
+
+  ChannelEvent event() {
+    return event;
+  }
+
+  /** The Pusher socket id this event leaves out (null: none). */
+  String exclude() {
+    return exclude;
   }
 
   /** The OADA change message of the event, without a requestId; {@code pathLeftover}: "" on a channel watch. */
@@ -77,14 +95,10 @@ final class ChangeFrame {
    * The event as a vhost watch delivers it (see {@link VhostWatch}): the channel's change documents as a
    * channel watch gets them, with {@code path_leftover} {@code /channels/{name}} and {@code rev}
    * {@code {"<channel>": <rev>}}, the entry of the vhost's rev this change moves. Encoded on first use, then
-   * shared by the vhost watchers of the channel on this node.
+   * shared by the vhost watchers of the channel on this node, on every loop.
    */
   ByteBuf forVhost() {
-    if (vhostTail == null) {
-      vhostTail = tail(message(event, "/channels/" + event.channel())
-          .put("rev", new JsonObject().put(event.channel(), event.rev())));
-    }
-    return vhostTail;
+    return vhostTail.get();
   }
 
   /**
@@ -118,26 +132,25 @@ final class ChangeFrame {
 
   /** The event as a Pusher frame (see {@link PusherFrames#of}); null for a channel close. */
   String forPusher() {
-    if (pusher == null) pusher = PusherFrames.of(event);
-    return pusher;
+    return pusher.get();
   }
 
   /** {@link #forPusher} as UTF-8, encoded once and shared by the Pusher subscribers of the channel here. */
   ByteBuf forPusherBytes() {
-    if (pusherBytes == null) pusherBytes = shared(Unpooled.copiedBuffer(forPusher(), StandardCharsets.UTF_8));
-    return pusherBytes;
+    return pusherBytes.get();
   }
 
   /** The change message without a requestId, between a head and a trailer: an SSE watch's message. */
   Buffer between(byte[] head, byte[] trailer) {
-    var bytes = Buffer.buffer(head.length + 1 + tail.readableBytes() + trailer.length).appendBytes(head)
+    var shared = shared();
+    var bytes = Buffer.buffer(head.length + 1 + shared.readableBytes() + trailer.length).appendBytes(head)
         .appendByte(OPEN);
-    return ((BufferInternal) bytes).appendBuffer(BufferInternal.buffer(tail.duplicate())).appendBytes(trailer);
+    return ((BufferInternal) bytes).appendBuffer(BufferInternal.buffer(shared.duplicate())).appendBytes(trailer);
   }
 
   /** What every watch's frame carries after its {@link #head}: shared, never to be modified or released. */
   ByteBuf shared() {
-    return tail;
+    return tail.get();
   }
 
   /** A watch's head: the message's opening brace and its requestId, {@code {"requestId":["id"],}. */

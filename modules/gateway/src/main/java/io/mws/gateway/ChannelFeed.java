@@ -9,10 +9,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -44,25 +42,23 @@ final class ChannelFeed {
   final ChannelPath path;
   private final Vertx vertx;
   private final Set<Watch> watches = new LinkedHashSet<>();
-  private final TreeMap<Long, ChannelEvent> pending = new TreeMap<>();
   /**
-   * Rev -> the Pusher socket id its event leaves out ({@code exclude} on the cluster feed), for the pending
-   * events that carry one: empty for every other event, so they cost nothing here. Kept beside pending
-   * rather than in it, so a history copy of the same rev (which has no exclude) does not drop it.
+   * Early revs, as frames: a live event's is the one frame of it every loop of this node shares (encoded once,
+   * see {@link FeedShards}); a history copy gets its own.
    */
-  private final Map<Long, String> excludes = new HashMap<>();
+  private final TreeMap<Long, ChangeFrame> pending = new TreeMap<>();
   private final Promise<Void> ready = Promise.promise();
   private String epoch;
   private long lastRev = -1;
   private long repairTimer = -1;
   private boolean repairing;
   /** The channel's close, received and waiting for the revs before it; null while the channel is open. */
-  private ChannelEvent closing;
+  private ChangeFrame closing;
   private long closeTimer = -1;
   private boolean closed;
   private final Promise<Void> over = Promise.promise();
   /** A close that arrived before init said which epoch this feed follows; applied once it does. */
-  private ChannelEvent closeBeforeInit;
+  private ChangeFrame closeBeforeInit;
 
   private final LongAdder repairs;
   final GatewayMetrics metrics;
@@ -84,10 +80,9 @@ final class ChannelFeed {
       }
       epoch = ar.result().getString("epoch");
       lastRev = ar.result().getLong("rev");
-      pending.values().removeIf(e -> !e.epoch().equals(epoch) || e.rev() <= lastRev);
-      excludes.keySet().retainAll(pending.keySet());
+      pending.values().removeIf(f -> !f.event().epoch().equals(epoch) || f.event().rev() <= lastRev);
       drain();
-      if (closeBeforeInit != null && closeBeforeInit.epoch().equals(epoch)) closing(closeBeforeInit);
+      if (closeBeforeInit != null && closeBeforeInit.event().epoch().equals(epoch)) closing(closeBeforeInit);
       ready.complete(); // after a close was taken in, so no watch attaches to a feed that is already over
     });
     return ready.future();
@@ -110,36 +105,43 @@ final class ChannelFeed {
 
   boolean hasWatches() { return !watches.isEmpty(); }
 
-  /** An event from a history repair: it carries no exclude. */
+  /** An event from a history repair: it carries no exclude, and its frame is this feed's own. */
   void accept(ChannelEvent event) {
-    accept(event, null);
+    accept(ChangeFrame.of(event, null, metrics.changeEncodes));
   }
 
   /**
-   * An event from the cluster feed. {@code exclude}: the Pusher socket id its trigger named (null: none),
-   * which the Pusher sessions skip. Only the live copy carries it: when a gap repair delivered the rev
-   * from history before the live copy came, the live copy is a duplicate and that socket gets the event
-   * (rare: the live copy must be more than {@link #GAP_WAIT_MS} late; docs/pusher.md).
+   * An event from the cluster feed, as the frame this node's loops share. Its {@code exclude}: the Pusher
+   * socket id its trigger named (null: none), which the Pusher sessions skip. Only the live copy carries it:
+   * when a gap repair delivered the rev from history before the live copy came, the live copy is a duplicate
+   * and that socket gets the event (rare: the live copy must be more than {@link #GAP_WAIT_MS} late;
+   * docs/pusher.md).
    */
-  void accept(ChannelEvent event, String exclude) {
+  void accept(ChangeFrame frame) {
     if (closed) return;
+    var event = frame.event();
     if (event.isPresence()) {
-      deliver(event, null); // outside the rev order: a join or leave carries no rev
+      deliver(frame); // outside the rev order: a join or leave carries no rev
       return;
     }
     if (event.kind() == ChannelEvent.Kind.CLOSED) {
       if (epoch == null) {
-        closeBeforeInit = event; // it may close an earlier lifetime of the channel: init will tell
+        closeBeforeInit = frame; // it may close an earlier lifetime of the channel: init will tell
       } else if (event.epoch().equals(epoch)) {
-        closing(event);
+        closing(frame);
       }
       return;
     }
     if (epoch != null && !event.epoch().equals(epoch)) return; // another lifetime of the channel
     if (epoch != null && event.rev() <= lastRev) return; // seen already
-    if (closing != null && event.rev() > closing.rev()) return; // not the channel's: it was refused
-    pending.put(event.rev(), event);
-    if (exclude != null) excludes.put(event.rev(), exclude);
+    if (closing != null && event.rev() > closing.event().rev()) return; // not the channel's: it was refused
+    // A rev pending twice (its live copy and a history copy): the first stays, unless the newcomer names a socket
+    // to leave out, which only the live copy does.
+    if (frame.exclude() != null) {
+      pending.put(event.rev(), frame);
+    } else {
+      pending.putIfAbsent(event.rev(), frame);
+    }
     if (epoch != null) drain();
   }
 
@@ -191,21 +193,21 @@ final class ChannelFeed {
       deliverNext(pending.pollFirstEntry().getValue());
     }
     if (closing != null) {
-      if (lastRev >= closing.rev()) close();
+      if (lastRev >= closing.event().rev()) close();
     } else if (!pending.isEmpty()) {
       scheduleRepair();
     }
   }
 
-  /** Delivers the next rev this feed has, with its exclude. */
-  private void deliverNext(ChannelEvent event) {
-    lastRev = event.rev();
-    deliver(event, excludes.isEmpty() ? null : excludes.remove(event.rev()));
+  /** Delivers the next rev this feed has. */
+  private void deliverNext(ChangeFrame frame) {
+    lastRev = frame.event().rev();
+    deliver(frame);
   }
 
-  private void deliver(ChannelEvent event, String exclude) {
+  private void deliver(ChangeFrame frame) {
+    var event = frame.event();
     if (event.kind() == ChannelEvent.Kind.EVENT) metrics.delivering(event);
-    var frame = ChangeFrame.of(event, exclude, metrics.changeEncodes);
     for (var watch : List.copyOf(watches)) watch.offer(event, frame);
   }
 
@@ -237,17 +239,18 @@ final class ChannelFeed {
   }
 
   /** The channel's close: delivered once every rev up to its rev is, or when {@link #CLOSE_WAIT_MS} is over. */
-  private void closing(ChannelEvent closedEvent) {
+  private void closing(ChangeFrame close) {
     if (closing != null) return;
-    closing = closedEvent;
+    closing = close;
     if (repairTimer >= 0) vertx.cancelTimer(repairTimer);
     repairTimer = -1;
     closeTimer = vertx.setTimer(CLOSE_WAIT_MS, id -> {
       closeTimer = -1;
-      var arrived = List.copyOf(pending.headMap(closing.rev(), true).values());
+      long closingRev = closing.event().rev();
+      var arrived = List.copyOf(pending.headMap(closingRev, true).values());
       LOG.warn("{} of the revs {}..{} of {} did not reach this node within {} ms of the channel's close (appends the "
-          + "close refused); its watchers here get the close without them.", closing.rev() - lastRev - arrived.size(),
-          lastRev + 1, closing.rev(), path.path(), CLOSE_WAIT_MS);
+          + "close refused); its watchers here get the close without them.", closingRev - lastRev - arrived.size(),
+          lastRev + 1, closingRev, path.path(), CLOSE_WAIT_MS);
       arrived.forEach(this::deliverNext); // in rev order, over the holes
       close();
     });
@@ -258,8 +261,7 @@ final class ChannelFeed {
     closed = true;
     if (closeTimer >= 0) vertx.cancelTimer(closeTimer);
     pending.clear();
-    excludes.clear();
-    deliver(closing, null);
+    deliver(closing);
     over.complete();
   }
 

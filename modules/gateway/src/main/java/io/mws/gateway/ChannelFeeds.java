@@ -74,12 +74,12 @@ final class ChannelFeeds {
   }
 
   /**
-   * A message from the cluster's channel feed, with the Pusher socket id it leaves out (null: none);
-   * runs on this shard's loop ({@link FeedShards#onClusterEvent} hands it over).
+   * A message from the cluster's channel feed, as the frame every loop of this node shares (with the Pusher
+   * socket id it leaves out); runs on this shard's loop ({@link FeedShards#onClusterEvent} hands it over).
    */
-  void onClusterEvent(ChannelEvent event, String exclude) {
-    var feed = feeds.get(event.key());
-    if (feed != null) feed.accept(event, exclude);
+  void onClusterEvent(ChangeFrame frame) {
+    var feed = feeds.get(frame.event().key());
+    if (feed != null) feed.accept(frame);
   }
 
   /** The channel's close has reached the feed's watches (it may have waited for its last revs): they end. */

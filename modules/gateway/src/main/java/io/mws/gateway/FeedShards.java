@@ -52,8 +52,9 @@ final class FeedShards {
 
   /**
    * A message from the cluster's channel feed, with the Pusher socket id it leaves out (null: none): handed
-   * to each loop that follows the channel, in arrival order (a loop runs its tasks in the order they came);
-   * a channel's open to every loop's vhost watches.
+   * to each loop that follows the channel, in arrival order (a loop runs its tasks in the order they came), as
+   * one {@link ChangeFrame} they all share, so the change is encoded once on this node, by the first loop that
+   * delivers it, and not at all when no loop follows the channel; a channel's open to every loop's vhost watches.
    */
   void onClusterEvent(ChannelEvent event, String exclude) {
     if (event.kind() == ChannelEvent.Kind.OPENED) { // no channel feed has it yet: the vhost watches follow it now
@@ -61,8 +62,12 @@ final class FeedShards {
       return;
     }
     var key = event.key();
+    ChangeFrame frame = null;
     for (var shard : byLoop.values()) {
-      if (shard.follows(key)) shard.context().runOnContext(v -> shard.onClusterEvent(event, exclude));
+      if (!shard.follows(key)) continue;
+      if (frame == null) frame = ChangeFrame.of(event, exclude, metrics.changeEncodes);
+      var shared = frame;
+      shard.context().runOnContext(v -> shard.onClusterEvent(shared));
     }
   }
 

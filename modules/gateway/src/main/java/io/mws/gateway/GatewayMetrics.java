@@ -28,7 +28,7 @@ final class GatewayMetrics {
   final Counter eventsDelivered;
   /** Connections closed with 1008 because their write queue passed its bound. */
   final Counter slowClientCloses;
-  /** Change messages encoded: one per live event per event loop with watchers of its channel, whatever their number; one per replayed event per watch. */
+  /** Change messages encoded: one per live event per node with watchers of its channel, whatever their number and loops; one per replayed event per watch. */
   final Counter changeEncodes;
   /** Fire time (the event's timestamp) to the moment a loop hands it to its watchers, once per event per such loop. */
   final Timer fireToDeliver;
@@ -48,8 +48,8 @@ final class GatewayMetrics {
         .description("Connections closed with 1008: the client read too slowly and its write queue passed the bound")
         .register(registry);
     changeEncodes = Counter.builder(CHANGE_ENCODES)
-        .description("Change messages encoded: one per live event per event loop with watchers of its channel,"
-            + " shared by all its watchers there;"
+        .description("Change messages encoded: one per live event per node with watchers of its channel,"
+            + " shared by all its watchers on every event loop;"
             + " one per event per watch for history replays")
         .register(registry);
     fireToDeliver = Timer.builder(FIRE_TO_DELIVER)

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The front per event loop (http.eventLoops): the node's connections are spread over that many loops,
  * each with its own watch registry, and every watcher on every loop (WebSocket and SSE) gets every event of
- * its channel once, in rev order, while several publishers fire at once. The loops are seen in the gateway stats and in the
+ * its channel once, in rev order, while several publishers fire at once, and each event is encoded once for the
+ * node, not once per loop. The loops are seen in the gateway stats and in the
  * {@code mws_loop_connections} / {@code mws_loop_watches} metrics (tag {@code loop}).
  */
 @ClusterTest
@@ -58,12 +59,18 @@ class FrontPerLoopTest {
       for (var watcher : watchers) {
         assertThat(watcher.changes(all.size()).stream().map(WatchClient::rev).toList()).containsExactlyElementsOf(all);
         assertThat(watcher.changesWithin(200)).isEmpty();
-        watcher.close();
       }
       for (var stream : streams) {
         assertThat(stream.next(all.size()).stream().map(SseStream.Message::id).toList()).containsExactlyElementsOf(all);
-        stream.close();
       }
+      // Both loops watch the channel, and the loops share one encoding of each change (issue 15 item 2).
+      double encodes = MetricsScrape.of(cluster, 0).value("mws_change_encodes_total")
+          - scrape.value("mws_change_encodes_total");
+      System.out.printf("%d events to %d watchers on 2 loops: %.0f change encodings%n", all.size(),
+          WATCHERS + SSE_WATCHERS, encodes);
+      assertThat(encodes).as("one encoding per event per node, not per loop").isEqualTo(all.size());
+      watchers.forEach(WatchClient::close);
+      for (var stream : streams) stream.close();
     }
   }
 

@@ -84,6 +84,8 @@ class MetricsTest {
           .isEqualTo(5.0 * loops);
       assertThat(delta(before, after, "mws_events_fire_to_deliver_seconds_bucket{le=\"+Inf\"}")).isEqualTo(5.0 * loops);
       assertThat(delta(before, after, "mws_events_fire_to_deliver_seconds_bucket{le=\"10.0\"}")).isEqualTo(5.0 * loops);
+      assertThat(delta(before, after, "mws_change_encodes_total")).as("once per event per node, whatever the loops")
+          .isEqualTo(5);
       assertThat(delta(before, after, "mws_auth_failures_total{transport=\"http\"}")).isEqualTo(2);
       assertThat(delta(before, after, "mws_auth_failures_total{transport=\"websocket\"}")).isEqualTo(1);
       assertThat(after.has("mws_rate_limited_total{transport=\"http\"}")).isTrue();
