@@ -3,7 +3,9 @@
 // VhostWatchOadaClientTest asserts on. Usage:
 //   node vhost-watch.mjs <node to kill> <other node> <client token> <backend token> <vhost> <pid of the node to kill>
 // The app keeps the vhost's rev as @oada/client lets it: the 200's x-oada-rev (a JSON object of channel revs),
-// each change's body._rev merged in under the channel its resource_id names, and sends it back as `rev`.
+// each change's body._rev merged in under the channel its resource_id names, and sends it back as `rev`; beside
+// it, each channel's last body._tag, sent back in the x-mws-rev-tags header, so that a channel closed and opened
+// again while the client is away (asterix here) is resumed in its new lifetime from its first rev.
 import { connect } from '@oada/client';
 
 const [killed, other, token, backend, vhost, pid] = process.argv.slice(2);
@@ -11,23 +13,25 @@ const path = `/v1/vhosts/${vhost}`;
 const result = { changes: [], fired: [], retried: 0 };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const revs = {};
+const tags = {};
 
-async function fire(domain, channel, data) {
+async function backendCall(domain, method, channelPath, body, status) {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const response = await fetch(`${domain}${path}/channels/${channel}/events`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${backend}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ trigger: { event: 'e', data } }),
+    const response = await fetch(`${domain}${path}/channels/${channelPath}`, {
+      method,
+      headers: { authorization: `Bearer ${backend}`, ...(body && { 'content-type': 'application/json' }) },
+      body: body && JSON.stringify(body),
     }).catch(() => null);
-    if (response?.status === 202) {
-      const rev = (await response.json()).data.attributes.rev;
-      result.fired.push(`${channel}:${rev}`);
-      return;
-    }
-    result.retried++; // while the survivors take over the killed node's partitions: 503, then 202
+    if (response?.status === status) return response;
+    result.retried++; // while the survivors take over the killed node's partitions: 503, then success
     await sleep(100);
   }
-  throw new Error(`could not fire on ${channel}`);
+  throw new Error(`could not ${method} ${channelPath}`);
+}
+
+async function fire(domain, channel, data) {
+  const response = await backendCall(domain, 'POST', `${channel}/events`, { trigger: { event: 'e', data } }, 202);
+  result.fired.push(`${channel}:${(await response.json()).data.attributes.rev}`);
 }
 
 async function fireRound(domains, round) {
@@ -42,9 +46,10 @@ function follow(watch) {
       const channel = change.resource_id.split('/').pop();
       if (change.path === '') {
         revs[channel] = change.body._rev;
+        if (change.body._tag) tags[channel] = change.body._tag; // a close's delete has none: its rev is the last event's
         result.changes.push(`${channel}:${change.type}:${change.body._rev}`);
       } else {
-        result.changes.push(`${change.path}:open`);
+        result.changes.push(`${change.path}:${change.type}:${change.body._rev}`); // a link added or removed
       }
     }
   })().catch((error) => {
@@ -70,15 +75,20 @@ try {
 
   process.kill(Number(pid), 'SIGKILL');
   for (let round = 4; round <= 5; round++) await fireRound([other], round); // while the client is away
+  // asterix closed and opened again while the client is away; its new lifetime passes the rev the client holds.
+  await backendCall(other, 'DELETE', 'asterix', null, 204);
+  await backendCall(other, 'PUT', 'asterix', null, 201);
+  for (let i = 1; i <= 4; i++) await fire(other, 'asterix', `asterix-new${i}`);
   const since = JSON.stringify(revs);
   result.resumedFrom = since;
+  result.resumedTags = JSON.stringify(tags);
 
   second = await connect({ domain: other, token, connection: 'ws' });
-  const resumed = await second.watch({ path, rev: since });
+  const resumed = await second.watch({ path, rev: since, headers: { 'x-mws-rev-tags': result.resumedTags } });
   result.secondRev = resumed.headers['x-oada-rev'];
   void follow(resumed);
   await fireRound([other], 6); // live
-  await until(12);
+  await until(16);
   await sleep(500); // anything twice would arrive by now
 } catch (error) {
   result.failure = String(error?.stack ?? error);

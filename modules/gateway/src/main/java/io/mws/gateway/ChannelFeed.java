@@ -156,25 +156,38 @@ final class ChannelFeed {
    * network partition's merge dropped, or one of an earlier lifetime of the channel) and, when the client
    * sent the {@code tag} it received with that rev, the event under it is still that event. Fails with
    * 410 {@code rev_expired} (x-oada-rev: the channel's current rev) otherwise: the client resyncs, where
-   * resuming would skip events silently. One history read of one event, from the channel's owner.
+   * resuming would skip events silently.
    */
   Future<Void> verifyResume(long rev, String tag) {
-    return ask(Addresses.EVENT_HISTORY, new JsonObject().put("since", Math.max(0, rev - 1)).put("limit", 1))
-        .compose(page -> {
-          long current = page.getLong("rev");
-          var events = page.getJsonArray("events");
-          var held = events.isEmpty() ? null : ChannelEvent.fromJson(events.getJsonObject(0));
-          if (current >= rev
-              && (tag == null || rev == 0 || held != null && held.rev() == rev && held.tag().equals(tag))) {
-            return Future.succeededFuture();
-          }
-          return Future.failedFuture(new ApiError(410, "rev_expired", "Rev " + rev + (current < rev
-              ? " is ahead of this channel's current rev " + current
-              : " now names another event than the one you received")
-              + " (a network partition's merge dropped the events you saw, or the channel was opened again); reload the channel"
-              + " and watch from its current rev.").withHeader("x-oada-rev", String.valueOf(current)));
-        });
+    return checkResume(vertx, path, rev, tag).compose(check -> {
+      if (check.holds()) return Future.succeededFuture();
+      return Future.failedFuture(new ApiError(410, "rev_expired", "Rev " + rev + (check.current() < rev
+          ? " is ahead of this channel's current rev " + check.current()
+          : " now names another event than the one you received")
+          + " (a network partition's merge dropped the events you saw, or the channel was opened again); reload the channel"
+          + " and watch from its current rev.").withHeader("x-oada-rev", String.valueOf(check.current())));
+    });
   }
+
+  /**
+   * What the channel holds under a resume's {@code rev}: its current rev, and whether it has reached that rev
+   * with, when {@code tag} is not null, the event the client received under it (a vhost watch follows a channel
+   * that fails this into its new lifetime, {@link VhostWatch}). One history read of one event, from the
+   * channel's owner; fails as that read does (410 once the rev is older than the history).
+   */
+  static Future<ResumeCheck> checkResume(Vertx vertx, ChannelPath path, long rev, String tag) {
+    var query = new JsonObject().put("since", Math.max(0, rev - 1)).put("limit", 1);
+    return ask(vertx, path, Addresses.EVENT_HISTORY, query).map(page -> {
+      long current = page.getLong("rev");
+      var events = page.getJsonArray("events");
+      var held = events.isEmpty() ? null : ChannelEvent.fromJson(events.getJsonObject(0));
+      return new ResumeCheck(current, current >= rev
+          && (tag == null || rev == 0 || held != null && held.rev() == rev && held.tag().equals(tag)));
+    });
+  }
+
+  /** {@link #checkResume}'s answer: the channel's current rev, and whether the client's rev names its event. */
+  record ResumeCheck(long current, boolean holds) {}
 
   private Future<Void> readFrom(long since, long until, List<ChannelEvent> into) {
     if (since >= until) return Future.succeededFuture();
@@ -268,6 +281,10 @@ final class ChannelFeed {
   List<Watch> watches() { return List.copyOf(watches); }
 
   private Future<JsonObject> ask(String address, JsonObject body) {
+    return ask(vertx, path, address, body);
+  }
+
+  private static Future<JsonObject> ask(Vertx vertx, ChannelPath path, String address, JsonObject body) {
     body.put("vhost", path.vhost()).put("channel", path.channel());
     return Delivery.<JsonObject>request(vertx, address, body).map(m -> m.body());
   }

@@ -32,7 +32,7 @@ final class ClientSession extends GatewaySession {
   /** Replays go out after the 200 reply has reached the client (OADA clients listen only after it). */
   static final long REPLAY_DELAY_MS = 10;
   /** What a rev's {@code _tag} looks like ({@link ChannelEvent#tag}). */
-  private static final java.util.regex.Pattern REV_TAG = java.util.regex.Pattern
+  static final java.util.regex.Pattern REV_TAG = java.util.regex.Pattern
       .compile("[0-9a-f]{" + ChannelEvent.TAG_CHARS + "}");
 
   private final Vertx vertx;
@@ -288,6 +288,7 @@ final class ClientSession extends GatewaySession {
   private void watchVhost(RequestFrame frame, String alongWith, boolean ownToken) {
     VhostWatchPath path;
     Map<String, Long> resume;
+    Map<String, String> tags;
     try {
       path = VhostWatchPath.parse(frame.path());
       if (path == null) {
@@ -295,9 +296,11 @@ final class ClientSession extends GatewaySession {
             + "/v1/vhosts/{vhost}.");
       }
       if (frame.header("x-mws-rev-tag") != null) {
-        throw ApiError.badRequest("invalid_rev_tag", "x-mws-rev-tag applies to a channel watch, not to a vhost's.");
+        throw ApiError.badRequest("invalid_rev_tag", "x-mws-rev-tag applies to a channel watch; a vhost watch takes"
+            + " the tags of its channels' revs in x-mws-rev-tags.");
       }
       resume = VhostWatch.resumeFrom(frame.header("x-oada-rev"));
+      tags = VhostWatch.tagsFrom(frame.header("x-mws-rev-tags"), resume);
     } catch (ApiError e) {
       reply(frame.requestId(), ApiResponse.error(e));
       return;
@@ -311,7 +314,7 @@ final class ClientSession extends GatewaySession {
         .compose(principal -> limits.checkOrigin(path.vhost(), grant.origin())
             .compose(v -> limits.watchesPerConnection(path.vhost()))
             .compose(maxWatches -> vhostWatches.watch(this, frame.requestId(), path, principal, resume,
-                maxWatches))
+                tags, maxWatches))
             .map(started -> {
               vhost = path.vhost();
               uid = principal.uid();

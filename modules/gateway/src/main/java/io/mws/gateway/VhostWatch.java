@@ -31,7 +31,9 @@ import java.util.Set;
  * <p>The vhost's rev is the vector of the revs of its channels, {@code {"<channel>": <rev>, ...}}: the 200 carries
  * the current one in {@code x-oada-rev}, each change the entry it moves. A client resumes with the vector it
  * has: every channel resumes from its own rev (a channel missing from it, from its first), and a channel of the
- * vector that is no longer open gets a {@code delete} of its link. Nothing is added to a publish for it
+ * vector that is no longer open gets a {@code delete} of its link; with the tags of its revs
+ * ({@code x-mws-rev-tags}), a channel closed and opened again meanwhile gets that delete, its open and its new
+ * lifetime from its first rev. Nothing is added to a publish for it
  * (docs/websocket.md, "WATCH a vhost", has the measurement). Confined to its registry's context.
  */
 final class VhostWatch extends GatewaySession {
@@ -68,19 +70,44 @@ final class VhostWatch extends GatewaySession {
     if (header == null || header.isBlank()) return null;
     var invalid = ApiError.badRequest("invalid_rev", "x-oada-rev of a vhost watch must be the JSON object of channel"
         + " revs its 200 reply gave, updated with the rev of each change, e.g. {\"asteroids\":12,\"asterix\":7}.");
-    JsonObject vector;
-    try {
-      vector = new JsonObject(header.strip());
-    } catch (DecodeException | ClassCastException e) {
-      throw invalid;
-    }
     var revs = new LinkedHashMap<String, Long>();
-    for (var entry : vector) {
+    for (var entry : jsonObject(header, invalid)) {
       if (!(entry.getValue() instanceof Number n) || n.longValue() < 0 || n.doubleValue() != n.longValue())
         throw invalid;
       revs.put(entry.getKey(), n.longValue());
     }
     return revs;
+  }
+
+  /**
+   * Parses a vhost watch's {@code x-mws-rev-tags}: the JSON object of the {@code _tag} of each channel's rev in
+   * {@code x-oada-rev} ({@code resume}), as its changes carried them, for the channels whose rev has one. Empty
+   * when the header is absent. Throws 400 {@code invalid_rev_tag} for anything else, a tag without a rev
+   * included.
+   */
+  static Map<String, String> tagsFrom(String header, Map<String, Long> resume) {
+    if (header == null || header.isBlank()) return Map.of();
+    var invalid = ApiError.badRequest("invalid_rev_tag", "x-mws-rev-tags of a vhost watch must be the JSON object"
+        + " of the _tag its changes carried with the revs in x-oada-rev, per channel ("
+        + ChannelEvent.TAG_CHARS + " hex digits each), e.g. {\"asteroids\":\"0123456789abcdef\"}.");
+    var byChannel = new HashMap<String, String>();
+    for (var entry : jsonObject(header, invalid)) {
+      if (resume == null || !resume.containsKey(entry.getKey()) || !(entry.getValue() instanceof String tag)
+          || !ClientSession.REV_TAG.matcher(tag).matches()) {
+        throw invalid;
+      }
+      byChannel.put(entry.getKey(), tag);
+    }
+    return byChannel;
+  }
+
+  /** A resume header's JSON object; {@code invalid} thrown when it is not one. */
+  private static JsonObject jsonObject(String header, ApiError invalid) {
+    try {
+      return new JsonObject(header.strip());
+    } catch (DecodeException | ClassCastException e) {
+      throw invalid;
+    }
   }
 
   /** Whether this watch follows the channel: its caller may read it and its filter admits it. */
@@ -90,10 +117,13 @@ final class VhostWatch extends GatewaySession {
 
   /**
    * Attaches a watch to every channel it follows (from its rev in {@code resume}, when given); completes
-   * with the vhost's rev, the JSON text of the channel revs. Fails with 410 when a channel's rev in
+   * with the vhost's rev, the JSON text of the channel revs. A channel whose rev in {@code resume} came with a
+   * tag in {@code tags} that no longer names the event under it, or that it has not reached, was closed and
+   * opened again while the client was away: the client gets the removal of its link, its open and its new
+   * lifetime from its first rev ({@link #resumeChecked}). Fails with 410 when a channel's rev in
    * {@code resume} is outside its history (x-oada-rev: the channel revs known).
    */
-  Future<String> begin(Map<String, Long> resume) {
+  Future<String> begin(Map<String, Long> resume, Map<String, String> tags) {
     return Delivery.<JsonObject>request(vertx, Addresses.CHANNEL_LIST, new JsonObject().put("vhost", path.vhost()))
         .map(m -> m.body().getJsonArray("items").stream().map(i -> ((JsonObject) i).getString("name")).toList())
         .compose(open -> {
@@ -105,7 +135,8 @@ final class VhostWatch extends GatewaySession {
               from = 0L;
               afterReply(opened(channel, 0));
             }
-            attached.put(channel, attach(channel, from));
+            var tag = tags.get(channel);
+            attached.put(channel, tag == null ? attach(channel, from) : resumeChecked(channel, from, tag));
           }
           if (resume != null) {
             for (var gone : resume.entrySet()) { // closed while the client was away
@@ -183,6 +214,23 @@ final class VhostWatch extends GatewaySession {
   private Runnable link(String channel, long rev, boolean opened) {
     var frame = ChangeFrame.link(path.vhost(), channel, rev, opened);
     return () -> send(frame);
+  }
+
+  /**
+   * Follows a channel from the client's rev when the event under it still has the client's tag; else (a new
+   * lifetime of the channel, which has passed that rev with other events or not reached it) as a channel gone
+   * while the client was away and opened again: its link removed, then opened, then its events from its first.
+   */
+  private Future<Watch> resumeChecked(String channel, long from, String tag) {
+    children.put(channel, null); // an open meanwhile waits for this lifetime's close, as for an attached channel
+    return ChannelFeed.checkResume(vertx, new ChannelPath(path.vhost(), channel), from, tag).compose(check -> {
+      if (check.holds()) return attach(channel, from);
+      afterReply(closed(channel, from));
+      afterReply(opened(channel, 0));
+      return attach(channel, 0L);
+    }).andThen(ar -> {
+      if (ar.failed() && children.get(channel) == null) children.remove(channel);
+    });
   }
 
   /** Follows a channel from {@code fromRev} (null: from now); once the 200 is out, its watch starts. */

@@ -36,10 +36,11 @@ final class VhostWatches {
   /**
    * Starts a vhost watch for {@code session} under {@code requestId} (replacing one of that id); completes
    * with it and the vhost's rev. Fails with 429 when the session holds {@code maxWatches} watches of either
-   * kind already (0: no limit), 410 or 400 as {@link VhostWatch#begin} and {@link VhostWatch#resumeFrom}.
+   * kind already (0: no limit), 410 or 400 as {@link VhostWatch#begin}, {@link VhostWatch#resumeFrom} and
+   * {@link VhostWatch#tagsFrom}.
    */
   Future<Started> watch(ClientSession session, String requestId, VhostWatchPath path, Principal principal,
-                        Map<String, Long> resume, int maxWatches) {
+                        Map<String, Long> resume, Map<String, String> tags, int maxWatches) {
     return onContext(() -> {
       var held = bySession.getOrDefault(session, Map.of());
       if (maxWatches > 0 && !held.containsKey(requestId) && held.size() + feeds.watchesOf(session) >= maxWatches) {
@@ -49,7 +50,7 @@ final class VhostWatches {
       var watch = new VhostWatch(vertx, session, feeds, requestId, path, principal);
       bySession.computeIfAbsent(session, s -> new HashMap<>()).put(requestId, watch);
       byVhost.computeIfAbsent(path.vhost(), v -> new LinkedHashSet<>()).add(watch); // opens are followed from now
-      return watch.begin(resume).map(rev -> new Started(watch, rev)).onFailure(failed -> {
+      return watch.begin(resume, tags).map(rev -> new Started(watch, rev)).onFailure(failed -> {
         if (bySession.getOrDefault(session, Map.of()).get(requestId) == watch) remove(session, requestId);
       });
     });

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.mws.testsupport.ClusterTest;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
@@ -17,9 +18,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The real {@code @oada/client} 5.3.0 (clients/oada/vhost-watch.mjs) watching a whole vhost with a token for
  * {@code aster.*}, through a node that is then killed with SIGKILL; it resumes on the other node with the
- * vhost's rev it kept (the 200's x-oada-rev, each change's {@code _rev} merged in): it receives every event of
- * asteroids and asterix, fired through both nodes, before, during and after the kill, each once, in order per
- * channel, and nothing of comets (docs/websocket.md, "WATCH a vhost").
+ * vhost's rev it kept (the 200's x-oada-rev, each change's {@code _rev} merged in) and the tags of those revs
+ * (x-mws-rev-tags, each change's {@code _tag}): it receives every event of asteroids and asterix, fired through
+ * both nodes, before, during and after the kill, each once, in order per channel, and nothing of comets; asterix,
+ * closed and opened again while the client was away, is resumed as such: its link removed, opened, every event
+ * of its new lifetime from rev 1 (docs/websocket.md, "WATCH a vhost").
  */
 @ClusterTest
 class VhostWatchOadaClientTest {
@@ -63,11 +66,18 @@ class VhostWatchOadaClientTest {
         .isEqualTo(new JsonObject().put("asteroids", 0).put("asterix", 0));
     assertThat(seen.getInteger("beforeKill")).isEqualTo(6);
     var changes = seen.getJsonArray("changes").stream().map(String.class::cast).toList();
-    for (var channel : List.of("asteroids", "asterix")) {
-      assertThat(changes.stream().filter(c -> c.startsWith(channel + ":")).toList()).as(channel)
-          .containsExactlyElementsOf(IntStream.rangeClosed(1, 6).mapToObj(rev -> channel + ":merge:" + rev).toList());
-    }
-    assertThat(changes).as("nothing of comets, nothing twice").hasSize(12);
-    assertThat(seen.getJsonArray("fired")).as("every event acknowledged once").hasSize(18);
+    assertThat(changes.stream().filter(c -> c.startsWith("asteroids:")).toList()).as("asteroids")
+        .containsExactlyElementsOf(merges("asteroids", 1, 6));
+    var asterix = new ArrayList<>(merges("asterix", 1, 3)); // its first lifetime, before the kill
+    asterix.addAll(List.of("/channels/asterix:delete:3", "/channels/asterix:merge:0"));
+    asterix.addAll(merges("asterix", 1, 5)); // its new lifetime, 4 fired while away, 1 live
+    assertThat(changes.stream().filter(c -> c.contains("asterix:")).toList()).as("asterix")
+        .containsExactlyElementsOf(asterix);
+    assertThat(changes).as("nothing of comets, nothing twice").hasSize(16);
+    assertThat(seen.getJsonArray("fired")).as("every event acknowledged once").hasSize(22);
+  }
+
+  static List<String> merges(String channel, int fromRev, int toRev) {
+    return IntStream.rangeClosed(fromRev, toRev).mapToObj(rev -> channel + ":merge:" + rev).toList();
   }
 }

@@ -82,16 +82,17 @@ class VhostWatchTest {
     var channel = leftover.substring("/channels/".length());
     var change = message.getJsonArray("change").getJsonObject(0);
     var rev = message.getJsonObject("rev");
+    var vhostId = message.getString("resourceId").split("/channels/")[0];
     assertThat(rev.fieldNames()).as("the vhost rev's entry this change moves").containsExactly(channel);
     if (change.getString("path").isEmpty()) {
-      assertThat(change.getString("resource_id")).isEqualTo("resources/vhosts/moon/channels/" + channel);
+      assertThat(change.getString("resource_id")).isEqualTo(vhostId + "/channels/" + channel);
       assertThat(change.getJsonObject("body").getLong("_rev")).isEqualTo(rev.getLong(channel));
       return channel + ":" + change.getString("type") + ":" + rev.getLong(channel);
     }
     // A channel opened (a link added to the vhost), or gone while the client was away (its link removed).
     assertThat(change.getString("path")).isEqualTo(leftover);
-    assertThat(change.getString("resource_id")).isEqualTo("resources/vhosts/moon");
-    assertThat(change.getJsonObject("body").getString("_id")).isEqualTo("resources/vhosts/moon/channels/" + channel);
+    assertThat(change.getString("resource_id")).isEqualTo(vhostId);
+    assertThat(change.getJsonObject("body").getString("_id")).isEqualTo(vhostId + "/channels/" + channel);
     assertThat(change.getJsonObject("body").getLong("_rev")).isEqualTo(rev.getLong(channel));
     return channel + ":" + (change.getString("type").equals("merge") ? "open" : "gone") + ":" + rev.getLong(channel);
   }
@@ -107,6 +108,88 @@ class VhostWatchTest {
     messages
         .forEach(m -> m.getJsonObject("rev").forEach(e -> revs.put(e.getKey(), ((Number) e.getValue()).longValue())));
     return revs;
+  }
+
+  /** The x-mws-rev-tags a client holds after these changes: each channel's last {@code _tag}, as its bodies carry it. */
+  static JsonObject tags(List<JsonObject> messages) {
+    var tags = new JsonObject();
+    for (var message : messages) {
+      var tag = message.getJsonArray("change").getJsonObject(0).getJsonObject("body").getString("_tag");
+      if (tag != null) tags.put(message.getJsonObject("rev").fieldNames().iterator().next(), tag);
+    }
+    return tags;
+  }
+
+  static JsonObject watch(String requestId, String path, String token, String rev, JsonObject tags) {
+    var watch = watch(requestId, path, token, rev);
+    watch.getJsonObject("headers").put("x-mws-rev-tags", tags.encode());
+    return watch;
+  }
+
+  @Test
+  void aChannelClosedAndOpenedAgainWhileAwayIsResumedWithItsTagsFromItsFirstRevAfterItsLinkIsRemoved()
+      throws Exception {
+    var europa = Vhost.create("europa");
+    for (var channel : List.of("asteroids", "asterix", "asterope")) europa.open(channel);
+    JsonObject start;
+    List<JsonObject> first;
+    try (var client = WatchClient.connect(cluster, 0, "/v1/ws")) {
+      var reply = client.request(watch("w", europa.path(), europa.aster(), null));
+      assertThat(reply.getInteger("status")).isEqualTo(200);
+      start = new JsonObject(reply.getJsonObject("headers").getString("x-oada-rev"));
+      for (int i = 1; i <= 3; i++) europa.fire(i % 2, "asteroids", "old" + i);
+      europa.fire(1, "asterix", "x1");
+      europa.fire(0, "asterope", "old1");
+      europa.fire(1, "asterope", "old2");
+      first = client.changes(6);
+    }
+    var revs = new JsonObject(new LinkedHashMap<>(merged(start, first)));
+    var tags = tags(first);
+    assertThat(revs).isEqualTo(new JsonObject().put("asteroids", 3).put("asterix", 1).put("asterope", 2));
+    assertThat(tags.fieldNames()).containsExactlyInAnyOrder("asteroids", "asterix", "asterope");
+    // While it is away: asteroids closed and opened again, then past its old rev 3 (its new rev 3 is another
+    // event); asterope closed and opened again, short of its old rev 2; asterix goes on.
+    europa.close("asteroids");
+    europa.open("asteroids");
+    for (int i = 1; i <= 5; i++) europa.fire(i % 2, "asteroids", "new" + i);
+    europa.close("asterope");
+    europa.open("asterope");
+    europa.fire(0, "asterope", "new1");
+    europa.fire(1, "asterix", "x2");
+
+    try (var client = WatchClient.connect(cluster, 1, "/v1/ws")) {
+      var reply = client.request(watch("r", europa.path(), europa.aster(), revs.encode(), tags));
+      assertThat(reply.getInteger("status")).isEqualTo(200);
+      assertThat(new JsonObject(reply.getJsonObject("headers").getString("x-oada-rev")))
+          .isEqualTo(new JsonObject().put("asteroids", 5).put("asterix", 2).put("asterope", 1));
+      var replayed = describe(client.changes(11));
+      System.out.println("resumed with tags: " + replayed);
+      assertThat(replayed).filteredOn(d -> d.startsWith("asteroids:")).containsExactly("asteroids:gone:3",
+          "asteroids:open:0", "asteroids:merge:1", "asteroids:merge:2", "asteroids:merge:3", "asteroids:merge:4",
+          "asteroids:merge:5");
+      assertThat(replayed).filteredOn(d -> d.startsWith("asterope:"))
+          .containsExactly("asterope:gone:2", "asterope:open:0", "asterope:merge:1");
+      assertThat(replayed).filteredOn(d -> d.startsWith("asterix:")).containsExactly("asterix:merge:2");
+      assertThat(client.changesWithin(300)).as("none twice").isEmpty();
+      europa.fire(0, "asteroids", "live");
+      assertThat(describe(client.changes(1))).containsExactly("asteroids:merge:6");
+    }
+
+    // Without tags, as documented: a rev the new lifetime has passed is resumed from, its first revs are not
+    // sent; a rev it has not reached refuses the whole watch (410).
+    try (var client = WatchClient.connect(cluster, 1, "/v1/ws")) {
+      var plain = new JsonObject().put("asteroids", 3).put("asterix", 1);
+      var reply = client.request(watch("p", europa.path(), europa.aster(), plain.encode()));
+      assertThat(reply.getInteger("status")).isEqualTo(200);
+      var replayed = describe(client.changes(6));
+      assertThat(replayed).filteredOn(d -> d.startsWith("asteroids:"))
+          .containsExactly("asteroids:merge:4", "asteroids:merge:5", "asteroids:merge:6");
+      assertThat(replayed).filteredOn(d -> d.startsWith("asterope:"))
+          .containsExactly("asterope:open:0", "asterope:merge:1");
+      var ahead = client.request(watch("a", europa.path(), europa.aster(), revs.encode()));
+      assertThat(ahead.getInteger("status")).isEqualTo(410);
+      assertThat(ahead.getJsonObject("data").getJsonObject("error").getString("reason")).isEqualTo("rev_expired");
+    }
   }
 
   @Test
@@ -240,6 +323,21 @@ class VhostWatchTest {
         assertThat(refused.getInteger("status")).as(bad).isEqualTo(400);
         assertThat(refused.getJsonObject("data").getJsonObject("error").getString("reason")).isEqualTo("invalid_rev");
       }
+      var tag = "0123456789abcdef";
+      for (var bad : List.of("x", "[\"" + tag + "\"]", "{\"asteria\":\"0123456789ABCDEF\"}",
+          "{\"asteria\":\"0123\"}", "{\"asteria\":7}", "{\"asterion\":\"" + tag + "\"}")) {
+        var request = watch("t", "/v1/vhosts/mars", mars.aster(), "{\"asteria\":" + HISTORY + "}");
+        request.getJsonObject("headers").put("x-mws-rev-tags", bad);
+        var refused = client.request(request);
+        assertThat(refused.getInteger("status")).as(bad).isEqualTo(400);
+        assertThat(refused.getJsonObject("data").getJsonObject("error").getString("reason")).as(bad)
+            .isEqualTo("invalid_rev_tag");
+      }
+      var tagWithoutRev = client.request(watch("t", "/v1/vhosts/mars", mars.aster(), null,
+          new JsonObject().put("asteria", tag)));
+      assertThat(tagWithoutRev.getInteger("status")).isEqualTo(400);
+      assertThat(tagWithoutRev.getJsonObject("data").getJsonObject("error").getString("reason"))
+          .isEqualTo("invalid_rev_tag");
       var badFilter = client.request(watch("f", "/v1/vhosts/mars?channels=%28", mars.aster(), null));
       assertThat(badFilter.getInteger("status")).isEqualTo(400);
       assertThat(badFilter.getJsonObject("data").getJsonObject("error").getString("reason"))
