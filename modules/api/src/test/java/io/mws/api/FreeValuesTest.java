@@ -46,6 +46,37 @@ class FreeValuesTest {
     assertEquals("{\"trigger\":{\"event\":\"e\",\"data\":null}}", free.skeleton(trigger));
   }
 
+  /**
+   * The attack on the memory: after valid publishes (remembered), bodies that differ from them anywhere
+   * but the payload are still refused with the schema's own 422, and a new payload is still accepted.
+   */
+  @Test
+  void rememberedValidBodiesLetNoInvalidOneThrough() throws Exception {
+    var vertx = io.vertx.core.Vertx.vertx();
+    try {
+      var contract = ContractValidation.load(vertx, OpenApiResource.document()).await();
+      java.util.function.Function<Object, ApiRequestCheck> post = body -> () -> contract.check(
+          new io.mws.protocol.ApiRequest("POST", "/v1/vhosts/v/channels/c/events", java.util.Map.of(),
+              java.util.Map.of("content-type", HttpApiEndpoint.JSON_API), body));
+      for (int i = 0; i < 3; i++) post.apply(event("e", new JsonObject().put("i", i))).run();
+      post.apply(event("e", "another payload")).run();
+      for (var invalid : java.util.List.of(event("e\u0001", 1), event("", 1), event("x".repeat(129), 1),
+          new JsonObject().put("data", new JsonObject().put("attributes", new JsonObject().put("data", 1))),
+          new JsonObject().put("data", new JsonObject().put("type", 5)
+              .put("attributes", new JsonObject().put("event", "e").put("data", 1))))) {
+        var refused = org.junit.jupiter.api.Assertions.assertThrows(io.mws.protocol.ApiError.class,
+            () -> post.apply(invalid).run(), invalid::encode);
+        assertEquals(422, refused.status(), invalid.encode());
+      }
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  private interface ApiRequestCheck {
+    void run();
+  }
+
   @Test
   void aPlaceIsNotFreeWhenAKeywordLooksAtItsValue() {
     var doc = new JsonObject();
