@@ -60,6 +60,8 @@ final class ContractValidation {
 
   /** How many valid skeletons an operation remembers; past it the memory starts again (a bound, not an LRU). */
   private static final int REMEMBERED_SKELETONS = 1024;
+  /** The longest skeleton remembered (characters): the memory stays under ~1,024 x 512 characters per operation. */
+  private static final int REMEMBERED_LENGTH = 512;
 
   /**
    * A body schema's two validators: {@code quick} only says whether the body is valid (the JSON Schema
@@ -140,7 +142,7 @@ final class ContractValidation {
         ? free.skeleton(object) : null;
     if (skeleton != null && schema.validSkeletons().contains(skeleton)) return;
     if (Boolean.TRUE.equals(schema.quick().validate(request.body()).getValid())) {
-      if (skeleton != null) {
+      if (skeleton != null && skeleton.length() <= REMEMBERED_LENGTH) {
         if (schema.validSkeletons().size() >= REMEMBERED_SKELETONS) schema.validSkeletons().clear();
         schema.validSkeletons().add(skeleton);
       }
