@@ -10,11 +10,26 @@ import java.time.format.DateTimeParseException;
 public final class HttpDate {
   private static final DateTimeFormatter FORMAT = DateTimeFormatter.RFC_1123_DATE_TIME;
 
+  /** The last second {@link #now} formatted, and its text: the header has one-second precision. */
+  private record Second(long epochSecond, String text) {}
+
+  /**
+   * Shared by every event loop (a stale read only formats again). Formatting with {@link #FORMAT} was
+   * 2 % of a REST publish's CPU when done for every response (BENCHMARKS.md, "REST publish: where the
+   * CPU goes").
+   */
+  private static volatile Second last = new Second(Long.MIN_VALUE, "");
+
   private HttpDate() {}
 
-  /** Now, for the Date header. */
+  /** Now, for the Date header: formatted at most once a second per loop that sees the second change. */
   public static String now() {
-    return format(Instant.now());
+    long second = Instant.now().getEpochSecond();
+    var cached = last;
+    if (cached.epochSecond() == second) return cached.text();
+    var text = format(Instant.ofEpochSecond(second));
+    last = new Second(second, text);
+    return text;
   }
 
   public static String format(Instant instant) {
