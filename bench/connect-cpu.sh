@@ -4,6 +4,7 @@
 # with 10 channels and 100 client tokens, runs bench/connect-cpu.mjs (5 rounds of N connects+WATCH, C at a
 # time), then starts a second node joining the first and times it to /readyz. Stops both by PID.
 #   bench/connect-cpu.sh JAR BASE N C      e.g. bench/connect-cpu.sh modules/server/target/mws.jar 24000 2000 50
+# WARM=<connects> (default 500) before the measured rounds; 500 leave the JIT compiling through them.
 # Needs the npm package ws (installed into bench/work/ws once).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,6 +36,6 @@ for i in $(seq 0 9); do curl -sf -o /dev/null -X PUT -H "Authorization: Bearer $
 : > "$dir/tokens"
 for i in $(seq 0 99); do curl -sf -H "Authorization: Bearer $backend" "http://127.0.0.1:$port/v1/vhosts/bench/token?uid=u$i&channels=.*" \
   | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).token))' >> "$dir/tokens"; done
-node "$here/work/ws/connect-cpu.mjs" "$port" "$pid" "$dir/tokens" "$n" "$c"
+node "$here/work/ws/connect-cpu.mjs" "$port" "$pid" "$dir/tokens" "$n" "$c" "${WARM:-500}"
 start_node 2 "127.0.0.1:$((base + 101)),127.0.0.1:$((base + 102))"
 echo "node 2 ready after $(wait_ready $((base + 2))) ms (joining node 1)"

@@ -306,7 +306,7 @@ final class ClientSession extends GatewaySession {
       return;
     }
     var headers = withAuthorization(frame.headers());
-    answerWatch(frame, alongWith, ownToken, headers, () -> forwarder.authenticate(headers.get("authorization"), client)
+    answerWatch(frame, alongWith, ownToken, headers, () -> caller(headers.get("authorization"))
         .map(principal -> {
           principal.requireVisible(path.vhost(), ClientSession::unauthenticatedWatch);
           return principal;
@@ -394,7 +394,7 @@ final class ClientSession extends GatewaySession {
 
   private Future<Started> startWatch(String requestId, ChannelPath path, Long resumeRev, String resumeTag,
                                      Map<String, String> headers) {
-    return forwarder.authenticate(headers.get("authorization"), client)
+    return caller(headers.get("authorization"))
         .map(principal -> {
           principal.requireReader(path.vhost(), path.channel(), ClientSession::unauthenticatedWatch);
           return principal;
@@ -409,6 +409,24 @@ final class ClientSession extends GatewaySession {
                       "true".equalsIgnoreCase(headers.get("x-mws-presence")), limit))
                   .map(watch -> new Started(String.valueOf(watch.startRev()), () -> feeds.start(watch), principal));
             }));
+  }
+
+  /**
+   * Who a watch's credentials name. The connection's own MWS access token was verified at the upgrade,
+   * and while the connection is open it still holds: the token's expiry and a rotation of its vhost's
+   * token both close the connection ({@link #start}, {@link WebSocketGatewayVerticle}). Verifying it
+   * again per WATCH (a JWT decode: HMAC and JSON parsing, 4 % of the event loops' samples per
+   * connect+subscribe, BENCHMARKS.md "Connect + subscribe: where the CPU goes") would only repeat that
+   * answer. Any other credentials are verified.
+   */
+  private Future<Principal> caller(String authorization) {
+    var expiresAt = connectionPrincipal.expiresAt();
+    if (connectionPrincipal.role() == Principal.Role.CLIENT && authorization != null
+        && authorization.equals(connectionAuthorization)
+        && (expiresAt == null || System.currentTimeMillis() < expiresAt)) {
+      return Future.succeededFuture(connectionPrincipal);
+    }
+    return forwarder.authenticate(authorization, client);
   }
 
   /** HEAD answers as GET does, without the body (as over HTTP). */

@@ -3,12 +3,16 @@ package io.mws.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.mws.protocol.Addresses;
+import io.mws.protocol.CloseCode;
 import io.mws.testsupport.ClusterTest;
 import io.vertx.core.Handler;
 import io.vertx.core.eventbus.DeliveryContext;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -124,5 +128,31 @@ class GatewayTokenCheckTest {
     assertThat(cluster.send(0, HttpMethod.DELETE, "/v1/vhosts/revoke-d", cluster.adminAuth(), null).statusCode())
         .isEqualTo(204);
     assertThat(upgrade(1, access)).as("a token of a deleted vhost on node B").isEqualTo(401);
+  }
+
+  /**
+   * A WATCH sent with no token of its own runs as the connection's caller, verified at the upgrade, not
+   * verified again: that holds only because a rotation closes the connection (4001) before any later
+   * WATCH could use the voided token. Attacked here with a rotation on the other node.
+   */
+  @Test
+  void aRotationClosesTheConnectionsWhoseTokenItVoidsSoNoWatchOutlivesIt() throws Exception {
+    var backend = cluster.createVhost("revoke-w");
+    var access = cluster.clientToken(0, "revoke-w", backend, "u", ".*");
+    assertThat(cluster.send(0, HttpMethod.PUT, "/v1/vhosts/revoke-w/channels/c", "Bearer " + backend, null)
+        .statusCode()).isLessThan(300);
+    var socket = TestCluster.await(cluster.ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+        .setPort(cluster.port(1)).setURI("/v1/ws?token=" + access)));
+    var watched = new CompletableFuture<Integer>();
+    var closed = new CompletableFuture<Short>();
+    socket.textMessageHandler(text -> watched.complete(new JsonObject(text).getInteger("status")));
+    socket.closeHandler(v -> closed.complete(socket.closeStatusCode()));
+    socket.writeTextMessage(new JsonObject().put("requestId", "w").put("method", "watch")
+        .put("path", "/v1/vhosts/revoke-w/channels/c").encode());
+    assertThat(watched.get(10, TimeUnit.SECONDS)).as("a watch with the connection's token").isEqualTo(200);
+    assertThat(cluster.send(0, HttpMethod.POST, "/v1/vhosts/revoke-w/token/rotate", cluster.adminAuth(), null)
+        .statusCode()).isEqualTo(200);
+    assertThat(closed.get(10, TimeUnit.SECONDS)).as("close code after the rotation on the other node")
+        .isEqualTo(CloseCode.CREDENTIALS_REVOKED.code());
   }
 }
