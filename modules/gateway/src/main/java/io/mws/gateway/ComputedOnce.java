@@ -9,8 +9,8 @@ import java.util.function.Supplier;
  */
 final class ComputedOnce<T> {
   private Supplier<T> compute;
-  /** Written before {@link #computed}, read after it: the volatile flag publishes it (it may be null). */
-  private T value;
+  /** Written before {@link #computed} (it may be null); volatile as well, so no reader depends on the order of two writes. */
+  private volatile T value;
   private volatile boolean computed;
 
   ComputedOnce(Supplier<T> compute) {
