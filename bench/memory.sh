@@ -8,16 +8,40 @@
 #   e.g. bench/memory.sh 5000 'g1|-Xmx1g|' 'serial|-Xmx1g -XX:-UseG1GC -XX:+UseSerialGC|'
 #
 # Results: bench/results/memory-<label>.json (and .md); one summary line per variant on stdout.
+# Env: BASE (default 18000): MWS on BASE+80, its Hazelcast on BASE+701; HISTOGRAM=1: also a class histogram of the
+# node (`jcmd PID GC.class_histogram`, live objects) while the N connections are open, into
+# bench/results/histogram-<label>.txt.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 n=$1; shift
 log=$here/work/idle/mws.log
+base=${BASE:-18000}; port=$((base + 80))
+
+# Waits (at most 5 minutes) for N established connections to the node, then writes its class histogram.
+histogram() {
+  local out=$1 i
+  for ((i = 0; i < 600; i++)); do
+    if [ "$(ss -Htn state established "( sport = :$port )" | wc -l)" -ge "$n" ]; then
+      # 1 s on: the subscribes answered, before the harness's own live-heap reading (2 s after the last
+      # connect), which this histogram's full GC does not change, and well before the closes.
+      sleep 1
+      jcmd "$(cat "$here/work/idle/mws.pid")" GC.class_histogram > "$out"
+      return
+    fi
+    sleep 0.5
+  done
+  echo "memory.sh: $n connections never open; no histogram" >&2
+}
+
 for variant in "$@"; do
   IFS='|' read -r label opts jar <<< "$variant"
   mkdir -p "$here/work/idle"; : > "$log"
   load=$(cut -d' ' -f1-3 /proc/loadavg)
-  JAVA_OPTS="$opts" MWS_JAR=${jar:-} TARGETS=mws ROUNDS=1 WARMUP=0 SUBS=$n \
-    "$here/run.sh" idle out="$here/results/memory-$label.json" live_heap=true > /dev/null
+  hist=
+  if [ "${HISTOGRAM:-0}" = 1 ]; then histogram "$here/results/histogram-$label.txt" & hist=$!; fi
+  JAVA_OPTS="$opts" MWS_JAR=${jar:-} MWS_PORT=$port MWS_HZ_PORT=$((base + 701)) TARGETS=mws ROUNDS=1 WARMUP=0 SUBS=$n \
+    "$here/run.sh" idle out="$here/results/memory-$label.json" live_heap=true mws.port=$port > /dev/null
+  [ -z "$hist" ] || wait "$hist"
   blocked=$(grep -c "has been blocked" "$log" || true)
   node -e '
     const r = require(process.argv[1]).results[0];
