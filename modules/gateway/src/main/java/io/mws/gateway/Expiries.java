@@ -2,22 +2,19 @@ package io.mws.gateway;
 
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.Set;
-import java.util.TreeMap;
+import java.util.Comparator;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
  * The instants at which this node's connections and watches lose their credentials (access tokens'
  * {@code exp}), with one Vert.x timer for the whole node, set for the earliest: nothing is checked
- * per event or per tick. Entries are grouped by their instant: access tokens expire on whole seconds
- * ({@code exp}) and are issued in waves, so a connect or close is mostly a hash-set step in an existing
- * group rather than a walk of an ordered set of every connection. Thread-safe.
+ * per event or per tick. Thread-safe.
  */
 final class Expiries {
   private final Vertx vertx;
-  private final TreeMap<Long, Set<Entry>> byDeadline = new TreeMap<>();
-  private int size;
+  private final TreeSet<Entry> entries = new TreeSet<>(
+      Comparator.comparingLong(Entry::deadline).thenComparingLong(Entry::seq));
   private long seq;
   private long timer = -1;
   private long timerDeadline = Long.MAX_VALUE;
@@ -32,26 +29,21 @@ final class Expiries {
   /** Runs {@code action} (given its own entry) at {@code deadlineMillis} (epoch ms), or at once when it has passed. */
   synchronized Entry schedule(long deadlineMillis, Consumer<Entry> action) {
     var entry = new Entry(deadlineMillis, seq++, action);
-    byDeadline.computeIfAbsent(deadlineMillis, d -> new LinkedHashSet<>()).add(entry);
-    size++;
+    entries.add(entry);
     arm();
     return entry;
   }
 
   synchronized void cancel(Entry entry) {
-    if (entry == null) return;
-    var group = byDeadline.get(entry.deadline());
-    if (group == null || !group.remove(entry)) return;
-    size--;
-    if (group.isEmpty()) byDeadline.remove(entry.deadline());
+    if (entry != null) entries.remove(entry);
   }
 
-  synchronized int size() { return size; }
+  synchronized int size() { return entries.size(); }
 
   private void arm() {
-    if (byDeadline.isEmpty() || timerDeadline <= byDeadline.firstKey()) return;
+    if (entries.isEmpty() || timerDeadline <= entries.first().deadline()) return;
     if (timer >= 0) vertx.cancelTimer(timer);
-    timerDeadline = byDeadline.firstKey();
+    timerDeadline = entries.first().deadline();
     timer = vertx.setTimer(Math.max(1, timerDeadline - System.currentTimeMillis()), id -> fire());
   }
 
@@ -61,11 +53,7 @@ final class Expiries {
       timer = -1;
       timerDeadline = Long.MAX_VALUE;
       long now = System.currentTimeMillis();
-      while (!byDeadline.isEmpty() && byDeadline.firstKey() <= now) {
-        var group = byDeadline.pollFirstEntry().getValue();
-        size -= group.size();
-        due.addAll(group);
-      }
+      while (!entries.isEmpty() && entries.first().deadline() <= now) due.add(entries.pollFirst());
       arm();
     }
     due.forEach(entry -> entry.action().accept(entry));
