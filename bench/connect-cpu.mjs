@@ -2,9 +2,9 @@
 // sending one WATCH (10 channels) and closing once it is answered, C at a time, after 500 unmeasured
 // ones; CPU is the node's utime+stime from /proc/PID/stat. Loopback only. Driven by bench/connect-cpu.sh.
 //   node bench/connect-cpu.mjs PORT PID TOKENS_FILE N C [WARM] [ROUNDS]
-// WARM (default 500) unmeasured connects first: 500 leave the JIT compiling through the measured rounds
-// (its threads were over half the node's CPU in rounds 2-5, BENCHMARKS.md "Connect + subscribe: where the
-// CPU goes"); give 10000 or more for the steady state.
+// WARM (default 500) unmeasured connects first: 500, even 10000, leave the JIT compiling through the measured
+// rounds; the C2 compiler reaches the connect path after ~50000 (BENCHMARKS.md "Connect CPU and the JIT"):
+// give WARM=50000 for the steady state. Each round also prints its CPU per connect by thread group.
 import WebSocket from 'ws';
 import fs from 'fs';
 const [port, pid, tokensFile, n, c, warm = '500', rounds = '5'] = process.argv.slice(2);
@@ -43,8 +43,10 @@ async function round(count) {
   await Promise.all(workers);
   return failed;
 }
+const warm0 = ticks(), warmGroups0 = threadTicks();
 await round(+warm); // warm-up (JIT), not measured
-console.log(`warm-up of ${warm} done (${new Date().toISOString()})`);
+const warmJit = (threadTicks().jit - warmGroups0.jit) * 10;
+console.log(`warm-up of ${warm} done (${new Date().toISOString()}): server CPU ${(ticks() - warm0) * 10} ms, of which JIT ${warmJit} ms`);
 for (let r = 1; r <= +rounds; r++) {
   const t0 = ticks(), g0 = threadTicks(), w0 = Date.now();
   const failed = await round(N);

@@ -4,8 +4,9 @@
 # with 10 channels and 100 client tokens, runs bench/connect-cpu.mjs (5 rounds of N connects+WATCH, C at a
 # time), then starts a second node joining the first and times it to /readyz. Stops both by PID.
 #   bench/connect-cpu.sh JAR BASE N C      e.g. bench/connect-cpu.sh modules/server/target/mws.jar 24000 2000 50
-# WARM=<connects> (default 500) before the measured rounds; 500 leave the JIT compiling through them.
-# ROUNDS=<measured rounds> (default 5). JAVA_OPTS: more JVM options for node 1, the measured one (e.g. -Xlog:jit+compilation=debug:file=jit.log or
+# WARM=<connects> (default 500) before the measured rounds; under 50000 they leave the JIT compiling through
+# them (BENCHMARKS.md "Connect CPU and the JIT"). ROUNDS=<measured rounds> (default 5). JAVA_OPTS: more JVM
+# options for node 1, the measured one (e.g. -Xlog:jit+compilation=debug:file=/tmp/jit.log or
 # -XX:StartFlightRecording=...); KEEP=1 prints the run's folder (node logs).
 # Needs the npm package ws (installed into bench/work/ws once).
 set -euo pipefail
