@@ -25,7 +25,7 @@ public final class AccessTokenVerifier {
   public static final String SIGNING_KEY = "jwt-hs256";
 
   /**
-   * Verified tokens remembered ({@link VerifiedTokens}): ~500 bytes each, so at most ~2 MB of heap; a node
+   * Verified tokens remembered ({@link VerifiedTokens}): ~600 bytes each, so at most ~2.5 MB of heap; a node
    * whose clients present more distinct tokens than this verifies the others in full, as before.
    */
   static final int REMEMBERED_TOKENS = 4096;
