@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.slf4j.Logger;
@@ -37,7 +38,7 @@ final class NodePresence {
   private final String node;
   private final VhostSettingsCache settings;
   private final int presenceRecordsDefault;
-  private final Map<String, JsonObject> records = new HashMap<>();
+  private final Map<String, Presence> records = new HashMap<>();
   private final Map<String, Integer> recordsPerVhost = new HashMap<>();
   /** "vhost/channel/uid" (uid empty: any connection) -> this node's connections there. */
   private final Map<String, Integer> counts = new HashMap<>();
@@ -53,6 +54,25 @@ final class NodePresence {
     this.presenceRecordsDefault = presenceRecordsDefault;
   }
 
+  /**
+   * One connection's presence record, as the listings show it ({@link #toJson}): kept typed, so a connect
+   * builds no JSON and its counts read no JSON.
+   */
+  private record Presence(String connection, String vhost, String uid, long connected, List<String> channels,
+      JsonObject info) {
+    JsonObject toJson(String node) {
+      var json = new JsonObject().put("connection", connection).put("node", node).put("vhost", vhost).put("uid", uid)
+          .put("connected", connected).put("channels", new JsonArray(channels));
+      if (info != null) json.put("info", info);
+      return json;
+    }
+
+    /** What a join on the channel carries: the connection's info for it, if any. */
+    Object infoFor(String channel) {
+      return info == null ? null : info.getValue(channel);
+    }
+  }
+
   /** The session's channels now (empty: it watches nothing and leaves presence). */
   void report(GatewaySession session, Collection<String> channels) {
     var vhost = session.vhost();
@@ -63,11 +83,9 @@ final class NodePresence {
       return;
     }
     if (before == null && !admit(vhost)) return;
-    var record = new JsonObject().put("connection", session.id).put("node", node)
-        .put("vhost", vhost).put("uid", session.uid()).put("connected", session.connectedAt)
-        .put("channels", new JsonArray(channels.stream().sorted().distinct().toList()));
     var info = session.presenceInfo();
-    if (info != null && !info.isEmpty()) record.put("info", info);
+    var record = new Presence(session.id, vhost, session.uid(), session.connectedAt,
+        channels.stream().sorted().distinct().toList(), info == null || info.isEmpty() ? null : info);
     records.put(session.id, record);
     // In before out: a channel it keeps watching goes 1 -> 2 -> 1, never through 0 (no leave and join again).
     count(record, +1);
@@ -77,7 +95,7 @@ final class NodePresence {
   void gone(GatewaySession session) {
     var before = records.remove(session.id);
     if (before == null) return;
-    recordsPerVhost.computeIfPresent(before.getString("vhost"), (v, n) -> n <= 1 ? null : n - 1);
+    recordsPerVhost.computeIfPresent(before.vhost(), (v, n) -> n <= 1 ? null : n - 1);
     count(before, -1);
   }
 
@@ -93,14 +111,12 @@ final class NodePresence {
   }
 
   /** Counts a record's channels in (+1) or out (-1), marking the keys whose count crossed zero. */
-  private void count(JsonObject record, int delta) {
+  private void count(Presence record, int delta) {
     if (record == null) return;
-    var vhost = record.getString("vhost");
-    var uid = record.getString("uid");
-    for (var channel : record.getJsonArray("channels")) {
-      var prefix = vhost + "/" + channel + "/"; // names cannot contain '/'
+    for (var channel : record.channels()) {
+      var prefix = record.vhost() + "/" + channel + "/"; // names cannot contain '/'
       step(prefix, delta, null);
-      if (uid != null) step(prefix + uid, delta, infoOf(record, (String) channel));
+      if (record.uid() != null) step(prefix + record.uid(), delta, record.infoFor(channel));
     }
   }
 
@@ -114,11 +130,6 @@ final class NodePresence {
       pending.add(change);
       schedule(BATCH_MS);
     }
-  }
-
-  private static Object infoOf(JsonObject record, String channel) {
-    var info = record.getJsonObject("info");
-    return info == null ? null : info.getValue(channel);
   }
 
   private void schedule(long delayMs) {
@@ -155,12 +166,11 @@ final class NodePresence {
   JsonObject subscribers(String vhost, String channel) {
     var counted = new TreeMap<String, JsonObject>();
     for (var record : records.values()) {
-      var uid = record.getString("uid");
-      if (uid == null || !vhost.equals(record.getString("vhost")) || !record.getJsonArray("channels").contains(channel))
-        continue;
+      var uid = record.uid();
+      if (uid == null || !vhost.equals(record.vhost()) || !record.channels().contains(channel)) continue;
       var item = counted.computeIfAbsent(uid, u -> new JsonObject().put("uid", u).put("connections", 0));
       item.put("connections", item.getInteger("connections") + 1);
-      var info = infoOf(record, channel);
+      var info = record.infoFor(channel);
       if (info != null && !item.containsKey("info")) item.put("info", info);
     }
     return new JsonObject().put("items", new JsonArray(new java.util.ArrayList<>(counted.values())));
@@ -171,9 +181,9 @@ final class NodePresence {
     var items = new JsonArray();
     if (connection != null) {
       var record = records.get(connection);
-      if (record != null && vhost.equals(record.getString("vhost"))) items.add(record);
+      if (record != null && vhost.equals(record.vhost())) items.add(record.toJson(node));
     } else {
-      records.values().stream().filter(r -> vhost.equals(r.getString("vhost"))).forEach(items::add);
+      records.values().stream().filter(r -> vhost.equals(r.vhost())).forEach(r -> items.add(r.toJson(node)));
     }
     return new JsonObject().put("items", items);
   }

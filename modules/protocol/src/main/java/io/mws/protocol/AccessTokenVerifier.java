@@ -24,12 +24,24 @@ public final class AccessTokenVerifier {
   public static final String SECRETS_MAP = "mws.auth.secrets";
   public static final String SIGNING_KEY = "jwt-hs256";
 
+  /**
+   * Verified tokens remembered ({@link VerifiedTokens}): ~600 bytes each, so at most ~2.5 MB of heap; a node
+   * whose clients present more distinct tokens than this verifies the others in full, as before.
+   */
+  static final int REMEMBERED_TOKENS = 4096;
+
   private final JWTAuth jwt;
   private final TokenGenerations generations;
+  private final VerifiedTokens verified;
 
   public AccessTokenVerifier(JWTAuth jwt, TokenGenerations generations) {
+    this(jwt, generations, REMEMBERED_TOKENS);
+  }
+
+  AccessTokenVerifier(JWTAuth jwt, TokenGenerations generations, int rememberedTokens) {
     this.jwt = jwt;
     this.generations = generations;
+    this.verified = new VerifiedTokens(rememberedTokens);
   }
 
   /** The HS256 signer and verifier of access tokens keyed with the cluster's signing key. */
@@ -41,27 +53,42 @@ public final class AccessTokenVerifier {
 
   /**
    * The client the token was issued to; fails when it is expired, tampered with, not ours, or issued
-   * under a vhost token that has since been rotated (or revoked: its vhost deleted).
+   * under a vhost token that has since been rotated (or revoked: its vhost deleted). The signature and
+   * claims of a token seen before and not expired are not checked again; its generation always is.
    */
   public Future<Principal> verify(String token) {
+    var known = verified.get(token, System.currentTimeMillis());
+    if (known != null) return current(token, known);
     return jwt.authenticate(new TokenCredentials(token)).compose(user -> {
       var claims = user.principal();
       var vhost = claims.getString("vhost");
       if (!ISSUER.equals(claims.getString("iss")) || vhost == null) {
         return Future.failedFuture("not an MWS access token");
       }
-      return generations.current(vhost).map(current -> {
-        if (current.isEmpty() || !current.equals(claims.getString("gen"))) {
-          throw new IllegalArgumentException("issued under a vhost token that was rotated");
-        }
-        var scope = claims.getString("scope");
-        if (scope != null) {
-          if (!EVENTS_SCOPE.equals(scope)) throw new IllegalArgumentException("unknown scope");
-          return new Principal(Principal.Role.EVENTS, vhost, null, null, false, Jwts.expiresAt(user));
-        }
-        return new Principal(Principal.Role.CLIENT, vhost, claims.getString("sub"),
-            claims.getString("channels"), claims.getBoolean("publish", false), Jwts.expiresAt(user));
-      });
+      var scope = claims.getString("scope");
+      if (scope != null && !EVENTS_SCOPE.equals(scope)) return Future.failedFuture("unknown scope");
+      var principal = scope != null
+          ? new Principal(Principal.Role.EVENTS, vhost, null, null, false, Jwts.expiresAt(user))
+          : new Principal(Principal.Role.CLIENT, vhost, claims.getString("sub"),
+              claims.getString("channels"), claims.getBoolean("publish", false), Jwts.expiresAt(user));
+      var checked = new VerifiedTokens.Verified(principal, claims.getString("gen"));
+      return current(token, checked).onSuccess(ok -> verified.put(token, checked));
     });
+  }
+
+  /** The token's principal while the generation it was issued under is its vhost's current one. */
+  private Future<Principal> current(String token, VerifiedTokens.Verified checked) {
+    return generations.current(checked.principal().vhost()).map(current -> {
+      if (current.isEmpty() || !current.equals(checked.generation())) {
+        verified.forget(token);
+        throw new IllegalArgumentException("issued under a vhost token that was rotated");
+      }
+      return checked.principal();
+    });
+  }
+
+  /** How many verified tokens are remembered (for tests). */
+  int remembered() {
+    return verified.size();
   }
 }

@@ -5,7 +5,6 @@ import io.netty.channel.Channel;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,11 +17,6 @@ import org.slf4j.LoggerFactory;
 final class AccessLog {
   static final String LOGGER = "mws.access";
   private static final Logger LOG = LoggerFactory.getLogger(LOGGER);
-  /**
-   * A credential in the query string (docs/API.md, "1. Authentication and roles": ?apikey= on REST,
-   * ?token= on the WebSocket upgrade).
-   */
-  private static final Pattern SECRET = Pattern.compile("(?i)((?:^|&)(?:apikey|token)=)[^&]*");
 
   private AccessLog() {}
 
@@ -53,9 +47,35 @@ final class AccessLog {
     if (request.canUpgradeToWebSocket()) channel.closeFuture().addListener(closed -> line.accept(101));
   }
 
-  /** The path and query as logged: every {@code apikey} and {@code token} value replaced by {@code ***}. */
+  /**
+   * The path and query as logged: the value of every parameter named {@code apikey} or {@code token} (any
+   * case), the credentials a query may carry (docs/API.md, "1. Authentication and roles": ?apikey= on REST,
+   * ?token= on the WebSocket upgrade), replaced by {@code ***}. One pass over the query, no regular
+   * expression: every upgrade carries a token of a few hundred characters.
+   */
   static String target(String path, String query) {
     if (query == null || query.isEmpty()) return path;
-    return path + "?" + SECRET.matcher(query).replaceAll("$1***");
+    var logged = new StringBuilder(path.length() + 1 + query.length()).append(path).append('?');
+    for (int start = 0; start <= query.length();) {
+      int end = query.indexOf('&', start);
+      if (end < 0) end = query.length();
+      int equals = query.indexOf('=', start);
+      if (equals >= 0 && equals < end && isCredential(query, start, equals)) {
+        logged.append(query, start, equals + 1).append("***");
+      } else {
+        logged.append(query, start, end);
+      }
+      if (end < query.length()) logged.append('&');
+      start = end + 1;
+    }
+    return logged.toString();
+  }
+
+  private static boolean isCredential(String query, int name, int equals) {
+    return credential(query, name, equals, "apikey") || credential(query, name, equals, "token");
+  }
+
+  private static boolean credential(String query, int name, int equals, String credential) {
+    return equals - name == credential.length() && query.regionMatches(true, name, credential, 0, credential.length());
   }
 }

@@ -38,6 +38,10 @@ class AccessLogTest {
     assertThat(AccessLog.target("/v1/x", "apikey=a&b=2&TOKEN=c&tokens=d"))
         .isEqualTo("/v1/x?apikey=***&b=2&TOKEN=***&tokens=d");
     assertThat(AccessLog.target("/", null)).isEqualTo("/");
+    assertThat(AccessLog.target("/v1/ws", "token=eyJ.a.b")).isEqualTo("/v1/ws?token=***");
+    assertThat(AccessLog.target("/v1/ws", "&&Token=s3cret&")).isEqualTo("/v1/ws?&&Token=***&");
+    assertThat(AccessLog.target("/v1/x", "x=token=1&apikey=&ApiKey=k&token"))
+        .isEqualTo("/v1/x?x=token=1&apikey=***&ApiKey=***&token");
   }
 
   private static java.util.List<String> accessLines(LogCapture capture) throws InterruptedException {
