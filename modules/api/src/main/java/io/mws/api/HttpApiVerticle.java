@@ -50,15 +50,17 @@ public final class HttpApiVerticle extends VerticleBase {
     var built = new java.util.concurrent.atomic.AtomicReference<ApiRouter>();
     var routes = routes(events, built::get);
     return ContractValidation.load(vertx, OpenApiResource.document()).compose(contract -> {
-      var router = new ApiRouter(vertx, routes, new Cors(settings), contract);
+      var backends = new VerifiedBackends(vertx);
+      var router = new ApiRouter(vertx, routes, new Cors(settings), contract, backends);
       built.set(router);
-      return serve(router, events, config);
+      return serve(router, events, config, backends);
     });
   }
 
-  private Future<?> serve(ApiRouter router, EventResources events, ApiSettings config) {
+  private Future<?> serve(ApiRouter router, EventResources events, ApiSettings config, VerifiedBackends backends) {
     var streams = new BackendEventStreams(vertx);
-    endpoint = new HttpApiEndpoint(vertx, router, streams, new ConsoleFiles(vertx), new PusherApi(vertx, events),
+    endpoint = new HttpApiEndpoint(vertx, router, streams, new ConsoleFiles(vertx),
+        new PusherApi(vertx, events, backends),
         config.maxPayloadBytes() + ENVELOPE_BYTES, new RefusalMetrics(registry, "http"), config.clients());
 
     var forwarded = vertx.eventBus().<ForwardedRequest>consumer(Addresses.API_REQUEST, message -> {

@@ -193,8 +193,9 @@ public final class HazelcastChannelStore implements ChannelStore {
   @Override
   public Future<ChannelEvent> append(String vhost, String channel, String event, Object data, String uid,
                                      JsonObject idempotency) {
-    return record(vhost, channel).compose(record -> {
-      if (record == null || record.getBoolean(CLOSING, false)) return Future.succeededFuture(null);
+    return readRecord(vhost, channel).compose(read -> {
+      if (read == null || read.record().getBoolean(CLOSING, false)) return Future.succeededFuture(null);
+      var record = read.record();
       var timestamp = System.currentTimeMillis();
       var entry = new JsonObject().put("event", event).put("data", data).put("uid", uid).put("ts", timestamp);
       var encoded = withKey(entry, idempotency).encode();
@@ -202,10 +203,10 @@ public final class HazelcastChannelStore implements ChannelStore {
           // A close may destroy the ring under the append: then it is refused as after the close (404),
           // not reported as a cluster failure.
           .compose(charged -> addToRing(record, encoded)
-              .recover(failure -> stillOpen(record).compose(open -> open ? Future.failedFuture(failure)
+              .recover(failure -> stillOpen(read).compose(open -> open ? Future.failedFuture(failure)
                   : Future.succeededFuture(REFUSED))))
           .compose(seq -> seq == REFUSED ? Future.succeededFuture(null)
-              : stillOpen(record).map(open -> open ? new ChannelEvent(ChannelEvent.Kind.EVENT, vhost, channel,
+              : stillOpen(read).map(open -> open ? new ChannelEvent(ChannelEvent.Kind.EVENT, vhost, channel,
                   record.getString("epoch"), base(record) + seq + 1, event, data, uid, timestamp) : null));
     });
   }
@@ -215,9 +216,13 @@ public final class HazelcastChannelStore implements ChannelStore {
    * close that removed the record in between has destroyed the ring, and the append recreated it: the
    * event would be acknowledged and lost. Then the orphan ring is destroyed again (and its bytes given
    * back) and the append is refused (404). Otherwise the event was in the history before the close's change.
+   * A record unchanged since the append read it (the same JSON) is open: that read found it not closing.
    */
-  private Future<Boolean> stillOpen(JsonObject appendedTo) {
-    return record(appendedTo.getString("vhost"), appendedTo.getString("name")).compose(now -> {
+  private Future<Boolean> stillOpen(RecordRead read) {
+    var appendedTo = read.record();
+    return readRecord(appendedTo.getString("vhost"), appendedTo.getString("name")).compose(current -> {
+      if (current != null && current.json().equals(read.json())) return Future.succeededFuture(true);
+      var now = current == null ? null : current.record();
       if (now != null && now.getString("epoch").equals(appendedTo.getString("epoch"))) {
         // Closing: refused, and the ring is left to the close, which reads its tail before destroying it.
         return Future.succeededFuture(!now.getBoolean(CLOSING, false));
@@ -332,6 +337,31 @@ public final class HazelcastChannelStore implements ChannelStore {
     } catch (DistributedObjectDestroyedException alreadyGone) {
       // destroyed by the other party
     }
+  }
+
+  /** A channel record as an append reads it: its JSON and, parsed, the record (shared: read only). */
+  private record RecordRead(String json, JsonObject record) {}
+
+  /**
+   * Each channel's record as last parsed by an append, by its JSON: an append reads its channel's
+   * record twice, and it rarely changes, so most reads parse nothing. Bounded: emptied when full.
+   */
+  private final java.util.concurrent.ConcurrentHashMap<String, RecordRead> parsed = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final int MAX_PARSED = 4096;
+
+  /** The channel's record, or null, parsed at most once per change of its JSON. */
+  private Future<RecordRead> readRecord(String vhost, String channel) {
+    var key = key(vhost, channel);
+    return async(channels.getAsync(key)).map(value -> {
+      if (value == null) return null;
+      var json = value.getValue();
+      var known = parsed.get(key);
+      if (known != null && known.json().equals(json)) return known;
+      if (parsed.size() >= MAX_PARSED) parsed.clear();
+      var read = new RecordRead(json, new JsonObject(json));
+      parsed.put(key, read);
+      return read;
+    });
   }
 
   private Future<JsonObject> record(String vhost, String channel) {

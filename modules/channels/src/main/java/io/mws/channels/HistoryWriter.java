@@ -25,7 +25,8 @@ final class HistoryWriter {
    */
   static final int MAX_QUEUED = 100_000;
 
-  private record Pending(StoredEvent event, int keep, Promise<Void> committed) {}
+  /** {@code forced}: someone waits for it to be on disk (durableHistory), so its commit is forced. */
+  private record Pending(StoredEvent event, int keep, boolean forced, Promise<Void> committed) {}
 
   private final StateStore store;
   private List<Pending> queued = new ArrayList<>();
@@ -37,22 +38,29 @@ final class HistoryWriter {
     this.store = store;
   }
 
-  /** Queues the event; the future completes when the commit that carried it did. */
+  /** Queues the event; the future completes when the commit that carried it did (forced to disk). */
   synchronized Future<Void> write(StoredEvent event, int keep) {
-    var pending = new Pending(event, keep, Promise.promise());
+    return queue(event, keep, true);
+  }
+
+  private synchronized Future<Void> queue(StoredEvent event, int keep, boolean forced) {
+    var pending = new Pending(event, keep, forced, Promise.promise());
     queued.add(pending);
     if (!writing) commitNext();
     return pending.committed().future();
   }
 
-  /** Queues the event unless {@link #MAX_QUEUED} are waiting; nobody waits for it. */
+  /**
+   * Queues the event unless {@link #MAX_QUEUED} are waiting; nobody waits for it, so a commit of only
+   * such events is not forced to disk (StateStore.appendBehind): the next forced change covers it.
+   */
   synchronized void writeBehind(StoredEvent event, int keep) {
     if (queued.size() >= MAX_QUEUED) {
       if (skipped++ % 10_000 == 0)
         LOG.warn("The store is behind by {} events; {} not written until the next graceful stop", MAX_QUEUED, skipped);
       return;
     }
-    write(event, keep);
+    queue(event, keep, false);
   }
 
   /** Completes once everything queued before the call is committed (or failed). */
@@ -60,12 +68,15 @@ final class HistoryWriter {
     Promise<Void> done = Promise.promise();
     synchronized (this) {
       if (!writing && queued.isEmpty()) return Future.succeededFuture();
-      queued.add(new Pending(null, 0, done));
+      queued.add(new Pending(null, 0, false, done));
     }
     return done.future().recover(failure -> Future.succeededFuture());
   }
 
-  /** Takes everything queued into one commit (per distinct keep: vhosts may keep different amounts). */
+  /**
+   * Takes everything queued into one commit (per distinct keep: vhosts may keep different amounts),
+   * forced to disk when any of it is waited for.
+   */
   private synchronized void commitNext() {
     if (queued.isEmpty()) {
       writing = false;
@@ -75,9 +86,17 @@ final class HistoryWriter {
     var batch = queued;
     queued = new ArrayList<>();
     var byKeep = new LinkedHashMap<Integer, List<StoredEvent>>();
-    for (var p : batch) if (p.event() != null) byKeep.computeIfAbsent(p.keep(), k -> new ArrayList<>()).add(p.event());
+    boolean forced = false;
+    for (var p : batch) {
+      if (p.event() != null) byKeep.computeIfAbsent(p.keep(), k -> new ArrayList<>()).add(p.event());
+      forced |= p.forced();
+    }
+    boolean force = forced;
     Future<Void> commit = Future.succeededFuture();
-    for (var group : byKeep.entrySet()) commit = commit.compose(v -> store.append(group.getValue(), group.getKey()));
+    for (var group : byKeep.entrySet()) {
+      commit = commit.compose(v -> force ? store.append(group.getValue(), group.getKey())
+          : store.appendBehind(group.getValue(), group.getKey()));
+    }
     commit.onComplete(ar -> {
       if (ar.failed() && failures++ % 1000 == 0) {
         LOG.warn("Writing {} events to the store failed ({} failed commits so far): {}", batch.size(), failures,

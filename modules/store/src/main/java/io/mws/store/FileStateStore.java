@@ -59,6 +59,7 @@ public final class FileStateStore implements StateStore {
   private FileChannel log;
   private OutputStream logOut;
   private volatile boolean closed;
+  private final java.util.concurrent.atomic.AtomicLong forces = new java.util.concurrent.atomic.AtomicLong();
 
   /** The in-memory image of the data: what the snapshot holds, plus the log replayed. */
   private static final class State {
@@ -67,8 +68,12 @@ public final class FileStateStore implements StateStore {
     final Map<String, TreeMap<Long, StoredEvent>> events = new HashMap<>();
   }
 
-  /** A queued change or read: applied on the writer thread; {@code line} (may be null) goes to the log. */
-  private record Op<T>(Function<State, T> apply, Function<T, JsonObject> line, Promise<T> promise, Context context) {}
+  /**
+   * A queued change or read: applied on the writer thread; {@code line} (may be null) goes to the log,
+   * forced to disk before the change completes unless it is {@code behind} (write-behind history).
+   */
+  private record Op<T>(Function<State, T> apply, Function<T, JsonObject> line, boolean behind, Promise<T> promise,
+      Context context) {}
 
   private FileStateStore(Vertx vertx, Path dir) throws IOException {
     this.vertx = vertx;
@@ -152,12 +157,27 @@ public final class FileStateStore implements StateStore {
 
   @Override
   public Future<Void> append(List<StoredEvent> events, int keep) {
+    return append(events, keep, false);
+  }
+
+  /** Written to the log (so a crash of the process keeps it) but not forced: the next forced change covers it. */
+  @Override
+  public Future<Void> appendBehind(List<StoredEvent> events, int keep) {
+    return append(events, keep, true);
+  }
+
+  private Future<Void> append(List<StoredEvent> events, int keep, boolean behind) {
     var list = List.copyOf(events);
     return submit(s -> {
       list.forEach(e -> addEvent(s, e, keep));
       return null;
     }, v -> new JsonObject().put("op", "events").put("keep", keep)
-        .put("events", new JsonArray(list.stream().map(FileStateStore::toJson).toList())));
+        .put("events", new JsonArray(list.stream().map(FileStateStore::toJson).toList())), behind);
+  }
+
+  /** How many times the log was forced to disk (fsync) since the store opened. */
+  long forces() {
+    return forces.get();
   }
 
   @Override
@@ -190,7 +210,7 @@ public final class FileStateStore implements StateStore {
     return "embedded store in " + dir.toAbsolutePath();
   }
 
-  /** Writes what is queued, then stops the writer and releases the directory. */
+  /** Writes what is queued, forces it to disk (write-behind history too), then stops the writer and releases the directory. */
   @Override
   public Future<Void> close() {
     if (closed) return Future.succeededFuture();
@@ -199,19 +219,32 @@ public final class FileStateStore implements StateStore {
       closed = true;
       writer.interrupt();
       writer.join(5000);
+      try {
+        log.force(false);
+      } catch (IOException e) {
+        LOG.warn("Forcing the store's log in {} to disk at close: {}", dir, e.toString());
+      }
       release();
       return null;
     }, false));
   }
 
   private <T> Future<T> submit(Function<State, T> apply, Function<T, JsonObject> line) {
+    return submit(apply, line, false);
+  }
+
+  private <T> Future<T> submit(Function<State, T> apply, Function<T, JsonObject> line, boolean behind) {
     if (closed) return Future.failedFuture(new StoreUnavailable(new IllegalStateException("the store is closed")));
     Promise<T> promise = Promise.promise();
-    queue.add(new Op<>(apply, line, promise, vertx.getOrCreateContext()));
+    queue.add(new Op<>(apply, line, behind, promise, vertx.getOrCreateContext()));
     return promise.future();
   }
 
-  /** The writer thread: everything queued is applied and logged, then one fsync, then the callers hear. */
+  /**
+   * The writer thread: everything queued is applied and logged, then one fsync (none when only
+   * write-behind history was logged: handed to the OS, it waits for the next forced change), then the
+   * callers hear.
+   */
   private void writeLoop() {
     var batch = new ArrayList<Op<?>>();
     while (!closed) {
@@ -225,14 +258,17 @@ public final class FileStateStore implements StateStore {
       Throwable failure = null;
       try {
         boolean wrote = false;
+        boolean force = false;
         for (var op : batch) {
           var result = applyAndLog(op);
           results.add(result);
           wrote |= result instanceof Logged;
+          force |= result instanceof Logged && !op.behind();
         }
-        if (wrote) {
-          logOut.flush();
+        if (wrote) logOut.flush();
+        if (force) {
           log.force(false);
+          forces.incrementAndGet();
         }
         if (log.size() > COMPACT_BYTES) compact();
       } catch (IOException | RuntimeException e) {

@@ -55,6 +55,17 @@ public interface StateStore {
    */
   Future<Void> append(List<StoredEvent> events, int keep);
 
+  /**
+   * As {@link #append}, for write-behind history, which nobody waits for: the future may complete once
+   * the events are handed to the operating system, before they are forced to disk. The next change
+   * that is forced (a ceiling, a record, a durable append, a seal) covers them, as it covers everything
+   * written before it; until then a crash of the process keeps them, a crash of the machine may lose
+   * them (docs/durability.md: write-behind history may lose the last moments after a crash).
+   */
+  default Future<Void> appendBehind(List<StoredEvent> events, int keep) {
+    return append(events, keep);
+  }
+
   /** The newest stored rev of every channel that has events. */
   Future<Map<String, Long>> newestRevs();
 

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,5 +61,33 @@ class FileStateStoreTest extends StateStoreContract {
     await(crashed.close());
     store = FileStateStore.open(vertx, copy);
     assertThat(await(store.records("vhost")).keySet()).containsExactlyInAnyOrder("moon", "sun");
+  }
+
+  /**
+   * Write-behind history costs no fsync (nobody waits for it): it is handed to the OS, so a crash of
+   * the process keeps it (a copy of the files taken before close, as kill -9 leaves them), and the next
+   * forced change (here a ceiling) forces it to disk with itself.
+   */
+  @Test
+  void writeBehindHistoryIsWrittenButNotForcedUntilAForcedChange() throws Exception {
+    var fileStore = (FileStateStore) store;
+    await(store.put("vhost", "moon", new JsonObject().put("name", "moon")));
+    long forced = fileStore.forces();
+    for (int i = 1; i <= 50; i++) await(store.appendBehind(List.of(event("moon/b", i)), 100));
+    assertThat(fileStore.forces()).as("fsyncs for 50 write-behind commits").isEqualTo(forced);
+    var copy = dir.resolve("crashed");
+    Files.createDirectories(copy);
+    for (var name : new String[] {"snapshot.json", "log.jsonl"})
+      Files.copy(dir.resolve("data").resolve(name), copy.resolve(name));
+    await(store.raiseCeiling("moon/b", 1000));
+    assertThat(fileStore.forces()).as("a ceiling is forced").isEqualTo(forced + 1);
+    await(store.append(List.of(event("moon/d", 1)), 100));
+    assertThat(fileStore.forces()).as("a durable append is forced").isEqualTo(forced + 2);
+    var crashed = FileStateStore.open(vertx, copy);
+    try {
+      assertThat(await(crashed.events("moon/b"))).hasSize(50);
+    } finally {
+      await(crashed.close());
+    }
   }
 }

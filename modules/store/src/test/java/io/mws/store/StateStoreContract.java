@@ -120,6 +120,20 @@ abstract class StateStoreContract {
     assertThat(await(store.events("moon/c"))).hasSize(200);
   }
 
+  /** Write-behind history (appendBehind) is kept as appended events are, interleaved with forced changes. */
+  @Test
+  void writeBehindEventsAreKeptAsAppendedOnes() throws Exception {
+    var writes = new ArrayList<Future<Void>>();
+    for (int i = 0; i < 100; i++) {
+      writes.add(store.appendBehind(List.of(event("moon/w", i + 1)), 60));
+      if (i % 10 == 0) writes.add(store.raiseCeiling("moon/w", i + 1000));
+    }
+    await(Future.all(writes));
+    reopen();
+    assertThat(await(store.events("moon/w"))).extracting(StoredEvent::rev).hasSize(60).startsWith(41L).endsWith(100L);
+    assertThat(await(store.ceilings())).containsEntry("moon/w", 1090L);
+  }
+
   static StoredEvent event(String channel, long rev) {
     return new StoredEvent(channel, "e1", rev, new JsonObject().put("event", "e").put("data", rev).put("ts", 1L));
   }
