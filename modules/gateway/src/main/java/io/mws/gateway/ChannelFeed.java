@@ -43,6 +43,12 @@ final class ChannelFeed {
   private final Vertx vertx;
   private final Set<Watch> watches = new LinkedHashSet<>();
   /**
+   * The watches as an array, made when an event first finds them changed: a delivery iterates over it while a
+   * watch may end (a closing session), with no copy per event (watches change far less often than events come).
+   */
+  private Watch[] delivering = new Watch[0];
+  private boolean watchesChanged;
+  /**
    * Early revs, as frames: a live event's is the one frame of it every loop of this node shares (encoded once,
    * see {@link FeedShards}); a history copy gets its own.
    */
@@ -99,9 +105,9 @@ final class ChannelFeed {
     return over.future();
   }
 
-  void add(Watch watch) { watches.add(watch); }
+  void add(Watch watch) { watchesChanged |= watches.add(watch); }
 
-  void remove(Watch watch) { watches.remove(watch); }
+  void remove(Watch watch) { watchesChanged |= watches.remove(watch); }
 
   boolean hasWatches() { return !watches.isEmpty(); }
 
@@ -221,7 +227,11 @@ final class ChannelFeed {
   private void deliver(ChangeFrame frame) {
     var event = frame.event();
     if (event.kind() == ChannelEvent.Kind.EVENT) metrics.delivering(event);
-    for (var watch : List.copyOf(watches)) watch.offer(event, frame);
+    if (watchesChanged) {
+      delivering = watches.toArray(new Watch[0]);
+      watchesChanged = false;
+    }
+    for (var watch : delivering) watch.offer(event, frame);
   }
 
   private void scheduleRepair() {
