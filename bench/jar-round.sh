@@ -4,9 +4,9 @@
 #
 #   bench/jar-round.sh LABEL JAR N      results: $OUT/LABEL-N.json (OUT: /tmp/mws-jar-rounds)
 #
-# With JFR=1, a recording (settings=profile) of the deliveries only, as the harness measures CPU: it starts once
-# the round's 1000 watchers are in place (mws_watches) and stops once the generator has received every
-# delivery; mws_events_delivered_total (and mws_change_encodes_total) are scraped at either end
+# With JFR=1, a recording (settings=profile) of the deliveries only: it starts once the round's 1000 watchers are
+# in place (mws_watches, after the warm-up's row) and stops WINDOW seconds later (default 15) or at the round's
+# row; mws_events_delivered_total (and mws_change_encodes_total) are scraped at either end
 # ($OUT/LABEL-N.jfr.metrics) for bench/jfr-alloc.py.
 set -euo pipefail
 label=$1; jar=$2; n=$3
@@ -29,7 +29,9 @@ if [ "${JFR:-0}" = 1 ]; then
     jcmd "$pid" JFR.start name=round settings=profile >/dev/null
     jcmd "$pid" Thread.print > "$out/$label-$n.threads-0"; t0=$(date +%s%N)
     stat0=$(awk '{print $14 * 10, $15 * 10}' "/proc/$pid/stat")
-    for _ in $(seq 1 3000); do grep -qs '^\[bench\] {"server":"mws"' "$log" && break; sleep 0.1; done  # drained
+    # WINDOW seconds (default: the round's 15), or until the round's row if it comes first: the node must still be
+    # up for the last scrape and the dump (waiting for the row lost the race with the node's stop under load).
+    for _ in $(seq 1 $((${WINDOW:-15} * 10))); do grep -qs '^\[bench\] {"server":"mws"' "$log" && break; sleep 0.1; done
     echo "end $(metrics)" >> "$out/$label-$n.jfr.metrics"
     stat1=$(awk '{print $14 * 10, $15 * 10}' "/proc/$pid/stat"); t1=$(date +%s%N)
     jcmd "$pid" Thread.print > "$out/$label-$n.threads-1"
