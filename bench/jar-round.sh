@@ -5,8 +5,8 @@
 #   bench/jar-round.sh LABEL JAR N      results: $OUT/LABEL-N.json (OUT: /tmp/mws-jar-rounds)
 #
 # With JFR=1, a recording (settings=profile) of the deliveries only: it starts once the round's 1000 watchers are
-# in place (mws_watches, after the warm-up's row) and stops WINDOW seconds later (default 15) or at the round's
-# row; mws_events_delivered_total (and mws_change_encodes_total) are scraped at either end
+# in place (mws_watches, after the warm-up's row) and DELAY seconds, and stops WINDOW seconds later (default 15:
+# give ROUND_SECONDS > DELAY + WINDOW); mws_events_delivered_total (and mws_change_encodes_total) are scraped at either end
 # ($OUT/LABEL-N.jfr.metrics) for bench/jfr-alloc.py.
 set -euo pipefail
 label=$1; jar=$2; n=$3
@@ -24,24 +24,24 @@ if [ "${JFR:-0}" = 1 ]; then
       for _ in $(seq 1 6000); do grep -qs 'warm-up mws' "$log" && break; sleep 0.1; done
     fi
     for _ in $(seq 1 3000); do [ "$(value mws_watches 2>/dev/null)" -ge 1000 ] 2>/dev/null && break; sleep 0.1; done
+    sleep "${DELAY:-0}" # past the JIT's busiest part, in a long round (ROUND_SECONDS)
     echo "start $(metrics)" > "$out/$label-$n.jfr.metrics"
     pid=$(cat "$work/mws.pid")
-    jcmd "$pid" JFR.start name=round settings=profile >/dev/null
+    # The recording ends (and is written) in the node itself after the window: no dump to race the node's stop.
+    jcmd "$pid" JFR.start name=round settings=profile duration="${WINDOW:-15}s" filename="$out/$label-$n.jfr" >/dev/null
     jcmd "$pid" Thread.print > "$out/$label-$n.threads-0"; t0=$(date +%s%N)
     stat0=$(awk '{print $14 * 10, $15 * 10}' "/proc/$pid/stat")
-    # WINDOW seconds (default: the round's 15), or until the round's row if it comes first: the node must still be
-    # up for the last scrape and the dump (waiting for the row lost the race with the node's stop under load).
-    for _ in $(seq 1 $((${WINDOW:-15} * 10))); do grep -qs '^\[bench\] {"server":"mws"' "$log" && break; sleep 0.1; done
+    sleep "${WINDOW:-15}" # the round must outlast DELAY + WINDOW (ROUND_SECONDS) for the last scrape
     echo "end $(metrics)" >> "$out/$label-$n.jfr.metrics"
     stat1=$(awk '{print $14 * 10, $15 * 10}' "/proc/$pid/stat"); t1=$(date +%s%N)
     jcmd "$pid" Thread.print > "$out/$label-$n.threads-1"
+    sleep 2 # JFR writes the recording
     # The window's user and system CPU (ms), and each thread's (bench/thread-cpu.py).
     echo "cpu user/system ms: $stat0 -> $stat1" >> "$out/$label-$n.jfr.metrics"
     "$root/bench/thread-cpu.py" "$out/$label-$n.threads-0" "$out/$label-$n.threads-1" $(( (t1 - t0) / 1000000 )) \
-      > "$out/$label-$n.threads"
-    jcmd "$pid" JFR.stop name=round filename="$out/$label-$n.jfr" >/dev/null ) &
+      > "$out/$label-$n.threads" ) &
 fi
-MWS_JAR=$jar TARGETS=mws ROUNDS=1 WARMUP=${WARMUP:-5} SUBS=1000 CHANNELS=${CHANNELS:-1} RATE=${RATE:-20} SECONDS_=15 \
+MWS_JAR=$jar TARGETS=mws ROUNDS=1 WARMUP=${WARMUP:-5} SUBS=1000 CHANNELS=${CHANNELS:-1} RATE=${RATE:-20} SECONDS_=${ROUND_SECONDS:-15} \
   "$root/bench/run.sh" fanout out="$out/$label-$n.json" mws.port="$MWS_PORT" > "$out/$label-$n.md" 2>&1
 wait
 grep -h '"server":"mws"' "$log" | tail -1
