@@ -43,11 +43,11 @@ final class ChannelFeed {
   private final Vertx vertx;
   private final Set<Watch> watches = new LinkedHashSet<>();
   /**
-   * The watches as an array, made when an event first finds them changed: a delivery iterates over it while a
-   * watch may end (a closing session), with no copy per event (watches change far less often than events come).
+   * The watches as an array, made when an event first finds them changed (null: changed since): a delivery iterates
+   * over it while a watch may end (a closing session), with no copy per event (watches change far less often than
+   * events come).
    */
-  private Watch[] delivering = new Watch[0];
-  private boolean watchesChanged;
+  private Watch[] delivering;
   /**
    * Early revs, as frames: a live event's is the one frame of it every loop of this node shares (encoded once,
    * see {@link FeedShards}); a history copy gets its own.
@@ -105,9 +105,13 @@ final class ChannelFeed {
     return over.future();
   }
 
-  void add(Watch watch) { watchesChanged |= watches.add(watch); }
+  void add(Watch watch) {
+    if (watches.add(watch)) delivering = null;
+  }
 
-  void remove(Watch watch) { watchesChanged |= watches.remove(watch); }
+  void remove(Watch watch) {
+    if (watches.remove(watch)) delivering = null;
+  }
 
   boolean hasWatches() { return !watches.isEmpty(); }
 
@@ -227,11 +231,12 @@ final class ChannelFeed {
   private void deliver(ChangeFrame frame) {
     var event = frame.event();
     if (event.kind() == ChannelEvent.Kind.EVENT) metrics.delivering(event);
-    if (watchesChanged) {
-      delivering = watches.toArray(new Watch[0]);
-      watchesChanged = false;
+    var current = delivering;
+    if (current == null) {
+      current = watches.toArray(new Watch[0]);
+      delivering = current;
     }
-    for (var watch : delivering) watch.offer(event, frame);
+    for (var watch : current) watch.offer(event, frame);
   }
 
   private void scheduleRepair() {
