@@ -1,7 +1,11 @@
 package io.mws.channels;
 
+import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import com.hazelcast.map.listener.EntryAddedListener;
+import com.hazelcast.map.listener.EntryMergedListener;
+import com.hazelcast.map.listener.EntryRemovedListener;
 import io.mws.protocol.Addresses;
 import io.mws.protocol.ConfigSection;
 import io.mws.protocol.Delivery;
@@ -18,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -65,6 +70,17 @@ final class WebhookDispatcher {
   private final Set<String> busy = ConcurrentHashMap.newKeySet();
   private final Map<String, Backoff> backoff = new ConcurrentHashMap<>();
   private final List<Future<?>> inFlight = new ArrayList<>();
+  /**
+   * The keys of {@value #ACTIVE_MAP} as this node knows them, kept by a listener of the map's additions and removals
+   * and read in full once every {@link #resyncMs} (a key a merge brought in raises no addition): a tick no longer
+   * reads the whole map from the cluster, 4 times a second on every node whether or not any vhost has webhooks (the
+   * largest part of an idle node's CPU, BENCHMARKS.md "Delivery CPU"), and a tick with no vhost known does nothing.
+   */
+  private final Set<String> known = ConcurrentHashMap.newKeySet();
+  private final long resyncMs;
+  private volatile long resyncedAt = -1;
+  /** The listener's registration (null until the first tick), removed at stop. */
+  private volatile UUID following;
   private long timer = -1;
 
   WebhookDispatcher(Vertx vertx, HazelcastInstance hz, VhostSettingsCache settings, Options options) {
@@ -76,6 +92,7 @@ final class WebhookDispatcher {
     this.leases = hz.getMap(LEASES_MAP);
     this.cursors = hz.getMap(CURSORS_MAP);
     this.active = hz.getMap(ACTIVE_MAP);
+    this.resyncMs = Math.max(options.pollMs(), options.leaseMs() / 3);
     this.http = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) options.timeoutMs()));
   }
 
@@ -115,15 +132,19 @@ final class WebhookDispatcher {
       pending = new ArrayList<>(inFlight);
     }
     return Future.join(pending).transform(ar -> vertx.executeBlocking(() -> {
+      if (following != null) active.removeEntryListener(following);
       for (var vhost : active.keySet()) leases.remove(vhost, node);
       return null;
     }, false)).<Void>mapEmpty().onComplete(ar -> http.close());
   }
 
   private void tick() {
+    boolean resync = resyncedAt < 0 || System.currentTimeMillis() - resyncedAt >= resyncMs;
+    if (known.isEmpty() && !resync) return;
     vertx.executeBlocking(() -> {
+      if (resync) resync();
       var mine = new ArrayList<String>();
-      for (var vhost : active.keySet()) {
+      for (var vhost : known) {
         if (busy.contains(vhost)) continue;
         var holder = leases.putIfAbsent(vhost, node, options.leaseMs(), TimeUnit.MILLISECONDS);
         if (holder == null || holder.equals(node) && leases.replace(vhost, node, node)) {
@@ -147,6 +168,31 @@ final class WebhookDispatcher {
         }
       });
     }));
+  }
+
+  /** Follows the map's additions and removals (the first time), then adds every key it holds now; blocking. */
+  private synchronized void resync() { // ticks may overlap on the worker pool: one listener
+    if (following == null) {
+      following = active.addEntryListener(new ActiveVhosts(), false); // before the read: a key added meanwhile is in one or the other
+    }
+    known.addAll(active.keySet());
+    resyncedAt = System.currentTimeMillis();
+  }
+
+  /** Keeps {@link #known} as vhosts start and stop queueing webhook events. */
+  private final class ActiveVhosts
+      implements
+        EntryAddedListener<String, Long>,
+        EntryRemovedListener<String, Long>,
+        EntryMergedListener<String, Long> {
+    @Override
+    public void entryAdded(EntryEvent<String, Long> event) { known.add(event.getKey()); }
+
+    @Override
+    public void entryRemoved(EntryEvent<String, Long> event) { known.remove(event.getKey()); }
+
+    @Override
+    public void entryMerged(EntryEvent<String, Long> event) { known.add(event.getKey()); }
   }
 
   /** One batch for each of the vhost's webhooks that has events waiting and is not backing off. */

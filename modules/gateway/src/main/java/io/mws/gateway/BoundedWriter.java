@@ -5,23 +5,23 @@ import io.mws.protocol.CloseCode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.http.ServerWebSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes text frames to one socket, keeping count of the bytes handed to the socket that it has
- * not yet passed to the operating system. A client that does not read lets that count grow; past the
- * bound it is closed with 1008 (policy violation) and every later write is dropped, so a slow client
- * costs at most the bound plus one frame, never unbounded memory. It resumes with its last rev.
+ * Writes text frames to one socket, keeping the bytes handed to the socket that the operating system has not
+ * taken yet under a bound, as the socket's own outbound buffer counts them (each frame's bytes and Netty's
+ * bookkeeping of it, {@link WebSocketChannel#pendingBytes}): nothing to count per frame here, and no listener per
+ * frame. A client that does not read lets that count grow; a frame that would take it past the bound closes the
+ * connection with 1008 (policy violation) instead, and every later write is dropped, so a slow client costs at most
+ * the bound, never unbounded memory. It resumes with its last rev.
  * Every frame goes through one {@link WebSocketChannel}, so replies and changes keep their order, and a
  * change frame's bytes (encoded once per event, see {@link ChangeFrame}) are written as they are.
- * Thread-safe: replies are written from the socket's context, changes from the gateway's.
+ * Thread-safe: replies are written from the socket's context, changes from its loop.
  */
 final class BoundedWriter {
   private static final Logger LOG = LoggerFactory.getLogger(BoundedWriter.class);
@@ -35,7 +35,6 @@ final class BoundedWriter {
   private final Counter slowCloses;
   /** The connection's id, for the log. */
   private final String connection;
-  private final AtomicLong queued = new AtomicLong();
   private final AtomicBoolean closing = new AtomicBoolean();
 
   /** @param slowCloses counts the closes with {@link #TOO_SLOW} */
@@ -50,7 +49,8 @@ final class BoundedWriter {
   /** A reply or a protocol message; completes once it has reached the operating system (or was dropped). */
   Future<Void> write(String text) {
     Promise<Void> written = Promise.promise();
-    send(NO_HEAD, Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8)), written::tryComplete);
+    var bytes = Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8));
+    if (admit(NO_HEAD, bytes, written)) channel.write(NO_HEAD, bytes, future -> written.tryComplete());
     return written.future();
   }
 
@@ -59,25 +59,22 @@ final class BoundedWriter {
    * (see {@link WebSocketChannel#write}). Nobody waits for it: a change.
    */
   void send(byte[] head, ByteBuf shared) {
-    send(head, shared, null);
+    if (admit(head, shared, null)) channel.write(head, shared, null);
   }
 
-  private void send(byte[] head, ByteBuf shared, Handler<Void> done) {
+  /** Whether the frame may be written: the socket is open and it keeps the queue within the bound (else: 1008). */
+  private boolean admit(byte[] head, ByteBuf shared, Promise<Void> dropped) {
     if (closing.get() || socket.isClosed()) {
-      if (done != null) done.handle(null);
-      return;
+      if (dropped != null) dropped.tryComplete();
+      return false;
     }
-    long size = head.length + shared.readableBytes();
-    if (queued.addAndGet(size) > bound) {
-      queued.addAndGet(-size);
+    long size = WebSocketChannel.frameBytes(head.length + shared.readableBytes()) + WebSocketChannel.ENTRY_OVERHEAD;
+    if (channel.pendingBytes() + size > bound) {
       close(TOO_SLOW, "client too slow: write queue over " + bound + " bytes");
-      if (done != null) done.handle(null);
-      return;
+      if (dropped != null) dropped.tryComplete();
+      return false;
     }
-    channel.write(head, shared, future -> {
-      queued.addAndGet(-size);
-      if (done != null) done.handle(null);
-    });
+    return true;
   }
 
   /** Closes once with this code; later writes are dropped. Completes when the close handshake is done. */
@@ -92,7 +89,7 @@ final class BoundedWriter {
     return Future.succeededFuture();
   }
 
-  long queued() { return queued.get(); }
+  long queued() { return channel.pendingBytes(); }
 
   boolean isClosing() { return closing.get() || socket.isClosed(); }
 }

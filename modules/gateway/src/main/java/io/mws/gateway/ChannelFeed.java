@@ -43,6 +43,12 @@ final class ChannelFeed {
   private final Vertx vertx;
   private final Set<Watch> watches = new LinkedHashSet<>();
   /**
+   * The watches as an array, made when an event first finds them changed (null: changed since): a delivery iterates
+   * over it while a watch may end (a closing session), with no copy per event (watches change far less often than
+   * events come).
+   */
+  private Watch[] delivering;
+  /**
    * Early revs, as frames: a live event's is the one frame of it every loop of this node shares (encoded once,
    * see {@link FeedShards}); a history copy gets its own.
    */
@@ -99,9 +105,13 @@ final class ChannelFeed {
     return over.future();
   }
 
-  void add(Watch watch) { watches.add(watch); }
+  void add(Watch watch) {
+    if (watches.add(watch)) delivering = null;
+  }
 
-  void remove(Watch watch) { watches.remove(watch); }
+  void remove(Watch watch) {
+    if (watches.remove(watch)) delivering = null;
+  }
 
   boolean hasWatches() { return !watches.isEmpty(); }
 
@@ -221,7 +231,12 @@ final class ChannelFeed {
   private void deliver(ChangeFrame frame) {
     var event = frame.event();
     if (event.kind() == ChannelEvent.Kind.EVENT) metrics.delivering(event);
-    for (var watch : List.copyOf(watches)) watch.offer(event, frame);
+    var current = delivering;
+    if (current == null) {
+      current = watches.toArray(new Watch[0]);
+      delivering = current;
+    }
+    for (var watch : current) watch.offer(event, frame);
   }
 
   private void scheduleRepair() {

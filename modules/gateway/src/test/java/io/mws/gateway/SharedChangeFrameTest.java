@@ -70,6 +70,10 @@ class SharedChangeFrameTest {
 
   /** Opens a connection and watches the channel with this requestId; completes once the 200 reply came. */
   Future<Watcher> watch(String requestId) {
+    return watch(client, requestId);
+  }
+
+  Future<Watcher> watch(WebSocketClient client, String requestId) {
     var options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.actualPort()).setURI("/v1/ws");
     return client.connect(options).compose(ws -> {
       Promise<Watcher> watching = Promise.promise();
@@ -181,5 +185,48 @@ class SharedChangeFrameTest {
       assertThat(w.socket().isClosed()).isFalse();
     }
     for (var w : healthy) w.socket().close().await(10, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Without an extension the gateway frames a change itself (header and payload in one buffer, past Netty's frame
+   * encoder), with permessage-deflate the extension encodes it: either way each client reads exactly the message, for
+   * payloads under 126 bytes (a reply), up to 65,535 (a 2-byte length) and beyond (an 8-byte length), and a reply
+   * written between changes keeps its place.
+   */
+  @Test
+  void framesOfEveryLengthArriveWholeWithAndWithoutPermessageDeflate(Vertx vertx) throws Exception {
+    deploy(vertx, new JsonObject());
+    var deflating = vertx.createWebSocketClient(new WebSocketClientOptions().setTryUsePerMessageCompression(true)
+        .setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20));
+    try {
+      var plain = watch("plain").await(10, TimeUnit.SECONDS);
+      var compressed = watch(deflating, "deflated").await(10, TimeUnit.SECONDS);
+      assertThat(plain.socket().headers().get("sec-websocket-extensions")).isNull();
+      assertThat(compressed.socket().headers().get("sec-websocket-extensions")).contains("permessage-deflate");
+
+      var sent = new ArrayList<ChannelEvent>();
+      int[] lengths = {0, 200, 65_000, 70_000, 300_000};
+      for (int i = 0; i < lengths.length; i++) {
+        var event = event(i + 1, "\u00e9".repeat(lengths[i] / 2)); // two UTF-8 bytes each
+        sent.add(event);
+        vertx.eventBus().publish(Addresses.CHANNEL_FEED, new FeedMessage(event));
+      }
+      for (var w : List.of(plain, compressed)) {
+        waitUntil(() -> w.changes().size() >= lengths.length, 20_000);
+        var expected = sent.stream().map(e -> perWatcherEncoding(w.requestId(), e)).toList();
+        assertThat(w.changes()).as("frames of " + w.requestId()).containsExactlyElementsOf(expected);
+      }
+      // A reply after the changes: short (a 1-byte length), through the same writer.
+      for (var w : List.of(plain, compressed)) {
+        Promise<String> reply = Promise.promise();
+        w.socket().textMessageHandler(reply::tryComplete);
+        w.socket().writeTextMessage(new JsonObject().put("requestId", "p").put("method", "ping").encode());
+        assertThat(new JsonObject(reply.future().await(10, TimeUnit.SECONDS)).getInteger("status")).isEqualTo(200);
+      }
+      plain.socket().close().await(10, TimeUnit.SECONDS);
+      compressed.socket().close().await(10, TimeUnit.SECONDS);
+    } finally {
+      deflating.close().await(10, TimeUnit.SECONDS);
+    }
   }
 }

@@ -33,6 +33,10 @@ final class ClusterSettings {
     config.setProperty("hazelcast.logging.type", "slf4j"); // through Logback, like everything else
     config.setProperty("hazelcast.partition.count", String.valueOf(settings.integer("partitions", 1)));
     config.setProperty("hazelcast.shutdownhook.enabled", "false"); // the node shuts Hazelcast down itself, after draining
+    // Hazelcast's own metrics are collected every 5 s for Management Center and JMX, which MWS uses neither of (its
+    // metrics are Micrometer's, /metrics): a walk over every map's record stores that an idle node paid for too
+    // (BENCHMARKS.md, "Delivery CPU").
+    config.getMetricsConfig().setEnabled(false);
     // A member silent this long is declared dead and its partitions are promoted from backups.
     // Hazelcast's default (60 s) would freeze the channels it owned for a minute after a kill -9.
     config.setProperty("hazelcast.heartbeat.interval.seconds", "1");
