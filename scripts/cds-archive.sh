@@ -14,6 +14,9 @@
 # scripts/cluster.sh passes JAR's archive (mws.jar -> mws.jsa beside it) when the file exists.
 # The archive belongs to this JDK build and this jar, at this path: a start with another JDK, or with the
 # jar rebuilt, moved or touched, ignores it (a warning, then a normal start without it), so make it again.
+# The archive is written on top of the JDK's default one (lib/server/classes.jsa): a JDK without it refuses
+# to start the training ("DynamicDumpSharedSpaces is unsupported when base CDS archive is not loaded", in
+# the log this prints); `java -Xshare:dump`, run once by the JDK's owner, makes it.
 # Needs only bash and java (the image has no curl). Env: CDS_PORT_BASE (default 19400): the training node
 # listens on 127.0.0.1 at BASE (HTTP), BASE+1 (management), BASE+2 (Hazelcast).
 set -euo pipefail
