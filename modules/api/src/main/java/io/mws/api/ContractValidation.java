@@ -8,13 +8,18 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.json.schema.Draft;
+import io.vertx.json.schema.JsonSchema;
 import io.vertx.json.schema.JsonSchemaOptions;
 import io.vertx.json.schema.OutputFormat;
 import io.vertx.json.schema.OutputUnit;
+import io.vertx.json.schema.SchemaRepository;
 import io.vertx.json.schema.Validator;
 import io.vertx.openapi.contract.Location;
 import io.vertx.openapi.contract.OpenAPIContract;
+import io.vertx.openapi.contract.OpenAPIVersion;
 import io.vertx.openapi.contract.Operation;
+import io.vertx.openapi.contract.impl.OpenAPIContractImpl;
+import io.vertx.openapi.impl.OpenAPIFormatValidator;
 import io.vertx.openapi.validation.ValidatorException;
 import io.vertx.openapi.validation.impl.RequestParameterImpl;
 import io.vertx.openapi.validation.impl.RequestValidatorImpl;
@@ -48,6 +53,8 @@ final class ContractValidation {
 
   /** The base the OpenAPI contract resolves its schemas against (vertx-openapi's). */
   private static final String BASE_URI = "app:///";
+  /** The base vertx-openapi's {@code OpenAPIContract.from} creates the contract's schema repository with. */
+  private static final String CONTRACT_BASE_URI = "app://";
 
   private final OpenAPIContract contract;
   private final RequestValidatorImpl validator;
@@ -94,8 +101,27 @@ final class ContractValidation {
           freeValues.put(op.getString("operationId"), FreeValues.of(document, schema));
       }
     });
-    return OpenAPIContract.from(vertx, requestView(document))
+    var view = requestView(document);
+    return vertx.executeBlocking(() -> contractOf(view))
         .map(contract -> new ContractValidation(vertx, contract, Map.copyOf(bodyTypes), Map.copyOf(freeValues)));
+  }
+
+  /**
+   * The contract as {@code OpenAPIContract.from} builds it, without its two steps that only check the
+   * document itself: loading the JSON Schema and OpenAPI 3.1 meta-schemas into the schema repository,
+   * and validating the whole document against them (together ~0.5-0.7 s of CPU at every node start,
+   * BENCHMARKS.md "Node ready: the contract and class data sharing"). The document is the jar's own, so
+   * that check runs at build time instead ({@code ContractValidationTest}: {@code OpenAPIContract.from}
+   * accepts this view). What requests are validated with is unchanged: the same repository options
+   * (draft 2020-12, base {@code app://}, OpenAPI's format validator), the document dereferenced into it,
+   * the resolved document's operations.
+   */
+  static OpenAPIContract contractOf(JsonObject view) {
+    var version = OpenAPIVersion.fromContract(view);
+    var repository = SchemaRepository.create(new JsonSchemaOptions().setDraft(Draft.DRAFT202012)
+        .setBaseUri(CONTRACT_BASE_URI).setOutputFormat(OutputFormat.Basic), new OpenAPIFormatValidator());
+    repository.dereference(JsonSchema.of(view));
+    return new OpenAPIContractImpl(repository.resolve(view), version, repository);
   }
 
   /**

@@ -30,12 +30,12 @@ final class AdminUsers {
   /** Password checks under way, by credentials digest. */
   private final ConcurrentHashMap<String, Future<Boolean>> checking = new ConcurrentHashMap<>();
   /**
-   * The hash an unknown user's password is checked against, so that the check costs what a known user's
-   * does. Made once {@link #bootstrap} is done, not beside it: on a node starting on a busy machine two
-   * hashes at once doubled the auth start, and the node's time to ready with it (BENCHMARKS.md, "Node
-   * ready"). A check that comes first waits for it, as it would for its own hash.
+   * The record an unknown user's password is checked against, so that the check costs what a known user's
+   * does. Not a hash of anything ({@link PasswordHasher#unmatchable}): making a real one was a PBKDF2 hash
+   * of 210,000 rounds at every node start, for a value only ever compared with (BENCHMARKS.md, "Node
+   * ready: the contract and class data sharing").
    */
-  private final io.vertx.core.Promise<String> unknownUserHash = io.vertx.core.Promise.promise();
+  private final String unknownUserHash = PasswordHasher.unmatchable();
 
   AdminUsers(Vertx vertx, AsyncMap<String, String> records) {
     this.vertx = vertx;
@@ -53,11 +53,6 @@ final class AdminUsers {
    * generated password, or null when this node generated none.
    */
   Future<String> bootstrap(String user, String configuredPassword) {
-    return installAdmin(user, configuredPassword).andThen(done -> vertx
-        .executeBlocking(() -> PasswordHasher.hash(Secrets.randomHex(16)), false).onComplete(unknownUserHash));
-  }
-
-  private Future<String> installAdmin(String user, String configuredPassword) {
     if (configuredPassword != null && !configuredPassword.isEmpty()) {
       return records.get(user)
           .compose(existing -> hashed(user, configuredPassword, existing == null ? null : new JsonObject(existing)))
@@ -89,10 +84,8 @@ final class AdminUsers {
     Future<Boolean> check = records.get(user).compose(stored -> {
       // An unknown user name costs the same hash as a known one, so the time of the answer does not tell
       // an attacker which names exist.
-      var hash = stored == null ? unknownUserHash.future()
-          : Future.succeededFuture(new JsonObject(stored).getString("hash"));
-      return hash
-          .compose(h -> vertx.executeBlocking(() -> PasswordHasher.verify(password, h) && stored != null, false));
+      var hash = stored == null ? unknownUserHash : new JsonObject(stored).getString("hash");
+      return vertx.executeBlocking(() -> PasswordHasher.verify(password, hash) && stored != null, false);
     }).onSuccess(ok -> {
       if (ok) verified.put(user, new Verified(credentials, System.currentTimeMillis() + CACHE_MS));
     });

@@ -22,6 +22,19 @@ final class PasswordHasher {
     return "pbkdf2-sha256$" + ITERATIONS + "$" + b64(salt) + "$" + b64(derive(password, salt, ITERATIONS));
   }
 
+  /**
+   * A record no password matches (its hash is random bytes, not derived from anything) whose check costs
+   * what a real record's does: the same {@link #ITERATIONS} of PBKDF2, which is all a check spends. What an
+   * unknown user's password is checked against; unlike a real hash it costs nothing to make.
+   */
+  static String unmatchable() {
+    var salt = new byte[16];
+    var hash = new byte[32];
+    RANDOM.nextBytes(salt);
+    RANDOM.nextBytes(hash);
+    return "pbkdf2-sha256$" + ITERATIONS + "$" + b64(salt) + "$" + b64(hash);
+  }
+
   static boolean verify(String password, String stored) {
     var parts = stored.split("\\$");
     if (parts.length != 4 || !parts[0].equals("pbkdf2-sha256")) return false;
