@@ -12,6 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class Connections {
   private final Map<String, GatewaySession> byId = new ConcurrentHashMap<>();
   private final ConnectionLimits limits;
+  /** Why every connection is being sent elsewhere ({@link #drain}), or null while connections are served. */
+  private volatile String draining;
 
   Connections(ConnectionLimits limits) {
     this.limits = limits;
@@ -19,6 +21,11 @@ final class Connections {
 
   void add(GatewaySession session) {
     if (byId.put(session.id, session) == null) session.feeds.connectionOpened();
+    // Upgraded while a drain ran (its 101 already written, its session not here yet when the drain looked): sent
+    // elsewhere too. The map is written before the flag is read and the drain sets the flag before it reads the
+    // map, so one of the two closes it.
+    var reason = draining;
+    if (reason != null) session.close(CloseCode.SERVICE_RESTART, reason);
   }
 
   /** The connection closed: it leaves the map and gives back its place under the limits. */
@@ -52,6 +59,20 @@ final class Connections {
         session.close(code, reason);
       }
     }
+  }
+
+  /**
+   * Sends every connection elsewhere (1012, with {@code reason}), and every one that arrives until
+   * {@link #serveAgain}; completes when the close handshakes of those open now are done.
+   */
+  Future<?> drain(String reason) {
+    draining = reason;
+    return closeAll(CloseCode.SERVICE_RESTART, reason);
+  }
+
+  /** New connections are served again (the node is back in rotation). */
+  void serveAgain() {
+    draining = null;
   }
 
   /** Closes every connection; completes when all close handshakes are done. */

@@ -98,10 +98,18 @@ public final class WebSocketGatewayVerticle extends VerticleBase {
    * which would otherwise close the sockets with a plain 1000.
    */
   public Future<Void> drain(long timeoutMs, String reason) {
-    var closed = connections.closeAll(CloseCode.SERVICE_RESTART, reason).<Void>mapEmpty();
+    var closed = connections.drain(reason).<Void>mapEmpty();
     var timeout = Promise.<Void>promise();
     vertx.setTimer(timeoutMs, t -> timeout.tryComplete());
     return Future.any(closed, timeout.future()).mapEmpty();
+  }
+
+  /**
+   * The node is back in rotation after {@link #drain}: connections are served again. Until then, one that slips
+   * in (upgraded while the drain ran) is sent elsewhere as soon as it is registered.
+   */
+  public void serveAgain() {
+    connections.serveAgain();
   }
 
   @Override

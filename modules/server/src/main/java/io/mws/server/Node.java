@@ -299,6 +299,7 @@ public final class Node {
         if (gateway != null) gateway.drain(DRAIN_MS, "cut off from the cluster");
       } else {
         LOG.info("The cluster is whole again: back in rotation");
+        if (gateway != null) gateway.serveAgain();
       }
     });
     health.watch(evaluate);
