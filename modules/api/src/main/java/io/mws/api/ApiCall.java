@@ -1,6 +1,5 @@
 package io.mws.api;
 
-import io.mws.protocol.Addresses;
 import io.mws.protocol.ApiError;
 import io.mws.protocol.ApiRequest;
 import io.mws.protocol.Delivery;
@@ -16,15 +15,12 @@ final class ApiCall {
   final Principal principal;
   private final Map<String, String> params;
   private final Vertx vertx;
-  private final VerifiedBackends backends;
 
-  ApiCall(Vertx vertx, ApiRequest request, Principal principal, Map<String, String> params,
-      VerifiedBackends backends) {
+  ApiCall(Vertx vertx, ApiRequest request, Principal principal, Map<String, String> params) {
     this.vertx = vertx;
     this.request = request;
     this.principal = principal;
     this.params = params;
-    this.backends = backends;
   }
 
   String param(String name) { return params.get(name); }
@@ -38,17 +34,9 @@ final class ApiCall {
     vertx.eventBus().publish(address, body);
   }
 
-  /**
-   * Asks another verticle over the event bus; a failed reply arrives as an {@link ApiError}. A vhost
-   * token issued or revoked voids this node's verified backends of the vhost before it is answered
-   * (the other nodes hear the auth verticle's broadcast).
-   */
+  /** Asks another verticle over the event bus; a failed reply arrives as an {@link ApiError}. */
   Future<JsonObject> ask(String address, JsonObject body) {
-    Future<JsonObject> answer = request(address, body);
-    if (address.equals(Addresses.VHOST_TOKEN_ISSUE) || address.equals(Addresses.VHOST_TOKEN_REVOKE)) {
-      return answer.onComplete(ar -> backends.forget(body.getString("vhost")));
-    }
-    return answer;
+    return request(address, body);
   }
 
   /** As {@link #ask}, for an address whose requests and replies are records with a codec (BusCodecs). */

@@ -30,14 +30,12 @@ final class ApiRouter {
   private final List<Route> routes;
   private final Cors cors;
   private final ContractValidation contract;
-  private final VerifiedBackends backends;
 
-  ApiRouter(Vertx vertx, List<Route> routes, Cors cors, ContractValidation contract, VerifiedBackends backends) {
+  ApiRouter(Vertx vertx, List<Route> routes, Cors cors, ContractValidation contract) {
     this.vertx = vertx;
     this.routes = routes;
     this.cors = cors;
     this.contract = contract;
-    this.backends = backends;
   }
 
   /**
@@ -69,8 +67,7 @@ final class ApiRouter {
               contract.check(request);
               return match.route().conditional() ? Future.<Void>succeededFuture() : preconditions(request, principal);
             })
-            .compose(
-                v -> match.route().handler().apply(new ApiCall(vertx, request, principal, match.params(), backends))))
+            .compose(v -> match.route().handler().apply(new ApiCall(vertx, request, principal, match.params()))))
         .recover(failure -> Future.succeededFuture(ApiResponse.error(ApiError.from(failure))))
         .map(response -> HttpConventions.apply(request, allowed, Cors.expose(request, response)));
   }
@@ -110,7 +107,7 @@ final class ApiRouter {
     } catch (ApiError e) {
       return Future.succeededFuture(); // a resource without a representation to compare
     }
-    return read(request.path(), Map.of(), new ApiCall(vertx, request, principal, Map.of(), backends))
+    return read(request.path(), Map.of(), new ApiCall(vertx, request, principal, Map.of()))
         .recover(failure -> Future.succeededFuture(ApiResponse.error(ApiError.from(failure))))
         .map(current -> {
           HttpConventions.checkPreconditions(request, current);
@@ -127,7 +124,7 @@ final class ApiRouter {
       var read = resolve("GET", rawPath);
       if (read.route().streaming()) throw ApiError.notFound("There is no resource at " + rawPath + ".");
       var get = new ApiRequest("GET", rawPath, query, caller.request.headers(), null);
-      return read.route().handler().apply(new ApiCall(vertx, get, caller.principal, read.params(), backends));
+      return read.route().handler().apply(new ApiCall(vertx, get, caller.principal, read.params()));
     } catch (ApiError e) {
       return Future.failedFuture(e);
     }
@@ -227,12 +224,7 @@ final class ApiRouter {
     return verify(authorization, apikey, client);
   }
 
-  /** The auth verticle's answer, unless the caller is a backend this node verified lately ({@link VerifiedBackends}). */
   private Future<Principal> verify(String authorization, String apikey, String client) {
-    return backends.verify(authorization, apikey, () -> authenticated(authorization, apikey, client));
-  }
-
-  private Future<Principal> authenticated(String authorization, String apikey, String client) {
     var body = new JsonObject().put("authorization", authorization).put("apikey", apikey).put("client", client);
     return Delivery.<JsonObject>request(vertx, Addresses.AUTHENTICATE, body)
         .map(reply -> Principal.fromJson(reply.body()))

@@ -50,17 +50,15 @@ public final class HttpApiVerticle extends VerticleBase {
     var built = new java.util.concurrent.atomic.AtomicReference<ApiRouter>();
     var routes = routes(events, built::get);
     return ContractValidation.load(vertx, OpenApiResource.document()).compose(contract -> {
-      var backends = new VerifiedBackends(vertx);
-      var router = new ApiRouter(vertx, routes, new Cors(settings), contract, backends);
+      var router = new ApiRouter(vertx, routes, new Cors(settings), contract);
       built.set(router);
-      return serve(router, events, config, backends);
+      return serve(router, events, config);
     });
   }
 
-  private Future<?> serve(ApiRouter router, EventResources events, ApiSettings config, VerifiedBackends backends) {
+  private Future<?> serve(ApiRouter router, EventResources events, ApiSettings config) {
     var streams = new BackendEventStreams(vertx);
-    endpoint = new HttpApiEndpoint(vertx, router, streams, new ConsoleFiles(vertx),
-        new PusherApi(vertx, events, backends),
+    endpoint = new HttpApiEndpoint(vertx, router, streams, new ConsoleFiles(vertx), new PusherApi(vertx, events),
         config.maxPayloadBytes() + ENVELOPE_BYTES, new RefusalMetrics(registry, "http"), config.clients());
 
     var forwarded = vertx.eventBus().<ForwardedRequest>consumer(Addresses.API_REQUEST, message -> {

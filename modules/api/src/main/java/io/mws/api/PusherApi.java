@@ -42,12 +42,10 @@ final class PusherApi {
 
   private final Vertx vertx;
   private final EventResources events;
-  private final VerifiedBackends backends;
 
-  PusherApi(Vertx vertx, EventResources events, VerifiedBackends backends) {
+  PusherApi(Vertx vertx, EventResources events) {
     this.vertx = vertx;
     this.events = events;
-    this.backends = backends;
   }
 
   static boolean owns(String path) {
@@ -87,7 +85,7 @@ final class PusherApi {
 
   private Future<JsonObject> route(String method, String[] s, String app, HttpServerRequest req, Buffer body) {
     var call = new ApiCall(vertx, new ApiRequest(method, req.path(), Map.of(), Map.of(), null), Principal.backend(app),
-        Map.of("vhost", app), backends);
+        Map.of("vhost", app));
     var key = method + " "
         + String.join("/", List.of(s).subList(1, s.length)).replaceAll("^(channels|users)/[^/]+", "$1/*");
     return switch (key) {
