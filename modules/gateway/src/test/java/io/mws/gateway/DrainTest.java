@@ -2,9 +2,6 @@ package io.mws.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.mws.protocol.Addresses;
-import io.mws.protocol.Principal;
-import io.mws.testsupport.BusPeer;
 import io.mws.testsupport.ServedAlone;
 import io.mws.testsupport.WatchClient;
 import io.vertx.core.Future;
@@ -13,9 +10,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * (NodeHealthTest timed out waiting for its 1012). Back in rotation, connections are served again.
  */
 class DrainTest {
-  static final String FAN = "fan-token";
+  static final String FAN = MoonPeers.FAN;
   Vertx vertx;
   WebSocketGatewayVerticle gateway;
   HttpServer server;
@@ -37,13 +31,7 @@ class DrainTest {
   @BeforeEach
   void deploy() throws Exception {
     vertx = Vertx.vertx();
-    BusPeer.authenticating(vertx,
-        Map.of("Bearer " + FAN, new Principal(Principal.Role.CLIENT, "moon", "fan", "storm", false)));
-    BusPeer.on(vertx, Addresses.CHANNEL_GET,
-        body -> Future.succeededFuture(new JsonObject().put("vhost", body.getString("vhost"))
-            .put("name", body.getString("channel")).put("epoch", "e1").put("rev", 0L).put("created", 0L)));
-    BusPeer.replying(vertx, Addresses.EVENT_HISTORY,
-        new JsonObject().put("events", new JsonArray()).put("rev", 0L).put("oldest", 1L));
+    MoonPeers.play(vertx);
     gateway = new WebSocketGatewayVerticle();
     server = await(ServedAlone.serve(vertx, gateway, WebSocketGatewayVerticle::endpoint));
     client = vertx.createWebSocketClient();

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.mws.protocol.Addresses;
 import io.mws.protocol.ChannelEvent;
 import io.mws.protocol.FeedMessage;
-import io.mws.protocol.Principal;
 import io.mws.testsupport.BusPeer;
 import io.mws.testsupport.ServedAlone;
 import io.mws.testsupport.WatchClient;
@@ -13,9 +12,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * accepted watch receives the channel's events.
  */
 class WatchAccessTest {
-  static final String FAN = "fan-token";
+  static final String FAN = MoonPeers.FAN;
   Vertx vertx;
   HttpServer server;
   WebSocketClient client;
@@ -36,13 +33,7 @@ class WatchAccessTest {
   @BeforeEach
   void deploy() throws Exception {
     vertx = Vertx.vertx();
-    BusPeer.authenticating(vertx,
-        Map.of("Bearer " + FAN, new Principal(Principal.Role.CLIENT, "moon", "fan", "storm", false)));
-    BusPeer.on(vertx, Addresses.CHANNEL_GET,
-        body -> Future.succeededFuture(new JsonObject().put("vhost", body.getString("vhost"))
-            .put("name", body.getString("channel")).put("epoch", "e1").put("rev", 0L).put("created", 0L)));
-    BusPeer.replying(vertx, Addresses.EVENT_HISTORY,
-        new JsonObject().put("events", new JsonArray()).put("rev", 0L).put("oldest", 1L));
+    MoonPeers.play(vertx);
     server = await(ServedAlone.serve(vertx, new WebSocketGatewayVerticle(), WebSocketGatewayVerticle::endpoint));
     client = vertx.createWebSocketClient();
   }
